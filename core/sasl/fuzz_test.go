@@ -1,0 +1,49 @@
+package sasl
+
+import (
+	"crypto/tls"
+	"errors"
+	"testing"
+)
+
+// FuzzSCRAMServer feeds arbitrary client-first and client-final messages to
+// every SCRAM variant, with and without TLS. Whatever arrives, the server
+// must not panic, must fail with a known condition, and must never
+// authenticate anyone: no input can carry a proof for a nonce it has not
+// seen yet.
+func FuzzSCRAMServer(f *testing.F) {
+	tls13 := newTLSConn(f, tls.VersionTLS13).server
+	plainConn := ConnState{Domain: "localhost"}
+	mechs, err := Mechanisms(allSCRAM, false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	conditions := map[string]bool{
+		MalformedRequest: true, NotAuthorized: true, InvalidAuthzid: true, TemporaryAuthFailure: true,
+	}
+	f.Add([]byte("n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"), []byte("c=biws,r=fyko+d2lbbFgONRv9qkxdawL,p=AAAA"))
+	f.Fuzz(func(t *testing.T, first, final []byte) {
+		for _, m := range mechs {
+			for _, cs := range []ConnState{plainConn, tls13} {
+				neg := m.Start(cs, newFakeSource())
+				_, _, err := neg.Step(t.Context(), first)
+				if err == nil {
+					_, _, err = neg.Step(t.Context(), final)
+				}
+				if err == nil {
+					if len(first) == 0 {
+						continue // the empty challenge, then a client-first
+					}
+					t.Fatalf("%s authenticated %q from %q, %q", m.Name(), neg.Username(), first, final)
+				}
+				var fail *Failure
+				if !errors.As(err, &fail) || !conditions[fail.Condition] {
+					t.Fatalf("%s: error %v is not a known failure", m.Name(), err)
+				}
+				if neg.Username() != "" {
+					t.Fatalf("%s: failed negotiation has username %q", m.Name(), neg.Username())
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,28 @@
+// Package backend opens the storage driver that the configuration names. It
+// is the one place that knows every driver, so the core depends on the
+// storage.Store interface alone.
+package backend
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/core/storage"
+	"github.com/switchboard-xmpp/switchboard/core/storage/sqlite"
+)
+
+// Open opens driver with dsn: for "sqlite", dsn is the database file path.
+func Open(ctx context.Context, driver, dsn string, log hclog.Logger) (storage.Store, error) {
+	switch driver {
+	case "sqlite":
+		s, err := sqlite.Open(ctx, dsn, log)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	default:
+		return nil, fmt.Errorf("unknown storage driver %q (supported: sqlite)", driver)
+	}
+}

@@ -1,0 +1,105 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/switchboard-xmpp/switchboard/core/storage"
+)
+
+// Get implements storage.Store.
+func (s *Store) Get(ctx context.Context, ns, owner, key string) ([]byte, error) {
+	var v []byte
+	err := s.reader.QueryRowContext(ctx,
+		`SELECT value FROM kv WHERE ns = ? AND owner = ? AND key = ?`, ns, owner, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("reading %s/%s/%s: %w", ns, owner, key, storage.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s/%s/%s: %w", ns, owner, key, err)
+	}
+	return nonNil(v), nil
+}
+
+// Put implements storage.Store.
+func (s *Store) Put(ctx context.Context, ns, owner, key string, value []byte) error {
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO kv (ns, owner, key, value) VALUES (?, ?, ?, ?)
+		ON CONFLICT (owner, ns, key) DO UPDATE SET value = excluded.value`,
+		ns, owner, key, nonNil(value))
+	if err != nil {
+		return fmt.Errorf("writing %s/%s/%s: %w", ns, owner, key, err)
+	}
+	return nil
+}
+
+// Delete implements storage.Store.
+func (s *Store) Delete(ctx context.Context, ns, owner, key string) error {
+	_, err := s.writer.ExecContext(ctx,
+		`DELETE FROM kv WHERE ns = ? AND owner = ? AND key = ?`, ns, owner, key)
+	if err != nil {
+		return fmt.Errorf("deleting %s/%s/%s: %w", ns, owner, key, err)
+	}
+	return nil
+}
+
+// Scan implements storage.Store. The prefix becomes a range on the primary
+// key (TEXT compares with memcmp under SQLite's default BINARY collation,
+// which is byte order), so a scan reads only the rows it returns.
+func (s *Store) Scan(ctx context.Context, ns, owner, prefix, after string, limit int, reverse bool) ([]storage.KV, error) {
+	query, args := scanQuery(ns, owner, prefix, after, limit, reverse)
+	rows, err := s.reader.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("scanning %s/%s/%s: %w", ns, owner, prefix, err)
+	}
+	defer rows.Close()
+	var out []storage.KV
+	for rows.Next() {
+		var kv storage.KV
+		if err := rows.Scan(&kv.Key, &kv.Value); err != nil {
+			return nil, fmt.Errorf("scanning %s/%s/%s: %w", ns, owner, prefix, err)
+		}
+		kv.Value = nonNil(kv.Value)
+		out = append(out, kv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("scanning %s/%s/%s: %w", ns, owner, prefix, err)
+	}
+	return out, nil
+}
+
+// scanQuery builds the SELECT behind Scan.
+func scanQuery(ns, owner, prefix, after string, limit int, reverse bool) (string, []any) {
+	var q strings.Builder
+	q.WriteString(`SELECT key, value FROM kv WHERE ns = ? AND owner = ?`)
+	args := []any{ns, owner}
+	if prefix != "" {
+		q.WriteString(` AND key >= ?`)
+		args = append(args, prefix)
+	}
+	if end, ok := storage.PrefixEnd(prefix); ok {
+		q.WriteString(` AND key < ?`)
+		args = append(args, end)
+	}
+	switch {
+	case after == "":
+	case reverse:
+		q.WriteString(` AND key < ?`)
+		args = append(args, after)
+	default:
+		q.WriteString(` AND key > ?`)
+		args = append(args, after)
+	}
+	if reverse {
+		q.WriteString(` ORDER BY key DESC`)
+	} else {
+		q.WriteString(` ORDER BY key ASC`)
+	}
+	if limit > 0 {
+		q.WriteString(` LIMIT ?`)
+		args = append(args, limit)
+	}
+	return q.String(), args
+}
