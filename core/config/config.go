@@ -1,0 +1,86 @@
+// Package config loads and checks the server's configuration.
+//
+// Values come in layers, each overriding the one before: built-in defaults
+// (Default), the YAML file, SWITCHBOARD_… environment variables, and the
+// command-line flags that were set. The Go types below are the single source
+// of truth for which keys exist: unknown keys, the environment table, the
+// documentation test and the suggestions for typos are all derived from them.
+package config
+
+import "time"
+
+// Config is the whole server configuration. docs/config.md documents every key.
+type Config struct {
+	Domain  string            `koanf:"domain"`   // the XMPP domain this server hosts
+	DataDir string            `koanf:"data_dir"` // where the database and generated certificates live
+	Listen  Listen            `koanf:"listen"`
+	TLS     TLS               `koanf:"tls"`
+	Storage Storage           `koanf:"storage"`
+	Auth    Auth              `koanf:"auth"`
+	Limits  Limits            `koanf:"limits"`
+	Log     Log               `koanf:"log"`
+	Debug   Debug             `koanf:"debug"`
+	Plugins map[string]Plugin `koanf:"plugins"` // by plugin name
+}
+
+// Listen holds the client listener addresses; "" turns a listener off.
+type Listen struct {
+	C2S    string `koanf:"c2s"`     // STARTTLS (RFC 6120)
+	C2STLS string `koanf:"c2s_tls"` // direct TLS (XEP-0368)
+}
+
+// TLS configures the server certificate.
+type TLS struct {
+	CertFile string `koanf:"cert_file"` // "" -> a self-signed certificate under data_dir/tls
+	KeyFile  string `koanf:"key_file"`
+	Required bool   `koanf:"required"` // STARTTLS must succeed before SASL is offered
+}
+
+// Storage selects the database.
+type Storage struct {
+	Driver string `koanf:"driver"` // sqlite
+	DSN    string `koanf:"dsn"`    // "" -> <data_dir>/switchboard.db for sqlite; see StorageDSN
+}
+
+// Auth configures SASL.
+type Auth struct {
+	Mechanisms      []string `koanf:"mechanisms"`       // offered in this order; ANONYMOUS is controlled by Anonymous
+	Anonymous       bool     `koanf:"anonymous"`        // offer SASL ANONYMOUS
+	MaxFailures     int      `koanf:"max_failures"`     // failed attempts before the stream is closed
+	SCRAMIterations int      `koanf:"scram_iterations"` // for credentials stored from now on
+}
+
+// Limits protect the server from clients that misbehave or never finish.
+type Limits struct {
+	MaxStanzaBytes        int           `koanf:"max_stanza_bytes"`
+	MaxStanzaBytesPreauth int           `koanf:"max_stanza_bytes_preauth"`
+	MaxDepth              int           `koanf:"max_depth"`
+	MaxAttrs              int           `koanf:"max_attrs"`
+	PreauthTimeout        time.Duration `koanf:"preauth_timeout"`
+	IdleTimeout           time.Duration `koanf:"idle_timeout"` // 0 disables
+	TLSHandshakeTimeout   time.Duration `koanf:"tls_handshake_timeout"`
+	MaxResources          int           `koanf:"max_resources"`    // sessions per account
+	SendQueueBytes        int           `koanf:"send_queue_bytes"` // queued for a client that does not read
+	ShutdownGrace         time.Duration `koanf:"shutdown_grace"`
+	WriteTimeout          time.Duration `koanf:"write_timeout"` // a client that accepts no data for this long is dropped
+}
+
+// Log configures the root logger.
+type Log struct {
+	Level  string `koanf:"level"`  // trace|debug|info|warn|error
+	Format string `koanf:"format"` // text|json
+}
+
+// Debug holds diagnostics that are off by default.
+type Debug struct {
+	Pprof string `koanf:"pprof"` // address serving net/http/pprof; "" is off
+}
+
+// Plugin is one entry under plugins: a built-in named by its key, or a
+// third-party executable named by Path.
+type Plugin struct {
+	Enabled *bool          `koanf:"enabled"` // nil: the default (built-ins and listed plugins run)
+	Path    string         `koanf:"path"`    // third-party plugin executable
+	SHA256  string         `koanf:"sha256"`  // optional pin of the executable, 64 hex digits
+	Config  map[string]any `koanf:"config"`  // handed to the plugin's Configure untouched, never validated here
+}

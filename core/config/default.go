@@ -1,0 +1,64 @@
+package config
+
+import (
+	"path/filepath"
+	"time"
+)
+
+// Default returns the built-in configuration: the lowest layer of Load, and
+// a server that runs on localhost with no setup.
+func Default() *Config {
+	return &Config{
+		Domain:  "localhost",
+		DataDir: "./data",
+		Listen: Listen{
+			C2S:    "127.0.0.1:5222",
+			C2STLS: "127.0.0.1:5223",
+		},
+		TLS: TLS{Required: true},
+		Storage: Storage{
+			Driver: DriverSQLite,
+		},
+		Auth: Auth{
+			Mechanisms:      knownMechanisms(),
+			MaxFailures:     3,
+			SCRAMIterations: 4096,
+		},
+		Limits: Limits{
+			MaxStanzaBytes:        256 << 10,
+			MaxStanzaBytesPreauth: 10 << 10,
+			MaxDepth:              64,
+			MaxAttrs:              64,
+			PreauthTimeout:        30 * time.Second,
+			IdleTimeout:           10 * time.Minute,
+			TLSHandshakeTimeout:   10 * time.Second,
+			MaxResources:          16,
+			SendQueueBytes:        1 << 20,
+			ShutdownGrace:         5 * time.Second,
+			WriteTimeout:          30 * time.Second,
+		},
+		Log:     Log{Level: "info", Format: "text"},
+		Plugins: map[string]Plugin{},
+	}
+}
+
+// DriverSQLite is the embedded storage driver, and the default.
+const DriverSQLite = "sqlite"
+
+// sqliteFile is the database file name under data_dir when storage.dsn is empty.
+const sqliteFile = "switchboard.db"
+
+// knownMechanisms lists the SASL mechanisms auth.mechanisms accepts, in the
+// default order of preference: channel binding first, PLAIN last.
+func knownMechanisms() []string {
+	return []string{"SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"}
+}
+
+// StorageDSN returns the DSN the storage driver should open: storage.dsn when
+// set, otherwise the SQLite file under data_dir.
+func (c *Config) StorageDSN() string {
+	if c.Storage.DSN != "" || c.Storage.Driver != DriverSQLite {
+		return c.Storage.DSN
+	}
+	return filepath.Join(c.DataDir, sqliteFile)
+}

@@ -1,0 +1,115 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+
+	"mellium.im/xmpp/jid"
+)
+
+// problems collects Validate's findings; each names its key and the rule.
+type problems []error
+
+func (p *problems) addf(key, format string, args ...any) {
+	*p = append(*p, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+}
+
+// Validate checks the rules that no single value's type can express. It
+// reports every broken rule, not only the first. It touches no files or
+// sockets: whether a certificate or plugin executable exists is for the
+// code that opens it to say.
+func (c *Config) Validate() error {
+	var p problems
+	c.validateServer(&p)
+	c.validateAuth(&p)
+	c.validateLimits(&p)
+	c.validatePlugins(&p)
+	return errors.Join(p...)
+}
+
+func (c *Config) validateServer(p *problems) {
+	if j, err := jid.New("", c.Domain, ""); err != nil {
+		p.addf("domain", "%q is not a valid JID domainpart: %v", c.Domain, err)
+	} else if j.Domainpart() != c.Domain {
+		// Routing compares domains byte for byte; only the canonical form matches.
+		p.addf("domain", "%q is not in canonical form, write %q", c.Domain, j.Domainpart())
+	}
+	if c.DataDir == "" {
+		p.addf("data_dir", "must not be empty")
+	}
+	checkAddr(p, "listen.c2s", c.Listen.C2S)
+	checkAddr(p, "listen.c2s_tls", c.Listen.C2STLS)
+	switch {
+	case c.Listen.C2S == "" && c.Listen.C2STLS == "":
+		p.addf("listen", "c2s and c2s_tls are both empty, so no client could connect")
+	case c.Listen.C2S == c.Listen.C2STLS && !strings.HasSuffix(c.Listen.C2S, ":0"):
+		p.addf("listen.c2s_tls", "must differ from listen.c2s, both are %q", c.Listen.C2S)
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		p.addf("tls", "cert_file and key_file must be set together (or both left empty for a self-signed certificate)")
+	}
+	if c.Storage.Driver != DriverSQLite {
+		p.addf("storage.driver", "must be one of %s, got %q", DriverSQLite, c.Storage.Driver)
+	}
+	oneOf(p, "log.level", c.Log.Level, "trace", "debug", "info", "warn", "error")
+	oneOf(p, "log.format", c.Log.Format, "text", "json")
+	checkAddr(p, "debug.pprof", c.Debug.Pprof)
+}
+
+func (c *Config) validateAuth(p *problems) {
+	seen := map[string]bool{}
+	for _, m := range c.Auth.Mechanisms {
+		switch {
+		case m == "ANONYMOUS":
+			p.addf("auth.mechanisms", "ANONYMOUS is not listed here, set auth.anonymous: true instead")
+		case !slices.Contains(knownMechanisms(), m):
+			p.addf("auth.mechanisms", "%q is not one of %s", m, strings.Join(knownMechanisms(), ", "))
+		case seen[m]:
+			p.addf("auth.mechanisms", "%s is listed twice", m)
+		}
+		seen[m] = true
+	}
+	if len(c.Auth.Mechanisms) == 0 && !c.Auth.Anonymous {
+		p.addf("auth.mechanisms", "must not be empty unless auth.anonymous is true, or nobody could log in")
+	}
+	between(p, "auth.max_failures", c.Auth.MaxFailures, 1, 5)
+	atLeast(p, "auth.scram_iterations", c.Auth.SCRAMIterations, 4096)
+}
+
+// checkAddr accepts "" (off) or host:port with a numeric port; port 0 picks a
+// free port, which tests rely on.
+func checkAddr(p *problems, key, addr string) {
+	if addr == "" {
+		return
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		p.addf(key, "%q is not host:port", addr)
+		return
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		p.addf(key, "%q has no valid port number", addr)
+	}
+}
+
+func oneOf(p *problems, key, v string, allowed ...string) {
+	if !slices.Contains(allowed, v) {
+		p.addf(key, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
+	}
+}
+
+func between(p *problems, key string, v, lo, hi int) {
+	if v < lo || v > hi {
+		p.addf(key, "must be between %d and %d, got %d", lo, hi, v)
+	}
+}
+
+func atLeast(p *problems, key string, v, lo int) {
+	if v < lo {
+		p.addf(key, "must be at least %d, got %d", lo, v)
+	}
+}

@@ -1,0 +1,40 @@
+package config
+
+import (
+	"time"
+)
+
+func (c *Config) validateLimits(p *problems) {
+	l := c.Limits
+	atLeast(p, "limits.max_stanza_bytes", l.MaxStanzaBytes, 4096)
+	atLeast(p, "limits.max_stanza_bytes_preauth", l.MaxStanzaBytesPreauth, 1024)
+	if l.MaxStanzaBytesPreauth > l.MaxStanzaBytes {
+		p.addf("limits.max_stanza_bytes_preauth", "must not exceed limits.max_stanza_bytes (%d), got %d", l.MaxStanzaBytes, l.MaxStanzaBytesPreauth)
+	}
+	// A stanza with a payload is already three levels below the stream
+	// element, and carries to, from, id, type, xml:lang and namespaces.
+	atLeast(p, "limits.max_depth", l.MaxDepth, 8)
+	atLeast(p, "limits.max_attrs", l.MaxAttrs, 8)
+	positive(p, "limits.preauth_timeout", l.PreauthTimeout)
+	notNegative(p, "limits.idle_timeout", l.IdleTimeout)
+	positive(p, "limits.tls_handshake_timeout", l.TLSHandshakeTimeout)
+	atLeast(p, "limits.max_resources", l.MaxResources, 1)
+	// The queue must hold at least one stanza of the largest allowed size.
+	if l.SendQueueBytes < l.MaxStanzaBytes {
+		p.addf("limits.send_queue_bytes", "must be at least limits.max_stanza_bytes (%d), got %d", l.MaxStanzaBytes, l.SendQueueBytes)
+	}
+	notNegative(p, "limits.shutdown_grace", l.ShutdownGrace)
+	positive(p, "limits.write_timeout", l.WriteTimeout)
+}
+
+func positive(p *problems, key string, d time.Duration) {
+	if d <= 0 {
+		p.addf(key, "must be more than 0, got %s", d)
+	}
+}
+
+func notNegative(p *problems, key string, d time.Duration) {
+	if d < 0 {
+		p.addf(key, "must not be negative, got %s", d)
+	}
+}

@@ -1,0 +1,42 @@
+package config
+
+import (
+	"encoding/hex"
+	"slices"
+)
+
+// validPluginName reports whether name may name a plugin: lower-case
+// letters, digits, '-' and '_', because the environment lower-cases names and
+// the name becomes part of log names and storage scopes.
+func validPluginName(name string) bool {
+	for i, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || i > 0 && (r == '-' || r == '_')
+		if !ok {
+			return false
+		}
+	}
+	return name != ""
+}
+
+func (c *Config) validatePlugins(p *problems) {
+	names := make([]string, 0, len(c.Plugins))
+	for name := range c.Plugins {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		pl, key := c.Plugins[name], "plugins."+name
+		if !validPluginName(name) {
+			p.addf(key, "plugin names are lower-case letters, digits, '-' and '_', starting with a letter or digit")
+		}
+		if pl.SHA256 == "" {
+			continue
+		}
+		if b, err := hex.DecodeString(pl.SHA256); err != nil || len(b) != 32 {
+			p.addf(key+".sha256", "must be 64 hexadecimal digits, got %q", pl.SHA256)
+		}
+		if pl.Path == "" {
+			p.addf(key+".sha256", "pins an executable, so %s.path must be set", key)
+		}
+	}
+}
