@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/pflag"
+
+	"github.com/switchboard-xmpp/switchboard/core/config"
+	"github.com/switchboard-xmpp/switchboard/core/server"
+)
+
+// loadConfig parses the flags common to every command and loads the
+// configuration layers.
+func loadConfig(env cliEnv, name string, args []string, extra func(*pflag.FlagSet)) (*config.Config, *pflag.FlagSet, error) {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	path := fs.String("config", "", "configuration file (YAML)")
+	config.RegisterFlags(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if *path == "" {
+		*path = lookupEnv(env.environ, config.EnvConfigFile)
+	}
+	cfg, err := config.Load(*path, env.environ, fs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	return cfg, fs, nil
+}
+
+func lookupEnv(environ []string, name string) string {
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func newLogger(cfg *config.Config, env cliEnv) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       "switchboard",
+		Level:      hclog.LevelFromString(cfg.Log.Level),
+		JSONFormat: cfg.Log.Format == "json",
+		Output:     env.stderr,
+	})
+}
+
+func serve(ctx context.Context, env cliEnv, args []string) error {
+	cfg, _, err := loadConfig(env, "serve", args, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, env)
+	srv, err := server.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(ctx); err != nil {
+		srv.Shutdown(context.Background())
+		return err
+	}
+	log.Info("server started", "domain", cfg.Domain, "data_dir", cfg.DataDir)
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-hup:
+			if err := srv.Reload(); err != nil {
+				log.Error("reload failed; keeping the running configuration", "error", err)
+			}
+		case err := <-srv.Errors():
+			shutdown(srv, cfg, log)
+			return err
+		case <-ctx.Done():
+			log.Info("shutting down")
+			return shutdown(srv, cfg, log)
+		}
+	}
+}
+
+func shutdown(srv *server.Server, cfg *config.Config, log hclog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Limits.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	return nil
+}

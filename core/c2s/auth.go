@@ -1,0 +1,165 @@
+package c2s
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+
+	"github.com/switchboard-xmpp/switchboard/core/sasl"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+)
+
+// saslExchange is an authentication in progress.
+type saslExchange struct {
+	mech sasl.Mechanism
+	neg  sasl.Negotiation
+}
+
+func (c *Conn) saslState() sasl.ConnState {
+	cs := sasl.ConnState{Domain: c.srv.cfg.Domain}
+	if tc, ok := c.conn.(*tls.Conn); ok {
+		st := tc.ConnectionState()
+		cs.TLS = &st
+		if c.srv.cfg.Certificate != nil {
+			cs.ServerCert = c.srv.cfg.Certificate()
+		}
+	}
+	return cs
+}
+
+// mechanisms are the configured mechanisms this connection may use.
+func (c *Conn) mechanisms() []sasl.Mechanism {
+	cs := c.saslState()
+	var ms []sasl.Mechanism
+	for _, m := range c.srv.cfg.Mechanisms {
+		if m.Available(cs) {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// handleSASL runs RFC 6120 §6.4 for <auth/>, <response/> and <abort/>.
+func (c *Conn) handleSASL(ctx context.Context, el *stream.Element) error {
+	if c.state&stateAuthenticated != 0 {
+		return stream.NewError("policy-violation", "the stream is already authenticated")
+	}
+	switch el.Name.Local {
+	case "auth":
+		return c.saslAuth(ctx, el)
+	case "response":
+		if c.exchange == nil {
+			return c.saslFail(&sasl.Failure{Condition: "malformed-request", Text: "no authentication in progress"})
+		}
+		return c.saslStep(ctx, el)
+	case "abort":
+		c.exchange = nil
+		return c.saslFail(&sasl.Failure{Condition: "aborted"})
+	}
+	return stream.NewError("unsupported-stanza-type", "unknown SASL element "+el.Name.Local)
+}
+
+func (c *Conn) saslAuth(ctx context.Context, el *stream.Element) error {
+	c.exchange = nil
+	if !c.saslAllowed() {
+		return c.saslFail(&sasl.Failure{Condition: "encryption-required", Text: "use STARTTLS first"})
+	}
+	name := el.Attr("mechanism")
+	cs := c.saslState()
+	for _, m := range c.mechanisms() {
+		if m.Name() == name {
+			c.exchange = &saslExchange{mech: m, neg: m.Start(cs, c.srv.cfg.Credentials)}
+			return c.saslStep(ctx, el)
+		}
+	}
+	return c.saslFail(&sasl.Failure{Condition: "invalid-mechanism", Text: "mechanism not offered"})
+}
+
+func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
+	in, err := decodeSASL(el.Text())
+	if err != nil {
+		c.exchange = nil
+		return c.saslFail(&sasl.Failure{Condition: "incorrect-encoding"})
+	}
+	out, done, err := c.exchange.neg.Step(ctx, in)
+	if err != nil {
+		var f *sasl.Failure
+		if !errors.As(err, &f) {
+			f = &sasl.Failure{Condition: "temporary-auth-failure", Err: err}
+		}
+		if f.Condition == "temporary-auth-failure" {
+			c.log.Error("authentication could not be checked", "mechanism", c.exchange.mech.Name(), "error", err)
+		}
+		c.exchange = nil
+		return c.saslFail(f)
+	}
+	if !done {
+		return c.send(appendSASL(c.buf[:0], "challenge", out))
+	}
+	c.username = c.exchange.neg.Username()
+	c.log.Debug("authenticated", "user", c.username, "mechanism", c.exchange.mech.Name())
+	c.exchange = nil
+	c.state |= stateAuthenticated
+	if err := c.send(appendSASL(c.buf[:0], "success", out)); err != nil {
+		return err
+	}
+	c.dec.Restart()
+	c.dec.SetLimits(c.srv.cfg.Limits)
+	c.restart = true
+	return nil
+}
+
+// saslFail reports a failure; too many of them end the stream (RFC 6120
+// §6.4.5).
+func (c *Conn) saslFail(f *sasl.Failure) error {
+	b := append(c.buf[:0], "<failure xmlns='"+stream.NSSASL+"'><"...)
+	b = append(b, f.Condition...)
+	b = append(b, "/>"...)
+	if f.Text != "" {
+		b = append(b, "<text xml:lang='en'>"...)
+		b = stream.AppendEscapedText(b, f.Text)
+		b = append(b, "</text>"...)
+	}
+	b = append(b, "</failure>"...)
+	c.buf = b
+	if err := c.send(b); err != nil {
+		return err
+	}
+	if f.Condition == "aborted" {
+		return nil
+	}
+	c.failures++
+	c.log.Debug("authentication failed", "condition", f.Condition, "failures", c.failures)
+	if c.failures >= c.srv.cfg.MaxFailures {
+		return stream.NewError("policy-violation", "too many failed authentication attempts")
+	}
+	return nil
+}
+
+// decodeSASL reads the base64 payload; "=" stands for an empty one (RFC
+// 6120 §6.4.2).
+func decodeSASL(s string) ([]byte, error) {
+	if s == "" || s == "=" {
+		return nil, nil
+	}
+	return base64.StdEncoding.DecodeString(s)
+}
+
+func appendSASL(dst []byte, name string, data []byte) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, " xmlns='"+stream.NSSASL+"'"...)
+	if data == nil {
+		return append(dst, "/>"...)
+	}
+	dst = append(dst, '>')
+	if len(data) == 0 {
+		dst = append(dst, '=')
+	} else {
+		dst = base64.StdEncoding.AppendEncode(dst, data)
+	}
+	dst = append(dst, "</"...)
+	dst = append(dst, name...)
+	return append(dst, '>')
+}

@@ -1,0 +1,103 @@
+package c2s
+
+import (
+	"github.com/switchboard-xmpp/switchboard/core/sasl"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+)
+
+// feature is one stream feature, offered when the stream's state has every
+// bit of needs and none of forbids, and its own check (if any) agrees.
+type feature struct {
+	name    string
+	needs   state
+	forbids state
+	offer   func(c *Conn) bool
+	append  func(dst []byte, c *Conn) []byte
+}
+
+const nsChannelBinding = "urn:xmpp:sasl-cb:0" // XEP-0440
+
+func coreFeatures() []feature {
+	return []feature{
+		{
+			name:    "starttls",
+			forbids: stateSecure | stateAuthenticated,
+			offer:   func(c *Conn) bool { return c.srv.cfg.TLS != nil },
+			append: func(dst []byte, c *Conn) []byte {
+				if c.srv.cfg.TLSRequired {
+					return append(dst, "<starttls xmlns='"+stream.NSTLS+"'><required/></starttls>"...)
+				}
+				return append(dst, "<starttls xmlns='"+stream.NSTLS+"'/>"...)
+			},
+		},
+		{
+			name:    "mechanisms",
+			forbids: stateAuthenticated,
+			offer:   func(c *Conn) bool { return c.saslAllowed() && len(c.mechanisms()) > 0 },
+			append:  appendMechanisms,
+		},
+		{
+			name:    "sasl-channel-binding",
+			needs:   stateSecure,
+			forbids: stateAuthenticated,
+			offer:   func(c *Conn) bool { return c.saslAllowed() },
+			append: func(dst []byte, c *Conn) []byte {
+				dst = append(dst, "<sasl-channel-binding xmlns='"+nsChannelBinding+"'>"...)
+				for _, t := range sasl.ChannelBindingTypes(c.saslState()) {
+					dst = append(dst, "<channel-binding type='"...)
+					dst = append(dst, t...)
+					dst = append(dst, "'/>"...)
+				}
+				return append(dst, "</sasl-channel-binding>"...)
+			},
+		},
+		{
+			name:    "bind",
+			needs:   stateAuthenticated,
+			forbids: stateBound,
+			append: func(dst []byte, _ *Conn) []byte {
+				return append(dst, "<bind xmlns='"+stream.NSBind+"'/>"...)
+			},
+		},
+		{
+			// RFC 3921's session establishment, kept for clients such as
+			// the seed's Psi+; RFC 6121 made it optional.
+			name:  "session",
+			needs: stateAuthenticated,
+			append: func(dst []byte, _ *Conn) []byte {
+				return append(dst, "<session xmlns='"+stream.NSSession+"'><optional/></session>"...)
+			},
+		},
+	}
+}
+
+func appendMechanisms(dst []byte, c *Conn) []byte {
+	dst = append(dst, "<mechanisms xmlns='"+stream.NSSASL+"'>"...)
+	for _, m := range c.mechanisms() {
+		dst = append(dst, "<mechanism>"...)
+		dst = append(dst, m.Name()...)
+		dst = append(dst, "</mechanism>"...)
+	}
+	return append(dst, "</mechanisms>"...)
+}
+
+// saslAllowed reports whether SASL may start: when TLS is required, only
+// once the stream is encrypted.
+func (c *Conn) saslAllowed() bool {
+	return c.state&stateSecure != 0 || !c.srv.cfg.TLSRequired || c.srv.cfg.TLS == nil
+}
+
+func (c *Conn) appendFeatures(dst []byte) []byte {
+	dst = append(dst, "<stream:features>"...)
+	for i := range c.srv.features {
+		f := &c.srv.features[i]
+		if c.state&f.needs != f.needs || c.state&f.forbids != 0 {
+			continue
+		}
+		if f.offer != nil && !f.offer(c) {
+			continue
+		}
+		dst = f.append(dst, c)
+	}
+	return append(dst, "</stream:features>"...)
+}

@@ -1,0 +1,148 @@
+package c2s
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/router"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+)
+
+// handle dispatches one top-level element by namespace and stream state.
+func (c *Conn) handle(ctx context.Context, el *stream.Element) error {
+	switch el.Name.Space {
+	case stream.NSTLS:
+		if el.Name.Local != "starttls" || c.state&stateAuthenticated != 0 {
+			return stream.NewError("unsupported-stanza-type", "unexpected TLS element")
+		}
+		return c.startTLS()
+	case stream.NSSASL:
+		return c.handleSASL(ctx, el)
+	case stream.NSClient:
+		return c.handleStanza(ctx, el)
+	}
+	return stream.NewError("unsupported-stanza-type", "unknown element {"+el.Name.Space+"}"+el.Name.Local)
+}
+
+func (c *Conn) handleStanza(ctx context.Context, el *stream.Element) error {
+	switch el.Name.Local {
+	case "message", "presence", "iq":
+	default:
+		return stream.NewError("unsupported-stanza-type", "unknown stanza <"+el.Name.Local+"/>")
+	}
+	// RFC 6120 §4.9.3.12: nothing is processed before authentication.
+	if c.state&stateAuthenticated == 0 {
+		return stream.NewError("not-authorized", "authenticate first")
+	}
+	if c.state&stateBound == 0 {
+		if el.Name.Local == "iq" && el.Child == (stream.Name{Space: stream.NSBind, Local: "bind"}) {
+			return c.bind(el)
+		}
+		return stream.NewError("not-authorized", "bind a resource first")
+	}
+	if err := c.checkFrom(el); err != nil {
+		return err
+	}
+	if el.Name.Local == "iq" {
+		if handled, err := c.handleOwnIQ(el); handled {
+			return err
+		}
+	}
+	if el.Name.Local == "presence" && !el.HasAttr("to") {
+		c.recordPresence(el)
+	}
+	c.buf = c.srv.router.Route(ctx, c.sess, el, c.buf)
+	return nil
+}
+
+// checkFrom enforces RFC 6120 §8.1.2.1: a client may only name itself.
+func (c *Conn) checkFrom(el *stream.Element) error {
+	raw := el.Attr("from")
+	if raw == "" {
+		return nil
+	}
+	from, err := jidprep.Parse(raw)
+	if err == nil && (from == c.sess.JID || from == c.sess.JID.BareJID()) {
+		return nil
+	}
+	c.log.Debug("spoofed from", "from", raw, "jid", c.sess.Full)
+	return stream.NewError("invalid-from", "the 'from' address does not match the stream")
+}
+
+// handleOwnIQ answers the IQs of stream negotiation that may still arrive
+// after binding: the legacy session and a second bind.
+func (c *Conn) handleOwnIQ(el *stream.Element) (bool, error) {
+	to := el.Attr("to")
+	if to != "" && to != c.srv.cfg.Domain {
+		return false, nil
+	}
+	if el.Attr("type") != "set" {
+		return false, nil
+	}
+	switch el.Child {
+	case stream.Name{Space: stream.NSSession, Local: "session"}:
+		c.buf = appendResult(c.buf[:0], el, to, c.sess.Full, "")
+	case stream.Name{Space: stream.NSBind, Local: "bind"}:
+		c.buf = router.AppendError(c.buf[:0], el, to, c.sess.Full, stanza.Errorf(stanza.NotAllowed, "a resource is already bound"))
+	default:
+		return false, nil
+	}
+	return true, c.send(c.buf)
+}
+
+// recordPresence keeps the availability and priority of a broadcast
+// presence as routing state (RFC 6121 §8.5.2).
+func (c *Conn) recordPresence(el *stream.Element) {
+	switch el.Attr("type") {
+	case "":
+		c.sess.SetPresence(true, priorityOf(el))
+	case "unavailable":
+		c.sess.SetPresence(false, 0)
+	}
+}
+
+// priorityOf reads <priority/>; absent or invalid means 0 (RFC 6121
+// §4.7.2.3), out of range is clamped.
+func priorityOf(el *stream.Element) int8 {
+	inner := el.Inner()
+	if len(inner) == 0 || !strings.Contains(string(inner), "priority") {
+		return 0
+	}
+	dom, err := el.DOM()
+	if err != nil {
+		return 0
+	}
+	p := dom.SelectElement("priority")
+	if p == nil {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(p.Text()))
+	if err != nil {
+		return 0
+	}
+	return int8(max(-128, min(127, n)))
+}
+
+// appendResult appends an IQ result to el with an optional payload.
+func appendResult(dst []byte, el *stream.Element, from, to, payload string) []byte {
+	dst = append(dst, "<iq type='result' id='"...)
+	dst = stream.AppendEscapedAttr(dst, el.Attr("id"))
+	dst = append(dst, '\'')
+	if from != "" {
+		dst = append(dst, " from='"...)
+		dst = stream.AppendEscapedAttr(dst, from)
+		dst = append(dst, '\'')
+	}
+	dst = append(dst, " to='"...)
+	dst = stream.AppendEscapedAttr(dst, to)
+	dst = append(dst, '\'')
+	if payload == "" {
+		return append(dst, "/>"...)
+	}
+	dst = append(dst, '>')
+	dst = append(dst, payload...)
+	return append(dst, "</iq>"...)
+}

@@ -1,0 +1,108 @@
+package c2s
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+)
+
+// openStream reads the client's stream header and answers with ours and the
+// features for the current state (RFC 6120 §4.2 and §4.3).
+func (c *Conn) openStream() error {
+	h, err := c.dec.ReadHeader()
+	if err != nil {
+		return err
+	}
+	c.lang = h.Lang
+	if c.lang == "" {
+		c.lang = "en"
+	}
+	c.streamID = randomID(8)
+	c.mu.Lock()
+	c.headerSent = true
+	c.mu.Unlock()
+	b := stream.AppendHeader(c.buf[:0], stream.Header{From: c.srv.cfg.Domain, To: h.From, ID: c.streamID, Version: "1.0", Lang: c.lang})
+	c.buf = b
+	if err := checkHeader(h, c.srv.cfg.Domain); err != nil {
+		if e := c.send(b); e != nil {
+			return e
+		}
+		return err
+	}
+	b = c.appendFeatures(b)
+	c.buf = b
+	return c.send(b)
+}
+
+func checkHeader(h stream.Header, domain string) error {
+	if h.DefaultNS != stream.NSClient {
+		return stream.NewError("invalid-namespace", "the default namespace must be jabber:client")
+	}
+	if !strings.HasPrefix(h.Version, "1.") {
+		return stream.NewError("unsupported-version", "XMPP 1.0 is required")
+	}
+	if h.To == "" {
+		return nil
+	}
+	to, err := jidprep.Parse(h.To)
+	if err != nil || to.Local != "" || to.Resource != "" || to.Domain != domain {
+		return stream.NewError("host-unknown", fmt.Sprintf("this server serves %s", domain))
+	}
+	return nil
+}
+
+// startTLS answers <starttls/> (RFC 6120 §5.4.2): <proceed/>, the handshake,
+// and a stream restart.
+func (c *Conn) startTLS() error {
+	if c.state&stateSecure != 0 || c.srv.cfg.TLS == nil {
+		if err := c.send([]byte("<failure xmlns='" + stream.NSTLS + "'/>")); err != nil {
+			return err
+		}
+		return stream.NewError("policy-violation", "TLS cannot be negotiated on this stream")
+	}
+	if err := c.send([]byte("<proceed xmlns='" + stream.NSTLS + "'/>")); err != nil {
+		return err
+	}
+	if c.dec.Buffered() > 0 {
+		// Anything the client sent after <starttls/> would have been
+		// plaintext injected into what becomes the encrypted stream.
+		return stream.NewError("policy-violation", "data sent after starttls before the TLS handshake")
+	}
+	if err := c.handshake(); err != nil {
+		c.log.Debug("STARTTLS handshake failed", "error", err)
+		return err
+	}
+	c.dec.Reset(deadlineReader{c})
+	c.restart = true
+	return nil
+}
+
+// handshake runs the server side of the TLS handshake over the raw socket,
+// within the handshake timeout, and from then on reads and writes through
+// TLS.
+func (c *Conn) handshake() error {
+	var tc *tls.Conn
+	err := c.out.drain(func(raw net.Conn) net.Conn {
+		tc = tls.Server(raw, c.srv.cfg.TLS)
+		return tc
+	})
+	if err != nil {
+		return err
+	}
+	c.raw.SetDeadline(time.Now().Add(c.srv.cfg.HandshakeTimeout))
+	if err := tc.Handshake(); err != nil {
+		return fmt.Errorf("TLS handshake: %w", err)
+	}
+	c.raw.SetWriteDeadline(time.Time{})
+	c.raw.SetReadDeadline(c.preauthDeadline)
+	c.conn = tc
+	c.state |= stateSecure
+	cs := tc.ConnectionState()
+	c.log.Debug("TLS established", "version", tls.VersionName(cs.Version), "cipher", tls.CipherSuiteName(cs.CipherSuite))
+	return nil
+}

@@ -1,0 +1,141 @@
+// Package c2s serves client-to-server connections (RFC 6120): the stream,
+// STARTTLS and direct TLS (XEP-0368), SASL, resource binding and the legacy
+// session, then hands stanzas from the bound session to the router.
+package c2s
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/core/router"
+	"github.com/switchboard-xmpp/switchboard/core/sasl"
+	"github.com/switchboard-xmpp/switchboard/core/session"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+)
+
+// Config is what a c2s server needs to know; the composition root fills it
+// from the operator's configuration.
+type Config struct {
+	Domain      string
+	TLS         *tls.Config              // server TLS; nil disables STARTTLS and direct TLS
+	Certificate func() *x509.Certificate // the certificate presented, for channel binding
+	TLSRequired bool                     // STARTTLS before SASL
+
+	Mechanisms  []sasl.Mechanism
+	Credentials sasl.CredentialSource
+	MaxFailures int // failed SASL attempts before the stream is closed
+
+	PreauthLimits stream.Limits // until SASL succeeds
+	Limits        stream.Limits // afterwards
+
+	PreauthTimeout   time.Duration
+	IdleTimeout      time.Duration // 0: never
+	HandshakeTimeout time.Duration
+	WriteTimeout     time.Duration
+	MaxResources     int
+	SendQueueBytes   int
+}
+
+// Server accepts connections and keeps track of them for shutdown.
+type Server struct {
+	cfg      Config
+	sessions *session.Table
+	router   *router.Router
+	log      hclog.Logger
+	features []feature
+
+	mu       sync.Mutex
+	conns    map[*Conn]struct{}
+	draining bool
+	wg       sync.WaitGroup
+}
+
+// NewServer returns a server; the router decides where stanzas go.
+func NewServer(cfg Config, sessions *session.Table, r *router.Router, log hclog.Logger) *Server {
+	s := &Server{cfg: cfg, sessions: sessions, router: r, log: log, conns: make(map[*Conn]struct{})}
+	s.features = coreFeatures()
+	return s
+}
+
+// Serve accepts connections on l until it is closed. directTLS selects
+// XEP-0368 TLS-first instead of STARTTLS.
+func (s *Server) Serve(ctx context.Context, l net.Listener, directTLS bool) error {
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		c := s.newConn(nc, directTLS)
+		if c == nil {
+			nc.Close()
+			continue
+		}
+		go func() {
+			defer s.wg.Done()
+			c.serve(ctx)
+		}()
+	}
+}
+
+func (s *Server) newConn(nc net.Conn, directTLS bool) *Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return nil
+	}
+	c := newConn(s, nc, directTLS)
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	return c
+}
+
+func (s *Server) forget(c *Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Shutdown sends every client a system-shutdown stream error, closes the
+// streams, and waits for the connections to end or ctx to expire, after
+// which the remaining ones are cut.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.mu.Lock()
+	s.draining = true
+	conns := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close(stream.NewError("system-shutdown", "the server is shutting down"))
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		for _, c := range conns {
+			c.out.abort()
+		}
+		<-done
+	}
+}
+
+// Len returns the number of open connections.
+func (s *Server) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}

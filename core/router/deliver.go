@@ -1,0 +1,146 @@
+package router
+
+import (
+	"github.com/switchboard-xmpp/switchboard/core/session"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+)
+
+// isSubscription reports presence types the server processes on the
+// recipient's behalf instead of delivering them as they are (RFC 6121 §3).
+func isSubscription(typ string) bool {
+	switch typ {
+	case "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe":
+		return true
+	}
+	return false
+}
+
+// toFull follows RFC 6121 §8.5.3.
+func (d *delivery) toFull(kind string) {
+	if kind == "presence" && isSubscription(d.typ) {
+		d.toBare(kind)
+		return
+	}
+	if s := d.r.sessions.Lookup(d.to.Bare(), d.to.Resource); s != nil {
+		if d.deliver(s) {
+			return
+		}
+	}
+	// No such resource (§8.5.3.2).
+	switch kind {
+	case "message":
+		switch d.typ {
+		case "", "normal", "chat":
+			d.to = d.to.BareJID()
+			d.toBare(kind)
+		case "groupchat":
+			d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
+		}
+	case "iq":
+		if d.typ == "get" || d.typ == "set" {
+			d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
+		}
+	}
+}
+
+// toBare follows RFC 6121 §8.5.1 and §8.5.2.
+func (d *delivery) toBare(kind string) {
+	switch kind {
+	case "iq":
+		// Handled by the server on behalf of the account (§8.5.2.1.3).
+		if d.handle() {
+			return
+		}
+		if d.typ == "get" || d.typ == "set" {
+			d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
+		}
+	case "presence":
+		d.presenceToBare()
+	default:
+		d.messageToBare()
+	}
+}
+
+func (d *delivery) presenceToBare() {
+	if isSubscription(d.typ) && d.handle() {
+		return
+	}
+	if d.typ == "probe" || d.typ == "error" {
+		return
+	}
+	for _, s := range d.r.sessions.Resources(d.to.Bare()) {
+		if ok, _ := s.Presence(); ok {
+			d.deliver(s)
+		}
+	}
+}
+
+func (d *delivery) messageToBare() {
+	switch d.typ {
+	case "error":
+		return
+	case "groupchat":
+		d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
+		return
+	}
+	delivered := false
+	if d.typ == "headline" {
+		for _, s := range d.r.sessions.Resources(d.to.Bare()) {
+			if ok, prio := s.Presence(); ok && prio >= 0 {
+				delivered = d.deliver(s) || delivered
+			}
+		}
+	} else {
+		delivered = d.deliverTopPriority()
+	}
+	if delivered {
+		return
+	}
+	d.undeliverable()
+}
+
+// deliverTopPriority delivers to every available resource that shares the
+// highest non-negative priority, as ejabberd and Prosody do.
+func (d *delivery) deliverTopPriority() bool {
+	resources := d.r.sessions.Resources(d.to.Bare())
+	best := int8(-1)
+	for _, s := range resources {
+		if ok, prio := s.Presence(); ok && prio > best {
+			best = prio
+		}
+	}
+	if best < 0 {
+		return false
+	}
+	delivered := false
+	for _, s := range resources {
+		if ok, prio := s.Presence(); ok && prio == best {
+			delivered = d.deliver(s) || delivered
+		}
+	}
+	return delivered
+}
+
+// undeliverable handles a message for an account with no resource that can
+// take it (§8.5.2.2), or for no account at all (§8.5.1).
+func (d *delivery) undeliverable() {
+	exists, err := d.r.accounts.Exists(d.ctx, d.to.Domain, d.to.Local)
+	if err != nil {
+		d.r.log.Error("checking recipient account", "to", d.to.Bare(), "error", err)
+		d.bounce(d.el.Attr("to"), stanza.New(stanza.InternalServerError))
+		return
+	}
+	if exists && d.r.handlers != nil && d.r.handlers.Undeliverable(d.ctx, d.from, d.el, d.to) {
+		return
+	}
+	if d.typ == "headline" {
+		return
+	}
+	d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
+}
+
+// deliver writes the stanza, stamped with the sender's full JID, to s.
+func (d *delivery) deliver(s *session.Session) bool {
+	d.buf = d.el.AppendWithFrom(d.buf[:0], d.from.Full)
+	return s.Sink.Deliver(d.buf)
+}

@@ -1,0 +1,149 @@
+// Package router delivers stanzas from bound client sessions per RFC 6121
+// §8: to the server, to an account's bare JID, or to a full JID. A stanza
+// that only passes through is forwarded as the bytes it arrived as, with
+// the sender's address stamped in; no DOM is built for it.
+package router
+
+import (
+	"context"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/session"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+)
+
+// Accounts answers whether an account exists, to tell "no such user" from
+// "user offline" (RFC 6121 §8.5.1 and §8.5.2.2).
+type Accounts interface {
+	Exists(ctx context.Context, domain, username string) (bool, error)
+}
+
+// Handlers is what the router asks before falling back to the RFC's default
+// handling. The plugin host implements it; a nil Handlers means no plugins.
+type Handlers interface {
+	// Handle offers a stanza addressed to the server, or handled by the
+	// server on an account's behalf, to whatever claimed its route. It
+	// reports whether something took it.
+	Handle(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
+	// Undeliverable offers a message that no resource can take right now
+	// (RFC 6121 §8.5.2.2), for example to offline storage. It reports
+	// whether it was taken; if not the router bounces or drops it.
+	Undeliverable(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
+}
+
+// Router routes stanzas between local sessions.
+type Router struct {
+	domain   string
+	sessions *session.Table
+	accounts Accounts
+	handlers Handlers
+	log      hclog.Logger
+}
+
+// New returns a router for one domain. handlers may be nil.
+func New(domain string, sessions *session.Table, accounts Accounts, handlers Handlers, log hclog.Logger) *Router {
+	return &Router{domain: domain, sessions: sessions, accounts: accounts, handlers: handlers, log: log}
+}
+
+// Route handles a stanza from a bound session whose from address the
+// caller has verified. buf is scratch space owned by the caller's goroutine;
+// Route returns it, possibly grown, for reuse.
+func (r *Router) Route(ctx context.Context, from *session.Session, el *stream.Element, buf []byte) []byte {
+	d := delivery{r: r, ctx: ctx, from: from, el: el, buf: buf[:0], typ: el.Attr("type")}
+	d.route()
+	return d.buf
+}
+
+// delivery carries one stanza through the routing decisions.
+type delivery struct {
+	r    *Router
+	ctx  context.Context
+	from *session.Session
+	el   *stream.Element
+	buf  []byte
+	typ  string
+	to   jidprep.JID
+}
+
+func (d *delivery) route() {
+	kind := d.el.Name.Local
+	if kind == "iq" && !d.validIQ() {
+		return
+	}
+	raw := d.el.Attr("to")
+	if raw == "" {
+		d.routeNoTo(kind)
+		return
+	}
+	to, err := jidprep.Parse(raw)
+	if err != nil {
+		d.bounce(raw, stanza.Errorf(stanza.JIDMalformed, "the 'to' address is not a valid JID"))
+		return
+	}
+	d.to = to
+	switch {
+	case to.Domain != d.r.domain:
+		d.bounce(raw, stanza.Errorf(stanza.RemoteServerNotFound, "this server does not federate with other domains"))
+	case to.Local == "":
+		d.toServer(kind)
+	case to.Resource != "":
+		d.toFull(kind)
+	default:
+		d.toBare(kind)
+	}
+}
+
+// validIQ applies RFC 6120 §8.2.3: a known type, an id, and exactly one
+// child for get and set.
+func (d *delivery) validIQ() bool {
+	switch d.typ {
+	case "get", "set":
+		if d.el.Children != 1 {
+			d.bounce(d.el.Attr("to"), stanza.Errorf(stanza.BadRequest, "an IQ get or set must have exactly one child element"))
+			return false
+		}
+	case "result", "error":
+	default:
+		d.bounce(d.el.Attr("to"), stanza.Errorf(stanza.BadRequest, "unknown IQ type"))
+		return false
+	}
+	if !d.el.HasAttr("id") {
+		d.bounce(d.el.Attr("to"), stanza.Errorf(stanza.BadRequest, "an IQ must have an id"))
+		return false
+	}
+	return true
+}
+
+// routeNoTo handles stanzas without a 'to': presence is a broadcast, the
+// rest is handled on behalf of the sender's account (RFC 6120 §10.3).
+func (d *delivery) routeNoTo(kind string) {
+	d.to = d.from.JID.BareJID()
+	if kind == "presence" {
+		d.handle()
+		return
+	}
+	d.toBare(kind)
+}
+
+func (d *delivery) handle() bool {
+	return d.r.handlers != nil && d.r.handlers.Handle(d.ctx, d.from, d.el, d.to)
+}
+
+func (d *delivery) toServer(kind string) {
+	if d.handle() {
+		return
+	}
+	switch kind {
+	case "iq":
+		if d.typ == "get" || d.typ == "set" {
+			d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
+		}
+	case "message":
+		if d.typ != "error" && d.typ != "headline" {
+			d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package router
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/session"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+)
+
+type sink struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (s *sink) Deliver(b []byte) bool {
+	s.mu.Lock()
+	s.got = append(s.got, string(b))
+	s.mu.Unlock()
+	return true
+}
+func (s *sink) Close(*stream.Error) {}
+
+func (s *sink) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.got
+	s.got = nil
+	return g
+}
+
+type accounts map[string]bool
+
+func (a accounts) Exists(_ context.Context, _, user string) (bool, error) { return a[user], nil }
+
+type fixture struct {
+	r        *Router
+	sessions map[string]*session.Session
+	sinks    map[string]*sink
+}
+
+// newFixture binds the given full JIDs (user/resource) with the given
+// availability and priority.
+func newFixture(t testing.TB, binds ...bind) *fixture {
+	t.Helper()
+	tb := session.NewTable()
+	f := &fixture{sessions: map[string]*session.Session{}, sinks: map[string]*sink{}}
+	for _, b := range binds {
+		j, err := jidprep.Parse(b.full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sk := &sink{}
+		s := session.New(b.full, j, sk)
+		s.SetPresence(b.available, b.prio)
+		tb.Add(s, 0)
+		f.sessions[b.full], f.sinks[b.full] = s, sk
+	}
+	f.r = New("localhost", tb, accounts{"alice": true, "bob": true}, nil, hclog.NewNullLogger())
+	return f
+}
+
+func element(t testing.TB, s string) *stream.Element {
+	t.Helper()
+	d := stream.NewDecoder(strings.NewReader("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"+s), stream.Limits{})
+	if _, err := d.ReadHeader(); err != nil {
+		t.Fatal(err)
+	}
+	el, err := d.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return el.Copy()
+}
+
+type bind = struct {
+	full      string
+	available bool
+	prio      int8
+}
+
+func TestRoute(t *testing.T) {
+	binds := []bind{
+		{"alice@localhost/a", true, 0},
+		{"bob@localhost/hi", true, 5},
+		{"bob@localhost/lo", true, 1},
+		{"bob@localhost/neg", true, -1},
+		{"bob@localhost/away", false, 9},
+	}
+	tests := []struct {
+		name   string
+		stanza string
+		want   map[string]string // full JID -> substring of what it received; "" = nothing
+	}{
+		{"chat to bare goes to top priority", "<message to='bob@localhost' type='chat' id='1'><body>x</body></message>",
+			map[string]string{"bob@localhost/hi": "from='alice@localhost/a'", "bob@localhost/lo": "", "bob@localhost/neg": "", "bob@localhost/away": ""}},
+		{"headline to bare goes to every non-negative resource", "<message to='bob@localhost' type='headline' id='2'/>",
+			map[string]string{"bob@localhost/hi": "id='2'", "bob@localhost/lo": "id='2'", "bob@localhost/neg": "", "alice@localhost/a": ""}},
+		{"to a full JID goes there even at negative priority", "<message to='bob@localhost/neg' id='3'/>",
+			map[string]string{"bob@localhost/neg": "id='3'", "bob@localhost/hi": ""}},
+		{"chat to a missing resource falls back to the bare JID", "<message to='bob@localhost/gone' type='chat' id='4'/>",
+			map[string]string{"bob@localhost/hi": "id='4'", "alice@localhost/a": ""}},
+		{"groupchat to bare is refused", "<message to='bob@localhost' type='groupchat' id='5'/>",
+			map[string]string{"alice@localhost/a": "service-unavailable", "bob@localhost/hi": ""}},
+		{"error messages are never bounced", "<message to='nobody@localhost' type='error' id='6'/>",
+			map[string]string{"alice@localhost/a": ""}},
+		{"headline to unknown user is dropped", "<message to='nobody@localhost' type='headline' id='7'/>",
+			map[string]string{"alice@localhost/a": ""}},
+		{"directed presence to bare reaches every available resource", "<presence to='bob@localhost'/>",
+			map[string]string{"bob@localhost/hi": "<presence", "bob@localhost/neg": "<presence", "bob@localhost/away": ""}},
+		{"probe is not delivered", "<presence to='bob@localhost' type='probe'/>",
+			map[string]string{"bob@localhost/hi": ""}},
+		{"iq result to a missing resource is dropped", "<iq to='bob@localhost/gone' type='result' id='8'/>",
+			map[string]string{"alice@localhost/a": "", "bob@localhost/hi": ""}},
+		{"iq error reply keeps id and swaps addresses", "<iq to='localhost' type='get' id='9'><q xmlns='urn:x'/></iq>",
+			map[string]string{"alice@localhost/a": "<iq type='error' id='9' from='localhost' to='alice@localhost/a'>"}},
+		{"bounced message carries its payload back", "<message to='nobody@localhost' id='10'><body>lost</body></message>",
+			map[string]string{"alice@localhost/a": "<body>lost</body><error type='cancel'><service-unavailable"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, binds...)
+			f.r.Route(context.Background(), f.sessions["alice@localhost/a"], element(t, tt.stanza), nil)
+			for full, want := range tt.want {
+				got := strings.Join(f.sinks[full].take(), "")
+				if want == "" && got != "" {
+					t.Errorf("%s received %s, want nothing", full, got)
+				}
+				if want != "" && !strings.Contains(got, want) {
+					t.Errorf("%s received %q, want it to contain %q", full, got, want)
+				}
+			}
+		})
+	}
+}

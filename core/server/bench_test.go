@@ -1,0 +1,73 @@
+package server
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkMessagePath sends messages from one client to another through
+// the whole server over loopback TLS: client write, TLS, stream reader,
+// router, outbox, TLS, client read. The sender keeps a window of messages
+// in flight, as a chatty client would.
+func BenchmarkMessagePath(b *testing.B) {
+	s := startB(b)
+	alice, _, err := rawLogin(s, "alice", "a")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer alice.Conn.Close()
+	bob, _, err := rawLogin(s, "bob", "b")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bob.Conn.Close()
+
+	msg := []byte("<message to='bob@localhost/b' type='chat'><body>" + strings.Repeat("x", 128) + "</body></message>")
+	const window = 64
+	batch := bytes.Repeat(msg, window)
+	received := make(chan int, 1024)
+	go func() {
+		buf := make([]byte, 64<<10)
+		marker := []byte("</message>")
+		var carry []byte
+		for {
+			bob.Conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			n, err := bob.Conn.Read(buf)
+			if err != nil {
+				close(received)
+				return
+			}
+			data := append(carry, buf[:n]...)
+			c := bytes.Count(data, marker)
+			if i := bytes.LastIndex(data, marker); i >= 0 {
+				carry = append(carry[:0], data[i+len(marker):]...)
+			} else {
+				carry = append(carry[:0], data...)
+			}
+			if c > 0 {
+				received <- c
+			}
+		}
+	}()
+	b.SetBytes(int64(len(msg)))
+	b.ResetTimer()
+	sent, got := 0, 0
+	for got < b.N {
+		for sent < b.N && sent-got < 4*window {
+			k := min(window, b.N-sent)
+			if _, err := alice.Conn.Write(batch[:k*len(msg)]); err != nil {
+				b.Fatal(err)
+			}
+			sent += k
+		}
+		c, ok := <-received
+		if !ok {
+			b.Fatalf("receiver stopped after %d of %d messages", got, b.N)
+		}
+		got += c
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}

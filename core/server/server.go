@@ -1,0 +1,220 @@
+// Package server is the composition root of the core: it builds storage,
+// accounts, TLS, SASL, the session table, the router and the listeners from
+// the configuration, and runs them until shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"path/filepath"
+	"sync"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/core/accounts"
+	"github.com/switchboard-xmpp/switchboard/core/c2s"
+	"github.com/switchboard-xmpp/switchboard/core/config"
+	"github.com/switchboard-xmpp/switchboard/core/router"
+	"github.com/switchboard-xmpp/switchboard/core/sasl"
+	"github.com/switchboard-xmpp/switchboard/core/session"
+	"github.com/switchboard-xmpp/switchboard/core/storage"
+	"github.com/switchboard-xmpp/switchboard/core/storage/backend"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/core/tlscert"
+)
+
+// Server is a running Switchboard core.
+type Server struct {
+	cfg      *config.Config
+	log      hclog.Logger
+	store    storage.Store
+	accounts *accounts.Service
+	certs    *tlscert.Provider
+	sessions *session.Table
+	c2s      *c2s.Server
+
+	listeners []net.Listener
+	pprof     *http.Server
+	wg        sync.WaitGroup
+	serveErr  chan error
+	stopOnce  sync.Once
+	stopErr   error
+}
+
+// New builds a server from cfg; nothing listens until Start.
+func New(ctx context.Context, cfg *config.Config, log hclog.Logger) (*Server, error) {
+	store, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, store: store, serveErr: make(chan error, 3)}
+	if err := s.build(); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenStore opens the configured storage; the CLI uses it too.
+func OpenStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (storage.Store, error) {
+	store, err := backend.Open(ctx, cfg.Storage.Driver, cfg.StorageDSN(), log.Named("storage"))
+	if err != nil {
+		return nil, fmt.Errorf("opening storage: %w", err)
+	}
+	return store, nil
+}
+
+func (s *Server) build() error {
+	cfg := s.cfg
+	certs, err := tlscert.New(tlscert.Source{
+		CertFile: cfg.TLS.CertFile,
+		KeyFile:  cfg.TLS.KeyFile,
+		Dir:      filepath.Join(cfg.DataDir, "tls"),
+		Domain:   cfg.Domain,
+	}, s.log.Named("tls"))
+	if err != nil {
+		return err
+	}
+	s.certs = certs
+	mechs, err := sasl.Mechanisms(cfg.Auth.Mechanisms, cfg.Auth.Anonymous)
+	if err != nil {
+		return fmt.Errorf("configuring SASL: %w", err)
+	}
+	s.accounts = accounts.New(s.store, cfg.Auth.SCRAMIterations)
+	s.sessions = session.NewTable()
+	r := router.New(cfg.Domain, s.sessions, s.accounts, nil, s.log.Named("router"))
+	s.c2s = c2s.NewServer(c2s.Config{
+		Domain:           cfg.Domain,
+		TLS:              certs.Config(),
+		Certificate:      certs.Leaf,
+		TLSRequired:      cfg.TLS.Required,
+		Mechanisms:       mechs,
+		Credentials:      s.accounts.SASLSource(cfg.Domain),
+		MaxFailures:      cfg.Auth.MaxFailures,
+		PreauthLimits:    streamLimits(cfg, cfg.Limits.MaxStanzaBytesPreauth),
+		Limits:           streamLimits(cfg, cfg.Limits.MaxStanzaBytes),
+		PreauthTimeout:   cfg.Limits.PreauthTimeout,
+		IdleTimeout:      cfg.Limits.IdleTimeout,
+		HandshakeTimeout: cfg.Limits.TLSHandshakeTimeout,
+		WriteTimeout:     cfg.Limits.WriteTimeout,
+		MaxResources:     cfg.Limits.MaxResources,
+		SendQueueBytes:   cfg.Limits.SendQueueBytes,
+	}, s.sessions, r, s.log.Named("c2s"))
+	return nil
+}
+
+func streamLimits(cfg *config.Config, maxBytes int) stream.Limits {
+	return stream.Limits{MaxStanzaBytes: maxBytes, MaxDepth: cfg.Limits.MaxDepth, MaxAttrs: cfg.Limits.MaxAttrs}
+}
+
+// Start opens the listeners and begins accepting clients.
+func (s *Server) Start(ctx context.Context) error {
+	type listener struct {
+		addr, what string
+		direct     bool
+	}
+	for _, l := range []listener{
+		{s.cfg.Listen.C2S, "STARTTLS", false},
+		{s.cfg.Listen.C2STLS, "direct TLS", true},
+	} {
+		if l.addr == "" {
+			continue
+		}
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("listening for %s clients on %s: %w", l.what, l.addr, err)
+		}
+		s.listeners = append(s.listeners, ln)
+		s.log.Info("listening for "+l.what+" clients", "addr", ln.Addr().String(), "domain", s.cfg.Domain)
+		s.wg.Add(1)
+		go func(direct bool) {
+			defer s.wg.Done()
+			if err := s.c2s.Serve(ctx, ln, direct); err != nil && !errors.Is(err, net.ErrClosed) {
+				s.serveErr <- fmt.Errorf("accepting clients on %s: %w", ln.Addr(), err)
+			}
+		}(l.direct)
+	}
+	return s.startPprof()
+}
+
+func (s *Server) startPprof() error {
+	if s.cfg.Debug.Pprof == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.Debug.Pprof)
+	if err != nil {
+		return fmt.Errorf("listening for pprof on %s: %w", s.cfg.Debug.Pprof, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	s.pprof = &http.Server{Handler: mux}
+	s.log.Warn("pprof enabled; do not expose it publicly", "addr", ln.Addr().String())
+	go s.pprof.Serve(ln)
+	return nil
+}
+
+// Addrs returns the bound listener addresses, in config order (STARTTLS,
+// direct TLS), skipping disabled ones.
+func (s *Server) Addrs() []net.Addr {
+	addrs := make([]net.Addr, len(s.listeners))
+	for i, l := range s.listeners {
+		addrs[i] = l.Addr()
+	}
+	return addrs
+}
+
+// Errors reports a listener that stopped on its own.
+func (s *Server) Errors() <-chan error { return s.serveErr }
+
+// Reload re-reads what can change without a restart: the TLS certificate.
+func (s *Server) Reload() error {
+	if err := s.certs.Reload(); err != nil {
+		return fmt.Errorf("reloading TLS certificate: %w", err)
+	}
+	s.log.Info("configuration reloaded")
+	return nil
+}
+
+func (s *Server) closeListeners() {
+	for _, l := range s.listeners {
+		l.Close()
+	}
+}
+
+// Shutdown stops accepting, sends every client system-shutdown, waits for
+// the streams to close (at most until ctx ends), and closes storage. Later
+// calls return the first call's result.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopOnce.Do(func() { s.stopErr = s.shutdown(ctx) })
+	return s.stopErr
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
+	s.closeListeners()
+	s.wg.Wait()
+	if s.pprof != nil {
+		s.pprof.Close()
+	}
+	n := s.c2s.Len()
+	s.c2s.Shutdown(ctx)
+	s.log.Info("server stopped", "connections_closed", n)
+	if err := s.store.Close(); err != nil {
+		return fmt.Errorf("closing storage: %w", err)
+	}
+	return nil
+}
+
+// Accounts exposes account administration, for tests and the CLI.
+func (s *Server) Accounts() *accounts.Service { return s.accounts }
+
+// Sessions exposes the session table, for tests and administration.
+func (s *Server) Sessions() *session.Table { return s.sessions }

@@ -1,0 +1,57 @@
+// Package session keeps the table of bound client sessions: who is online,
+// on which resource, and with what presence availability and priority. It is
+// routing state, so it lives in the core beside the router.
+package session
+
+import (
+	"sync/atomic"
+
+	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+)
+
+// Sink is the connection side of a session: where stanzas for it go.
+type Sink interface {
+	// Deliver queues an encoded stanza for writing and returns at once. It
+	// reports false when the session is closing or its send queue is full,
+	// in which case the stanza was not taken.
+	Deliver(b []byte) bool
+	// Close ends the stream, with a stream error when err is not nil.
+	Close(err *stream.Error)
+}
+
+// Session is one bound resource.
+type Session struct {
+	ID   string      // the stream id, unique per connection
+	JID  jidprep.JID // full JID
+	Bare string      // JID.Bare(), kept to avoid rebuilding it per stanza
+	Full string      // JID.String()
+	Sink Sink
+
+	// presence holds availability in bit 8 and the priority (int8) in the
+	// low byte, so that routing reads both in one atomic load.
+	presence atomic.Uint32
+}
+
+// New returns a session for a bound full JID.
+func New(id string, j jidprep.JID, sink Sink) *Session {
+	return &Session{ID: id, JID: j, Bare: j.Bare(), Full: j.String(), Sink: sink}
+}
+
+const availableBit = 1 << 8
+
+// SetPresence records the availability and priority the client last
+// broadcast (RFC 6121 §4.7.2.3: priority is -128..127).
+func (s *Session) SetPresence(available bool, priority int8) {
+	v := uint32(uint8(priority))
+	if available {
+		v |= availableBit
+	}
+	s.presence.Store(v)
+}
+
+// Presence returns the availability and priority last set.
+func (s *Session) Presence() (available bool, priority int8) {
+	v := s.presence.Load()
+	return v&availableBit != 0, int8(uint8(v))
+}

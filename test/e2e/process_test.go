@@ -1,0 +1,145 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// server is a running `switchboard serve` process.
+type server struct {
+	t        *testing.T
+	cmd      *exec.Cmd
+	dir      string
+	env      []string
+	starttls string
+	direct   string
+
+	mu    sync.Mutex
+	lines []map[string]any
+	cond  *sync.Cond
+	exit  chan error
+}
+
+// run executes a switchboard command in dir and returns its output.
+func run(t *testing.T, dir string, env []string, stdin string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// startServer runs `switchboard serve` in dir on free loopback ports with
+// JSON logs, and waits until both listeners are up.
+func startServer(t *testing.T, dir string, env []string, args ...string) *server {
+	t.Helper()
+	s := &server{t: t, dir: dir, exit: make(chan error, 1)}
+	s.cond = sync.NewCond(&s.mu)
+	s.env = append([]string{"SWITCHBOARD_LOG_FORMAT=json", "SWITCHBOARD_LOG_LEVEL=debug"}, env...)
+	all := append([]string{"serve", "--listen-c2s", "127.0.0.1:0", "--listen-c2s-tls", "127.0.0.1:0"}, args...)
+	s.cmd = exec.Command(binary, all...)
+	s.cmd.Dir = dir
+	s.cmd.Env = append(os.Environ(), s.env...)
+	stderr, err := s.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go s.readLogs(stderr)
+	go func() { s.exit <- s.cmd.Wait() }()
+	t.Cleanup(s.kill)
+	s.starttls = s.waitLog("listening for STARTTLS clients")["addr"].(string)
+	s.direct = s.waitLog("listening for direct TLS clients")["addr"].(string)
+	return s
+}
+
+func (s *server) readLogs(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var line map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			line = map[string]any{"@message": sc.Text()}
+		}
+		s.mu.Lock()
+		s.lines = append(s.lines, line)
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	s.lines = append(s.lines, map[string]any{"@message": "<eof>"})
+	s.cond.Broadcast()
+	s.mu.Unlock()
+}
+
+// waitLog waits until a log line whose message contains msg appears.
+func (s *server) waitLog(msg string) map[string]any {
+	s.t.Helper()
+	deadline := time.AfterFunc(30*time.Second, func() {
+		s.mu.Lock()
+		s.lines = append(s.lines, map[string]any{"@message": "<timeout>"})
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	})
+	defer deadline.Stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := 0; ; i++ {
+		for i >= len(s.lines) {
+			s.cond.Wait()
+		}
+		m, _ := s.lines[i]["@message"].(string)
+		if strings.Contains(m, msg) {
+			return s.lines[i]
+		}
+		if m == "<eof>" || m == "<timeout>" {
+			s.t.Fatalf("log line %q never appeared; log:\n%s", msg, s.logText())
+		}
+	}
+}
+
+func (s *server) logText() string {
+	var b strings.Builder
+	for _, l := range s.lines {
+		js, _ := json.Marshal(l)
+		b.Write(js)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (s *server) stop() error {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.exit:
+		return err
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		return <-s.exit
+	}
+}
+
+// kill ends the process if a test left it running; killing one that has
+// exited already is harmless.
+func (s *server) kill() {
+	s.cmd.Process.Kill()
+}
