@@ -10,7 +10,7 @@ import (
 
 type nopSink struct{}
 
-func (nopSink) Deliver([]byte) bool  { return true }
+func (nopSink) Deliver([]byte) bool { return true }
 func (nopSink) Close(*stream.Error) {}
 
 func sess(local, resource string) *Session {
