@@ -1,0 +1,15 @@
+package pluginv1
+
+// The go-plugin handshake shared by the core and every plugin. A process
+// started without the cookie in its environment is not being run by
+// Switchboard and says so instead of serving.
+const (
+	// ProtocolVersion is the contract version of this package; it is both
+	// go-plugin's protocol version and Manifest.protocol_version.
+	ProtocolVersion = 1
+	// MagicCookieKey and MagicCookieValue are go-plugin's handshake cookie.
+	MagicCookieKey   = "SWITCHBOARD_PLUGIN"
+	MagicCookieValue = "b1e6f1f8-switchboard-xmpp-plugin"
+	// PluginName is the key of the one plugin type in go-plugin's plugin map.
+	PluginName = "switchboard"
+)
