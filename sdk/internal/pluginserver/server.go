@@ -1,0 +1,143 @@
+// Package pluginserver is the plugin side of the wire contract: the
+// go-plugin plugin type, the gRPC Plugin service and the dial back to the
+// core's Host service. It knows nothing of routes and handlers; sdk lowers
+// a plugin into an Impl, and this package turns every failure of that Impl
+// — a stanza error, any other error, a panic — into what the core expects.
+package pluginserver
+
+import (
+	"context"
+	"sync"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
+
+// Impl is a plugin in wire terms. Its errors may be (or wrap) a
+// *stanza.Error, which reaches the core typed; any other error becomes
+// internal-server-error.
+type Impl interface {
+	Describe() (*pluginv1.Manifest, error)
+	Configure(ctx context.Context, req *pluginv1.ConfigureRequest, host pluginv1.HostClient) error
+	Handle(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error)
+	Event(ctx context.Context, ev *pluginv1.EventRequest) error
+	Invoke(ctx context.Context, req *pluginv1.InvokeRequest) ([]byte, error)
+	Cleanup() error
+}
+
+// Server implements the Plugin service over an Impl.
+type Server struct {
+	pluginv1.UnimplementedPluginServer
+	impl Impl
+	log  hclog.Logger
+
+	mu     sync.Mutex
+	broker *plugin.GRPCBroker
+	host   *grpc.ClientConn // the Host service of the last successful Configure
+	closed bool
+}
+
+// New returns a server for impl that logs to log.
+func New(impl Impl, log hclog.Logger) *Server {
+	return &Server{impl: impl, log: log}
+}
+
+func (s *Server) setBroker(b *plugin.GRPCBroker) {
+	s.mu.Lock()
+	s.broker = b
+	s.mu.Unlock()
+}
+
+func (s *Server) Describe(context.Context, *pluginv1.DescribeRequest) (m *pluginv1.Manifest, err error) {
+	defer s.recoverInto(&err, "describe")
+	m, err = s.impl.Describe()
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return m, nil
+}
+
+// Configure dials the Host service on the broker id the core gave, then
+// configures the plugin. Every Configure carries a fresh id, since a
+// go-plugin broker id is dialled once. The previous connection closes only
+// once the new configuration took, so a failed reload leaves the running
+// one intact.
+func (s *Server) Configure(ctx context.Context, req *pluginv1.ConfigureRequest) (_ *pluginv1.ConfigureResponse, err error) {
+	defer s.recoverInto(&err, "configure")
+	s.mu.Lock()
+	broker := s.broker
+	s.mu.Unlock()
+	if broker == nil {
+		return nil, status.Error(codes.FailedPrecondition, "no go-plugin broker to reach the host service")
+	}
+	conn, err := broker.Dial(req.GetHostBrokerId())
+	if err != nil {
+		return nil, status.Errorf(codes.Unavailable, "dialling the host service on broker id %d: %v", req.GetHostBrokerId(), err)
+	}
+	if err := s.impl.Configure(ctx, req, pluginv1.NewHostClient(conn)); err != nil {
+		_ = conn.Close() // nothing was built on it
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	s.mu.Lock()
+	old := s.host
+	s.host = conn
+	s.mu.Unlock()
+	if old != nil {
+		_ = old.Close() // the core has moved on to the new id
+	}
+	return &pluginv1.ConfigureResponse{}, nil
+}
+
+func (s *Server) Handle(ctx context.Context, env *pluginv1.Envelope) (resp *pluginv1.HandleResponse, err error) {
+	fields := []any{"route", env.GetRoute(), "from", env.GetFrom(), "session_id", env.GetSessionId()}
+	defer s.recoverInto(&err, "handle", fields...)
+	resp, err = s.impl.Handle(ctx, env)
+	if err != nil {
+		return nil, s.statusOf(err, "handle", fields...)
+	}
+	return resp, nil
+}
+
+func (s *Server) Event(ctx context.Context, ev *pluginv1.EventRequest) (_ *pluginv1.EventResponse, err error) {
+	fields := []any{"event", ev.GetKind().String(), "jid", ev.GetJid(), "session_id", ev.GetSessionId()}
+	defer s.recoverInto(&err, "event", fields...)
+	if err := s.impl.Event(ctx, ev); err != nil {
+		return nil, s.statusOf(err, "event", fields...)
+	}
+	return &pluginv1.EventResponse{}, nil
+}
+
+func (s *Server) Invoke(ctx context.Context, req *pluginv1.InvokeRequest) (_ *pluginv1.InvokeResponse, err error) {
+	fields := []any{"method", req.GetMethod(), "caller", req.GetCaller()}
+	defer s.recoverInto(&err, "invoke", fields...)
+	payload, err := s.impl.Invoke(ctx, req)
+	if err != nil {
+		return nil, s.statusOf(err, "invoke", fields...)
+	}
+	return &pluginv1.InvokeResponse{Payload: payload}, nil
+}
+
+// Close runs the plugin's Cleanup and lets go of the Host service. It is
+// called once the core has stopped the plugin, so Cleanup cannot count on
+// the Host any more.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	host := s.host
+	s.host = nil
+	s.mu.Unlock()
+	err := s.impl.Cleanup()
+	if host != nil {
+		_ = host.Close() // the core is gone or going; nothing to report
+	}
+	return err
+}

@@ -1,0 +1,42 @@
+package sdk
+
+// Manifest is a Description without its handlers: what a plugin declares,
+// as other plugins see it through Host.Manifests (disco aggregates them).
+type Manifest struct {
+	Name, Version     string
+	Routes            []Route // Handle is nil
+	Events            []EventKind
+	Identities        []Identity
+	Features          []string
+	AccountIdentities []Identity
+	AccountFeatures   []string
+	StreamFeatures    []StreamFeature
+	Provides          []string // method names
+	Requires          []string // "plugin.method"
+}
+
+// Manifest returns what d declares, without the handlers: exactly what the
+// core is told.
+func (d Description) Manifest() Manifest {
+	m := Manifest{
+		Name:              d.Name,
+		Version:           d.Version,
+		Identities:        d.Identities,
+		Features:          d.Features,
+		AccountIdentities: d.AccountIdentities,
+		AccountFeatures:   d.AccountFeatures,
+		StreamFeatures:    d.StreamFeatures,
+		Requires:          d.Requires,
+	}
+	for _, r := range d.Routes {
+		r.Handle = nil
+		m.Routes = append(m.Routes, r)
+	}
+	for _, e := range d.Events {
+		m.Events = append(m.Events, e.Kind)
+	}
+	for _, p := range d.Provides {
+		m.Provides = append(m.Provides, p.Name)
+	}
+	return m
+}

@@ -1,0 +1,120 @@
+package sdk
+
+import (
+	"context"
+
+	"github.com/beevik/etree"
+)
+
+// Plugin is what Serve runs. The lifecycle, written down once:
+//
+//   - Describe is static and free of side effects. It is called once when
+//     the process starts; the manifest the core sees is built from it, so
+//     the routes it declares and the handlers that serve them cannot
+//     drift apart.
+//   - Configure is called after every start of the process and again on
+//     every reload (SIGHUP), with the plugin's config section and the
+//     Host. It should decode and validate its config (Config.Decode),
+//     keep what it needs and return quickly; an error refuses the
+//     configuration and names the problem in the server's log.
+//   - Cleanup, if the plugin implements CleanerUpper, is called when the
+//     core stops the process. It must be safe after a Configure that
+//     failed half way, and cannot use the Host, which is already gone.
+//
+// Handlers, event handlers and methods may run concurrently with each
+// other and with a reload's Configure.
+type Plugin interface {
+	Describe() Description
+	Configure(ctx context.Context, c Config) error
+}
+
+// CleanerUpper is implemented by a plugin that holds something to release
+// when it stops: files, goroutines, connections of its own.
+type CleanerUpper interface {
+	Cleanup() error
+}
+
+// Description is everything a plugin declares about itself.
+type Description struct {
+	Name    string // the plugin's name, as operators write it in the config
+	Version string // free form, shown in logs
+
+	// Routes are the stanzas the plugin handles, each with its handler.
+	// The core sends a stanza to the first route that takes it.
+	Routes []Route
+	// Events are the notifications the plugin wants, with their handlers.
+	Events []EventHandler
+
+	// Identities and Features go into the server's disco#info (XEP-0030).
+	Identities []Identity
+	Features   []string
+	// AccountIdentities and AccountFeatures go into the disco#info of
+	// every account's bare JID (for example PEP, XEP-0163).
+	AccountIdentities []Identity
+	AccountFeatures   []string
+	// StreamFeatures are elements the core adds to <stream:features/>.
+	StreamFeatures []StreamFeature
+
+	// Provides are methods other plugins may call through Host.Call.
+	Provides []Method
+	// Requires are "plugin.method" names this plugin calls; the core starts
+	// their providers first and refuses to start without them.
+	Requires []string
+}
+
+// Identity is a disco identity (XEP-0030 §3.1).
+type Identity struct {
+	Category, Type, Name string
+}
+
+// Stage is when a stream feature is offered.
+type Stage int
+
+// Stages of stream negotiation.
+const (
+	StagePreAuth  Stage = 1 // after TLS, before SASL
+	StagePostAuth Stage = 2 // after SASL, beside resource binding
+)
+
+// StreamFeature is an element offered in <stream:features/>.
+type StreamFeature struct {
+	// XML is the feature element with its namespace declared, for
+	// example `<register xmlns='http://jabber.org/features/iq-register'/>`.
+	XML   string
+	Stage Stage
+}
+
+// Method is a function a plugin offers to other plugins. Payloads are
+// opaque bytes; the two plugins agree on their encoding (JSON, usually).
+// A *stanza.Error it returns reaches the caller as one.
+type Method struct {
+	Name   string
+	Handle func(ctx context.Context, caller string, payload []byte) ([]byte, error)
+}
+
+// EventKind is a kind of notification from the core.
+type EventKind int
+
+// Events a plugin can ask for.
+const (
+	SessionBound     EventKind = 1 // a resource was bound; JID is the full JID
+	SessionAvailable EventKind = 2 // a session sent its initial presence; Stanza is that presence
+	SessionClosed    EventKind = 3 // a session ended for any reason; JID is the full JID
+	AccountCreated   EventKind = 4 // an account was created; JID is the bare JID
+	AccountDeleted   EventKind = 5 // an account was deleted: remove its data; JID is the bare JID
+)
+
+// EventHandler handles one kind of event. Its errors follow the rules of
+// a Handler's; the core logs them, there is no one to reply to.
+type EventHandler struct {
+	Kind   EventKind
+	Handle func(ctx context.Context, ev Event) error
+}
+
+// Event is a notification from the core.
+type Event struct {
+	Kind      EventKind
+	JID       string
+	SessionID string         // for session events
+	Stanza    *etree.Element // the presence, for SessionAvailable; nil otherwise
+}

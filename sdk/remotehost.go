@@ -1,0 +1,110 @@
+package sdk
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/beevik/etree"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
+
+// remoteHost is the Host as the core serves it over the go-plugin broker.
+type remoteHost struct {
+	client pluginv1.HostClient
+	domain string
+	log    hclog.Logger
+}
+
+// hostErr wraps the error of a Host call with what was being done, keeping
+// a *stanza.Error reachable by errors.As.
+func hostErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", op, wire.FromStatus(err))
+}
+
+func (h *remoteHost) Domain() string           { return h.domain }
+func (h *remoteHost) Logger() hclog.Logger     { return h.log }
+func (h *remoteHost) Store(owner string) Store { return &remoteStore{client: h.client, owner: owner} }
+func (h *remoteHost) Accounts() Accounts       { return remoteAccounts{client: h.client} }
+
+func (h *remoteHost) Send(ctx context.Context, el *etree.Element) error {
+	b, err := wire.MarshalStanza(el)
+	if err != nil {
+		return err
+	}
+	_, err = h.client.Send(ctx, &pluginv1.SendRequest{Stanza: b})
+	return hostErr("sending a stanza", err)
+}
+
+func (h *remoteHost) SendIQ(ctx context.Context, iq *etree.Element) (*etree.Element, error) {
+	if iq.SelectAttrValue("id", "") == "" {
+		iq.CreateAttr("id", newID())
+	}
+	b, err := wire.MarshalStanza(iq)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := h.client.SendIQ(ctx, &pluginv1.SendRequest{Stanza: b})
+	if err != nil {
+		return nil, hostErr("sending an iq", err)
+	}
+	answer, err := wire.ParseStanza(resp.GetStanza())
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer to an iq: %w", err)
+	}
+	if answer.SelectAttrValue("type", "") == "error" {
+		return answer, wire.ErrorOf(answer)
+	}
+	return answer, nil
+}
+
+func (h *remoteHost) Sessions(ctx context.Context, bare string) ([]Session, error) {
+	resp, err := h.client.Sessions(ctx, &pluginv1.SessionsRequest{Bare: bare})
+	if err != nil {
+		return nil, hostErr("listing sessions of "+bare, err)
+	}
+	out := make([]Session, len(resp.GetSessions()))
+	for i, s := range resp.GetSessions() {
+		out[i] = Session{JID: s.GetJid(), SessionID: s.GetSessionId(), Available: s.GetAvailable(), Priority: int(s.GetPriority())}
+	}
+	return out, nil
+}
+
+func (h *remoteHost) SetFilters(ctx context.Context, owner string, rules []FilterRule) error {
+	_, err := h.client.SetFilters(ctx, &pluginv1.SetFiltersRequest{Owner: owner, Rules: filterRulesToProto(rules)})
+	return hostErr("setting filters of "+owner, err)
+}
+
+func (h *remoteHost) Manifests(ctx context.Context) ([]Manifest, error) {
+	resp, err := h.client.Manifests(ctx, &pluginv1.ManifestsRequest{})
+	if err != nil {
+		return nil, hostErr("listing manifests", err)
+	}
+	out := make([]Manifest, len(resp.GetManifests()))
+	for i, m := range resp.GetManifests() {
+		out[i] = manifestFromProto(m)
+	}
+	return out, nil
+}
+
+func (h *remoteHost) Call(ctx context.Context, plugin, method string, payload []byte) ([]byte, error) {
+	resp, err := h.client.Call(ctx, &pluginv1.CallRequest{Plugin: plugin, Method: method, Payload: payload})
+	if err != nil {
+		return nil, hostErr("calling "+plugin+"."+method, err)
+	}
+	return resp.GetPayload(), nil
+}
+
+// newID returns a random IQ id.
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,49 @@
+package sdktest
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
+
+// Event is a notification to deliver to the plugin.
+type Event struct {
+	Kind      sdk.EventKind
+	JID       string // full JID for session events, bare JID for account events
+	SessionID string
+	// Stanza is the XML of the presence for SessionAvailable; its 'from'
+	// is set to JID, as the core does.
+	Stanza string
+}
+
+// Event delivers ev and returns the plugin's error: a *stanza.Error, or an
+// error saying the plugin failed. An event the plugin did not ask for in
+// its Description is an error too, and is not delivered: the core would
+// not send it.
+func (h *Harness) Event(ev Event) error {
+	h.t.Helper()
+	kind := pluginv1.EventKind(ev.Kind)
+	if !slices.Contains(h.manifest.GetEvents(), kind) {
+		return fmt.Errorf("sdktest: plugin %s does not ask for %s", h.manifest.GetName(), kind)
+	}
+	req := &pluginv1.EventRequest{Kind: kind, Jid: ev.JID, SessionId: ev.SessionID}
+	if ev.Stanza != "" {
+		el, err := wire.ParseStanza([]byte(ev.Stanza))
+		if err != nil {
+			h.t.Fatalf("Event: %v", err)
+		}
+		if ev.JID != "" {
+			el.CreateAttr("from", ev.JID)
+		}
+		if req.Stanza, err = wire.MarshalStanza(el); err != nil {
+			h.t.Fatalf("Event: %v", err)
+		}
+	}
+	ctx, cancel := h.ctx()
+	defer cancel()
+	_, err := h.plugin.Event(ctx, req)
+	return wire.FromStatus(err)
+}

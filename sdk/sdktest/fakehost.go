@@ -1,0 +1,163 @@
+package sdktest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/beevik/etree"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+)
+
+// fakeHost serves the Host service from memory, with the checks the core
+// makes that a plugin author would otherwise only meet in production.
+type fakeHost struct {
+	pluginv1.UnimplementedHostServer
+	domain   string
+	manifest *pluginv1.Manifest
+
+	mu        sync.Mutex
+	sent      []*etree.Element
+	answerIQ  func(iq *etree.Element) *etree.Element
+	sessions  map[string][]sdk.Session
+	stores    map[string]*memStore
+	accounts  *memAccounts
+	filters   map[string][]sdk.FilterRule
+	manifests []*pluginv1.Manifest
+	provided  map[string]func(ctx context.Context, caller string, payload []byte) ([]byte, error)
+}
+
+func newFakeHost(domain string, m *pluginv1.Manifest) *fakeHost {
+	return &fakeHost{
+		domain:   domain,
+		manifest: m,
+		sessions: map[string][]sdk.Session{},
+		stores:   map[string]*memStore{},
+		accounts: &memAccounts{passwords: map[string]string{}},
+		filters:  map[string][]sdk.FilterRule{},
+		provided: map[string]func(context.Context, string, []byte) ([]byte, error){},
+	}
+}
+
+// record parses and keeps a stanza the plugin sent, checking its 'from'
+// as the core does.
+func (f *fakeHost) record(b []byte) (*etree.Element, error) {
+	el, err := wire.ParseStanza(b)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	from := el.SelectAttrValue("from", "")
+	if from == "" || domainOf(from) != f.domain {
+		return nil, status.Errorf(codes.InvalidArgument, "'from' must be the domain or a local JID, not %q", from)
+	}
+	f.mu.Lock()
+	f.sent = append(f.sent, el.Copy())
+	f.mu.Unlock()
+	return el, nil
+}
+
+func (f *fakeHost) Send(_ context.Context, req *pluginv1.SendRequest) (*pluginv1.SendResponse, error) {
+	if _, err := f.record(req.GetStanza()); err != nil {
+		return nil, err
+	}
+	return &pluginv1.SendResponse{}, nil
+}
+
+func (f *fakeHost) SendIQ(_ context.Context, req *pluginv1.SendRequest) (*pluginv1.SendIQResponse, error) {
+	iq, err := f.record(req.GetStanza())
+	if err != nil {
+		return nil, err
+	}
+	typ := iq.SelectAttrValue("type", "")
+	if iq.Tag != "iq" || (typ != "get" && typ != "set") || iq.SelectAttrValue("id", "") == "" {
+		return nil, status.Error(codes.InvalidArgument, "SendIQ takes an IQ get or set with an id")
+	}
+	f.mu.Lock()
+	answer := f.answerIQ
+	f.mu.Unlock()
+	if answer == nil {
+		return nil, wire.Status(stanza.Errorf(stanza.RecipientUnavailable, "the recipient is offline"))
+	}
+	el := answer(iq.Copy())
+	if el == nil {
+		return nil, wire.Status(stanza.Errorf(stanza.RemoteServerTimeout, "no answer"))
+	}
+	b, err := wire.MarshalStanza(el)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &pluginv1.SendIQResponse{Stanza: b}, nil
+}
+
+func (f *fakeHost) Sessions(_ context.Context, req *pluginv1.SessionsRequest) (*pluginv1.SessionsResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	resp := &pluginv1.SessionsResponse{}
+	for _, s := range f.sessions[req.GetBare()] {
+		resp.Sessions = append(resp.Sessions, &pluginv1.SessionInfo{Jid: s.JID, SessionId: s.SessionID, Available: s.Available, Priority: int32(s.Priority)})
+	}
+	return resp, nil
+}
+
+func (f *fakeHost) SetFilters(_ context.Context, req *pluginv1.SetFiltersRequest) (*pluginv1.SetFiltersResponse, error) {
+	rules := make([]sdk.FilterRule, len(req.GetRules()))
+	for i, r := range req.GetRules() {
+		rules[i] = sdk.FilterRule{Action: sdk.FilterAction(r.GetAction()), JID: r.GetJid(), Stanzas: sdk.FilterStanza(r.GetStanzas()), ReportBlocked: r.GetReportBlocked()}
+	}
+	f.mu.Lock()
+	f.filters[req.GetOwner()] = rules
+	f.mu.Unlock()
+	return &pluginv1.SetFiltersResponse{}, nil
+}
+
+func (f *fakeHost) Manifests(context.Context, *pluginv1.ManifestsRequest) (*pluginv1.ManifestsResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return &pluginv1.ManifestsResponse{Manifests: append([]*pluginv1.Manifest{f.manifest}, f.manifests...)}, nil
+}
+
+// Call relays to a fake the test provided, refusing, like the core, a
+// method the plugin's manifest does not require.
+func (f *fakeHost) Call(ctx context.Context, req *pluginv1.CallRequest) (*pluginv1.CallResponse, error) {
+	want := req.GetPlugin() + "." + req.GetMethod()
+	if !slices.Contains(f.manifest.GetRequires(), want) {
+		return nil, status.Errorf(codes.PermissionDenied, "plugin %s calls %s without requiring it in its manifest", f.manifest.GetName(), want)
+	}
+	f.mu.Lock()
+	fn := f.provided[want]
+	f.mu.Unlock()
+	if fn == nil {
+		return nil, status.Errorf(codes.NotFound, "no loaded plugin provides %s", want)
+	}
+	payload, err := fn(ctx, f.manifest.GetName(), req.GetPayload())
+	if err != nil {
+		return nil, errorStatus(err)
+	}
+	return &pluginv1.CallResponse{Payload: payload}, nil
+}
+
+// errorStatus carries err as the core would: a stanza error typed, any
+// other error as a plain status.
+func errorStatus(err error) error {
+	var se *stanza.Error
+	if errors.As(err, &se) {
+		return wire.Status(se)
+	}
+	return status.Error(codes.Unknown, err.Error())
+}
+
+func domainOf(jid string) string {
+	bare, _, _ := strings.Cut(jid, "/")
+	if _, d, ok := strings.Cut(bare, "@"); ok {
+		return d
+	}
+	return bare
+}

@@ -1,0 +1,143 @@
+package sdktest
+
+import (
+	"slices"
+
+	"github.com/beevik/etree"
+	"mellium.im/xmpp/jid"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+)
+
+// Response is what became of a stanza given to Handle.
+type Response struct {
+	// Replies are the stanzas the plugin answered with (an IQ result);
+	// stanzas it sent through the Host are in Harness.Sent.
+	Replies []*etree.Element
+	// Declined: the route's handler returned sdk.ErrNotMine.
+	Declined bool
+	// NoRoute: no route of the plugin takes the stanza (see match.go).
+	NoRoute bool
+	// Err is the stanza error the sender gets: the plugin's, or the core's
+	// service-unavailable for an IQ get or set to the server or a bare JID
+	// that no route took or that was declined (see unrouted).
+	Err *stanza.Error
+}
+
+// Handle gives the plugin a stanza as the core would: 'from' is set to
+// from (removed when from is "", a client not yet authenticated), 'to' is
+// prepared, and the stanza goes to the route that takes it. The sender's
+// SessionID is that of a session set with SetSessions for from, else from
+// itself. A stanza that does not parse fails the test.
+func (h *Harness) Handle(stanzaXML, from string) Response {
+	h.t.Helper()
+	el, err := wire.ParseStanza([]byte(stanzaXML))
+	if err != nil {
+		h.t.Fatalf("Handle: %v", err)
+	}
+	el.RemoveAttr("from")
+	if from != "" {
+		el.CreateAttr("from", from)
+	}
+	env := &pluginv1.Envelope{From: from, SessionId: h.sessionID(from), Authenticated: from != "", Secure: true, RemoteAddr: "127.0.0.1"}
+	addr, to, err := h.addressing(el, from == "")
+	if err != nil {
+		return h.unrouted(el, addr, stanza.Errorf(stanza.JIDMalformed, err.Error()))
+	}
+	env.To = to
+	i := -1
+	if addr != pluginv1.Addressing_ADDRESSING_UNSPECIFIED && (from != "" || el.Tag == "iq") {
+		i = match(h.manifest.GetRoutes(), el, addr, from == "")
+	}
+	if i < 0 {
+		return h.unrouted(el, addr, nil)
+	}
+	env.Route = uint32(i)
+	if env.Stanza, err = wire.MarshalStanza(el); err != nil {
+		h.t.Fatalf("Handle: %v", err)
+	}
+	ctx, cancel := h.ctx()
+	defer cancel()
+	resp, err := h.plugin.Handle(ctx, env)
+	if err != nil {
+		se := wire.StanzaErrorOf(err)
+		if se == nil {
+			h.t.Fatalf("Handle: the call failed: %v", err)
+		}
+		return Response{Err: se}
+	}
+	if resp.GetDeclined() {
+		r := h.unrouted(el, addr, nil)
+		r.NoRoute, r.Declined = false, true
+		return r
+	}
+	var out Response
+	for _, b := range resp.GetReplies() {
+		reply, err := wire.ParseStanza(b)
+		if err != nil {
+			h.t.Fatalf("Handle: the plugin replied with a malformed stanza: %v", err)
+		}
+		out.Replies = append(out.Replies, reply)
+	}
+	return out
+}
+
+// unrouted is the core's answer to a stanza no route took: an IQ get or
+// set to the server, or to a bare JID, which the server answers for, gets
+// service-unavailable (RFC 6120 §8.4; RFC 6121 §8.5.3.1); anything else
+// goes on its way to clients, which here means nowhere.
+func (h *Harness) unrouted(el *etree.Element, addr pluginv1.Addressing, err *stanza.Error) Response {
+	typ := el.SelectAttrValue("type", "")
+	forServer := addr == pluginv1.Addressing_ADDRESSING_SERVER || addr == pluginv1.Addressing_ADDRESSING_BARE
+	if err == nil && forServer && el.Tag == "iq" && (typ == "get" || typ == "set") {
+		err = stanza.New(stanza.ServiceUnavailable)
+	}
+	return Response{NoRoute: true, Err: err}
+}
+
+// addressing prepares 'to' and classifies it by rule 2 and 3 of match.go.
+// It returns the prepared 'to' ("" when absent), and no addressing for a
+// remote domain.
+func (h *Harness) addressing(el *etree.Element, preAuth bool) (pluginv1.Addressing, string, error) {
+	raw := el.SelectAttr("to")
+	if raw == nil {
+		switch {
+		case preAuth:
+			return pluginv1.Addressing_ADDRESSING_SERVER, "", nil
+		case el.Tag == "presence":
+			return pluginv1.Addressing_ADDRESSING_BROADCAST, "", nil
+		}
+		return pluginv1.Addressing_ADDRESSING_BARE, "", nil
+	}
+	to, err := jid.Parse(raw.Value)
+	if err != nil {
+		return 0, "", err
+	}
+	switch {
+	case preAuth:
+		return pluginv1.Addressing_ADDRESSING_SERVER, h.domain, nil
+	case to.Domainpart() != h.domain:
+		return pluginv1.Addressing_ADDRESSING_UNSPECIFIED, to.String(), nil
+	case to.Localpart() == "":
+		return pluginv1.Addressing_ADDRESSING_SERVER, to.String(), nil
+	case to.Resourcepart() != "":
+		return pluginv1.Addressing_ADDRESSING_FULL, to.String(), nil
+	}
+	return pluginv1.Addressing_ADDRESSING_BARE, to.String(), nil
+}
+
+func (h *Harness) sessionID(from string) string {
+	if from == "" {
+		return "pre-auth"
+	}
+	h.host.mu.Lock()
+	defer h.host.mu.Unlock()
+	bare, _ := jid.Parse(from)
+	if i := slices.IndexFunc(h.host.sessions[bare.Bare().String()], func(s sdk.Session) bool { return s.JID == from }); i >= 0 {
+		return h.host.sessions[bare.Bare().String()][i].SessionID
+	}
+	return from
+}

@@ -1,0 +1,77 @@
+package sdktest
+
+import (
+	"context"
+	"errors"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
+
+// The storage and account calls of the Host service, over the in-memory
+// stores that the test inspects through Harness.Store and Accounts.
+
+func (f *fakeHost) store(owner string) *memStore {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.stores[owner]
+	if s == nil {
+		s = &memStore{data: map[string][]byte{}}
+		f.stores[owner] = s
+	}
+	return s
+}
+
+func (f *fakeHost) StoreGet(ctx context.Context, req *pluginv1.StoreKey) (*pluginv1.StoreValue, error) {
+	v, err := f.store(req.GetOwner()).Get(ctx, req.GetKey())
+	if errors.Is(err, sdk.ErrNotFound) {
+		return &pluginv1.StoreValue{}, nil
+	}
+	return &pluginv1.StoreValue{Value: v, Found: true}, nil
+}
+
+func (f *fakeHost) StorePut(ctx context.Context, req *pluginv1.StorePutRequest) (*pluginv1.StorePutResponse, error) {
+	return &pluginv1.StorePutResponse{}, f.store(req.GetOwner()).Put(ctx, req.GetKey(), req.GetValue())
+}
+
+func (f *fakeHost) StoreDelete(ctx context.Context, req *pluginv1.StoreKey) (*pluginv1.StoreDeleteResponse, error) {
+	return &pluginv1.StoreDeleteResponse{}, f.store(req.GetOwner()).Delete(ctx, req.GetKey())
+}
+
+func (f *fakeHost) StoreScan(ctx context.Context, req *pluginv1.StoreScanRequest) (*pluginv1.StoreScanResponse, error) {
+	kvs, err := f.store(req.GetOwner()).Scan(ctx, req.GetPrefix(), req.GetAfter(), int(req.GetLimit()), req.GetReverse())
+	if err != nil {
+		return nil, err
+	}
+	resp := &pluginv1.StoreScanResponse{}
+	for _, kv := range kvs {
+		resp.Items = append(resp.Items, &pluginv1.KeyValue{Key: kv.Key, Value: kv.Value})
+	}
+	return resp, nil
+}
+
+func (f *fakeHost) AccountExists(ctx context.Context, req *pluginv1.AccountRequest) (*pluginv1.AccountExistsResponse, error) {
+	ok, err := f.accounts.Exists(ctx, req.GetUsername())
+	return &pluginv1.AccountExistsResponse{Exists: ok}, err
+}
+
+func (f *fakeHost) AccountCreate(ctx context.Context, req *pluginv1.AccountPasswordRequest) (*pluginv1.AccountResponse, error) {
+	if err := f.accounts.Create(ctx, req.GetUsername(), req.GetPassword()); err != nil {
+		return nil, errorStatus(err)
+	}
+	return &pluginv1.AccountResponse{}, nil
+}
+
+func (f *fakeHost) AccountDelete(ctx context.Context, req *pluginv1.AccountRequest) (*pluginv1.AccountResponse, error) {
+	if err := f.accounts.Delete(ctx, req.GetUsername()); err != nil {
+		return nil, errorStatus(err)
+	}
+	return &pluginv1.AccountResponse{}, nil
+}
+
+func (f *fakeHost) AccountSetPassword(ctx context.Context, req *pluginv1.AccountPasswordRequest) (*pluginv1.AccountResponse, error) {
+	if err := f.accounts.SetPassword(ctx, req.GetUsername(), req.GetPassword()); err != nil {
+		return nil, errorStatus(err)
+	}
+	return &pluginv1.AccountResponse{}, nil
+}

@@ -1,0 +1,41 @@
+package sdk
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/beevik/etree"
+)
+
+func TestValidateNamesTheMistake(t *testing.T) {
+	nop := func(context.Context, *Request) (*etree.Element, error) { return nil, nil }
+	tests := []struct {
+		name string
+		d    Description
+		want string
+	}{
+		{"no name", Description{}, "no name"},
+		{"route without handler", Description{Name: "x", Routes: []Route{{Kind: IQ, Namespace: "n", To: ToServer}}}, "route 0: no handler"},
+		{"route without addressing", Description{Name: "x", Routes: []Route{{Kind: IQ, Namespace: "n", Handle: nop}}}, "unknown addressing"},
+		{"broadcast message", Description{Name: "x", Routes: []Route{{Kind: Message, To: Broadcast, Handle: nop}}}, "only presence"},
+		{"pre-auth message", Description{Name: "x", Routes: []Route{{Kind: Message, To: ToServer, PreAuth: true, Handle: nop}}}, "before authentication"},
+		{"iq without namespace", Description{Name: "x", Routes: []Route{{Kind: IQ, To: ToServer, Handle: nop}}}, "namespace"},
+		{"event without handler", Description{Name: "x", Events: []EventHandler{{Kind: SessionBound}}}, "event handler 0"},
+		{"duplicate method", Description{Name: "x", Provides: []Method{
+			{Name: "m", Handle: func(context.Context, string, []byte) ([]byte, error) { return nil, nil }},
+			{Name: "m", Handle: func(context.Context, string, []byte) ([]byte, error) { return nil, nil }},
+		}}, `method "m"`},
+		{"requires without method", Description{Name: "x", Requires: []string{"roster"}}, "plugin.method"},
+		{"feature without namespace", Description{Name: "x", StreamFeatures: []StreamFeature{{XML: "<register/>", Stage: StagePreAuth}}}, "no namespace"},
+		{"feature without stage", Description{Name: "x", StreamFeatures: []StreamFeature{{XML: "<r xmlns='n'/>"}}}, "unknown stage"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := validate(tt.d)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("validate = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
