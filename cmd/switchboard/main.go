@@ -21,6 +21,8 @@ Usage:
   switchboard user del JID                       delete an account and its data
   switchboard user list [--domain D]             list accounts
   switchboard config check --config FILE         validate a configuration file
+  switchboard plugin list [--config FILE]        show each configured plugin: source, state, routes, features
+  switchboard plugin NAME                        run a built-in plugin (the server does this itself)
   switchboard help                               this text
 
 Every command takes --config FILE; see docs/config.md.
@@ -47,6 +49,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = user(ctx, env, args[1:])
 	case "config":
 		err = configCmd(env, args[1:])
+	case "plugin":
+		err = pluginCmd(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -65,7 +65,11 @@ func serve(ctx context.Context, env cliEnv, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, env)
-	srv, err := server.New(ctx, cfg, log)
+	opts, err := serverOptions()
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(ctx, cfg, opts, log)
 	if err != nil {
 		return err
 	}
@@ -81,7 +85,12 @@ func serve(ctx context.Context, env cliEnv, args []string) error {
 	for {
 		select {
 		case <-hup:
-			if err := srv.Reload(); err != nil {
+			log.Info("SIGHUP: reloading the configuration")
+			next, _, err := loadConfig(env, "serve", args, nil)
+			if err == nil {
+				err = srv.Reload(ctx, next)
+			}
+			if err != nil {
 				log.Error("reload failed; keeping the running configuration", "error", err)
 			}
 		case err := <-srv.Errors():

@@ -39,6 +39,9 @@ func (c *Conn) bind(el *stream.Element) error {
 	c.state |= stateBound
 	c.log = c.log.With("jid", sess.Full)
 	c.log.Debug("resource bound")
+	if ext := c.srv.cfg.Extensions; ext != nil {
+		ext.SessionBound(sess)
+	}
 	b := append(c.buf[:0], "<bind xmlns='"+stream.NSBind+"'><jid>"...)
 	b = stream.AppendEscapedText(b, sess.Full)
 	b = append(b, "</jid></bind>"...)

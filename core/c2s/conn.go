@@ -123,6 +123,9 @@ func (c *Conn) cleanup() {
 	if c.sess != nil {
 		c.srv.sessions.Remove(c.sess)
 		c.log.Debug("session ended", "jid", c.sess.Full)
+		if ext := c.srv.cfg.Extensions; ext != nil {
+			ext.SessionClosed(c.sess)
+		}
 	}
 	select {
 	case <-c.out.done:

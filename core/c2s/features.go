@@ -99,5 +99,10 @@ func (c *Conn) appendFeatures(dst []byte) []byte {
 		}
 		dst = f.append(dst, c)
 	}
+	if ext := c.srv.cfg.Extensions; ext != nil && c.saslAllowed() {
+		for _, f := range ext.StreamFeatures(c.state&stateAuthenticated != 0) {
+			dst = append(dst, f...)
+		}
+	}
 	return append(dst, "</stream:features>"...)
 }

@@ -33,8 +33,13 @@ func (c *Conn) handleStanza(ctx context.Context, el *stream.Element) error {
 	default:
 		return stream.NewError("unsupported-stanza-type", "unknown stanza <"+el.Name.Local+"/>")
 	}
-	// RFC 6120 §4.9.3.12: nothing is processed before authentication.
+	// RFC 6120 §4.9.3.12: nothing is processed before authentication,
+	// except what a plugin serves to unauthenticated streams
+	// (registration), and only once the stream may authenticate.
 	if c.state&stateAuthenticated == 0 {
+		if handled, err := c.preAuth(ctx, el); handled {
+			return err
+		}
 		return stream.NewError("not-authorized", "authenticate first")
 	}
 	if c.state&stateBound == 0 {
@@ -94,14 +99,36 @@ func (c *Conn) handleOwnIQ(el *stream.Element) (bool, error) {
 }
 
 // recordPresence keeps the availability and priority of a broadcast
-// presence as routing state (RFC 6121 §8.5.2).
+// presence as routing state (RFC 6121 §8.5.2), and reports initial
+// presence to the plugins.
 func (c *Conn) recordPresence(el *stream.Element) {
+	was, _ := c.sess.Presence()
 	switch el.Attr("type") {
 	case "":
 		c.sess.SetPresence(true, priorityOf(el))
+		if ext := c.srv.cfg.Extensions; !was && ext != nil {
+			ext.SessionAvailable(c.sess, el)
+		}
 	case "unavailable":
 		c.sess.SetPresence(false, 0)
 	}
+}
+
+func (c *Conn) preAuth(ctx context.Context, el *stream.Element) (bool, error) {
+	ext := c.srv.cfg.Extensions
+	if ext == nil || el.Name.Local != "iq" || !c.saslAllowed() {
+		return false, nil
+	}
+	replies, ok := ext.PreAuth(ctx, c.id, c.raw.RemoteAddr().String(), c.state&stateSecure != 0, el)
+	if !ok {
+		return false, nil
+	}
+	for _, r := range replies {
+		if err := c.send(r); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
 }
 
 // priorityOf reads <priority/>; absent or invalid means 0 (RFC 6121

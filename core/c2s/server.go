@@ -40,6 +40,24 @@ type Config struct {
 	WriteTimeout     time.Duration
 	MaxResources     int
 	SendQueueBytes   int
+
+	// Extensions are what plugins add to streams; nil for none.
+	Extensions Extensions
+}
+
+// Extensions is what the plugin host adds to client streams.
+type Extensions interface {
+	// StreamFeatures returns feature elements to offer before or after
+	// authentication.
+	StreamFeatures(postAuth bool) []string
+	// PreAuth offers an IQ sent before authentication; it returns the
+	// replies for this stream and whether anything took the IQ.
+	PreAuth(ctx context.Context, sessionID, remoteAddr string, secure bool, el *stream.Element) ([][]byte, bool)
+	SessionBound(s *session.Session)
+	// SessionAvailable reports initial presence: the first available
+	// presence after binding or after being unavailable.
+	SessionAvailable(s *session.Session, presence *stream.Element)
+	SessionClosed(s *session.Session)
 }
 
 // Server accepts connections and keeps track of them for shutdown.

@@ -62,7 +62,8 @@ type Limits struct {
 	MaxResources          int           `koanf:"max_resources"`    // sessions per account
 	SendQueueBytes        int           `koanf:"send_queue_bytes"` // queued for a client that does not read
 	ShutdownGrace         time.Duration `koanf:"shutdown_grace"`
-	WriteTimeout          time.Duration `koanf:"write_timeout"` // a client that accepts no data for this long is dropped
+	WriteTimeout          time.Duration `koanf:"write_timeout"`  // a client that accepts no data for this long is dropped
+	PluginTimeout         time.Duration `koanf:"plugin_timeout"` // a plugin call that takes longer fails with an error stanza
 }
 
 // Log configures the root logger.

@@ -36,6 +36,7 @@ func Default() *Config {
 			SendQueueBytes:        1 << 20,
 			ShutdownGrace:         5 * time.Second,
 			WriteTimeout:          30 * time.Second,
+			PluginTimeout:         10 * time.Second,
 		},
 		Log:     Log{Level: "info", Format: "text"},
 		Plugins: map[string]Plugin{},

@@ -25,6 +25,7 @@ func (c *Config) validateLimits(p *problems) {
 	}
 	notNegative(p, "limits.shutdown_grace", l.ShutdownGrace)
 	positive(p, "limits.write_timeout", l.WriteTimeout)
+	positive(p, "limits.plugin_timeout", l.PluginTimeout)
 }
 
 func positive(p *problems, key string, d time.Duration) {

@@ -10,7 +10,7 @@ import (
 // comes from that address. For messages and presence the original payload
 // goes back too, so that the sender can tell what failed.
 func (d *delivery) bounce(to string, e *stanza.Error) {
-	if d.typ == "error" {
+	if d.typ == "error" || d.from == nil {
 		return
 	}
 	d.buf = AppendError(d.buf[:0], d.el, to, d.from.Full, e)

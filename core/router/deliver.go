@@ -21,6 +21,9 @@ func (d *delivery) toFull(kind string) {
 		d.toBare(kind)
 		return
 	}
+	if d.blockedInbound(kind) {
+		return
+	}
 	if s := d.r.sessions.Lookup(d.to.Bare(), d.to.Resource); s != nil {
 		if d.deliver(s) {
 			return
@@ -65,6 +68,9 @@ func (d *delivery) presenceToBare() {
 	if isSubscription(d.typ) && d.handle() {
 		return
 	}
+	if d.blockedInbound("presence") {
+		return
+	}
 	if d.typ == "probe" || d.typ == "error" {
 		return
 	}
@@ -81,6 +87,11 @@ func (d *delivery) messageToBare() {
 		return
 	case "groupchat":
 		d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
+		return
+	}
+	// A blocked message is refused before any resource or offline storage
+	// sees it.
+	if d.blockedInbound("message") {
 		return
 	}
 	delivered := false
@@ -141,6 +152,6 @@ func (d *delivery) undeliverable() {
 
 // deliver writes the stanza, stamped with the sender's full JID, to s.
 func (d *delivery) deliver(s *session.Session) bool {
-	d.buf = d.el.AppendWithFrom(d.buf[:0], d.from.Full)
+	d.buf = d.el.AppendWithFrom(d.buf[:0], d.sender)
 	return s.Sink.Deliver(d.buf)
 }

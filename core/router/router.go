@@ -6,9 +6,11 @@ package router
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/core/filter"
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
@@ -30,7 +32,8 @@ type Handlers interface {
 	Handle(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
 	// Undeliverable offers a message that no resource can take right now
 	// (RFC 6121 §8.5.2.2), for example to offline storage. It reports
-	// whether it was taken; if not the router bounces or drops it.
+	// whether it was taken; if not the router bounces or drops it. from is
+	// nil when the server itself sent the message.
 	Undeliverable(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
 }
 
@@ -40,32 +43,66 @@ type Router struct {
 	sessions *session.Table
 	accounts Accounts
 	handlers Handlers
+	filters  *filter.Table
 	log      hclog.Logger
 }
 
 // New returns a router for one domain. handlers may be nil.
-func New(domain string, sessions *session.Table, accounts Accounts, handlers Handlers, log hclog.Logger) *Router {
-	return &Router{domain: domain, sessions: sessions, accounts: accounts, handlers: handlers, log: log}
+func New(domain string, sessions *session.Table, accounts Accounts, handlers Handlers, filters *filter.Table, log hclog.Logger) *Router {
+	return &Router{domain: domain, sessions: sessions, accounts: accounts, handlers: handlers, filters: filters, log: log}
 }
 
 // Route handles a stanza from a bound session whose from address the
 // caller has verified. buf is scratch space owned by the caller's goroutine;
 // Route returns it, possibly grown, for reuse.
 func (r *Router) Route(ctx context.Context, from *session.Session, el *stream.Element, buf []byte) []byte {
-	d := delivery{r: r, ctx: ctx, from: from, el: el, buf: buf[:0], typ: el.Attr("type")}
+	d := delivery{r: r, ctx: ctx, from: from, sender: from.Full, senderJID: from.JID, el: el, buf: buf[:0], typ: el.Attr("type")}
 	d.route()
 	return d.buf
 }
 
+// Deliver routes a stanza that the server itself sends, on its own behalf
+// or a local user's (plugins do, through the host). Its 'from' is kept as
+// it is, or set to the domain when absent; it must not name another
+// domain. Nothing is bounced: a server-sent stanza that cannot be
+// delivered is dropped, or offered to the handlers' Undeliverable.
+func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([]byte, error) {
+	sender, senderJID := r.domain, jidprep.JID{Domain: r.domain}
+	if raw := el.Attr("from"); raw != "" {
+		from, err := jidprep.Parse(raw)
+		if err != nil || from.Domain != r.domain {
+			return buf, fmt.Errorf("a stanza from the server may only come from %s or its users, not %q", r.domain, raw)
+		}
+		sender, senderJID = from.String(), from
+	}
+	to, err := jidprep.Parse(el.Attr("to"))
+	if err != nil {
+		return buf, fmt.Errorf("delivering a stanza from the server: bad 'to' %q: %w", el.Attr("to"), err)
+	}
+	if to.Domain != r.domain || to.Local == "" {
+		return buf, fmt.Errorf("a stanza from the server can only go to local users, not %q", el.Attr("to"))
+	}
+	d := delivery{r: r, ctx: ctx, sender: sender, senderJID: senderJID, el: el, buf: buf[:0], typ: el.Attr("type"), to: to}
+	if to.Resource != "" {
+		d.toFull(el.Name.Local)
+	} else {
+		d.toBare(el.Name.Local)
+	}
+	return d.buf, nil
+}
+
 // delivery carries one stanza through the routing decisions.
 type delivery struct {
-	r    *Router
-	ctx  context.Context
-	from *session.Session
-	el   *stream.Element
-	buf  []byte
-	typ  string
-	to   jidprep.JID
+	r         *Router
+	ctx       context.Context
+	from      *session.Session // the sending session; nil when the server sends
+	sender    string           // the 'from' stamped on delivery
+	senderJID jidprep.JID
+	el        *stream.Element
+	buf       []byte
+	typ       string
+	to        jidprep.JID
+	inbound   verdict // the recipient's filters, once checked
 }
 
 func (d *delivery) route() {
@@ -84,6 +121,9 @@ func (d *delivery) route() {
 		return
 	}
 	d.to = to
+	if d.blockedOutbound(kind) {
+		return
+	}
 	switch {
 	case to.Domain != d.r.domain:
 		d.bounce(raw, stanza.Errorf(stanza.RemoteServerNotFound, "this server does not federate with other domains"))
@@ -129,7 +169,7 @@ func (d *delivery) routeNoTo(kind string) {
 }
 
 func (d *delivery) handle() bool {
-	return d.r.handlers != nil && d.r.handlers.Handle(d.ctx, d.from, d.el, d.to)
+	return d.from != nil && d.r.handlers != nil && d.r.handlers.Handle(d.ctx, d.from, d.el, d.to)
 }
 
 func (d *delivery) toServer(kind string) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/core/filter"
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
@@ -61,7 +62,7 @@ func newFixture(t testing.TB, binds ...bind) *fixture {
 		tb.Add(s, 0)
 		f.sessions[b.full], f.sinks[b.full] = s, sk
 	}
-	f.r = New("localhost", tb, accounts{"alice": true, "bob": true}, nil, hclog.NewNullLogger())
+	f.r = New("localhost", tb, accounts{"alice": true, "bob": true}, nil, filter.NewTable(), hclog.NewNullLogger())
 	return f
 }
 
@@ -136,5 +137,49 @@ func TestRoute(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestFilters(t *testing.T) {
+	f := newFixture(t, bind{"alice@localhost/a", true, 0}, bind{"bob@localhost/b", true, 0})
+	rule := func(deny bool, jid string, k filter.Stanzas, report bool) filter.Rule {
+		r, err := filter.NewRule(deny, jid, k, report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	alice, bob := f.sessions["alice@localhost/a"], f.sessions["bob@localhost/b"]
+	route := func(from *session.Session, s string) {
+		f.r.Route(context.Background(), from, element(t, s), nil)
+	}
+
+	// Bob blocks alice (XEP-0191 as the privacy plugin installs it).
+	f.r.filters.Set("bob@localhost", []filter.Rule{rule(true, "alice@localhost", 0, true)})
+	route(alice, "<message to='bob@localhost' type='chat' id='m1'><body>hi</body></message>")
+	if got := f.sinks["bob@localhost/b"].take(); len(got) != 0 {
+		t.Errorf("bob received from a blocked sender: %v", got)
+	}
+	if got := strings.Join(f.sinks["alice@localhost/a"].take(), ""); !strings.Contains(got, "service-unavailable") {
+		t.Errorf("blocked sender got %q, want service-unavailable", got)
+	}
+	route(alice, "<presence to='bob@localhost/b'/>")
+	if got := f.sinks["bob@localhost/b"].take(); len(got) != 0 {
+		t.Errorf("bob received presence from a blocked sender: %v", got)
+	}
+	// Bob writing to the contact he blocked is refused as XEP-0191 says.
+	route(bob, "<message to='alice@localhost' type='chat' id='m2'><body>hi</body></message>")
+	got := strings.Join(f.sinks["bob@localhost/b"].take(), "")
+	if !strings.Contains(got, "not-acceptable") || !strings.Contains(got, "<blocked xmlns='urn:xmpp:blocking:errors'/>") {
+		t.Errorf("blocker writing to the blocked got %q", got)
+	}
+	if got := f.sinks["alice@localhost/a"].take(); len(got) != 0 {
+		t.Errorf("the blocked contact received %v", got)
+	}
+	// Unblocking restores delivery.
+	f.r.filters.Clear("bob@localhost")
+	route(alice, "<message to='bob@localhost' type='chat' id='m3'/>")
+	if got := f.sinks["bob@localhost/b"].take(); len(got) != 1 {
+		t.Errorf("after unblocking bob received %v", got)
 	}
 }

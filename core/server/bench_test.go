@@ -2,9 +2,12 @@ package server
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
 )
 
 // BenchmarkMessagePath sends messages from one client to another through
@@ -70,4 +73,38 @@ func BenchmarkMessagePath(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkIQRoundTrip times one IQ from a client and its answer, handled
+// by a plugin process (echo, over go-plugin gRPC) and, for comparison, by
+// the core itself (the legacy session IQ). The difference is what the
+// process boundary costs per request.
+func BenchmarkIQRoundTrip(b *testing.B) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := startBWith(b, Options{Builtins: []string{"echo"}, Executable: exe})
+	c, _, err := rawLogin(s, "alice", "a")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Conn.Close()
+	for _, bc := range []struct{ name, iq string }{
+		{"plugin", "<iq type='get' to='localhost' id='%d'><q xmlns='" + nsEcho + "'/></iq>"},
+		{"core", "<iq type='set' id='%d'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				c.Sendf(bc.iq, i)
+				el, err := c.Next()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if el.SelectAttrValue("type", "") != "result" {
+					b.Fatalf("answer: %s", rawxmpp.Describe(el))
+				}
+			}
+		})
+	}
 }

@@ -24,6 +24,11 @@ type testServer struct {
 // and the accounts alice, bob and carol (password "secret").
 func start(t *testing.T, mutate func(*config.Config)) *testServer {
 	t.Helper()
+	return startWith(t, mutate, nil)
+}
+
+func testConfig(t *testing.T, mutate func(*config.Config)) *config.Config {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.Listen.C2S = "127.0.0.1:0"
@@ -34,9 +39,20 @@ func start(t *testing.T, mutate func(*config.Config)) *testServer {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
 	}
+	return cfg
+}
+
+// startWith is start with options (plugins) derived from the config.
+func startWith(t *testing.T, mutate func(*config.Config), options func(*config.Config) Options) *testServer {
+	t.Helper()
+	cfg := testConfig(t, mutate)
+	var opts Options
+	if options != nil {
+		opts = options(cfg)
+	}
 	log := hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Warn, Output: testWriter{t}})
 	ctx := context.Background()
-	s, err := New(ctx, cfg, log)
+	s, err := New(ctx, cfg, opts, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,12 +148,17 @@ func firstChild(el *etree.Element) string {
 // startB is start for benchmarks: quiet logs, fresh data.
 func startB(b *testing.B) *testServer {
 	b.Helper()
+	return startBWith(b, Options{})
+}
+
+func startBWith(b *testing.B, opts Options) *testServer {
+	b.Helper()
 	cfg := config.Default()
 	cfg.DataDir = b.TempDir()
 	cfg.Listen.C2S = "127.0.0.1:0"
 	cfg.Listen.C2STLS = ""
 	ctx := context.Background()
-	s, err := New(ctx, cfg, hclog.NewNullLogger())
+	s, err := New(ctx, cfg, opts, hclog.NewNullLogger())
 	if err != nil {
 		b.Fatal(err)
 	}

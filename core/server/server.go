@@ -12,12 +12,15 @@ import (
 	"net/http/pprof"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/switchboard-xmpp/switchboard/core/accounts"
 	"github.com/switchboard-xmpp/switchboard/core/c2s"
 	"github.com/switchboard-xmpp/switchboard/core/config"
+	"github.com/switchboard-xmpp/switchboard/core/filter"
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/sasl"
 	"github.com/switchboard-xmpp/switchboard/core/session"
@@ -27,14 +30,26 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/tlscert"
 )
 
+// Options are what the composition root knows that the config does not.
+type Options struct {
+	// Builtins names the plugins compiled into the binary; each runs unless
+	// the config disables it.
+	Builtins []string
+	// Executable is the switchboard binary that built-ins re-execute.
+	Executable string
+}
+
 // Server is a running Switchboard core.
 type Server struct {
 	cfg      *config.Config
+	opts     Options
 	log      hclog.Logger
 	store    storage.Store
 	accounts *accounts.Service
 	certs    *tlscert.Provider
 	sessions *session.Table
+	filters  *filter.Table
+	plugins  *pluginhost.Host
 	c2s      *c2s.Server
 
 	listeners []net.Listener
@@ -45,13 +60,14 @@ type Server struct {
 	stopErr   error
 }
 
-// New builds a server from cfg; nothing listens until Start.
-func New(ctx context.Context, cfg *config.Config, log hclog.Logger) (*Server, error) {
+// New builds a server from cfg; nothing listens and no plugin runs until
+// Start.
+func New(ctx context.Context, cfg *config.Config, opts Options, log hclog.Logger) (*Server, error) {
 	store, err := OpenStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: store, serveErr: make(chan error, 3)}
+	s := &Server{cfg: cfg, opts: opts, log: log, store: store, serveErr: make(chan error, 3)}
 	if err := s.build(); err != nil {
 		store.Close()
 		return nil, err
@@ -86,7 +102,23 @@ func (s *Server) build() error {
 	}
 	s.accounts = accounts.New(s.store, cfg.Auth.SCRAMIterations)
 	s.sessions = session.NewTable()
-	r := router.New(cfg.Domain, s.sessions, s.accounts, nil, s.log.Named("router"))
+	s.filters = filter.NewTable()
+	s.plugins = pluginhost.New(pluginhost.Config{
+		Domain:       cfg.Domain,
+		Executable:   s.opts.Executable,
+		CallTimeout:  cfg.Limits.PluginTimeout,
+		StartTimeout: time.Minute,
+		Limits:       streamLimits(cfg, cfg.Limits.MaxStanzaBytes),
+		Backoff:      pluginhost.DefaultBackoff(),
+	}, pluginhost.Deps{
+		Sessions: s.sessions,
+		Store:    s.store,
+		Accounts: s.accounts,
+		Filters:  s.filters,
+		Kick:     s.kick,
+	}, s.log.Named("plugin"))
+	r := router.New(cfg.Domain, s.sessions, s.accounts, s.plugins, s.filters, s.log.Named("router"))
+	s.plugins.SetRouter(r)
 	s.c2s = c2s.NewServer(c2s.Config{
 		Domain:           cfg.Domain,
 		TLS:              certs.Config(),
@@ -103,16 +135,32 @@ func (s *Server) build() error {
 		WriteTimeout:     cfg.Limits.WriteTimeout,
 		MaxResources:     cfg.Limits.MaxResources,
 		SendQueueBytes:   cfg.Limits.SendQueueBytes,
+		Extensions:       s.plugins,
 	}, s.sessions, r, s.log.Named("c2s"))
 	return nil
+}
+
+// kick closes every session of an account.
+func (s *Server) kick(bare string, err *stream.Error) {
+	for _, sess := range s.sessions.Resources(bare) {
+		sess.Sink.Close(err)
+	}
 }
 
 func streamLimits(cfg *config.Config, maxBytes int) stream.Limits {
 	return stream.Limits{MaxStanzaBytes: maxBytes, MaxDepth: cfg.Limits.MaxDepth, MaxAttrs: cfg.Limits.MaxAttrs}
 }
 
-// Start opens the listeners and begins accepting clients.
+// Start launches the plugins, then opens the listeners and begins
+// accepting clients.
 func (s *Server) Start(ctx context.Context) error {
+	specs, err := PluginSpecs(s.cfg, s.opts.Builtins)
+	if err != nil {
+		return err
+	}
+	if err := s.plugins.Start(ctx, specs); err != nil {
+		return fmt.Errorf("starting plugins: %w", err)
+	}
 	type listener struct {
 		addr, what string
 		direct     bool
@@ -175,14 +223,25 @@ func (s *Server) Addrs() []net.Addr {
 // Errors reports a listener that stopped on its own.
 func (s *Server) Errors() <-chan error { return s.serveErr }
 
-// Reload re-reads what can change without a restart: the TLS certificate.
-func (s *Server) Reload() error {
+// Reload applies what can change without a restart: the TLS certificate
+// and the plugins (started, stopped or reconfigured). Sessions stay.
+func (s *Server) Reload(ctx context.Context, cfg *config.Config) error {
 	if err := s.certs.Reload(); err != nil {
 		return fmt.Errorf("reloading TLS certificate: %w", err)
 	}
-	s.log.Info("configuration reloaded")
+	specs, err := PluginSpecs(cfg, s.opts.Builtins)
+	if err != nil {
+		return err
+	}
+	if err := s.plugins.Reload(ctx, specs); err != nil {
+		return err
+	}
+	s.log.Info("configuration reloaded", "plugins", len(specs))
 	return nil
 }
+
+// Plugins exposes the plugin host, for tests and administration.
+func (s *Server) Plugins() *pluginhost.Host { return s.plugins }
 
 func (s *Server) closeListeners() {
 	for _, l := range s.listeners {
@@ -206,6 +265,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	n := s.c2s.Len()
 	s.c2s.Shutdown(ctx)
+	s.plugins.Stop()
 	s.log.Info("server stopped", "connections_closed", n)
 	if err := s.store.Close(); err != nil {
 		return fmt.Errorf("closing storage: %w", err)

@@ -1,0 +1,279 @@
+package pluginhost
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc/status"
+
+	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/router"
+	"github.com/switchboard-xmpp/switchboard/core/session"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+)
+
+func kindOf(el *stream.Element) pluginv1.Kind {
+	switch el.Name.Local {
+	case "message":
+		return pluginv1.Kind_KIND_MESSAGE
+	case "presence":
+		return pluginv1.Kind_KIND_PRESENCE
+	case "iq":
+		return pluginv1.Kind_KIND_IQ
+	}
+	return pluginv1.Kind_KIND_UNSPECIFIED
+}
+
+// typeOf names the stanza type as routes do: a message without a type is
+// "normal", a presence without one "available".
+func typeOf(el *stream.Element) string {
+	t := el.Attr("type")
+	if t != "" {
+		return t
+	}
+	switch el.Name.Local {
+	case "message":
+		return "normal"
+	case "presence":
+		return "available"
+	}
+	return t
+}
+
+func addressingOf(el *stream.Element, to jidprep.JID) pluginv1.Addressing {
+	switch {
+	case el.Name.Local == "presence" && !el.HasAttr("to"):
+		return pluginv1.Addressing_ADDRESSING_BROADCAST
+	case to.Local == "":
+		return pluginv1.Addressing_ADDRESSING_SERVER
+	case to.Resource != "":
+		return pluginv1.Addressing_ADDRESSING_FULL
+	}
+	return pluginv1.Addressing_ADDRESSING_BARE
+}
+
+// match finds the route that takes el.
+func (s *snapshot) match(el *stream.Element, addr pluginv1.Addressing, preAuth bool) (routeEntry, bool) {
+	k := routeKey{kind: kindOf(el), addr: addr}
+	if k.kind == pluginv1.Kind_KIND_IQ {
+		k.ns = el.Child.Space
+	}
+	typ := typeOf(el)
+	for _, e := range s.routes[k] {
+		if preAuth && !e.route.GetPreAuth() {
+			continue
+		}
+		if !e.takes(typ) {
+			continue
+		}
+		if ns := e.route.GetNamespace(); k.kind != pluginv1.Kind_KIND_IQ && ns != "" && !hasChildNS(el, ns) {
+			continue
+		}
+		return e, true
+	}
+	return routeEntry{}, false
+}
+
+func hasChildNS(el *stream.Element, ns string) bool {
+	if el.Child.Space == ns {
+		return true
+	}
+	if el.Children < 2 {
+		return false
+	}
+	dom, err := el.DOM()
+	if err != nil {
+		return false
+	}
+	for _, c := range dom.ChildElements() {
+		if c.NamespaceURI() == ns {
+			return true
+		}
+	}
+	return false
+}
+
+// Handle implements router.Handlers: it offers a stanza from a bound
+// session to the plugin whose route takes it.
+func (h *Host) Handle(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool {
+	if el.Name.Local == "iq" && (el.Attr("type") == "result" || el.Attr("type") == "error") {
+		if h.pending.answer(from.Full, el) {
+			return true
+		}
+	}
+	addr := addressingOf(el, to)
+	e, ok := h.snap.Load().match(el, addr, false)
+	if !ok {
+		return false
+	}
+	env := &pluginv1.Envelope{
+		Stanza:        el.AppendWithFrom(nil, from.Full),
+		From:          from.Full,
+		SessionId:     from.ID,
+		Authenticated: true,
+		Secure:        true,
+		Route:         e.index,
+	}
+	if el.HasAttr("to") {
+		env.To = to.String()
+	}
+	replies, err := e.in.handle(ctx, env)
+	if errors.Is(err, errDeclined) {
+		return false
+	}
+	if err != nil {
+		h.replyError(ctx, from, el, err)
+		return true
+	}
+	for _, r := range replies {
+		h.send(ctx, e.in, r)
+	}
+	return true
+}
+
+// Undeliverable implements router.Handlers: a message no resource could
+// take goes to a route for messages addressed to bare JIDs (offline
+// storage), which sees only such messages.
+func (h *Host) Undeliverable(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool {
+	e, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_BARE, false)
+	if !ok {
+		return false
+	}
+	sender := el.Attr("from")
+	env := &pluginv1.Envelope{To: to.String(), Route: e.index, Authenticated: true, Secure: true}
+	if from != nil {
+		sender = from.Full
+		env.From, env.SessionId = from.Full, from.ID
+	}
+	env.Stanza = el.AppendWithFrom(nil, sender)
+	replies, err := e.in.handle(ctx, env)
+	if errors.Is(err, errDeclined) {
+		return false
+	}
+	if err != nil {
+		if from != nil {
+			h.replyError(ctx, from, el, err)
+		}
+		return true
+	}
+	for _, r := range replies {
+		h.send(ctx, e.in, r)
+	}
+	return true
+}
+
+// PreAuth offers an IQ sent before authentication to a route that allows
+// it. It returns the replies for the requesting stream, and false when no
+// route takes the IQ.
+func (h *Host) PreAuth(ctx context.Context, sessionID, remoteAddr string, secure bool, el *stream.Element) ([][]byte, bool) {
+	if el.Name.Local != "iq" {
+		return nil, false
+	}
+	to := jidprep.JID{Domain: h.cfg.Domain}
+	e, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_SERVER, true)
+	if !ok {
+		return nil, false
+	}
+	env := &pluginv1.Envelope{Stanza: el.Raw, SessionId: sessionID, RemoteAddr: remoteAddr, Secure: secure, Route: e.index}
+	if el.HasAttr("to") {
+		env.To = to.String()
+	}
+	replies, err := e.in.handle(ctx, env)
+	if errors.Is(err, errDeclined) {
+		return nil, false
+	}
+	if err != nil {
+		return [][]byte{router.AppendError(nil, el, el.Attr("to"), "", stanzaErrorOf(err))}, true
+	}
+	return replies, true
+}
+
+var errDeclined = errors.New("declined")
+
+// handle calls the plugin and sorts out its answer.
+func (in *instance) handle(ctx context.Context, env *pluginv1.Envelope) ([][]byte, error) {
+	switch in.state() {
+	case stateRestarting, stateStarting:
+		return nil, &stanza.Error{Type: stanza.Wait, Condition: stanza.ServiceUnavailable, Text: "the service is restarting, try again shortly"}
+	case stateFailed, stateStopped:
+		return nil, stanza.Errorf(stanza.ServiceUnavailable, "the service is not available")
+	}
+	ctx, cancel := context.WithTimeout(ctx, in.h.cfg.CallTimeout)
+	defer cancel()
+	in.inflight.Add(1)
+	resp, err := in.remoteOf().client.Handle(ctx, env)
+	in.inflight.Add(-1)
+	if err != nil {
+		return nil, in.callError(err)
+	}
+	if resp.GetDeclined() {
+		return nil, errDeclined
+	}
+	return resp.GetReplies(), nil
+}
+
+// callError turns a failed call into the stanza error the client gets: the
+// plugin's own stanza error, or — when the call itself failed because the
+// plugin died or hung — internal-server-error of type wait.
+func (in *instance) callError(err error) *stanza.Error {
+	if se := stanzaErrorFromStatus(err); se != nil {
+		return se
+	}
+	in.log.Warn("plugin call failed", "error", describeErr(err))
+	return &stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: "the service failed to answer"}
+}
+
+func stanzaErrorFromStatus(err error) *stanza.Error {
+	st, ok := status.FromError(err)
+	if !ok {
+		return nil
+	}
+	for _, d := range st.Details() {
+		if se, ok := d.(*pluginv1.StanzaError); ok {
+			return &stanza.Error{Type: stanza.ErrorType(se.GetType()), Condition: stanza.Condition(se.GetCondition()), Text: se.GetText(), AppSpace: se.GetAppNamespace(), AppLocal: se.GetAppLocal()}
+		}
+	}
+	return nil
+}
+
+func stanzaErrorOf(err error) *stanza.Error {
+	var se *stanza.Error
+	if errors.As(err, &se) {
+		return se
+	}
+	return stanza.New(stanza.InternalServerError)
+}
+
+func describeErr(err error) string {
+	if st, ok := status.FromError(err); ok {
+		return st.Code().String() + ": " + st.Message()
+	}
+	return err.Error()
+}
+
+// replyError answers the sender of el with err, unless el is itself an
+// answer or a presence.
+func (h *Host) replyError(ctx context.Context, from *session.Session, el *stream.Element, err error) {
+	typ := el.Attr("type")
+	if typ == "error" || typ == "result" || el.Name.Local == "presence" {
+		return
+	}
+	b := router.AppendError(nil, el, el.Attr("to"), from.Full, stanzaErrorOf(err))
+	from.Sink.Deliver(b)
+}
+
+// send routes a stanza a plugin produced.
+func (h *Host) send(ctx context.Context, in *instance, b []byte) error {
+	el, err := stream.ParseElement(b, h.cfg.Limits)
+	if err != nil {
+		in.log.Warn("plugin sent a malformed stanza", "error", err)
+		return err
+	}
+	if _, err := h.router.Deliver(ctx, el, nil); err != nil {
+		in.log.Warn("plugin sent an undeliverable stanza", "error", err)
+		return err
+	}
+	return nil
+}

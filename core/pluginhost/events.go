@@ -1,0 +1,39 @@
+package pluginhost
+
+import (
+	"github.com/switchboard-xmpp/switchboard/core/session"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
+
+// emit queues an event for every running plugin that asked for it. It
+// never blocks the caller: a plugin too far behind loses the event, and
+// the loss is logged.
+func (h *Host) emit(ev *pluginv1.EventRequest) {
+	for _, in := range h.snap.Load().subscribers[ev.GetKind()] {
+		select {
+		case in.events <- ev:
+		default:
+			in.log.Warn("event queue full; event dropped", "event", ev.GetKind().String(), "jid", ev.GetJid())
+		}
+	}
+}
+
+// SessionBound reports a newly bound resource.
+func (h *Host) SessionBound(s *session.Session) {
+	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_BOUND, Jid: s.Full, SessionId: s.ID})
+}
+
+// SessionAvailable reports a session's initial presence.
+func (h *Host) SessionAvailable(s *session.Session, presence *stream.Element) {
+	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_AVAILABLE, Jid: s.Full, SessionId: s.ID, Stanza: presence.AppendWithFrom(nil, s.Full)})
+}
+
+// SessionClosed reports the end of a session, whatever ended it.
+func (h *Host) SessionClosed(s *session.Session) {
+	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_CLOSED, Jid: s.Full, SessionId: s.ID})
+}
+
+func (h *Host) accountEvent(kind pluginv1.EventKind, bare string) {
+	h.emit(&pluginv1.EventRequest{Kind: kind, Jid: bare})
+}

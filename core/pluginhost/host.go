@@ -1,0 +1,241 @@
+// Package pluginhost launches, dispatches to and supervises plugins: each
+// one a process started through hashicorp/go-plugin, speaking the contract
+// of sdk/proto. It builds the route table, stream features and manifests
+// from what the plugins declare, serves them the Host service, and
+// restarts them with backoff when they die, without dropping a client.
+package pluginhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/core/accounts"
+	"github.com/switchboard-xmpp/switchboard/core/filter"
+	"github.com/switchboard-xmpp/switchboard/core/router"
+	"github.com/switchboard-xmpp/switchboard/core/session"
+	"github.com/switchboard-xmpp/switchboard/core/storage"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+)
+
+// Config is how plugins are run.
+type Config struct {
+	Domain       string
+	Executable   string        // the switchboard binary, re-executed for built-ins
+	Env          []string      // added to every plugin's environment
+	CallTimeout  time.Duration // for Handle, Invoke and Event calls
+	StartTimeout time.Duration // for a process to start and hand-shake
+	Limits       stream.Limits // applied to stanzas plugins send
+	Backoff      Backoff
+}
+
+// Backoff is the restart policy.
+type Backoff struct {
+	Initial, Max time.Duration
+	// MaxCrashes within Window mark a plugin failed: its routes answer
+	// service-unavailable until a reload starts it again.
+	MaxCrashes int
+	Window     time.Duration
+}
+
+// DefaultBackoff restarts after 100 ms, doubling up to 5 s, and gives up
+// after 5 crashes within a minute.
+func DefaultBackoff() Backoff {
+	return Backoff{Initial: 100 * time.Millisecond, Max: 5 * time.Second, MaxCrashes: 5, Window: time.Minute}
+}
+
+// Deps are the core services the Host service lends to plugins.
+type Deps struct {
+	Sessions *session.Table
+	Store    storage.Store
+	Accounts *accounts.Service
+	Filters  *filter.Table
+	// Kick closes every session of an account (after its deletion).
+	Kick func(bare string, err *stream.Error)
+}
+
+// Spec is one plugin to run.
+type Spec struct {
+	Name   string
+	Path   string // "" for a built-in
+	SHA256 string
+	Config map[string]any
+}
+
+// Host runs the configured plugins.
+type Host struct {
+	cfg    Config
+	deps   Deps
+	router *router.Router
+	log    hclog.Logger
+
+	mu      sync.Mutex // guards plugins and serializes rebuilds
+	plugins map[string]*instance
+	snap    atomic.Pointer[snapshot]
+	pending pendingIQs
+
+	ctx    context.Context // lives until Stop
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New returns a host with no plugins running.
+func New(cfg Config, deps Deps, log hclog.Logger) *Host {
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Host{cfg: cfg, deps: deps, log: log, plugins: map[string]*instance{}, ctx: ctx, cancel: cancel}
+	h.pending.waiting = map[pendingKey]chan []byte{}
+	h.snap.Store(&snapshot{})
+	return h
+}
+
+// SetRouter connects the router, which is built with the host as its
+// handlers; it must be called before Start.
+func (h *Host) SetRouter(r *router.Router) { h.router = r }
+
+// Start launches every plugin in specs, providers before the plugins that
+// require them. A route claimed twice, a missing requirement, or a plugin
+// that fails to start is an error and nothing is left running.
+func (h *Host) Start(ctx context.Context, specs []Spec) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	started, err := h.startSet(ctx, specs, nil)
+	if err != nil {
+		return err
+	}
+	for _, in := range started {
+		h.plugins[in.spec.Name] = in
+	}
+	h.rebuild()
+	return nil
+}
+
+// startSet launches and configures specs alongside the already running
+// plugins in keep; on error it stops what it started.
+func (h *Host) startSet(ctx context.Context, specs []Spec, keep []*instance) ([]*instance, error) {
+	started := make([]*instance, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, s := range specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started[i], errs[i] = h.spawn(ctx, s)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		stopAll(started)
+		return nil, err
+	}
+	order, err := startOrder(append(append([]*instance(nil), keep...), started...))
+	if err != nil {
+		stopAll(started)
+		return nil, err
+	}
+	for _, in := range order {
+		if in.state() != stateStarting {
+			continue
+		}
+		if err := in.configure(ctx); err != nil {
+			stopAll(started)
+			return nil, err
+		}
+		in.setState(stateRunning)
+		in.log.Info("plugin started", "version", in.manifestOf().GetVersion(), "pid", in.pid())
+	}
+	for _, in := range started {
+		h.wg.Add(2)
+		go in.supervise()
+		go in.deliverEvents()
+	}
+	return started, nil
+}
+
+func stopAll(ins []*instance) {
+	for _, in := range ins {
+		if in != nil {
+			in.stop()
+		}
+	}
+}
+
+// Stop ends every plugin and waits for their supervisors.
+func (h *Host) Stop() {
+	h.mu.Lock()
+	ins := make([]*instance, 0, len(h.plugins))
+	for _, in := range h.plugins {
+		ins = append(ins, in)
+	}
+	h.plugins = map[string]*instance{}
+	h.mu.Unlock()
+	stopAll(ins)
+	h.cancel()
+	h.wg.Wait()
+	h.snap.Store(&snapshot{})
+}
+
+// Reload brings the running set in line with specs: new plugins start,
+// removed ones stop, changed executables restart, changed configuration is
+// handed to Configure again. Sessions are untouched.
+func (h *Host) Reload(ctx context.Context, specs []Spec) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	want := map[string]Spec{}
+	for _, s := range specs {
+		want[s.Name] = s
+	}
+	var stop []*instance
+	var keep []*instance
+	var start []Spec
+	var reconfigure []*instance
+	for name, in := range h.plugins {
+		s, ok := want[name]
+		switch {
+		case !ok || s.Path != in.spec.Path || s.SHA256 != in.spec.SHA256:
+			stop = append(stop, in)
+			if ok {
+				start = append(start, s)
+			}
+		case in.state() == stateFailed:
+			stop = append(stop, in)
+			start = append(start, s)
+		default:
+			keep = append(keep, in)
+			if !sameConfig(s.Config, in.spec.Config) {
+				in.spec.Config = s.Config
+				reconfigure = append(reconfigure, in)
+			}
+		}
+	}
+	for _, s := range specs {
+		if _, ok := h.plugins[s.Name]; !ok {
+			start = append(start, s)
+		}
+	}
+	for _, in := range stop {
+		delete(h.plugins, in.spec.Name)
+		in.log.Info("plugin stopped by reload")
+	}
+	stopAll(stop)
+	h.rebuild()
+	started, err := h.startSet(ctx, start, keep)
+	if err != nil {
+		return fmt.Errorf("reloading plugins: %w", err)
+	}
+	for _, in := range started {
+		h.plugins[in.spec.Name] = in
+	}
+	var errs []error
+	for _, in := range reconfigure {
+		if err := in.configure(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	h.rebuild()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,226 @@
+package pluginhost
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/switchboard-xmpp/switchboard/core/filter"
+	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/storage"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+)
+
+// hostServer is the Host service as one plugin sees it: every call is
+// scoped to that plugin.
+type hostServer struct {
+	pluginv1.UnimplementedHostServer
+	h  *Host
+	in *instance
+}
+
+func (s *hostServer) ns() string { return s.in.spec.Name }
+
+func (s *hostServer) Send(ctx context.Context, req *pluginv1.SendRequest) (*pluginv1.SendResponse, error) {
+	if err := s.h.send(ctx, s.in, req.GetStanza()); err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &pluginv1.SendResponse{}, nil
+}
+
+func (s *hostServer) SendIQ(ctx context.Context, req *pluginv1.SendRequest) (*pluginv1.SendIQResponse, error) {
+	el, err := stream.ParseElement(req.GetStanza(), s.h.cfg.Limits)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	typ, id := el.Attr("type"), el.Attr("id")
+	if el.Name.Local != "iq" || (typ != "get" && typ != "set") || id == "" {
+		return nil, status.Error(codes.InvalidArgument, "SendIQ takes an IQ get or set with an id")
+	}
+	to, err := jidprep.Parse(el.Attr("to"))
+	if err != nil || to.Resource == "" {
+		return nil, status.Error(codes.InvalidArgument, "SendIQ needs a full JID in 'to'")
+	}
+	peer := to.String()
+	ch := s.h.pending.add(peer, id)
+	defer s.h.pending.remove(peer, id)
+	if s.h.deps.Sessions.Lookup(to.Bare(), to.Resource) == nil {
+		return nil, stanzaStatus(stanza.Errorf(stanza.RecipientUnavailable, "the recipient is offline"))
+	}
+	if _, err := s.h.router.Deliver(ctx, el, nil); err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.h.cfg.CallTimeout)
+		defer cancel()
+	}
+	select {
+	case b := <-ch:
+		return &pluginv1.SendIQResponse{Stanza: b}, nil
+	case <-ctx.Done():
+		return nil, stanzaStatus(stanza.Errorf(stanza.RemoteServerTimeout, "no answer from "+peer))
+	}
+}
+
+func (s *hostServer) Sessions(_ context.Context, req *pluginv1.SessionsRequest) (*pluginv1.SessionsResponse, error) {
+	resp := &pluginv1.SessionsResponse{}
+	for _, ss := range s.h.deps.Sessions.Resources(req.GetBare()) {
+		avail, prio := ss.Presence()
+		resp.Sessions = append(resp.Sessions, &pluginv1.SessionInfo{Jid: ss.Full, SessionId: ss.ID, Available: avail, Priority: int32(prio)})
+	}
+	return resp, nil
+}
+
+func (s *hostServer) StoreGet(ctx context.Context, req *pluginv1.StoreKey) (*pluginv1.StoreValue, error) {
+	v, err := s.h.deps.Store.Get(ctx, s.ns(), req.GetOwner(), req.GetKey())
+	if errors.Is(err, storage.ErrNotFound) {
+		return &pluginv1.StoreValue{}, nil
+	}
+	if err != nil {
+		return nil, s.storageStatus("store", err)
+	}
+	return &pluginv1.StoreValue{Value: v, Found: true}, nil
+}
+
+func (s *hostServer) StorePut(ctx context.Context, req *pluginv1.StorePutRequest) (*pluginv1.StorePutResponse, error) {
+	if err := s.h.deps.Store.Put(ctx, s.ns(), req.GetOwner(), req.GetKey(), req.GetValue()); err != nil {
+		return nil, s.storageStatus("store", err)
+	}
+	return &pluginv1.StorePutResponse{}, nil
+}
+
+func (s *hostServer) StoreDelete(ctx context.Context, req *pluginv1.StoreKey) (*pluginv1.StoreDeleteResponse, error) {
+	if err := s.h.deps.Store.Delete(ctx, s.ns(), req.GetOwner(), req.GetKey()); err != nil {
+		return nil, s.storageStatus("store", err)
+	}
+	return &pluginv1.StoreDeleteResponse{}, nil
+}
+
+func (s *hostServer) StoreScan(ctx context.Context, req *pluginv1.StoreScanRequest) (*pluginv1.StoreScanResponse, error) {
+	kvs, err := s.h.deps.Store.Scan(ctx, s.ns(), req.GetOwner(), req.GetPrefix(), req.GetAfter(), int(req.GetLimit()), req.GetReverse())
+	if err != nil {
+		return nil, s.storageStatus("store", err)
+	}
+	resp := &pluginv1.StoreScanResponse{Items: make([]*pluginv1.KeyValue, len(kvs))}
+	for i, kv := range kvs {
+		resp.Items[i] = &pluginv1.KeyValue{Key: kv.Key, Value: kv.Value}
+	}
+	return resp, nil
+}
+
+func (s *hostServer) AccountExists(ctx context.Context, req *pluginv1.AccountRequest) (*pluginv1.AccountExistsResponse, error) {
+	ok, err := s.h.deps.Accounts.Exists(ctx, s.h.cfg.Domain, req.GetUsername())
+	if err != nil {
+		return nil, s.storageStatus("store", err)
+	}
+	return &pluginv1.AccountExistsResponse{Exists: ok}, nil
+}
+
+func (s *hostServer) AccountCreate(ctx context.Context, req *pluginv1.AccountPasswordRequest) (*pluginv1.AccountResponse, error) {
+	err := s.h.deps.Accounts.Create(ctx, s.h.cfg.Domain, req.GetUsername(), req.GetPassword())
+	if errors.Is(err, storage.ErrExists) {
+		return nil, stanzaStatus(stanza.Errorf(stanza.Conflict, "the account already exists"))
+	}
+	if err != nil {
+		return nil, accountStatus(err)
+	}
+	s.in.log.Info("account created", "jid", req.GetUsername()+"@"+s.h.cfg.Domain)
+	s.h.accountEvent(pluginv1.EventKind_EVENT_KIND_ACCOUNT_CREATED, req.GetUsername()+"@"+s.h.cfg.Domain)
+	return &pluginv1.AccountResponse{}, nil
+}
+
+func (s *hostServer) AccountDelete(ctx context.Context, req *pluginv1.AccountRequest) (*pluginv1.AccountResponse, error) {
+	bare := req.GetUsername() + "@" + s.h.cfg.Domain
+	if err := s.h.deps.Accounts.Delete(ctx, s.h.cfg.Domain, req.GetUsername()); err != nil {
+		return nil, accountStatus(err)
+	}
+	s.in.log.Info("account deleted", "jid", bare)
+	s.h.deps.Filters.Clear(bare)
+	s.h.accountEvent(pluginv1.EventKind_EVENT_KIND_ACCOUNT_DELETED, bare)
+	if s.h.deps.Kick != nil {
+		// Give the reply that confirms the deletion a moment to be written
+		// before the sessions are closed.
+		time.AfterFunc(100*time.Millisecond, func() {
+			s.h.deps.Kick(bare, stream.NewError("not-authorized", "the account was deleted"))
+		})
+	}
+	return &pluginv1.AccountResponse{}, nil
+}
+
+func (s *hostServer) AccountSetPassword(ctx context.Context, req *pluginv1.AccountPasswordRequest) (*pluginv1.AccountResponse, error) {
+	if err := s.h.deps.Accounts.SetPassword(ctx, s.h.cfg.Domain, req.GetUsername(), req.GetPassword()); err != nil {
+		return nil, accountStatus(err)
+	}
+	return &pluginv1.AccountResponse{}, nil
+}
+
+func (s *hostServer) SetFilters(_ context.Context, req *pluginv1.SetFiltersRequest) (*pluginv1.SetFiltersResponse, error) {
+	rules := make([]filter.Rule, 0, len(req.GetRules()))
+	for _, r := range req.GetRules() {
+		rule, err := filter.NewRule(r.GetAction() == pluginv1.FilterAction_FILTER_ACTION_DENY, r.GetJid(), filter.Stanzas(r.GetStanzas()), r.GetReportBlocked())
+		if err != nil {
+			return nil, status.Error(codes.InvalidArgument, err.Error())
+		}
+		rules = append(rules, rule)
+	}
+	s.h.deps.Filters.Set(req.GetOwner(), rules)
+	return &pluginv1.SetFiltersResponse{}, nil
+}
+
+func (s *hostServer) Manifests(context.Context, *pluginv1.ManifestsRequest) (*pluginv1.ManifestsResponse, error) {
+	return &pluginv1.ManifestsResponse{Manifests: s.h.Manifests()}, nil
+}
+
+// Call relays a method call to the plugin that provides it. A plugin may
+// only call what its manifest says it requires.
+func (s *hostServer) Call(ctx context.Context, req *pluginv1.CallRequest) (*pluginv1.CallResponse, error) {
+	want := req.GetPlugin() + "." + req.GetMethod()
+	if !slices.Contains(s.in.manifestOf().GetRequires(), want) {
+		return nil, status.Errorf(codes.PermissionDenied, "plugin %s calls %s without requiring it in its manifest", s.ns(), want)
+	}
+	p := s.h.snap.Load().byName[req.GetPlugin()]
+	if p == nil || !slices.Contains(p.manifestOf().GetProvides(), req.GetMethod()) {
+		return nil, status.Errorf(codes.NotFound, "no loaded plugin provides %s", want)
+	}
+	if st := p.state(); st != stateRunning {
+		return nil, status.Errorf(codes.Unavailable, "plugin %s is %s", req.GetPlugin(), st)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.h.cfg.CallTimeout)
+	defer cancel()
+	resp, err := p.remoteOf().client.Invoke(ctx, &pluginv1.InvokeRequest{Method: req.GetMethod(), Payload: req.GetPayload(), Caller: s.ns()})
+	if err != nil {
+		return nil, err // the provider's status, typed detail included, passes through
+	}
+	return &pluginv1.CallResponse{Payload: resp.GetPayload()}, nil
+}
+
+// stanzaStatus carries a stanza error over gRPC as a typed detail.
+func stanzaStatus(e *stanza.Error) error {
+	st := status.New(codes.FailedPrecondition, e.Error())
+	withDetail, err := st.WithDetails(&pluginv1.StanzaError{Type: string(e.ErrorType()), Condition: string(e.Condition), Text: e.Text, AppNamespace: e.AppSpace, AppLocal: e.AppLocal})
+	if err != nil {
+		return st.Err()
+	}
+	return withDetail.Err()
+}
+
+// storageStatus reports a storage failure to the plugin without the
+// details, which stay in the server's log.
+func (s *hostServer) storageStatus(op string, err error) error {
+	s.in.log.Error("storage failed", "op", op, "error", err)
+	return stanzaStatus(&stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: "storage is unavailable"})
+}
+
+func accountStatus(err error) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		return stanzaStatus(stanza.Errorf(stanza.ItemNotFound, "no such account"))
+	}
+	return stanzaStatus(stanza.Errorf(stanza.NotAcceptable, err.Error()))
+}

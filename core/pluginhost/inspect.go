@@ -1,0 +1,53 @@
+package pluginhost
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
+
+// Inspect starts a plugin just long enough to read its manifest, for
+// `switchboard plugin list`.
+func Inspect(ctx context.Context, executable string, s Spec, log hclog.Logger) (*pluginv1.Manifest, error) {
+	h := New(Config{Executable: executable, CallTimeout: 10 * time.Second, StartTimeout: 30 * time.Second}, Deps{}, log)
+	in, err := h.spawn(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	defer in.stop()
+	return in.manifestOf(), nil
+}
+
+// RouteNames describes each route of a manifest in words.
+func RouteNames(m *pluginv1.Manifest) []string {
+	names := make([]string, len(m.GetRoutes()))
+	for i, r := range m.GetRoutes() {
+		names[i] = describeRoute(r)
+	}
+	return names
+}
+
+// Status is what the host knows of one plugin.
+type Status struct {
+	Name     string
+	Path     string // "" for a built-in
+	State    string // starting, running, restarting, failed, stopped
+	PID      int
+	Restarts int
+	InFlight int // requests the plugin is handling now
+}
+
+// Status reports every configured plugin, sorted by name.
+func (h *Host) Status() []Status {
+	h.mu.Lock()
+	ins := h.live()
+	h.mu.Unlock()
+	out := make([]Status, len(ins))
+	for i, in := range ins {
+		out[i] = Status{Name: in.spec.Name, Path: in.spec.Path, State: in.state().String(), PID: in.pid(), Restarts: in.restartCount(), InFlight: int(in.inflight.Load())}
+	}
+	return out
+}

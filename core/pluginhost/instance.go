@@ -1,0 +1,173 @@
+package pluginhost
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
+
+type state int
+
+const (
+	stateStarting   state = iota
+	stateRunning          // serving
+	stateRestarting       // died; a new process is on its way
+	stateFailed           // crashed too often; waits for a reload
+	stateStopped          // stopped on purpose
+)
+
+func (s state) String() string {
+	return [...]string{"starting", "running", "restarting", "failed", "stopped"}[s]
+}
+
+// instance is one configured plugin across its process restarts.
+type instance struct {
+	h    *Host
+	spec Spec
+	log  hclog.Logger
+
+	mu       sync.Mutex
+	st       state
+	client   *plugin.Client
+	remote   *remote
+	manifest *pluginv1.Manifest
+	crashes  []time.Time
+	restarts int
+	exited   chan struct{} // closed by stop, to wake the supervisor
+
+	events   chan *pluginv1.EventRequest
+	inflight atomic.Int64
+}
+
+// spawn launches the process and reads its manifest.
+func (h *Host) spawn(ctx context.Context, s Spec) (*instance, error) {
+	in := &instance{
+		h:      h,
+		spec:   s,
+		log:    h.log.Named(s.Name),
+		exited: make(chan struct{}),
+		events: make(chan *pluginv1.EventRequest, 1024),
+	}
+	if err := in.launch(ctx); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func (in *instance) launch(ctx context.Context) error {
+	client, rem, err := in.h.launch(in.spec, in.log)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, in.h.cfg.CallTimeout)
+	defer cancel()
+	m, err := rem.client.Describe(cctx, &pluginv1.DescribeRequest{})
+	if err != nil {
+		client.Kill()
+		return fmt.Errorf("plugin %s: describe: %w", in.spec.Name, err)
+	}
+	if m.GetProtocolVersion() != pluginv1.ProtocolVersion {
+		client.Kill()
+		return fmt.Errorf("plugin %s speaks protocol %d, this server speaks %d", in.spec.Name, m.GetProtocolVersion(), pluginv1.ProtocolVersion)
+	}
+	if m.GetName() != in.spec.Name {
+		in.log.Debug("plugin calls itself by another name; the configured name is used", "manifest_name", m.GetName())
+	}
+	in.mu.Lock()
+	in.client, in.remote, in.manifest = client, rem, m
+	in.mu.Unlock()
+	return nil
+}
+
+// configure serves the Host service on the broker and hands the plugin its
+// config section.
+func (in *instance) configure(ctx context.Context) error {
+	cfgJSON, err := json.Marshal(in.spec.Config)
+	if err != nil {
+		return fmt.Errorf("plugin %s: encoding its config: %w", in.spec.Name, err)
+	}
+	rem := in.remoteOf()
+	id := rem.broker.NextId()
+	hs := &hostServer{h: in.h, in: in}
+	go rem.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
+		s := grpc.NewServer(opts...)
+		pluginv1.RegisterHostServer(s, hs)
+		return s
+	})
+	cctx, cancel := context.WithTimeout(ctx, in.h.cfg.CallTimeout)
+	defer cancel()
+	_, err = rem.client.Configure(cctx, &pluginv1.ConfigureRequest{ConfigJson: cfgJSON, HostBrokerId: id, Domain: in.h.cfg.Domain})
+	if err != nil {
+		return fmt.Errorf("plugin %s: configure: %s", in.spec.Name, describeErr(err))
+	}
+	return nil
+}
+
+func sameConfig(a, b map[string]any) bool {
+	if len(a) == 0 && len(b) == 0 {
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func (in *instance) state() state {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.st
+}
+
+func (in *instance) setState(s state) {
+	in.mu.Lock()
+	in.st = s
+	in.mu.Unlock()
+}
+
+func (in *instance) remoteOf() *remote {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.remote
+}
+
+func (in *instance) manifestOf() *pluginv1.Manifest {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.manifest
+}
+
+func (in *instance) pid() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.client == nil {
+		return 0
+	}
+	if rc := in.client.ReattachConfig(); rc != nil {
+		return rc.Pid
+	}
+	return 0
+}
+
+// stop ends the process for good.
+func (in *instance) stop() {
+	in.mu.Lock()
+	if in.st == stateStopped {
+		in.mu.Unlock()
+		return
+	}
+	in.st = stateStopped
+	client := in.client
+	close(in.exited)
+	in.mu.Unlock()
+	if client != nil {
+		client.Kill()
+	}
+}

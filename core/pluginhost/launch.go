@@ -1,0 +1,104 @@
+package pluginhost
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os/exec"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
+
+// handshake is the go-plugin handshake every plugin shares with the core.
+func handshake() plugin.HandshakeConfig {
+	return plugin.HandshakeConfig{
+		ProtocolVersion:  pluginv1.ProtocolVersion,
+		MagicCookieKey:   pluginv1.MagicCookieKey,
+		MagicCookieValue: pluginv1.MagicCookieValue,
+	}
+}
+
+// grpcPlugin is the host side of go-plugin's plugin type: it turns the
+// connection into a Plugin client and keeps the broker, through which the
+// plugin reaches the Host service.
+type grpcPlugin struct {
+	plugin.NetRPCUnsupportedPlugin
+}
+
+// remote is a connected plugin process.
+type remote struct {
+	client pluginv1.PluginClient
+	broker *plugin.GRPCBroker
+}
+
+func (grpcPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {
+	return errors.New("the core does not serve plugins")
+}
+
+func (grpcPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
+	return &remote{client: pluginv1.NewPluginClient(conn), broker: broker}, nil
+}
+
+// command returns how to run the plugin: a built-in is this binary
+// re-executed as `switchboard plugin NAME`; a third-party plugin is its
+// executable, optionally pinned by SHA-256.
+func (h *Host) command(s Spec) (*exec.Cmd, *plugin.SecureConfig, error) {
+	if s.Path == "" {
+		if h.cfg.Executable == "" {
+			return nil, nil, fmt.Errorf("plugin %s: built-in plugins need the switchboard executable, which is unknown", s.Name)
+		}
+		return exec.Command(h.cfg.Executable, "plugin", s.Name), nil, nil
+	}
+	cmd := exec.Command(s.Path)
+	if s.SHA256 == "" {
+		return cmd, nil, nil
+	}
+	sum, err := hex.DecodeString(s.SHA256)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plugin %s: sha256 %q is not hex: %w", s.Name, s.SHA256, err)
+	}
+	return cmd, &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}, nil
+}
+
+// launch starts the process and connects to it.
+func (h *Host) launch(s Spec, log hclog.Logger) (*plugin.Client, *remote, error) {
+	cmd, secure, err := h.command(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd.Env = append(cmd.Environ(), h.cfg.Env...)
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  handshake(),
+		Plugins:          plugin.PluginSet{pluginv1.PluginName: grpcPlugin{}},
+		Cmd:              cmd,
+		SecureConfig:     secure,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		Logger:           fixedName{log},
+		StartTimeout:     h.cfg.StartTimeout,
+	})
+	rpc, err := client.Client()
+	if err != nil {
+		client.Kill()
+		return nil, nil, fmt.Errorf("starting plugin %s: %w", s.Name, err)
+	}
+	raw, err := rpc.Dispense(pluginv1.PluginName)
+	if err != nil {
+		client.Kill()
+		return nil, nil, fmt.Errorf("connecting to plugin %s: %w", s.Name, err)
+	}
+	return client, raw.(*remote), nil
+}
+
+// fixedName keeps a plugin's log lines under the plugin's name: go-plugin
+// names the logger after the executable, which for every built-in is
+// switchboard itself.
+type fixedName struct{ hclog.Logger }
+
+func (f fixedName) Named(string) hclog.Logger { return f }

@@ -1,0 +1,215 @@
+package pluginhost
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
+
+// snapshot is everything that follows from the loaded manifests, rebuilt
+// when a plugin starts, stops or restarts and read without locks by every
+// dispatch.
+type snapshot struct {
+	routes      map[routeKey][]routeEntry
+	features    map[pluginv1.Stage][]string
+	manifests   []*pluginv1.Manifest
+	subscribers map[pluginv1.EventKind][]*instance
+	byName      map[string]*instance
+}
+
+type routeKey struct {
+	kind pluginv1.Kind
+	addr pluginv1.Addressing
+	ns   string // IQ only; message and presence routes are keyed by ""
+}
+
+type routeEntry struct {
+	in    *instance
+	index uint32
+	route *pluginv1.Route
+}
+
+func keyOf(r *pluginv1.Route) routeKey {
+	k := routeKey{kind: r.GetKind(), addr: r.GetAddressing()}
+	if r.GetKind() == pluginv1.Kind_KIND_IQ {
+		k.ns = r.GetNamespace()
+	}
+	return k
+}
+
+// takes reports whether the route takes a stanza of type typ.
+func (e routeEntry) takes(typ string) bool {
+	types := e.route.GetTypes()
+	return len(types) == 0 || slices.Contains(types, typ)
+}
+
+// overlaps reports whether two routes with the same key could both take
+// one stanza.
+func overlaps(a, b *pluginv1.Route) bool {
+	if a.GetKind() != pluginv1.Kind_KIND_IQ && a.GetNamespace() != b.GetNamespace() {
+		return false
+	}
+	ta, tb := a.GetTypes(), b.GetTypes()
+	if len(ta) == 0 || len(tb) == 0 {
+		return true
+	}
+	for _, t := range ta {
+		if slices.Contains(tb, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func describeRoute(r *pluginv1.Route) string {
+	s := strings.ToLower(strings.TrimPrefix(r.GetKind().String(), "KIND_")) + " to " +
+		strings.ToLower(strings.TrimPrefix(r.GetAddressing().String(), "ADDRESSING_"))
+	if r.GetNamespace() != "" {
+		s += " {" + r.GetNamespace() + "}"
+	}
+	if len(r.GetTypes()) > 0 {
+		s += " types " + strings.Join(r.GetTypes(), ",")
+	}
+	return s
+}
+
+// buildRoutes makes the route table of ins, failing on a route claimed by
+// two plugins.
+func buildRoutes(ins []*instance) (map[routeKey][]routeEntry, error) {
+	table := map[routeKey][]routeEntry{}
+	for _, in := range ins {
+		m := in.manifestOf()
+		for i, r := range m.GetRoutes() {
+			k := keyOf(r)
+			for _, other := range table[k] {
+				if other.in != in && overlaps(other.route, r) {
+					return nil, fmt.Errorf("route conflict: plugins %s and %s both claim %s", other.in.spec.Name, in.spec.Name, describeRoute(r))
+				}
+			}
+			table[k] = append(table[k], routeEntry{in: in, index: uint32(i), route: r})
+		}
+	}
+	return table, nil
+}
+
+// live returns the plugins whose routes and features count: all but the
+// stopped ones. A failed plugin keeps its routes so that they answer with
+// an error instead of falling through to another handler.
+func (h *Host) live() []*instance {
+	ins := make([]*instance, 0, len(h.plugins))
+	for _, in := range h.plugins {
+		if in.state() != stateStopped {
+			ins = append(ins, in)
+		}
+	}
+	sort.Slice(ins, func(i, j int) bool { return ins[i].spec.Name < ins[j].spec.Name })
+	return ins
+}
+
+// rebuild recomputes the snapshot; h.mu must be held. Conflicts were ruled
+// out when the plugins started, so an error here means a restarted plugin
+// changed its manifest, and that plugin was already refused by checkRoutes.
+func (h *Host) rebuild() {
+	ins := h.live()
+	routes, err := buildRoutes(ins)
+	if err != nil {
+		h.log.Error("rebuilding the route table", "error", err)
+		return
+	}
+	s := &snapshot{
+		routes:      routes,
+		features:    map[pluginv1.Stage][]string{},
+		subscribers: map[pluginv1.EventKind][]*instance{},
+		byName:      map[string]*instance{},
+	}
+	for _, in := range ins {
+		s.byName[in.spec.Name] = in
+		if in.state() == stateFailed {
+			continue
+		}
+		m := in.manifestOf()
+		s.manifests = append(s.manifests, m)
+		for _, k := range m.GetEvents() {
+			s.subscribers[k] = append(s.subscribers[k], in)
+		}
+		for _, f := range m.GetStreamFeatures() {
+			s.features[f.GetStage()] = append(s.features[f.GetStage()], f.GetXml())
+		}
+	}
+	h.snap.Store(s)
+}
+
+func (h *Host) rebuildLocked() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.rebuild()
+}
+
+// checkRoutes refuses a restarted plugin whose new manifest conflicts with
+// the others.
+func (h *Host) checkRoutes(in *instance) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := buildRoutes(h.live())
+	return err
+}
+
+// startOrder sorts plugins so that every provider is configured before the
+// plugins that require it, and fails on a requirement nobody provides.
+func startOrder(ins []*instance) ([]*instance, error) {
+	byName := map[string]*instance{}
+	for _, in := range ins {
+		byName[in.spec.Name] = in
+	}
+	if _, err := buildRoutes(ins); err != nil {
+		return nil, err
+	}
+	var order []*instance
+	mark := map[*instance]int{} // 1 visiting, 2 done
+	var visit func(in *instance, path []string) error
+	visit = func(in *instance, path []string) error {
+		switch mark[in] {
+		case 1:
+			return fmt.Errorf("plugins require each other in a cycle: %s", strings.Join(append(path, in.spec.Name), " -> "))
+		case 2:
+			return nil
+		}
+		mark[in] = 1
+		for _, req := range in.manifestOf().GetRequires() {
+			name, method, ok := strings.Cut(req, ".")
+			p := byName[name]
+			if !ok || p == nil || !slices.Contains(p.manifestOf().GetProvides(), method) {
+				return fmt.Errorf("plugin %s requires %s, which no loaded plugin provides", in.spec.Name, req)
+			}
+			if err := visit(p, append(path, in.spec.Name)); err != nil {
+				return err
+			}
+		}
+		mark[in] = 2
+		order = append(order, in)
+		return nil
+	}
+	sort.Slice(ins, func(i, j int) bool { return ins[i].spec.Name < ins[j].spec.Name })
+	for _, in := range ins {
+		if err := visit(in, nil); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+// StreamFeatures returns the features plugins add at a stage.
+func (h *Host) StreamFeatures(postAuth bool) []string {
+	stage := pluginv1.Stage_STAGE_PRE_AUTH
+	if postAuth {
+		stage = pluginv1.Stage_STAGE_POST_AUTH
+	}
+	return h.snap.Load().features[stage]
+}
+
+// Manifests returns the manifests of the plugins that are loaded and not
+// failed.
+func (h *Host) Manifests() []*pluginv1.Manifest { return h.snap.Load().manifests }

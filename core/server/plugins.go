@@ -1,0 +1,46 @@
+package server
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/switchboard-xmpp/switchboard/core/config"
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
+)
+
+// PluginSpecs lists the plugins to run: every built-in unless the config
+// disables it, and every third-party plugin the config names by path and
+// does not disable.
+func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, error) {
+	var specs []pluginhost.Spec
+	for _, name := range builtins {
+		p := cfg.Plugins[name]
+		if p.Enabled != nil && !*p.Enabled {
+			continue
+		}
+		if p.Path != "" {
+			return nil, fmt.Errorf("plugins.%s: %s is built in; a path is only for third-party plugins (choose another name)", name, name)
+		}
+		specs = append(specs, pluginhost.Spec{Name: name, Config: p.Config})
+	}
+	names := make([]string, 0, len(cfg.Plugins))
+	for name := range cfg.Plugins {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p := cfg.Plugins[name]
+		if slices.Contains(builtins, name) {
+			continue
+		}
+		if p.Path == "" {
+			return nil, fmt.Errorf("plugins.%s: no built-in plugin has that name (built-ins: %v), and no path is given", name, builtins)
+		}
+		if p.Enabled != nil && !*p.Enabled {
+			continue
+		}
+		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Config: p.Config})
+	}
+	return specs, nil
+}

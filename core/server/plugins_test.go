@@ -1,0 +1,202 @@
+package server
+
+import (
+	"context"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/core/config"
+	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
+)
+
+// withPlugins makes the test binary the plugin executable and names the
+// test plugins to run as built-ins.
+func withPlugins(names ...string) func(*config.Config) Options {
+	return func(*config.Config) Options {
+		exe, err := os.Executable()
+		if err != nil {
+			panic(err)
+		}
+		return Options{Builtins: names, Executable: exe}
+	}
+}
+
+func echoIQ(t *testing.T, c *rawxmpp.Client, id, ns, attrs string) string {
+	t.Helper()
+	c.Sendf("<iq type='get' to='localhost' id='%s'><q xmlns='%s' %s/></iq>", id, ns, attrs)
+	el, err := c.Expect(rawxmpp.ID(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el.SelectAttrValue("type", "") != "result" {
+		t.Fatalf("reply to %s: %s", id, rawxmpp.Describe(el))
+	}
+	return el.FindElement("echo").Text()
+}
+
+func TestPluginRouting(t *testing.T) {
+	s := startWith(t, nil, withPlugins("echo", "caller"))
+	c, full := s.login(t, "alice", "r")
+	if got := echoIQ(t, c, "e1", nsEcho, ""); got != full {
+		t.Errorf("echo plugin saw sender %q, want %q", got, full)
+	}
+	c.Send("<iq type='get' to='localhost' id='e2'><q xmlns='urn:test:echo:refuse'/></iq>")
+	el := expectStanzaError(t, c, "e2", "forbidden")
+	if !strings.Contains(rawxmpp.Describe(el), "echo refuses") {
+		t.Errorf("typed error lost its text: %s", rawxmpp.Describe(el))
+	}
+	c.Send("<iq type='get' to='localhost' id='e3'><call xmlns='urn:test:call'/></iq>")
+	el, err := c.Expect(rawxmpp.ID("e3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := el.FindElement("call").Text(); got != "hello caller: hi" {
+		t.Errorf("call through the host returned %q", got)
+	}
+}
+
+func TestPluginStreamFeatureAndPreAuth(t *testing.T) {
+	s := startWith(t, nil, withPlugins("echo"))
+	c, err := rawxmpp.Dial(s.starttls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Conn.Close()
+	if err := c.OpenStream(domain); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StartTLS(domain); err != nil {
+		t.Fatal(err)
+	}
+	c.Send("<iq type='get' id='pa'><q xmlns='urn:test:echo:preauth'/></iq>")
+	el, err := c.Expect(rawxmpp.ID("pa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el.SelectAttrValue("type", "") != "result" {
+		t.Fatalf("pre-auth IQ: %s", rawxmpp.Describe(el))
+	}
+	c.Send("<iq type='get' id='np'><q xmlns='urn:test:echo'/></iq>")
+	expectStreamError(t, c, "not-authorized")
+
+	c2, _ := s.login(t, "bob", "") // login reads the post-auth features itself
+	_ = c2
+	c3, err := rawxmpp.Dial(s.starttls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c3.Conn.Close()
+	c3.OpenStream(domain)
+	c3.StartTLS(domain)
+	c3.AuthPlain(domain, "carol", "secret")
+	f, err := c3.Expect(rawxmpp.Is("features"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.SelectElement("echo") == nil {
+		t.Errorf("plugin stream feature missing after auth: %s", rawxmpp.Describe(f))
+	}
+}
+
+func TestPluginStartErrors(t *testing.T) {
+	tests := []struct {
+		plugins []string
+		want    []string
+	}{
+		{[]string{"echo", "echo2"}, []string{"route conflict", "echo", "echo2"}},
+		{[]string{"needy"}, []string{"needy", "nobody.method"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.plugins, "+"), func(t *testing.T) {
+			cfg := testConfig(t, nil)
+			s, err := New(context.Background(), cfg, withPlugins(tt.plugins...)(cfg), hclog.NewNullLogger())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Shutdown(context.Background())
+			err = s.Start(context.Background())
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Fatalf("Start() = %v, want an error mentioning %q", err, w)
+				}
+			}
+			if st := s.Plugins().Status(); len(st) != 0 {
+				t.Errorf("plugins left running after a failed start: %+v", st)
+			}
+		})
+	}
+}
+
+func TestReloadEnablesAndDisablesPlugins(t *testing.T) {
+	s := startWith(t, nil, withPlugins("echo"))
+	c, _ := s.login(t, "alice", "r")
+	echoIQ(t, c, "before", nsEcho, "")
+
+	off := false
+	cfg := *s.cfg
+	cfg.Plugins = map[string]config.Plugin{"echo": {Enabled: &off}}
+	if err := s.Reload(context.Background(), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	c.Sendf("<iq type='get' to='localhost' id='off'><q xmlns='%s'/></iq>", nsEcho)
+	expectStanzaError(t, c, "off", "service-unavailable")
+	if n := len(s.Plugins().Manifests()); n != 0 {
+		t.Errorf("%d manifests after disabling the only plugin", n)
+	}
+
+	cfg.Plugins = nil
+	if err := s.Reload(context.Background(), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	echoIQ(t, c, "after", nsEcho, "") // same session throughout
+}
+
+func TestPluginCrashKeepsSessions(t *testing.T) {
+	s := startWith(t, nil, withPlugins("echo"))
+	alice, aliceJID := s.login(t, "alice", "a")
+	bob, _ := s.login(t, "bob", "b")
+	pid := s.Plugins().Status()[0].PID
+	if pid == 0 {
+		t.Fatal("no pid for the echo plugin")
+	}
+	alice.Sendf("<iq type='get' to='localhost' id='inflight'><q xmlns='%s' sleep='30s'/></iq>", nsEcho)
+	waitFor(t, "the request to reach the plugin", func() bool { return s.Plugins().Status()[0].InFlight == 1 })
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	el, err := alice.Expect(rawxmpp.ID("inflight"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el.SelectAttrValue("type", "") != "error" {
+		t.Fatalf("in-flight request after the plugin died: %s", rawxmpp.Describe(el))
+	}
+	// Both sessions are still there and can talk.
+	bob.Sendf("<message to='%s' id='alive'/>", aliceJID)
+	if _, err := alice.Expect(rawxmpp.ID("alive")); err != nil {
+		t.Fatalf("session dropped with the plugin: %v", err)
+	}
+	// The plugin comes back.
+	waitFor(t, "the plugin to restart", func() bool {
+		st := s.Plugins().Status()
+		return st[0].State == "running" && st[0].PID != pid
+	})
+	echoIQ(t, alice, "again", nsEcho, "")
+}
+
+// waitFor polls cond until it holds or a deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+)
+
+const nsEcho = "urn:test:echo"
+
+// testPlugins are the plugins the test binary can run.
+func testPlugins() map[string]func() sdk.Plugin {
+	return map[string]func() sdk.Plugin{
+		"echo":   func() sdk.Plugin { return &echo{name: "echo"} },
+		"echo2":  func() sdk.Plugin { return &echo{name: "echo2"} },
+		"needy":  func() sdk.Plugin { return &needy{} },
+		"caller": func() sdk.Plugin { return &caller{} },
+	}
+}
+
+// echo answers IQs in its namespace with the sender's JID, sleeps first
+// when asked (to be killed mid-request), offers a pre-auth route, a stream
+// feature, and a method.
+type echo struct {
+	name string
+	host sdk.Host
+}
+
+func (e *echo) Describe() sdk.Description {
+	return sdk.Description{
+		Name:    e.name,
+		Version: "1.0.0",
+		Routes: []sdk.Route{
+			{Kind: sdk.IQ, Namespace: nsEcho, Types: []string{"get"}, To: sdk.ToServer, Handle: e.echo},
+			{Kind: sdk.IQ, Namespace: nsEcho + ":preauth", Types: []string{"get"}, To: sdk.ToServer, PreAuth: true, Handle: e.echo},
+			{Kind: sdk.IQ, Namespace: nsEcho + ":refuse", Types: []string{"get"}, To: sdk.ToServer, Handle: e.refuse},
+		},
+		Features:       []string{nsEcho},
+		StreamFeatures: []sdk.StreamFeature{{XML: "<echo xmlns='" + nsEcho + "'/>", Stage: sdk.StagePostAuth}},
+		Provides: []sdk.Method{{Name: "greet", Handle: func(_ context.Context, caller string, payload []byte) ([]byte, error) {
+			return []byte("hello " + caller + ": " + string(payload)), nil
+		}}},
+	}
+}
+
+func (e *echo) Configure(_ context.Context, c sdk.Config) error {
+	e.host = c.Host
+	return nil
+}
+
+func (e *echo) echo(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
+	q := req.Stanza.ChildElements()[0]
+	if d := q.SelectAttrValue("sleep", ""); d != "" {
+		dur, _ := time.ParseDuration(d)
+		select {
+		case <-time.After(dur):
+		case <-ctx.Done():
+		}
+	}
+	out := etree.NewElement("echo")
+	out.CreateAttr("xmlns", q.NamespaceURI())
+	out.SetText(req.From)
+	return out, nil
+}
+
+func (e *echo) refuse(context.Context, *sdk.Request) (*etree.Element, error) {
+	return nil, stanza.Errorf(stanza.Forbidden, "echo refuses")
+}
+
+// needy requires a method nobody provides.
+type needy struct{}
+
+func (needy) Describe() sdk.Description {
+	return sdk.Description{Name: "needy", Version: "1", Requires: []string{"nobody.method"}}
+}
+func (needy) Configure(context.Context, sdk.Config) error { return nil }
+
+// caller answers urn:test:call by calling echo's greet.
+type caller struct{ host sdk.Host }
+
+func (c *caller) Describe() sdk.Description {
+	return sdk.Description{
+		Name:     "caller",
+		Version:  "1",
+		Requires: []string{"echo.greet"},
+		Routes: []sdk.Route{{Kind: sdk.IQ, Namespace: "urn:test:call", To: sdk.ToServer, Handle: func(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
+			b, err := c.host.Call(ctx, "echo", "greet", []byte("hi"))
+			if err != nil {
+				return nil, err
+			}
+			out := etree.NewElement("call")
+			out.CreateAttr("xmlns", "urn:test:call")
+			out.SetText(string(b))
+			return out, nil
+		}}},
+	}
+}
+
+func (c *caller) Configure(_ context.Context, cfg sdk.Config) error {
+	c.host = cfg.Host
+	return nil
+}
