@@ -108,7 +108,7 @@ func bareOf(jid string) string {
 }
 
 func (d *dispatcher) Event(ctx context.Context, req *pluginv1.EventRequest) error {
-	ev := Event{Kind: EventKind(req.GetKind()), JID: req.GetJid(), SessionID: req.GetSessionId()}
+	ev := Event{Kind: EventKind(req.GetKind()), JID: req.GetJid(), SessionID: req.GetSessionId(), Topic: req.GetTopic(), Payload: req.GetPayload()}
 	if len(req.GetStanza()) > 0 {
 		el, err := wire.ParseStanza(req.GetStanza())
 		if err != nil {
@@ -117,7 +117,7 @@ func (d *dispatcher) Event(ctx context.Context, req *pluginv1.EventRequest) erro
 		ev.Stanza = el
 	}
 	for _, h := range d.desc.Events {
-		if h.Kind != ev.Kind {
+		if h.Kind != ev.Kind || (ev.Kind == Published && h.Topic != ev.Topic) {
 			continue
 		}
 		if err := h.Handle(ctx, ev); err != nil {

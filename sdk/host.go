@@ -38,6 +38,10 @@ type Host interface {
 	// Call runs a method another plugin provides. The method must be listed
 	// as "plugin.method" in this plugin's Requires.
 	Call(ctx context.Context, plugin, method string, payload []byte) ([]byte, error)
+	// Publish notifies, asynchronously, every plugin with a Published event
+	// handler for "<this plugin>.<topic>"; jid names the account it is
+	// about, if any.
+	Publish(ctx context.Context, topic, jid string, payload []byte) error
 	// Domain is the served domain.
 	Domain() string
 	// Logger is the plugin's logger.

@@ -1,11 +1,14 @@
 package sdk
 
+import "slices"
+
 // Manifest is a Description without its handlers: what a plugin declares,
 // as other plugins see it through Host.Manifests (disco aggregates them).
 type Manifest struct {
 	Name, Version     string
 	Routes            []Route // Handle is nil
 	Events            []EventKind
+	Subscribes        []string // "plugin.topic" of the Published handlers
 	Identities        []Identity
 	Features          []string
 	AccountIdentities []Identity
@@ -33,7 +36,12 @@ func (d Description) Manifest() Manifest {
 		m.Routes = append(m.Routes, r)
 	}
 	for _, e := range d.Events {
-		m.Events = append(m.Events, e.Kind)
+		if !slices.Contains(m.Events, e.Kind) {
+			m.Events = append(m.Events, e.Kind)
+		}
+		if e.Kind == Published {
+			m.Subscribes = append(m.Subscribes, e.Topic)
+		}
 	}
 	for _, p := range d.Provides {
 		m.Provides = append(m.Provides, p.Name)

@@ -102,12 +102,19 @@ const (
 	SessionClosed    EventKind = 3 // a session ended for any reason; JID is the full JID
 	AccountCreated   EventKind = 4 // an account was created; JID is the bare JID
 	AccountDeleted   EventKind = 5 // an account was deleted: remove its data; JID is the bare JID
+	// Published is a notification another plugin published with
+	// Host.Publish; the handler's Topic says which ("roster.changed").
+	// Subscribing creates no start-up order, so two plugins may notify
+	// each other.
+	Published EventKind = 6
 )
 
 // EventHandler handles one kind of event. Its errors follow the rules of
 // a Handler's; the core logs them, there is no one to reply to.
 type EventHandler struct {
-	Kind   EventKind
+	Kind EventKind
+	// Topic is "plugin.topic", for Kind Published only.
+	Topic  string
 	Handle func(ctx context.Context, ev Event) error
 }
 
@@ -117,4 +124,6 @@ type Event struct {
 	JID       string
 	SessionID string         // for session events
 	Stanza    *etree.Element // the presence, for SessionAvailable; nil otherwise
+	Topic     string         // "plugin.topic", for Published
+	Payload   []byte         // as published, for Published
 }

@@ -102,6 +102,13 @@ func (h *remoteHost) Call(ctx context.Context, plugin, method string, payload []
 	return resp.GetPayload(), nil
 }
 
+func (h *remoteHost) Publish(ctx context.Context, topic, jid string, payload []byte) error {
+	if _, err := h.client.Publish(ctx, &pluginv1.PublishRequest{Topic: topic, Jid: jid, Payload: payload}); err != nil {
+		return hostErr("publishing "+topic, err)
+	}
+	return nil
+}
+
 // newID returns a random IQ id.
 func newID() string {
 	var b [8]byte

@@ -21,8 +21,11 @@ func validate(d Description) error {
 		}
 	}
 	for i, e := range d.Events {
-		if e.Kind < SessionBound || e.Kind > AccountDeleted || e.Handle == nil {
+		if e.Kind < SessionBound || e.Kind > Published || e.Handle == nil {
 			return fmt.Errorf("event handler %d: needs a known kind and a handler", i)
+		}
+		if p, t, ok := strings.Cut(e.Topic, "."); (e.Kind == Published) != (ok && p != "" && t != "") {
+			return fmt.Errorf("event handler %d: a Published handler needs a topic \"plugin.topic\", and only it", i)
 		}
 	}
 	seen := map[string]bool{}

@@ -18,6 +18,7 @@ func manifestToProto(m Manifest) *pluginv1.Manifest {
 		AccountFeatures: m.AccountFeatures,
 		Provides:        m.Provides,
 		Requires:        m.Requires,
+		Subscribes:      m.Subscribes,
 	}
 	for _, r := range m.Routes {
 		p.Routes = append(p.Routes, &pluginv1.Route{
@@ -55,6 +56,7 @@ func manifestFromProto(p *pluginv1.Manifest) Manifest {
 		AccountFeatures: p.GetAccountFeatures(),
 		Provides:        p.GetProvides(),
 		Requires:        p.GetRequires(),
+		Subscribes:      p.GetSubscribes(),
 	}
 	for _, r := range p.GetRoutes() {
 		m.Routes = append(m.Routes, Route{

@@ -10,7 +10,11 @@ import (
 // never blocks the caller: a plugin too far behind loses the event, and
 // the loss is logged.
 func (h *Host) emit(ev *pluginv1.EventRequest) {
-	for _, in := range h.snap.Load().subscribers[ev.GetKind()] {
+	subs := h.snap.Load().subscribers[ev.GetKind()]
+	if ev.GetKind() == pluginv1.EventKind_EVENT_KIND_PUBLISHED {
+		subs = h.snap.Load().topics[ev.GetTopic()]
+	}
+	for _, in := range subs {
 		select {
 		case in.events <- ev:
 		default:

@@ -21,6 +21,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/storage"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
 // Config is how plugins are run.
@@ -32,6 +33,10 @@ type Config struct {
 	StartTimeout time.Duration // for a process to start and hand-shake
 	Limits       stream.Limits // applied to stanzas plugins send
 	Backoff      Backoff
+	// Core describes what the core itself offers (its identity, features
+	// such as resource binding); Manifests lists it first, so that disco
+	// shows the server whole.
+	Core *pluginv1.Manifest
 }
 
 // Backoff is the restart policy.

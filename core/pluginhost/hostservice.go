@@ -201,6 +201,17 @@ func (s *hostServer) Call(ctx context.Context, req *pluginv1.CallRequest) (*plug
 	return &pluginv1.CallResponse{Payload: resp.GetPayload()}, nil
 }
 
+// Publish hands a notification to the plugins subscribed to it.
+func (s *hostServer) Publish(_ context.Context, req *pluginv1.PublishRequest) (*pluginv1.PublishResponse, error) {
+	s.h.emit(&pluginv1.EventRequest{
+		Kind:    pluginv1.EventKind_EVENT_KIND_PUBLISHED,
+		Topic:   s.ns() + "." + req.GetTopic(),
+		Jid:     req.GetJid(),
+		Payload: req.GetPayload(),
+	})
+	return &pluginv1.PublishResponse{}, nil
+}
+
 // stanzaStatus carries a stanza error over gRPC as a typed detail.
 func stanzaStatus(e *stanza.Error) error {
 	st := status.New(codes.FailedPrecondition, e.Error())

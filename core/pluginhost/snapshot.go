@@ -17,6 +17,7 @@ type snapshot struct {
 	features    map[pluginv1.Stage][]string
 	manifests   []*pluginv1.Manifest
 	subscribers map[pluginv1.EventKind][]*instance
+	topics      map[string][]*instance // "plugin.topic" -> subscribers
 	byName      map[string]*instance
 }
 
@@ -123,7 +124,11 @@ func (h *Host) rebuild() {
 		routes:      routes,
 		features:    map[pluginv1.Stage][]string{},
 		subscribers: map[pluginv1.EventKind][]*instance{},
+		topics:      map[string][]*instance{},
 		byName:      map[string]*instance{},
+	}
+	if h.cfg.Core != nil {
+		s.manifests = append(s.manifests, h.cfg.Core)
 	}
 	for _, in := range ins {
 		s.byName[in.spec.Name] = in
@@ -134,6 +139,9 @@ func (h *Host) rebuild() {
 		s.manifests = append(s.manifests, m)
 		for _, k := range m.GetEvents() {
 			s.subscribers[k] = append(s.subscribers[k], in)
+		}
+		for _, t := range m.GetSubscribes() {
+			s.topics[t] = append(s.topics[t], in)
 		}
 		for _, f := range m.GetStreamFeatures() {
 			s.features[f.GetStage()] = append(s.features[f.GetStage()], f.GetXml())
@@ -210,6 +218,6 @@ func (h *Host) StreamFeatures(postAuth bool) []string {
 	return h.snap.Load().features[stage]
 }
 
-// Manifests returns the manifests of the plugins that are loaded and not
-// failed.
+// Manifests returns the core's manifest and those of the plugins that are
+// loaded and not failed.
 func (h *Host) Manifests() []*pluginv1.Manifest { return h.snap.Load().manifests }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/config"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
 // PluginSpecs lists the plugins to run: every built-in unless the config
@@ -43,4 +44,20 @@ func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, erro
 		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Config: p.Config})
 	}
 	return specs, nil
+}
+
+// coreManifest is what the core itself contributes to the server's disco
+// (XEP-0030): its identity and the protocols it implements without a
+// plugin.
+func coreManifest() *pluginv1.Manifest {
+	return &pluginv1.Manifest{
+		Name:            "core",
+		ProtocolVersion: pluginv1.ProtocolVersion,
+		Identities:      []*pluginv1.Identity{{Category: "server", Type: "im", Name: "Switchboard"}},
+		Features: []string{
+			"urn:ietf:params:xml:ns:xmpp-sasl",
+			"urn:ietf:params:xml:ns:xmpp-bind",
+			"urn:ietf:params:xml:ns:xmpp-session",
+		},
+	}
 }

@@ -110,6 +110,7 @@ func (s *Server) build() error {
 		StartTimeout: time.Minute,
 		Limits:       streamLimits(cfg, cfg.Limits.MaxStanzaBytes),
 		Backoff:      pluginhost.DefaultBackoff(),
+		Core:         coreManifest(),
 	}, pluginhost.Deps{
 		Sessions: s.sessions,
 		Store:    s.store,

@@ -17,6 +17,7 @@ func manifestToProto(m sdk.Manifest) *pluginv1.Manifest {
 		AccountFeatures: m.AccountFeatures,
 		Provides:        m.Provides,
 		Requires:        m.Requires,
+		Subscribes:      m.Subscribes,
 	}
 	for _, r := range m.Routes {
 		p.Routes = append(p.Routes, &pluginv1.Route{

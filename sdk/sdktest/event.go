@@ -17,6 +17,9 @@ type Event struct {
 	// Stanza is the XML of the presence for SessionAvailable; its 'from'
 	// is set to JID, as the core does.
 	Stanza string
+	// Topic ("plugin.topic") and Payload, for sdk.Published.
+	Topic   string
+	Payload []byte
 }
 
 // Event delivers ev and returns the plugin's error: a *stanza.Error, or an
@@ -29,7 +32,10 @@ func (h *Harness) Event(ev Event) error {
 	if !slices.Contains(h.manifest.GetEvents(), kind) {
 		return fmt.Errorf("sdktest: plugin %s does not ask for %s", h.manifest.GetName(), kind)
 	}
-	req := &pluginv1.EventRequest{Kind: kind, Jid: ev.JID, SessionId: ev.SessionID}
+	if ev.Kind == sdk.Published && !slices.Contains(h.manifest.GetSubscribes(), ev.Topic) {
+		return fmt.Errorf("sdktest: plugin %s does not subscribe to %s", h.manifest.GetName(), ev.Topic)
+	}
+	req := &pluginv1.EventRequest{Kind: kind, Jid: ev.JID, SessionId: ev.SessionID, Topic: ev.Topic, Payload: ev.Payload}
 	if ev.Stanza != "" {
 		el, err := wire.ParseStanza([]byte(ev.Stanza))
 		if err != nil {

@@ -33,6 +33,21 @@ type fakeHost struct {
 	filters   map[string][]sdk.FilterRule
 	manifests []*pluginv1.Manifest
 	provided  map[string]func(ctx context.Context, caller string, payload []byte) ([]byte, error)
+	published []Publication
+}
+
+// Publication is one Host.Publish call.
+type Publication struct {
+	Topic   string // without the plugin's name, as the plugin passed it
+	JID     string
+	Payload []byte
+}
+
+func (f *fakeHost) Publish(_ context.Context, req *pluginv1.PublishRequest) (*pluginv1.PublishResponse, error) {
+	f.mu.Lock()
+	f.published = append(f.published, Publication{Topic: req.GetTopic(), JID: req.GetJid(), Payload: req.GetPayload()})
+	f.mu.Unlock()
+	return &pluginv1.PublishResponse{}, nil
 }
 
 func newFakeHost(domain string, m *pluginv1.Manifest) *fakeHost {

@@ -21,6 +21,16 @@ func (h *Harness) Sent() []*etree.Element {
 	return out
 }
 
+// Published returns what the plugin published through Host.Publish, in
+// order, and forgets it.
+func (h *Harness) Published() []Publication {
+	h.host.mu.Lock()
+	defer h.host.mu.Unlock()
+	p := h.host.published
+	h.host.published = nil
+	return p
+}
+
 // AnswerIQ sets how IQs sent through Host.SendIQ are answered: fn gets the
 // request and returns the result or error IQ, or nil for no answer
 // (remote-server-timeout). Without it, every IQ meets

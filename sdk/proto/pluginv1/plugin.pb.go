@@ -162,6 +162,9 @@ const (
 	EventKind_EVENT_KIND_ACCOUNT_CREATED EventKind = 4
 	// an account was deleted: remove its data (jid: bare JID)
 	EventKind_EVENT_KIND_ACCOUNT_DELETED EventKind = 5
+	// another plugin published on a topic this plugin subscribes to
+	// (topic: "plugin.topic", jid and payload as published)
+	EventKind_EVENT_KIND_PUBLISHED EventKind = 6
 )
 
 // Enum value maps for EventKind.
@@ -173,6 +176,7 @@ var (
 		3: "EVENT_KIND_SESSION_CLOSED",
 		4: "EVENT_KIND_ACCOUNT_CREATED",
 		5: "EVENT_KIND_ACCOUNT_DELETED",
+		6: "EVENT_KIND_PUBLISHED",
 	}
 	EventKind_value = map[string]int32{
 		"EVENT_KIND_UNSPECIFIED":       0,
@@ -181,6 +185,7 @@ var (
 		"EVENT_KIND_SESSION_CLOSED":    3,
 		"EVENT_KIND_ACCOUNT_CREATED":   4,
 		"EVENT_KIND_ACCOUNT_DELETED":   5,
+		"EVENT_KIND_PUBLISHED":         6,
 	}
 )
 
@@ -620,7 +625,11 @@ type Manifest struct {
 	Provides []string `protobuf:"bytes,11,rep,name=provides,proto3" json:"provides,omitempty"`
 	// "plugin.method" entries this plugin calls; the core starts their
 	// providers first and refuses to start if one is missing
-	Requires      []string `protobuf:"bytes,12,rep,name=requires,proto3" json:"requires,omitempty"`
+	Requires []string `protobuf:"bytes,12,rep,name=requires,proto3" json:"requires,omitempty"`
+	// "plugin.topic" entries this plugin wants EVENT_KIND_PUBLISHED for. A
+	// topic with no publisher loaded is not an error: subscribing creates
+	// no start-up order, which is what lets two plugins notify each other.
+	Subscribes    []string `protobuf:"bytes,13,rep,name=subscribes,proto3" json:"subscribes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -735,6 +744,13 @@ func (x *Manifest) GetProvides() []string {
 func (x *Manifest) GetRequires() []string {
 	if x != nil {
 		return x.Requires
+	}
+	return nil
+}
+
+func (x *Manifest) GetSubscribes() []string {
+	if x != nil {
+		return x.Subscribes
 	}
 	return nil
 }
@@ -1079,11 +1095,14 @@ func (x *StanzaError) GetAppLocal() string {
 }
 
 type EventRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          EventKind              `protobuf:"varint,1,opt,name=kind,proto3,enum=switchboard.plugin.v1.EventKind" json:"kind,omitempty"`
-	Jid           string                 `protobuf:"bytes,2,opt,name=jid,proto3" json:"jid,omitempty"`
-	SessionId     string                 `protobuf:"bytes,3,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
-	Stanza        []byte                 `protobuf:"bytes,4,opt,name=stanza,proto3" json:"stanza,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Kind      EventKind              `protobuf:"varint,1,opt,name=kind,proto3,enum=switchboard.plugin.v1.EventKind" json:"kind,omitempty"`
+	Jid       string                 `protobuf:"bytes,2,opt,name=jid,proto3" json:"jid,omitempty"`
+	SessionId string                 `protobuf:"bytes,3,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Stanza    []byte                 `protobuf:"bytes,4,opt,name=stanza,proto3" json:"stanza,omitempty"`
+	// EVENT_KIND_PUBLISHED only
+	Topic         string `protobuf:"bytes,5,opt,name=topic,proto3" json:"topic,omitempty"`
+	Payload       []byte `protobuf:"bytes,6,opt,name=payload,proto3" json:"payload,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1142,6 +1161,20 @@ func (x *EventRequest) GetSessionId() string {
 func (x *EventRequest) GetStanza() []byte {
 	if x != nil {
 		return x.Stanza
+	}
+	return nil
+}
+
+func (x *EventRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *EventRequest) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
 	}
 	return nil
 }
@@ -2502,6 +2535,104 @@ func (x *CallResponse) GetPayload() []byte {
 	return nil
 }
 
+type PublishRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// the topic, without the publishing plugin's name
+	Topic string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// the account it concerns, if any
+	Jid           string `protobuf:"bytes,2,opt,name=jid,proto3" json:"jid,omitempty"`
+	Payload       []byte `protobuf:"bytes,3,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishRequest) Reset() {
+	*x = PublishRequest{}
+	mi := &file_plugin_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishRequest) ProtoMessage() {}
+
+func (x *PublishRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishRequest.ProtoReflect.Descriptor instead.
+func (*PublishRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *PublishRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *PublishRequest) GetJid() string {
+	if x != nil {
+		return x.Jid
+	}
+	return ""
+}
+
+func (x *PublishRequest) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+type PublishResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishResponse) Reset() {
+	*x = PublishResponse{}
+	mi := &file_plugin_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishResponse) ProtoMessage() {}
+
+func (x *PublishResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishResponse.ProtoReflect.Descriptor instead.
+func (*PublishResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{40}
+}
+
 var File_plugin_proto protoreflect.FileDescriptor
 
 const file_plugin_proto_rawDesc = "" +
@@ -2522,7 +2653,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x04name\x18\x03 \x01(\tR\x04name\"U\n" +
 	"\rStreamFeature\x12\x10\n" +
 	"\x03xml\x18\x01 \x01(\tR\x03xml\x122\n" +
-	"\x05stage\x18\x02 \x01(\x0e2\x1c.switchboard.plugin.v1.StageR\x05stage\"\xb2\x04\n" +
+	"\x05stage\x18\x02 \x01(\x0e2\x1c.switchboard.plugin.v1.StageR\x05stage\"\xd2\x04\n" +
 	"\bManifest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
@@ -2538,7 +2669,10 @@ const file_plugin_proto_rawDesc = "" +
 	"\x0fstream_features\x18\n" +
 	" \x03(\v2$.switchboard.plugin.v1.StreamFeatureR\x0estreamFeatures\x12\x1a\n" +
 	"\bprovides\x18\v \x03(\tR\bprovides\x12\x1a\n" +
-	"\brequires\x18\f \x03(\tR\brequires\"q\n" +
+	"\brequires\x18\f \x03(\tR\brequires\x12\x1e\n" +
+	"\n" +
+	"subscribes\x18\r \x03(\tR\n" +
+	"subscribes\"q\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12$\n" +
@@ -2564,13 +2698,15 @@ const file_plugin_proto_rawDesc = "" +
 	"\tcondition\x18\x02 \x01(\tR\tcondition\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text\x12#\n" +
 	"\rapp_namespace\x18\x04 \x01(\tR\fappNamespace\x12\x1b\n" +
-	"\tapp_local\x18\x05 \x01(\tR\bappLocal\"\x8d\x01\n" +
+	"\tapp_local\x18\x05 \x01(\tR\bappLocal\"\xbd\x01\n" +
 	"\fEventRequest\x124\n" +
 	"\x04kind\x18\x01 \x01(\x0e2 .switchboard.plugin.v1.EventKindR\x04kind\x12\x10\n" +
 	"\x03jid\x18\x02 \x01(\tR\x03jid\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x03 \x01(\tR\tsessionId\x12\x16\n" +
-	"\x06stanza\x18\x04 \x01(\fR\x06stanza\"\x0f\n" +
+	"\x06stanza\x18\x04 \x01(\fR\x06stanza\x12\x14\n" +
+	"\x05topic\x18\x05 \x01(\tR\x05topic\x12\x18\n" +
+	"\apayload\x18\x06 \x01(\fR\apayload\"\x0f\n" +
 	"\rEventResponse\"Y\n" +
 	"\rInvokeRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x18\n" +
@@ -2643,7 +2779,12 @@ const file_plugin_proto_rawDesc = "" +
 	"\x06method\x18\x02 \x01(\tR\x06method\x12\x18\n" +
 	"\apayload\x18\x03 \x01(\fR\apayload\"(\n" +
 	"\fCallResponse\x12\x18\n" +
-	"\apayload\x18\x01 \x01(\fR\apayload*N\n" +
+	"\apayload\x18\x01 \x01(\fR\apayload\"R\n" +
+	"\x0ePublishRequest\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x10\n" +
+	"\x03jid\x18\x02 \x01(\tR\x03jid\x12\x18\n" +
+	"\apayload\x18\x03 \x01(\fR\apayload\"\x11\n" +
+	"\x0fPublishResponse*N\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fKIND_MESSAGE\x10\x01\x12\x11\n" +
@@ -2655,14 +2796,15 @@ const file_plugin_proto_rawDesc = "" +
 	"\x11ADDRESSING_SERVER\x10\x01\x12\x13\n" +
 	"\x0fADDRESSING_BARE\x10\x02\x12\x13\n" +
 	"\x0fADDRESSING_FULL\x10\x03\x12\x18\n" +
-	"\x14ADDRESSING_BROADCAST\x10\x04*\xc6\x01\n" +
+	"\x14ADDRESSING_BROADCAST\x10\x04*\xe0\x01\n" +
 	"\tEventKind\x12\x1a\n" +
 	"\x16EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18EVENT_KIND_SESSION_BOUND\x10\x01\x12 \n" +
 	"\x1cEVENT_KIND_SESSION_AVAILABLE\x10\x02\x12\x1d\n" +
 	"\x19EVENT_KIND_SESSION_CLOSED\x10\x03\x12\x1e\n" +
 	"\x1aEVENT_KIND_ACCOUNT_CREATED\x10\x04\x12\x1e\n" +
-	"\x1aEVENT_KIND_ACCOUNT_DELETED\x10\x05*G\n" +
+	"\x1aEVENT_KIND_ACCOUNT_DELETED\x10\x05\x12\x18\n" +
+	"\x14EVENT_KIND_PUBLISHED\x10\x06*G\n" +
 	"\x05Stage\x12\x15\n" +
 	"\x11STAGE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSTAGE_PRE_AUTH\x10\x01\x12\x13\n" +
@@ -2683,7 +2825,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\tConfigure\x12'.switchboard.plugin.v1.ConfigureRequest\x1a(.switchboard.plugin.v1.ConfigureResponse\x12P\n" +
 	"\x06Handle\x12\x1f.switchboard.plugin.v1.Envelope\x1a%.switchboard.plugin.v1.HandleResponse\x12R\n" +
 	"\x05Event\x12#.switchboard.plugin.v1.EventRequest\x1a$.switchboard.plugin.v1.EventResponse\x12U\n" +
-	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse2\xa1\n" +
+	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse2\xfb\n" +
 	"\n" +
 	"\x04Host\x12O\n" +
 	"\x04Send\x12\".switchboard.plugin.v1.SendRequest\x1a#.switchboard.plugin.v1.SendResponse\x12S\n" +
@@ -2700,7 +2842,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\n" +
 	"SetFilters\x12(.switchboard.plugin.v1.SetFiltersRequest\x1a).switchboard.plugin.v1.SetFiltersResponse\x12^\n" +
 	"\tManifests\x12'.switchboard.plugin.v1.ManifestsRequest\x1a(.switchboard.plugin.v1.ManifestsResponse\x12O\n" +
-	"\x04Call\x12\".switchboard.plugin.v1.CallRequest\x1a#.switchboard.plugin.v1.CallResponseB<Z:github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1b\x06proto3"
+	"\x04Call\x12\".switchboard.plugin.v1.CallRequest\x1a#.switchboard.plugin.v1.CallResponse\x12X\n" +
+	"\aPublish\x12%.switchboard.plugin.v1.PublishRequest\x1a&.switchboard.plugin.v1.PublishResponseB<Z:github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1b\x06proto3"
 
 var (
 	file_plugin_proto_rawDescOnce sync.Once
@@ -2715,7 +2858,7 @@ func file_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_plugin_proto_goTypes = []any{
 	(Kind)(0),                      // 0: switchboard.plugin.v1.Kind
 	(Addressing)(0),                // 1: switchboard.plugin.v1.Addressing
@@ -2762,6 +2905,8 @@ var file_plugin_proto_goTypes = []any{
 	(*ManifestsResponse)(nil),      // 42: switchboard.plugin.v1.ManifestsResponse
 	(*CallRequest)(nil),            // 43: switchboard.plugin.v1.CallRequest
 	(*CallResponse)(nil),           // 44: switchboard.plugin.v1.CallResponse
+	(*PublishRequest)(nil),         // 45: switchboard.plugin.v1.PublishRequest
+	(*PublishResponse)(nil),        // 46: switchboard.plugin.v1.PublishResponse
 }
 var file_plugin_proto_depIdxs = []int32{
 	0,  // 0: switchboard.plugin.v1.Route.kind:type_name -> switchboard.plugin.v1.Kind
@@ -2797,27 +2942,29 @@ var file_plugin_proto_depIdxs = []int32{
 	39, // 30: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
 	41, // 31: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
 	43, // 32: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
-	10, // 33: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
-	12, // 34: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
-	14, // 35: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
-	17, // 36: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
-	19, // 37: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
-	21, // 38: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
-	22, // 39: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
-	25, // 40: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
-	27, // 41: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
-	29, // 42: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
-	30, // 43: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
-	33, // 44: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
-	36, // 45: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
-	37, // 46: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
-	37, // 47: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
-	37, // 48: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
-	40, // 49: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
-	42, // 50: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
-	44, // 51: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
-	33, // [33:52] is the sub-list for method output_type
-	14, // [14:33] is the sub-list for method input_type
+	45, // 33: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
+	10, // 34: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
+	12, // 35: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
+	14, // 36: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
+	17, // 37: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
+	19, // 38: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
+	21, // 39: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
+	22, // 40: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
+	25, // 41: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
+	27, // 42: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
+	29, // 43: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
+	30, // 44: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
+	33, // 45: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
+	36, // 46: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
+	37, // 47: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
+	37, // 48: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
+	37, // 49: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
+	40, // 50: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
+	42, // 51: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
+	44, // 52: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
+	46, // 53: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
+	34, // [34:54] is the sub-list for method output_type
+	14, // [14:34] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -2834,7 +2981,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   39,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

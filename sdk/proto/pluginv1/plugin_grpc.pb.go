@@ -314,6 +314,7 @@ const (
 	Host_SetFilters_FullMethodName         = "/switchboard.plugin.v1.Host/SetFilters"
 	Host_Manifests_FullMethodName          = "/switchboard.plugin.v1.Host/Manifests"
 	Host_Call_FullMethodName               = "/switchboard.plugin.v1.Host/Call"
+	Host_Publish_FullMethodName            = "/switchboard.plugin.v1.Host/Publish"
 )
 
 // HostClient is the client API for Host service.
@@ -348,6 +349,9 @@ type HostClient interface {
 	Manifests(ctx context.Context, in *ManifestsRequest, opts ...grpc.CallOption) (*ManifestsResponse, error)
 	// Call runs a method another plugin provides.
 	Call(ctx context.Context, in *CallRequest, opts ...grpc.CallOption) (*CallResponse, error)
+	// Publish notifies every plugin subscribed to "<this plugin>.<topic>",
+	// asynchronously and in order per subscriber.
+	Publish(ctx context.Context, in *PublishRequest, opts ...grpc.CallOption) (*PublishResponse, error)
 }
 
 type hostClient struct {
@@ -498,6 +502,16 @@ func (c *hostClient) Call(ctx context.Context, in *CallRequest, opts ...grpc.Cal
 	return out, nil
 }
 
+func (c *hostClient) Publish(ctx context.Context, in *PublishRequest, opts ...grpc.CallOption) (*PublishResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PublishResponse)
+	err := c.cc.Invoke(ctx, Host_Publish_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServer is the server API for Host service.
 // All implementations must embed UnimplementedHostServer
 // for forward compatibility.
@@ -530,6 +544,9 @@ type HostServer interface {
 	Manifests(context.Context, *ManifestsRequest) (*ManifestsResponse, error)
 	// Call runs a method another plugin provides.
 	Call(context.Context, *CallRequest) (*CallResponse, error)
+	// Publish notifies every plugin subscribed to "<this plugin>.<topic>",
+	// asynchronously and in order per subscriber.
+	Publish(context.Context, *PublishRequest) (*PublishResponse, error)
 	mustEmbedUnimplementedHostServer()
 }
 
@@ -581,6 +598,9 @@ func (UnimplementedHostServer) Manifests(context.Context, *ManifestsRequest) (*M
 }
 func (UnimplementedHostServer) Call(context.Context, *CallRequest) (*CallResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Call not implemented")
+}
+func (UnimplementedHostServer) Publish(context.Context, *PublishRequest) (*PublishResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Publish not implemented")
 }
 func (UnimplementedHostServer) mustEmbedUnimplementedHostServer() {}
 func (UnimplementedHostServer) testEmbeddedByValue()              {}
@@ -855,6 +875,24 @@ func _Host_Call_Handler(srv interface{}, ctx context.Context, dec func(interface
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Host_Publish_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).Publish(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_Publish_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).Publish(ctx, req.(*PublishRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -917,6 +955,10 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Call",
 			Handler:    _Host_Call_Handler,
+		},
+		{
+			MethodName: "Publish",
+			Handler:    _Host_Publish_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
