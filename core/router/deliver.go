@@ -18,10 +18,16 @@ func isSubscription(typ string) bool {
 // toFull follows RFC 6121 §8.5.3.
 func (d *delivery) toFull(kind string) {
 	if kind == "presence" && isSubscription(d.typ) {
+		d.to = d.to.BareJID()
 		d.toBare(kind)
 		return
 	}
 	if d.blockedInbound(kind) {
+		return
+	}
+	// Directed presence goes to the presence plugin when there is one, so
+	// that it can remember who must hear about the sender going offline.
+	if kind == "presence" && d.typ != "error" && d.handle() {
 		return
 	}
 	if s := d.r.sessions.Lookup(d.to.Bare(), d.to.Resource); s != nil {
@@ -65,10 +71,12 @@ func (d *delivery) toBare(kind string) {
 }
 
 func (d *delivery) presenceToBare() {
-	if isSubscription(d.typ) && d.handle() {
+	if d.blockedInbound("presence") {
 		return
 	}
-	if d.blockedInbound("presence") {
+	// Subscription requests, probes and directed presence go to the
+	// presence plugin when there is one; it delivers what should be.
+	if d.typ != "error" && d.handle() {
 		return
 	}
 	if d.typ == "probe" || d.typ == "error" {
