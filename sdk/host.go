@@ -42,6 +42,11 @@ type Host interface {
 	// handler for "<this plugin>.<topic>"; jid names the account it is
 	// about, if any.
 	Publish(ctx context.Context, topic, jid string, payload []byte) error
+	// SetStreamFeatures replaces the stream features offered in addition
+	// to the static ones of the Description: those that depend on the
+	// configuration (registration when enabled) or on other plugins. Call
+	// it from Configure; a restarted plugin's features start empty.
+	SetStreamFeatures(ctx context.Context, features []StreamFeature) error
 	// Domain is the served domain.
 	Domain() string
 	// Logger is the plugin's logger.

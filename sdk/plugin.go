@@ -107,6 +107,9 @@ const (
 	// Subscribing creates no start-up order, so two plugins may notify
 	// each other.
 	Published EventKind = 6
+	// ManifestsChanged: plugins started, stopped, restarted or were
+	// reconfigured; Host.Manifests has changed (disco listens to this).
+	ManifestsChanged EventKind = 7
 )
 
 // EventHandler handles one kind of event. Its errors follow the rules of

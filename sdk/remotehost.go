@@ -109,6 +109,17 @@ func (h *remoteHost) Publish(ctx context.Context, topic, jid string, payload []b
 	return nil
 }
 
+func (h *remoteHost) SetStreamFeatures(ctx context.Context, features []StreamFeature) error {
+	req := &pluginv1.SetStreamFeaturesRequest{}
+	for _, f := range features {
+		req.Features = append(req.Features, &pluginv1.StreamFeature{Xml: f.XML, Stage: pluginv1.Stage(f.Stage)})
+	}
+	if _, err := h.client.SetStreamFeatures(ctx, req); err != nil {
+		return hostErr("setting stream features", err)
+	}
+	return nil
+}
+
 // newID returns a random IQ id.
 func newID() string {
 	var b [8]byte

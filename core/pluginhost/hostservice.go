@@ -212,6 +212,22 @@ func (s *hostServer) Publish(_ context.Context, req *pluginv1.PublishRequest) (*
 	return &pluginv1.PublishResponse{}, nil
 }
 
+// SetStreamFeatures replaces the plugin's dynamic stream features. The
+// route table is rebuilt asynchronously: the plugin may be calling from
+// inside its Configure, while the host holds its lock to start it.
+func (s *hostServer) SetStreamFeatures(_ context.Context, req *pluginv1.SetStreamFeaturesRequest) (*pluginv1.SetStreamFeaturesResponse, error) {
+	for _, f := range req.GetFeatures() {
+		if _, err := stream.ParseElement([]byte(f.GetXml()), stream.Limits{}); err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "stream feature %q: %v", f.GetXml(), err)
+		}
+	}
+	s.in.mu.Lock()
+	s.in.dynamic = req.GetFeatures()
+	s.in.mu.Unlock()
+	go s.h.rebuildLocked()
+	return &pluginv1.SetStreamFeaturesResponse{}, nil
+}
+
 // stanzaStatus carries a stanza error over gRPC as a typed detail.
 func stanzaStatus(e *stanza.Error) error {
 	st := status.New(codes.FailedPrecondition, e.Error())

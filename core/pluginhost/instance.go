@@ -47,6 +47,8 @@ type instance struct {
 
 	events   chan *pluginv1.EventRequest
 	inflight atomic.Int64
+	// dynamic are the stream features set through SetStreamFeatures.
+	dynamic []*pluginv1.StreamFeature
 }
 
 // spawn launches the process and reads its manifest.
@@ -84,9 +86,15 @@ func (in *instance) launch(ctx context.Context) error {
 		in.log.Debug("plugin calls itself by another name; the configured name is used", "manifest_name", m.GetName())
 	}
 	in.mu.Lock()
-	in.client, in.remote, in.manifest = client, rem, m
+	in.client, in.remote, in.manifest, in.dynamic = client, rem, m, nil
 	in.mu.Unlock()
 	return nil
+}
+
+func (in *instance) streamFeatures() []*pluginv1.StreamFeature {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return append(append([]*pluginv1.StreamFeature(nil), in.manifest.GetStreamFeatures()...), in.dynamic...)
 }
 
 // configure serves the Host service on the broker and hands the plugin its

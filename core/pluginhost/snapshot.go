@@ -143,11 +143,20 @@ func (h *Host) rebuild() {
 		for _, t := range m.GetSubscribes() {
 			s.topics[t] = append(s.topics[t], in)
 		}
-		for _, f := range m.GetStreamFeatures() {
+		for _, f := range in.streamFeatures() {
 			s.features[f.GetStage()] = append(s.features[f.GetStage()], f.GetXml())
 		}
 	}
-	h.snap.Store(s)
+	old := h.snap.Swap(s)
+	if !sameManifests(old.manifests, s.manifests) {
+		h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_MANIFESTS_CHANGED})
+	}
+}
+
+// sameManifests compares two manifest lists by identity: every start,
+// restart or reload produces new manifest values.
+func sameManifests(a, b []*pluginv1.Manifest) bool {
+	return slices.Equal(a, b)
 }
 
 func (h *Host) rebuildLocked() {

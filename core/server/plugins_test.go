@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -201,4 +202,40 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// preAuthFeatures returns the names of the features offered after TLS.
+func preAuthFeatures(t *testing.T, s *testServer) []string {
+	t.Helper()
+	c, err := rawxmpp.Dial(s.starttls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Conn.Close()
+	if err := c.OpenStream(domain); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StartTLS(domain); err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.Expect(rawxmpp.Is("features"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return featureNames(f)
+}
+
+func TestDynamicStreamFeatureFollowsConfig(t *testing.T) {
+	on := func(c *config.Config) {
+		c.Plugins = map[string]config.Plugin{"echo": {Config: map[string]any{"feature": true}}}
+	}
+	s := startWith(t, on, withPlugins("echo"))
+	waitFor(t, "the dynamic feature", func() bool { return slices.Contains(preAuthFeatures(t, s), "dyn") })
+
+	cfg := *s.cfg
+	cfg.Plugins = map[string]config.Plugin{"echo": {Config: map[string]any{"feature": false}}}
+	if err := s.Reload(context.Background(), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the feature to go", func() bool { return !slices.Contains(preAuthFeatures(t, s), "dyn") })
 }

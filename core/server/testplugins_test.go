@@ -47,9 +47,19 @@ func (e *echo) Describe() sdk.Description {
 	}
 }
 
-func (e *echo) Configure(_ context.Context, c sdk.Config) error {
+func (e *echo) Configure(ctx context.Context, c sdk.Config) error {
 	e.host = c.Host
-	return nil
+	var cfg struct {
+		Feature bool `json:"feature"`
+	}
+	if err := c.Decode(&cfg); err != nil {
+		return err
+	}
+	var fs []sdk.StreamFeature
+	if cfg.Feature {
+		fs = append(fs, sdk.StreamFeature{XML: "<dyn xmlns='urn:test:dyn'/>", Stage: sdk.StagePreAuth})
+	}
+	return c.Host.SetStreamFeatures(ctx, fs)
 }
 
 func (e *echo) echo(ctx context.Context, req *sdk.Request) (*etree.Element, error) {

@@ -34,6 +34,18 @@ type fakeHost struct {
 	manifests []*pluginv1.Manifest
 	provided  map[string]func(ctx context.Context, caller string, payload []byte) ([]byte, error)
 	published []Publication
+	features  []sdk.StreamFeature
+}
+
+func (f *fakeHost) SetStreamFeatures(_ context.Context, req *pluginv1.SetStreamFeaturesRequest) (*pluginv1.SetStreamFeaturesResponse, error) {
+	var fs []sdk.StreamFeature
+	for _, sf := range req.GetFeatures() {
+		fs = append(fs, sdk.StreamFeature{XML: sf.GetXml(), Stage: sdk.Stage(sf.GetStage())})
+	}
+	f.mu.Lock()
+	f.features = fs
+	f.mu.Unlock()
+	return &pluginv1.SetStreamFeaturesResponse{}, nil
 }
 
 // Publication is one Host.Publish call.

@@ -31,6 +31,14 @@ func (h *Harness) Published() []Publication {
 	return p
 }
 
+// StreamFeatures returns the features the plugin last set through
+// Host.SetStreamFeatures (not the static ones of its Description).
+func (h *Harness) StreamFeatures() []sdk.StreamFeature {
+	h.host.mu.Lock()
+	defer h.host.mu.Unlock()
+	return append([]sdk.StreamFeature(nil), h.host.features...)
+}
+
 // AnswerIQ sets how IQs sent through Host.SendIQ are answered: fn gets the
 // request and returns the result or error IQ, or nil for no answer
 // (remote-server-timeout). Without it, every IQ meets

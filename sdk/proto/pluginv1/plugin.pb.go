@@ -165,6 +165,10 @@ const (
 	// another plugin published on a topic this plugin subscribes to
 	// (topic: "plugin.topic", jid and payload as published)
 	EventKind_EVENT_KIND_PUBLISHED EventKind = 6
+	// the set of loaded plugins or their manifests changed (a plugin
+	// started, stopped, restarted or was reconfigured); read Host.Manifests
+	// again
+	EventKind_EVENT_KIND_MANIFESTS_CHANGED EventKind = 7
 )
 
 // Enum value maps for EventKind.
@@ -177,6 +181,7 @@ var (
 		4: "EVENT_KIND_ACCOUNT_CREATED",
 		5: "EVENT_KIND_ACCOUNT_DELETED",
 		6: "EVENT_KIND_PUBLISHED",
+		7: "EVENT_KIND_MANIFESTS_CHANGED",
 	}
 	EventKind_value = map[string]int32{
 		"EVENT_KIND_UNSPECIFIED":       0,
@@ -186,6 +191,7 @@ var (
 		"EVENT_KIND_ACCOUNT_CREATED":   4,
 		"EVENT_KIND_ACCOUNT_DELETED":   5,
 		"EVENT_KIND_PUBLISHED":         6,
+		"EVENT_KIND_MANIFESTS_CHANGED": 7,
 	}
 )
 
@@ -2633,6 +2639,86 @@ func (*PublishResponse) Descriptor() ([]byte, []int) {
 	return file_plugin_proto_rawDescGZIP(), []int{40}
 }
 
+type SetStreamFeaturesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Features      []*StreamFeature       `protobuf:"bytes,1,rep,name=features,proto3" json:"features,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetStreamFeaturesRequest) Reset() {
+	*x = SetStreamFeaturesRequest{}
+	mi := &file_plugin_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetStreamFeaturesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetStreamFeaturesRequest) ProtoMessage() {}
+
+func (x *SetStreamFeaturesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetStreamFeaturesRequest.ProtoReflect.Descriptor instead.
+func (*SetStreamFeaturesRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *SetStreamFeaturesRequest) GetFeatures() []*StreamFeature {
+	if x != nil {
+		return x.Features
+	}
+	return nil
+}
+
+type SetStreamFeaturesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetStreamFeaturesResponse) Reset() {
+	*x = SetStreamFeaturesResponse{}
+	mi := &file_plugin_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetStreamFeaturesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetStreamFeaturesResponse) ProtoMessage() {}
+
+func (x *SetStreamFeaturesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetStreamFeaturesResponse.ProtoReflect.Descriptor instead.
+func (*SetStreamFeaturesResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{42}
+}
+
 var File_plugin_proto protoreflect.FileDescriptor
 
 const file_plugin_proto_rawDesc = "" +
@@ -2784,7 +2870,10 @@ const file_plugin_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x10\n" +
 	"\x03jid\x18\x02 \x01(\tR\x03jid\x12\x18\n" +
 	"\apayload\x18\x03 \x01(\fR\apayload\"\x11\n" +
-	"\x0fPublishResponse*N\n" +
+	"\x0fPublishResponse\"\\\n" +
+	"\x18SetStreamFeaturesRequest\x12@\n" +
+	"\bfeatures\x18\x01 \x03(\v2$.switchboard.plugin.v1.StreamFeatureR\bfeatures\"\x1b\n" +
+	"\x19SetStreamFeaturesResponse*N\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fKIND_MESSAGE\x10\x01\x12\x11\n" +
@@ -2796,7 +2885,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x11ADDRESSING_SERVER\x10\x01\x12\x13\n" +
 	"\x0fADDRESSING_BARE\x10\x02\x12\x13\n" +
 	"\x0fADDRESSING_FULL\x10\x03\x12\x18\n" +
-	"\x14ADDRESSING_BROADCAST\x10\x04*\xe0\x01\n" +
+	"\x14ADDRESSING_BROADCAST\x10\x04*\x82\x02\n" +
 	"\tEventKind\x12\x1a\n" +
 	"\x16EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18EVENT_KIND_SESSION_BOUND\x10\x01\x12 \n" +
@@ -2804,7 +2893,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\x19EVENT_KIND_SESSION_CLOSED\x10\x03\x12\x1e\n" +
 	"\x1aEVENT_KIND_ACCOUNT_CREATED\x10\x04\x12\x1e\n" +
 	"\x1aEVENT_KIND_ACCOUNT_DELETED\x10\x05\x12\x18\n" +
-	"\x14EVENT_KIND_PUBLISHED\x10\x06*G\n" +
+	"\x14EVENT_KIND_PUBLISHED\x10\x06\x12 \n" +
+	"\x1cEVENT_KIND_MANIFESTS_CHANGED\x10\a*G\n" +
 	"\x05Stage\x12\x15\n" +
 	"\x11STAGE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSTAGE_PRE_AUTH\x10\x01\x12\x13\n" +
@@ -2825,8 +2915,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\tConfigure\x12'.switchboard.plugin.v1.ConfigureRequest\x1a(.switchboard.plugin.v1.ConfigureResponse\x12P\n" +
 	"\x06Handle\x12\x1f.switchboard.plugin.v1.Envelope\x1a%.switchboard.plugin.v1.HandleResponse\x12R\n" +
 	"\x05Event\x12#.switchboard.plugin.v1.EventRequest\x1a$.switchboard.plugin.v1.EventResponse\x12U\n" +
-	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse2\xfb\n" +
-	"\n" +
+	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse2\xf3\v\n" +
 	"\x04Host\x12O\n" +
 	"\x04Send\x12\".switchboard.plugin.v1.SendRequest\x1a#.switchboard.plugin.v1.SendResponse\x12S\n" +
 	"\x06SendIQ\x12\".switchboard.plugin.v1.SendRequest\x1a%.switchboard.plugin.v1.SendIQResponse\x12[\n" +
@@ -2843,7 +2932,8 @@ const file_plugin_proto_rawDesc = "" +
 	"SetFilters\x12(.switchboard.plugin.v1.SetFiltersRequest\x1a).switchboard.plugin.v1.SetFiltersResponse\x12^\n" +
 	"\tManifests\x12'.switchboard.plugin.v1.ManifestsRequest\x1a(.switchboard.plugin.v1.ManifestsResponse\x12O\n" +
 	"\x04Call\x12\".switchboard.plugin.v1.CallRequest\x1a#.switchboard.plugin.v1.CallResponse\x12X\n" +
-	"\aPublish\x12%.switchboard.plugin.v1.PublishRequest\x1a&.switchboard.plugin.v1.PublishResponseB<Z:github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1b\x06proto3"
+	"\aPublish\x12%.switchboard.plugin.v1.PublishRequest\x1a&.switchboard.plugin.v1.PublishResponse\x12v\n" +
+	"\x11SetStreamFeatures\x12/.switchboard.plugin.v1.SetStreamFeaturesRequest\x1a0.switchboard.plugin.v1.SetStreamFeaturesResponseB<Z:github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1b\x06proto3"
 
 var (
 	file_plugin_proto_rawDescOnce sync.Once
@@ -2858,55 +2948,57 @@ func file_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_plugin_proto_goTypes = []any{
-	(Kind)(0),                      // 0: switchboard.plugin.v1.Kind
-	(Addressing)(0),                // 1: switchboard.plugin.v1.Addressing
-	(EventKind)(0),                 // 2: switchboard.plugin.v1.EventKind
-	(Stage)(0),                     // 3: switchboard.plugin.v1.Stage
-	(FilterAction)(0),              // 4: switchboard.plugin.v1.FilterAction
-	(FilterStanza)(0),              // 5: switchboard.plugin.v1.FilterStanza
-	(*DescribeRequest)(nil),        // 6: switchboard.plugin.v1.DescribeRequest
-	(*Route)(nil),                  // 7: switchboard.plugin.v1.Route
-	(*Identity)(nil),               // 8: switchboard.plugin.v1.Identity
-	(*StreamFeature)(nil),          // 9: switchboard.plugin.v1.StreamFeature
-	(*Manifest)(nil),               // 10: switchboard.plugin.v1.Manifest
-	(*ConfigureRequest)(nil),       // 11: switchboard.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),      // 12: switchboard.plugin.v1.ConfigureResponse
-	(*Envelope)(nil),               // 13: switchboard.plugin.v1.Envelope
-	(*HandleResponse)(nil),         // 14: switchboard.plugin.v1.HandleResponse
-	(*StanzaError)(nil),            // 15: switchboard.plugin.v1.StanzaError
-	(*EventRequest)(nil),           // 16: switchboard.plugin.v1.EventRequest
-	(*EventResponse)(nil),          // 17: switchboard.plugin.v1.EventResponse
-	(*InvokeRequest)(nil),          // 18: switchboard.plugin.v1.InvokeRequest
-	(*InvokeResponse)(nil),         // 19: switchboard.plugin.v1.InvokeResponse
-	(*SendRequest)(nil),            // 20: switchboard.plugin.v1.SendRequest
-	(*SendResponse)(nil),           // 21: switchboard.plugin.v1.SendResponse
-	(*SendIQResponse)(nil),         // 22: switchboard.plugin.v1.SendIQResponse
-	(*SessionsRequest)(nil),        // 23: switchboard.plugin.v1.SessionsRequest
-	(*SessionInfo)(nil),            // 24: switchboard.plugin.v1.SessionInfo
-	(*SessionsResponse)(nil),       // 25: switchboard.plugin.v1.SessionsResponse
-	(*StoreKey)(nil),               // 26: switchboard.plugin.v1.StoreKey
-	(*StoreValue)(nil),             // 27: switchboard.plugin.v1.StoreValue
-	(*StorePutRequest)(nil),        // 28: switchboard.plugin.v1.StorePutRequest
-	(*StorePutResponse)(nil),       // 29: switchboard.plugin.v1.StorePutResponse
-	(*StoreDeleteResponse)(nil),    // 30: switchboard.plugin.v1.StoreDeleteResponse
-	(*StoreScanRequest)(nil),       // 31: switchboard.plugin.v1.StoreScanRequest
-	(*KeyValue)(nil),               // 32: switchboard.plugin.v1.KeyValue
-	(*StoreScanResponse)(nil),      // 33: switchboard.plugin.v1.StoreScanResponse
-	(*AccountRequest)(nil),         // 34: switchboard.plugin.v1.AccountRequest
-	(*AccountPasswordRequest)(nil), // 35: switchboard.plugin.v1.AccountPasswordRequest
-	(*AccountExistsResponse)(nil),  // 36: switchboard.plugin.v1.AccountExistsResponse
-	(*AccountResponse)(nil),        // 37: switchboard.plugin.v1.AccountResponse
-	(*FilterRule)(nil),             // 38: switchboard.plugin.v1.FilterRule
-	(*SetFiltersRequest)(nil),      // 39: switchboard.plugin.v1.SetFiltersRequest
-	(*SetFiltersResponse)(nil),     // 40: switchboard.plugin.v1.SetFiltersResponse
-	(*ManifestsRequest)(nil),       // 41: switchboard.plugin.v1.ManifestsRequest
-	(*ManifestsResponse)(nil),      // 42: switchboard.plugin.v1.ManifestsResponse
-	(*CallRequest)(nil),            // 43: switchboard.plugin.v1.CallRequest
-	(*CallResponse)(nil),           // 44: switchboard.plugin.v1.CallResponse
-	(*PublishRequest)(nil),         // 45: switchboard.plugin.v1.PublishRequest
-	(*PublishResponse)(nil),        // 46: switchboard.plugin.v1.PublishResponse
+	(Kind)(0),                         // 0: switchboard.plugin.v1.Kind
+	(Addressing)(0),                   // 1: switchboard.plugin.v1.Addressing
+	(EventKind)(0),                    // 2: switchboard.plugin.v1.EventKind
+	(Stage)(0),                        // 3: switchboard.plugin.v1.Stage
+	(FilterAction)(0),                 // 4: switchboard.plugin.v1.FilterAction
+	(FilterStanza)(0),                 // 5: switchboard.plugin.v1.FilterStanza
+	(*DescribeRequest)(nil),           // 6: switchboard.plugin.v1.DescribeRequest
+	(*Route)(nil),                     // 7: switchboard.plugin.v1.Route
+	(*Identity)(nil),                  // 8: switchboard.plugin.v1.Identity
+	(*StreamFeature)(nil),             // 9: switchboard.plugin.v1.StreamFeature
+	(*Manifest)(nil),                  // 10: switchboard.plugin.v1.Manifest
+	(*ConfigureRequest)(nil),          // 11: switchboard.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),         // 12: switchboard.plugin.v1.ConfigureResponse
+	(*Envelope)(nil),                  // 13: switchboard.plugin.v1.Envelope
+	(*HandleResponse)(nil),            // 14: switchboard.plugin.v1.HandleResponse
+	(*StanzaError)(nil),               // 15: switchboard.plugin.v1.StanzaError
+	(*EventRequest)(nil),              // 16: switchboard.plugin.v1.EventRequest
+	(*EventResponse)(nil),             // 17: switchboard.plugin.v1.EventResponse
+	(*InvokeRequest)(nil),             // 18: switchboard.plugin.v1.InvokeRequest
+	(*InvokeResponse)(nil),            // 19: switchboard.plugin.v1.InvokeResponse
+	(*SendRequest)(nil),               // 20: switchboard.plugin.v1.SendRequest
+	(*SendResponse)(nil),              // 21: switchboard.plugin.v1.SendResponse
+	(*SendIQResponse)(nil),            // 22: switchboard.plugin.v1.SendIQResponse
+	(*SessionsRequest)(nil),           // 23: switchboard.plugin.v1.SessionsRequest
+	(*SessionInfo)(nil),               // 24: switchboard.plugin.v1.SessionInfo
+	(*SessionsResponse)(nil),          // 25: switchboard.plugin.v1.SessionsResponse
+	(*StoreKey)(nil),                  // 26: switchboard.plugin.v1.StoreKey
+	(*StoreValue)(nil),                // 27: switchboard.plugin.v1.StoreValue
+	(*StorePutRequest)(nil),           // 28: switchboard.plugin.v1.StorePutRequest
+	(*StorePutResponse)(nil),          // 29: switchboard.plugin.v1.StorePutResponse
+	(*StoreDeleteResponse)(nil),       // 30: switchboard.plugin.v1.StoreDeleteResponse
+	(*StoreScanRequest)(nil),          // 31: switchboard.plugin.v1.StoreScanRequest
+	(*KeyValue)(nil),                  // 32: switchboard.plugin.v1.KeyValue
+	(*StoreScanResponse)(nil),         // 33: switchboard.plugin.v1.StoreScanResponse
+	(*AccountRequest)(nil),            // 34: switchboard.plugin.v1.AccountRequest
+	(*AccountPasswordRequest)(nil),    // 35: switchboard.plugin.v1.AccountPasswordRequest
+	(*AccountExistsResponse)(nil),     // 36: switchboard.plugin.v1.AccountExistsResponse
+	(*AccountResponse)(nil),           // 37: switchboard.plugin.v1.AccountResponse
+	(*FilterRule)(nil),                // 38: switchboard.plugin.v1.FilterRule
+	(*SetFiltersRequest)(nil),         // 39: switchboard.plugin.v1.SetFiltersRequest
+	(*SetFiltersResponse)(nil),        // 40: switchboard.plugin.v1.SetFiltersResponse
+	(*ManifestsRequest)(nil),          // 41: switchboard.plugin.v1.ManifestsRequest
+	(*ManifestsResponse)(nil),         // 42: switchboard.plugin.v1.ManifestsResponse
+	(*CallRequest)(nil),               // 43: switchboard.plugin.v1.CallRequest
+	(*CallResponse)(nil),              // 44: switchboard.plugin.v1.CallResponse
+	(*PublishRequest)(nil),            // 45: switchboard.plugin.v1.PublishRequest
+	(*PublishResponse)(nil),           // 46: switchboard.plugin.v1.PublishResponse
+	(*SetStreamFeaturesRequest)(nil),  // 47: switchboard.plugin.v1.SetStreamFeaturesRequest
+	(*SetStreamFeaturesResponse)(nil), // 48: switchboard.plugin.v1.SetStreamFeaturesResponse
 }
 var file_plugin_proto_depIdxs = []int32{
 	0,  // 0: switchboard.plugin.v1.Route.kind:type_name -> switchboard.plugin.v1.Kind
@@ -2923,51 +3015,54 @@ var file_plugin_proto_depIdxs = []int32{
 	4,  // 11: switchboard.plugin.v1.FilterRule.action:type_name -> switchboard.plugin.v1.FilterAction
 	38, // 12: switchboard.plugin.v1.SetFiltersRequest.rules:type_name -> switchboard.plugin.v1.FilterRule
 	10, // 13: switchboard.plugin.v1.ManifestsResponse.manifests:type_name -> switchboard.plugin.v1.Manifest
-	6,  // 14: switchboard.plugin.v1.Plugin.Describe:input_type -> switchboard.plugin.v1.DescribeRequest
-	11, // 15: switchboard.plugin.v1.Plugin.Configure:input_type -> switchboard.plugin.v1.ConfigureRequest
-	13, // 16: switchboard.plugin.v1.Plugin.Handle:input_type -> switchboard.plugin.v1.Envelope
-	16, // 17: switchboard.plugin.v1.Plugin.Event:input_type -> switchboard.plugin.v1.EventRequest
-	18, // 18: switchboard.plugin.v1.Plugin.Invoke:input_type -> switchboard.plugin.v1.InvokeRequest
-	20, // 19: switchboard.plugin.v1.Host.Send:input_type -> switchboard.plugin.v1.SendRequest
-	20, // 20: switchboard.plugin.v1.Host.SendIQ:input_type -> switchboard.plugin.v1.SendRequest
-	23, // 21: switchboard.plugin.v1.Host.Sessions:input_type -> switchboard.plugin.v1.SessionsRequest
-	26, // 22: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
-	28, // 23: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
-	26, // 24: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
-	31, // 25: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
-	34, // 26: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
-	35, // 27: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	34, // 28: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
-	35, // 29: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	39, // 30: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
-	41, // 31: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
-	43, // 32: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
-	45, // 33: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
-	10, // 34: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
-	12, // 35: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
-	14, // 36: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
-	17, // 37: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
-	19, // 38: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
-	21, // 39: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
-	22, // 40: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
-	25, // 41: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
-	27, // 42: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
-	29, // 43: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
-	30, // 44: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
-	33, // 45: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
-	36, // 46: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
-	37, // 47: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
-	37, // 48: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
-	37, // 49: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
-	40, // 50: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
-	42, // 51: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
-	44, // 52: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
-	46, // 53: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
-	34, // [34:54] is the sub-list for method output_type
-	14, // [14:34] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	9,  // 14: switchboard.plugin.v1.SetStreamFeaturesRequest.features:type_name -> switchboard.plugin.v1.StreamFeature
+	6,  // 15: switchboard.plugin.v1.Plugin.Describe:input_type -> switchboard.plugin.v1.DescribeRequest
+	11, // 16: switchboard.plugin.v1.Plugin.Configure:input_type -> switchboard.plugin.v1.ConfigureRequest
+	13, // 17: switchboard.plugin.v1.Plugin.Handle:input_type -> switchboard.plugin.v1.Envelope
+	16, // 18: switchboard.plugin.v1.Plugin.Event:input_type -> switchboard.plugin.v1.EventRequest
+	18, // 19: switchboard.plugin.v1.Plugin.Invoke:input_type -> switchboard.plugin.v1.InvokeRequest
+	20, // 20: switchboard.plugin.v1.Host.Send:input_type -> switchboard.plugin.v1.SendRequest
+	20, // 21: switchboard.plugin.v1.Host.SendIQ:input_type -> switchboard.plugin.v1.SendRequest
+	23, // 22: switchboard.plugin.v1.Host.Sessions:input_type -> switchboard.plugin.v1.SessionsRequest
+	26, // 23: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
+	28, // 24: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
+	26, // 25: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
+	31, // 26: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
+	34, // 27: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
+	35, // 28: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	34, // 29: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
+	35, // 30: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	39, // 31: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
+	41, // 32: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
+	43, // 33: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
+	45, // 34: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
+	47, // 35: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
+	10, // 36: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
+	12, // 37: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
+	14, // 38: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
+	17, // 39: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
+	19, // 40: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
+	21, // 41: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
+	22, // 42: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
+	25, // 43: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
+	27, // 44: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
+	29, // 45: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
+	30, // 46: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
+	33, // 47: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
+	36, // 48: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
+	37, // 49: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
+	37, // 50: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
+	37, // 51: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
+	40, // 52: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
+	42, // 53: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
+	44, // 54: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
+	46, // 55: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
+	48, // 56: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
+	36, // [36:57] is the sub-list for method output_type
+	15, // [15:36] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }
@@ -2981,7 +3076,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   41,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -315,6 +315,7 @@ const (
 	Host_Manifests_FullMethodName          = "/switchboard.plugin.v1.Host/Manifests"
 	Host_Call_FullMethodName               = "/switchboard.plugin.v1.Host/Call"
 	Host_Publish_FullMethodName            = "/switchboard.plugin.v1.Host/Publish"
+	Host_SetStreamFeatures_FullMethodName  = "/switchboard.plugin.v1.Host/SetStreamFeatures"
 )
 
 // HostClient is the client API for Host service.
@@ -352,6 +353,12 @@ type HostClient interface {
 	// Publish notifies every plugin subscribed to "<this plugin>.<topic>",
 	// asynchronously and in order per subscriber.
 	Publish(ctx context.Context, in *PublishRequest, opts ...grpc.CallOption) (*PublishResponse, error)
+	// SetStreamFeatures replaces the stream features this plugin offers in
+	// addition to the static ones of its manifest: those that depend on its
+	// configuration or on other plugins (registration when it is enabled,
+	// the server's entity capabilities). They last until the next call or
+	// until the plugin stops; a restarted plugin sets them again.
+	SetStreamFeatures(ctx context.Context, in *SetStreamFeaturesRequest, opts ...grpc.CallOption) (*SetStreamFeaturesResponse, error)
 }
 
 type hostClient struct {
@@ -512,6 +519,16 @@ func (c *hostClient) Publish(ctx context.Context, in *PublishRequest, opts ...gr
 	return out, nil
 }
 
+func (c *hostClient) SetStreamFeatures(ctx context.Context, in *SetStreamFeaturesRequest, opts ...grpc.CallOption) (*SetStreamFeaturesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetStreamFeaturesResponse)
+	err := c.cc.Invoke(ctx, Host_SetStreamFeatures_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServer is the server API for Host service.
 // All implementations must embed UnimplementedHostServer
 // for forward compatibility.
@@ -547,6 +564,12 @@ type HostServer interface {
 	// Publish notifies every plugin subscribed to "<this plugin>.<topic>",
 	// asynchronously and in order per subscriber.
 	Publish(context.Context, *PublishRequest) (*PublishResponse, error)
+	// SetStreamFeatures replaces the stream features this plugin offers in
+	// addition to the static ones of its manifest: those that depend on its
+	// configuration or on other plugins (registration when it is enabled,
+	// the server's entity capabilities). They last until the next call or
+	// until the plugin stops; a restarted plugin sets them again.
+	SetStreamFeatures(context.Context, *SetStreamFeaturesRequest) (*SetStreamFeaturesResponse, error)
 	mustEmbedUnimplementedHostServer()
 }
 
@@ -601,6 +624,9 @@ func (UnimplementedHostServer) Call(context.Context, *CallRequest) (*CallRespons
 }
 func (UnimplementedHostServer) Publish(context.Context, *PublishRequest) (*PublishResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Publish not implemented")
+}
+func (UnimplementedHostServer) SetStreamFeatures(context.Context, *SetStreamFeaturesRequest) (*SetStreamFeaturesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetStreamFeatures not implemented")
 }
 func (UnimplementedHostServer) mustEmbedUnimplementedHostServer() {}
 func (UnimplementedHostServer) testEmbeddedByValue()              {}
@@ -893,6 +919,24 @@ func _Host_Publish_Handler(srv interface{}, ctx context.Context, dec func(interf
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Host_SetStreamFeatures_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetStreamFeaturesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).SetStreamFeatures(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_SetStreamFeatures_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).SetStreamFeatures(ctx, req.(*SetStreamFeaturesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -959,6 +1003,10 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Publish",
 			Handler:    _Host_Publish_Handler,
+		},
+		{
+			MethodName: "SetStreamFeatures",
+			Handler:    _Host_SetStreamFeatures_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
