@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/switchboard-xmpp/switchboard/core/config"
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
 	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
 )
 
@@ -238,4 +239,34 @@ func TestDynamicStreamFeatureFollowsConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the feature to go", func() bool { return !slices.Contains(preAuthFeatures(t, s), "dyn") })
+}
+
+func TestPluginThatKeepsCrashingIsMarkedFailed(t *testing.T) {
+	s := startWith(t, nil, func(c *config.Config) Options {
+		o := withPlugins("echo")(c)
+		o.PluginBackoff = pluginhost.Backoff{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond, MaxCrashes: 3, Window: time.Minute}
+		return o
+	})
+	c, _ := s.login(t, "alice", "a")
+	for i := 0; i < 3; i++ {
+		var pid int
+		waitFor(t, "the plugin to run", func() bool {
+			st := s.Plugins().Status()[0]
+			pid = st.PID
+			return st.State == "running" && pid != 0
+		})
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the crash to be noticed", func() bool { return s.Plugins().Status()[0].PID != pid || s.Plugins().Status()[0].State != "running" })
+	}
+	waitFor(t, "the plugin to be marked failed", func() bool { return s.Plugins().Status()[0].State == "failed" })
+	c.Sendf("<iq type='get' to='localhost' id='dead'><q xmlns='%s'/></iq>", nsEcho)
+	expectStanzaError(t, c, "dead", "service-unavailable")
+
+	// A reload starts it again.
+	if err := s.Reload(context.Background(), s.cfg); err != nil {
+		t.Fatal(err)
+	}
+	echoIQ(t, c, "revived", nsEcho, "")
 }

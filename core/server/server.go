@@ -37,6 +37,9 @@ type Options struct {
 	Builtins []string
 	// Executable is the switchboard binary that built-ins re-execute.
 	Executable string
+	// PluginBackoff is the restart policy; zero means
+	// pluginhost.DefaultBackoff.
+	PluginBackoff pluginhost.Backoff
 }
 
 // Server is a running Switchboard core.
@@ -109,7 +112,7 @@ func (s *Server) build() error {
 		CallTimeout:  cfg.Limits.PluginTimeout,
 		StartTimeout: time.Minute,
 		Limits:       streamLimits(cfg, cfg.Limits.MaxStanzaBytes),
-		Backoff:      pluginhost.DefaultBackoff(),
+		Backoff:      s.pluginBackoff(),
 		Core:         coreManifest(),
 	}, pluginhost.Deps{
 		Sessions: s.sessions,
@@ -139,6 +142,13 @@ func (s *Server) build() error {
 		Extensions:       s.plugins,
 	}, s.sessions, r, s.log.Named("c2s"))
 	return nil
+}
+
+func (s *Server) pluginBackoff() pluginhost.Backoff {
+	if s.opts.PluginBackoff == (pluginhost.Backoff{}) {
+		return pluginhost.DefaultBackoff()
+	}
+	return s.opts.PluginBackoff
 }
 
 // kick closes every session of an account.
