@@ -26,7 +26,9 @@ func (c *Conn) bind(el *stream.Element) error {
 	if err != nil {
 		return c.bindError(el, stanza.Errorf(stanza.BadRequest, "the resource is not valid"))
 	}
-	sess := session.New(c.id, j, c)
+	ep := newEndpoint(c.srv, c)
+	sess := session.New(c.id, j, ep)
+	ep.sess = sess
 	replaced, err := c.srv.sessions.Add(sess, c.srv.cfg.MaxResources)
 	if errors.Is(err, session.ErrTooManyResources) {
 		return c.bindError(el, &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: "too many sessions for this account"})
@@ -36,6 +38,7 @@ func (c *Conn) bind(el *stream.Element) error {
 		replaced.Sink.Close(stream.NewError("conflict", "replaced by a new session on the same resource"))
 	}
 	c.sess = sess
+	c.ep = ep
 	c.state |= stateBound
 	c.log = c.log.With("jid", sess.Full)
 	c.log.Debug("resource bound")

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -45,6 +46,7 @@ type Conn struct {
 	lang     string
 	username string
 	sess     *session.Session
+	ep       *endpoint
 	failures int
 	exchange *saslExchange
 	restart  bool // open a new stream before reading on
@@ -55,6 +57,9 @@ type Conn struct {
 	mu         sync.Mutex // guards headerSent against Close from elsewhere
 	headerSent bool
 	closed     bool
+	// ended: the stream was closed on purpose (by either side), so the
+	// session ends with it instead of waiting to be resumed.
+	ended atomic.Bool
 }
 
 func newConn(s *Server, nc net.Conn, directTLS bool) *Conn {
@@ -118,14 +123,11 @@ func (c *Conn) serve(ctx context.Context) {
 	}
 }
 
-// cleanup unbinds the session and makes sure the socket is closed.
+// cleanup hands the session to its endpoint, which ends it or keeps it
+// for resumption, and makes sure the socket is closed.
 func (c *Conn) cleanup() {
-	if c.sess != nil {
-		c.srv.sessions.Remove(c.sess)
-		c.log.Debug("session ended", "jid", c.sess.Full)
-		if ext := c.srv.cfg.Extensions; ext != nil {
-			ext.SessionClosed(c.sess)
-		}
+	if c.ep != nil {
+		c.ep.connectionLost(c, !c.ended.Load())
 	}
 	select {
 	case <-c.out.done:
@@ -147,16 +149,23 @@ func (c *Conn) fail(err error) {
 		c.Close(nil)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		c.log.Debug("stream timed out")
-		c.Close(stream.NewError("connection-timeout", "no activity on the stream"))
+		// A silent client is what stream resumption exists for: the
+		// session may wait for it, so this close is not "on purpose".
+		c.closeStream(stream.NewError("connection-timeout", "no activity on the stream"))
 	default:
 		c.log.Debug("connection lost", "error", err)
 		c.out.abort()
 	}
 }
 
-// Close ends the stream, first sending a stream error if err is not nil. It
-// may be called from any goroutine, more than once.
+// Close ends the stream and its session, first sending a stream error if
+// err is not nil. It may be called from any goroutine, more than once.
 func (c *Conn) Close(err *stream.Error) {
+	c.ended.Store(true)
+	c.closeStream(err)
+}
+
+func (c *Conn) closeStream(err *stream.Error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -176,8 +185,8 @@ func (c *Conn) Close(err *stream.Error) {
 	c.out.closeAfter(b)
 }
 
-// Deliver implements session.Sink.
-func (c *Conn) Deliver(b []byte) bool {
+// deliver queues b for the client; a client that does not read is cut off.
+func (c *Conn) deliver(b []byte) bool {
 	err := c.out.write(b)
 	if errors.Is(err, errOverflow) {
 		c.log.Warn("closing a stream whose client does not read", "queued_bytes_limit", c.srv.cfg.SendQueueBytes)

@@ -15,7 +15,10 @@ type feature struct {
 	append  func(dst []byte, c *Conn) []byte
 }
 
-const nsChannelBinding = "urn:xmpp:sasl-cb:0" // XEP-0440
+const (
+	nsChannelBinding = "urn:xmpp:sasl-cb:0" // XEP-0440
+	nsCSI            = "urn:xmpp:csi:0"     // XEP-0352
+)
 
 func coreFeatures() []feature {
 	return []feature{
@@ -57,6 +60,20 @@ func coreFeatures() []feature {
 			forbids: stateBound,
 			append: func(dst []byte, _ *Conn) []byte {
 				return append(dst, "<bind xmlns='"+stream.NSBind+"'/>"...)
+			},
+		},
+		{
+			name:  "sm",
+			needs: stateAuthenticated,
+			append: func(dst []byte, _ *Conn) []byte {
+				return append(dst, "<sm xmlns='"+nsSM+"'/>"...)
+			},
+		},
+		{
+			name:  "csi",
+			needs: stateAuthenticated,
+			append: func(dst []byte, _ *Conn) []byte {
+				return append(dst, "<csi xmlns='"+nsCSI+"'/>"...)
 			},
 		},
 		{

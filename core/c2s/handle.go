@@ -23,6 +23,17 @@ func (c *Conn) handle(ctx context.Context, el *stream.Element) error {
 		return c.handleSASL(ctx, el)
 	case stream.NSClient:
 		return c.handleStanza(ctx, el)
+	case nsSM:
+		if c.state&stateAuthenticated == 0 {
+			return stream.NewError("not-authorized", "authenticate first")
+		}
+		return c.handleSM(el)
+	case nsCSI:
+		if c.state&stateBound == 0 {
+			return stream.NewError("not-authorized", "bind a resource first")
+		}
+		c.ep.setActive(el.Name.Local == "active")
+		return nil
 	}
 	return stream.NewError("unsupported-stanza-type", "unknown element {"+el.Name.Space+"}"+el.Name.Local)
 }
@@ -51,6 +62,7 @@ func (c *Conn) handleStanza(ctx context.Context, el *stream.Element) error {
 	if err := c.checkFrom(el); err != nil {
 		return err
 	}
+	defer c.countInbound()
 	if el.Name.Local == "iq" {
 		if handled, err := c.handleOwnIQ(el); handled {
 			return err

@@ -40,6 +40,12 @@ type Config struct {
 	WriteTimeout     time.Duration
 	MaxResources     int
 	SendQueueBytes   int
+	// ResumeTimeout is how long a session whose connection broke waits for
+	// the client to resume it (XEP-0198); 0 disables resumption.
+	ResumeTimeout time.Duration
+	// MaxUnacked bounds the stanzas kept for a client that does not
+	// acknowledge them.
+	MaxUnacked int
 
 	// Extensions are what plugins add to streams; nil for none.
 	Extensions Extensions
@@ -68,15 +74,16 @@ type Server struct {
 	log      hclog.Logger
 	features []feature
 
-	mu       sync.Mutex
-	conns    map[*Conn]struct{}
-	draining bool
-	wg       sync.WaitGroup
+	mu        sync.Mutex
+	conns     map[*Conn]struct{}
+	resumable map[string]*endpoint // by stream management id
+	draining  bool
+	wg        sync.WaitGroup
 }
 
 // NewServer returns a server; the router decides where stanzas go.
 func NewServer(cfg Config, sessions *session.Table, r *router.Router, log hclog.Logger) *Server {
-	s := &Server{cfg: cfg, sessions: sessions, router: r, log: log, conns: make(map[*Conn]struct{})}
+	s := &Server{cfg: cfg, sessions: sessions, router: r, log: log, conns: make(map[*Conn]struct{}), resumable: map[string]*endpoint{}}
 	s.features = coreFeatures()
 	return s
 }
@@ -136,6 +143,15 @@ func (s *Server) Shutdown(ctx context.Context) {
 	for _, c := range conns {
 		c.Close(stream.NewError("system-shutdown", "the server is shutting down"))
 	}
+	s.mu.Lock()
+	waiting := make([]*endpoint, 0, len(s.resumable))
+	for _, e := range s.resumable {
+		waiting = append(waiting, e)
+	}
+	s.mu.Unlock()
+	for _, e := range waiting {
+		e.Close(nil) // detached ones end now; attached ones were closed above
+	}
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()
@@ -149,6 +165,35 @@ func (s *Server) Shutdown(ctx context.Context) {
 		}
 		<-done
 	}
+}
+
+func (s *Server) rememberResumable(id string, e *endpoint) {
+	s.mu.Lock()
+	s.resumable[id] = e
+	s.mu.Unlock()
+}
+
+func (s *Server) forgetResumable(id string) {
+	s.mu.Lock()
+	delete(s.resumable, id)
+	s.mu.Unlock()
+}
+
+// takeResumable finds the session a client asks to resume; only its own
+// account may resume it.
+func (s *Server) takeResumable(id, username string) *endpoint {
+	s.mu.Lock()
+	e := s.resumable[id]
+	s.mu.Unlock()
+	if e == nil || e.sess.JID.Local != username {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ended {
+		return nil
+	}
+	return e
 }
 
 // Len returns the number of open connections.

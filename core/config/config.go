@@ -64,6 +64,8 @@ type Limits struct {
 	ShutdownGrace         time.Duration `koanf:"shutdown_grace"`
 	WriteTimeout          time.Duration `koanf:"write_timeout"`  // a client that accepts no data for this long is dropped
 	PluginTimeout         time.Duration `koanf:"plugin_timeout"` // a plugin call that takes longer fails with an error stanza
+	ResumeTimeout         time.Duration `koanf:"resume_timeout"` // how long a broken session waits to be resumed (XEP-0198); 0 disables
+	MaxUnacked            int           `koanf:"max_unacked"`    // stanzas kept for a client that does not acknowledge them
 }
 
 // Log configures the root logger.

@@ -37,6 +37,8 @@ func Default() *Config {
 			ShutdownGrace:         5 * time.Second,
 			WriteTimeout:          30 * time.Second,
 			PluginTimeout:         10 * time.Second,
+			ResumeTimeout:         5 * time.Minute,
+			MaxUnacked:            1000,
 		},
 		Log:     Log{Level: "info", Format: "text"},
 		Plugins: map[string]Plugin{},

@@ -26,6 +26,8 @@ func (c *Config) validateLimits(p *problems) {
 	notNegative(p, "limits.shutdown_grace", l.ShutdownGrace)
 	positive(p, "limits.write_timeout", l.WriteTimeout)
 	positive(p, "limits.plugin_timeout", l.PluginTimeout)
+	notNegative(p, "limits.resume_timeout", l.ResumeTimeout)
+	atLeast(p, "limits.max_unacked", l.MaxUnacked, 10)
 }
 
 func positive(p *problems, key string, d time.Duration) {

@@ -10,11 +10,33 @@ import (
 // comes from that address. For messages and presence the original payload
 // goes back too, so that the sender can tell what failed.
 func (d *delivery) bounce(to string, e *stanza.Error) {
-	if d.typ == "error" || d.from == nil {
+	if d.typ == "error" {
+		return
+	}
+	if d.from == nil {
+		d.bounceToLocalSender(to, e)
 		return
 	}
 	d.buf = AppendError(d.buf[:0], d.el, to, d.from.Full, e)
 	d.from.Sink.Deliver(d.buf)
+}
+
+// bounceToLocalSender answers a stanza the server relayed on a local
+// user's behalf (a message taken back from a session that ended) by
+// routing the error to that user; the server's own stanzas are not
+// answered.
+func (d *delivery) bounceToLocalSender(to string, e *stanza.Error) {
+	if d.senderJID.Local == "" {
+		return
+	}
+	b := AppendError(nil, d.el, to, d.sender, e)
+	el, err := stream.ParseElement(b, stream.Limits{})
+	if err != nil {
+		return
+	}
+	if _, err := d.r.Deliver(d.ctx, el, nil); err != nil {
+		d.r.log.Debug("returning an error to its sender", "to", d.sender, "error", err)
+	}
 }
 
 // AppendError appends an error reply to el: its kind and id, type='error',

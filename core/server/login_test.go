@@ -90,8 +90,8 @@ func TestFeaturesAtEachStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(featureNames(f), ","); got != "bind,session" {
-		t.Errorf("features after SASL = %s, want bind,session", got)
+	if got := strings.Join(featureNames(f), ","); got != "bind,sm,csi,session" {
+		t.Errorf("features after SASL = %s, want bind,sm,csi,session", got)
 	}
 	if f.FindElement("session/optional") == nil {
 		t.Errorf("legacy session not marked optional: %s", rawxmpp.Describe(f))

@@ -139,6 +139,8 @@ func (s *Server) build() error {
 		WriteTimeout:     cfg.Limits.WriteTimeout,
 		MaxResources:     cfg.Limits.MaxResources,
 		SendQueueBytes:   cfg.Limits.SendQueueBytes,
+		ResumeTimeout:    cfg.Limits.ResumeTimeout,
+		MaxUnacked:       cfg.Limits.MaxUnacked,
 		Extensions:       s.plugins,
 	}, s.sessions, r, s.log.Named("c2s"))
 	return nil

@@ -109,6 +109,12 @@ func (c *Client) Bind(resource string) (string, error) {
 	if _, err := c.Expect(Is("features")); err != nil {
 		return "", err
 	}
+	return c.BindNow(resource)
+}
+
+// BindNow binds without first reading the stream features, for a client
+// that has read them already.
+func (c *Client) BindNow(resource string) (string, error) {
 	req := "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
 	if resource != "" {
 		req = "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind>"
