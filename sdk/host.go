@@ -47,6 +47,10 @@ type Host interface {
 	// configuration (registration when enabled) or on other plugins. Call
 	// it from Configure; a restarted plugin's features start empty.
 	SetStreamFeatures(ctx context.Context, features []StreamFeature) error
+	// SetSessionOption switches a delivery option of one session (by full
+	// JID), which the core then applies without asking the plugin again:
+	// "carbons" (XEP-0280 copies of the account's chat messages).
+	SetSessionOption(ctx context.Context, jid, option string, enabled bool) error
 	// Domain is the served domain.
 	Domain() string
 	// Logger is the plugin's logger.

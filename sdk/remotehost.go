@@ -120,6 +120,13 @@ func (h *remoteHost) SetStreamFeatures(ctx context.Context, features []StreamFea
 	return nil
 }
 
+func (h *remoteHost) SetSessionOption(ctx context.Context, jid, option string, enabled bool) error {
+	if _, err := h.client.SetSessionOption(ctx, &pluginv1.SessionOptionRequest{Jid: jid, Option: option, Enabled: enabled}); err != nil {
+		return hostErr("setting session option "+option, err)
+	}
+	return nil
+}
+
 // newID returns a random IQ id.
 func newID() string {
 	var b [8]byte

@@ -11,35 +11,18 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/builtins"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
 	"github.com/switchboard-xmpp/switchboard/core/server"
-	"github.com/switchboard-xmpp/switchboard/plugins/ping"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
-
-// builtins are the plugins compiled into this binary. The host runs each
-// one by re-executing the binary as `switchboard plugin NAME`.
-func builtins() map[string]func() sdk.Plugin {
-	return map[string]func() sdk.Plugin{
-		"ping": func() sdk.Plugin { return ping.New() },
-	}
-}
-
-func builtinNames() []string {
-	var names []string
-	for n := range builtins() {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
 
 func serverOptions() (server.Options, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return server.Options{}, fmt.Errorf("finding the switchboard executable for built-in plugins: %w", err)
 	}
-	return server.Options{Builtins: builtinNames(), Executable: exe}, nil
+	return server.Options{Builtins: builtins.Names(), Executable: exe}, nil
 }
 
 // pluginCmd runs a built-in plugin (as the host does) or lists plugins.
@@ -50,9 +33,9 @@ func pluginCmd(ctx context.Context, env cliEnv, args []string) error {
 	if args[0] == "list" {
 		return pluginList(ctx, env, args[1:])
 	}
-	newPlugin, ok := builtins()[args[0]]
+	newPlugin, ok := builtins.All()[args[0]]
 	if !ok {
-		return fmt.Errorf("plugin: no built-in plugin %q (built-ins: %s)", args[0], strings.Join(builtinNames(), ", "))
+		return fmt.Errorf("plugin: no built-in plugin %q (built-ins: %s)", args[0], strings.Join(builtins.Names(), ", "))
 	}
 	sdk.Serve(newPlugin())
 	return nil
@@ -79,7 +62,7 @@ func pluginList(ctx context.Context, env cliEnv, args []string) error {
 	}
 	names := append([]string(nil), opts.Builtins...)
 	for name := range cfg.Plugins {
-		if _, ok := builtins()[name]; !ok {
+		if _, ok := builtins.All()[name]; !ok {
 			names = append(names, name)
 		}
 	}

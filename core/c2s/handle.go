@@ -2,6 +2,7 @@ package c2s
 
 import (
 	"context"
+	"net"
 	"strconv"
 	"strings"
 
@@ -126,12 +127,21 @@ func (c *Conn) recordPresence(el *stream.Element) {
 	}
 }
 
+// remoteIP is the client's address without the port, for per-address
+// limits.
+func remoteIP(a net.Addr) string {
+	if host, _, err := net.SplitHostPort(a.String()); err == nil {
+		return host
+	}
+	return a.String()
+}
+
 func (c *Conn) preAuth(ctx context.Context, el *stream.Element) (bool, error) {
 	ext := c.srv.cfg.Extensions
 	if ext == nil || el.Name.Local != "iq" || !c.saslAllowed() {
 		return false, nil
 	}
-	replies, ok := ext.PreAuth(ctx, c.id, c.raw.RemoteAddr().String(), c.state&stateSecure != 0, el)
+	replies, ok := ext.PreAuth(ctx, c.id, remoteIP(c.raw.RemoteAddr()), c.state&stateSecure != 0, el)
 	if !ok {
 		return false, nil
 	}

@@ -228,6 +228,26 @@ func (s *hostServer) SetStreamFeatures(_ context.Context, req *pluginv1.SetStrea
 	return &pluginv1.SetStreamFeaturesResponse{}, nil
 }
 
+// SetSessionOption switches a per-session delivery option that the core
+// applies on its own from then on.
+func (s *hostServer) SetSessionOption(_ context.Context, req *pluginv1.SessionOptionRequest) (*pluginv1.SessionOptionResponse, error) {
+	j, err := jidprep.Parse(req.GetJid())
+	if err != nil || j.Resource == "" {
+		return nil, status.Errorf(codes.InvalidArgument, "session option: %q is not a full JID", req.GetJid())
+	}
+	sess := s.h.deps.Sessions.Lookup(j.Bare(), j.Resource)
+	if sess == nil {
+		return nil, stanzaStatus(stanza.Errorf(stanza.ItemNotFound, "no such session"))
+	}
+	switch req.GetOption() {
+	case "carbons":
+		sess.Carbons.Store(req.GetEnabled())
+	default:
+		return nil, status.Errorf(codes.InvalidArgument, "unknown session option %q (known: carbons)", req.GetOption())
+	}
+	return &pluginv1.SessionOptionResponse{}, nil
+}
+
 // stanzaStatus carries a stanza error over gRPC as a typed detail.
 func stanzaStatus(e *stanza.Error) error {
 	st := status.New(codes.FailedPrecondition, e.Error())

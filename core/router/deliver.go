@@ -32,6 +32,9 @@ func (d *delivery) toFull(kind string) {
 	}
 	if s := d.r.sessions.Lookup(d.to.Bare(), d.to.Resource); s != nil {
 		if d.deliver(s) {
+			if kind == "message" {
+				d.receivedCarbons()
+			}
 			return
 		}
 	}
@@ -113,6 +116,7 @@ func (d *delivery) messageToBare() {
 		delivered = d.deliverTopPriority()
 	}
 	if delivered {
+		d.receivedCarbons()
 		return
 	}
 	d.undeliverable()
@@ -161,5 +165,13 @@ func (d *delivery) undeliverable() {
 // deliver writes the stanza, stamped with the sender's full JID, to s.
 func (d *delivery) deliver(s *session.Session) bool {
 	d.buf = d.el.AppendWithFrom(d.buf[:0], d.sender)
+	if d.el.Name.Local == "message" {
+		if d.deliveredN < len(d.deliveredArr) {
+			d.deliveredArr[d.deliveredN] = s
+			d.deliveredN++
+		} else {
+			d.deliveredMore = append(d.deliveredMore, s)
+		}
+	}
 	return s.Sink.Deliver(d.buf)
 }

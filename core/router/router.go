@@ -103,6 +103,11 @@ type delivery struct {
 	typ       string
 	to        jidprep.JID
 	inbound   verdict // the recipient's filters, once checked
+	// Message recipients, for carbons: a fixed array first, since a
+	// slice into the struct itself would move every delivery to the heap.
+	deliveredN    int
+	deliveredArr  [4]*session.Session
+	deliveredMore []*session.Session
 }
 
 func (d *delivery) route() {
@@ -133,6 +138,9 @@ func (d *delivery) route() {
 		d.toFull(kind)
 	default:
 		d.toBare(kind)
+	}
+	if kind == "message" && to.Domain == d.r.domain {
+		d.sentCarbons()
 	}
 }
 

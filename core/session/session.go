@@ -31,6 +31,9 @@ type Session struct {
 	// presence holds availability in bit 8 and the priority (int8) in the
 	// low byte, so that routing reads both in one atomic load.
 	presence atomic.Uint32
+	// Carbons: the session asked for copies of the account's chat
+	// messages (XEP-0280).
+	Carbons atomic.Bool
 }
 
 // New returns a session for a bound full JID.

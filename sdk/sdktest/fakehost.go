@@ -35,6 +35,20 @@ type fakeHost struct {
 	provided  map[string]func(ctx context.Context, caller string, payload []byte) ([]byte, error)
 	published []Publication
 	features  []sdk.StreamFeature
+	options   map[string]map[string]bool // full JID -> option -> enabled
+}
+
+func (f *fakeHost) SetSessionOption(_ context.Context, req *pluginv1.SessionOptionRequest) (*pluginv1.SessionOptionResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.options == nil {
+		f.options = map[string]map[string]bool{}
+	}
+	if f.options[req.GetJid()] == nil {
+		f.options[req.GetJid()] = map[string]bool{}
+	}
+	f.options[req.GetJid()][req.GetOption()] = req.GetEnabled()
+	return &pluginv1.SessionOptionResponse{}, nil
 }
 
 func (f *fakeHost) SetStreamFeatures(_ context.Context, req *pluginv1.SetStreamFeaturesRequest) (*pluginv1.SetStreamFeaturesResponse, error) {

@@ -39,6 +39,14 @@ func (h *Harness) StreamFeatures() []sdk.StreamFeature {
 	return append([]sdk.StreamFeature(nil), h.host.features...)
 }
 
+// SessionOption reports what the plugin last set for a session's option
+// through Host.SetSessionOption.
+func (h *Harness) SessionOption(jid, option string) bool {
+	h.host.mu.Lock()
+	defer h.host.mu.Unlock()
+	return h.host.options[jid][option]
+}
+
 // AnswerIQ sets how IQs sent through Host.SendIQ are answered: fn gets the
 // request and returns the result or error IQ, or nil for no answer
 // (remote-server-timeout). Without it, every IQ meets

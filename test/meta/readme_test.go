@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-xmpp/switchboard/plugins/ping"
-	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/builtins"
 )
 
 // readmeSections are the level-2 sections of every plugin README, in order
@@ -18,17 +17,8 @@ var readmeSections = []string{
 	"Data stored", "Events", "Services", "Examples",
 }
 
-// builtins are the plugins under plugins/, to read their Description
-// without a registry. A new plugin directory without an entry fails
-// TestPluginREADMEs, so the namespace check cannot be skipped by accident.
-func builtins() map[string]sdk.Plugin {
-	return map[string]sdk.Plugin{
-		"ping": ping.New(),
-	}
-}
-
 func TestPluginREADMEs(t *testing.T) {
-	plugins := builtins()
+	plugins := builtins.All()
 	for _, parent := range []string{"plugins", "examples/plugins"} {
 		dirs, err := os.ReadDir(filepath.Join("../..", parent))
 		if err != nil {
@@ -51,11 +41,11 @@ func TestPluginREADMEs(t *testing.T) {
 				if parent != "plugins" {
 					return
 				}
-				p, ok := plugins[d.Name()]
+				newPlugin, ok := plugins[d.Name()]
 				if !ok {
-					t.Fatalf("add plugins/%s to builtins() in this test", d.Name())
+					t.Fatalf("plugins/%s is not built in: add it to builtins.All", d.Name())
 				}
-				desc := p.Describe()
+				desc := newPlugin().Describe()
 				specs := bodies["Namespaces and specs"]
 				for _, ns := range slices.Concat(desc.Features, desc.AccountFeatures) {
 					if !strings.Contains(specs, "`"+ns+"`") {

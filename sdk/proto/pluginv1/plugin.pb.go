@@ -2719,6 +2719,103 @@ func (*SetStreamFeaturesResponse) Descriptor() ([]byte, []int) {
 	return file_plugin_proto_rawDescGZIP(), []int{42}
 }
 
+type SessionOptionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// the session's full JID
+	Jid           string `protobuf:"bytes,1,opt,name=jid,proto3" json:"jid,omitempty"`
+	Option        string `protobuf:"bytes,2,opt,name=option,proto3" json:"option,omitempty"`
+	Enabled       bool   `protobuf:"varint,3,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionOptionRequest) Reset() {
+	*x = SessionOptionRequest{}
+	mi := &file_plugin_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionOptionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionOptionRequest) ProtoMessage() {}
+
+func (x *SessionOptionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionOptionRequest.ProtoReflect.Descriptor instead.
+func (*SessionOptionRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *SessionOptionRequest) GetJid() string {
+	if x != nil {
+		return x.Jid
+	}
+	return ""
+}
+
+func (x *SessionOptionRequest) GetOption() string {
+	if x != nil {
+		return x.Option
+	}
+	return ""
+}
+
+func (x *SessionOptionRequest) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+type SessionOptionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionOptionResponse) Reset() {
+	*x = SessionOptionResponse{}
+	mi := &file_plugin_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionOptionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionOptionResponse) ProtoMessage() {}
+
+func (x *SessionOptionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionOptionResponse.ProtoReflect.Descriptor instead.
+func (*SessionOptionResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{44}
+}
+
 var File_plugin_proto protoreflect.FileDescriptor
 
 const file_plugin_proto_rawDesc = "" +
@@ -2873,7 +2970,12 @@ const file_plugin_proto_rawDesc = "" +
 	"\x0fPublishResponse\"\\\n" +
 	"\x18SetStreamFeaturesRequest\x12@\n" +
 	"\bfeatures\x18\x01 \x03(\v2$.switchboard.plugin.v1.StreamFeatureR\bfeatures\"\x1b\n" +
-	"\x19SetStreamFeaturesResponse*N\n" +
+	"\x19SetStreamFeaturesResponse\"Z\n" +
+	"\x14SessionOptionRequest\x12\x10\n" +
+	"\x03jid\x18\x01 \x01(\tR\x03jid\x12\x16\n" +
+	"\x06option\x18\x02 \x01(\tR\x06option\x12\x18\n" +
+	"\aenabled\x18\x03 \x01(\bR\aenabled\"\x17\n" +
+	"\x15SessionOptionResponse*N\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fKIND_MESSAGE\x10\x01\x12\x11\n" +
@@ -2915,7 +3017,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\tConfigure\x12'.switchboard.plugin.v1.ConfigureRequest\x1a(.switchboard.plugin.v1.ConfigureResponse\x12P\n" +
 	"\x06Handle\x12\x1f.switchboard.plugin.v1.Envelope\x1a%.switchboard.plugin.v1.HandleResponse\x12R\n" +
 	"\x05Event\x12#.switchboard.plugin.v1.EventRequest\x1a$.switchboard.plugin.v1.EventResponse\x12U\n" +
-	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse2\xf3\v\n" +
+	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse2\xe2\f\n" +
 	"\x04Host\x12O\n" +
 	"\x04Send\x12\".switchboard.plugin.v1.SendRequest\x1a#.switchboard.plugin.v1.SendResponse\x12S\n" +
 	"\x06SendIQ\x12\".switchboard.plugin.v1.SendRequest\x1a%.switchboard.plugin.v1.SendIQResponse\x12[\n" +
@@ -2933,7 +3035,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\tManifests\x12'.switchboard.plugin.v1.ManifestsRequest\x1a(.switchboard.plugin.v1.ManifestsResponse\x12O\n" +
 	"\x04Call\x12\".switchboard.plugin.v1.CallRequest\x1a#.switchboard.plugin.v1.CallResponse\x12X\n" +
 	"\aPublish\x12%.switchboard.plugin.v1.PublishRequest\x1a&.switchboard.plugin.v1.PublishResponse\x12v\n" +
-	"\x11SetStreamFeatures\x12/.switchboard.plugin.v1.SetStreamFeaturesRequest\x1a0.switchboard.plugin.v1.SetStreamFeaturesResponseB<Z:github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1b\x06proto3"
+	"\x11SetStreamFeatures\x12/.switchboard.plugin.v1.SetStreamFeaturesRequest\x1a0.switchboard.plugin.v1.SetStreamFeaturesResponse\x12m\n" +
+	"\x10SetSessionOption\x12+.switchboard.plugin.v1.SessionOptionRequest\x1a,.switchboard.plugin.v1.SessionOptionResponseB<Z:github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1b\x06proto3"
 
 var (
 	file_plugin_proto_rawDescOnce sync.Once
@@ -2948,7 +3051,7 @@ func file_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_plugin_proto_goTypes = []any{
 	(Kind)(0),                         // 0: switchboard.plugin.v1.Kind
 	(Addressing)(0),                   // 1: switchboard.plugin.v1.Addressing
@@ -2999,6 +3102,8 @@ var file_plugin_proto_goTypes = []any{
 	(*PublishResponse)(nil),           // 46: switchboard.plugin.v1.PublishResponse
 	(*SetStreamFeaturesRequest)(nil),  // 47: switchboard.plugin.v1.SetStreamFeaturesRequest
 	(*SetStreamFeaturesResponse)(nil), // 48: switchboard.plugin.v1.SetStreamFeaturesResponse
+	(*SessionOptionRequest)(nil),      // 49: switchboard.plugin.v1.SessionOptionRequest
+	(*SessionOptionResponse)(nil),     // 50: switchboard.plugin.v1.SessionOptionResponse
 }
 var file_plugin_proto_depIdxs = []int32{
 	0,  // 0: switchboard.plugin.v1.Route.kind:type_name -> switchboard.plugin.v1.Kind
@@ -3037,29 +3142,31 @@ var file_plugin_proto_depIdxs = []int32{
 	43, // 33: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
 	45, // 34: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
 	47, // 35: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
-	10, // 36: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
-	12, // 37: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
-	14, // 38: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
-	17, // 39: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
-	19, // 40: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
-	21, // 41: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
-	22, // 42: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
-	25, // 43: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
-	27, // 44: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
-	29, // 45: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
-	30, // 46: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
-	33, // 47: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
-	36, // 48: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
-	37, // 49: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
-	37, // 50: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
-	37, // 51: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
-	40, // 52: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
-	42, // 53: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
-	44, // 54: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
-	46, // 55: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
-	48, // 56: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
-	36, // [36:57] is the sub-list for method output_type
-	15, // [15:36] is the sub-list for method input_type
+	49, // 36: switchboard.plugin.v1.Host.SetSessionOption:input_type -> switchboard.plugin.v1.SessionOptionRequest
+	10, // 37: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
+	12, // 38: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
+	14, // 39: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
+	17, // 40: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
+	19, // 41: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
+	21, // 42: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
+	22, // 43: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
+	25, // 44: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
+	27, // 45: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
+	29, // 46: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
+	30, // 47: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
+	33, // 48: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
+	36, // 49: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
+	37, // 50: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
+	37, // 51: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
+	37, // 52: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
+	40, // 53: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
+	42, // 54: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
+	44, // 55: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
+	46, // 56: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
+	48, // 57: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
+	50, // 58: switchboard.plugin.v1.Host.SetSessionOption:output_type -> switchboard.plugin.v1.SessionOptionResponse
+	37, // [37:59] is the sub-list for method output_type
+	15, // [15:37] is the sub-list for method input_type
 	15, // [15:15] is the sub-list for extension type_name
 	15, // [15:15] is the sub-list for extension extendee
 	0,  // [0:15] is the sub-list for field type_name
@@ -3076,7 +3183,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   43,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

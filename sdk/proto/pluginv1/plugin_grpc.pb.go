@@ -316,6 +316,7 @@ const (
 	Host_Call_FullMethodName               = "/switchboard.plugin.v1.Host/Call"
 	Host_Publish_FullMethodName            = "/switchboard.plugin.v1.Host/Publish"
 	Host_SetStreamFeatures_FullMethodName  = "/switchboard.plugin.v1.Host/SetStreamFeatures"
+	Host_SetSessionOption_FullMethodName   = "/switchboard.plugin.v1.Host/SetSessionOption"
 )
 
 // HostClient is the client API for Host service.
@@ -359,6 +360,10 @@ type HostClient interface {
 	// the server's entity capabilities). They last until the next call or
 	// until the plugin stops; a restarted plugin sets them again.
 	SetStreamFeatures(ctx context.Context, in *SetStreamFeaturesRequest, opts ...grpc.CallOption) (*SetStreamFeaturesResponse, error)
+	// SetSessionOption switches a delivery option of one session, which the
+	// core then applies to every stanza without asking the plugin: "carbons"
+	// (XEP-0280 copies of the account's chat messages).
+	SetSessionOption(ctx context.Context, in *SessionOptionRequest, opts ...grpc.CallOption) (*SessionOptionResponse, error)
 }
 
 type hostClient struct {
@@ -529,6 +534,16 @@ func (c *hostClient) SetStreamFeatures(ctx context.Context, in *SetStreamFeature
 	return out, nil
 }
 
+func (c *hostClient) SetSessionOption(ctx context.Context, in *SessionOptionRequest, opts ...grpc.CallOption) (*SessionOptionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SessionOptionResponse)
+	err := c.cc.Invoke(ctx, Host_SetSessionOption_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServer is the server API for Host service.
 // All implementations must embed UnimplementedHostServer
 // for forward compatibility.
@@ -570,6 +585,10 @@ type HostServer interface {
 	// the server's entity capabilities). They last until the next call or
 	// until the plugin stops; a restarted plugin sets them again.
 	SetStreamFeatures(context.Context, *SetStreamFeaturesRequest) (*SetStreamFeaturesResponse, error)
+	// SetSessionOption switches a delivery option of one session, which the
+	// core then applies to every stanza without asking the plugin: "carbons"
+	// (XEP-0280 copies of the account's chat messages).
+	SetSessionOption(context.Context, *SessionOptionRequest) (*SessionOptionResponse, error)
 	mustEmbedUnimplementedHostServer()
 }
 
@@ -627,6 +646,9 @@ func (UnimplementedHostServer) Publish(context.Context, *PublishRequest) (*Publi
 }
 func (UnimplementedHostServer) SetStreamFeatures(context.Context, *SetStreamFeaturesRequest) (*SetStreamFeaturesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetStreamFeatures not implemented")
+}
+func (UnimplementedHostServer) SetSessionOption(context.Context, *SessionOptionRequest) (*SessionOptionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetSessionOption not implemented")
 }
 func (UnimplementedHostServer) mustEmbedUnimplementedHostServer() {}
 func (UnimplementedHostServer) testEmbeddedByValue()              {}
@@ -937,6 +959,24 @@ func _Host_SetStreamFeatures_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Host_SetSessionOption_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SessionOptionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).SetSessionOption(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_SetSessionOption_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).SetSessionOption(ctx, req.(*SessionOptionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1007,6 +1047,10 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetStreamFeatures",
 			Handler:    _Host_SetStreamFeatures_Handler,
+		},
+		{
+			MethodName: "SetSessionOption",
+			Handler:    _Host_SetSessionOption_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

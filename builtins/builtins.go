@@ -1,0 +1,39 @@
+// Package builtins lists the plugins compiled into the switchboard binary.
+// The host runs each one by re-executing the binary as `switchboard plugin
+// NAME`. The list is an explicit map, not init() registration, so that
+// what is built in can be read in one place.
+package builtins
+
+import (
+	"sort"
+
+	"github.com/switchboard-xmpp/switchboard/plugins/carbons"
+	"github.com/switchboard-xmpp/switchboard/plugins/offline"
+	"github.com/switchboard-xmpp/switchboard/plugins/ping"
+	"github.com/switchboard-xmpp/switchboard/plugins/private"
+	"github.com/switchboard-xmpp/switchboard/plugins/register"
+	"github.com/switchboard-xmpp/switchboard/plugins/vcard"
+	"github.com/switchboard-xmpp/switchboard/sdk"
+)
+
+// All returns a constructor for every built-in plugin, by name.
+func All() map[string]func() sdk.Plugin {
+	return map[string]func() sdk.Plugin{
+		"carbons":  func() sdk.Plugin { return carbons.New() },
+		"offline":  func() sdk.Plugin { return offline.New() },
+		"ping":     func() sdk.Plugin { return ping.New() },
+		"private":  func() sdk.Plugin { return private.New() },
+		"register": func() sdk.Plugin { return register.New() },
+		"vcard":    func() sdk.Plugin { return vcard.New() },
+	}
+}
+
+// Names returns the built-in plugin names, sorted.
+func Names() []string {
+	var names []string
+	for n := range All() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/beevik/etree"
+
+	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
+)
+
+// featureServer runs the binary with its built-in plugins and in-band
+// registration on, with accounts alice, bob and carol (password "pw").
+func featureServer(t *testing.T) *server {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "switchboard.yaml")
+	os.WriteFile(cfg, []byte("plugins:\n  register:\n    config:\n      allow_registration: true\n"), 0o644)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		if out, err := run(t, dir, nil, "", "user", "add", u+"@localhost", "--password", "pw", "--config", cfg); err != nil {
+			t.Fatalf("user add: %v %s", err, out)
+		}
+	}
+	srv := startServer(t, dir, nil, "--config", cfg)
+	srv.waitLog("server started")
+	return srv
+}
+
+func login(t *testing.T, srv *server, user, resource string) (*rawxmpp.Client, string) {
+	t.Helper()
+	c, full, err := rawxmpp.Login(srv.starttls, "localhost", user, "pw", resource)
+	if err != nil {
+		t.Fatalf("login %s: %v", user, err)
+	}
+	t.Cleanup(func() { c.Conn.Close() })
+	return c, full
+}
+
+func iq(t *testing.T, c *rawxmpp.Client, id, format string, args ...any) *etree.Element {
+	t.Helper()
+	c.Sendf(format, args...)
+	el, err := c.Expect(rawxmpp.ID(id))
+	if err != nil {
+		t.Fatalf("waiting for %s: %v", id, err)
+	}
+	return el
+}
+
+func isMsg(id string) func(*etree.Element) bool {
+	return func(el *etree.Element) bool { return el.Tag == "message" && el.SelectAttrValue("id", "") == id }
+}
+
+func TestCarbons(t *testing.T) {
+	srv := featureServer(t)
+	phone, phoneJID := login(t, srv, "alice", "phone")
+	desk, _ := login(t, srv, "alice", "desk")
+	bob, bobJID := login(t, srv, "bob", "b")
+	if r := iq(t, desk, "c1", "<iq type='set' id='c1'><enable xmlns='urn:xmpp:carbons:2'/></iq>"); r.SelectAttrValue("type", "") != "result" {
+		t.Fatalf("enabling carbons: %s", rawxmpp.Describe(r))
+	}
+	bob.Sendf("<message to='%s' type='chat' id='in'><body>to the phone</body></message>", phoneJID)
+	el, err := desk.Expect(func(el *etree.Element) bool { return el.FindElement("received/forwarded/message") != nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inner := el.FindElement("received/forwarded/message"); inner.SelectAttrValue("id", "") != "in" || inner.SelectAttrValue("from", "") != bobJID {
+		t.Errorf("received carbon: %s", rawxmpp.Describe(el))
+	}
+	phone.Sendf("<message to='%s' type='chat' id='out'><body>from the phone</body></message>", bobJID)
+	el, err = desk.Expect(func(el *etree.Element) bool { return el.FindElement("sent/forwarded/message") != nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inner := el.FindElement("sent/forwarded/message"); inner.SelectAttrValue("id", "") != "out" || inner.SelectAttrValue("from", "") != phoneJID {
+		t.Errorf("sent carbon: %s", rawxmpp.Describe(el))
+	}
+}
+
+func TestOfflineMessagesArriveAtNextLogin(t *testing.T) {
+	srv := featureServer(t)
+	alice, aliceJID := login(t, srv, "alice", "a")
+	for _, id := range []string{"o1", "o2"} {
+		alice.Sendf("<message to='bob@localhost' type='chat' id='%s'><body>while you were away</body></message>", id)
+	}
+	// The messages are stored before alice's stream moves on: a round trip
+	// on her stream proves the server handled them.
+	iq(t, alice, "sync", "<iq type='get' to='localhost' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>")
+	bob, _ := login(t, srv, "bob", "b") // sends initial presence
+	for _, id := range []string{"o1", "o2"} {
+		el, err := bob.Expect(isMsg(id))
+		if err != nil {
+			t.Fatalf("offline message %s: %v", id, err)
+		}
+		if el.SelectAttrValue("from", "") != aliceJID || el.SelectElement("delay") == nil {
+			t.Errorf("offline message %s: %s", id, rawxmpp.Describe(el))
+		}
+	}
+}
+
+func TestPrivateStorageAndVCardSurviveSessions(t *testing.T) {
+	srv := featureServer(t)
+	c, _ := login(t, srv, "alice", "a")
+	iq(t, c, "p1", "<iq type='set' id='p1'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'><conference jid='room@muc.example' name='Room'/></storage></query></iq>")
+	iq(t, c, "v1", "<iq type='set' id='v1'><vCard xmlns='vcard-temp'><FN>Alice</FN><NICKNAME>al</NICKNAME></vCard></iq>")
+	c.Close()
+
+	c2, _ := login(t, srv, "alice", "again")
+	r := iq(t, c2, "p2", "<iq type='get' id='p2'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query></iq>")
+	if conf := r.FindElement("query/storage/conference"); conf == nil || conf.SelectAttrValue("name", "") != "Room" {
+		t.Errorf("bookmarks read back: %s", rawxmpp.Describe(r))
+	}
+	r = iq(t, c2, "v2", "<iq type='get' id='v2' to='alice@localhost'><vCard xmlns='vcard-temp'/></iq>")
+	if fn := r.FindElement("vCard/FN"); fn == nil || fn.Text() != "Alice" {
+		t.Errorf("own vCard read back: %s", rawxmpp.Describe(r))
+	}
+	bob, _ := login(t, srv, "bob", "b")
+	r = iq(t, bob, "v3", "<iq type='get' id='v3' to='alice@localhost'><vCard xmlns='vcard-temp'/></iq>")
+	if r.SelectAttrValue("from", "") != "alice@localhost" || r.FindElement("vCard/NICKNAME") == nil {
+		t.Errorf("alice's vCard as bob sees it: %s", rawxmpp.Describe(r))
+	}
+}
+
+func TestInBandRegistration(t *testing.T) {
+	srv := featureServer(t)
+	c, err := rawxmpp.Dial(srv.starttls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Conn.Close()
+	c.OpenStream("localhost")
+	if err := c.StartTLS("localhost"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.Expect(rawxmpp.Is("features"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.SelectElement("register") == nil {
+		t.Fatalf("registration enabled but not advertised: %s", rawxmpp.Describe(f))
+	}
+	r := iq(t, c, "r1", "<iq type='set' id='r1'><query xmlns='jabber:iq:register'><username>dave</username><password>secret</password></query></iq>")
+	if r.SelectAttrValue("type", "") != "result" {
+		t.Fatalf("registering: %s", rawxmpp.Describe(r))
+	}
+	if _, _, err := rawxmpp.Login(srv.starttls, "localhost", "dave", "secret", "x"); err != nil {
+		t.Fatalf("logging in as the new account: %v", err)
+	}
+	out, err := run(t, srv.dir, nil, "", "user", "list", "--config", filepath.Join(srv.dir, "switchboard.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "dave@localhost"; !strings.Contains(out, want) {
+		t.Errorf("user list after registration: %q", out)
+	}
+}
