@@ -1,0 +1,119 @@
+// Package offline implements XEP-0160: Best Practices for Handling Offline
+// Messages.
+//
+// A chat or normal message that no resource of its recipient can take is
+// offered to this plugin by the core; it is stored, stamped with XEP-0203
+// delayed delivery, and delivered when the recipient next becomes
+// available, oldest first.
+package offline
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+)
+
+// Feature is the disco feature of XEP-0160.
+const Feature = "msgoffline"
+
+// Offline is the plugin.
+type Offline struct {
+	mu         sync.Mutex // guards host, cfg and delivering
+	host       sdk.Host
+	cfg        Config
+	delivering map[string]bool // accounts whose queue a session is being given
+
+	// queues serialises, per account, counting a queue and adding to it,
+	// so that two messages cannot both take its last place.
+	queues [queueLocks]sync.Mutex
+	clock  keyClock
+}
+
+// New returns the plugin.
+func New() *Offline {
+	return &Offline{cfg: defaultConfig(), delivering: map[string]bool{}, clock: keyClock{now: time.Now}}
+}
+
+// Describe declares the route for undeliverable messages, the event that
+// delivers them and the disco feature.
+func (o *Offline) Describe() sdk.Description {
+	return sdk.Description{
+		Name:    "offline",
+		Version: "1.0.0",
+		Routes: []sdk.Route{
+			// The core offers a message addressed to a bare JID to this
+			// route only when no resource can take it (RFC 6121 §8.5.2.2).
+			{Kind: sdk.Message, Types: []string{"normal", "chat"}, To: sdk.ToBare, Handle: o.store},
+		},
+		Events:   []sdk.EventHandler{{Kind: sdk.SessionAvailable, Handle: o.deliver}},
+		Features: []string{Feature},
+	}
+}
+
+// Configure decodes the quota.
+func (o *Offline) Configure(_ context.Context, c sdk.Config) error {
+	cfg := defaultConfig()
+	if err := c.Decode(&cfg); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	o.host, o.cfg = c.Host, cfg
+	o.mu.Unlock()
+	return nil
+}
+
+func (o *Offline) current() (sdk.Host, Config) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.host, o.cfg
+}
+
+// store keeps an undeliverable message. It returns only once the message
+// is in storage: the core holds the sender's stream until then, so that
+// nothing acknowledged is lost.
+func (o *Offline) store(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
+	msg := req.Stanza
+	if !worthStoring(msg) {
+		return nil, nil // dropped without an error, as XEP-0160 §3 has it for chat states
+	}
+	host, cfg := o.current()
+	owner := bareOf(req.To)
+	// A message this plugin delivered to a session that went away
+	// meanwhile comes back from the server (no sender session) with the
+	// plugin's stamp. It keeps the stamp, and the quota does not count it:
+	// its old copy, deleted once this returns, still holds its place.
+	redelivered := req.From == "" && ownDelay(msg, host.Domain()) != nil
+	t, key := o.clock.next()
+	if !redelivered {
+		for d := ownDelay(msg, host.Domain()); d != nil; d = ownDelay(msg, host.Domain()) {
+			msg.RemoveChild(d) // a sender cannot forge the server's stamp
+		}
+		stampDelay(msg, host.Domain(), t)
+	}
+	q := &o.queues[queueIndex(owner)]
+	q.Lock()
+	defer q.Unlock()
+	st := store{host.Store(owner)}
+	if !redelivered {
+		n, err := st.count(ctx, cfg.MaxMessages)
+		if err != nil {
+			return nil, err
+		}
+		if n >= cfg.MaxMessages {
+			return nil, stanza.Errorf(stanza.ServiceUnavailable, "the recipient's offline message queue is full")
+		}
+	}
+	return nil, st.add(ctx, key, msg)
+}
+
+// bareOf strips the resource; the core has prepared the JID.
+func bareOf(jid string) string {
+	bare, _, _ := strings.Cut(jid, "/")
+	return bare
+}
