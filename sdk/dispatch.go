@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -125,6 +126,24 @@ func (d *dispatcher) Event(ctx context.Context, req *pluginv1.EventRequest) erro
 		}
 	}
 	return nil
+}
+
+func (d *dispatcher) Observe(ctx context.Context, req *pluginv1.ObserveRequest) error {
+	if d.desc.Observe == nil {
+		return stanza.Errorf(stanza.FeatureNotImplemented, "plugin "+d.desc.Name+" does not observe messages")
+	}
+	b := ObservedBatch{Dropped: req.GetDropped(), Messages: make([]ObservedMessage, len(req.GetMessages()))}
+	for i, m := range req.GetMessages() {
+		b.Messages[i] = ObservedMessage{
+			Owner:    m.GetOwner(),
+			StanzaID: m.GetStanzaId(),
+			With:     m.GetWith(),
+			Outgoing: m.GetOutgoing(),
+			Time:     time.Unix(0, m.GetUnixNano()).UTC(),
+			Stanza:   m.GetStanza(),
+		}
+	}
+	return d.desc.Observe(ctx, b)
 }
 
 func (d *dispatcher) Invoke(ctx context.Context, req *pluginv1.InvokeRequest) ([]byte, error) {

@@ -9,6 +9,7 @@ type Manifest struct {
 	Routes            []Route // Handle is nil
 	Events            []EventKind
 	Subscribes        []string // "plugin.topic" of the Published handlers
+	ObservesMessages  bool     // the plugin archives messages (Description.Observe)
 	Identities        []Identity
 	Features          []string
 	AccountIdentities []Identity
@@ -43,6 +44,7 @@ func (d Description) Manifest() Manifest {
 			m.Subscribes = append(m.Subscribes, e.Topic)
 		}
 	}
+	m.ObservesMessages = d.Observe != nil
 	for _, p := range d.Provides {
 		m.Provides = append(m.Provides, p.Name)
 	}

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"time"
 
 	"github.com/beevik/etree"
 )
@@ -60,6 +61,30 @@ type Description struct {
 	// Requires are "plugin.method" names this plugin calls; the core starts
 	// their providers first and refuses to start without them.
 	Requires []string
+
+	// Observe, when set, makes the plugin a message archive (XEP-0313):
+	// the core stamps a stanza-id (XEP-0359) on every archivable message
+	// it delivers and hands copies to Observe in batches, asynchronously,
+	// in order. Delivery never waits for it.
+	Observe func(ctx context.Context, b ObservedBatch) error
+}
+
+// ObservedBatch is what Observe receives.
+type ObservedBatch struct {
+	Messages []ObservedMessage
+	// Dropped counts messages the core could not queue since the last
+	// batch because the plugin fell behind.
+	Dropped uint64
+}
+
+// ObservedMessage is one archived copy of a message.
+type ObservedMessage struct {
+	Owner    string    // the account whose archive it belongs to (bare JID)
+	StanzaID string    // XEP-0359 stanza-id given for Owner
+	With     string    // the other party's bare JID
+	Outgoing bool      // Owner sent it
+	Time     time.Time // when the server routed it
+	Stanza   []byte    // the message, serialized, from stamped
 }
 
 // Identity is a disco identity (XEP-0030 §3.1).

@@ -11,14 +11,15 @@ import (
 
 func manifestToProto(m Manifest) *pluginv1.Manifest {
 	p := &pluginv1.Manifest{
-		Name:            m.Name,
-		Version:         m.Version,
-		ProtocolVersion: pluginv1.ProtocolVersion,
-		Features:        m.Features,
-		AccountFeatures: m.AccountFeatures,
-		Provides:        m.Provides,
-		Requires:        m.Requires,
-		Subscribes:      m.Subscribes,
+		Name:             m.Name,
+		Version:          m.Version,
+		ProtocolVersion:  pluginv1.ProtocolVersion,
+		Features:         m.Features,
+		AccountFeatures:  m.AccountFeatures,
+		Provides:         m.Provides,
+		Requires:         m.Requires,
+		Subscribes:       m.Subscribes,
+		ObservesMessages: m.ObservesMessages,
 	}
 	for _, r := range m.Routes {
 		p.Routes = append(p.Routes, &pluginv1.Route{
@@ -50,13 +51,14 @@ func identitiesToProto(ids []Identity) []*pluginv1.Identity {
 
 func manifestFromProto(p *pluginv1.Manifest) Manifest {
 	m := Manifest{
-		Name:            p.GetName(),
-		Version:         p.GetVersion(),
-		Features:        p.GetFeatures(),
-		AccountFeatures: p.GetAccountFeatures(),
-		Provides:        p.GetProvides(),
-		Requires:        p.GetRequires(),
-		Subscribes:      p.GetSubscribes(),
+		Name:             p.GetName(),
+		Version:          p.GetVersion(),
+		Features:         p.GetFeatures(),
+		AccountFeatures:  p.GetAccountFeatures(),
+		Provides:         p.GetProvides(),
+		Requires:         p.GetRequires(),
+		Subscribes:       p.GetSubscribes(),
+		ObservesMessages: p.GetObservesMessages(),
 	}
 	for _, r := range p.GetRoutes() {
 		m.Routes = append(m.Routes, Route{

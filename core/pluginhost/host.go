@@ -154,9 +154,10 @@ func (h *Host) startSet(ctx context.Context, specs []Spec, keep []*instance) ([]
 		in.log.Info("plugin started", "version", in.manifestOf().GetVersion(), "pid", in.pid())
 	}
 	for _, in := range started {
-		h.wg.Add(2)
+		h.wg.Add(3)
 		go in.supervise()
 		go in.deliverEvents()
+		go in.deliverObserved()
 	}
 	return started, nil
 }

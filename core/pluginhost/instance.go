@@ -49,6 +49,9 @@ type instance struct {
 	inflight atomic.Int64
 	// dynamic are the stream features set through SetStreamFeatures.
 	dynamic []*pluginv1.StreamFeature
+	// observed queues archived messages for an observer plugin.
+	observed        chan *pluginv1.ObservedMessage
+	droppedObserved atomic.Uint64
 }
 
 // spawn launches the process and reads its manifest.
@@ -87,6 +90,9 @@ func (in *instance) launch(ctx context.Context) error {
 	}
 	in.mu.Lock()
 	in.client, in.remote, in.manifest, in.dynamic = client, rem, m, nil
+	if m.GetObservesMessages() && in.observed == nil {
+		in.observed = make(chan *pluginv1.ObservedMessage, observeQueue)
+	}
 	in.mu.Unlock()
 	return nil
 }

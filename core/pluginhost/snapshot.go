@@ -18,6 +18,7 @@ type snapshot struct {
 	manifests   []*pluginv1.Manifest
 	subscribers map[pluginv1.EventKind][]*instance
 	topics      map[string][]*instance // "plugin.topic" -> subscribers
+	observers   []*instance            // archive observers
 	byName      map[string]*instance
 }
 
@@ -142,6 +143,9 @@ func (h *Host) rebuild() {
 		}
 		for _, t := range m.GetSubscribes() {
 			s.topics[t] = append(s.topics[t], in)
+		}
+		if m.GetObservesMessages() {
+			s.observers = append(s.observers, in)
 		}
 		for _, f := range in.streamFeatures() {
 			s.features[f.GetStage()] = append(s.features[f.GetStage()], f.GetXml())

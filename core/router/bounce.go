@@ -13,6 +13,7 @@ func (d *delivery) bounce(to string, e *stanza.Error) {
 	if d.typ == "error" {
 		return
 	}
+	d.bounced = true
 	if d.from == nil {
 		d.bounceToLocalSender(to, e)
 		return

@@ -154,6 +154,7 @@ func (d *delivery) undeliverable() {
 		return
 	}
 	if exists && d.r.handlers != nil && d.r.handlers.Undeliverable(d.ctx, d.from, d.el, d.to) {
+		d.recordIncoming() // kept offline: it is the recipient's message all the same
 		return
 	}
 	if d.typ == "headline" {
@@ -166,6 +167,10 @@ func (d *delivery) undeliverable() {
 func (d *delivery) deliver(s *session.Session) bool {
 	d.buf = d.el.AppendWithFrom(d.buf[:0], d.sender)
 	if d.el.Name.Local == "message" {
+		d.recordIncoming()
+		if d.stanzaID != "" {
+			d.buf = appendStanzaID(d.buf, d.stanzaID, d.to.Bare())
+		}
 		if d.deliveredN < len(d.deliveredArr) {
 			d.deliveredArr[d.deliveredN] = s
 			d.deliveredN++

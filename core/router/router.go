@@ -44,12 +44,15 @@ type Router struct {
 	accounts Accounts
 	handlers Handlers
 	filters  *filter.Table
+	archive  Archive
+	ids      *ids
 	log      hclog.Logger
 }
 
 // New returns a router for one domain. handlers may be nil.
-func New(domain string, sessions *session.Table, accounts Accounts, handlers Handlers, filters *filter.Table, log hclog.Logger) *Router {
-	return &Router{domain: domain, sessions: sessions, accounts: accounts, handlers: handlers, filters: filters, log: log}
+// archive may be nil.
+func New(domain string, sessions *session.Table, accounts Accounts, handlers Handlers, filters *filter.Table, archive Archive, log hclog.Logger) *Router {
+	return &Router{domain: domain, sessions: sessions, accounts: accounts, handlers: handlers, filters: filters, archive: archive, ids: newIDs(), log: log}
 }
 
 // Route handles a stanza from a bound session whose from address the
@@ -108,7 +111,18 @@ type delivery struct {
 	deliveredN    int
 	deliveredArr  [4]*session.Session
 	deliveredMore []*session.Session
+	bounced       bool // an error went back to the sender
+	archived      archiveState
+	stanzaID      string // given for the recipient's archive
 }
+
+type archiveState uint8
+
+const (
+	archiveUnknown archiveState = iota
+	archiveNo
+	archiveYes
+)
 
 func (d *delivery) route() {
 	kind := d.el.Name.Local
@@ -141,6 +155,7 @@ func (d *delivery) route() {
 	}
 	if kind == "message" && to.Domain == d.r.domain {
 		d.sentCarbons()
+		d.recordOutgoing()
 	}
 }
 

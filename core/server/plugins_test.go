@@ -270,3 +270,39 @@ func TestPluginThatKeepsCrashingIsMarkedFailed(t *testing.T) {
 	}
 	echoIQ(t, c, "revived", nsEcho, "")
 }
+
+func TestArchiveObserverAndStanzaID(t *testing.T) {
+	s := startWith(t, nil, withPlugins("archiver"))
+	alice, _ := s.login(t, "alice", "a")
+	bob, _ := s.login(t, "bob", "b")
+	alice.Send("<message to='bob@localhost/b' type='chat' id='kept'><body>keep me</body></message>")
+	alice.Send("<message to='bob@localhost/b' type='chat' id='skip'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>")
+	el, err := bob.Expect(isMessage("kept"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid := el.SelectElement("stanza-id")
+	if sid == nil || sid.SelectAttrValue("by", "") != "bob@localhost" || sid.SelectAttrValue("id", "") == "" {
+		t.Fatalf("delivered message lacks the recipient's stanza-id: %s", rawxmpp.Describe(el))
+	}
+	if el, err := bob.Expect(isMessage("skip")); err != nil || el.SelectElement("stanza-id") != nil {
+		t.Fatalf("a message without body was stamped: %s %v", rawxmpp.Describe(el), err)
+	}
+	var keys []string
+	waitFor(t, "both copies to be archived", func() bool {
+		alice.Send("<iq type='get' to='localhost' id='arch'><q xmlns='urn:test:archive'/></iq>")
+		res, err := alice.Expect(rawxmpp.ID("arch"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = keys[:0]
+		for _, m := range res.FindElements("archive/m") {
+			keys = append(keys, m.Text())
+		}
+		return len(keys) == 2
+	})
+	want := []string{"alice@localhost out ", "bob@localhost in " + sid.SelectAttrValue("id", "")}
+	if !strings.HasPrefix(keys[0], want[0]) || keys[1] != want[1] {
+		t.Errorf("archived %q, want %q", keys, want)
+	}
+}

@@ -121,7 +121,7 @@ func (s *Server) build() error {
 		Filters:  s.filters,
 		Kick:     s.kick,
 	}, s.log.Named("plugin"))
-	r := router.New(cfg.Domain, s.sessions, s.accounts, s.plugins, s.filters, s.log.Named("router"))
+	r := router.New(cfg.Domain, s.sessions, s.accounts, s.plugins, s.filters, s.plugins, s.log.Named("router"))
 	s.plugins.SetRouter(r)
 	s.c2s = c2s.NewServer(c2s.Config{
 		Domain:           cfg.Domain,

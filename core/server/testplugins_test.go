@@ -15,11 +15,52 @@ const nsEcho = "urn:test:echo"
 // testPlugins are the plugins the test binary can run.
 func testPlugins() map[string]func() sdk.Plugin {
 	return map[string]func() sdk.Plugin{
-		"echo":   func() sdk.Plugin { return &echo{name: "echo"} },
-		"echo2":  func() sdk.Plugin { return &echo{name: "echo2"} },
-		"needy":  func() sdk.Plugin { return &needy{} },
-		"caller": func() sdk.Plugin { return &caller{} },
+		"echo":     func() sdk.Plugin { return &echo{name: "echo"} },
+		"echo2":    func() sdk.Plugin { return &echo{name: "echo2"} },
+		"needy":    func() sdk.Plugin { return &needy{} },
+		"caller":   func() sdk.Plugin { return &caller{} },
+		"archiver": func() sdk.Plugin { return &archiver{} },
 	}
+}
+
+// archiver keeps what it observes in the store and answers urn:test:archive
+// with one <m owner= id= outgoing=/> per archived copy.
+type archiver struct{ host sdk.Host }
+
+func (a *archiver) Describe() sdk.Description {
+	return sdk.Description{
+		Name:    "archiver",
+		Version: "1",
+		Observe: func(ctx context.Context, b sdk.ObservedBatch) error {
+			for _, m := range b.Messages {
+				dir := "in"
+				if m.Outgoing {
+					dir = "out"
+				}
+				if err := a.host.Store("").Put(ctx, m.Owner+" "+dir+" "+m.StanzaID, m.Stanza); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Routes: []sdk.Route{{Kind: sdk.IQ, Namespace: "urn:test:archive", To: sdk.ToServer, Handle: func(ctx context.Context, _ *sdk.Request) (*etree.Element, error) {
+			kvs, err := a.host.Store("").Scan(ctx, "", "", 0, false)
+			if err != nil {
+				return nil, err
+			}
+			out := etree.NewElement("archive")
+			out.CreateAttr("xmlns", "urn:test:archive")
+			for _, kv := range kvs {
+				out.CreateElement("m").SetText(kv.Key)
+			}
+			return out, nil
+		}}},
+	}
+}
+
+func (a *archiver) Configure(_ context.Context, c sdk.Config) error {
+	a.host = c.Host
+	return nil
 }
 
 // echo answers IQs in its namespace with the sender's JID, sleeps first

@@ -10,14 +10,15 @@ import (
 // apart unnoticed.
 func manifestToProto(m sdk.Manifest) *pluginv1.Manifest {
 	p := &pluginv1.Manifest{
-		Name:            m.Name,
-		Version:         m.Version,
-		ProtocolVersion: pluginv1.ProtocolVersion,
-		Features:        m.Features,
-		AccountFeatures: m.AccountFeatures,
-		Provides:        m.Provides,
-		Requires:        m.Requires,
-		Subscribes:      m.Subscribes,
+		Name:             m.Name,
+		Version:          m.Version,
+		ProtocolVersion:  pluginv1.ProtocolVersion,
+		Features:         m.Features,
+		AccountFeatures:  m.AccountFeatures,
+		Provides:         m.Provides,
+		Requires:         m.Requires,
+		Subscribes:       m.Subscribes,
+		ObservesMessages: m.ObservesMessages,
 	}
 	for _, r := range m.Routes {
 		p.Routes = append(p.Routes, &pluginv1.Route{

@@ -132,6 +132,22 @@ func (h *Harness) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(h.t.Context(), callTimeout)
 }
 
+// Observe hands the plugin a batch of archived messages, as the core does
+// for a plugin with Description.Observe; it returns the plugin's error.
+func (h *Harness) Observe(b sdk.ObservedBatch) error {
+	req := &pluginv1.ObserveRequest{Dropped: b.Dropped}
+	for _, m := range b.Messages {
+		req.Messages = append(req.Messages, &pluginv1.ObservedMessage{
+			Owner: m.Owner, StanzaId: m.StanzaID, With: m.With, Outgoing: m.Outgoing,
+			UnixNano: m.Time.UnixNano(), Stanza: m.Stanza,
+		})
+	}
+	ctx, cancel := h.ctx()
+	defer cancel()
+	_, err := h.plugin.Observe(ctx, req)
+	return wire.FromStatus(err)
+}
+
 // Invoke calls a method the plugin provides, as another plugin would
 // through Host.Call; a *stanza.Error it returns comes back as one.
 func (h *Harness) Invoke(method, caller string, payload []byte) ([]byte, error) {

@@ -27,6 +27,7 @@ type Impl interface {
 	Handle(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error)
 	Event(ctx context.Context, ev *pluginv1.EventRequest) error
 	Invoke(ctx context.Context, req *pluginv1.InvokeRequest) ([]byte, error)
+	Observe(ctx context.Context, req *pluginv1.ObserveRequest) error
 	Cleanup() error
 }
 
@@ -110,6 +111,14 @@ func (s *Server) Event(ctx context.Context, ev *pluginv1.EventRequest) (_ *plugi
 		return nil, s.statusOf(err, "event", fields...)
 	}
 	return &pluginv1.EventResponse{}, nil
+}
+
+func (s *Server) Observe(ctx context.Context, req *pluginv1.ObserveRequest) (_ *pluginv1.ObserveResponse, err error) {
+	defer s.recoverInto(&err, "observe")
+	if err := s.impl.Observe(ctx, req); err != nil {
+		return nil, s.statusOf(err, "observe", "messages", len(req.GetMessages()))
+	}
+	return &pluginv1.ObserveResponse{}, nil
 }
 
 func (s *Server) Invoke(ctx context.Context, req *pluginv1.InvokeRequest) (_ *pluginv1.InvokeResponse, err error) {

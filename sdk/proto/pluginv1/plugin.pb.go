@@ -635,9 +635,13 @@ type Manifest struct {
 	// "plugin.topic" entries this plugin wants EVENT_KIND_PUBLISHED for. A
 	// topic with no publisher loaded is not an error: subscribing creates
 	// no start-up order, which is what lets two plugins notify each other.
-	Subscribes    []string `protobuf:"bytes,13,rep,name=subscribes,proto3" json:"subscribes,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Subscribes []string `protobuf:"bytes,13,rep,name=subscribes,proto3" json:"subscribes,omitempty"`
+	// The plugin archives messages (XEP-0313): the core stamps a stanza-id
+	// (XEP-0359) on every archivable message it delivers and feeds copies
+	// to Observe in batches.
+	ObservesMessages bool `protobuf:"varint,14,opt,name=observes_messages,json=observesMessages,proto3" json:"observes_messages,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Manifest) Reset() {
@@ -759,6 +763,13 @@ func (x *Manifest) GetSubscribes() []string {
 		return x.Subscribes
 	}
 	return nil
+}
+
+func (x *Manifest) GetObservesMessages() bool {
+	if x != nil {
+		return x.ObservesMessages
+	}
+	return false
 }
 
 type ConfigureRequest struct {
@@ -1221,6 +1232,186 @@ func (*EventResponse) Descriptor() ([]byte, []int) {
 	return file_plugin_proto_rawDescGZIP(), []int{11}
 }
 
+type ObservedMessage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// the account whose archive this copy belongs to (bare JID)
+	Owner string `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	// the XEP-0359 stanza-id given to this copy for owner
+	StanzaId string `protobuf:"bytes,2,opt,name=stanza_id,json=stanzaId,proto3" json:"stanza_id,omitempty"`
+	// the message as delivered (from stamped), or as sent for outgoing ones
+	Stanza []byte `protobuf:"bytes,3,opt,name=stanza,proto3" json:"stanza,omitempty"`
+	// when the server routed it
+	UnixNano int64 `protobuf:"varint,4,opt,name=unix_nano,json=unixNano,proto3" json:"unix_nano,omitempty"`
+	// true: owner sent it; false: owner received it
+	Outgoing bool `protobuf:"varint,5,opt,name=outgoing,proto3" json:"outgoing,omitempty"`
+	// the other party's bare JID
+	With          string `protobuf:"bytes,6,opt,name=with,proto3" json:"with,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ObservedMessage) Reset() {
+	*x = ObservedMessage{}
+	mi := &file_plugin_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObservedMessage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObservedMessage) ProtoMessage() {}
+
+func (x *ObservedMessage) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObservedMessage.ProtoReflect.Descriptor instead.
+func (*ObservedMessage) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ObservedMessage) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *ObservedMessage) GetStanzaId() string {
+	if x != nil {
+		return x.StanzaId
+	}
+	return ""
+}
+
+func (x *ObservedMessage) GetStanza() []byte {
+	if x != nil {
+		return x.Stanza
+	}
+	return nil
+}
+
+func (x *ObservedMessage) GetUnixNano() int64 {
+	if x != nil {
+		return x.UnixNano
+	}
+	return 0
+}
+
+func (x *ObservedMessage) GetOutgoing() bool {
+	if x != nil {
+		return x.Outgoing
+	}
+	return false
+}
+
+func (x *ObservedMessage) GetWith() string {
+	if x != nil {
+		return x.With
+	}
+	return ""
+}
+
+type ObserveRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Messages []*ObservedMessage     `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	// messages the core had to drop since the last batch because the
+	// observer fell behind
+	Dropped       uint64 `protobuf:"varint,2,opt,name=dropped,proto3" json:"dropped,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ObserveRequest) Reset() {
+	*x = ObserveRequest{}
+	mi := &file_plugin_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObserveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObserveRequest) ProtoMessage() {}
+
+func (x *ObserveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObserveRequest.ProtoReflect.Descriptor instead.
+func (*ObserveRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ObserveRequest) GetMessages() []*ObservedMessage {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+func (x *ObserveRequest) GetDropped() uint64 {
+	if x != nil {
+		return x.Dropped
+	}
+	return 0
+}
+
+type ObserveResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ObserveResponse) Reset() {
+	*x = ObserveResponse{}
+	mi := &file_plugin_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObserveResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObserveResponse) ProtoMessage() {}
+
+func (x *ObserveResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObserveResponse.ProtoReflect.Descriptor instead.
+func (*ObserveResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{14}
+}
+
 type InvokeRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Method  string                 `protobuf:"bytes,1,opt,name=method,proto3" json:"method,omitempty"`
@@ -1233,7 +1424,7 @@ type InvokeRequest struct {
 
 func (x *InvokeRequest) Reset() {
 	*x = InvokeRequest{}
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1245,7 +1436,7 @@ func (x *InvokeRequest) String() string {
 func (*InvokeRequest) ProtoMessage() {}
 
 func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1258,7 +1449,7 @@ func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeRequest.ProtoReflect.Descriptor instead.
 func (*InvokeRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{12}
+	return file_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *InvokeRequest) GetMethod() string {
@@ -1291,7 +1482,7 @@ type InvokeResponse struct {
 
 func (x *InvokeResponse) Reset() {
 	*x = InvokeResponse{}
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1303,7 +1494,7 @@ func (x *InvokeResponse) String() string {
 func (*InvokeResponse) ProtoMessage() {}
 
 func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1316,7 +1507,7 @@ func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeResponse.ProtoReflect.Descriptor instead.
 func (*InvokeResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{13}
+	return file_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *InvokeResponse) GetPayload() []byte {
@@ -1335,7 +1526,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1347,7 +1538,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1360,7 +1551,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{14}
+	return file_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SendRequest) GetStanza() []byte {
@@ -1378,7 +1569,7 @@ type SendResponse struct {
 
 func (x *SendResponse) Reset() {
 	*x = SendResponse{}
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1390,7 +1581,7 @@ func (x *SendResponse) String() string {
 func (*SendResponse) ProtoMessage() {}
 
 func (x *SendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1403,7 +1594,7 @@ func (x *SendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendResponse.ProtoReflect.Descriptor instead.
 func (*SendResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{15}
+	return file_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 type SendIQResponse struct {
@@ -1416,7 +1607,7 @@ type SendIQResponse struct {
 
 func (x *SendIQResponse) Reset() {
 	*x = SendIQResponse{}
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1428,7 +1619,7 @@ func (x *SendIQResponse) String() string {
 func (*SendIQResponse) ProtoMessage() {}
 
 func (x *SendIQResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1441,7 +1632,7 @@ func (x *SendIQResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendIQResponse.ProtoReflect.Descriptor instead.
 func (*SendIQResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{16}
+	return file_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SendIQResponse) GetStanza() []byte {
@@ -1460,7 +1651,7 @@ type SessionsRequest struct {
 
 func (x *SessionsRequest) Reset() {
 	*x = SessionsRequest{}
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1472,7 +1663,7 @@ func (x *SessionsRequest) String() string {
 func (*SessionsRequest) ProtoMessage() {}
 
 func (x *SessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1485,7 +1676,7 @@ func (x *SessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsRequest.ProtoReflect.Descriptor instead.
 func (*SessionsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{17}
+	return file_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SessionsRequest) GetBare() string {
@@ -1507,7 +1698,7 @@ type SessionInfo struct {
 
 func (x *SessionInfo) Reset() {
 	*x = SessionInfo{}
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1519,7 +1710,7 @@ func (x *SessionInfo) String() string {
 func (*SessionInfo) ProtoMessage() {}
 
 func (x *SessionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1532,7 +1723,7 @@ func (x *SessionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionInfo.ProtoReflect.Descriptor instead.
 func (*SessionInfo) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{18}
+	return file_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SessionInfo) GetJid() string {
@@ -1572,7 +1763,7 @@ type SessionsResponse struct {
 
 func (x *SessionsResponse) Reset() {
 	*x = SessionsResponse{}
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1584,7 +1775,7 @@ func (x *SessionsResponse) String() string {
 func (*SessionsResponse) ProtoMessage() {}
 
 func (x *SessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1597,7 +1788,7 @@ func (x *SessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsResponse.ProtoReflect.Descriptor instead.
 func (*SessionsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{19}
+	return file_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SessionsResponse) GetSessions() []*SessionInfo {
@@ -1617,7 +1808,7 @@ type StoreKey struct {
 
 func (x *StoreKey) Reset() {
 	*x = StoreKey{}
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1629,7 +1820,7 @@ func (x *StoreKey) String() string {
 func (*StoreKey) ProtoMessage() {}
 
 func (x *StoreKey) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1642,7 +1833,7 @@ func (x *StoreKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreKey.ProtoReflect.Descriptor instead.
 func (*StoreKey) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{20}
+	return file_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *StoreKey) GetOwner() string {
@@ -1669,7 +1860,7 @@ type StoreValue struct {
 
 func (x *StoreValue) Reset() {
 	*x = StoreValue{}
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1681,7 +1872,7 @@ func (x *StoreValue) String() string {
 func (*StoreValue) ProtoMessage() {}
 
 func (x *StoreValue) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1694,7 +1885,7 @@ func (x *StoreValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreValue.ProtoReflect.Descriptor instead.
 func (*StoreValue) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{21}
+	return file_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *StoreValue) GetValue() []byte {
@@ -1722,7 +1913,7 @@ type StorePutRequest struct {
 
 func (x *StorePutRequest) Reset() {
 	*x = StorePutRequest{}
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1734,7 +1925,7 @@ func (x *StorePutRequest) String() string {
 func (*StorePutRequest) ProtoMessage() {}
 
 func (x *StorePutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1747,7 +1938,7 @@ func (x *StorePutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePutRequest.ProtoReflect.Descriptor instead.
 func (*StorePutRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{22}
+	return file_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *StorePutRequest) GetOwner() string {
@@ -1779,7 +1970,7 @@ type StorePutResponse struct {
 
 func (x *StorePutResponse) Reset() {
 	*x = StorePutResponse{}
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1791,7 +1982,7 @@ func (x *StorePutResponse) String() string {
 func (*StorePutResponse) ProtoMessage() {}
 
 func (x *StorePutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1804,7 +1995,7 @@ func (x *StorePutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePutResponse.ProtoReflect.Descriptor instead.
 func (*StorePutResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{23}
+	return file_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 type StoreDeleteResponse struct {
@@ -1815,7 +2006,7 @@ type StoreDeleteResponse struct {
 
 func (x *StoreDeleteResponse) Reset() {
 	*x = StoreDeleteResponse{}
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1827,7 +2018,7 @@ func (x *StoreDeleteResponse) String() string {
 func (*StoreDeleteResponse) ProtoMessage() {}
 
 func (x *StoreDeleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1840,7 +2031,7 @@ func (x *StoreDeleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreDeleteResponse.ProtoReflect.Descriptor instead.
 func (*StoreDeleteResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{24}
+	return file_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 type StoreScanRequest struct {
@@ -1858,7 +2049,7 @@ type StoreScanRequest struct {
 
 func (x *StoreScanRequest) Reset() {
 	*x = StoreScanRequest{}
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1870,7 +2061,7 @@ func (x *StoreScanRequest) String() string {
 func (*StoreScanRequest) ProtoMessage() {}
 
 func (x *StoreScanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1883,7 +2074,7 @@ func (x *StoreScanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreScanRequest.ProtoReflect.Descriptor instead.
 func (*StoreScanRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{25}
+	return file_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *StoreScanRequest) GetOwner() string {
@@ -1931,7 +2122,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1943,7 +2134,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1956,7 +2147,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{26}
+	return file_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *KeyValue) GetKey() string {
@@ -1982,7 +2173,7 @@ type StoreScanResponse struct {
 
 func (x *StoreScanResponse) Reset() {
 	*x = StoreScanResponse{}
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1994,7 +2185,7 @@ func (x *StoreScanResponse) String() string {
 func (*StoreScanResponse) ProtoMessage() {}
 
 func (x *StoreScanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2007,7 +2198,7 @@ func (x *StoreScanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreScanResponse.ProtoReflect.Descriptor instead.
 func (*StoreScanResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{27}
+	return file_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *StoreScanResponse) GetItems() []*KeyValue {
@@ -2026,7 +2217,7 @@ type AccountRequest struct {
 
 func (x *AccountRequest) Reset() {
 	*x = AccountRequest{}
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2038,7 +2229,7 @@ func (x *AccountRequest) String() string {
 func (*AccountRequest) ProtoMessage() {}
 
 func (x *AccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2051,7 +2242,7 @@ func (x *AccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountRequest.ProtoReflect.Descriptor instead.
 func (*AccountRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{28}
+	return file_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AccountRequest) GetUsername() string {
@@ -2071,7 +2262,7 @@ type AccountPasswordRequest struct {
 
 func (x *AccountPasswordRequest) Reset() {
 	*x = AccountPasswordRequest{}
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2083,7 +2274,7 @@ func (x *AccountPasswordRequest) String() string {
 func (*AccountPasswordRequest) ProtoMessage() {}
 
 func (x *AccountPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2096,7 +2287,7 @@ func (x *AccountPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountPasswordRequest.ProtoReflect.Descriptor instead.
 func (*AccountPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{29}
+	return file_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AccountPasswordRequest) GetUsername() string {
@@ -2122,7 +2313,7 @@ type AccountExistsResponse struct {
 
 func (x *AccountExistsResponse) Reset() {
 	*x = AccountExistsResponse{}
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2134,7 +2325,7 @@ func (x *AccountExistsResponse) String() string {
 func (*AccountExistsResponse) ProtoMessage() {}
 
 func (x *AccountExistsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2147,7 +2338,7 @@ func (x *AccountExistsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountExistsResponse.ProtoReflect.Descriptor instead.
 func (*AccountExistsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{30}
+	return file_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *AccountExistsResponse) GetExists() bool {
@@ -2165,7 +2356,7 @@ type AccountResponse struct {
 
 func (x *AccountResponse) Reset() {
 	*x = AccountResponse{}
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2177,7 +2368,7 @@ func (x *AccountResponse) String() string {
 func (*AccountResponse) ProtoMessage() {}
 
 func (x *AccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2190,7 +2381,7 @@ func (x *AccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountResponse.ProtoReflect.Descriptor instead.
 func (*AccountResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{31}
+	return file_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 // FilterRule is one resolved privacy rule (XEP-0016, XEP-0191): the plugin
@@ -2212,7 +2403,7 @@ type FilterRule struct {
 
 func (x *FilterRule) Reset() {
 	*x = FilterRule{}
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2224,7 +2415,7 @@ func (x *FilterRule) String() string {
 func (*FilterRule) ProtoMessage() {}
 
 func (x *FilterRule) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2237,7 +2428,7 @@ func (x *FilterRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FilterRule.ProtoReflect.Descriptor instead.
 func (*FilterRule) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{32}
+	return file_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *FilterRule) GetAction() FilterAction {
@@ -2279,7 +2470,7 @@ type SetFiltersRequest struct {
 
 func (x *SetFiltersRequest) Reset() {
 	*x = SetFiltersRequest{}
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2291,7 +2482,7 @@ func (x *SetFiltersRequest) String() string {
 func (*SetFiltersRequest) ProtoMessage() {}
 
 func (x *SetFiltersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2304,7 +2495,7 @@ func (x *SetFiltersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetFiltersRequest.ProtoReflect.Descriptor instead.
 func (*SetFiltersRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{33}
+	return file_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *SetFiltersRequest) GetOwner() string {
@@ -2329,7 +2520,7 @@ type SetFiltersResponse struct {
 
 func (x *SetFiltersResponse) Reset() {
 	*x = SetFiltersResponse{}
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2341,7 +2532,7 @@ func (x *SetFiltersResponse) String() string {
 func (*SetFiltersResponse) ProtoMessage() {}
 
 func (x *SetFiltersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2354,7 +2545,7 @@ func (x *SetFiltersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetFiltersResponse.ProtoReflect.Descriptor instead.
 func (*SetFiltersResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{34}
+	return file_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 type ManifestsRequest struct {
@@ -2365,7 +2556,7 @@ type ManifestsRequest struct {
 
 func (x *ManifestsRequest) Reset() {
 	*x = ManifestsRequest{}
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2377,7 +2568,7 @@ func (x *ManifestsRequest) String() string {
 func (*ManifestsRequest) ProtoMessage() {}
 
 func (x *ManifestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2390,7 +2581,7 @@ func (x *ManifestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManifestsRequest.ProtoReflect.Descriptor instead.
 func (*ManifestsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{35}
+	return file_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 type ManifestsResponse struct {
@@ -2402,7 +2593,7 @@ type ManifestsResponse struct {
 
 func (x *ManifestsResponse) Reset() {
 	*x = ManifestsResponse{}
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2414,7 +2605,7 @@ func (x *ManifestsResponse) String() string {
 func (*ManifestsResponse) ProtoMessage() {}
 
 func (x *ManifestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2427,7 +2618,7 @@ func (x *ManifestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManifestsResponse.ProtoReflect.Descriptor instead.
 func (*ManifestsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{36}
+	return file_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ManifestsResponse) GetManifests() []*Manifest {
@@ -2448,7 +2639,7 @@ type CallRequest struct {
 
 func (x *CallRequest) Reset() {
 	*x = CallRequest{}
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2460,7 +2651,7 @@ func (x *CallRequest) String() string {
 func (*CallRequest) ProtoMessage() {}
 
 func (x *CallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2473,7 +2664,7 @@ func (x *CallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallRequest.ProtoReflect.Descriptor instead.
 func (*CallRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{37}
+	return file_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CallRequest) GetPlugin() string {
@@ -2506,7 +2697,7 @@ type CallResponse struct {
 
 func (x *CallResponse) Reset() {
 	*x = CallResponse{}
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2518,7 +2709,7 @@ func (x *CallResponse) String() string {
 func (*CallResponse) ProtoMessage() {}
 
 func (x *CallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2531,7 +2722,7 @@ func (x *CallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallResponse.ProtoReflect.Descriptor instead.
 func (*CallResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{38}
+	return file_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CallResponse) GetPayload() []byte {
@@ -2554,7 +2745,7 @@ type PublishRequest struct {
 
 func (x *PublishRequest) Reset() {
 	*x = PublishRequest{}
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2566,7 +2757,7 @@ func (x *PublishRequest) String() string {
 func (*PublishRequest) ProtoMessage() {}
 
 func (x *PublishRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2579,7 +2770,7 @@ func (x *PublishRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishRequest.ProtoReflect.Descriptor instead.
 func (*PublishRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{39}
+	return file_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *PublishRequest) GetTopic() string {
@@ -2611,7 +2802,7 @@ type PublishResponse struct {
 
 func (x *PublishResponse) Reset() {
 	*x = PublishResponse{}
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2623,7 +2814,7 @@ func (x *PublishResponse) String() string {
 func (*PublishResponse) ProtoMessage() {}
 
 func (x *PublishResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2636,7 +2827,7 @@ func (x *PublishResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishResponse.ProtoReflect.Descriptor instead.
 func (*PublishResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{40}
+	return file_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 type SetStreamFeaturesRequest struct {
@@ -2648,7 +2839,7 @@ type SetStreamFeaturesRequest struct {
 
 func (x *SetStreamFeaturesRequest) Reset() {
 	*x = SetStreamFeaturesRequest{}
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2660,7 +2851,7 @@ func (x *SetStreamFeaturesRequest) String() string {
 func (*SetStreamFeaturesRequest) ProtoMessage() {}
 
 func (x *SetStreamFeaturesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2673,7 +2864,7 @@ func (x *SetStreamFeaturesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStreamFeaturesRequest.ProtoReflect.Descriptor instead.
 func (*SetStreamFeaturesRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{41}
+	return file_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SetStreamFeaturesRequest) GetFeatures() []*StreamFeature {
@@ -2691,7 +2882,7 @@ type SetStreamFeaturesResponse struct {
 
 func (x *SetStreamFeaturesResponse) Reset() {
 	*x = SetStreamFeaturesResponse{}
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2703,7 +2894,7 @@ func (x *SetStreamFeaturesResponse) String() string {
 func (*SetStreamFeaturesResponse) ProtoMessage() {}
 
 func (x *SetStreamFeaturesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2716,7 +2907,7 @@ func (x *SetStreamFeaturesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStreamFeaturesResponse.ProtoReflect.Descriptor instead.
 func (*SetStreamFeaturesResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{42}
+	return file_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 type SessionOptionRequest struct {
@@ -2731,7 +2922,7 @@ type SessionOptionRequest struct {
 
 func (x *SessionOptionRequest) Reset() {
 	*x = SessionOptionRequest{}
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2743,7 +2934,7 @@ func (x *SessionOptionRequest) String() string {
 func (*SessionOptionRequest) ProtoMessage() {}
 
 func (x *SessionOptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2756,7 +2947,7 @@ func (x *SessionOptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionOptionRequest.ProtoReflect.Descriptor instead.
 func (*SessionOptionRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{43}
+	return file_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *SessionOptionRequest) GetJid() string {
@@ -2788,7 +2979,7 @@ type SessionOptionResponse struct {
 
 func (x *SessionOptionResponse) Reset() {
 	*x = SessionOptionResponse{}
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2800,7 +2991,7 @@ func (x *SessionOptionResponse) String() string {
 func (*SessionOptionResponse) ProtoMessage() {}
 
 func (x *SessionOptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2813,7 +3004,7 @@ func (x *SessionOptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionOptionResponse.ProtoReflect.Descriptor instead.
 func (*SessionOptionResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{44}
+	return file_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 var File_plugin_proto protoreflect.FileDescriptor
@@ -2836,7 +3027,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x04name\x18\x03 \x01(\tR\x04name\"U\n" +
 	"\rStreamFeature\x12\x10\n" +
 	"\x03xml\x18\x01 \x01(\tR\x03xml\x122\n" +
-	"\x05stage\x18\x02 \x01(\x0e2\x1c.switchboard.plugin.v1.StageR\x05stage\"\xd2\x04\n" +
+	"\x05stage\x18\x02 \x01(\x0e2\x1c.switchboard.plugin.v1.StageR\x05stage\"\xff\x04\n" +
 	"\bManifest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
@@ -2855,7 +3046,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\brequires\x18\f \x03(\tR\brequires\x12\x1e\n" +
 	"\n" +
 	"subscribes\x18\r \x03(\tR\n" +
-	"subscribes\"q\n" +
+	"subscribes\x12+\n" +
+	"\x11observes_messages\x18\x0e \x01(\bR\x10observesMessages\"q\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12$\n" +
@@ -2890,7 +3082,18 @@ const file_plugin_proto_rawDesc = "" +
 	"\x06stanza\x18\x04 \x01(\fR\x06stanza\x12\x14\n" +
 	"\x05topic\x18\x05 \x01(\tR\x05topic\x12\x18\n" +
 	"\apayload\x18\x06 \x01(\fR\apayload\"\x0f\n" +
-	"\rEventResponse\"Y\n" +
+	"\rEventResponse\"\xa9\x01\n" +
+	"\x0fObservedMessage\x12\x14\n" +
+	"\x05owner\x18\x01 \x01(\tR\x05owner\x12\x1b\n" +
+	"\tstanza_id\x18\x02 \x01(\tR\bstanzaId\x12\x16\n" +
+	"\x06stanza\x18\x03 \x01(\fR\x06stanza\x12\x1b\n" +
+	"\tunix_nano\x18\x04 \x01(\x03R\bunixNano\x12\x1a\n" +
+	"\boutgoing\x18\x05 \x01(\bR\boutgoing\x12\x12\n" +
+	"\x04with\x18\x06 \x01(\tR\x04with\"n\n" +
+	"\x0eObserveRequest\x12B\n" +
+	"\bmessages\x18\x01 \x03(\v2&.switchboard.plugin.v1.ObservedMessageR\bmessages\x12\x18\n" +
+	"\adropped\x18\x02 \x01(\x04R\adropped\"\x11\n" +
+	"\x0fObserveResponse\"Y\n" +
 	"\rInvokeRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x18\n" +
 	"\apayload\x18\x02 \x01(\fR\apayload\x12\x16\n" +
@@ -3011,13 +3214,14 @@ const file_plugin_proto_rawDesc = "" +
 	"\x19FILTER_STANZA_MESSAGE_OUT\x10\x02\x12\x17\n" +
 	"\x13FILTER_STANZA_IQ_IN\x10\x04\x12\x1d\n" +
 	"\x19FILTER_STANZA_PRESENCE_IN\x10\b\x12\x1e\n" +
-	"\x1aFILTER_STANZA_PRESENCE_OUT\x10\x102\xba\x03\n" +
+	"\x1aFILTER_STANZA_PRESENCE_OUT\x10\x102\x94\x04\n" +
 	"\x06Plugin\x12S\n" +
 	"\bDescribe\x12&.switchboard.plugin.v1.DescribeRequest\x1a\x1f.switchboard.plugin.v1.Manifest\x12^\n" +
 	"\tConfigure\x12'.switchboard.plugin.v1.ConfigureRequest\x1a(.switchboard.plugin.v1.ConfigureResponse\x12P\n" +
 	"\x06Handle\x12\x1f.switchboard.plugin.v1.Envelope\x1a%.switchboard.plugin.v1.HandleResponse\x12R\n" +
 	"\x05Event\x12#.switchboard.plugin.v1.EventRequest\x1a$.switchboard.plugin.v1.EventResponse\x12U\n" +
-	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse2\xe2\f\n" +
+	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse\x12X\n" +
+	"\aObserve\x12%.switchboard.plugin.v1.ObserveRequest\x1a&.switchboard.plugin.v1.ObserveResponse2\xe2\f\n" +
 	"\x04Host\x12O\n" +
 	"\x04Send\x12\".switchboard.plugin.v1.SendRequest\x1a#.switchboard.plugin.v1.SendResponse\x12S\n" +
 	"\x06SendIQ\x12\".switchboard.plugin.v1.SendRequest\x1a%.switchboard.plugin.v1.SendIQResponse\x12[\n" +
@@ -3051,7 +3255,7 @@ func file_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_plugin_proto_goTypes = []any{
 	(Kind)(0),                         // 0: switchboard.plugin.v1.Kind
 	(Addressing)(0),                   // 1: switchboard.plugin.v1.Addressing
@@ -3071,39 +3275,42 @@ var file_plugin_proto_goTypes = []any{
 	(*StanzaError)(nil),               // 15: switchboard.plugin.v1.StanzaError
 	(*EventRequest)(nil),              // 16: switchboard.plugin.v1.EventRequest
 	(*EventResponse)(nil),             // 17: switchboard.plugin.v1.EventResponse
-	(*InvokeRequest)(nil),             // 18: switchboard.plugin.v1.InvokeRequest
-	(*InvokeResponse)(nil),            // 19: switchboard.plugin.v1.InvokeResponse
-	(*SendRequest)(nil),               // 20: switchboard.plugin.v1.SendRequest
-	(*SendResponse)(nil),              // 21: switchboard.plugin.v1.SendResponse
-	(*SendIQResponse)(nil),            // 22: switchboard.plugin.v1.SendIQResponse
-	(*SessionsRequest)(nil),           // 23: switchboard.plugin.v1.SessionsRequest
-	(*SessionInfo)(nil),               // 24: switchboard.plugin.v1.SessionInfo
-	(*SessionsResponse)(nil),          // 25: switchboard.plugin.v1.SessionsResponse
-	(*StoreKey)(nil),                  // 26: switchboard.plugin.v1.StoreKey
-	(*StoreValue)(nil),                // 27: switchboard.plugin.v1.StoreValue
-	(*StorePutRequest)(nil),           // 28: switchboard.plugin.v1.StorePutRequest
-	(*StorePutResponse)(nil),          // 29: switchboard.plugin.v1.StorePutResponse
-	(*StoreDeleteResponse)(nil),       // 30: switchboard.plugin.v1.StoreDeleteResponse
-	(*StoreScanRequest)(nil),          // 31: switchboard.plugin.v1.StoreScanRequest
-	(*KeyValue)(nil),                  // 32: switchboard.plugin.v1.KeyValue
-	(*StoreScanResponse)(nil),         // 33: switchboard.plugin.v1.StoreScanResponse
-	(*AccountRequest)(nil),            // 34: switchboard.plugin.v1.AccountRequest
-	(*AccountPasswordRequest)(nil),    // 35: switchboard.plugin.v1.AccountPasswordRequest
-	(*AccountExistsResponse)(nil),     // 36: switchboard.plugin.v1.AccountExistsResponse
-	(*AccountResponse)(nil),           // 37: switchboard.plugin.v1.AccountResponse
-	(*FilterRule)(nil),                // 38: switchboard.plugin.v1.FilterRule
-	(*SetFiltersRequest)(nil),         // 39: switchboard.plugin.v1.SetFiltersRequest
-	(*SetFiltersResponse)(nil),        // 40: switchboard.plugin.v1.SetFiltersResponse
-	(*ManifestsRequest)(nil),          // 41: switchboard.plugin.v1.ManifestsRequest
-	(*ManifestsResponse)(nil),         // 42: switchboard.plugin.v1.ManifestsResponse
-	(*CallRequest)(nil),               // 43: switchboard.plugin.v1.CallRequest
-	(*CallResponse)(nil),              // 44: switchboard.plugin.v1.CallResponse
-	(*PublishRequest)(nil),            // 45: switchboard.plugin.v1.PublishRequest
-	(*PublishResponse)(nil),           // 46: switchboard.plugin.v1.PublishResponse
-	(*SetStreamFeaturesRequest)(nil),  // 47: switchboard.plugin.v1.SetStreamFeaturesRequest
-	(*SetStreamFeaturesResponse)(nil), // 48: switchboard.plugin.v1.SetStreamFeaturesResponse
-	(*SessionOptionRequest)(nil),      // 49: switchboard.plugin.v1.SessionOptionRequest
-	(*SessionOptionResponse)(nil),     // 50: switchboard.plugin.v1.SessionOptionResponse
+	(*ObservedMessage)(nil),           // 18: switchboard.plugin.v1.ObservedMessage
+	(*ObserveRequest)(nil),            // 19: switchboard.plugin.v1.ObserveRequest
+	(*ObserveResponse)(nil),           // 20: switchboard.plugin.v1.ObserveResponse
+	(*InvokeRequest)(nil),             // 21: switchboard.plugin.v1.InvokeRequest
+	(*InvokeResponse)(nil),            // 22: switchboard.plugin.v1.InvokeResponse
+	(*SendRequest)(nil),               // 23: switchboard.plugin.v1.SendRequest
+	(*SendResponse)(nil),              // 24: switchboard.plugin.v1.SendResponse
+	(*SendIQResponse)(nil),            // 25: switchboard.plugin.v1.SendIQResponse
+	(*SessionsRequest)(nil),           // 26: switchboard.plugin.v1.SessionsRequest
+	(*SessionInfo)(nil),               // 27: switchboard.plugin.v1.SessionInfo
+	(*SessionsResponse)(nil),          // 28: switchboard.plugin.v1.SessionsResponse
+	(*StoreKey)(nil),                  // 29: switchboard.plugin.v1.StoreKey
+	(*StoreValue)(nil),                // 30: switchboard.plugin.v1.StoreValue
+	(*StorePutRequest)(nil),           // 31: switchboard.plugin.v1.StorePutRequest
+	(*StorePutResponse)(nil),          // 32: switchboard.plugin.v1.StorePutResponse
+	(*StoreDeleteResponse)(nil),       // 33: switchboard.plugin.v1.StoreDeleteResponse
+	(*StoreScanRequest)(nil),          // 34: switchboard.plugin.v1.StoreScanRequest
+	(*KeyValue)(nil),                  // 35: switchboard.plugin.v1.KeyValue
+	(*StoreScanResponse)(nil),         // 36: switchboard.plugin.v1.StoreScanResponse
+	(*AccountRequest)(nil),            // 37: switchboard.plugin.v1.AccountRequest
+	(*AccountPasswordRequest)(nil),    // 38: switchboard.plugin.v1.AccountPasswordRequest
+	(*AccountExistsResponse)(nil),     // 39: switchboard.plugin.v1.AccountExistsResponse
+	(*AccountResponse)(nil),           // 40: switchboard.plugin.v1.AccountResponse
+	(*FilterRule)(nil),                // 41: switchboard.plugin.v1.FilterRule
+	(*SetFiltersRequest)(nil),         // 42: switchboard.plugin.v1.SetFiltersRequest
+	(*SetFiltersResponse)(nil),        // 43: switchboard.plugin.v1.SetFiltersResponse
+	(*ManifestsRequest)(nil),          // 44: switchboard.plugin.v1.ManifestsRequest
+	(*ManifestsResponse)(nil),         // 45: switchboard.plugin.v1.ManifestsResponse
+	(*CallRequest)(nil),               // 46: switchboard.plugin.v1.CallRequest
+	(*CallResponse)(nil),              // 47: switchboard.plugin.v1.CallResponse
+	(*PublishRequest)(nil),            // 48: switchboard.plugin.v1.PublishRequest
+	(*PublishResponse)(nil),           // 49: switchboard.plugin.v1.PublishResponse
+	(*SetStreamFeaturesRequest)(nil),  // 50: switchboard.plugin.v1.SetStreamFeaturesRequest
+	(*SetStreamFeaturesResponse)(nil), // 51: switchboard.plugin.v1.SetStreamFeaturesResponse
+	(*SessionOptionRequest)(nil),      // 52: switchboard.plugin.v1.SessionOptionRequest
+	(*SessionOptionResponse)(nil),     // 53: switchboard.plugin.v1.SessionOptionResponse
 }
 var file_plugin_proto_depIdxs = []int32{
 	0,  // 0: switchboard.plugin.v1.Route.kind:type_name -> switchboard.plugin.v1.Kind
@@ -3115,61 +3322,64 @@ var file_plugin_proto_depIdxs = []int32{
 	8,  // 6: switchboard.plugin.v1.Manifest.account_identities:type_name -> switchboard.plugin.v1.Identity
 	9,  // 7: switchboard.plugin.v1.Manifest.stream_features:type_name -> switchboard.plugin.v1.StreamFeature
 	2,  // 8: switchboard.plugin.v1.EventRequest.kind:type_name -> switchboard.plugin.v1.EventKind
-	24, // 9: switchboard.plugin.v1.SessionsResponse.sessions:type_name -> switchboard.plugin.v1.SessionInfo
-	32, // 10: switchboard.plugin.v1.StoreScanResponse.items:type_name -> switchboard.plugin.v1.KeyValue
-	4,  // 11: switchboard.plugin.v1.FilterRule.action:type_name -> switchboard.plugin.v1.FilterAction
-	38, // 12: switchboard.plugin.v1.SetFiltersRequest.rules:type_name -> switchboard.plugin.v1.FilterRule
-	10, // 13: switchboard.plugin.v1.ManifestsResponse.manifests:type_name -> switchboard.plugin.v1.Manifest
-	9,  // 14: switchboard.plugin.v1.SetStreamFeaturesRequest.features:type_name -> switchboard.plugin.v1.StreamFeature
-	6,  // 15: switchboard.plugin.v1.Plugin.Describe:input_type -> switchboard.plugin.v1.DescribeRequest
-	11, // 16: switchboard.plugin.v1.Plugin.Configure:input_type -> switchboard.plugin.v1.ConfigureRequest
-	13, // 17: switchboard.plugin.v1.Plugin.Handle:input_type -> switchboard.plugin.v1.Envelope
-	16, // 18: switchboard.plugin.v1.Plugin.Event:input_type -> switchboard.plugin.v1.EventRequest
-	18, // 19: switchboard.plugin.v1.Plugin.Invoke:input_type -> switchboard.plugin.v1.InvokeRequest
-	20, // 20: switchboard.plugin.v1.Host.Send:input_type -> switchboard.plugin.v1.SendRequest
-	20, // 21: switchboard.plugin.v1.Host.SendIQ:input_type -> switchboard.plugin.v1.SendRequest
-	23, // 22: switchboard.plugin.v1.Host.Sessions:input_type -> switchboard.plugin.v1.SessionsRequest
-	26, // 23: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
-	28, // 24: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
-	26, // 25: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
-	31, // 26: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
-	34, // 27: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
-	35, // 28: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	34, // 29: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
-	35, // 30: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	39, // 31: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
-	41, // 32: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
-	43, // 33: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
-	45, // 34: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
-	47, // 35: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
-	49, // 36: switchboard.plugin.v1.Host.SetSessionOption:input_type -> switchboard.plugin.v1.SessionOptionRequest
-	10, // 37: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
-	12, // 38: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
-	14, // 39: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
-	17, // 40: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
-	19, // 41: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
-	21, // 42: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
-	22, // 43: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
-	25, // 44: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
-	27, // 45: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
-	29, // 46: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
-	30, // 47: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
-	33, // 48: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
-	36, // 49: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
-	37, // 50: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
-	37, // 51: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
-	37, // 52: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
-	40, // 53: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
-	42, // 54: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
-	44, // 55: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
-	46, // 56: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
-	48, // 57: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
-	50, // 58: switchboard.plugin.v1.Host.SetSessionOption:output_type -> switchboard.plugin.v1.SessionOptionResponse
-	37, // [37:59] is the sub-list for method output_type
-	15, // [15:37] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	18, // 9: switchboard.plugin.v1.ObserveRequest.messages:type_name -> switchboard.plugin.v1.ObservedMessage
+	27, // 10: switchboard.plugin.v1.SessionsResponse.sessions:type_name -> switchboard.plugin.v1.SessionInfo
+	35, // 11: switchboard.plugin.v1.StoreScanResponse.items:type_name -> switchboard.plugin.v1.KeyValue
+	4,  // 12: switchboard.plugin.v1.FilterRule.action:type_name -> switchboard.plugin.v1.FilterAction
+	41, // 13: switchboard.plugin.v1.SetFiltersRequest.rules:type_name -> switchboard.plugin.v1.FilterRule
+	10, // 14: switchboard.plugin.v1.ManifestsResponse.manifests:type_name -> switchboard.plugin.v1.Manifest
+	9,  // 15: switchboard.plugin.v1.SetStreamFeaturesRequest.features:type_name -> switchboard.plugin.v1.StreamFeature
+	6,  // 16: switchboard.plugin.v1.Plugin.Describe:input_type -> switchboard.plugin.v1.DescribeRequest
+	11, // 17: switchboard.plugin.v1.Plugin.Configure:input_type -> switchboard.plugin.v1.ConfigureRequest
+	13, // 18: switchboard.plugin.v1.Plugin.Handle:input_type -> switchboard.plugin.v1.Envelope
+	16, // 19: switchboard.plugin.v1.Plugin.Event:input_type -> switchboard.plugin.v1.EventRequest
+	21, // 20: switchboard.plugin.v1.Plugin.Invoke:input_type -> switchboard.plugin.v1.InvokeRequest
+	19, // 21: switchboard.plugin.v1.Plugin.Observe:input_type -> switchboard.plugin.v1.ObserveRequest
+	23, // 22: switchboard.plugin.v1.Host.Send:input_type -> switchboard.plugin.v1.SendRequest
+	23, // 23: switchboard.plugin.v1.Host.SendIQ:input_type -> switchboard.plugin.v1.SendRequest
+	26, // 24: switchboard.plugin.v1.Host.Sessions:input_type -> switchboard.plugin.v1.SessionsRequest
+	29, // 25: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
+	31, // 26: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
+	29, // 27: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
+	34, // 28: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
+	37, // 29: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
+	38, // 30: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	37, // 31: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
+	38, // 32: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	42, // 33: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
+	44, // 34: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
+	46, // 35: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
+	48, // 36: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
+	50, // 37: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
+	52, // 38: switchboard.plugin.v1.Host.SetSessionOption:input_type -> switchboard.plugin.v1.SessionOptionRequest
+	10, // 39: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
+	12, // 40: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
+	14, // 41: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
+	17, // 42: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
+	22, // 43: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
+	20, // 44: switchboard.plugin.v1.Plugin.Observe:output_type -> switchboard.plugin.v1.ObserveResponse
+	24, // 45: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
+	25, // 46: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
+	28, // 47: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
+	30, // 48: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
+	32, // 49: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
+	33, // 50: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
+	36, // 51: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
+	39, // 52: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
+	40, // 53: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
+	40, // 54: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
+	40, // 55: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
+	43, // 56: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
+	45, // 57: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
+	47, // 58: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
+	49, // 59: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
+	51, // 60: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
+	53, // 61: switchboard.plugin.v1.Host.SetSessionOption:output_type -> switchboard.plugin.v1.SessionOptionResponse
+	39, // [39:62] is the sub-list for method output_type
+	16, // [16:39] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }
@@ -3183,7 +3393,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   45,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -37,6 +37,7 @@ const (
 	Plugin_Handle_FullMethodName    = "/switchboard.plugin.v1.Plugin/Handle"
 	Plugin_Event_FullMethodName     = "/switchboard.plugin.v1.Plugin/Event"
 	Plugin_Invoke_FullMethodName    = "/switchboard.plugin.v1.Plugin/Invoke"
+	Plugin_Observe_FullMethodName   = "/switchboard.plugin.v1.Plugin/Observe"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -55,6 +56,10 @@ type PluginClient interface {
 	Event(ctx context.Context, in *EventRequest, opts ...grpc.CallOption) (*EventResponse, error)
 	// Invoke runs a method this plugin provides, on behalf of another plugin.
 	Invoke(ctx context.Context, in *InvokeRequest, opts ...grpc.CallOption) (*InvokeResponse, error)
+	// Observe hands an observer (Manifest.observes_messages) a batch of the
+	// messages that passed through the server, asynchronously: it never
+	// delays delivery (DESIGN.md rule 1). Batches arrive in order.
+	Observe(ctx context.Context, in *ObserveRequest, opts ...grpc.CallOption) (*ObserveResponse, error)
 }
 
 type pluginClient struct {
@@ -115,6 +120,16 @@ func (c *pluginClient) Invoke(ctx context.Context, in *InvokeRequest, opts ...gr
 	return out, nil
 }
 
+func (c *pluginClient) Observe(ctx context.Context, in *ObserveRequest, opts ...grpc.CallOption) (*ObserveResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ObserveResponse)
+	err := c.cc.Invoke(ctx, Plugin_Observe_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PluginServer is the server API for Plugin service.
 // All implementations must embed UnimplementedPluginServer
 // for forward compatibility.
@@ -131,6 +146,10 @@ type PluginServer interface {
 	Event(context.Context, *EventRequest) (*EventResponse, error)
 	// Invoke runs a method this plugin provides, on behalf of another plugin.
 	Invoke(context.Context, *InvokeRequest) (*InvokeResponse, error)
+	// Observe hands an observer (Manifest.observes_messages) a batch of the
+	// messages that passed through the server, asynchronously: it never
+	// delays delivery (DESIGN.md rule 1). Batches arrive in order.
+	Observe(context.Context, *ObserveRequest) (*ObserveResponse, error)
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -155,6 +174,9 @@ func (UnimplementedPluginServer) Event(context.Context, *EventRequest) (*EventRe
 }
 func (UnimplementedPluginServer) Invoke(context.Context, *InvokeRequest) (*InvokeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Invoke not implemented")
+}
+func (UnimplementedPluginServer) Observe(context.Context, *ObserveRequest) (*ObserveResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Observe not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -267,6 +289,24 @@ func _Plugin_Invoke_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_Observe_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ObserveRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).Observe(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_Observe_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).Observe(ctx, req.(*ObserveRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -293,6 +333,10 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Invoke",
 			Handler:    _Plugin_Invoke_Handler,
+		},
+		{
+			MethodName: "Observe",
+			Handler:    _Plugin_Observe_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
