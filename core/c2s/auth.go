@@ -2,7 +2,6 @@ package c2s
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"errors"
 
@@ -17,13 +16,9 @@ type saslExchange struct {
 }
 
 func (c *Conn) saslState() sasl.ConnState {
-	cs := sasl.ConnState{Domain: c.srv.cfg.Domain}
-	if tc, ok := c.conn.(*tls.Conn); ok {
-		st := tc.ConnectionState()
-		cs.TLS = &st
-		if c.srv.cfg.Certificate != nil {
-			cs.ServerCert = c.srv.cfg.Certificate()
-		}
+	cs := sasl.ConnState{Domain: c.srv.cfg.Domain, TLS: c.tlsState}
+	if c.tlsState != nil && c.srv.cfg.Certificate != nil {
+		cs.ServerCert = c.srv.cfg.Certificate()
 	}
 	return cs
 }

@@ -3,6 +3,7 @@ package c2s
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -35,10 +36,14 @@ type Conn struct {
 	raw       net.Conn
 	conn      net.Conn // raw, or the TLS connection over it
 	directTLS bool
-	out       *outbox
-	dec       *stream.Decoder
-	log       hclog.Logger
-	id        string // of the first stream; the session id
+	framing   Framing
+	// tlsState is the TLS under the stream: negotiated here, or the
+	// HTTPS connection a WebSocket runs over. nil while unencrypted.
+	tlsState *tls.ConnectionState
+	out      *outbox
+	dec      *stream.Decoder
+	log      hclog.Logger
+	id       string // of the first stream; the session id
 
 	// Owned by the serve goroutine.
 	state    state
@@ -62,8 +67,8 @@ type Conn struct {
 	ended atomic.Bool
 }
 
-func newConn(s *Server, nc net.Conn, directTLS bool) *Conn {
-	c := &Conn{srv: s, raw: nc, conn: nc, directTLS: directTLS, id: randomID(8)}
+func newConn(s *Server, nc net.Conn, directTLS bool, f Framing) *Conn {
+	c := &Conn{srv: s, raw: nc, conn: nc, directTLS: directTLS, framing: f, id: randomID(8)}
 	c.log = s.log.With("conn_id", c.id, "remote", nc.RemoteAddr().String())
 	c.out = newOutbox(nc, s.cfg.SendQueueBytes, s.cfg.WriteTimeout, c.writeFailed)
 	c.dec = stream.NewDecoder(deadlineReader{c}, s.cfg.PreauthLimits)
@@ -174,14 +179,14 @@ func (c *Conn) closeStream(err *stream.Error) {
 	c.closed = true
 	var b []byte
 	if !c.headerSent {
-		b = stream.AppendHeader(b, stream.Header{From: c.srv.cfg.Domain, ID: randomID(8), Version: "1.0"})
+		b = c.framing.appendOpen(b, stream.Header{From: c.srv.cfg.Domain, ID: randomID(8), Version: "1.0"})
 		c.headerSent = true
 	}
 	c.mu.Unlock()
 	if err != nil {
 		b = stream.AppendError(b, err)
 	}
-	b = append(b, stream.Close...)
+	b = c.framing.appendClose(b)
 	c.out.closeAfter(b)
 }
 

@@ -26,7 +26,7 @@ func (c *Conn) openStream() error {
 	c.mu.Lock()
 	c.headerSent = true
 	c.mu.Unlock()
-	b := stream.AppendHeader(c.buf[:0], stream.Header{From: c.srv.cfg.Domain, To: h.From, ID: c.streamID, Version: "1.0", Lang: c.lang})
+	b := c.framing.appendOpen(c.buf[:0], stream.Header{From: c.srv.cfg.Domain, To: h.From, ID: c.streamID, Version: "1.0", Lang: c.lang})
 	c.buf = b
 	if err := checkHeader(h, c.srv.cfg.Domain); err != nil {
 		if e := c.send(b); e != nil {
@@ -103,6 +103,7 @@ func (c *Conn) handshake() error {
 	c.conn = tc
 	c.state |= stateSecure
 	cs := tc.ConnectionState()
+	c.tlsState = &cs
 	c.log.Debug("TLS established", "version", tls.VersionName(cs.Version), "cipher", tls.CipherSuiteName(cs.CipherSuite))
 	return nil
 }

@@ -99,7 +99,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, directTLS bool) erro
 			}
 			return err
 		}
-		c := s.newConn(nc, directTLS)
+		c := s.newConn(nc, directTLS, TCPFraming{})
 		if c == nil {
 			nc.Close()
 			continue
@@ -111,13 +111,31 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, directTLS bool) erro
 	}
 }
 
-func (s *Server) newConn(nc net.Conn, directTLS bool) *Conn {
+// ServeStream serves one connection whose transport is already set up — a
+// WebSocket over HTTPS — with the given framing. tlsState is the TLS the
+// transport runs over, or nil; with it the stream counts as encrypted
+// and SASL may bind to that channel. It returns when the stream ends.
+func (s *Server) ServeStream(ctx context.Context, nc net.Conn, f Framing, tlsState *tls.ConnectionState) {
+	c := s.newConn(nc, false, f)
+	if c == nil {
+		nc.Close()
+		return
+	}
+	defer s.wg.Done()
+	if tlsState != nil {
+		c.state |= stateSecure
+		c.tlsState = tlsState
+	}
+	c.serve(ctx)
+}
+
+func (s *Server) newConn(nc net.Conn, directTLS bool, f Framing) *Conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.draining {
 		return nil
 	}
-	c := newConn(s, nc, directTLS)
+	c := newConn(s, nc, directTLS, f)
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	return c

@@ -25,8 +25,9 @@ type Config struct {
 
 // Listen holds the client listener addresses; "" turns a listener off.
 type Listen struct {
-	C2S    string `koanf:"c2s"`     // STARTTLS (RFC 6120)
-	C2STLS string `koanf:"c2s_tls"` // direct TLS (XEP-0368)
+	C2S       string `koanf:"c2s"`       // STARTTLS (RFC 6120)
+	C2STLS    string `koanf:"c2s_tls"`   // direct TLS (XEP-0368)
+	WebSocket string `koanf:"websocket"` // XMPP over WebSocket (RFC 7395) on HTTPS, with host-meta (XEP-0156)
 }
 
 // TLS configures the server certificate.

@@ -12,8 +12,9 @@ func Default() *Config {
 		Domain:  "localhost",
 		DataDir: "./data",
 		Listen: Listen{
-			C2S:    "127.0.0.1:5222",
-			C2STLS: "127.0.0.1:5223",
+			C2S:       "127.0.0.1:5222",
+			C2STLS:    "127.0.0.1:5223",
+			WebSocket: "127.0.0.1:5443",
 		},
 		TLS: TLS{Required: true},
 		Storage: Storage{

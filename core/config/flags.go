@@ -17,6 +17,7 @@ func RegisterFlags(fs *pflag.FlagSet) {
 		{"data-dir", "data_dir", "directory for the database and generated certificates"},
 		{"listen-c2s", "listen.c2s", `address for client connections with STARTTLS ("" disables)`},
 		{"listen-c2s-tls", "listen.c2s_tls", `address for client connections with direct TLS ("" disables)`},
+		{"listen-websocket", "listen.websocket", `address for XMPP over WebSocket on HTTPS ("" disables)`},
 		{"log-level", "log.level", "trace, debug, info, warn or error"},
 		{"storage-driver", "storage.driver", "storage driver: sqlite"},
 		{"storage-dsn", "storage.dsn", "storage DSN (empty: <data-dir>/switchboard.db for sqlite)"},

@@ -43,6 +43,7 @@ func (c *Config) validateServer(p *problems) {
 	}
 	checkAddr(p, "listen.c2s", c.Listen.C2S)
 	checkAddr(p, "listen.c2s_tls", c.Listen.C2STLS)
+	checkAddr(p, "listen.websocket", c.Listen.WebSocket)
 	switch {
 	case c.Listen.C2S == "" && c.Listen.C2STLS == "":
 		p.addf("listen", "c2s and c2s_tls are both empty, so no client could connect")

@@ -33,6 +33,7 @@ func testConfig(t *testing.T, mutate func(*config.Config)) *config.Config {
 	cfg.DataDir = t.TempDir()
 	cfg.Listen.C2S = "127.0.0.1:0"
 	cfg.Listen.C2STLS = "127.0.0.1:0"
+	cfg.Listen.WebSocket = "127.0.0.1:0"
 	if mutate != nil {
 		mutate(cfg)
 	}
@@ -157,6 +158,7 @@ func startBWith(b *testing.B, opts Options) *testServer {
 	cfg.DataDir = b.TempDir()
 	cfg.Listen.C2S = "127.0.0.1:0"
 	cfg.Listen.C2STLS = ""
+	cfg.Listen.WebSocket = ""
 	ctx := context.Background()
 	s, err := New(ctx, cfg, opts, hclog.NewNullLogger())
 	if err != nil {

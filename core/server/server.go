@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -28,6 +29,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/storage/backend"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 	"github.com/switchboard-xmpp/switchboard/core/tlscert"
+	"github.com/switchboard-xmpp/switchboard/core/websocket"
 )
 
 // Options are what the composition root knows that the config does not.
@@ -56,6 +58,8 @@ type Server struct {
 	c2s      *c2s.Server
 
 	listeners []net.Listener
+	web       *http.Server // WebSocket and host-meta
+	webAddr   net.Addr
 	pprof     *http.Server
 	wg        sync.WaitGroup
 	serveErr  chan error
@@ -200,8 +204,38 @@ func (s *Server) Start(ctx context.Context) error {
 			}
 		}(l.direct)
 	}
+	if err := s.startWebSocket(ctx); err != nil {
+		s.closeListeners()
+		return err
+	}
 	return s.startPprof()
 }
+
+// startWebSocket serves RFC 7395 and host-meta over HTTPS with the
+// server's certificate; WebSockets need HTTP/1.1.
+func (s *Server) startWebSocket(ctx context.Context) error {
+	if s.cfg.Listen.WebSocket == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.Listen.WebSocket)
+	if err != nil {
+		return fmt.Errorf("listening for WebSocket clients on %s: %w", s.cfg.Listen.WebSocket, err)
+	}
+	tlsCfg := s.certs.Config()
+	tlsCfg.NextProtos = []string{"http/1.1"}
+	s.webAddr = ln.Addr()
+	s.web = &http.Server{
+		Handler:           websocket.New(ctx, s.c2s, s.log.Named("websocket")),
+		ReadHeaderTimeout: s.cfg.Limits.PreauthTimeout,
+		ErrorLog:          s.log.Named("websocket").StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
+	}
+	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", "wss://"+ln.Addr().String()+websocket.Path)
+	go s.web.Serve(tls.NewListener(ln, tlsCfg))
+	return nil
+}
+
+// WebSocketAddr is the address of the WebSocket listener, or nil.
+func (s *Server) WebSocketAddr() net.Addr { return s.webAddr }
 
 func (s *Server) startPprof() error {
 	if s.cfg.Debug.Pprof == "" {
@@ -273,6 +307,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) shutdown(ctx context.Context) error {
 	s.closeListeners()
 	s.wg.Wait()
+	if s.web != nil {
+		s.web.Close() // WebSocket streams themselves end with the c2s shutdown
+	}
 	if s.pprof != nil {
 		s.pprof.Close()
 	}

@@ -58,22 +58,25 @@ func melliumLogin(t *testing.T, addr string, direct bool, user, password string,
 		t.Fatalf("mellium login as %s: %v", user, err)
 	}
 	c := &melliumClient{Session: s, messages: make(chan chatMessage, 16)}
-	go func() {
-		err := s.Serve(xmpp.HandlerFunc(func(r xmlstream.TokenReadEncoder, start *xml.StartElement) error {
-			if start.Name.Local != "message" {
-				return nil
-			}
-			var m chatMessage
-			if err := xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), r)).Decode(&m); err != nil {
-				return err
-			}
-			c.messages <- m
-			return nil
-		}))
-		t.Logf("serve for %s ended: %v", user, err)
-	}()
+	go serveMessages(c)
 	t.Cleanup(func() { s.Close(); s.Conn().Close() })
 	return c
+}
+
+// serveMessages reads the session's input until it ends, queueing the
+// messages.
+func serveMessages(c *melliumClient) {
+	c.Serve(xmpp.HandlerFunc(func(r xmlstream.TokenReadEncoder, start *xml.StartElement) error {
+		if start.Name.Local != "message" {
+			return nil
+		}
+		var m chatMessage
+		if err := xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), r)).Decode(&m); err != nil {
+			return err
+		}
+		c.messages <- m
+		return nil
+	}))
 }
 
 func (c *melliumClient) sendChat(t *testing.T, to, body string) {

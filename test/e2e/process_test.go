@@ -51,7 +51,7 @@ func startServer(t *testing.T, dir string, env []string, args ...string) *server
 	t.Helper()
 	s := &server{t: t, dir: dir, exit: make(chan error, 1)}
 	s.cond = sync.NewCond(&s.mu)
-	s.env = append([]string{"SWITCHBOARD_LOG_FORMAT=json", "SWITCHBOARD_LOG_LEVEL=debug"}, env...)
+	s.env = append([]string{"SWITCHBOARD_LOG_FORMAT=json", "SWITCHBOARD_LOG_LEVEL=debug", "SWITCHBOARD_LISTEN_WEBSOCKET=127.0.0.1:0"}, env...)
 	all := append([]string{"serve", "--listen-c2s", "127.0.0.1:0", "--listen-c2s-tls", "127.0.0.1:0"}, args...)
 	s.cmd = exec.Command(binary, all...)
 	s.cmd.Dir = dir

@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"mellium.im/sasl"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/websocket"
+
+	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
+)
+
+// TestWebSocketClientTalksToTCPClient logs in over RFC 7395 with
+// mellium.im/xmpp's WebSocket transport, found through host-meta, and
+// exchanges messages with a client on TCP.
+func TestWebSocketClientTalksToTCPClient(t *testing.T) {
+	srv := featureServer(t)
+	wsAddr := srv.waitLog("listening for WebSocket clients")["addr"].(string)
+	insecure := &tls.Config{InsecureSkipVerify: true}
+
+	// XEP-0156: the JSON host-meta names the endpoint.
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: insecure}, Timeout: 10 * time.Second}
+	resp, err := client.Get("https://" + wsAddr + "/.well-known/host-meta.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		Links []struct{ Rel, Href string } `json:"links"`
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err := json.Unmarshal(body, &meta); err != nil || len(meta.Links) != 1 || meta.Links[0].Rel != "urn:xmpp:alt-connections:websocket" {
+		t.Fatalf("host-meta.json = %s (%v)", body, err)
+	}
+	endpoint := meta.Links[0].Href
+	if !strings.HasPrefix(endpoint, "wss://") || !strings.HasSuffix(endpoint, "/xmpp-websocket") {
+		t.Fatalf("endpoint %q", endpoint)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	// mellium marks the session secure when the origin has the wss scheme
+	// (it reads the scheme from LocalAddr, which x/net/websocket fills
+	// with the origin).
+	d := websocket.Dialer{Origin: "wss://localhost", TLSConfig: insecure}
+	conn, err := d.DialDirect(ctx, endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := jid.MustParse("alice@localhost/browser")
+	sess, err := websocket.NewSession(ctx, origin, conn, xmpp.SASL("", "pw", sasl.ScramSha256, sasl.Plain), xmpp.BindResource())
+	if err != nil {
+		t.Fatalf("mellium over WebSocket: %v", err)
+	}
+	mc := &melliumClient{Session: sess, messages: make(chan chatMessage, 16)}
+	go serveMessages(mc)
+	defer sess.Close()
+	sendPresence(t, mc)
+
+	bob, bobJID := login(t, srv, "bob", "tcp")
+	bob.Sendf("<message to='alice@localhost' type='chat' id='w1'><body>over TCP</body></message>")
+	mc.expectChat(t, bobJID, "over TCP")
+	mc.sendChat(t, bobJID, "over WebSocket")
+	el, err := bob.Expect(rawxmpp.Is("message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := el.FindElement("body"); got == nil || got.Text() != "over WebSocket" {
+		t.Errorf("TCP client got %s", rawxmpp.Describe(el))
+	}
+}
