@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"time"
 
 	"github.com/switchboard-xmpp/switchboard/core/sasl"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
@@ -86,7 +87,13 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 		if f.Condition == "temporary-auth-failure" {
 			c.log.Error("authentication could not be checked", "mechanism", c.exchange.mech.Name(), "error", err)
 		}
+		attempted := c.exchange.neg.Attempted()
 		c.exchange = nil
+		if f.Condition == "not-authorized" {
+			if err := c.penalize(ctx, attempted); err != nil {
+				return err
+			}
+		}
 		return c.saslFail(f)
 	}
 	if !done {
@@ -94,6 +101,9 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 	}
 	c.username = c.exchange.neg.Username()
 	c.log.Debug("authenticated", "user", c.username, "mechanism", c.exchange.mech.Name())
+	if c.srv.cfg.Auth != nil {
+		c.srv.cfg.Auth.Succeeded(c.username)
+	}
 	c.exchange = nil
 	c.state |= stateAuthenticated
 	if err := c.send(appendSASL(c.buf[:0], "success", out)); err != nil {
@@ -102,6 +112,29 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 	c.dec.Restart()
 	c.dec.SetLimits(c.srv.cfg.Limits)
 	c.restart = true
+	return nil
+}
+
+// penalize records a failed login: the answer waits (longer with every
+// failure of the account or the address), and an address that keeps
+// failing is banned and its stream closed.
+func (c *Conn) penalize(ctx context.Context, account string) error {
+	a := c.srv.cfg.Auth
+	if a == nil {
+		return nil
+	}
+	ip := addrOf(c.raw.RemoteAddr())
+	delay, banned := a.Failed(ip, account)
+	if banned {
+		c.log.Warn("address banned after repeated authentication failures", "ip", ip.String(), "user", account, "ban_time", c.srv.cfg.BanTime)
+		return stream.NewError("policy-violation", "too many failed authentication attempts from this address")
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 	return nil
 }
 

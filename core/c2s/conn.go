@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/core/limiter"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 )
@@ -65,6 +66,9 @@ type Conn struct {
 	// ended: the stream was closed on purpose (by either side), so the
 	// session ends with it instead of waiting to be resumed.
 	ended atomic.Bool
+
+	release func() // gives the connection back to the per-address limits
+	shaper  *limiter.Shaper
 }
 
 func newConn(s *Server, nc net.Conn, directTLS bool, f Framing) *Conn {
@@ -72,6 +76,8 @@ func newConn(s *Server, nc net.Conn, directTLS bool, f Framing) *Conn {
 	c.log = s.log.With("conn_id", c.id, "remote", nc.RemoteAddr().String())
 	c.out = newOutbox(nc, s.cfg.SendQueueBytes, s.cfg.WriteTimeout, c.writeFailed)
 	c.dec = stream.NewDecoder(deadlineReader{c}, s.cfg.PreauthLimits)
+	c.shaper = limiter.NewShaper(s.cfg.RateBytes, s.cfg.RateBurst)
+	c.release = func() {}
 	return c
 }
 
@@ -91,10 +97,16 @@ func (r deadlineReader) Read(p []byte) (int, error) {
 	if c.state&stateAuthenticated != 0 && c.srv.cfg.IdleTimeout > 0 {
 		c.conn.SetReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
 	}
-	return c.conn.Read(p)
+	n, err := c.conn.Read(p)
+	if n > 0 {
+		// Traffic shaping: waiting here slows the client through TCP.
+		c.shaper.Consume(context.Background(), n)
+	}
+	return n, err
 }
 
 func (c *Conn) serve(ctx context.Context) {
+	defer c.release()
 	defer c.srv.forget(c)
 	defer c.cleanup()
 	c.log.Debug("connection accepted", "direct_tls", c.directTLS)

@@ -8,11 +8,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/core/limiter"
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/sasl"
 	"github.com/switchboard-xmpp/switchboard/core/session"
@@ -49,6 +51,14 @@ type Config struct {
 
 	// Extensions are what plugins add to streams; nil for none.
 	Extensions Extensions
+
+	// Abuse limits; nil for none.
+	Conns *limiter.Conns
+	Auth  *limiter.Auth
+	// BanTime is how long Auth bans an address, for the log.
+	BanTime time.Duration
+	// RateBytes and RateBurst shape what one stream may send.
+	RateBytes, RateBurst int
 }
 
 // Extensions is what the plugin host adds to client streams.
@@ -99,11 +109,18 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, directTLS bool) erro
 			}
 			return err
 		}
-		c := s.newConn(nc, directTLS, TCPFraming{})
-		if c == nil {
+		release, ok := s.admit(nc)
+		if !ok {
 			nc.Close()
 			continue
 		}
+		c := s.newConn(nc, directTLS, TCPFraming{})
+		if c == nil {
+			release()
+			nc.Close()
+			continue
+		}
+		c.release = release
 		go func() {
 			defer s.wg.Done()
 			c.serve(ctx)
@@ -116,11 +133,18 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, directTLS bool) erro
 // transport runs over, or nil; with it the stream counts as encrypted
 // and SASL may bind to that channel. It returns when the stream ends.
 func (s *Server) ServeStream(ctx context.Context, nc net.Conn, f Framing, tlsState *tls.ConnectionState) {
-	c := s.newConn(nc, false, f)
-	if c == nil {
+	release, ok := s.admit(nc)
+	if !ok {
 		nc.Close()
 		return
 	}
+	c := s.newConn(nc, false, f)
+	if c == nil {
+		release()
+		nc.Close()
+		return
+	}
+	c.release = release
 	defer s.wg.Done()
 	if tlsState != nil {
 		c.state |= stateSecure
@@ -183,6 +207,36 @@ func (s *Server) Shutdown(ctx context.Context) {
 		}
 		<-done
 	}
+}
+
+// admit applies the per-address limits to a new connection: banned
+// addresses, too many connections, connecting too fast. A refused
+// connection is closed without a word; under attack, every byte counts.
+func (s *Server) admit(nc net.Conn) (release func(), ok bool) {
+	ip := addrOf(nc.RemoteAddr())
+	if s.cfg.Auth != nil {
+		if banned, until := s.cfg.Auth.Banned(ip); banned {
+			s.log.Debug("connection refused: address banned", "remote", ip.String(), "until", until)
+			return nil, false
+		}
+	}
+	if s.cfg.Conns == nil {
+		return func() {}, true
+	}
+	release, why := s.cfg.Conns.Open(ip)
+	if release == nil {
+		s.log.Debug("connection refused", "remote", ip.String(), "reason", why)
+		return nil, false
+	}
+	return release, true
+}
+
+// addrOf is the client's address without the port.
+func addrOf(a net.Addr) netip.Addr {
+	if ap, err := netip.ParseAddrPort(a.String()); err == nil {
+		return ap.Addr().Unmap()
+	}
+	return netip.Addr{}
 }
 
 func (s *Server) rememberResumable(id string, e *endpoint) {

@@ -49,6 +49,14 @@ type Auth struct {
 	Anonymous       bool     `koanf:"anonymous"`        // offer SASL ANONYMOUS
 	MaxFailures     int      `koanf:"max_failures"`     // failed attempts before the stream is closed
 	SCRAMIterations int      `koanf:"scram_iterations"` // for credentials stored from now on
+	// Failed logins: each failure makes the next answer wait longer, from
+	// FailureDelay doubling up to FailureDelayMax; BanFailures failures from
+	// one address within BanWindow ban it for BanTime (0 never bans).
+	FailureDelay    time.Duration `koanf:"failure_delay"`
+	FailureDelayMax time.Duration `koanf:"failure_delay_max"`
+	BanFailures     int           `koanf:"ban_failures"`
+	BanWindow       time.Duration `koanf:"ban_window"`
+	BanTime         time.Duration `koanf:"ban_time"`
 }
 
 // Limits protect the server from clients that misbehave or never finish.
@@ -63,10 +71,15 @@ type Limits struct {
 	MaxResources          int           `koanf:"max_resources"`    // sessions per account
 	SendQueueBytes        int           `koanf:"send_queue_bytes"` // queued for a client that does not read
 	ShutdownGrace         time.Duration `koanf:"shutdown_grace"`
-	WriteTimeout          time.Duration `koanf:"write_timeout"`  // a client that accepts no data for this long is dropped
-	PluginTimeout         time.Duration `koanf:"plugin_timeout"` // a plugin call that takes longer fails with an error stanza
-	ResumeTimeout         time.Duration `koanf:"resume_timeout"` // how long a broken session waits to be resumed (XEP-0198); 0 disables
-	MaxUnacked            int           `koanf:"max_unacked"`    // stanzas kept for a client that does not acknowledge them
+	WriteTimeout          time.Duration `koanf:"write_timeout"`         // a client that accepts no data for this long is dropped
+	PluginTimeout         time.Duration `koanf:"plugin_timeout"`        // a plugin call that takes longer fails with an error stanza
+	ResumeTimeout         time.Duration `koanf:"resume_timeout"`        // how long a broken session waits to be resumed (XEP-0198); 0 disables
+	MaxUnacked            int           `koanf:"max_unacked"`           // stanzas kept for a client that does not acknowledge them
+	ConnectionsPerIP      int           `koanf:"connections_per_ip"`    // open connections from one address; 0 no limit
+	ConnectRatePerIP      int           `koanf:"connect_rate_per_ip"`   // new connections per second from one address (burst twice that); 0 no limit
+	RateBytesPerSecond    int           `koanf:"rate_bytes_per_second"` // what one stream may send, shaped; 0 no limit
+	RateBurstBytes        int           `koanf:"rate_burst_bytes"`      // bytes a stream may send at once above the rate
+	TrustedNetworks       []string      `koanf:"trusted_networks"`      // CIDRs exempt from the per-address limits and bans
 }
 
 // Log configures the root logger.

@@ -79,6 +79,15 @@ func (c *Config) validateAuth(p *problems) {
 	}
 	between(p, "auth.max_failures", c.Auth.MaxFailures, 1, 5)
 	atLeast(p, "auth.scram_iterations", c.Auth.SCRAMIterations, 4096)
+	notNegative(p, "auth.failure_delay", c.Auth.FailureDelay)
+	if c.Auth.FailureDelayMax < c.Auth.FailureDelay {
+		p.addf("auth.failure_delay_max", "must be at least auth.failure_delay (%s), got %s", c.Auth.FailureDelay, c.Auth.FailureDelayMax)
+	}
+	atLeast(p, "auth.ban_failures", c.Auth.BanFailures, 0)
+	if c.Auth.BanFailures > 0 {
+		positive(p, "auth.ban_window", c.Auth.BanWindow)
+		positive(p, "auth.ban_time", c.Auth.BanTime)
+	}
 }
 
 // checkAddr accepts "" (off) or host:port with a numeric port; port 0 picks a

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"time"
 )
 
@@ -28,6 +29,17 @@ func (c *Config) validateLimits(p *problems) {
 	positive(p, "limits.plugin_timeout", l.PluginTimeout)
 	notNegative(p, "limits.resume_timeout", l.ResumeTimeout)
 	atLeast(p, "limits.max_unacked", l.MaxUnacked, 10)
+	atLeast(p, "limits.connections_per_ip", l.ConnectionsPerIP, 0)
+	atLeast(p, "limits.connect_rate_per_ip", l.ConnectRatePerIP, 0)
+	atLeast(p, "limits.rate_bytes_per_second", l.RateBytesPerSecond, 0)
+	if l.RateBytesPerSecond > 0 && l.RateBurstBytes < l.MaxStanzaBytes {
+		p.addf("limits.rate_burst_bytes", "must be at least limits.max_stanza_bytes (%d) so that one stanza fits, got %d", l.MaxStanzaBytes, l.RateBurstBytes)
+	}
+	for _, n := range l.TrustedNetworks {
+		if _, err := netip.ParsePrefix(n); err != nil {
+			p.addf("limits.trusted_networks", "%q is not a CIDR prefix such as 127.0.0.0/8", n)
+		}
+	}
 }
 
 func positive(p *problems, key string, d time.Duration) {

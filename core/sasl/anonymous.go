@@ -27,6 +27,8 @@ type anonymousNegotiation struct {
 
 func (n *anonymousNegotiation) Username() string { return n.username }
 
+func (n *anonymousNegotiation) Attempted() string { return "" }
+
 func (n *anonymousNegotiation) Step(context.Context, []byte) ([]byte, bool, error) {
 	if n.done {
 		return nil, false, finished()

@@ -28,9 +28,12 @@ type plainNegotiation struct {
 	challenged bool
 	done       bool
 	authed     string
+	attempted  string // the prepared authcid, even when the password is wrong
 }
 
 func (n *plainNegotiation) Username() string { return n.authed }
+
+func (n *plainNegotiation) Attempted() string { return n.attempted }
 
 func (n *plainNegotiation) Step(ctx context.Context, in []byte) ([]byte, bool, error) {
 	if n.done {
@@ -60,6 +63,7 @@ func (n *plainNegotiation) check(ctx context.Context, in []byte) (string, error)
 	if err != nil {
 		return "", authFailed(fmt.Errorf("preparing username: %w", err))
 	}
+	n.attempted = username
 	if !authzidMatches(authzid, username, n.cs.Domain) {
 		return "", &Failure{Condition: InvalidAuthzid, Text: "authorization identity must be empty or your own bare JID"}
 	}

@@ -74,4 +74,8 @@ type Negotiation interface {
 	// Username is the authenticated, prepared localpart once done (for
 	// ANONYMOUS a random one), and "" before.
 	Username() string
+	// Attempted is the prepared localpart the client tried to log in as,
+	// known once its first message is read, success or not; failures are
+	// counted against it.
+	Attempted() string
 }

@@ -36,6 +36,8 @@ type scramNegotiation struct {
 
 func (n *scramNegotiation) Username() string { return n.authed }
 
+func (n *scramNegotiation) Attempted() string { return n.username }
+
 func (n *scramNegotiation) Step(ctx context.Context, in []byte) ([]byte, bool, error) {
 	switch n.state {
 	case scramFirst:

@@ -21,6 +21,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/c2s"
 	"github.com/switchboard-xmpp/switchboard/core/config"
 	"github.com/switchboard-xmpp/switchboard/core/filter"
+	"github.com/switchboard-xmpp/switchboard/core/limiter"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/sasl"
@@ -55,7 +56,9 @@ type Server struct {
 	sessions *session.Table
 	filters  *filter.Table
 	plugins  *pluginhost.Host
-	c2s      *c2s.Server
+	// authLimits remembers failed logins (delays, bans).
+	authLimits *limiter.Auth
+	c2s        *c2s.Server
 
 	listeners []net.Listener
 	web       *http.Server // WebSocket and host-meta
@@ -65,6 +68,7 @@ type Server struct {
 	serveErr  chan error
 	stopOnce  sync.Once
 	stopErr   error
+	stopping  chan struct{} // closed when Shutdown begins
 }
 
 // New builds a server from cfg; nothing listens and no plugin runs until
@@ -74,7 +78,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options, log hclog.Logger
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, opts: opts, log: log, store: store, serveErr: make(chan error, 3)}
+	s := &Server{cfg: cfg, opts: opts, log: log, store: store, serveErr: make(chan error, 3), stopping: make(chan struct{})}
 	if err := s.build(); err != nil {
 		store.Close()
 		return nil, err
@@ -107,6 +111,18 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("configuring SASL: %w", err)
 	}
+	trusted, err := limiter.ParseTrusted(cfg.Limits.TrustedNetworks)
+	if err != nil {
+		return fmt.Errorf("limits.trusted_networks: %w", err)
+	}
+	s.authLimits = limiter.NewAuth(limiter.AuthConfig{
+		MaxFailures: cfg.Auth.BanFailures,
+		Window:      cfg.Auth.BanWindow,
+		BanTime:     cfg.Auth.BanTime,
+		BaseDelay:   cfg.Auth.FailureDelay,
+		MaxDelay:    cfg.Auth.FailureDelayMax,
+		Trusted:     trusted,
+	})
 	s.accounts = accounts.New(s.store, cfg.Auth.SCRAMIterations)
 	s.sessions = session.NewTable()
 	s.filters = filter.NewTable()
@@ -146,6 +162,11 @@ func (s *Server) build() error {
 		ResumeTimeout:    cfg.Limits.ResumeTimeout,
 		MaxUnacked:       cfg.Limits.MaxUnacked,
 		Extensions:       s.plugins,
+		Conns:            limiter.NewConns(cfg.Limits.ConnectionsPerIP, float64(cfg.Limits.ConnectRatePerIP), 2*cfg.Limits.ConnectRatePerIP, trusted),
+		Auth:             s.authLimits,
+		BanTime:          cfg.Auth.BanTime,
+		RateBytes:        cfg.Limits.RateBytesPerSecond,
+		RateBurst:        cfg.Limits.RateBurstBytes,
 	}, s.sessions, r, s.log.Named("c2s"))
 	return nil
 }
@@ -204,6 +225,8 @@ func (s *Server) Start(ctx context.Context) error {
 			}
 		}(l.direct)
 	}
+	s.wg.Add(1)
+	go s.sweep(ctx)
 	if err := s.startWebSocket(ctx); err != nil {
 		s.closeListeners()
 		return err
@@ -232,6 +255,23 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", "wss://"+ln.Addr().String()+websocket.Path)
 	go s.web.Serve(tls.NewListener(ln, tlsCfg))
 	return nil
+}
+
+// sweep forgets old login failures now and then, until shutdown.
+func (s *Server) sweep(ctx context.Context) {
+	defer s.wg.Done()
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.authLimits.Sweep()
+		case <-ctx.Done():
+			return
+		case <-s.stopping:
+			return
+		}
+	}
 }
 
 // WebSocketAddr is the address of the WebSocket listener, or nil.
@@ -305,6 +345,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) shutdown(ctx context.Context) error {
+	close(s.stopping)
 	s.closeListeners()
 	s.wg.Wait()
 	if s.web != nil {

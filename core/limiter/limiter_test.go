@@ -1,0 +1,125 @@
+package limiter
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+var (
+	client   = netip.MustParseAddr("203.0.113.7")
+	loopback = netip.MustParseAddr("127.0.0.1")
+)
+
+func trusted(t *testing.T) Trusted {
+	tr, err := ParseTrusted([]string{"127.0.0.0/8", "::1/128"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestConnsLimitsOpenAndRate(t *testing.T) {
+	clk := &clock{t: time.Unix(1000, 0)}
+	c := NewConns(2, 1, 3, trusted(t))
+	c.now = clk.now
+	r1, why := c.Open(client)
+	r2, _ := c.Open(client)
+	if r1 == nil || r2 == nil || why != "" {
+		t.Fatal("the first two connections were refused")
+	}
+	if r, why := c.Open(client); r != nil || why == "" {
+		t.Fatal("a third open connection was admitted")
+	}
+	r1()
+	r1() // releasing twice is harmless
+	if r, _ := c.Open(client); r == nil {
+		t.Fatal("a connection after a release was refused")
+	} else {
+		r()
+	}
+	// The burst of 3 is spent; the rate (1/s) refuses a fourth at once.
+	r2()
+	if r, why := c.Open(client); r != nil || why != "connecting too fast" {
+		t.Fatalf("rate limit: %v %q", r != nil, why)
+	}
+	clk.advance(time.Second)
+	if r, _ := c.Open(client); r == nil {
+		t.Fatal("a connection a second later was refused")
+	}
+	for i := 0; i < 100; i++ {
+		if r, _ := c.Open(loopback); r == nil {
+			t.Fatal("a trusted address was limited")
+		}
+	}
+}
+
+func TestAuthDelayAndBan(t *testing.T) {
+	clk := &clock{t: time.Unix(1000, 0)}
+	a := NewAuth(AuthConfig{MaxFailures: 3, Window: time.Minute, BanTime: 10 * time.Minute, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, Trusted: trusted(t)})
+	a.now = clk.now
+	wantDelays := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}
+	for i, want := range wantDelays {
+		d, banned := a.Failed(client, "alice")
+		if d != want {
+			t.Errorf("failure %d: delay %v, want %v", i+1, d, want)
+		}
+		if banned != (i == 2) {
+			t.Errorf("failure %d: banned=%v", i+1, banned)
+		}
+	}
+	if b, until := a.Banned(client); !b || !until.Equal(clk.t.Add(10*time.Minute)) {
+		t.Fatalf("Banned = %v until %v", b, until)
+	}
+	clk.advance(10 * time.Minute)
+	if b, _ := a.Banned(client); b {
+		t.Fatal("the ban outlived its time")
+	}
+	// Per account: failures from many addresses still slow the account down.
+	a.Succeeded("alice")
+	d1, _ := a.Failed(netip.MustParseAddr("198.51.100.1"), "bob")
+	d2, _ := a.Failed(netip.MustParseAddr("198.51.100.2"), "bob")
+	if d2 <= d1 {
+		t.Errorf("account delays %v then %v, want growing", d1, d2)
+	}
+	for i := 0; i < 10; i++ {
+		a.Failed(loopback, "")
+	}
+	if b, _ := a.Banned(loopback); b {
+		t.Error("a trusted address was banned")
+	}
+	clk.advance(time.Hour)
+	a.Sweep()
+	if len(a.addrs) != 0 || len(a.accounts) != 0 {
+		t.Errorf("Sweep left %d addresses, %d accounts", len(a.addrs), len(a.accounts))
+	}
+}
+
+func TestShaperPacesBeyondBurst(t *testing.T) {
+	clk := &clock{t: time.Unix(1000, 0)}
+	var slept time.Duration
+	s := NewShaper(1000, 2000)
+	s.now = clk.now
+	s.sleep = func(_ context.Context, d time.Duration) error { slept += d; clk.advance(d); return nil }
+	s.Consume(context.Background(), 2000) // the burst
+	if slept != 0 {
+		t.Fatalf("slept %v within the burst", slept)
+	}
+	s.Consume(context.Background(), 500)
+	if slept != 500*time.Millisecond {
+		t.Fatalf("slept %v for 500 bytes over the burst at 1000 B/s, want 500ms", slept)
+	}
+	if NewShaper(0, 0) != nil {
+		t.Fatal("rate 0 should mean no shaper")
+	}
+	var none *Shaper
+	if err := none.Consume(context.Background(), 1<<30); err != nil {
+		t.Fatal(err)
+	}
+}
