@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/hashicorp/go-hclog"
@@ -22,6 +23,9 @@ type Config struct {
 	Host Host
 	// Logger goes to the server's log under the plugin's name.
 	Logger hclog.Logger
+	// ServerStarted is when the server (not this plugin process) started,
+	// for uptime (XEP-0012).
+	ServerStarted time.Time
 
 	raw []byte // the plugin's section, as JSON
 }

@@ -40,10 +40,11 @@ func (d *dispatcher) Configure(ctx context.Context, req *pluginv1.ConfigureReque
 	domain := req.GetDomain()
 	d.domain.Store(&domain)
 	return d.p.Configure(ctx, Config{
-		Domain: domain,
-		Host:   &remoteHost{client: host, domain: domain, log: d.log},
-		Logger: d.log,
-		raw:    req.GetConfigJson(),
+		Domain:        domain,
+		Host:          &remoteHost{client: host, domain: domain, log: d.log},
+		Logger:        d.log,
+		raw:           req.GetConfigJson(),
+		ServerStarted: time.Unix(0, req.GetServerStartedUnixNano()).UTC(),
 	})
 }
 

@@ -119,6 +119,11 @@ const (
 	IQIn        FilterStanza = 4
 	PresenceIn  FilterStanza = 8
 	PresenceOut FilterStanza = 16
+	// Subscription requests and answers, which XEP-0016's presence-in and
+	// presence-out do not cover.
+	SubscriptionIn  FilterStanza = 32
+	SubscriptionOut FilterStanza = 64
+	IQOut           FilterStanza = 128
 )
 
 // FilterRule is one resolved privacy rule (XEP-0016, XEP-0191): groups and

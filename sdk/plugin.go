@@ -151,7 +151,7 @@ type Event struct {
 	Kind      EventKind
 	JID       string
 	SessionID string         // for session events
-	Stanza    *etree.Element // the presence, for SessionAvailable; nil otherwise
+	Stanza    *etree.Element // the presence for SessionAvailable; the last broadcast presence (if any) for SessionClosed
 	Topic     string         // "plugin.topic", for Published
 	Payload   []byte         // as published, for Published
 }

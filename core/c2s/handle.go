@@ -116,6 +116,10 @@ func (c *Conn) handleOwnIQ(el *stream.Element) (bool, error) {
 // presence to the plugins.
 func (c *Conn) recordPresence(el *stream.Element) {
 	was, _ := c.sess.Presence()
+	last := el.AppendWithFrom(nil, c.sess.Full)
+	c.ep.mu.Lock()
+	c.ep.lastPresence = last
+	c.ep.mu.Unlock()
 	switch el.Attr("type") {
 	case "":
 		c.sess.SetPresence(true, priorityOf(el))

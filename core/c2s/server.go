@@ -73,7 +73,10 @@ type Extensions interface {
 	// SessionAvailable reports initial presence: the first available
 	// presence after binding or after being unavailable.
 	SessionAvailable(s *session.Session, presence *stream.Element)
-	SessionClosed(s *session.Session)
+	// SessionClosed reports the end of a session, with the last presence
+	// it broadcast (nil if none): its unavailable presence and status,
+	// when the client said goodbye.
+	SessionClosed(s *session.Session, lastPresence []byte)
 }
 
 // Server accepts connections and keeps track of them for shutdown.

@@ -6,6 +6,7 @@ package filter
 
 import (
 	"hash/maphash"
+	"sort"
 	"sync"
 	"sync/atomic"
 
@@ -22,6 +23,9 @@ const (
 	IQIn
 	PresenceIn
 	PresenceOut
+	SubscriptionIn
+	SubscriptionOut
+	IQOut
 )
 
 // Verdict is the outcome of Check.
@@ -43,14 +47,34 @@ type Table struct {
 
 type shard struct {
 	mu    sync.RWMutex
-	rules map[string][]Rule
+	rules map[string]*ownerRules
+}
+
+// ownerRules are one owner's rules by the plugin that installed them, and
+// their concatenation in plugin-name order, which Check reads.
+type ownerRules struct {
+	byPlugin map[string][]Rule
+	merged   []Rule
+}
+
+func (o *ownerRules) merge() {
+	names := make([]string, 0, len(o.byPlugin))
+	for n := range o.byPlugin {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var merged []Rule
+	for _, n := range names {
+		merged = append(merged, o.byPlugin[n]...)
+	}
+	o.merged = merged
 }
 
 // NewTable returns an empty table.
 func NewTable() *Table {
 	t := &Table{seed: maphash.MakeSeed()}
 	for i := range t.shards {
-		t.shards[i].rules = map[string][]Rule{}
+		t.shards[i].rules = map[string]*ownerRules{}
 	}
 	return t
 }
@@ -59,26 +83,64 @@ func (t *Table) shard(owner string) *shard {
 	return &t.shards[maphash.String(t.seed, owner)%shardCount]
 }
 
-// Set replaces the owner's rules; no rules clears them.
-func (t *Table) Set(owner string, rules []Rule) {
+// Set replaces the rules plugin installed for owner; no rules clears them.
+func (t *Table) Set(plugin, owner string, rules []Rule) {
 	sh := t.shard(owner)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	_, had := sh.rules[owner]
-	switch {
-	case len(rules) == 0 && had:
+	o := sh.rules[owner]
+	if o == nil {
+		if len(rules) == 0 {
+			return
+		}
+		o = &ownerRules{byPlugin: map[string][]Rule{}}
+		sh.rules[owner] = o
+		t.owners.Add(1)
+	}
+	if len(rules) == 0 {
+		delete(o.byPlugin, plugin)
+	} else {
+		o.byPlugin[plugin] = append([]Rule(nil), rules...)
+	}
+	if len(o.byPlugin) == 0 {
 		delete(sh.rules, owner)
 		t.owners.Add(-1)
-	case len(rules) > 0:
-		sh.rules[owner] = append([]Rule(nil), rules...)
-		if !had {
-			t.owners.Add(1)
-		}
+		return
+	}
+	o.merge()
+}
+
+// Clear removes every rule of an owner (whose account is gone).
+func (t *Table) Clear(owner string) {
+	sh := t.shard(owner)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if _, ok := sh.rules[owner]; ok {
+		delete(sh.rules, owner)
+		t.owners.Add(-1)
 	}
 }
 
-// Clear removes the owner's rules.
-func (t *Table) Clear(owner string) { t.Set(owner, nil) }
+// ClearPlugin removes every rule a plugin installed, when it is stopped.
+func (t *Table) ClearPlugin(plugin string) {
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		for owner, o := range sh.rules {
+			if _, ok := o.byPlugin[plugin]; !ok {
+				continue
+			}
+			delete(o.byPlugin, plugin)
+			if len(o.byPlugin) == 0 {
+				delete(sh.rules, owner)
+				t.owners.Add(-1)
+				continue
+			}
+			o.merge()
+		}
+		sh.mu.Unlock()
+	}
+}
 
 // Check applies the owner's rules to a stanza of kind k exchanged with
 // peer: the first rule that matches decides; no match allows.
@@ -88,7 +150,10 @@ func (t *Table) Check(owner string, peer jidprep.JID, k Stanzas) Verdict {
 	}
 	sh := t.shard(owner)
 	sh.mu.RLock()
-	rules := sh.rules[owner]
+	var rules []Rule
+	if o := sh.rules[owner]; o != nil {
+		rules = o.merged
+	}
 	sh.mu.RUnlock()
 	for i := range rules {
 		r := &rules[i]

@@ -18,7 +18,7 @@ func mustRule(t *testing.T, deny bool, jid string, s Stanzas, report bool) Rule 
 func TestCheck(t *testing.T) {
 	tb := NewTable()
 	const owner = "alice@localhost"
-	tb.Set(owner, []Rule{
+	tb.Set("privacy", owner, []Rule{
 		mustRule(t, false, "friend@evil.example", 0, false),
 		mustRule(t, true, "evil.example", 0, false),
 		mustRule(t, true, "bob@localhost", MessageIn|MessageOut, true),
@@ -59,6 +59,24 @@ func TestCheck(t *testing.T) {
 	tb.Clear(owner)
 	if v := tb.Check(owner, jidprep.JID{Local: "bob", Domain: "localhost"}, MessageIn); v.Denied || tb.owners.Load() != 0 {
 		t.Error("Clear left rules behind")
+	}
+}
+
+func TestRulesBelongToTheirPlugin(t *testing.T) {
+	tb := NewTable()
+	bob := jidprep.JID{Local: "bob", Domain: "localhost"}
+	tb.Set("a", "alice@localhost", []Rule{mustRule(t, false, "bob@localhost", 0, false)})
+	tb.Set("b", "alice@localhost", []Rule{mustRule(t, true, "bob@localhost", 0, false)})
+	if tb.Check("alice@localhost", bob, MessageIn).Denied {
+		t.Error("plugin a's earlier allow should win")
+	}
+	tb.ClearPlugin("a")
+	if !tb.Check("alice@localhost", bob, MessageIn).Denied {
+		t.Error("after plugin a stopped, plugin b's deny should apply")
+	}
+	tb.Set("b", "alice@localhost", nil)
+	if tb.owners.Load() != 0 {
+		t.Error("an owner without rules is still counted")
 	}
 }
 

@@ -33,9 +33,10 @@ func (h *Host) SessionAvailable(s *session.Session, presence *stream.Element) {
 	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_AVAILABLE, Jid: s.Full, SessionId: s.ID, Stanza: presence.AppendWithFrom(nil, s.Full)})
 }
 
-// SessionClosed reports the end of a session, whatever ended it.
-func (h *Host) SessionClosed(s *session.Session) {
-	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_CLOSED, Jid: s.Full, SessionId: s.ID})
+// SessionClosed reports the end of a session, whatever ended it, with
+// the last presence it broadcast.
+func (h *Host) SessionClosed(s *session.Session, lastPresence []byte) {
+	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_CLOSED, Jid: s.Full, SessionId: s.ID, Stanza: lastPresence})
 }
 
 func (h *Host) accountEvent(kind pluginv1.EventKind, bare string) {

@@ -37,6 +37,8 @@ type Config struct {
 	// such as resource binding); Manifests lists it first, so that disco
 	// shows the server whole.
 	Core *pluginv1.Manifest
+	// Started is when the server started, passed to plugins for uptime.
+	Started time.Time
 }
 
 // Backoff is the restart policy.
@@ -226,6 +228,12 @@ func (h *Host) Reload(ctx context.Context, specs []Spec) error {
 	for _, in := range stop {
 		delete(h.plugins, in.spec.Name)
 		in.log.Info("plugin stopped by reload")
+		// Its delivery rules go with it: a disabled privacy plugin must
+		// not keep users blocked. (A crash keeps them: the plugin is
+		// coming back.)
+		if h.deps.Filters != nil {
+			h.deps.Filters.ClearPlugin(in.spec.Name)
+		}
 	}
 	stopAll(stop)
 	h.rebuild()

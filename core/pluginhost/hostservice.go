@@ -170,7 +170,7 @@ func (s *hostServer) SetFilters(_ context.Context, req *pluginv1.SetFiltersReque
 		}
 		rules = append(rules, rule)
 	}
-	s.h.deps.Filters.Set(req.GetOwner(), rules)
+	s.h.deps.Filters.Set(s.ns(), req.GetOwner(), rules)
 	return &pluginv1.SetFiltersResponse{}, nil
 }
 

@@ -59,7 +59,11 @@ func (d *delivery) toFull(kind string) {
 func (d *delivery) toBare(kind string) {
 	switch kind {
 	case "iq":
-		// Handled by the server on behalf of the account (§8.5.2.1.3).
+		// Handled by the server on behalf of the account (§8.5.2.1.3),
+		// unless the account refuses the sender's requests.
+		if d.typ != "result" && d.typ != "error" && d.blockedInbound(kind) {
+			return
+		}
 		if d.handle() {
 			return
 		}

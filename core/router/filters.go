@@ -17,15 +17,22 @@ const (
 // XEP-0016 presence-out) and reports whether the stanza stops here.
 func (d *delivery) blockedOutbound(kind string) bool {
 	var k filter.Stanzas
-	switch kind {
-	case "message":
+	switch {
+	case kind == "message":
 		k = filter.MessageOut
-	case "presence":
+	case kind == "presence" && isSubscription(d.typ):
+		k = filter.SubscriptionOut
+	case kind == "presence":
 		k = filter.PresenceOut
+	case d.typ == "get" || d.typ == "set":
+		k = filter.IQOut
 	default:
 		return false
 	}
-	v := d.r.filters.Check(d.from.Bare, d.to, k)
+	if d.senderJID.Local == "" || d.senderJID.Bare() == d.to.Bare() {
+		return false // the server itself, or the owner's own resources
+	}
+	v := d.r.filters.Check(d.senderJID.Bare(), d.to, k)
 	if !v.Denied {
 		return false
 	}
@@ -41,15 +48,20 @@ func (d *delivery) blockedOutbound(kind string) bool {
 func (d *delivery) blockedInbound(kind string) bool {
 	if d.inbound == unchecked {
 		var k filter.Stanzas
-		switch kind {
-		case "message":
+		switch {
+		case kind == "message":
 			k = filter.MessageIn
-		case "presence":
+		case kind == "presence" && isSubscription(d.typ):
+			k = filter.SubscriptionIn
+		case kind == "presence":
 			k = filter.PresenceIn
 		default:
 			k = filter.IQIn
 		}
 		d.inbound = allowed
+		if d.senderJID.Bare() == d.to.Bare() {
+			return false // the owner's own resources
+		}
 		if d.r.filters.Check(d.to.Bare(), d.senderJID, k).Denied {
 			d.inbound = denied
 			if kind != "presence" && d.typ != "result" {

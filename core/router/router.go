@@ -86,6 +86,11 @@ func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([
 		return buf, fmt.Errorf("a stanza from the server can only go to local users, not %q", el.Attr("to"))
 	}
 	d := delivery{r: r, ctx: ctx, sender: sender, senderJID: senderJID, el: el, buf: buf[:0], typ: el.Attr("type"), to: to}
+	// A plugin relaying a user's stanza (a presence broadcast) is held to
+	// that user's own rules, as the user's client would be.
+	if d.blockedOutbound(el.Name.Local) {
+		return d.buf, nil
+	}
 	if to.Resource != "" {
 		d.toFull(el.Name.Local)
 	} else {

@@ -155,7 +155,7 @@ func TestFilters(t *testing.T) {
 	}
 
 	// Bob blocks alice (XEP-0191 as the privacy plugin installs it).
-	f.r.filters.Set("bob@localhost", []filter.Rule{rule(true, "alice@localhost", 0, true)})
+	f.r.filters.Set("privacy", "bob@localhost", []filter.Rule{rule(true, "alice@localhost", 0, true)})
 	route(alice, "<message to='bob@localhost' type='chat' id='m1'><body>hi</body></message>")
 	if got := f.sinks["bob@localhost/b"].take(); len(got) != 0 {
 		t.Errorf("bob received from a blocked sender: %v", got)

@@ -134,6 +134,7 @@ func (s *Server) build() error {
 		Limits:       streamLimits(cfg, cfg.Limits.MaxStanzaBytes),
 		Backoff:      s.pluginBackoff(),
 		Core:         coreManifest(),
+		Started:      time.Now(),
 	}, pluginhost.Deps{
 		Sessions: s.sessions,
 		Store:    s.store,

@@ -56,6 +56,7 @@ type Harness struct {
 	broker   *plugin.GRPCBroker
 	manifest *pluginv1.Manifest
 	host     *fakeHost
+	started  time.Time // the "server" start time plugins are given
 }
 
 // New starts p, reads its manifest and configures it with opts.Config. It
@@ -89,7 +90,7 @@ func New(t testing.TB, p sdk.Plugin, opts Options) *Harness {
 		t.Fatalf("dispensing the plugin: %v", err)
 	}
 	conn := raw.(*harnessConn)
-	h := &Harness{t: t, domain: opts.Domain, plugin: conn.client, broker: conn.broker}
+	h := &Harness{t: t, domain: opts.Domain, plugin: conn.client, broker: conn.broker, started: time.Now()}
 
 	ctx, cancel := h.ctx()
 	defer cancel()
@@ -121,7 +122,7 @@ func (h *Harness) Configure(config map[string]any) error {
 	})
 	ctx, cancel := h.ctx()
 	defer cancel()
-	_, err = h.plugin.Configure(ctx, &pluginv1.ConfigureRequest{ConfigJson: raw, HostBrokerId: id, Domain: h.domain})
+	_, err = h.plugin.Configure(ctx, &pluginv1.ConfigureRequest{ConfigJson: raw, HostBrokerId: id, Domain: h.domain, ServerStartedUnixNano: h.started.UnixNano()})
 	if err != nil {
 		return errors.New(status.Convert(err).Message()) // the plugin's own words
 	}

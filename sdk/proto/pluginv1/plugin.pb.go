@@ -155,8 +155,9 @@ const (
 	EventKind_EVENT_KIND_SESSION_BOUND EventKind = 1
 	// a session sent its initial presence (stanza: that presence)
 	EventKind_EVENT_KIND_SESSION_AVAILABLE EventKind = 2
-	// a session ended for any reason (jid: full JID; stanza: its last
-	// broadcast presence if it was available)
+	// a session ended for any reason (jid: full JID; stanza: the last
+	// presence it broadcast, if any — its unavailable with status when the
+	// client said goodbye)
 	EventKind_EVENT_KIND_SESSION_CLOSED EventKind = 3
 	// an account was created (jid: bare JID)
 	EventKind_EVENT_KIND_ACCOUNT_CREATED EventKind = 4
@@ -332,25 +333,36 @@ const (
 	FilterStanza_FILTER_STANZA_IQ_IN        FilterStanza = 4
 	FilterStanza_FILTER_STANZA_PRESENCE_IN  FilterStanza = 8
 	FilterStanza_FILTER_STANZA_PRESENCE_OUT FilterStanza = 16
+	// subscription requests and answers (subscribe, subscribed, unsubscribe,
+	// unsubscribed), which XEP-0016's presence-in/out leave alone
+	FilterStanza_FILTER_STANZA_SUBSCRIPTION_IN  FilterStanza = 32
+	FilterStanza_FILTER_STANZA_SUBSCRIPTION_OUT FilterStanza = 64
+	FilterStanza_FILTER_STANZA_IQ_OUT           FilterStanza = 128
 )
 
 // Enum value maps for FilterStanza.
 var (
 	FilterStanza_name = map[int32]string{
-		0:  "FILTER_STANZA_ALL",
-		1:  "FILTER_STANZA_MESSAGE_IN",
-		2:  "FILTER_STANZA_MESSAGE_OUT",
-		4:  "FILTER_STANZA_IQ_IN",
-		8:  "FILTER_STANZA_PRESENCE_IN",
-		16: "FILTER_STANZA_PRESENCE_OUT",
+		0:   "FILTER_STANZA_ALL",
+		1:   "FILTER_STANZA_MESSAGE_IN",
+		2:   "FILTER_STANZA_MESSAGE_OUT",
+		4:   "FILTER_STANZA_IQ_IN",
+		8:   "FILTER_STANZA_PRESENCE_IN",
+		16:  "FILTER_STANZA_PRESENCE_OUT",
+		32:  "FILTER_STANZA_SUBSCRIPTION_IN",
+		64:  "FILTER_STANZA_SUBSCRIPTION_OUT",
+		128: "FILTER_STANZA_IQ_OUT",
 	}
 	FilterStanza_value = map[string]int32{
-		"FILTER_STANZA_ALL":          0,
-		"FILTER_STANZA_MESSAGE_IN":   1,
-		"FILTER_STANZA_MESSAGE_OUT":  2,
-		"FILTER_STANZA_IQ_IN":        4,
-		"FILTER_STANZA_PRESENCE_IN":  8,
-		"FILTER_STANZA_PRESENCE_OUT": 16,
+		"FILTER_STANZA_ALL":              0,
+		"FILTER_STANZA_MESSAGE_IN":       1,
+		"FILTER_STANZA_MESSAGE_OUT":      2,
+		"FILTER_STANZA_IQ_IN":            4,
+		"FILTER_STANZA_PRESENCE_IN":      8,
+		"FILTER_STANZA_PRESENCE_OUT":     16,
+		"FILTER_STANZA_SUBSCRIPTION_IN":  32,
+		"FILTER_STANZA_SUBSCRIPTION_OUT": 64,
+		"FILTER_STANZA_IQ_OUT":           128,
 	}
 )
 
@@ -779,9 +791,11 @@ type ConfigureRequest struct {
 	// the go-plugin broker id on which the Host service listens
 	HostBrokerId uint32 `protobuf:"varint,2,opt,name=host_broker_id,json=hostBrokerId,proto3" json:"host_broker_id,omitempty"`
 	// the XMPP domain served
-	Domain        string `protobuf:"bytes,3,opt,name=domain,proto3" json:"domain,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Domain string `protobuf:"bytes,3,opt,name=domain,proto3" json:"domain,omitempty"`
+	// when the server started (unix nanoseconds), for uptime
+	ServerStartedUnixNano int64 `protobuf:"varint,4,opt,name=server_started_unix_nano,json=serverStartedUnixNano,proto3" json:"server_started_unix_nano,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *ConfigureRequest) Reset() {
@@ -833,6 +847,13 @@ func (x *ConfigureRequest) GetDomain() string {
 		return x.Domain
 	}
 	return ""
+}
+
+func (x *ConfigureRequest) GetServerStartedUnixNano() int64 {
+	if x != nil {
+		return x.ServerStartedUnixNano
+	}
+	return 0
 }
 
 type ConfigureResponse struct {
@@ -3047,12 +3068,13 @@ const file_plugin_proto_rawDesc = "" +
 	"\n" +
 	"subscribes\x18\r \x03(\tR\n" +
 	"subscribes\x12+\n" +
-	"\x11observes_messages\x18\x0e \x01(\bR\x10observesMessages\"q\n" +
+	"\x11observes_messages\x18\x0e \x01(\bR\x10observesMessages\"\xaa\x01\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12$\n" +
 	"\x0ehost_broker_id\x18\x02 \x01(\rR\fhostBrokerId\x12\x16\n" +
-	"\x06domain\x18\x03 \x01(\tR\x06domain\"\x13\n" +
+	"\x06domain\x18\x03 \x01(\tR\x06domain\x127\n" +
+	"\x18server_started_unix_nano\x18\x04 \x01(\x03R\x15serverStartedUnixNano\"\x13\n" +
 	"\x11ConfigureResponse\"\xda\x01\n" +
 	"\bEnvelope\x12\x16\n" +
 	"\x06stanza\x18\x01 \x01(\fR\x06stanza\x12\x12\n" +
@@ -3207,14 +3229,17 @@ const file_plugin_proto_rawDesc = "" +
 	"\fFilterAction\x12\x1d\n" +
 	"\x19FILTER_ACTION_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13FILTER_ACTION_ALLOW\x10\x01\x12\x16\n" +
-	"\x12FILTER_ACTION_DENY\x10\x02*\xba\x01\n" +
+	"\x12FILTER_ACTION_DENY\x10\x02*\x9c\x02\n" +
 	"\fFilterStanza\x12\x15\n" +
 	"\x11FILTER_STANZA_ALL\x10\x00\x12\x1c\n" +
 	"\x18FILTER_STANZA_MESSAGE_IN\x10\x01\x12\x1d\n" +
 	"\x19FILTER_STANZA_MESSAGE_OUT\x10\x02\x12\x17\n" +
 	"\x13FILTER_STANZA_IQ_IN\x10\x04\x12\x1d\n" +
 	"\x19FILTER_STANZA_PRESENCE_IN\x10\b\x12\x1e\n" +
-	"\x1aFILTER_STANZA_PRESENCE_OUT\x10\x102\x94\x04\n" +
+	"\x1aFILTER_STANZA_PRESENCE_OUT\x10\x10\x12!\n" +
+	"\x1dFILTER_STANZA_SUBSCRIPTION_IN\x10 \x12\"\n" +
+	"\x1eFILTER_STANZA_SUBSCRIPTION_OUT\x10@\x12\x19\n" +
+	"\x14FILTER_STANZA_IQ_OUT\x10\x80\x012\x94\x04\n" +
 	"\x06Plugin\x12S\n" +
 	"\bDescribe\x12&.switchboard.plugin.v1.DescribeRequest\x1a\x1f.switchboard.plugin.v1.Manifest\x12^\n" +
 	"\tConfigure\x12'.switchboard.plugin.v1.ConfigureRequest\x1a(.switchboard.plugin.v1.ConfigureResponse\x12P\n" +

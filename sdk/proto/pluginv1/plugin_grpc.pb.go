@@ -389,7 +389,8 @@ type HostClient interface {
 	AccountDelete(ctx context.Context, in *AccountRequest, opts ...grpc.CallOption) (*AccountResponse, error)
 	AccountSetPassword(ctx context.Context, in *AccountPasswordRequest, opts ...grpc.CallOption) (*AccountResponse, error)
 	// SetFilters replaces the delivery rules this plugin installed for an
-	// account; the core enforces them in memory on every stanza.
+	// account; the core enforces them in memory on every stanza, and drops
+	// them when the plugin is stopped (not when it crashes and restarts).
 	SetFilters(ctx context.Context, in *SetFiltersRequest, opts ...grpc.CallOption) (*SetFiltersResponse, error)
 	// Manifests lists what every loaded plugin declares.
 	Manifests(ctx context.Context, in *ManifestsRequest, opts ...grpc.CallOption) (*ManifestsResponse, error)
@@ -614,7 +615,8 @@ type HostServer interface {
 	AccountDelete(context.Context, *AccountRequest) (*AccountResponse, error)
 	AccountSetPassword(context.Context, *AccountPasswordRequest) (*AccountResponse, error)
 	// SetFilters replaces the delivery rules this plugin installed for an
-	// account; the core enforces them in memory on every stanza.
+	// account; the core enforces them in memory on every stanza, and drops
+	// them when the plugin is stopped (not when it crashes and restarts).
 	SetFilters(context.Context, *SetFiltersRequest) (*SetFiltersResponse, error)
 	// Manifests lists what every loaded plugin declares.
 	Manifests(context.Context, *ManifestsRequest) (*ManifestsResponse, error)
