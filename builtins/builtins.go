@@ -8,23 +8,37 @@ import (
 	"sort"
 
 	"github.com/switchboard-xmpp/switchboard/plugins/carbons"
+	"github.com/switchboard-xmpp/switchboard/plugins/disco"
+	"github.com/switchboard-xmpp/switchboard/plugins/entitytime"
+	"github.com/switchboard-xmpp/switchboard/plugins/last"
 	"github.com/switchboard-xmpp/switchboard/plugins/offline"
 	"github.com/switchboard-xmpp/switchboard/plugins/ping"
+	"github.com/switchboard-xmpp/switchboard/plugins/presence"
+	"github.com/switchboard-xmpp/switchboard/plugins/privacy"
 	"github.com/switchboard-xmpp/switchboard/plugins/private"
 	"github.com/switchboard-xmpp/switchboard/plugins/register"
+	"github.com/switchboard-xmpp/switchboard/plugins/roster"
 	"github.com/switchboard-xmpp/switchboard/plugins/vcard"
+	"github.com/switchboard-xmpp/switchboard/plugins/version"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
 // All returns a constructor for every built-in plugin, by name.
 func All() map[string]func() sdk.Plugin {
 	return map[string]func() sdk.Plugin{
-		"carbons":  func() sdk.Plugin { return carbons.New() },
-		"offline":  func() sdk.Plugin { return offline.New() },
-		"ping":     func() sdk.Plugin { return ping.New() },
-		"private":  func() sdk.Plugin { return private.New() },
-		"register": func() sdk.Plugin { return register.New() },
-		"vcard":    func() sdk.Plugin { return vcard.New() },
+		"carbons":    func() sdk.Plugin { return carbons.New() },
+		"disco":      func() sdk.Plugin { return disco.New() },
+		"entitytime": func() sdk.Plugin { return entitytime.New() },
+		"last":       func() sdk.Plugin { return last.New() },
+		"offline":    func() sdk.Plugin { return offline.New() },
+		"ping":       func() sdk.Plugin { return ping.New() },
+		"presence":   func() sdk.Plugin { return presence.New() },
+		"privacy":    func() sdk.Plugin { return privacy.New() },
+		"private":    func() sdk.Plugin { return private.New() },
+		"register":   func() sdk.Plugin { return register.New() },
+		"roster":     func() sdk.Plugin { return roster.New() },
+		"vcard":      func() sdk.Plugin { return vcard.New() },
+		"version":    func() sdk.Plugin { return version.New() },
 	}
 }
 

@@ -1,0 +1,195 @@
+package presence_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/sdktest"
+)
+
+const (
+	alice = "alice@localhost"
+	bob   = "bob@localhost"
+	carol = "carol@localhost"
+	caps  = "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='https://psi-plus.com' ver='q07IKJEyjvHSyhy//CH0CxmKi8w='/>"
+)
+
+func TestInitialPresence(t *testing.T) {
+	w := newWorld(t, nil, "alice", "bob", "carol")
+	w.befriend(alice, bob)
+	w.send(carol+"/x", "<presence to='alice@localhost' type='subscribe'/>") // carol only asks
+	w.take()
+
+	w.send(bob+"/phone", "<presence><show>away</show></presence>")
+	w.expect("bob's initial presence while alice is offline",
+		// to his own sessions, himself included (RFC 6121 §4.2.2)
+		"<presence from='bob@localhost/phone' to='bob@localhost'><show>away</show></presence>",
+		// the probe of alice, answered at once: offline, never seen
+		"<presence from='alice@localhost' to='bob@localhost/phone' type='unavailable'/>",
+	)
+
+	w.send(alice+"/pda", "<presence><priority>50</priority>"+caps+"</presence>")
+	mine := "<presence from='alice@localhost/pda' to='%s'><priority>50</priority>" + caps + "</presence>"
+	w.expect("alice's initial presence",
+		// the client's stanza goes on as it came, caps and all
+		canonicalXML(t, strings.Replace(mine, "%s", alice, 1)),
+		canonicalXML(t, strings.Replace(mine, "%s", bob, 1)),
+		// bob's current presence answers her probe
+		"<presence from='bob@localhost/phone' to='alice@localhost/pda'><show>away</show></presence>",
+		// carol's request, which arrived while she was offline (§3.1.3)
+		"<presence from='carol@localhost' to='alice@localhost' type='subscribe'/>",
+	)
+
+	w.send(alice+"/pda", "<presence><show>dnd</show></presence>")
+	w.expect("an update goes to subscribers and own sessions only, with no probes",
+		"<presence from='alice@localhost/pda' to='alice@localhost'><show>dnd</show></presence>",
+		"<presence from='alice@localhost/pda' to='bob@localhost'><show>dnd</show></presence>",
+	)
+
+	w.send(alice+"/laptop", "<presence/>")
+	w.expect("a second session gets the probe answers but not the requests again",
+		"<presence from='alice@localhost/laptop' to='alice@localhost'/>",
+		"<presence from='alice@localhost/laptop' to='bob@localhost'/>",
+		"<presence from='bob@localhost/phone' to='alice@localhost/laptop'><show>away</show></presence>",
+	)
+}
+
+func TestUnavailableAndLastSeen(t *testing.T) {
+	w := newWorld(t, nil, "alice", "bob")
+	w.befriend(alice, bob)
+	w.send(alice+"/pda", "<presence/>")
+	w.send(bob+"/phone", "<presence/>")
+	w.take()
+
+	before := time.Now().UTC().Truncate(time.Second)
+	w.send(alice+"/pda", "<presence type='unavailable'><status>gone fishing</status></presence>")
+	w.expect("unavailable goes where the presence went",
+		"<presence from='alice@localhost/pda' to='alice@localhost' type='unavailable'><status>gone fishing</status></presence>",
+		"<presence from='alice@localhost/pda' to='bob@localhost' type='unavailable'><status>gone fishing</status></presence>",
+	)
+
+	w.send(bob+"/phone", "<presence type='probe' to='alice@localhost'/>")
+	got := w.take()
+	if len(got) != 1 || !strings.HasPrefix(got[0], "<presence from='alice@localhost' to='bob@localhost/phone' type='unavailable'><status>gone fishing</status><delay from='localhost' stamp='") {
+		t.Fatalf("probe of an offline contact answered %q", got)
+	}
+	stamp := got[0][strings.Index(got[0], "stamp='")+7:]
+	at, err := time.Parse(time.RFC3339, stamp[:strings.Index(stamp, "'")])
+	if err != nil || at.Before(before) || at.After(time.Now().Add(time.Second)) {
+		t.Errorf("last seen %v (%v), want about %v", at, err, before)
+	}
+}
+
+func TestSessionEnd(t *testing.T) {
+	w := newWorld(t, nil, "alice", "bob", "carol")
+	w.befriend(alice, bob)
+	w.send(bob+"/phone", "<presence/>")
+	w.send(alice+"/pda", "<presence/>")
+	w.send(alice+"/pda", "<presence to='carol@localhost/desk'/>") // directed, to a stranger
+	w.take()
+
+	w.close(alice + "/pda")
+	w.expect("a dropped session is announced to subscribers and directed recipients",
+		"<presence from='alice@localhost/pda' to='alice@localhost' type='unavailable'/>",
+		"<presence from='alice@localhost/pda' to='bob@localhost' type='unavailable'/>",
+		"<presence from='alice@localhost/pda' to='carol@localhost/desk' type='unavailable'/>",
+	)
+
+	w.p.Handle("<iq type='get' id='r'><query xmlns='jabber:iq:roster'/></iq>", alice+"/silent") // bound, never available
+	w.close(alice + "/silent")
+	w.close("nobody@localhost/x")
+	w.expect("sessions that were never available end silently")
+}
+
+func TestConflictingSessionKeepsItsState(t *testing.T) {
+	w := newWorld(t, nil, "alice", "bob")
+	w.befriend(alice, bob)
+	w.send(bob+"/phone", "<presence/>")
+	w.send(alice+"/pda", "<presence/>")
+	w.take()
+	// A new session binds alice@localhost/pda and takes over; the old one's
+	// end is reported after, under its own session id.
+	w.p.SetSessions(alice, sdk.Session{JID: alice + "/pda", SessionID: "new", Available: true})
+	w.send(alice+"/pda", "<presence><show>chat</show></presence>")
+	w.take()
+	w.event(sdktest.Event{Kind: sdk.SessionClosed, JID: alice + "/pda", SessionID: alice + "/pda"})
+	w.expect("the old session's end does not make the new one unavailable")
+	w.send(bob+"/phone", "<presence type='probe' to='alice@localhost'/>")
+	w.expect("the new session is still there",
+		"<presence from='alice@localhost/pda' to='bob@localhost/phone'><show>chat</show></presence>")
+}
+
+func TestDirectedPresence(t *testing.T) {
+	w := newWorld(t, map[string]any{"max_directed": 2}, "alice", "bob", "carol", "dave")
+	w.befriend(alice, bob)
+	w.send(bob+"/phone", "<presence/>")
+	w.send(alice+"/pda", "<presence/>")
+	w.take()
+
+	w.send(alice+"/pda", "<presence to='carol@localhost'><show>chat</show></presence>")
+	w.send(alice+"/pda", "<presence to='bob@localhost/phone'/>")
+	w.send(alice+"/pda", "<presence to='dave@localhost'/>") // a third address: over the bound
+	w.expect("directed presence goes to any address, up to the bound",
+		"<presence from='alice@localhost/pda' to='carol@localhost'><show>chat</show></presence>",
+		"<presence from='alice@localhost/pda' to='bob@localhost/phone'/>",
+	)
+	w.send(alice+"/pda", "<presence to='carol@localhost' type='unavailable'/>")
+	w.expect("directed unavailable", "<presence from='alice@localhost/pda' to='carol@localhost' type='unavailable'/>")
+
+	w.send(alice+"/pda", "<presence type='unavailable'/>")
+	w.expect("carol was told already; bob's resource hears it with every subscriber",
+		"<presence from='alice@localhost/pda' to='alice@localhost' type='unavailable'/>",
+		"<presence from='alice@localhost/pda' to='bob@localhost' type='unavailable'/>",
+	)
+}
+
+func TestProbeFromClient(t *testing.T) {
+	w := newWorld(t, nil, "alice", "bob", "carol")
+	w.befriend(alice, bob)
+	w.send(bob+"/phone", "<presence><status>here</status></presence>")
+	w.take()
+	// The core treats a probe or subscription stanza to a full JID as sent
+	// to the bare JID (RFC 6121 §8.5.3.2); sdktest does not, so the tests
+	// address them to bare JIDs.
+	w.send(alice+"/pda", "<presence to='bob@localhost' type='probe'/>")
+	w.expect("a subscriber's probe is answered",
+		"<presence from='bob@localhost/phone' to='alice@localhost/pda'><status>here</status></presence>")
+	w.send(carol+"/desk", "<presence to='bob@localhost' type='probe'/>")
+	w.expect("a stranger's probe reveals nothing")
+}
+
+func TestAccountDeleted(t *testing.T) {
+	w := newWorld(t, nil, "alice", "bob")
+	w.befriend(alice, bob)
+	w.send(bob+"/phone", "<presence/>")
+	w.send(alice+"/pda", "<presence/>")
+	w.send(alice+"/pda", "<presence type='unavailable'/>")
+	w.send(alice+"/pda", "<presence/>")
+	w.take()
+	w.event(sdktest.Event{Kind: sdk.AccountDeleted, JID: alice})
+	w.close(alice + "/pda") // the core ends the deleted account's sessions
+	w.expect("bob still learns that alice's session ended",
+		"<presence from='alice@localhost/pda' to='alice@localhost' type='unavailable'/>",
+		"<presence from='alice@localhost/pda' to='bob@localhost' type='unavailable'/>",
+	)
+	if kvs, err := w.p.Store(alice).Scan(t.Context(), "", "", 0, false); err != nil || len(kvs) != 0 {
+		t.Errorf("alice's data is still stored: %v, %v", kvs, err)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	w := newWorld(t, nil)
+	for _, cfg := range []map[string]any{{"max_directd": 5}, {"max_directed": 0}} {
+		if err := w.p.Configure(cfg); err == nil {
+			t.Errorf("config %v was accepted", cfg)
+		}
+	}
+}
+
+func canonicalXML(t *testing.T, s string) string {
+	t.Helper()
+	el := parse(t, s)
+	return canonical(el)
+}

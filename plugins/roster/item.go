@@ -1,0 +1,71 @@
+package roster
+
+import (
+	"github.com/beevik/etree"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+)
+
+// Item is a roster item as the items method and the changed topic carry
+// it to other plugins, in JSON.
+type Item struct {
+	JID          string   `json:"jid"`
+	Name         string   `json:"name"`
+	Subscription string   `json:"subscription"` // none, to, from or both
+	Ask          string   `json:"ask"`          // "subscribe" or ""
+	Approved     bool     `json:"approved"`
+	Groups       []string `json:"groups"`
+}
+
+// Removed is what the changed topic carries when an item leaves a roster.
+type Removed struct {
+	JID     string `json:"jid"`
+	Removed bool   `json:"removed"`
+}
+
+// Items is the items method's answer.
+type Items struct {
+	Ver   string `json:"ver"`
+	Items []Item `json:"items"`
+}
+
+func itemOf(contact string, r *record) Item {
+	it := Item{JID: contact, Name: r.Name, Subscription: r.Sub, Approved: r.Approved, Groups: r.Groups}
+	if r.Ask {
+		it.Ask = "subscribe"
+	}
+	if it.Subscription == "" {
+		it.Subscription = "none"
+	}
+	if it.Groups == nil {
+		it.Groups = []string{}
+	}
+	return it
+}
+
+// element writes an item as RFC 6121 §2.1.2 does.
+func (it Item) element() *etree.Element {
+	el := etree.NewElement("item")
+	el.CreateAttr("jid", it.JID)
+	if it.Name != "" {
+		el.CreateAttr("name", it.Name)
+	}
+	el.CreateAttr("subscription", it.Subscription)
+	if it.Ask != "" {
+		el.CreateAttr("ask", it.Ask)
+	}
+	if it.Approved {
+		el.CreateAttr("approved", "true")
+	}
+	for _, g := range it.Groups {
+		el.CreateElement("group").SetText(g)
+	}
+	return el
+}
+
+// query returns <query xmlns='jabber:iq:roster' ver='…'/>.
+func query(ver string) *etree.Element {
+	q := sdk.NewElement(NS, "query")
+	q.CreateAttr("ver", ver)
+	return q
+}

@@ -1,0 +1,125 @@
+package roster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/beevik/etree"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+)
+
+// change is one record that an operation writes: after is nil when the
+// record goes. A forced change is announced even when nothing differs.
+type change struct {
+	owner, contact string
+	before, after  *record
+	force          bool
+}
+
+// commit writes the changes and tells each owner. A change a roster shows
+// (the item was or is listed) moves the version on first — so that a
+// crash between the two writes costs a client a full roster, never a
+// missed change — and is then pushed to the owner's interested resources
+// and published on the changed topic. Hidden records change silently.
+func (r *Roster) commit(ctx context.Context, changes []change) error {
+	host, _, _ := r.env()
+	var errs []error
+	for _, c := range changes {
+		if c.before.equal(c.after) && !c.force {
+			continue
+		}
+		st := host.Store(c.owner)
+		visible := c.before.listed() || c.after.listed()
+		ver := ""
+		if visible {
+			v, err := bump(ctx, st)
+			if err != nil {
+				return fmt.Errorf("moving the roster version of %s on: %w", c.owner, err)
+			}
+			ver = v
+		}
+		if err := save(ctx, st, c.contact, c.after); err != nil {
+			return fmt.Errorf("writing the roster item %s of %s: %w", c.contact, c.owner, err)
+		}
+		if visible {
+			errs = append(errs, r.announce(ctx, host, c.owner, c.contact, ver, c.after))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// announce pushes an item that changed, or its removal, and publishes it.
+func (r *Roster) announce(ctx context.Context, host sdk.Host, owner, contact, ver string, after *record) error {
+	var el *etree.Element
+	var payload []byte
+	var err error
+	if after.listed() {
+		it := itemOf(contact, after)
+		el = it.element()
+		payload, err = json.Marshal(it)
+	} else {
+		el = etree.NewElement("item")
+		el.CreateAttr("jid", contact)
+		el.CreateAttr("subscription", "remove")
+		payload, err = json.Marshal(Removed{JID: contact, Removed: true})
+	}
+	if err != nil {
+		return fmt.Errorf("encoding the change of %s: %w", contact, err)
+	}
+	pushErr := r.push(ctx, host, owner, ver, el)
+	if err := host.Publish(ctx, TopicChange, owner, payload); err != nil {
+		return errors.Join(pushErr, fmt.Errorf("publishing the change of %s's roster: %w", owner, err))
+	}
+	return pushErr
+}
+
+// push sends a roster push (RFC 6121 §2.1.6) to every interested resource
+// of owner, from the owner's bare JID as clients require.
+func (r *Roster) push(ctx context.Context, host sdk.Host, owner, ver string, item *etree.Element) error {
+	r.mu.Lock()
+	targets := make([]string, 0, len(r.interested[owner]))
+	for _, full := range r.interested[owner] {
+		targets = append(targets, full)
+	}
+	r.mu.Unlock()
+	var errs []error
+	for _, full := range targets {
+		iq := sdk.NewIQ("set", owner, full, r.pushID())
+		q := query(ver)
+		q.AddChild(item.Copy())
+		iq.AddChild(q)
+		if err := host.Send(ctx, iq); err != nil {
+			errs = append(errs, fmt.Errorf("pushing to %s: %w", full, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Roster) pushID() string {
+	return r.pushPrefix + strconv.FormatUint(r.pushSeq.Add(1), 36)
+}
+
+// remember makes a resource interested; forget undoes it.
+func (r *Roster) remember(owner, sessionID, full string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.interested[owner]
+	if m == nil {
+		m = map[string]string{}
+		r.interested[owner] = m
+	}
+	m[sessionID] = full
+}
+
+func (r *Roster) forget(owner, sessionID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.interested[owner], sessionID)
+	if len(r.interested[owner]) == 0 {
+		delete(r.interested, owner)
+	}
+}

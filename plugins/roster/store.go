@@ -1,0 +1,165 @@
+package roster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+)
+
+// The key scheme, in the store of each owner (the account's bare JID):
+//
+//	item/<contact bare JID>  a record, as JSON
+//	ver                      the roster version, "<epoch>-<counter>"
+//
+// Bare JIDs hold no '/', so "item/" scans exactly the items, in JID order.
+const (
+	itemPrefix = "item/"
+	verKey     = "ver"
+)
+
+func itemKey(contact string) string { return itemPrefix + contact }
+
+// record is one contact as the owner's roster keeps it. A record that is
+// Hidden is not in the roster: it only remembers a request from a contact
+// the owner has not added (RFC 6121 §3.1.3 keeps such requests without
+// adding an item), and it goes away when the request is answered.
+type record struct {
+	Name      string   `json:"name,omitempty"`
+	Groups    []string `json:"groups,omitempty"`
+	Sub       string   `json:"subscription"` // none, to, from or both
+	Ask       bool     `json:"ask,omitempty"`
+	PendingIn bool     `json:"pending_in,omitempty"`
+	Approved  bool     `json:"approved,omitempty"`
+	Hidden    bool     `json:"hidden,omitempty"`
+	// Request is the contact's pending subscription request as it will be
+	// delivered again (with its <status/> or nick), while PendingIn.
+	Request string `json:"request,omitempty"`
+}
+
+func (r *record) state() State { return stateOf(r.Sub, r.Ask, r.PendingIn) }
+
+func (r *record) setState(s State) {
+	r.Sub, r.Ask, r.PendingIn = s.Subscription(), s.PendingOut(), s.PendingIn()
+	if !r.PendingIn {
+		r.Request = ""
+	}
+	if s != None && s != NonePendingOut && s != To {
+		r.Approved = false // pre-approval only exists in these states (§3.4)
+	}
+}
+
+func (r *record) listed() bool { return r != nil && !r.Hidden }
+
+func (r *record) clone() *record {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Groups = slices.Clone(r.Groups)
+	return &c
+}
+
+func (r *record) equal(o *record) bool {
+	if r == nil || o == nil {
+		return r == o
+	}
+	return r.Name == o.Name && slices.Equal(r.Groups, o.Groups) && r.Sub == o.Sub && r.Ask == o.Ask &&
+		r.PendingIn == o.PendingIn && r.Approved == o.Approved && r.Hidden == o.Hidden && r.Request == o.Request
+}
+
+// load reads owner's record for contact; nil when there is none.
+func load(ctx context.Context, st sdk.Store, contact string) (*record, error) {
+	b, err := st.Get(ctx, itemKey(contact))
+	if errors.Is(err, sdk.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("decoding roster item %q: %w", contact, err)
+	}
+	return &r, nil
+}
+
+// save writes a record, or deletes it when r is nil.
+func save(ctx context.Context, st sdk.Store, contact string, r *record) error {
+	if r == nil {
+		return st.Delete(ctx, itemKey(contact))
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encoding roster item %q: %w", contact, err)
+	}
+	return st.Put(ctx, itemKey(contact), b)
+}
+
+// entry is a record with the contact it is for.
+type entry struct {
+	contact string
+	rec     *record
+}
+
+// loadAll reads every record of a roster, hidden ones included, in JID
+// order: one Scan.
+func loadAll(ctx context.Context, st sdk.Store) ([]entry, error) {
+	kvs, err := st.Scan(ctx, itemPrefix, "", 0, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]entry, 0, len(kvs))
+	for _, kv := range kvs {
+		var r record
+		if err := json.Unmarshal(kv.Value, &r); err != nil {
+			return nil, fmt.Errorf("decoding roster item %q: %w", kv.Key, err)
+		}
+		out = append(out, entry{contact: strings.TrimPrefix(kv.Key, itemPrefix), rec: &r})
+	}
+	return out, nil
+}
+
+// initialVersion is the version of a roster that was never written.
+const initialVersion = "0"
+
+// version reads the roster's version (XEP-0237).
+func version(ctx context.Context, st sdk.Store) (string, error) {
+	b, err := st.Get(ctx, verKey)
+	if errors.Is(err, sdk.ErrNotFound) {
+		return initialVersion, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// bump moves the version on and returns the new one. The epoch, chosen
+// when the roster is first written, keeps a client's cached version of a
+// deleted account from matching the roster of a new one with the same JID.
+func bump(ctx context.Context, st sdk.Store) (string, error) {
+	cur, err := version(ctx, st)
+	if err != nil {
+		return "", err
+	}
+	epoch, n, ok := strings.Cut(cur, "-")
+	count, err := strconv.ParseUint(n, 10, 64)
+	if !ok || err != nil {
+		var b [4]byte
+		rand.Read(b[:]) // never fails (crypto/rand documents it)
+		epoch, count = hex.EncodeToString(b[:]), 0
+	}
+	next := epoch + "-" + strconv.FormatUint(count+1, 10)
+	if err := st.Put(ctx, verKey, []byte(next)); err != nil {
+		return "", err
+	}
+	return next, nil
+}
