@@ -1,0 +1,80 @@
+package privacy
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+)
+
+// sessionBound installs the owner's rules if the plugin has not done so
+// since it started, and re-evaluates them if they came from the sessions'
+// active list: a new session has none, so the default list takes over.
+func (p *Privacy) sessionBound(ctx context.Context, ev sdk.Event) error {
+	owner := bareOf(ev.JID)
+	in, known := p.installedFor(owner)
+	switch {
+	case !known:
+		return p.refresh(ctx, owner, false)
+	case in.active:
+		return p.refresh(ctx, owner, true)
+	}
+	return nil
+}
+
+// sessionClosed forgets the session's choices; without its active list,
+// another list may be in force.
+func (p *Privacy) sessionClosed(ctx context.Context, ev sdk.Event) error {
+	owner := bareOf(ev.JID)
+	if in, known := p.installedFor(owner); known && !in.active && !in.records {
+		return nil // nothing of this session's is kept or enforced
+	}
+	o, err := p.begin(ctx, owner, ev.SessionID, true)
+	if err != nil {
+		return err
+	}
+	defer o.unlock()
+	if _, ok := o.a.sessions[ev.SessionID]; ok {
+		delete(o.a.sessions, ev.SessionID)
+		if err := deleteSession(ctx, o.store(), ev.SessionID); err != nil {
+			return err
+		}
+	}
+	// The core may still list the closing session.
+	o.a.live = slices.DeleteFunc(o.a.live, func(s sdk.Session) bool { return s.SessionID == ev.SessionID })
+	return o.commit(ctx)
+}
+
+// accountDeleted removes everything the plugin keeps for the account.
+func (p *Privacy) accountDeleted(ctx context.Context, ev sdk.Event) error {
+	defer p.lock(ev.JID)()
+	host, _ := p.state()
+	p.mu.Lock()
+	delete(p.installed, ev.JID)
+	p.mu.Unlock()
+	if err := deleteAll(ctx, host, ev.JID); err != nil {
+		return err
+	}
+	if err := host.SetFilters(ctx, ev.JID, nil); err != nil {
+		return fmt.Errorf("clearing the privacy rules of %s: %w", ev.JID, err)
+	}
+	return nil
+}
+
+// rosterChanged re-resolves the owner's rules when they depend on the
+// roster: a contact's group or subscription decides which items match it
+// (XEP-0016 §2.2 rule 9).
+func (p *Privacy) rosterChanged(ctx context.Context, ev sdk.Event) error {
+	in, known := p.installedFor(ev.JID)
+	if !known || !in.dynamic {
+		return nil
+	}
+	return p.refresh(ctx, ev.JID, true)
+}
+
+func bareOf(j string) string {
+	bare, _, _ := strings.Cut(j, "/")
+	return bare
+}

@@ -1,0 +1,89 @@
+// Package version implements XEP-0092: Software Version, for the server.
+//
+// The server tells who asks its software's name and version; its operating
+// system only when the operator allows it, since the OS helps an attacker
+// more than it helps a user. A version request to a user's resource is
+// that client's to answer and never reaches this plugin.
+package version
+
+import (
+	"context"
+	"runtime"
+	"runtime/debug"
+	"sync"
+
+	"github.com/beevik/etree"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+)
+
+// NS is the namespace of XEP-0092.
+const NS = "jabber:iq:version"
+
+// Version is the plugin.
+type Version struct {
+	mu  sync.Mutex
+	cfg Config
+}
+
+// New returns the plugin.
+func New() *Version { return &Version{cfg: defaultConfig()} }
+
+// Describe declares the one route and the disco feature.
+func (v *Version) Describe() sdk.Description {
+	return sdk.Description{
+		Name:    "version",
+		Version: "1.0.0",
+		Routes: []sdk.Route{
+			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: v.handle},
+		},
+		Features: []string{NS},
+	}
+}
+
+// Configure decodes the section; an empty version means the build's.
+func (v *Version) Configure(_ context.Context, c sdk.Config) error {
+	cfg := defaultConfig()
+	if err := c.Decode(&cfg); err != nil {
+		return err
+	}
+	if cfg.Version == "" {
+		cfg.Version = buildVersion()
+	}
+	v.mu.Lock()
+	v.cfg = cfg
+	v.mu.Unlock()
+	return nil
+}
+
+// handle answers with name, version and, if allowed, os (XEP-0092 §2).
+func (v *Version) handle(context.Context, *sdk.Request) (*etree.Element, error) {
+	v.mu.Lock()
+	cfg := v.cfg
+	v.mu.Unlock()
+	q := sdk.NewElement(NS, "query")
+	q.CreateElement("name").SetText(cfg.Name)
+	q.CreateElement("version").SetText(cfg.Version)
+	if cfg.ShowOS {
+		q.CreateElement("os").SetText(runtime.GOOS + "/" + runtime.GOARCH)
+	}
+	return q, nil
+}
+
+// buildVersion is the main module's version as the Go toolchain recorded
+// it ("v1.2.0" for a tagged build), else the VCS revision, else "devel".
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return "devel-" + s.Value[:12]
+		}
+	}
+	return "devel"
+}
