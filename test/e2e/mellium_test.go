@@ -19,7 +19,9 @@ import (
 // not write, with the messages it receives.
 type melliumClient struct {
 	*xmpp.Session
-	messages chan chatMessage
+	messages  chan chatMessage
+	presences chan stanza.Presence
+	seen      []stanza.Presence // received, not yet expected
 }
 
 type chatMessage struct {
@@ -57,7 +59,7 @@ func melliumLogin(t *testing.T, addr string, direct bool, user, password string,
 	if err != nil {
 		t.Fatalf("mellium login as %s: %v", user, err)
 	}
-	c := &melliumClient{Session: s, messages: make(chan chatMessage, 16)}
+	c := &melliumClient{Session: s, messages: make(chan chatMessage, 16), presences: make(chan stanza.Presence, 64)}
 	go serveMessages(c)
 	t.Cleanup(func() { s.Close(); s.Conn().Close() })
 	return c
@@ -67,6 +69,17 @@ func melliumLogin(t *testing.T, addr string, direct bool, user, password string,
 // messages.
 func serveMessages(c *melliumClient) {
 	c.Serve(xmpp.HandlerFunc(func(r xmlstream.TokenReadEncoder, start *xml.StartElement) error {
+		if start.Name.Local == "presence" && c.presences != nil {
+			p, err := stanza.NewPresence(*start)
+			if err != nil {
+				return err
+			}
+			select {
+			case c.presences <- p:
+			default: // a test that does not read presence must not block the session
+			}
+			return nil
+		}
 		if start.Name.Local != "message" {
 			return nil
 		}

@@ -186,6 +186,15 @@ func (c *Client) StartTLS(domain string) error {
 	if _, err := c.Expect(Is("proceed")); err != nil {
 		return err
 	}
+	if err := c.UpgradeTLS(domain); err != nil {
+		return err
+	}
+	return c.OpenStream(domain)
+}
+
+// UpgradeTLS runs the client side of the TLS handshake on the connection,
+// after <proceed/>.
+func (c *Client) UpgradeTLS(domain string) error {
 	tc := tls.Client(c.Conn, &tls.Config{InsecureSkipVerify: true, ServerName: domain})
 	tc.SetDeadline(time.Now().Add(c.Timeout))
 	if err := tc.Handshake(); err != nil {
@@ -193,7 +202,7 @@ func (c *Client) StartTLS(domain string) error {
 	}
 	tc.SetDeadline(time.Time{})
 	c.Conn = tc
-	return c.OpenStream(domain)
+	return nil
 }
 
 // Close sends the closing stream tag and closes the connection.
