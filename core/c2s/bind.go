@@ -19,19 +19,34 @@ func (c *Conn) bind(el *stream.Element) error {
 	if err != nil {
 		return c.bindError(el, stanza.Errorf(stanza.BadRequest, "malformed bind request"))
 	}
+	sess, serr := c.bindResource(resource)
+	if serr != nil {
+		return c.bindError(el, serr)
+	}
+	b := append(c.buf[:0], "<bind xmlns='"+stream.NSBind+"'><jid>"...)
+	b = stream.AppendEscapedText(b, sess.Full)
+	b = append(b, "</jid></bind>"...)
+	payload := string(b)
+	c.buf = appendResult(c.buf[:0], el, "", sess.Full, payload)
+	return c.send(c.buf)
+}
+
+// bindResource binds the authenticated user to resource ("" lets the
+// server choose), replacing a session already on that full JID.
+func (c *Conn) bindResource(resource string) (*session.Session, *stanza.Error) {
 	if resource == "" {
 		resource = "sb-" + randomID(6)
 	}
 	j, err := jidprep.New(c.username, c.srv.cfg.Domain, resource)
 	if err != nil {
-		return c.bindError(el, stanza.Errorf(stanza.BadRequest, "the resource is not valid"))
+		return nil, stanza.Errorf(stanza.BadRequest, "the resource is not valid")
 	}
 	ep := newEndpoint(c.srv, c)
 	sess := session.New(c.id, j, ep)
 	ep.sess = sess
 	replaced, err := c.srv.sessions.Add(sess, c.srv.cfg.MaxResources)
 	if errors.Is(err, session.ErrTooManyResources) {
-		return c.bindError(el, &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: "too many sessions for this account"})
+		return nil, &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: "too many sessions for this account"}
 	}
 	if replaced != nil {
 		c.log.Debug("resource conflict: replacing the older session", "jid", j.String())
@@ -45,12 +60,7 @@ func (c *Conn) bind(el *stream.Element) error {
 	if ext := c.srv.cfg.Extensions; ext != nil {
 		ext.SessionBound(sess)
 	}
-	b := append(c.buf[:0], "<bind xmlns='"+stream.NSBind+"'><jid>"...)
-	b = stream.AppendEscapedText(b, sess.Full)
-	b = append(b, "</jid></bind>"...)
-	payload := string(b)
-	c.buf = appendResult(c.buf[:0], el, "", sess.Full, payload)
-	return c.send(c.buf)
+	return sess, nil
 }
 
 func (c *Conn) bindError(el *stream.Element, e *stanza.Error) error {

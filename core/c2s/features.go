@@ -40,6 +40,15 @@ func coreFeatures() []feature {
 			append:  appendMechanisms,
 		},
 		{
+			// XEP-0078, for the clients that still look for it.
+			name:    "auth",
+			forbids: stateAuthenticated,
+			offer:   func(c *Conn) bool { return c.saslAllowed() },
+			append: func(dst []byte, _ *Conn) []byte {
+				return append(dst, "<auth xmlns='http://jabber.org/features/iq-auth'/>"...)
+			},
+		},
+		{
 			name:    "sasl-channel-binding",
 			needs:   stateSecure,
 			forbids: stateAuthenticated,

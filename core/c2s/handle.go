@@ -49,6 +49,9 @@ func (c *Conn) handleStanza(ctx context.Context, el *stream.Element) error {
 	// except what a plugin serves to unauthenticated streams
 	// (registration), and only once the stream may authenticate.
 	if c.state&stateAuthenticated == 0 {
+		if el.Name.Local == "iq" && el.Child.Space == nsLegacyAuth && c.saslAllowed() {
+			return c.legacyAuth(ctx, el)
+		}
 		if handled, err := c.preAuth(ctx, el); handled {
 			return err
 		}

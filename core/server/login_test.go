@@ -231,3 +231,39 @@ func TestResourceBinding(t *testing.T) {
 		}
 	})
 }
+
+// TestLegacyAuth logs in with XEP-0078, as older clients do: fields, a
+// wrong password, then username, password and resource in one step.
+func TestLegacyAuth(t *testing.T) {
+	s := start(t, nil)
+	c, err := rawxmpp.Dial(s.starttls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Conn.Close()
+	c.OpenStream(domain)
+	if err := c.StartTLS(domain); err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.Expect(rawxmpp.Is("features"))
+	if err != nil || f.SelectElement("auth") == nil {
+		t.Fatalf("iq-auth not offered: %s %v", rawxmpp.Describe(f), err)
+	}
+	c.Send("<iq type='get' id='a1'><query xmlns='jabber:iq:auth'><username>alice</username></query></iq>")
+	r, err := c.Expect(rawxmpp.ID("a1"))
+	if err != nil || r.FindElement("query/password") == nil || r.FindElement("query/resource") == nil {
+		t.Fatalf("fields: %s %v", rawxmpp.Describe(r), err)
+	}
+	c.Send("<iq type='set' id='a2'><query xmlns='jabber:iq:auth'><username>alice</username><password>nope</password><resource>old</resource></query></iq>")
+	expectStanzaError(t, c, "a2", "not-authorized")
+	c.Send("<iq type='set' id='a3'><query xmlns='jabber:iq:auth'><username>alice</username><password>secret</password><resource>old</resource></query></iq>")
+	r, err = c.Expect(rawxmpp.ID("a3"))
+	if err != nil || r.SelectAttrValue("type", "") != "result" {
+		t.Fatalf("login: %s %v", rawxmpp.Describe(r), err)
+	}
+	bob, _ := s.login(t, "bob", "b")
+	bob.Send("<message to='alice@localhost/old' id='hi'/>")
+	if _, err := c.Expect(rawxmpp.ID("hi")); err != nil {
+		t.Fatalf("the legacy session does not receive: %v", err)
+	}
+}

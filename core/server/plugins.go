@@ -58,6 +58,9 @@ func coreManifest() *pluginv1.Manifest {
 			"urn:ietf:params:xml:ns:xmpp-sasl",
 			"urn:ietf:params:xml:ns:xmpp-bind",
 			"urn:ietf:params:xml:ns:xmpp-session",
+			"jabber:iq:auth",
+			"urn:xmpp:sm:3",
+			"urn:xmpp:csi:0",
 		},
 	}
 }

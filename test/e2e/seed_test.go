@@ -278,4 +278,5 @@ var seedFeatures = []string{
 	"jabber:iq:privacy",
 	"urn:ietf:params:xml:ns:xmpp-bind",
 	"jabber:iq:private",
+	"jabber:iq:auth",
 }
