@@ -153,6 +153,8 @@ func (d *delivery) route() {
 		d.bounce(raw, stanza.Errorf(stanza.RemoteServerNotFound, "this server does not federate with other domains"))
 	case to.Local == "":
 		d.toServer(kind)
+	case kind == "message" && !d.applyAMP():
+		return
 	case to.Resource != "":
 		d.toFull(kind)
 	default:

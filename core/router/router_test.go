@@ -183,3 +183,37 @@ func TestFilters(t *testing.T) {
 		t.Errorf("after unblocking bob received %v", got)
 	}
 }
+
+func TestAMP(t *testing.T) {
+	binds := []bind{{"alice@localhost/a", true, 0}, {"bob@localhost/b", true, 0}}
+	amp := func(rules string) string {
+		return "<message to='%s' id='m'><body>x</body><amp xmlns='http://jabber.org/protocol/amp'>" + rules + "</amp></message>"
+	}
+	tests := []struct {
+		name, to, rules string
+		bobGets         bool
+		aliceGets       string // substring of what comes back to alice, "" for nothing
+	}{
+		{"deliver direct, notify", "bob@localhost", "<rule condition='deliver' value='direct' action='notify'/>", true, "status='notify'"},
+		{"deliver stored, alert: not stored, delivered", "bob@localhost", "<rule condition='deliver' value='stored' action='alert'/>", true, ""},
+		{"no such account: deliver none", "carol@localhost", "<rule condition='deliver' value='none' action='error'/>", false, "failed-rules"},
+		{"match-resource exact fails, other drops", "bob@localhost/gone", "<rule condition='match-resource' value='other' action='drop'/>", false, ""},
+		{"expired", "bob@localhost", "<rule condition='expire-at' value='2000-01-01T00:00:00Z' action='alert'/>", false, "status='alert'"},
+		{"unsupported condition", "bob@localhost", "<rule condition='weather' value='sunny' action='drop'/>", false, "unsupported-conditions"},
+		{"unsupported action", "bob@localhost", "<rule condition='deliver' value='direct' action='dance'/>", false, "unsupported-actions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, binds...)
+			stanza := strings.Replace(amp(tt.rules), "%s", tt.to, 1)
+			f.r.Route(context.Background(), f.sessions["alice@localhost/a"], element(t, stanza), nil)
+			if got := len(f.sinks["bob@localhost/b"].take()) > 0; got != tt.bobGets {
+				t.Errorf("bob received: %v, want %v", got, tt.bobGets)
+			}
+			back := strings.Join(f.sinks["alice@localhost/a"].take(), "")
+			if tt.aliceGets == "" && back != "" || !strings.Contains(back, tt.aliceGets) {
+				t.Errorf("alice got back %q, want %q", back, tt.aliceGets)
+			}
+		})
+	}
+}

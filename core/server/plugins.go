@@ -59,6 +59,7 @@ func coreManifest() *pluginv1.Manifest {
 			"urn:ietf:params:xml:ns:xmpp-bind",
 			"urn:ietf:params:xml:ns:xmpp-session",
 			"jabber:iq:auth",
+			"http://jabber.org/protocol/amp",
 			"urn:xmpp:sm:3",
 			"urn:xmpp:csi:0",
 		},
