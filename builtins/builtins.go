@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/plugins/disco"
 	"github.com/switchboard-xmpp/switchboard/plugins/entitytime"
 	"github.com/switchboard-xmpp/switchboard/plugins/last"
+	"github.com/switchboard-xmpp/switchboard/plugins/mam"
 	"github.com/switchboard-xmpp/switchboard/plugins/offline"
 	"github.com/switchboard-xmpp/switchboard/plugins/ping"
 	"github.com/switchboard-xmpp/switchboard/plugins/presence"
@@ -30,6 +31,7 @@ func All() map[string]func() sdk.Plugin {
 		"disco":      func() sdk.Plugin { return disco.New() },
 		"entitytime": func() sdk.Plugin { return entitytime.New() },
 		"last":       func() sdk.Plugin { return last.New() },
+		"mam":        func() sdk.Plugin { return mam.New() },
 		"offline":    func() sdk.Plugin { return offline.New() },
 		"ping":       func() sdk.Plugin { return ping.New() },
 		"presence":   func() sdk.Plugin { return presence.New() },

@@ -16,6 +16,9 @@ type Host interface {
 	// Send routes a stanza as if the server had sent it; 'from' must be
 	// the domain or a local JID (see NewMessage).
 	Send(ctx context.Context, stanza *etree.Element) error
+	// SendBatch routes several stanzas, in order, in one call to the core:
+	// a presence broadcast, a page of archive results.
+	SendBatch(ctx context.Context, stanzas []*etree.Element) error
 	// SendIQ sends an IQ get or set to a full JID and waits for its answer
 	// (until ctx's deadline, or the core's call timeout). An IQ without an
 	// id is given one. An answer of type error comes back both as the
@@ -27,6 +30,9 @@ type Host interface {
 	// Store is the plugin's key/value storage for owner: an account's bare
 	// JID, or "" for server-wide data.
 	Store(owner string) Store
+	// StoreBatch applies puts and deletes for any owners atomically, in
+	// order, in one transaction.
+	StoreBatch(ctx context.Context, ops []StoreOp) error
 	// Accounts manages the accounts of the served domain.
 	Accounts() Accounts
 	// SetFilters replaces the delivery rules this plugin installed for
@@ -80,6 +86,14 @@ type Store interface {
 	// (descending when reverse), starting after the key after ("" for the
 	// first; when reverse, before it), at most limit of them (0: all).
 	Scan(ctx context.Context, prefix, after string, limit int, reverse bool) ([]KV, error)
+}
+
+// StoreOp is one write of a StoreBatch: a put, or a delete when Delete
+// is set.
+type StoreOp struct {
+	Owner, Key string
+	Value      []byte
+	Delete     bool
 }
 
 // KV is one entry of a Scan.

@@ -204,3 +204,35 @@ func TestHostManifests(t *testing.T) {
 		t.Errorf("Domain = %q", host.Domain())
 	}
 }
+
+func TestHostBatches(t *testing.T) {
+	h, host := grab(t)
+	ctx := context.Background()
+	err := host.StoreBatch(ctx, []sdk.StoreOp{
+		{Owner: "alice@example.org", Key: "k", Value: []byte("1")},
+		{Owner: "bob@example.org", Key: "k", Value: []byte("2")},
+		{Owner: "alice@example.org", Key: "k", Delete: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := host.Store("alice@example.org").Get(ctx, "k"); !errors.Is(err, sdk.ErrNotFound) {
+		t.Errorf("a batched delete after a put left %v", err)
+	}
+	if v, err := host.Store("bob@example.org").Get(ctx, "k"); err != nil || string(v) != "2" {
+		t.Errorf("bob's key = %q, %v", v, err)
+	}
+	var batch []*etree.Element
+	for _, id := range []string{"1", "2", "3"} {
+		m := sdk.NewMessage("example.org", "alice@example.org/r", "headline")
+		m.CreateAttr("id", id)
+		batch = append(batch, m)
+	}
+	if err := host.SendBatch(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	sent := h.Sent()
+	if len(sent) != 3 || sent[0].SelectAttrValue("id", "") != "1" || sent[2].SelectAttrValue("id", "") != "3" {
+		t.Errorf("SendBatch delivered %d stanzas out of order or lost", len(sent))
+	}
+}

@@ -43,6 +43,35 @@ func (h *remoteHost) Send(ctx context.Context, el *etree.Element) error {
 	return hostErr("sending a stanza", err)
 }
 
+func (h *remoteHost) SendBatch(ctx context.Context, stanzas []*etree.Element) error {
+	if len(stanzas) == 0 {
+		return nil
+	}
+	req := &pluginv1.SendRequest{}
+	for i, el := range stanzas {
+		b, err := wire.MarshalStanza(el)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			req.Stanza = b
+		} else {
+			req.More = append(req.More, b)
+		}
+	}
+	_, err := h.client.Send(ctx, req)
+	return hostErr("sending stanzas", err)
+}
+
+func (h *remoteHost) StoreBatch(ctx context.Context, ops []StoreOp) error {
+	req := &pluginv1.StoreBatchRequest{Ops: make([]*pluginv1.StoreOp, len(ops))}
+	for i, op := range ops {
+		req.Ops[i] = &pluginv1.StoreOp{Owner: op.Owner, Key: op.Key, Value: op.Value, Delete: op.Delete}
+	}
+	_, err := h.client.StoreBatch(ctx, req)
+	return hostErr("writing a batch", err)
+}
+
 func (h *remoteHost) SendIQ(ctx context.Context, iq *etree.Element) (*etree.Element, error) {
 	if iq.SelectAttrValue("id", "") == "" {
 		iq.CreateAttr("id", newID())

@@ -31,6 +31,11 @@ func (s *hostServer) Send(ctx context.Context, req *pluginv1.SendRequest) (*plug
 	if err := s.h.send(ctx, s.in, req.GetStanza()); err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
+	for i, b := range req.GetMore() {
+		if err := s.h.send(ctx, s.in, b); err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "stanza %d of the batch: %v", i+2, err)
+		}
+	}
 	return &pluginv1.SendResponse{}, nil
 }
 
@@ -113,6 +118,17 @@ func (s *hostServer) StoreScan(ctx context.Context, req *pluginv1.StoreScanReque
 		resp.Items[i] = &pluginv1.KeyValue{Key: kv.Key, Value: kv.Value}
 	}
 	return resp, nil
+}
+
+func (s *hostServer) StoreBatch(ctx context.Context, req *pluginv1.StoreBatchRequest) (*pluginv1.StoreBatchResponse, error) {
+	ops := make([]storage.Op, len(req.GetOps()))
+	for i, op := range req.GetOps() {
+		ops[i] = storage.Op{Owner: op.GetOwner(), Key: op.GetKey(), Value: op.GetValue(), Delete: op.GetDelete()}
+	}
+	if err := s.h.deps.Store.Batch(ctx, s.ns(), ops); err != nil {
+		return nil, s.storageStatus("store batch", err)
+	}
+	return &pluginv1.StoreBatchResponse{}, nil
 }
 
 func (s *hostServer) AccountExists(ctx context.Context, req *pluginv1.AccountRequest) (*pluginv1.AccountExistsResponse, error) {

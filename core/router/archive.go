@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/beevik/etree"
+
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 )
 
@@ -61,7 +63,9 @@ func (d *delivery) recordIncoming() {
 		return
 	}
 	d.archived = archiveNo
-	if !d.archivable() {
+	// What the server itself sends was archived when it first came
+	// through (offline messages, archive results, redeliveries).
+	if d.from == nil || !d.archivable() {
 		return
 	}
 	d.archived = archiveYes
@@ -92,4 +96,39 @@ func appendStanzaID(b []byte, id, by string) []byte {
 	b = stream.AppendEscapedAttr(b, by)
 	b = append(b, "'/>"...)
 	return append(b, closing...)
+}
+
+// stripForgedStanzaIDs removes <stanza-id/> elements that claim to come
+// from the recipient's archive (XEP-0359 §6): only the server stamps
+// those. A message that names none costs one byte search.
+func (d *delivery) stripForgedStanzaIDs() {
+	if !bytes.Contains(d.el.Inner(), []byte(nsStanzaID)) {
+		return
+	}
+	dom, err := d.el.DOM()
+	if err != nil {
+		return
+	}
+	removed := false
+	for _, c := range dom.ChildElements() {
+		if c.Tag != "stanza-id" || c.NamespaceURI() != nsStanzaID {
+			continue
+		}
+		if by := c.SelectAttrValue("by", ""); by == d.to.Bare() || by == d.r.domain {
+			dom.RemoveChild(c)
+			removed = true
+		}
+	}
+	if !removed {
+		return
+	}
+	doc := etree.NewDocument()
+	doc.SetRoot(dom)
+	b, err := doc.WriteToBytes()
+	if err != nil {
+		return
+	}
+	if el, err := stream.ParseElement(b, stream.Limits{}); err == nil {
+		d.el = el
+	}
 }

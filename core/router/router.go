@@ -148,6 +148,9 @@ func (d *delivery) route() {
 	if d.blockedOutbound(kind) {
 		return
 	}
+	if kind == "message" {
+		d.stripForgedStanzaIDs()
+	}
 	switch {
 	case to.Domain != d.r.domain:
 		d.bounce(raw, stanza.Errorf(stanza.RemoteServerNotFound, "this server does not federate with other domains"))
@@ -155,6 +158,7 @@ func (d *delivery) route() {
 		d.toServer(kind)
 	case kind == "message" && !d.applyAMP():
 		return
+
 	case to.Resource != "":
 		d.toFull(kind)
 	default:

@@ -217,3 +217,13 @@ func TestAMP(t *testing.T) {
 		})
 	}
 }
+
+func TestForgedStanzaIDIsStripped(t *testing.T) {
+	f := newFixture(t, bind{"alice@localhost/a", true, 0}, bind{"bob@localhost/b", true, 0})
+	f.r.Route(context.Background(), f.sessions["alice@localhost/a"], element(t,
+		"<message to='bob@localhost/b' id='m'><body>x</body><stanza-id xmlns='urn:xmpp:sid:0' id='fake' by='bob@localhost'/><stanza-id xmlns='urn:xmpp:sid:0' id='kept' by='muc.example'/></message>"), nil)
+	got := strings.Join(f.sinks["bob@localhost/b"].take(), "")
+	if strings.Contains(got, "fake") || !strings.Contains(got, "kept") || !strings.Contains(got, "<body>x</body>") {
+		t.Errorf("bob received %q", got)
+	}
+}

@@ -11,6 +11,13 @@ import (
 	"time"
 )
 
+// Op is one write of a Batch: a put, or a delete when Delete is set.
+type Op struct {
+	Owner, Key string
+	Value      []byte
+	Delete     bool
+}
+
 // ErrNotFound is returned when the requested account or key does not exist.
 var ErrNotFound = errors.New("not found")
 
@@ -69,6 +76,9 @@ type Store interface {
 	Get(ctx context.Context, ns, owner, key string) ([]byte, error)
 	// Put creates or replaces a value.
 	Put(ctx context.Context, ns, owner, key string, value []byte) error
+	// Batch applies puts and deletes in one namespace atomically, in
+	// order: all of them or none.
+	Batch(ctx context.Context, ns string, ops []Op) error
 	// Delete removes a value; deleting an absent key is not an error.
 	Delete(ctx context.Context, ns, owner, key string) error
 	// Scan returns up to limit pairs whose key starts with prefix, in

@@ -109,6 +109,11 @@ func (f *fakeHost) Send(_ context.Context, req *pluginv1.SendRequest) (*pluginv1
 	if _, err := f.record(req.GetStanza()); err != nil {
 		return nil, err
 	}
+	for _, b := range req.GetMore() {
+		if _, err := f.record(b); err != nil {
+			return nil, err
+		}
+	}
 	return &pluginv1.SendResponse{}, nil
 }
 

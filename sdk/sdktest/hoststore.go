@@ -30,6 +30,23 @@ func (f *fakeHost) StoreGet(ctx context.Context, req *pluginv1.StoreKey) (*plugi
 	return &pluginv1.StoreValue{Value: v, Found: true}, nil
 }
 
+// StoreBatch applies the ops in order; the in-memory store has no
+// failures to roll back.
+func (f *fakeHost) StoreBatch(ctx context.Context, req *pluginv1.StoreBatchRequest) (*pluginv1.StoreBatchResponse, error) {
+	for _, op := range req.GetOps() {
+		var err error
+		if op.GetDelete() {
+			err = f.store(op.GetOwner()).Delete(ctx, op.GetKey())
+		} else {
+			err = f.store(op.GetOwner()).Put(ctx, op.GetKey(), op.GetValue())
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &pluginv1.StoreBatchResponse{}, nil
+}
+
 func (f *fakeHost) StorePut(ctx context.Context, req *pluginv1.StorePutRequest) (*pluginv1.StorePutResponse, error) {
 	return &pluginv1.StorePutResponse{}, f.store(req.GetOwner()).Put(ctx, req.GetKey(), req.GetValue())
 }

@@ -35,6 +35,42 @@ func (s *Store) Put(ctx context.Context, ns, owner, key string, value []byte) er
 	return nil
 }
 
+// Batch implements storage.Store: one transaction, so a plugin that writes
+// an archive batch or an index beside its data pays for one commit.
+func (s *Store) Batch(ctx context.Context, ns string, ops []storage.Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("writing a batch in %s: %w", ns, err)
+	}
+	defer tx.Rollback()
+	put, err := tx.PrepareContext(ctx, `INSERT INTO kv (ns, owner, key, value) VALUES (?, ?, ?, ?)
+		ON CONFLICT (owner, ns, key) DO UPDATE SET value = excluded.value`)
+	if err != nil {
+		return fmt.Errorf("writing a batch in %s: %w", ns, err)
+	}
+	del, err := tx.PrepareContext(ctx, `DELETE FROM kv WHERE ns = ? AND owner = ? AND key = ?`)
+	if err != nil {
+		return fmt.Errorf("writing a batch in %s: %w", ns, err)
+	}
+	for _, op := range ops {
+		if op.Delete {
+			_, err = del.ExecContext(ctx, ns, op.Owner, op.Key)
+		} else {
+			_, err = put.ExecContext(ctx, ns, op.Owner, op.Key, nonNil(op.Value))
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s/%s/%s in a batch: %w", ns, op.Owner, op.Key, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing a batch in %s: %w", ns, err)
+	}
+	return nil
+}
+
 // Delete implements storage.Store.
 func (s *Store) Delete(ctx context.Context, ns, owner, key string) error {
 	_, err := s.writer.ExecContext(ctx,

@@ -18,6 +18,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 	t.Run("delete account", func(t *testing.T) { testDeleteAccount(t, open) })
 	t.Run("kv", func(t *testing.T) { testKV(t, open) })
 	t.Run("scan", func(t *testing.T) { testScan(t, open) })
+	t.Run("batch", func(t *testing.T) { testBatch(t, open) })
 	t.Run("concurrent writes", func(t *testing.T) { testConcurrentWrites(t, open) })
 }
 

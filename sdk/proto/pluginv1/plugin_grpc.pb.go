@@ -351,6 +351,7 @@ const (
 	Host_StorePut_FullMethodName           = "/switchboard.plugin.v1.Host/StorePut"
 	Host_StoreDelete_FullMethodName        = "/switchboard.plugin.v1.Host/StoreDelete"
 	Host_StoreScan_FullMethodName          = "/switchboard.plugin.v1.Host/StoreScan"
+	Host_StoreBatch_FullMethodName         = "/switchboard.plugin.v1.Host/StoreBatch"
 	Host_AccountExists_FullMethodName      = "/switchboard.plugin.v1.Host/AccountExists"
 	Host_AccountCreate_FullMethodName      = "/switchboard.plugin.v1.Host/AccountCreate"
 	Host_AccountDelete_FullMethodName      = "/switchboard.plugin.v1.Host/AccountDelete"
@@ -383,6 +384,9 @@ type HostClient interface {
 	StorePut(ctx context.Context, in *StorePutRequest, opts ...grpc.CallOption) (*StorePutResponse, error)
 	StoreDelete(ctx context.Context, in *StoreKey, opts ...grpc.CallOption) (*StoreDeleteResponse, error)
 	StoreScan(ctx context.Context, in *StoreScanRequest, opts ...grpc.CallOption) (*StoreScanResponse, error)
+	// StoreBatch applies puts and deletes atomically, in order, in one
+	// transaction.
+	StoreBatch(ctx context.Context, in *StoreBatchRequest, opts ...grpc.CallOption) (*StoreBatchResponse, error)
 	// Accounts of the served domain, by localpart.
 	AccountExists(ctx context.Context, in *AccountRequest, opts ...grpc.CallOption) (*AccountExistsResponse, error)
 	AccountCreate(ctx context.Context, in *AccountPasswordRequest, opts ...grpc.CallOption) (*AccountResponse, error)
@@ -483,6 +487,16 @@ func (c *hostClient) StoreScan(ctx context.Context, in *StoreScanRequest, opts .
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(StoreScanResponse)
 	err := c.cc.Invoke(ctx, Host_StoreScan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *hostClient) StoreBatch(ctx context.Context, in *StoreBatchRequest, opts ...grpc.CallOption) (*StoreBatchResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StoreBatchResponse)
+	err := c.cc.Invoke(ctx, Host_StoreBatch_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -609,6 +623,9 @@ type HostServer interface {
 	StorePut(context.Context, *StorePutRequest) (*StorePutResponse, error)
 	StoreDelete(context.Context, *StoreKey) (*StoreDeleteResponse, error)
 	StoreScan(context.Context, *StoreScanRequest) (*StoreScanResponse, error)
+	// StoreBatch applies puts and deletes atomically, in order, in one
+	// transaction.
+	StoreBatch(context.Context, *StoreBatchRequest) (*StoreBatchResponse, error)
 	// Accounts of the served domain, by localpart.
 	AccountExists(context.Context, *AccountRequest) (*AccountExistsResponse, error)
 	AccountCreate(context.Context, *AccountPasswordRequest) (*AccountResponse, error)
@@ -665,6 +682,9 @@ func (UnimplementedHostServer) StoreDelete(context.Context, *StoreKey) (*StoreDe
 }
 func (UnimplementedHostServer) StoreScan(context.Context, *StoreScanRequest) (*StoreScanResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method StoreScan not implemented")
+}
+func (UnimplementedHostServer) StoreBatch(context.Context, *StoreBatchRequest) (*StoreBatchResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StoreBatch not implemented")
 }
 func (UnimplementedHostServer) AccountExists(context.Context, *AccountRequest) (*AccountExistsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AccountExists not implemented")
@@ -839,6 +859,24 @@ func _Host_StoreScan_Handler(srv interface{}, ctx context.Context, dec func(inte
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(HostServer).StoreScan(ctx, req.(*StoreScanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Host_StoreBatch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StoreBatchRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).StoreBatch(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_StoreBatch_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).StoreBatch(ctx, req.(*StoreBatchRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1057,6 +1095,10 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "StoreScan",
 			Handler:    _Host_StoreScan_Handler,
+		},
+		{
+			MethodName: "StoreBatch",
+			Handler:    _Host_StoreBatch_Handler,
 		},
 		{
 			MethodName: "AccountExists",

@@ -1,0 +1,40 @@
+package storagetest
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/switchboard-xmpp/switchboard/core/storage"
+)
+
+func testBatch(t *testing.T, open func(t *testing.T) storage.Store) {
+	ctx := t.Context()
+	s := open(t)
+	if err := s.Put(ctx, "mam", "alice@localhost", "old", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	ops := []storage.Op{
+		{Owner: "alice@localhost", Key: "a", Value: []byte("1")},
+		{Owner: "bob@localhost", Key: "b", Value: []byte("2")},
+		{Owner: "alice@localhost", Key: "a", Value: []byte("3")}, // later ops win
+		{Owner: "alice@localhost", Key: "old", Delete: true},
+	}
+	if err := s.Batch(ctx, "mam", ops); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ owner, key, want string }{{"alice@localhost", "a", "3"}, {"bob@localhost", "b", "2"}} {
+		v, err := s.Get(ctx, "mam", c.owner, c.key)
+		if err != nil || string(v) != c.want {
+			t.Errorf("after Batch, %s/%s = %q, %v; want %q", c.owner, c.key, v, err, c.want)
+		}
+	}
+	if _, err := s.Get(ctx, "mam", "alice@localhost", "old"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("a batched delete left the key: %v", err)
+	}
+	if _, err := s.Get(ctx, "other", "alice@localhost", "a"); !errors.Is(err, storage.ErrNotFound) {
+		t.Error("a batch wrote outside its namespace")
+	}
+	if err := s.Batch(ctx, "mam", nil); err != nil {
+		t.Errorf("an empty batch: %v", err)
+	}
+}
