@@ -1,0 +1,101 @@
+// Package mam implements XEP-0313: Message Archive Management, with the
+// preferences of XEP-0441 and the paging of XEP-0059.
+//
+// The core hands the plugin a copy of every chat or normal message with a
+// body, in asynchronous batches (sdk.Description.Observe), after stamping
+// the recipient's copy with a stanza-id (XEP-0359): delivery never waits
+// for the archive. The plugin keeps one archive per account, ordered by
+// time, and answers the account's queries, which page through it by time,
+// peer and id.
+package mam
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+)
+
+// Namespaces and disco features.
+const (
+	NS               = "urn:xmpp:mam:2"                 // XEP-0313
+	NSExtended       = NS + "#extended"                 // before-id, after-id, ids, flip-page, metadata
+	NSGroupchatField = NS + "#groupchat-field"          // include-groupchat is understood
+	NSStanzaID       = "urn:xmpp:sid:0"                 // XEP-0359, stamped by the core
+	nsRSM            = "http://jabber.org/protocol/rsm" // XEP-0059
+	nsData           = "jabber:x:data"                  // XEP-0004
+	nsForward        = "urn:xmpp:forward:0"             // XEP-0297
+	nsDelay          = "urn:xmpp:delay"                 // XEP-0203
+	nsHints          = "urn:xmpp:hints"                 // XEP-0334
+	nsClient         = "jabber:client"
+)
+
+// MAM is the plugin.
+type MAM struct {
+	mu   sync.Mutex // guards host and cfg
+	host sdk.Host
+	cfg  Config
+
+	observing sync.Mutex // one batch at a time, in the order they come
+	owners    ownerCache
+	janitor   janitor
+}
+
+// New returns the plugin.
+func New() *MAM { return &MAM{cfg: defaultConfig()} }
+
+// Describe declares the archive: the observer, the one IQ route for
+// queries, preferences and metadata, the account features, and the roster
+// method that the 'roster' preference needs.
+func (m *MAM) Describe() sdk.Description {
+	return sdk.Description{
+		Name:    "mam",
+		Version: "1.0.0",
+		Routes: []sdk.Route{
+			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: m.handleIQ},
+		},
+		Events: []sdk.EventHandler{
+			{Kind: sdk.AccountDeleted, Handle: m.forget},
+		},
+		// XEP-0313 §7: the archive is advertised on the account's bare JID.
+		AccountFeatures: []string{NS, NSExtended, NSGroupchatField, NSStanzaID},
+		Requires:        []string{"roster.items"},
+		Observe:         m.observe,
+	}
+}
+
+// Configure decodes the section and (re)starts the retention cleanup.
+func (m *MAM) Configure(_ context.Context, c sdk.Config) error {
+	cfg := defaultConfig()
+	if err := c.Decode(&cfg); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.host, m.cfg = c.Host, cfg
+	m.mu.Unlock()
+	if cfg.Retention > 0 {
+		m.janitor.start(cfg.CleanupInterval, m.cleanup)
+	} else {
+		m.janitor.stop()
+	}
+	return nil
+}
+
+// Cleanup stops the retention cleanup; safe when it never started.
+func (m *MAM) Cleanup() error {
+	m.janitor.stop()
+	return nil
+}
+
+func (m *MAM) current() (sdk.Host, Config) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.host, m.cfg
+}
+
+// bareOf strips the resource; the core has prepared the JID.
+func bareOf(jid string) string {
+	bare, _, _ := strings.Cut(jid, "/")
+	return bare
+}

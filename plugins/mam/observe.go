@@ -1,0 +1,191 @@
+package mam
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+)
+
+// writers is how many accounts of one batch are archived at once.
+const writers = 8
+
+// observed is a message of a batch on its way into its archive.
+type observed struct {
+	e        entry
+	outgoing bool
+	stanza   []byte
+}
+
+// observe archives a batch from the core. The messages of one account are
+// written one after the other, in the order they came, so that a query
+// never finds a message without those routed before it (a client paging
+// on from its last id would otherwise skip one for good); different
+// accounts are written in parallel.
+func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
+	m.observing.Lock()
+	defer m.observing.Unlock()
+	host, cfg := m.current()
+	if host == nil {
+		return errors.New("archiving messages: not configured yet")
+	}
+	var owners []string
+	byOwner := map[string][]observed{}
+	for _, msg := range b.Messages {
+		if msg.Owner == "" || msg.StanzaID == "" {
+			continue
+		}
+		with := bareOf(msg.With)
+		// A message to oneself comes twice, sent and received; an archive
+		// keeps it once (XEP-0313 §6.1.1), as received, under the id its
+		// delivery carried.
+		if msg.Outgoing && with == msg.Owner {
+			continue
+		}
+		if _, ok := byOwner[msg.Owner]; !ok {
+			owners = append(owners, msg.Owner)
+		}
+		e := entry{nanos: m.owners.next(msg.Owner, msg.Time), with: with, id: msg.StanzaID}
+		byOwner[msg.Owner] = append(byOwner[msg.Owner], observed{e: e, outgoing: msg.Outgoing, stanza: msg.Stanza})
+	}
+	errs := make([]error, len(owners))
+	parallel(len(owners), writers, func(i int) {
+		errs[i] = m.archiveOwner(ctx, host, cfg, owners[i], byOwner[owners[i]])
+	})
+	return errors.Join(errs...)
+}
+
+// archiveOwner writes one account's messages of a batch, as its
+// preferences say.
+func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner string, msgs []observed) error {
+	st := host.Store(owner)
+	p := m.owners.prefs(owner)
+	if p == nil {
+		loaded, err := loadPrefs(ctx, st, cfg.DefaultPreference)
+		if err != nil {
+			return fmt.Errorf("archiving for %s: %w", owner, err)
+		}
+		p = m.owners.keepPrefs(owner, loaded)
+	}
+	var roster *rosterSet // read once, if the preferences need it
+	a := archive{st}
+	for _, o := range msgs {
+		switch p.decide(o.e.with, peerOf(o, p)) {
+		case skipIt:
+			continue
+		case askRoster:
+			if roster == nil {
+				roster = m.readRoster(ctx, host, owner)
+			}
+			if !roster.has(o.e.with) && o.e.with != owner {
+				continue
+			}
+		}
+		if err := m.list(ctx, host, owner); err != nil {
+			return err
+		}
+		if err := a.add(ctx, o.e, o.stanza); err != nil {
+			return fmt.Errorf("archiving for %s: %w", owner, err)
+		}
+	}
+	return nil
+}
+
+// list enters an account in the server-wide index the retention cleanup
+// walks, once.
+func (m *MAM) list(ctx context.Context, host sdk.Host, owner string) error {
+	if m.owners.listed(owner) {
+		return nil
+	}
+	if err := host.Store("").Put(ctx, ownerPrefix+owner, []byte{}); err != nil {
+		return fmt.Errorf("listing %s among archive owners: %w", owner, err)
+	}
+	m.owners.setListed(owner)
+	return nil
+}
+
+// peerOf is the other party's full JID, which the preferences need only
+// when they list one: the 'to' of an outgoing message, the 'from' of an
+// incoming one (XEP-0441 §2.3). "" when not needed or not readable.
+func peerOf(o observed, p *prefs) string {
+	if !p.needsFull() {
+		return ""
+	}
+	el, err := sdk.UnmarshalElement(o.stanza)
+	if err != nil {
+		return ""
+	}
+	attr := "from"
+	if o.outgoing {
+		attr = "to"
+	}
+	j, err := jid.Parse(el.SelectAttrValue(attr, ""))
+	if err != nil {
+		return ""
+	}
+	return j.String()
+}
+
+// rosterSet is the bare JIDs of an account's roster.
+type rosterSet struct {
+	jids    map[string]bool
+	unknown bool // the roster could not be read
+}
+
+// has reports whether jid is in the roster. When the roster could not be
+// read the message is archived: a lost message is worse than one kept
+// from a stranger, and 'roster' is a filter against strangers rather than
+// a secrecy promise (that is what the never list is for).
+func (r *rosterSet) has(jid string) bool { return r.unknown || r.jids[jid] }
+
+// readRoster asks the roster plugin for the account's contacts.
+func (m *MAM) readRoster(ctx context.Context, host sdk.Host, owner string) *rosterSet {
+	out, err := host.Call(ctx, "roster", "items", []byte(owner))
+	var items struct {
+		Items []struct {
+			JID string `json:"jid"`
+		} `json:"items"`
+	}
+	if err == nil {
+		err = json.Unmarshal(out, &items)
+	}
+	if err != nil {
+		host.Logger().Warn("reading the roster failed; archiving as if every peer were in it", "jid", owner, "error", err)
+		return &rosterSet{unknown: true}
+	}
+	r := &rosterSet{jids: make(map[string]bool, len(items.Items))}
+	for _, it := range items.Items {
+		r.jids[it.JID] = true
+	}
+	return r
+}
+
+// forget drops what is kept about a deleted account beyond its own rows,
+// which the core deletes: its place in the owner index.
+func (m *MAM) forget(ctx context.Context, ev sdk.Event) error {
+	host, _ := m.current()
+	m.owners.forget(ev.JID)
+	if err := host.Store("").Delete(ctx, ownerPrefix+ev.JID); err != nil {
+		return fmt.Errorf("removing %s from archive owners: %w", ev.JID, err)
+	}
+	return nil
+}
+
+// parallel runs f(0) … f(n-1) on at most limit goroutines.
+func parallel(n, limit int, f func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, limit)
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			f(i)
+		})
+	}
+	wg.Wait()
+}

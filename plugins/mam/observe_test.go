@@ -1,0 +1,153 @@
+package mam
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
+)
+
+// Messages keep the order they came in, whatever their times: several
+// in one nanosecond, or a clock that stepped back.
+func TestOrderOfArrival(t *testing.T) {
+	f := newFixture(t, nil)
+	times := []time.Time{t0, t0, t0.Add(-time.Hour), t0.Add(time.Second), t0.Add(time.Second)}
+	var batch []msg
+	for i, at := range times {
+		batch = append(batch, chat(romeoFull, julietFull, "hi", at, i)...)
+	}
+	f.observe(batch[:4]...)
+	f.observe(batch[4:]...)
+	if o := f.query(julietFull, "", ""); !slices.Equal(o.ids, ids(0, 4)) {
+		t.Errorf("results %q, want the order of arrival %q", o.ids, ids(0, 4))
+	}
+	if o := f.query(julietFull, field("with", romeo), "<max>2</max><before/>"); !slices.Equal(o.ids, ids(3, 4)) {
+		t.Errorf("last page with romeo %q, want %q", o.ids, ids(3, 4))
+	}
+}
+
+// Each archive gets its copy: the sender's outgoing one and the
+// recipient's incoming one, under their own ids.
+func TestBothSidesArchived(t *testing.T) {
+	f := newFixture(t, nil)
+	f.observe(chat(romeoFull, julietFull, "hi", t0, 0)...)
+	if o := f.query(romeoFull, "", ""); !slices.Equal(o.ids, []string{"r-0"}) {
+		t.Errorf("Romeo's archive %q, want [r-0]", o.ids)
+	}
+	if o := f.query(julietFull, field("with", romeo), ""); !slices.Equal(o.ids, []string{"j-0"}) {
+		t.Errorf("Juliet's archive %q, want [j-0]", o.ids)
+	}
+}
+
+// The forwarded message declares jabber:client whatever the namespace it
+// was stored with, and loses a stanza-id that claims to be the archive's.
+func TestForwardedMessage(t *testing.T) {
+	tests := []struct {
+		name, stored string
+	}{
+		{"inherited namespace", "<message type='chat' from='romeo@localhost/orchard' to='juliet@localhost'><body>hi</body></message>"},
+		{"declared namespace", "<message xmlns='jabber:client' type='chat' from='romeo@localhost/orchard' to='juliet@localhost'><body>hi</body></message>"},
+		{"server namespace", "<message xmlns='jabber:server' type='chat' from='romeo@localhost/orchard' to='juliet@localhost'><body>hi</body></message>"},
+		{"forged stanza-id", "<message type='chat' from='romeo@localhost/orchard' to='juliet@localhost'><body>hi</body><stanza-id xmlns='urn:xmpp:sid:0' by='juliet@localhost' id='forged'/></message>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			f.observe(msg{owner: juliet, id: "s1", with: romeo, at: t0, stanza: tt.stored})
+			o := f.query(julietFull, "", "")
+			if len(o.sent) != 1 {
+				t.Fatalf("sent %d results, want 1", len(o.sent))
+			}
+			res := o.sent[0]
+			if res.SelectAttrValue("from", "") != juliet || res.SelectAttrValue("to", "") != julietFull {
+				t.Errorf("result from %q to %q", res.SelectAttrValue("from", ""), res.SelectAttrValue("to", ""))
+			}
+			r := res.SelectElement("result")
+			if r.NamespaceURI() != NS || r.SelectAttrValue("queryid", "") != "f27" || r.SelectAttrValue("id", "") != "s1" {
+				t.Errorf("result element %s", xmlOf(r))
+			}
+			d := r.FindElement("forwarded/delay")
+			if d == nil || d.NamespaceURI() != nsDelay || d.SelectAttrValue("stamp", "") != "2026-11-25T10:00:00.000Z" {
+				t.Errorf("delay %s", xmlOf(r))
+			}
+			inner := r.FindElement("forwarded/message")
+			if inner == nil || inner.NamespaceURI() != nsClient || inner.SelectElement("body").NamespaceURI() != nsClient {
+				t.Fatalf("forwarded message not in jabber:client: %s", xmlOf(r))
+			}
+			if strings.Contains(xmlOf(inner), "forged") {
+				t.Errorf("the forged stanza-id was kept: %s", xmlOf(inner))
+			}
+		})
+	}
+}
+
+// An unreadable stored message keeps its place: the result has no
+// message in it (XEP-0313 §3.2) rather than a hole in the ids.
+func TestUnreadableMessage(t *testing.T) {
+	f := newFixture(t, nil)
+	f.observe(msg{owner: juliet, id: "bad", with: romeo, at: t0, stanza: "<message><body>"})
+	o := f.query(julietFull, "", "")
+	if !slices.Equal(o.ids, []string{"bad"}) || o.sent[0].FindElement("result/forwarded/message") != nil {
+		t.Errorf("results %q %v, want [bad] with no message", o.ids, o.sent)
+	}
+}
+
+func TestQueryForm(t *testing.T) {
+	f := newFixture(t, nil)
+	o := f.raw(julietFull, "<iq type='get' id='form1'><query xmlns='urn:xmpp:mam:2'/></iq>")
+	var vars []string
+	for _, fl := range o.reply.FindElements("query/x/field") {
+		vars = append(vars, fl.SelectAttrValue("var", ""))
+	}
+	want := []string{"FORM_TYPE", "with", "start", "end", "before-id", "after-id", "ids", "include-groupchat"}
+	if !slices.Equal(vars, want) {
+		t.Errorf("form fields %q, want %q", vars, want)
+	}
+}
+
+func TestMetadata(t *testing.T) {
+	f := newFixture(t, nil)
+	get := "<iq type='get' id='m'><metadata xmlns='urn:xmpp:mam:2'/></iq>"
+	if got := xmlOf(f.raw(julietFull, get).reply.SelectElement("metadata")); got != `<metadata xmlns="urn:xmpp:mam:2"/>` {
+		t.Errorf("metadata of an empty archive: %s", got)
+	}
+	f.conversation(3)
+	want := `<metadata xmlns="urn:xmpp:mam:2"><start id="j-0" timestamp="2026-11-25T10:00:00.000Z"/><end id="j-2" timestamp="2026-11-25T10:02:00.000Z"/></metadata>`
+	if got := xmlOf(f.raw(julietFull, get).reply.SelectElement("metadata")); got != want {
+		t.Errorf("metadata\n got %s\nwant %s", got, want)
+	}
+}
+
+// A result the core refuses (a message at the size limit, wrapped) goes
+// again without the message, so that paging gets past it.
+func TestRefusedResult(t *testing.T) {
+	m, host := newDirect(t)
+	host.refuse = func(el *etree.Element) error {
+		if strings.Contains(xmlOf(el), "huge") {
+			return errors.New("stanza too large")
+		}
+		return nil
+	}
+	if err := m.observe(context.Background(), sdk.ObservedBatch{Messages: []sdk.ObservedMessage{{
+		Owner: juliet, StanzaID: "s1", With: romeo, Time: t0,
+		Stanza: []byte("<message type='chat' from='romeo@localhost/orchard'><body>huge</body></message>"),
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.handleIQ(context.Background(), request(t, rsmQuery(""))); err != nil {
+		t.Fatalf("query: %v", err)
+	}
+	if host.sent.Load() != 1 || host.last.FindElement("result/forwarded/delay") == nil || host.last.FindElement("result/forwarded/message") != nil {
+		t.Errorf("sent %d: %s, want the result without its message", host.sent.Load(), xmlOf(host.last))
+	}
+	host.refuse = func(*etree.Element) error { return errors.New("gone") }
+	if _, err := m.handleIQ(context.Background(), request(t, rsmQuery(""))); err == nil {
+		t.Error("a query whose results cannot be sent at all succeeded")
+	}
+}
