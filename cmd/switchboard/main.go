@@ -23,6 +23,7 @@ Usage:
   switchboard config check --config FILE         validate a configuration file
   switchboard plugin list [--config FILE]        show each configured plugin: source, state, routes, features
   switchboard plugin NAME                        run a built-in plugin (the server does this itself)
+  switchboard bench SCENARIO... [flags]          load-test an XMPP server (see switchboard bench --help)
   switchboard help                               this text
 
 Every command takes --config FILE; see docs/config.md.
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = configCmd(env, args[1:])
 	case "plugin":
 		err = pluginCmd(ctx, env, args[1:])
+	case "bench":
+		err = bench(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -42,6 +42,7 @@ func (d *Disco) current(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifests: %w", err)
 	}
+	d.forgetCommandsUnlessLoaded(ms)
 	s = aggregate(ms, cfg)
 	// The host lists manifests once every plugin has started; a list
 	// without disco's own is from before that, so it answers this

@@ -30,16 +30,18 @@ type Disco struct {
 	mu        sync.Mutex
 	host      sdk.Host
 	cfg       Config
-	gen       int       // counts Configures, so that a late computation is not kept
-	cache     *snapshot // nil until computed
-	published string    // the caps feature last offered
+	gen       int          // counts Configures, so that a late computation is not kept
+	cache     *snapshot    // nil until computed
+	published string       // the caps feature last offered
+	commands  *commandList // adhoc's, as last published; nil when unknown
 }
 
 // New returns the plugin.
 func New() *Disco { return &Disco{} }
 
 // Describe declares the routes for the server and for accounts. disco
-// needs the roster to tell who may see an account's information.
+// needs the roster to tell who may see an account's information, and
+// hears from adhoc which commands it lists.
 func (d *Disco) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "disco",
@@ -52,6 +54,7 @@ func (d *Disco) Describe() sdk.Description {
 		},
 		Events: []sdk.EventHandler{
 			{Kind: sdk.ManifestsChanged, Handle: d.manifestsChanged},
+			{Kind: sdk.Published, Topic: commandsTopic, Handle: d.commandsPublished},
 		},
 		Features:        []string{NSInfo, NSItems},
 		AccountFeatures: []string{NSInfo, NSItems},

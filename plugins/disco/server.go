@@ -11,7 +11,7 @@ import (
 
 // serverInfo answers disco#info to the server: without a node, or for the
 // node its caps advertise ("<caps_node>#<ver>", XEP-0115 §6.2), whose
-// answer mirrors the node.
+// answer mirrors the node, or for the nodes of ad-hoc commands.
 func (d *Disco) serverInfo(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
 	s, err := d.current(ctx)
 	if err != nil {
@@ -20,6 +20,9 @@ func (d *Disco) serverInfo(ctx context.Context, req *sdk.Request) (*etree.Elemen
 	node := queryNode(req)
 	_, cfg := d.state()
 	if node != "" && node != cfg.CapsNode+"#"+s.ver {
+		if q, ok := d.commandInfo(req, node); ok {
+			return q, nil
+		}
 		return nil, stanza.New(stanza.ItemNotFound)
 	}
 	q := infoQuery(node, s.identities, s.features)
@@ -30,9 +33,12 @@ func (d *Disco) serverInfo(ctx context.Context, req *sdk.Request) (*etree.Elemen
 }
 
 // serverItems answers disco#items to the server with the configured
-// items; there are no nodes below the server.
+// items; the one node below the server is that of ad-hoc commands.
 func (d *Disco) serverItems(_ context.Context, req *sdk.Request) (*etree.Element, error) {
-	if queryNode(req) != "" {
+	if node := queryNode(req); node != "" {
+		if q, ok := d.commandItems(req, node); ok {
+			return q, nil
+		}
 		return nil, stanza.New(stanza.ItemNotFound)
 	}
 	_, cfg := d.state()

@@ -9,26 +9,35 @@ import (
 )
 
 // outgoing is a stanza for one address. A broadcast shares one element
-// among all its recipients: sendAll sets 'to' just before each Send, and
-// Send has serialised the element when it returns, so no copy is made per
-// recipient. An element in outgoing must belong to the sending call alone.
+// among all its recipients; sendAll gives each its own copy addressed to
+// it. An element in outgoing must belong to the sending call alone.
 type outgoing struct {
 	el *etree.Element
 	to string
 }
 
-// sendAll sends everything, going on past failures, and returns them
-// joined.
+// sendBatch bounds one Host.SendBatch call, to keep a broadcast to a very
+// large roster within a message size gRPC accepts.
+const sendBatch = 256
+
+// sendAll sends everything in as few calls to the core as it can: a
+// broadcast to 500 contacts is two round trips, not 500.
 func (p *Presence) sendAll(ctx context.Context, out []outgoing) error {
 	if len(out) == 0 {
 		return nil
 	}
 	host, _ := p.env()
 	var errs []error
-	for _, o := range out {
-		o.el.CreateAttr("to", o.to)
-		if err := host.Send(ctx, o.el); err != nil {
-			errs = append(errs, fmt.Errorf("sending presence to %s: %w", o.to, err))
+	batch := make([]*etree.Element, 0, min(len(out), sendBatch))
+	for i, o := range out {
+		el := o.el.Copy()
+		el.CreateAttr("to", o.to)
+		batch = append(batch, el)
+		if len(batch) == sendBatch || i == len(out)-1 {
+			if err := host.SendBatch(ctx, batch); err != nil {
+				errs = append(errs, fmt.Errorf("sending presence to %d recipients: %w", len(batch), err))
+			}
+			batch = batch[:0]
 		}
 	}
 	return errors.Join(errs...)
