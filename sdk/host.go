@@ -17,7 +17,9 @@ type Host interface {
 	// the domain or a local JID (see NewMessage).
 	Send(ctx context.Context, stanza *etree.Element) error
 	// SendBatch routes several stanzas, in order, in one call to the core:
-	// a presence broadcast, a page of archive results.
+	// a presence broadcast, a page of archive results. The core checks them
+	// all before routing any, so a batch with a bad stanza is refused
+	// whole.
 	SendBatch(ctx context.Context, stanzas []*etree.Element) error
 	// SendIQ sends an IQ get or set to a full JID and waits for its answer
 	// (until ctx's deadline, or the core's call timeout). An IQ without an

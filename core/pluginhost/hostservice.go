@@ -27,13 +27,26 @@ type hostServer struct {
 
 func (s *hostServer) ns() string { return s.in.spec.Name }
 
+// Send parses every stanza of the call before routing any, so a batch
+// with a bad stanza is refused whole and the plugin can retry without
+// duplicates.
 func (s *hostServer) Send(ctx context.Context, req *pluginv1.SendRequest) (*pluginv1.SendResponse, error) {
-	if err := s.h.send(ctx, s.in, req.GetStanza()); err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+	raw := append([][]byte{req.GetStanza()}, req.GetMore()...)
+	els := make([]*stream.Element, len(raw))
+	for i, b := range raw {
+		el, err := stream.ParseElement(b, s.h.cfg.Limits)
+		if err != nil {
+			s.in.log.Warn("plugin sent a malformed stanza", "error", err)
+			return nil, status.Errorf(codes.InvalidArgument, "stanza %d: %v", i+1, err)
+		}
+		els[i] = el
 	}
-	for i, b := range req.GetMore() {
-		if err := s.h.send(ctx, s.in, b); err != nil {
-			return nil, status.Errorf(codes.InvalidArgument, "stanza %d of the batch: %v", i+2, err)
+	var buf []byte
+	for i, el := range els {
+		var err error
+		if buf, err = s.h.router.Deliver(ctx, el, buf); err != nil {
+			s.in.log.Warn("plugin sent an undeliverable stanza", "error", err)
+			return nil, status.Errorf(codes.InvalidArgument, "stanza %d: %v", i+1, err)
 		}
 	}
 	return &pluginv1.SendResponse{}, nil

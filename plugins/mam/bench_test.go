@@ -111,12 +111,14 @@ func BenchmarkPageSDKTest(b *testing.B) {
 		h := sdktest.New(b, m, sdktest.Options{Logger: hclog.NewNullLogger()})
 		// Seeded straight into the fake host's store: through the wire it
 		// would take a minute.
-		a := archive{h.Store(juliet)}
+		st := h.Store(juliet)
 		for i := range size {
 			o := benchMessage(i)
 			e := entry{nanos: o.Time.UnixNano(), with: o.With, id: o.StanzaID}
-			if err := a.add(context.Background(), e, o.Stanza); err != nil {
-				b.Fatal(err)
+			for _, op := range addOps(juliet, e, o.Stanza) {
+				if err := st.Put(context.Background(), op.Key, op.Value); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
 		for _, q := range pageQueries(size) {

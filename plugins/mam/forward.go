@@ -15,6 +15,25 @@ const stampFormat = "2006-01-02T15:04:05.000Z"
 
 func stamp(nanos int64) string { return time.Unix(0, nanos).UTC().Format(stampFormat) }
 
+// sendResults sends a page of results in one call to the core; if the
+// core refuses the batch (a result over the size limit), each goes alone
+// so that the one at fault can go without its message.
+func sendResults(ctx context.Context, host sdk.Host, owner, to, queryID string, items []item) error {
+	msgs := make([]*etree.Element, len(items))
+	for i, it := range items {
+		msgs[i] = resultMessage(host, owner, to, queryID, it)
+	}
+	if err := host.SendBatch(ctx, msgs); err == nil || ctx.Err() != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := sendResult(ctx, host, owner, to, queryID, it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // sendResult sends one result. The core holds a stanza a plugin sends to
 // the same size and depth limits as a client's, which the wrapping can
 // push an archived message over; such a result goes again without the

@@ -73,7 +73,7 @@ func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner
 		p = m.owners.keepPrefs(owner, loaded)
 	}
 	var roster *rosterSet // read once, if the preferences need it
-	a := archive{st}
+	var ops []sdk.StoreOp
 	for _, o := range msgs {
 		switch p.decide(o.e.with, peerOf(o, p)) {
 		case skipIt:
@@ -89,9 +89,11 @@ func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner
 		if err := m.list(ctx, host, owner); err != nil {
 			return err
 		}
-		if err := a.add(ctx, o.e, o.stanza); err != nil {
-			return fmt.Errorf("archiving for %s: %w", owner, err)
-		}
+		ops = append(ops, addOps(owner, o.e, o.stanza)...)
+	}
+	// One transaction for the account's part of the batch.
+	if err := host.StoreBatch(ctx, ops); err != nil {
+		return fmt.Errorf("archiving for %s: %w", owner, err)
 	}
 	return nil
 }

@@ -40,10 +40,8 @@ func (m *MAM) handleQuery(ctx context.Context, req *sdk.Request, el *etree.Eleme
 		send = slices.Clone(items)
 		slices.Reverse(send)
 	}
-	for _, it := range send {
-		if err := sendResult(ctx, host, owner, req.From, q.id, it); err != nil {
-			return nil, err
-		}
+	if err := sendResults(ctx, host, owner, req.From, q.id, send); err != nil {
+		return nil, err
 	}
 	return fin(items, !more), nil
 }

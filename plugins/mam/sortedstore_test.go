@@ -174,3 +174,36 @@ func prefixEnd(prefix string) (string, bool) {
 	}
 	return "", false
 }
+
+func (h *directHost) StoreBatch(ctx context.Context, ops []sdk.StoreOp) error {
+	for _, op := range ops {
+		var err error
+		if op.Delete {
+			err = h.Store(op.Owner).Delete(ctx, op.Key)
+		} else {
+			err = h.Store(op.Owner).Put(ctx, op.Key, op.Value)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SendBatch refuses the whole batch if the core would refuse one stanza,
+// as the core does.
+func (h *directHost) SendBatch(ctx context.Context, els []*etree.Element) error {
+	if h.refuse != nil {
+		for _, el := range els {
+			if err := h.refuse(el); err != nil {
+				return err
+			}
+		}
+	}
+	for _, el := range els {
+		if err := h.Send(ctx, el); err != nil {
+			return err
+		}
+	}
+	return nil
+}

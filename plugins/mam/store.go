@@ -149,18 +149,14 @@ func (a archive) message(ctx context.Context, e entry) ([]byte, error) {
 	return v, nil
 }
 
-// add stores a message with its indexes, the message last.
-func (a archive) add(ctx context.Context, e entry, stanza []byte) error {
-	if err := a.st.Put(ctx, e.idKey(), e.idValue()); err != nil {
-		return fmt.Errorf("archiving message %s: %w", e.id, err)
+// addOps are the writes that store a message with its indexes; they go
+// in one batch, so a message is never found without its indexes.
+func addOps(owner string, e entry, stanza []byte) []sdk.StoreOp {
+	return []sdk.StoreOp{
+		{Owner: owner, Key: e.idKey(), Value: e.idValue()},
+		{Owner: owner, Key: e.withKey(), Value: []byte{}},
+		{Owner: owner, Key: e.msgKey(), Value: stanza},
 	}
-	if err := a.st.Put(ctx, e.withKey(), []byte{}); err != nil {
-		return fmt.Errorf("archiving message %s: %w", e.id, err)
-	}
-	if err := a.st.Put(ctx, e.msgKey(), stanza); err != nil {
-		return fmt.Errorf("archiving message %s: %w", e.id, err)
-	}
-	return nil
 }
 
 // remove deletes a message and its indexes, the message last: a cleanup
