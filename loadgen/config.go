@@ -1,0 +1,127 @@
+package loadgen
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/switchboard-xmpp/switchboard/loadgen/client"
+)
+
+// Scenarios lists the scenario names Run accepts, in the order `switchboard
+// bench` documents them.
+var Scenarios = []string{"login", "messages", "idle", "presence", "iq"}
+
+// Config is one benchmark run. The field comments are the user
+// documentation of the matching `switchboard bench` flags.
+type Config struct {
+	Addr           string        // --addr: host:port of the server (or of the relay with --relay)
+	Domain         string        // --domain: the XMPP domain of the accounts
+	Users          int           // --users: accounts user1..userN taking part (idle: sessions held)
+	UserPrefix     string        // --user-prefix: account N is <prefix>N
+	PasswordPrefix string        // --password-prefix: account N's password is <prefix>N
+	DirectTLS      bool          // --tls: direct TLS (XEP-0368) instead of STARTTLS
+	Mechanism      string        // --mech: SCRAM-SHA-256, SCRAM-SHA-1 or PLAIN
+	Resource       string        // --resource: the resource every session binds
+	Concurrency    int           // --concurrency: logins in flight at once; iq: sessions
+	Rounds         int           // --rounds: login: log every user in and out this many times
+	Pairs          int           // --pairs: messages: pairs of users; 0 is users/2
+	Count          int           // --count: messages each user sends its peer; iq: round trips per session
+	Window         int           // --window: messages a sender has in flight at most
+	Size           int           // --size: message body bytes
+	Grace          time.Duration // --grace: how long a missing message is waited for before it counts as lost
+	Contacts       int           // --contacts: presence: contacts per user (even)
+	IQ             string        // --iq: ping (XEP-0199, to the server) or roster (roster get)
+	Settle         time.Duration // --settle: idle: wait after the last login before measuring memory
+	Hold           time.Duration // --hold: idle: keep the sessions this long after measuring
+	PID            int           // --pid: the server process whose CPU time (every scenario) and RSS (idle) are measured, children included
+	Relay          bool          // --relay: messages: drive a bench relay instead of an XMPP server
+	Progress       io.Writer     // where the progress bar is drawn; nil for none
+}
+
+// Default returns the defaults of `switchboard bench`.
+func Default() Config {
+	return Config{
+		Addr:           "127.0.0.1:5222",
+		Domain:         "localhost",
+		Users:          100,
+		UserPrefix:     "user",
+		PasswordPrefix: "pw",
+		Mechanism:      "SCRAM-SHA-256",
+		Resource:       "bench",
+		Concurrency:    50,
+		Rounds:         1,
+		Count:          200,
+		Window:         10,
+		Size:           128,
+		Grace:          5 * time.Second,
+		Contacts:       20,
+		IQ:             "ping",
+		Settle:         2 * time.Second,
+	}
+}
+
+// Validate checks the settings one scenario uses.
+func (c *Config) Validate(scenario string) error {
+	if !slices.Contains(Scenarios, scenario) {
+		return fmt.Errorf("unknown scenario %q (expected one of %v)", scenario, Scenarios)
+	}
+	switch {
+	case c.Addr == "" || c.Domain == "":
+		return fmt.Errorf("--addr and --domain are required")
+	case c.Users < 1:
+		return fmt.Errorf("--users must be at least 1")
+	case !slices.Contains(client.Mechanisms, c.Mechanism):
+		return fmt.Errorf("--mech %q: expected one of %v", c.Mechanism, client.Mechanisms)
+	case c.Concurrency < 1 || c.Rounds < 1 || c.Count < 1 || c.Window < 1:
+		return fmt.Errorf("--concurrency, --rounds, --count and --window must be at least 1")
+	case c.Relay && scenario != "messages":
+		return fmt.Errorf("--relay only applies to the messages scenario")
+	}
+	switch scenario {
+	case "messages":
+		if c.pairs() < 1 || 2*c.pairs() > c.Users {
+			return fmt.Errorf("--pairs %d needs 2×%d users but --users is %d", c.pairs(), c.pairs(), c.Users)
+		}
+		if c.Size < minBodySize {
+			return fmt.Errorf("--size must be at least %d bytes (the body carries a run id, a sequence number and a timestamp)", minBodySize)
+		}
+	case "presence":
+		if c.Contacts < 2 || c.Contacts%2 != 0 || c.Contacts >= c.Users {
+			return fmt.Errorf("--contacts must be even, at least 2 and less than --users (got %d with %d users)", c.Contacts, c.Users)
+		}
+	case "iq":
+		if c.IQ != "ping" && c.IQ != "roster" {
+			return fmt.Errorf("--iq %q: expected ping or roster", c.IQ)
+		}
+		if c.Concurrency > c.Users {
+			return fmt.Errorf("--concurrency %d sessions need as many users, but --users is %d", c.Concurrency, c.Users)
+		}
+	}
+	return nil
+}
+
+func (c *Config) pairs() int {
+	if c.Pairs > 0 {
+		return c.Pairs
+	}
+	return c.Users / 2
+}
+
+// account returns user n's credentials.
+func (c *Config) account(n int) *client.Account {
+	s := strconv.Itoa(n)
+	return client.NewAccount(c.UserPrefix+s, c.PasswordPrefix+s)
+}
+
+func (c *Config) clientOptions() *client.Options {
+	return &client.Options{
+		Addr:      c.Addr,
+		Domain:    c.Domain,
+		DirectTLS: c.DirectTLS,
+		Mechanism: c.Mechanism,
+		Resource:  c.Resource,
+	}
+}

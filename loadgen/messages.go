@@ -1,0 +1,218 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/switchboard-xmpp/switchboard/loadgen/client"
+	"github.com/switchboard-xmpp/switchboard/loadgen/histogram"
+)
+
+// endpoint is one user of a pair: its connection, the messages it sends
+// its peer, and what it receives from the peer.
+type endpoint struct {
+	conn    *client.Conn
+	tmpl    template
+	credits chan struct{} // the send window: one token per message that may be in flight
+	sent    int           // written by the sender goroutine only
+	recv    *receiver
+}
+
+// messages runs P pairs of users, each user sending --count messages to
+// its peer with at most --window in flight, and reports delivered
+// messages per second, end-to-end latency and losses.
+func (s *run) messages(ctx context.Context) *Result {
+	cfg := &s.cfg
+	pairs := cfg.pairs()
+	res := &Result{Unit: "messages"}
+	res.Params.Pairs, res.Params.Count, res.Params.Window, res.Params.Size = pairs, cfg.Count, cfg.Window, cfg.Size
+	runID := rand.Uint32()
+	epoch := time.Now()
+	conns := s.connectPairs(ctx, pairs, runID)
+	eps := s.endpoints(conns, runID, epoch)
+
+	start := make(chan struct{})
+	var senders sync.WaitGroup
+	for _, e := range eps {
+		if e == nil {
+			continue
+		}
+		e.conn.Reader(e.recv.handle, func(err error) {
+			if err != nil {
+				s.errs.add(err)
+			}
+		})
+		senders.Go(func() { s.send(ctx, e, epoch, start) })
+	}
+	s.m.phase("messages", int64(2*pairs*cfg.Count), func() int64 {
+		var n int64
+		for _, e := range eps {
+			if e != nil {
+				n += e.recv.unique.Load()
+			}
+		}
+		return n
+	})
+	cpu0, t0 := s.cpuNow(), time.Since(epoch)
+	close(start)
+	senders.Wait()
+	s.awaitDelivery(ctx, eps)
+	s.chargeCPU(res, cpu0)
+	s.logoutAll(ctx, conns) // also stops the readers, so their state can be read
+	s.tally(res, eps, t0)
+	return res
+}
+
+// connectPairs logs in users 1..2P (user 2p+1 and 2p+2 form pair p) or,
+// with --relay, opens two relay connections per pair.
+func (s *run) connectPairs(ctx context.Context, pairs int, runID uint32) []*client.Conn {
+	if !s.cfg.Relay {
+		return s.loginAll(ctx, "login", usersFrom(1, 2*pairs), client.Steps{Roster: true, Presence: true}, nil)
+	}
+	conns := make([]*client.Conn, 2*pairs)
+	s.forEach(ctx, "connect", 2*pairs, s.cfg.Concurrency, func(_, i int) error {
+		c, err := client.DialRelay(ctx, s.opts, fmt.Sprintf("%08x-%d", runID, i/2))
+		if err != nil {
+			return fmt.Errorf("relay: %w", err)
+		}
+		conns[i] = c
+		return nil
+	})
+	return conns
+}
+
+// endpoints pairs up the connections; a pair with a failed login is left
+// out (its failure is already counted).
+func (s *run) endpoints(conns []*client.Conn, runID uint32, epoch time.Time) []*endpoint {
+	cfg := &s.cfg
+	eps := make([]*endpoint, len(conns))
+	for p := 0; p < len(conns); p += 2 {
+		if conns[p] == nil || conns[p+1] == nil {
+			continue
+		}
+		for i := range 2 {
+			e := &endpoint{conn: conns[p+i], credits: make(chan struct{}, cfg.Window)}
+			for range cfg.Window {
+				e.credits <- struct{}{}
+			}
+			eps[p+i] = e
+		}
+		for i := range 2 {
+			e, peer := eps[p+i], eps[p+1-i]
+			e.tmpl = newTemplate(s.peerAddress(peer.conn, p+1-i), runID, cfg.Size)
+			e.recv = newReceiver(runID, cfg.Count, epoch, peer.credits, &s.errs, &s.warns)
+		}
+	}
+	return eps
+}
+
+// peerAddress is where messages to the user at index i go: the full JID it
+// bound, so delivery does not depend on whether its initial presence has
+// been processed yet, as it would for a bare JID.
+func (s *run) peerAddress(c *client.Conn, i int) string {
+	if c.JID != "" {
+		return c.JID
+	}
+	return s.cfg.UserPrefix + strconv.Itoa(i+1) + "@" + s.cfg.Domain
+}
+
+var errStalled = errors.New("stalled: no message delivered to the peer within --grace, giving up on the rest")
+
+// send writes e's messages, as many at a time as the window allows, each
+// batch in one write. It stops when a window stays shut for --grace.
+func (s *run) send(ctx context.Context, e *endpoint, epoch time.Time, start <-chan struct{}) {
+	<-start
+	count, grace := s.cfg.Count, s.cfg.Grace
+	buf := make([]byte, 0, s.cfg.Window*len(e.tmpl.raw))
+	timer := time.NewTimer(grace)
+	timer.Stop()
+	for e.sent < count {
+		select {
+		case <-e.credits:
+		default:
+			timer.Reset(grace)
+			select {
+			case <-e.credits:
+				timer.Stop()
+			case <-timer.C:
+				s.errs.add(errStalled)
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+		n := 1
+	more:
+		for n < count-e.sent {
+			select {
+			case <-e.credits:
+				n++
+			default:
+				break more
+			}
+		}
+		buf = buf[:0]
+		ts := int64(time.Since(epoch))
+		for k := range n {
+			e.tmpl.stamp(uint32(e.sent+k), ts)
+			buf = append(buf, e.tmpl.raw...)
+		}
+		if err := e.conn.Write(buf); err != nil {
+			s.errs.add(err)
+			return
+		}
+		e.sent += n
+	}
+}
+
+// awaitDelivery waits until every receiver has everything, or --grace
+// after the last send, whichever comes first.
+func (s *run) awaitDelivery(ctx context.Context, eps []*endpoint) {
+	deadline := time.NewTimer(s.cfg.Grace)
+	defer deadline.Stop()
+	for _, e := range eps {
+		if e == nil {
+			continue
+		}
+		select {
+		case <-e.recv.complete:
+		case <-deadline.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// tally adds up the receivers once their readers have stopped.
+func (s *run) tally(res *Result, eps []*endpoint, t0 time.Duration) {
+	d := &Delivery{}
+	var last time.Duration
+	var all histogram.Histogram
+	for p := 0; p < len(eps); p += 2 {
+		for i := range 2 {
+			e, peer := eps[p+i], eps[p+1-i]
+			if e == nil {
+				continue
+			}
+			got := e.recv.unique.Load()
+			d.Sent += int64(peer.sent)
+			d.Delivered += got
+			d.Lost += int64(peer.sent) - got
+			d.Duplicated += e.recv.dups
+			last = max(last, e.recv.last)
+			all.Merge(&e.recv.hist)
+		}
+	}
+	res.Messages = d
+	res.Ops = d.Delivered
+	if last > t0 {
+		res.Elapsed = (last - t0).Seconds()
+	}
+	res.Latency = latencyOf(&all)
+}
