@@ -15,11 +15,7 @@ func (h *Host) emit(ev *pluginv1.EventRequest) {
 		subs = h.snap.Load().topics[ev.GetTopic()]
 	}
 	for _, in := range subs {
-		select {
-		case in.events <- ev:
-		default:
-			in.log.Warn("event queue full; event dropped", "event", ev.GetKind().String(), "jid", ev.GetJid())
-		}
+		in.events.push(ev)
 	}
 }
 

@@ -45,7 +45,7 @@ type instance struct {
 	restarts int
 	exited   chan struct{} // closed by stop, to wake the supervisor
 
-	events   chan *pluginv1.EventRequest
+	events   *eventQueue
 	inflight atomic.Int64
 	// dynamic are the stream features set through SetStreamFeatures.
 	dynamic []*pluginv1.StreamFeature
@@ -61,7 +61,7 @@ func (h *Host) spawn(ctx context.Context, s Spec) (*instance, error) {
 		spec:   s,
 		log:    h.log.Named(s.Name),
 		exited: make(chan struct{}),
-		events: make(chan *pluginv1.EventRequest, 1024),
+		events: newEventQueue(),
 	}
 	if err := in.launch(ctx); err != nil {
 		return nil, err

@@ -113,27 +113,43 @@ func (in *instance) restartCount() int {
 	return in.restarts
 }
 
-// deliverEvents sends queued events to the plugin in order.
+// deliverEvents sends queued events to the plugin in order, as many in
+// one call as have queued up.
 func (in *instance) deliverEvents() {
 	defer in.h.wg.Done()
 	for {
 		select {
 		case <-in.exited:
 			return
-		case ev := <-in.events:
-			in.sendEvent(ev)
+		case <-in.events.wake:
+		}
+		for {
+			batch, dropped := in.events.take()
+			if dropped > 0 {
+				in.log.Error("events dropped: the plugin is far behind", "dropped", dropped)
+			}
+			if len(batch) == 0 {
+				break
+			}
+			in.sendEvents(batch)
 		}
 	}
 }
 
-func (in *instance) sendEvent(ev *pluginv1.EventRequest) {
+func (in *instance) sendEvents(batch []*pluginv1.EventRequest) {
 	if in.state() != stateRunning {
-		in.log.Debug("event dropped: plugin not running", "event", ev.GetKind().String(), "jid", ev.GetJid())
+		in.log.Debug("events dropped: plugin not running", "events", len(batch))
 		return
 	}
 	ctx, cancel := context.WithTimeout(in.h.ctx, in.h.cfg.CallTimeout)
 	defer cancel()
-	if _, err := in.remoteOf().client.Event(ctx, ev); err != nil {
-		in.log.Warn("event not handled", "event", ev.GetKind().String(), "jid", ev.GetJid(), "error", describeErr(err))
+	var err error
+	if len(batch) == 1 {
+		_, err = in.remoteOf().client.Event(ctx, batch[0])
+	} else {
+		_, err = in.remoteOf().client.Events(ctx, &pluginv1.EventBatch{Events: batch})
+	}
+	if err != nil {
+		in.log.Warn("events not handled", "events", len(batch), "first", batch[0].GetKind().String(), "error", describeErr(err))
 	}
 }

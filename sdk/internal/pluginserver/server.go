@@ -113,6 +113,17 @@ func (s *Server) Event(ctx context.Context, ev *pluginv1.EventRequest) (_ *plugi
 	return &pluginv1.EventResponse{}, nil
 }
 
+// Events handles a batch of events in order. An event that fails is
+// logged and the rest still run: one bad event must not cost the others.
+func (s *Server) Events(ctx context.Context, b *pluginv1.EventBatch) (*pluginv1.EventResponse, error) {
+	for _, ev := range b.GetEvents() {
+		if _, err := s.Event(ctx, ev); err != nil {
+			s.log.Warn("event failed", "event", ev.GetKind().String(), "jid", ev.GetJid(), "error", err)
+		}
+	}
+	return &pluginv1.EventResponse{}, nil
+}
+
 func (s *Server) Observe(ctx context.Context, req *pluginv1.ObserveRequest) (_ *pluginv1.ObserveResponse, err error) {
 	defer s.recoverInto(&err, "observe")
 	if err := s.impl.Observe(ctx, req); err != nil {

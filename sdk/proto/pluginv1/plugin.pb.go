@@ -1217,6 +1217,50 @@ func (x *EventRequest) GetPayload() []byte {
 	return nil
 }
 
+type EventBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*EventRequest        `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventBatch) Reset() {
+	*x = EventBatch{}
+	mi := &file_plugin_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventBatch) ProtoMessage() {}
+
+func (x *EventBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventBatch.ProtoReflect.Descriptor instead.
+func (*EventBatch) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *EventBatch) GetEvents() []*EventRequest {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
 type EventResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1225,7 +1269,7 @@ type EventResponse struct {
 
 func (x *EventResponse) Reset() {
 	*x = EventResponse{}
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1237,7 +1281,7 @@ func (x *EventResponse) String() string {
 func (*EventResponse) ProtoMessage() {}
 
 func (x *EventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1250,7 +1294,7 @@ func (x *EventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventResponse.ProtoReflect.Descriptor instead.
 func (*EventResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{11}
+	return file_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 type ObservedMessage struct {
@@ -1273,7 +1317,7 @@ type ObservedMessage struct {
 
 func (x *ObservedMessage) Reset() {
 	*x = ObservedMessage{}
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1285,7 +1329,7 @@ func (x *ObservedMessage) String() string {
 func (*ObservedMessage) ProtoMessage() {}
 
 func (x *ObservedMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1298,7 +1342,7 @@ func (x *ObservedMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObservedMessage.ProtoReflect.Descriptor instead.
 func (*ObservedMessage) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{12}
+	return file_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ObservedMessage) GetOwner() string {
@@ -1355,7 +1399,7 @@ type ObserveRequest struct {
 
 func (x *ObserveRequest) Reset() {
 	*x = ObserveRequest{}
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1367,7 +1411,7 @@ func (x *ObserveRequest) String() string {
 func (*ObserveRequest) ProtoMessage() {}
 
 func (x *ObserveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1380,7 +1424,7 @@ func (x *ObserveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObserveRequest.ProtoReflect.Descriptor instead.
 func (*ObserveRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{13}
+	return file_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ObserveRequest) GetMessages() []*ObservedMessage {
@@ -1405,7 +1449,7 @@ type ObserveResponse struct {
 
 func (x *ObserveResponse) Reset() {
 	*x = ObserveResponse{}
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1417,7 +1461,7 @@ func (x *ObserveResponse) String() string {
 func (*ObserveResponse) ProtoMessage() {}
 
 func (x *ObserveResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1430,7 +1474,7 @@ func (x *ObserveResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObserveResponse.ProtoReflect.Descriptor instead.
 func (*ObserveResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{14}
+	return file_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 type InvokeRequest struct {
@@ -1445,7 +1489,7 @@ type InvokeRequest struct {
 
 func (x *InvokeRequest) Reset() {
 	*x = InvokeRequest{}
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1457,7 +1501,7 @@ func (x *InvokeRequest) String() string {
 func (*InvokeRequest) ProtoMessage() {}
 
 func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1470,7 +1514,7 @@ func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeRequest.ProtoReflect.Descriptor instead.
 func (*InvokeRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{15}
+	return file_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *InvokeRequest) GetMethod() string {
@@ -1503,7 +1547,7 @@ type InvokeResponse struct {
 
 func (x *InvokeResponse) Reset() {
 	*x = InvokeResponse{}
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1515,7 +1559,7 @@ func (x *InvokeResponse) String() string {
 func (*InvokeResponse) ProtoMessage() {}
 
 func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1528,7 +1572,7 @@ func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeResponse.ProtoReflect.Descriptor instead.
 func (*InvokeResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{16}
+	return file_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *InvokeResponse) GetPayload() []byte {
@@ -1550,7 +1594,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1562,7 +1606,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1575,7 +1619,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{17}
+	return file_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SendRequest) GetStanza() []byte {
@@ -1600,7 +1644,7 @@ type SendResponse struct {
 
 func (x *SendResponse) Reset() {
 	*x = SendResponse{}
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1612,7 +1656,7 @@ func (x *SendResponse) String() string {
 func (*SendResponse) ProtoMessage() {}
 
 func (x *SendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1625,7 +1669,7 @@ func (x *SendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendResponse.ProtoReflect.Descriptor instead.
 func (*SendResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{18}
+	return file_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 type SendIQResponse struct {
@@ -1638,7 +1682,7 @@ type SendIQResponse struct {
 
 func (x *SendIQResponse) Reset() {
 	*x = SendIQResponse{}
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1650,7 +1694,7 @@ func (x *SendIQResponse) String() string {
 func (*SendIQResponse) ProtoMessage() {}
 
 func (x *SendIQResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1663,7 +1707,7 @@ func (x *SendIQResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendIQResponse.ProtoReflect.Descriptor instead.
 func (*SendIQResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{19}
+	return file_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SendIQResponse) GetStanza() []byte {
@@ -1682,7 +1726,7 @@ type SessionsRequest struct {
 
 func (x *SessionsRequest) Reset() {
 	*x = SessionsRequest{}
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1694,7 +1738,7 @@ func (x *SessionsRequest) String() string {
 func (*SessionsRequest) ProtoMessage() {}
 
 func (x *SessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1707,7 +1751,7 @@ func (x *SessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsRequest.ProtoReflect.Descriptor instead.
 func (*SessionsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{20}
+	return file_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SessionsRequest) GetBare() string {
@@ -1729,7 +1773,7 @@ type SessionInfo struct {
 
 func (x *SessionInfo) Reset() {
 	*x = SessionInfo{}
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1741,7 +1785,7 @@ func (x *SessionInfo) String() string {
 func (*SessionInfo) ProtoMessage() {}
 
 func (x *SessionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1754,7 +1798,7 @@ func (x *SessionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionInfo.ProtoReflect.Descriptor instead.
 func (*SessionInfo) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{21}
+	return file_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SessionInfo) GetJid() string {
@@ -1794,7 +1838,7 @@ type SessionsResponse struct {
 
 func (x *SessionsResponse) Reset() {
 	*x = SessionsResponse{}
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1806,7 +1850,7 @@ func (x *SessionsResponse) String() string {
 func (*SessionsResponse) ProtoMessage() {}
 
 func (x *SessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1819,7 +1863,7 @@ func (x *SessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsResponse.ProtoReflect.Descriptor instead.
 func (*SessionsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{22}
+	return file_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SessionsResponse) GetSessions() []*SessionInfo {
@@ -1839,7 +1883,7 @@ type StoreKey struct {
 
 func (x *StoreKey) Reset() {
 	*x = StoreKey{}
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1851,7 +1895,7 @@ func (x *StoreKey) String() string {
 func (*StoreKey) ProtoMessage() {}
 
 func (x *StoreKey) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1864,7 +1908,7 @@ func (x *StoreKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreKey.ProtoReflect.Descriptor instead.
 func (*StoreKey) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{23}
+	return file_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *StoreKey) GetOwner() string {
@@ -1891,7 +1935,7 @@ type StoreValue struct {
 
 func (x *StoreValue) Reset() {
 	*x = StoreValue{}
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1903,7 +1947,7 @@ func (x *StoreValue) String() string {
 func (*StoreValue) ProtoMessage() {}
 
 func (x *StoreValue) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1916,7 +1960,7 @@ func (x *StoreValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreValue.ProtoReflect.Descriptor instead.
 func (*StoreValue) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{24}
+	return file_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *StoreValue) GetValue() []byte {
@@ -1944,7 +1988,7 @@ type StorePutRequest struct {
 
 func (x *StorePutRequest) Reset() {
 	*x = StorePutRequest{}
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1956,7 +2000,7 @@ func (x *StorePutRequest) String() string {
 func (*StorePutRequest) ProtoMessage() {}
 
 func (x *StorePutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1969,7 +2013,7 @@ func (x *StorePutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePutRequest.ProtoReflect.Descriptor instead.
 func (*StorePutRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{25}
+	return file_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *StorePutRequest) GetOwner() string {
@@ -2001,7 +2045,7 @@ type StorePutResponse struct {
 
 func (x *StorePutResponse) Reset() {
 	*x = StorePutResponse{}
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2013,7 +2057,7 @@ func (x *StorePutResponse) String() string {
 func (*StorePutResponse) ProtoMessage() {}
 
 func (x *StorePutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2026,7 +2070,7 @@ func (x *StorePutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePutResponse.ProtoReflect.Descriptor instead.
 func (*StorePutResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{26}
+	return file_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 type StoreDeleteResponse struct {
@@ -2037,7 +2081,7 @@ type StoreDeleteResponse struct {
 
 func (x *StoreDeleteResponse) Reset() {
 	*x = StoreDeleteResponse{}
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2049,7 +2093,7 @@ func (x *StoreDeleteResponse) String() string {
 func (*StoreDeleteResponse) ProtoMessage() {}
 
 func (x *StoreDeleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2062,7 +2106,7 @@ func (x *StoreDeleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreDeleteResponse.ProtoReflect.Descriptor instead.
 func (*StoreDeleteResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{27}
+	return file_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 type StoreScanRequest struct {
@@ -2080,7 +2124,7 @@ type StoreScanRequest struct {
 
 func (x *StoreScanRequest) Reset() {
 	*x = StoreScanRequest{}
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2092,7 +2136,7 @@ func (x *StoreScanRequest) String() string {
 func (*StoreScanRequest) ProtoMessage() {}
 
 func (x *StoreScanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2105,7 +2149,7 @@ func (x *StoreScanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreScanRequest.ProtoReflect.Descriptor instead.
 func (*StoreScanRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{28}
+	return file_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *StoreScanRequest) GetOwner() string {
@@ -2153,7 +2197,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2165,7 +2209,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2178,7 +2222,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{29}
+	return file_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *KeyValue) GetKey() string {
@@ -2204,7 +2248,7 @@ type StoreScanResponse struct {
 
 func (x *StoreScanResponse) Reset() {
 	*x = StoreScanResponse{}
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2260,7 @@ func (x *StoreScanResponse) String() string {
 func (*StoreScanResponse) ProtoMessage() {}
 
 func (x *StoreScanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2229,7 +2273,7 @@ func (x *StoreScanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreScanResponse.ProtoReflect.Descriptor instead.
 func (*StoreScanResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{30}
+	return file_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *StoreScanResponse) GetItems() []*KeyValue {
@@ -2252,7 +2296,7 @@ type StoreOp struct {
 
 func (x *StoreOp) Reset() {
 	*x = StoreOp{}
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2264,7 +2308,7 @@ func (x *StoreOp) String() string {
 func (*StoreOp) ProtoMessage() {}
 
 func (x *StoreOp) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2277,7 +2321,7 @@ func (x *StoreOp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreOp.ProtoReflect.Descriptor instead.
 func (*StoreOp) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{31}
+	return file_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *StoreOp) GetOwner() string {
@@ -2317,7 +2361,7 @@ type StoreBatchRequest struct {
 
 func (x *StoreBatchRequest) Reset() {
 	*x = StoreBatchRequest{}
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2329,7 +2373,7 @@ func (x *StoreBatchRequest) String() string {
 func (*StoreBatchRequest) ProtoMessage() {}
 
 func (x *StoreBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2342,7 +2386,7 @@ func (x *StoreBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreBatchRequest.ProtoReflect.Descriptor instead.
 func (*StoreBatchRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{32}
+	return file_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *StoreBatchRequest) GetOps() []*StoreOp {
@@ -2360,7 +2404,7 @@ type StoreBatchResponse struct {
 
 func (x *StoreBatchResponse) Reset() {
 	*x = StoreBatchResponse{}
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2372,7 +2416,7 @@ func (x *StoreBatchResponse) String() string {
 func (*StoreBatchResponse) ProtoMessage() {}
 
 func (x *StoreBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2385,7 +2429,7 @@ func (x *StoreBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreBatchResponse.ProtoReflect.Descriptor instead.
 func (*StoreBatchResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{33}
+	return file_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 type AccountRequest struct {
@@ -2397,7 +2441,7 @@ type AccountRequest struct {
 
 func (x *AccountRequest) Reset() {
 	*x = AccountRequest{}
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2409,7 +2453,7 @@ func (x *AccountRequest) String() string {
 func (*AccountRequest) ProtoMessage() {}
 
 func (x *AccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2422,7 +2466,7 @@ func (x *AccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountRequest.ProtoReflect.Descriptor instead.
 func (*AccountRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{34}
+	return file_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *AccountRequest) GetUsername() string {
@@ -2442,7 +2486,7 @@ type AccountPasswordRequest struct {
 
 func (x *AccountPasswordRequest) Reset() {
 	*x = AccountPasswordRequest{}
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2454,7 +2498,7 @@ func (x *AccountPasswordRequest) String() string {
 func (*AccountPasswordRequest) ProtoMessage() {}
 
 func (x *AccountPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2467,7 +2511,7 @@ func (x *AccountPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountPasswordRequest.ProtoReflect.Descriptor instead.
 func (*AccountPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{35}
+	return file_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *AccountPasswordRequest) GetUsername() string {
@@ -2493,7 +2537,7 @@ type AccountExistsResponse struct {
 
 func (x *AccountExistsResponse) Reset() {
 	*x = AccountExistsResponse{}
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2505,7 +2549,7 @@ func (x *AccountExistsResponse) String() string {
 func (*AccountExistsResponse) ProtoMessage() {}
 
 func (x *AccountExistsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2518,7 +2562,7 @@ func (x *AccountExistsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountExistsResponse.ProtoReflect.Descriptor instead.
 func (*AccountExistsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{36}
+	return file_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *AccountExistsResponse) GetExists() bool {
@@ -2536,7 +2580,7 @@ type AccountResponse struct {
 
 func (x *AccountResponse) Reset() {
 	*x = AccountResponse{}
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2548,7 +2592,7 @@ func (x *AccountResponse) String() string {
 func (*AccountResponse) ProtoMessage() {}
 
 func (x *AccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2561,7 +2605,7 @@ func (x *AccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountResponse.ProtoReflect.Descriptor instead.
 func (*AccountResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{37}
+	return file_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 // FilterRule is one resolved privacy rule (XEP-0016, XEP-0191): the plugin
@@ -2583,7 +2627,7 @@ type FilterRule struct {
 
 func (x *FilterRule) Reset() {
 	*x = FilterRule{}
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2595,7 +2639,7 @@ func (x *FilterRule) String() string {
 func (*FilterRule) ProtoMessage() {}
 
 func (x *FilterRule) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2608,7 +2652,7 @@ func (x *FilterRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FilterRule.ProtoReflect.Descriptor instead.
 func (*FilterRule) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{38}
+	return file_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *FilterRule) GetAction() FilterAction {
@@ -2650,7 +2694,7 @@ type SetFiltersRequest struct {
 
 func (x *SetFiltersRequest) Reset() {
 	*x = SetFiltersRequest{}
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2662,7 +2706,7 @@ func (x *SetFiltersRequest) String() string {
 func (*SetFiltersRequest) ProtoMessage() {}
 
 func (x *SetFiltersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2675,7 +2719,7 @@ func (x *SetFiltersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetFiltersRequest.ProtoReflect.Descriptor instead.
 func (*SetFiltersRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{39}
+	return file_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *SetFiltersRequest) GetOwner() string {
@@ -2700,7 +2744,7 @@ type SetFiltersResponse struct {
 
 func (x *SetFiltersResponse) Reset() {
 	*x = SetFiltersResponse{}
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2712,7 +2756,7 @@ func (x *SetFiltersResponse) String() string {
 func (*SetFiltersResponse) ProtoMessage() {}
 
 func (x *SetFiltersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2725,7 +2769,7 @@ func (x *SetFiltersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetFiltersResponse.ProtoReflect.Descriptor instead.
 func (*SetFiltersResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{40}
+	return file_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 type ManifestsRequest struct {
@@ -2736,7 +2780,7 @@ type ManifestsRequest struct {
 
 func (x *ManifestsRequest) Reset() {
 	*x = ManifestsRequest{}
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2748,7 +2792,7 @@ func (x *ManifestsRequest) String() string {
 func (*ManifestsRequest) ProtoMessage() {}
 
 func (x *ManifestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2761,7 +2805,7 @@ func (x *ManifestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManifestsRequest.ProtoReflect.Descriptor instead.
 func (*ManifestsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{41}
+	return file_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 type ManifestsResponse struct {
@@ -2773,7 +2817,7 @@ type ManifestsResponse struct {
 
 func (x *ManifestsResponse) Reset() {
 	*x = ManifestsResponse{}
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2785,7 +2829,7 @@ func (x *ManifestsResponse) String() string {
 func (*ManifestsResponse) ProtoMessage() {}
 
 func (x *ManifestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2798,7 +2842,7 @@ func (x *ManifestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManifestsResponse.ProtoReflect.Descriptor instead.
 func (*ManifestsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{42}
+	return file_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ManifestsResponse) GetManifests() []*Manifest {
@@ -2819,7 +2863,7 @@ type CallRequest struct {
 
 func (x *CallRequest) Reset() {
 	*x = CallRequest{}
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2831,7 +2875,7 @@ func (x *CallRequest) String() string {
 func (*CallRequest) ProtoMessage() {}
 
 func (x *CallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2844,7 +2888,7 @@ func (x *CallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallRequest.ProtoReflect.Descriptor instead.
 func (*CallRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{43}
+	return file_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *CallRequest) GetPlugin() string {
@@ -2877,7 +2921,7 @@ type CallResponse struct {
 
 func (x *CallResponse) Reset() {
 	*x = CallResponse{}
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2889,7 +2933,7 @@ func (x *CallResponse) String() string {
 func (*CallResponse) ProtoMessage() {}
 
 func (x *CallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2902,7 +2946,7 @@ func (x *CallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallResponse.ProtoReflect.Descriptor instead.
 func (*CallResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{44}
+	return file_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *CallResponse) GetPayload() []byte {
@@ -2925,7 +2969,7 @@ type PublishRequest struct {
 
 func (x *PublishRequest) Reset() {
 	*x = PublishRequest{}
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2937,7 +2981,7 @@ func (x *PublishRequest) String() string {
 func (*PublishRequest) ProtoMessage() {}
 
 func (x *PublishRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2950,7 +2994,7 @@ func (x *PublishRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishRequest.ProtoReflect.Descriptor instead.
 func (*PublishRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{45}
+	return file_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *PublishRequest) GetTopic() string {
@@ -2982,7 +3026,7 @@ type PublishResponse struct {
 
 func (x *PublishResponse) Reset() {
 	*x = PublishResponse{}
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2994,7 +3038,7 @@ func (x *PublishResponse) String() string {
 func (*PublishResponse) ProtoMessage() {}
 
 func (x *PublishResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3007,7 +3051,7 @@ func (x *PublishResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishResponse.ProtoReflect.Descriptor instead.
 func (*PublishResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{46}
+	return file_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 type SetStreamFeaturesRequest struct {
@@ -3019,7 +3063,7 @@ type SetStreamFeaturesRequest struct {
 
 func (x *SetStreamFeaturesRequest) Reset() {
 	*x = SetStreamFeaturesRequest{}
-	mi := &file_plugin_proto_msgTypes[47]
+	mi := &file_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3031,7 +3075,7 @@ func (x *SetStreamFeaturesRequest) String() string {
 func (*SetStreamFeaturesRequest) ProtoMessage() {}
 
 func (x *SetStreamFeaturesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[47]
+	mi := &file_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3044,7 +3088,7 @@ func (x *SetStreamFeaturesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStreamFeaturesRequest.ProtoReflect.Descriptor instead.
 func (*SetStreamFeaturesRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{47}
+	return file_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *SetStreamFeaturesRequest) GetFeatures() []*StreamFeature {
@@ -3062,7 +3106,7 @@ type SetStreamFeaturesResponse struct {
 
 func (x *SetStreamFeaturesResponse) Reset() {
 	*x = SetStreamFeaturesResponse{}
-	mi := &file_plugin_proto_msgTypes[48]
+	mi := &file_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3074,7 +3118,7 @@ func (x *SetStreamFeaturesResponse) String() string {
 func (*SetStreamFeaturesResponse) ProtoMessage() {}
 
 func (x *SetStreamFeaturesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[48]
+	mi := &file_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3087,7 +3131,7 @@ func (x *SetStreamFeaturesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStreamFeaturesResponse.ProtoReflect.Descriptor instead.
 func (*SetStreamFeaturesResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{48}
+	return file_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 type SessionOptionRequest struct {
@@ -3102,7 +3146,7 @@ type SessionOptionRequest struct {
 
 func (x *SessionOptionRequest) Reset() {
 	*x = SessionOptionRequest{}
-	mi := &file_plugin_proto_msgTypes[49]
+	mi := &file_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3114,7 +3158,7 @@ func (x *SessionOptionRequest) String() string {
 func (*SessionOptionRequest) ProtoMessage() {}
 
 func (x *SessionOptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[49]
+	mi := &file_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3127,7 +3171,7 @@ func (x *SessionOptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionOptionRequest.ProtoReflect.Descriptor instead.
 func (*SessionOptionRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{49}
+	return file_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *SessionOptionRequest) GetJid() string {
@@ -3159,7 +3203,7 @@ type SessionOptionResponse struct {
 
 func (x *SessionOptionResponse) Reset() {
 	*x = SessionOptionResponse{}
-	mi := &file_plugin_proto_msgTypes[50]
+	mi := &file_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3171,7 +3215,7 @@ func (x *SessionOptionResponse) String() string {
 func (*SessionOptionResponse) ProtoMessage() {}
 
 func (x *SessionOptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[50]
+	mi := &file_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3184,7 +3228,7 @@ func (x *SessionOptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionOptionResponse.ProtoReflect.Descriptor instead.
 func (*SessionOptionResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{50}
+	return file_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 var File_plugin_proto protoreflect.FileDescriptor
@@ -3262,7 +3306,10 @@ const file_plugin_proto_rawDesc = "" +
 	"session_id\x18\x03 \x01(\tR\tsessionId\x12\x16\n" +
 	"\x06stanza\x18\x04 \x01(\fR\x06stanza\x12\x14\n" +
 	"\x05topic\x18\x05 \x01(\tR\x05topic\x12\x18\n" +
-	"\apayload\x18\x06 \x01(\fR\apayload\"\x0f\n" +
+	"\apayload\x18\x06 \x01(\fR\apayload\"I\n" +
+	"\n" +
+	"EventBatch\x12;\n" +
+	"\x06events\x18\x01 \x03(\v2#.switchboard.plugin.v1.EventRequestR\x06events\"\x0f\n" +
 	"\rEventResponse\"\xa9\x01\n" +
 	"\x0fObservedMessage\x12\x14\n" +
 	"\x05owner\x18\x01 \x01(\tR\x05owner\x12\x1b\n" +
@@ -3407,12 +3454,13 @@ const file_plugin_proto_rawDesc = "" +
 	"\x1aFILTER_STANZA_PRESENCE_OUT\x10\x10\x12!\n" +
 	"\x1dFILTER_STANZA_SUBSCRIPTION_IN\x10 \x12\"\n" +
 	"\x1eFILTER_STANZA_SUBSCRIPTION_OUT\x10@\x12\x19\n" +
-	"\x14FILTER_STANZA_IQ_OUT\x10\x80\x012\x94\x04\n" +
+	"\x14FILTER_STANZA_IQ_OUT\x10\x80\x012\xe7\x04\n" +
 	"\x06Plugin\x12S\n" +
 	"\bDescribe\x12&.switchboard.plugin.v1.DescribeRequest\x1a\x1f.switchboard.plugin.v1.Manifest\x12^\n" +
 	"\tConfigure\x12'.switchboard.plugin.v1.ConfigureRequest\x1a(.switchboard.plugin.v1.ConfigureResponse\x12P\n" +
 	"\x06Handle\x12\x1f.switchboard.plugin.v1.Envelope\x1a%.switchboard.plugin.v1.HandleResponse\x12R\n" +
-	"\x05Event\x12#.switchboard.plugin.v1.EventRequest\x1a$.switchboard.plugin.v1.EventResponse\x12U\n" +
+	"\x05Event\x12#.switchboard.plugin.v1.EventRequest\x1a$.switchboard.plugin.v1.EventResponse\x12Q\n" +
+	"\x06Events\x12!.switchboard.plugin.v1.EventBatch\x1a$.switchboard.plugin.v1.EventResponse\x12U\n" +
 	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse\x12X\n" +
 	"\aObserve\x12%.switchboard.plugin.v1.ObserveRequest\x1a&.switchboard.plugin.v1.ObserveResponse2\xc5\r\n" +
 	"\x04Host\x12O\n" +
@@ -3450,7 +3498,7 @@ func file_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_plugin_proto_goTypes = []any{
 	(Kind)(0),                         // 0: switchboard.plugin.v1.Kind
 	(Addressing)(0),                   // 1: switchboard.plugin.v1.Addressing
@@ -3469,46 +3517,47 @@ var file_plugin_proto_goTypes = []any{
 	(*HandleResponse)(nil),            // 14: switchboard.plugin.v1.HandleResponse
 	(*StanzaError)(nil),               // 15: switchboard.plugin.v1.StanzaError
 	(*EventRequest)(nil),              // 16: switchboard.plugin.v1.EventRequest
-	(*EventResponse)(nil),             // 17: switchboard.plugin.v1.EventResponse
-	(*ObservedMessage)(nil),           // 18: switchboard.plugin.v1.ObservedMessage
-	(*ObserveRequest)(nil),            // 19: switchboard.plugin.v1.ObserveRequest
-	(*ObserveResponse)(nil),           // 20: switchboard.plugin.v1.ObserveResponse
-	(*InvokeRequest)(nil),             // 21: switchboard.plugin.v1.InvokeRequest
-	(*InvokeResponse)(nil),            // 22: switchboard.plugin.v1.InvokeResponse
-	(*SendRequest)(nil),               // 23: switchboard.plugin.v1.SendRequest
-	(*SendResponse)(nil),              // 24: switchboard.plugin.v1.SendResponse
-	(*SendIQResponse)(nil),            // 25: switchboard.plugin.v1.SendIQResponse
-	(*SessionsRequest)(nil),           // 26: switchboard.plugin.v1.SessionsRequest
-	(*SessionInfo)(nil),               // 27: switchboard.plugin.v1.SessionInfo
-	(*SessionsResponse)(nil),          // 28: switchboard.plugin.v1.SessionsResponse
-	(*StoreKey)(nil),                  // 29: switchboard.plugin.v1.StoreKey
-	(*StoreValue)(nil),                // 30: switchboard.plugin.v1.StoreValue
-	(*StorePutRequest)(nil),           // 31: switchboard.plugin.v1.StorePutRequest
-	(*StorePutResponse)(nil),          // 32: switchboard.plugin.v1.StorePutResponse
-	(*StoreDeleteResponse)(nil),       // 33: switchboard.plugin.v1.StoreDeleteResponse
-	(*StoreScanRequest)(nil),          // 34: switchboard.plugin.v1.StoreScanRequest
-	(*KeyValue)(nil),                  // 35: switchboard.plugin.v1.KeyValue
-	(*StoreScanResponse)(nil),         // 36: switchboard.plugin.v1.StoreScanResponse
-	(*StoreOp)(nil),                   // 37: switchboard.plugin.v1.StoreOp
-	(*StoreBatchRequest)(nil),         // 38: switchboard.plugin.v1.StoreBatchRequest
-	(*StoreBatchResponse)(nil),        // 39: switchboard.plugin.v1.StoreBatchResponse
-	(*AccountRequest)(nil),            // 40: switchboard.plugin.v1.AccountRequest
-	(*AccountPasswordRequest)(nil),    // 41: switchboard.plugin.v1.AccountPasswordRequest
-	(*AccountExistsResponse)(nil),     // 42: switchboard.plugin.v1.AccountExistsResponse
-	(*AccountResponse)(nil),           // 43: switchboard.plugin.v1.AccountResponse
-	(*FilterRule)(nil),                // 44: switchboard.plugin.v1.FilterRule
-	(*SetFiltersRequest)(nil),         // 45: switchboard.plugin.v1.SetFiltersRequest
-	(*SetFiltersResponse)(nil),        // 46: switchboard.plugin.v1.SetFiltersResponse
-	(*ManifestsRequest)(nil),          // 47: switchboard.plugin.v1.ManifestsRequest
-	(*ManifestsResponse)(nil),         // 48: switchboard.plugin.v1.ManifestsResponse
-	(*CallRequest)(nil),               // 49: switchboard.plugin.v1.CallRequest
-	(*CallResponse)(nil),              // 50: switchboard.plugin.v1.CallResponse
-	(*PublishRequest)(nil),            // 51: switchboard.plugin.v1.PublishRequest
-	(*PublishResponse)(nil),           // 52: switchboard.plugin.v1.PublishResponse
-	(*SetStreamFeaturesRequest)(nil),  // 53: switchboard.plugin.v1.SetStreamFeaturesRequest
-	(*SetStreamFeaturesResponse)(nil), // 54: switchboard.plugin.v1.SetStreamFeaturesResponse
-	(*SessionOptionRequest)(nil),      // 55: switchboard.plugin.v1.SessionOptionRequest
-	(*SessionOptionResponse)(nil),     // 56: switchboard.plugin.v1.SessionOptionResponse
+	(*EventBatch)(nil),                // 17: switchboard.plugin.v1.EventBatch
+	(*EventResponse)(nil),             // 18: switchboard.plugin.v1.EventResponse
+	(*ObservedMessage)(nil),           // 19: switchboard.plugin.v1.ObservedMessage
+	(*ObserveRequest)(nil),            // 20: switchboard.plugin.v1.ObserveRequest
+	(*ObserveResponse)(nil),           // 21: switchboard.plugin.v1.ObserveResponse
+	(*InvokeRequest)(nil),             // 22: switchboard.plugin.v1.InvokeRequest
+	(*InvokeResponse)(nil),            // 23: switchboard.plugin.v1.InvokeResponse
+	(*SendRequest)(nil),               // 24: switchboard.plugin.v1.SendRequest
+	(*SendResponse)(nil),              // 25: switchboard.plugin.v1.SendResponse
+	(*SendIQResponse)(nil),            // 26: switchboard.plugin.v1.SendIQResponse
+	(*SessionsRequest)(nil),           // 27: switchboard.plugin.v1.SessionsRequest
+	(*SessionInfo)(nil),               // 28: switchboard.plugin.v1.SessionInfo
+	(*SessionsResponse)(nil),          // 29: switchboard.plugin.v1.SessionsResponse
+	(*StoreKey)(nil),                  // 30: switchboard.plugin.v1.StoreKey
+	(*StoreValue)(nil),                // 31: switchboard.plugin.v1.StoreValue
+	(*StorePutRequest)(nil),           // 32: switchboard.plugin.v1.StorePutRequest
+	(*StorePutResponse)(nil),          // 33: switchboard.plugin.v1.StorePutResponse
+	(*StoreDeleteResponse)(nil),       // 34: switchboard.plugin.v1.StoreDeleteResponse
+	(*StoreScanRequest)(nil),          // 35: switchboard.plugin.v1.StoreScanRequest
+	(*KeyValue)(nil),                  // 36: switchboard.plugin.v1.KeyValue
+	(*StoreScanResponse)(nil),         // 37: switchboard.plugin.v1.StoreScanResponse
+	(*StoreOp)(nil),                   // 38: switchboard.plugin.v1.StoreOp
+	(*StoreBatchRequest)(nil),         // 39: switchboard.plugin.v1.StoreBatchRequest
+	(*StoreBatchResponse)(nil),        // 40: switchboard.plugin.v1.StoreBatchResponse
+	(*AccountRequest)(nil),            // 41: switchboard.plugin.v1.AccountRequest
+	(*AccountPasswordRequest)(nil),    // 42: switchboard.plugin.v1.AccountPasswordRequest
+	(*AccountExistsResponse)(nil),     // 43: switchboard.plugin.v1.AccountExistsResponse
+	(*AccountResponse)(nil),           // 44: switchboard.plugin.v1.AccountResponse
+	(*FilterRule)(nil),                // 45: switchboard.plugin.v1.FilterRule
+	(*SetFiltersRequest)(nil),         // 46: switchboard.plugin.v1.SetFiltersRequest
+	(*SetFiltersResponse)(nil),        // 47: switchboard.plugin.v1.SetFiltersResponse
+	(*ManifestsRequest)(nil),          // 48: switchboard.plugin.v1.ManifestsRequest
+	(*ManifestsResponse)(nil),         // 49: switchboard.plugin.v1.ManifestsResponse
+	(*CallRequest)(nil),               // 50: switchboard.plugin.v1.CallRequest
+	(*CallResponse)(nil),              // 51: switchboard.plugin.v1.CallResponse
+	(*PublishRequest)(nil),            // 52: switchboard.plugin.v1.PublishRequest
+	(*PublishResponse)(nil),           // 53: switchboard.plugin.v1.PublishResponse
+	(*SetStreamFeaturesRequest)(nil),  // 54: switchboard.plugin.v1.SetStreamFeaturesRequest
+	(*SetStreamFeaturesResponse)(nil), // 55: switchboard.plugin.v1.SetStreamFeaturesResponse
+	(*SessionOptionRequest)(nil),      // 56: switchboard.plugin.v1.SessionOptionRequest
+	(*SessionOptionResponse)(nil),     // 57: switchboard.plugin.v1.SessionOptionResponse
 }
 var file_plugin_proto_depIdxs = []int32{
 	0,  // 0: switchboard.plugin.v1.Route.kind:type_name -> switchboard.plugin.v1.Kind
@@ -3520,67 +3569,70 @@ var file_plugin_proto_depIdxs = []int32{
 	8,  // 6: switchboard.plugin.v1.Manifest.account_identities:type_name -> switchboard.plugin.v1.Identity
 	9,  // 7: switchboard.plugin.v1.Manifest.stream_features:type_name -> switchboard.plugin.v1.StreamFeature
 	2,  // 8: switchboard.plugin.v1.EventRequest.kind:type_name -> switchboard.plugin.v1.EventKind
-	18, // 9: switchboard.plugin.v1.ObserveRequest.messages:type_name -> switchboard.plugin.v1.ObservedMessage
-	27, // 10: switchboard.plugin.v1.SessionsResponse.sessions:type_name -> switchboard.plugin.v1.SessionInfo
-	35, // 11: switchboard.plugin.v1.StoreScanResponse.items:type_name -> switchboard.plugin.v1.KeyValue
-	37, // 12: switchboard.plugin.v1.StoreBatchRequest.ops:type_name -> switchboard.plugin.v1.StoreOp
-	4,  // 13: switchboard.plugin.v1.FilterRule.action:type_name -> switchboard.plugin.v1.FilterAction
-	44, // 14: switchboard.plugin.v1.SetFiltersRequest.rules:type_name -> switchboard.plugin.v1.FilterRule
-	10, // 15: switchboard.plugin.v1.ManifestsResponse.manifests:type_name -> switchboard.plugin.v1.Manifest
-	9,  // 16: switchboard.plugin.v1.SetStreamFeaturesRequest.features:type_name -> switchboard.plugin.v1.StreamFeature
-	6,  // 17: switchboard.plugin.v1.Plugin.Describe:input_type -> switchboard.plugin.v1.DescribeRequest
-	11, // 18: switchboard.plugin.v1.Plugin.Configure:input_type -> switchboard.plugin.v1.ConfigureRequest
-	13, // 19: switchboard.plugin.v1.Plugin.Handle:input_type -> switchboard.plugin.v1.Envelope
-	16, // 20: switchboard.plugin.v1.Plugin.Event:input_type -> switchboard.plugin.v1.EventRequest
-	21, // 21: switchboard.plugin.v1.Plugin.Invoke:input_type -> switchboard.plugin.v1.InvokeRequest
-	19, // 22: switchboard.plugin.v1.Plugin.Observe:input_type -> switchboard.plugin.v1.ObserveRequest
-	23, // 23: switchboard.plugin.v1.Host.Send:input_type -> switchboard.plugin.v1.SendRequest
-	23, // 24: switchboard.plugin.v1.Host.SendIQ:input_type -> switchboard.plugin.v1.SendRequest
-	26, // 25: switchboard.plugin.v1.Host.Sessions:input_type -> switchboard.plugin.v1.SessionsRequest
-	29, // 26: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
-	31, // 27: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
-	29, // 28: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
-	34, // 29: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
-	38, // 30: switchboard.plugin.v1.Host.StoreBatch:input_type -> switchboard.plugin.v1.StoreBatchRequest
-	40, // 31: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
-	41, // 32: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	40, // 33: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
-	41, // 34: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	45, // 35: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
-	47, // 36: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
-	49, // 37: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
-	51, // 38: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
-	53, // 39: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
-	55, // 40: switchboard.plugin.v1.Host.SetSessionOption:input_type -> switchboard.plugin.v1.SessionOptionRequest
-	10, // 41: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
-	12, // 42: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
-	14, // 43: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
-	17, // 44: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
-	22, // 45: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
-	20, // 46: switchboard.plugin.v1.Plugin.Observe:output_type -> switchboard.plugin.v1.ObserveResponse
-	24, // 47: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
-	25, // 48: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
-	28, // 49: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
-	30, // 50: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
-	32, // 51: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
-	33, // 52: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
-	36, // 53: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
-	39, // 54: switchboard.plugin.v1.Host.StoreBatch:output_type -> switchboard.plugin.v1.StoreBatchResponse
-	42, // 55: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
-	43, // 56: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
-	43, // 57: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
-	43, // 58: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
-	46, // 59: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
-	48, // 60: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
-	50, // 61: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
-	52, // 62: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
-	54, // 63: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
-	56, // 64: switchboard.plugin.v1.Host.SetSessionOption:output_type -> switchboard.plugin.v1.SessionOptionResponse
-	41, // [41:65] is the sub-list for method output_type
-	17, // [17:41] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	16, // 9: switchboard.plugin.v1.EventBatch.events:type_name -> switchboard.plugin.v1.EventRequest
+	19, // 10: switchboard.plugin.v1.ObserveRequest.messages:type_name -> switchboard.plugin.v1.ObservedMessage
+	28, // 11: switchboard.plugin.v1.SessionsResponse.sessions:type_name -> switchboard.plugin.v1.SessionInfo
+	36, // 12: switchboard.plugin.v1.StoreScanResponse.items:type_name -> switchboard.plugin.v1.KeyValue
+	38, // 13: switchboard.plugin.v1.StoreBatchRequest.ops:type_name -> switchboard.plugin.v1.StoreOp
+	4,  // 14: switchboard.plugin.v1.FilterRule.action:type_name -> switchboard.plugin.v1.FilterAction
+	45, // 15: switchboard.plugin.v1.SetFiltersRequest.rules:type_name -> switchboard.plugin.v1.FilterRule
+	10, // 16: switchboard.plugin.v1.ManifestsResponse.manifests:type_name -> switchboard.plugin.v1.Manifest
+	9,  // 17: switchboard.plugin.v1.SetStreamFeaturesRequest.features:type_name -> switchboard.plugin.v1.StreamFeature
+	6,  // 18: switchboard.plugin.v1.Plugin.Describe:input_type -> switchboard.plugin.v1.DescribeRequest
+	11, // 19: switchboard.plugin.v1.Plugin.Configure:input_type -> switchboard.plugin.v1.ConfigureRequest
+	13, // 20: switchboard.plugin.v1.Plugin.Handle:input_type -> switchboard.plugin.v1.Envelope
+	16, // 21: switchboard.plugin.v1.Plugin.Event:input_type -> switchboard.plugin.v1.EventRequest
+	17, // 22: switchboard.plugin.v1.Plugin.Events:input_type -> switchboard.plugin.v1.EventBatch
+	22, // 23: switchboard.plugin.v1.Plugin.Invoke:input_type -> switchboard.plugin.v1.InvokeRequest
+	20, // 24: switchboard.plugin.v1.Plugin.Observe:input_type -> switchboard.plugin.v1.ObserveRequest
+	24, // 25: switchboard.plugin.v1.Host.Send:input_type -> switchboard.plugin.v1.SendRequest
+	24, // 26: switchboard.plugin.v1.Host.SendIQ:input_type -> switchboard.plugin.v1.SendRequest
+	27, // 27: switchboard.plugin.v1.Host.Sessions:input_type -> switchboard.plugin.v1.SessionsRequest
+	30, // 28: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
+	32, // 29: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
+	30, // 30: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
+	35, // 31: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
+	39, // 32: switchboard.plugin.v1.Host.StoreBatch:input_type -> switchboard.plugin.v1.StoreBatchRequest
+	41, // 33: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
+	42, // 34: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	41, // 35: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
+	42, // 36: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	46, // 37: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
+	48, // 38: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
+	50, // 39: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
+	52, // 40: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
+	54, // 41: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
+	56, // 42: switchboard.plugin.v1.Host.SetSessionOption:input_type -> switchboard.plugin.v1.SessionOptionRequest
+	10, // 43: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
+	12, // 44: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
+	14, // 45: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
+	18, // 46: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
+	18, // 47: switchboard.plugin.v1.Plugin.Events:output_type -> switchboard.plugin.v1.EventResponse
+	23, // 48: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
+	21, // 49: switchboard.plugin.v1.Plugin.Observe:output_type -> switchboard.plugin.v1.ObserveResponse
+	25, // 50: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
+	26, // 51: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
+	29, // 52: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
+	31, // 53: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
+	33, // 54: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
+	34, // 55: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
+	37, // 56: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
+	40, // 57: switchboard.plugin.v1.Host.StoreBatch:output_type -> switchboard.plugin.v1.StoreBatchResponse
+	43, // 58: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
+	44, // 59: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
+	44, // 60: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
+	44, // 61: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
+	47, // 62: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
+	49, // 63: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
+	51, // 64: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
+	53, // 65: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
+	55, // 66: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
+	57, // 67: switchboard.plugin.v1.Host.SetSessionOption:output_type -> switchboard.plugin.v1.SessionOptionResponse
+	43, // [43:68] is the sub-list for method output_type
+	18, // [18:43] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }
@@ -3594,7 +3646,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   51,
+			NumMessages:   52,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

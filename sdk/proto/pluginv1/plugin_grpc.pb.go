@@ -36,6 +36,7 @@ const (
 	Plugin_Configure_FullMethodName = "/switchboard.plugin.v1.Plugin/Configure"
 	Plugin_Handle_FullMethodName    = "/switchboard.plugin.v1.Plugin/Handle"
 	Plugin_Event_FullMethodName     = "/switchboard.plugin.v1.Plugin/Event"
+	Plugin_Events_FullMethodName    = "/switchboard.plugin.v1.Plugin/Events"
 	Plugin_Invoke_FullMethodName    = "/switchboard.plugin.v1.Plugin/Invoke"
 	Plugin_Observe_FullMethodName   = "/switchboard.plugin.v1.Plugin/Observe"
 )
@@ -54,6 +55,9 @@ type PluginClient interface {
 	Handle(ctx context.Context, in *Envelope, opts ...grpc.CallOption) (*HandleResponse, error)
 	// Event notifies the plugin of something it asked for in its manifest.
 	Event(ctx context.Context, in *EventRequest, opts ...grpc.CallOption) (*EventResponse, error)
+	// Events delivers several events in one call, in order; the core uses
+	// it when events queue up (a login storm), so none is dropped.
+	Events(ctx context.Context, in *EventBatch, opts ...grpc.CallOption) (*EventResponse, error)
 	// Invoke runs a method this plugin provides, on behalf of another plugin.
 	Invoke(ctx context.Context, in *InvokeRequest, opts ...grpc.CallOption) (*InvokeResponse, error)
 	// Observe hands an observer (Manifest.observes_messages) a batch of the
@@ -110,6 +114,16 @@ func (c *pluginClient) Event(ctx context.Context, in *EventRequest, opts ...grpc
 	return out, nil
 }
 
+func (c *pluginClient) Events(ctx context.Context, in *EventBatch, opts ...grpc.CallOption) (*EventResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EventResponse)
+	err := c.cc.Invoke(ctx, Plugin_Events_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *pluginClient) Invoke(ctx context.Context, in *InvokeRequest, opts ...grpc.CallOption) (*InvokeResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(InvokeResponse)
@@ -144,6 +158,9 @@ type PluginServer interface {
 	Handle(context.Context, *Envelope) (*HandleResponse, error)
 	// Event notifies the plugin of something it asked for in its manifest.
 	Event(context.Context, *EventRequest) (*EventResponse, error)
+	// Events delivers several events in one call, in order; the core uses
+	// it when events queue up (a login storm), so none is dropped.
+	Events(context.Context, *EventBatch) (*EventResponse, error)
 	// Invoke runs a method this plugin provides, on behalf of another plugin.
 	Invoke(context.Context, *InvokeRequest) (*InvokeResponse, error)
 	// Observe hands an observer (Manifest.observes_messages) a batch of the
@@ -171,6 +188,9 @@ func (UnimplementedPluginServer) Handle(context.Context, *Envelope) (*HandleResp
 }
 func (UnimplementedPluginServer) Event(context.Context, *EventRequest) (*EventResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Event not implemented")
+}
+func (UnimplementedPluginServer) Events(context.Context, *EventBatch) (*EventResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Events not implemented")
 }
 func (UnimplementedPluginServer) Invoke(context.Context, *InvokeRequest) (*InvokeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Invoke not implemented")
@@ -271,6 +291,24 @@ func _Plugin_Event_Handler(srv interface{}, ctx context.Context, dec func(interf
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_Events_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EventBatch)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).Events(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_Events_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).Events(ctx, req.(*EventBatch))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Plugin_Invoke_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(InvokeRequest)
 	if err := dec(in); err != nil {
@@ -329,6 +367,10 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Event",
 			Handler:    _Plugin_Event_Handler,
+		},
+		{
+			MethodName: "Events",
+			Handler:    _Plugin_Events_Handler,
 		},
 		{
 			MethodName: "Invoke",

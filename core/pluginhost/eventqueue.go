@@ -1,0 +1,57 @@
+package pluginhost
+
+import (
+	"sync"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
+
+// eventQueue holds a plugin's pending events. It grows as needed — a
+// login storm must not cost a presence plugin the end of a session —
+// up to a bound that only a plugin stuck for a long time reaches.
+type eventQueue struct {
+	mu      sync.Mutex
+	items   []*pluginv1.EventRequest
+	dropped uint64
+	wake    chan struct{}
+}
+
+// maxQueuedEvents bounds the memory a stuck plugin can cost.
+const maxQueuedEvents = 1 << 20
+
+// eventBatch is the most events one call carries.
+const eventBatch = 256
+
+func newEventQueue() *eventQueue { return &eventQueue{wake: make(chan struct{}, 1)} }
+
+func (q *eventQueue) push(ev *pluginv1.EventRequest) {
+	q.mu.Lock()
+	if len(q.items) >= maxQueuedEvents {
+		q.dropped++
+	} else {
+		q.items = append(q.items, ev)
+	}
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take removes up to eventBatch events, oldest first, and reports how many
+// were dropped since the last take.
+func (q *eventQueue) take() ([]*pluginv1.EventRequest, uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := min(len(q.items), eventBatch)
+	batch := make([]*pluginv1.EventRequest, n)
+	copy(batch, q.items)
+	clear(q.items[:n])
+	q.items = q.items[n:]
+	if len(q.items) == 0 {
+		q.items = nil // let a burst's backing array go
+	}
+	dropped := q.dropped
+	q.dropped = 0
+	return batch, dropped
+}
