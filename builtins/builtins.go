@@ -7,6 +7,7 @@ package builtins
 import (
 	"sort"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/adhoc"
 	"github.com/switchboard-xmpp/switchboard/plugins/carbons"
 	"github.com/switchboard-xmpp/switchboard/plugins/disco"
 	"github.com/switchboard-xmpp/switchboard/plugins/entitytime"
@@ -19,6 +20,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/plugins/private"
 	"github.com/switchboard-xmpp/switchboard/plugins/register"
 	"github.com/switchboard-xmpp/switchboard/plugins/roster"
+	"github.com/switchboard-xmpp/switchboard/plugins/stats"
 	"github.com/switchboard-xmpp/switchboard/plugins/vcard"
 	"github.com/switchboard-xmpp/switchboard/plugins/version"
 	"github.com/switchboard-xmpp/switchboard/sdk"
@@ -27,6 +29,7 @@ import (
 // All returns a constructor for every built-in plugin, by name.
 func All() map[string]func() sdk.Plugin {
 	return map[string]func() sdk.Plugin{
+		"adhoc":      func() sdk.Plugin { return adhoc.New() },
 		"carbons":    func() sdk.Plugin { return carbons.New() },
 		"disco":      func() sdk.Plugin { return disco.New() },
 		"entitytime": func() sdk.Plugin { return entitytime.New() },
@@ -39,6 +42,7 @@ func All() map[string]func() sdk.Plugin {
 		"private":    func() sdk.Plugin { return private.New() },
 		"register":   func() sdk.Plugin { return register.New() },
 		"roster":     func() sdk.Plugin { return roster.New() },
+		"stats":      func() sdk.Plugin { return stats.New() },
 		"vcard":      func() sdk.Plugin { return vcard.New() },
 		"version":    func() sdk.Plugin { return version.New() },
 	}

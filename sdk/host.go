@@ -29,6 +29,11 @@ type Host interface {
 	SendIQ(ctx context.Context, iq *etree.Element) (*etree.Element, error)
 	// Sessions lists the online resources of an account.
 	Sessions(ctx context.Context, bare string) ([]Session, error)
+	// AllSessions lists every bound session of the domain.
+	AllSessions(ctx context.Context) ([]Session, error)
+	// EndSession closes a session (full JID) or every session of an
+	// account (bare JID), with a policy-violation stream error.
+	EndSession(ctx context.Context, jid string) error
 	// Store is the plugin's key/value storage for owner: an account's bare
 	// JID, or "" for server-wide data.
 	Store(owner string) Store
@@ -114,6 +119,8 @@ type Accounts interface {
 	Create(ctx context.Context, username, password string) error
 	Delete(ctx context.Context, username string) error
 	SetPassword(ctx context.Context, username, password string) error
+	// List returns the usernames of the domain in byte order.
+	List(ctx context.Context) ([]string, error)
 }
 
 // FilterAction is what a matching rule does.

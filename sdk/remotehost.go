@@ -99,11 +99,28 @@ func (h *remoteHost) Sessions(ctx context.Context, bare string) ([]Session, erro
 	if err != nil {
 		return nil, hostErr("listing sessions of "+bare, err)
 	}
+	return sessionsFromProto(resp), nil
+}
+
+func (h *remoteHost) AllSessions(ctx context.Context) ([]Session, error) {
+	resp, err := h.client.AllSessions(ctx, &pluginv1.AllSessionsRequest{})
+	if err != nil {
+		return nil, hostErr("listing all sessions", err)
+	}
+	return sessionsFromProto(resp), nil
+}
+
+func sessionsFromProto(resp *pluginv1.SessionsResponse) []Session {
 	out := make([]Session, len(resp.GetSessions()))
 	for i, s := range resp.GetSessions() {
 		out[i] = Session{JID: s.GetJid(), SessionID: s.GetSessionId(), Available: s.GetAvailable(), Priority: int(s.GetPriority())}
 	}
-	return out, nil
+	return out
+}
+
+func (h *remoteHost) EndSession(ctx context.Context, jid string) error {
+	_, err := h.client.EndSession(ctx, &pluginv1.EndSessionRequest{Jid: jid})
+	return hostErr("ending the session of "+jid, err)
 }
 
 func (h *remoteHost) SetFilters(ctx context.Context, owner string, rules []FilterRule) error {

@@ -69,6 +69,14 @@ func (a remoteAccounts) Delete(ctx context.Context, username string) error {
 	return hostErr("deleting account "+username, err)
 }
 
+func (a remoteAccounts) List(ctx context.Context) ([]string, error) {
+	resp, err := a.client.AccountList(ctx, &pluginv1.AccountListRequest{})
+	if err != nil {
+		return nil, hostErr("listing accounts", err)
+	}
+	return resp.GetUsernames(), nil
+}
+
 func (a remoteAccounts) SetPassword(ctx context.Context, username, password string) error {
 	_, err := a.client.AccountSetPassword(ctx, &pluginv1.AccountPasswordRequest{Username: username, Password: password})
 	return hostErr("changing the password of "+username, err)

@@ -96,6 +96,39 @@ func (s *hostServer) Sessions(_ context.Context, req *pluginv1.SessionsRequest) 
 	return resp, nil
 }
 
+func (s *hostServer) AllSessions(context.Context, *pluginv1.AllSessionsRequest) (*pluginv1.SessionsResponse, error) {
+	resp := &pluginv1.SessionsResponse{}
+	for _, ss := range s.h.deps.Sessions.All() {
+		avail, prio := ss.Presence()
+		resp.Sessions = append(resp.Sessions, &pluginv1.SessionInfo{Jid: ss.Full, SessionId: ss.ID, Available: avail, Priority: int32(prio)})
+	}
+	return resp, nil
+}
+
+// EndSession closes one session, or every session of an account.
+func (s *hostServer) EndSession(_ context.Context, req *pluginv1.EndSessionRequest) (*pluginv1.EndSessionResponse, error) {
+	j, err := jidprep.Parse(req.GetJid())
+	if err != nil || j.Local == "" {
+		return nil, status.Errorf(codes.InvalidArgument, "end session: %q is not an account or session JID", req.GetJid())
+	}
+	serr := stream.NewError("policy-violation", "the session was ended by an administrator")
+	for _, ss := range s.h.deps.Sessions.Resources(j.Bare()) {
+		if j.Resource == "" || ss.JID.Resource == j.Resource {
+			s.in.log.Info("ending session", "jid", ss.Full)
+			ss.Sink.Close(serr)
+		}
+	}
+	return &pluginv1.EndSessionResponse{}, nil
+}
+
+func (s *hostServer) AccountList(ctx context.Context, _ *pluginv1.AccountListRequest) (*pluginv1.AccountListResponse, error) {
+	names, err := s.h.deps.Accounts.List(ctx, s.h.cfg.Domain)
+	if err != nil {
+		return nil, s.storageStatus("account list", err)
+	}
+	return &pluginv1.AccountListResponse{Usernames: names}, nil
+}
+
 func (s *hostServer) StoreGet(ctx context.Context, req *pluginv1.StoreKey) (*pluginv1.StoreValue, error) {
 	v, err := s.h.deps.Store.Get(ctx, s.ns(), req.GetOwner(), req.GetKey())
 	if errors.Is(err, storage.ErrNotFound) {

@@ -36,6 +36,7 @@ type fakeHost struct {
 	published []Publication
 	features  []sdk.StreamFeature
 	options   map[string]map[string]bool // full JID -> option -> enabled
+	ended     []string                   // EndSession requests
 }
 
 func (f *fakeHost) SetSessionOption(_ context.Context, req *pluginv1.SessionOptionRequest) (*pluginv1.SessionOptionResponse, error) {
@@ -141,6 +142,41 @@ func (f *fakeHost) SendIQ(_ context.Context, req *pluginv1.SendRequest) (*plugin
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	return &pluginv1.SendIQResponse{Stanza: b}, nil
+}
+
+// AllSessions lists every session the test set, in no particular order.
+func (f *fakeHost) AllSessions(context.Context, *pluginv1.AllSessionsRequest) (*pluginv1.SessionsResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	resp := &pluginv1.SessionsResponse{}
+	for _, ss := range f.sessions {
+		for _, s := range ss {
+			resp.Sessions = append(resp.Sessions, &pluginv1.SessionInfo{Jid: s.JID, SessionId: s.SessionID, Available: s.Available, Priority: int32(s.Priority)})
+		}
+	}
+	return resp, nil
+}
+
+// EndSession records the request and takes the sessions out of what
+// Sessions and AllSessions report.
+func (f *fakeHost) EndSession(_ context.Context, req *pluginv1.EndSessionRequest) (*pluginv1.EndSessionResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ended = append(f.ended, req.GetJid())
+	bare, _, full := strings.Cut(req.GetJid(), "/")
+	kept := f.sessions[bare][:0]
+	for _, s := range f.sessions[bare] {
+		if full && s.JID != req.GetJid() {
+			kept = append(kept, s)
+		}
+	}
+	f.sessions[bare] = kept
+	return &pluginv1.EndSessionResponse{}, nil
+}
+
+func (f *fakeHost) AccountList(ctx context.Context, _ *pluginv1.AccountListRequest) (*pluginv1.AccountListResponse, error) {
+	names, _ := f.accounts.List(ctx)
+	return &pluginv1.AccountListResponse{Usernames: names}, nil
 }
 
 func (f *fakeHost) Sessions(_ context.Context, req *pluginv1.SessionsRequest) (*pluginv1.SessionsResponse, error) {

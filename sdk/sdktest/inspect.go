@@ -47,6 +47,13 @@ func (h *Harness) SessionOption(jid, option string) bool {
 	return h.host.options[jid][option]
 }
 
+// Ended returns the JIDs the plugin asked to end sessions of, in order.
+func (h *Harness) Ended() []string {
+	h.host.mu.Lock()
+	defer h.host.mu.Unlock()
+	return append([]string(nil), h.host.ended...)
+}
+
 // AnswerIQ sets how IQs sent through Host.SendIQ are answered: fn gets the
 // request and returns the result or error IQ, or nil for no answer
 // (remote-server-timeout). Without it, every IQ meets

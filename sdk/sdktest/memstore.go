@@ -76,6 +76,18 @@ type memAccounts struct {
 	passwords map[string]string
 }
 
+// List returns the usernames in byte order.
+func (a *memAccounts) List(context.Context) ([]string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	names := make([]string, 0, len(a.passwords))
+	for n := range a.passwords {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
 func (a *memAccounts) Exists(_ context.Context, username string) (bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -1761,6 +1761,202 @@ func (x *SessionsRequest) GetBare() string {
 	return ""
 }
 
+type AllSessionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AllSessionsRequest) Reset() {
+	*x = AllSessionsRequest{}
+	mi := &file_plugin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllSessionsRequest) ProtoMessage() {}
+
+func (x *AllSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllSessionsRequest.ProtoReflect.Descriptor instead.
+func (*AllSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{22}
+}
+
+type EndSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Jid           string                 `protobuf:"bytes,1,opt,name=jid,proto3" json:"jid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndSessionRequest) Reset() {
+	*x = EndSessionRequest{}
+	mi := &file_plugin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndSessionRequest) ProtoMessage() {}
+
+func (x *EndSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndSessionRequest.ProtoReflect.Descriptor instead.
+func (*EndSessionRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *EndSessionRequest) GetJid() string {
+	if x != nil {
+		return x.Jid
+	}
+	return ""
+}
+
+type EndSessionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndSessionResponse) Reset() {
+	*x = EndSessionResponse{}
+	mi := &file_plugin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndSessionResponse) ProtoMessage() {}
+
+func (x *EndSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndSessionResponse.ProtoReflect.Descriptor instead.
+func (*EndSessionResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{24}
+}
+
+type AccountListRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccountListRequest) Reset() {
+	*x = AccountListRequest{}
+	mi := &file_plugin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccountListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccountListRequest) ProtoMessage() {}
+
+func (x *AccountListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccountListRequest.ProtoReflect.Descriptor instead.
+func (*AccountListRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{25}
+}
+
+type AccountListResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Usernames     []string               `protobuf:"bytes,1,rep,name=usernames,proto3" json:"usernames,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccountListResponse) Reset() {
+	*x = AccountListResponse{}
+	mi := &file_plugin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccountListResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccountListResponse) ProtoMessage() {}
+
+func (x *AccountListResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccountListResponse.ProtoReflect.Descriptor instead.
+func (*AccountListResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *AccountListResponse) GetUsernames() []string {
+	if x != nil {
+		return x.Usernames
+	}
+	return nil
+}
+
 type SessionInfo struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Jid           string                 `protobuf:"bytes,1,opt,name=jid,proto3" json:"jid,omitempty"`
@@ -1773,7 +1969,7 @@ type SessionInfo struct {
 
 func (x *SessionInfo) Reset() {
 	*x = SessionInfo{}
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1785,7 +1981,7 @@ func (x *SessionInfo) String() string {
 func (*SessionInfo) ProtoMessage() {}
 
 func (x *SessionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1798,7 +1994,7 @@ func (x *SessionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionInfo.ProtoReflect.Descriptor instead.
 func (*SessionInfo) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{22}
+	return file_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SessionInfo) GetJid() string {
@@ -1838,7 +2034,7 @@ type SessionsResponse struct {
 
 func (x *SessionsResponse) Reset() {
 	*x = SessionsResponse{}
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1850,7 +2046,7 @@ func (x *SessionsResponse) String() string {
 func (*SessionsResponse) ProtoMessage() {}
 
 func (x *SessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1863,7 +2059,7 @@ func (x *SessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsResponse.ProtoReflect.Descriptor instead.
 func (*SessionsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{23}
+	return file_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SessionsResponse) GetSessions() []*SessionInfo {
@@ -1883,7 +2079,7 @@ type StoreKey struct {
 
 func (x *StoreKey) Reset() {
 	*x = StoreKey{}
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1895,7 +2091,7 @@ func (x *StoreKey) String() string {
 func (*StoreKey) ProtoMessage() {}
 
 func (x *StoreKey) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1908,7 +2104,7 @@ func (x *StoreKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreKey.ProtoReflect.Descriptor instead.
 func (*StoreKey) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{24}
+	return file_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *StoreKey) GetOwner() string {
@@ -1935,7 +2131,7 @@ type StoreValue struct {
 
 func (x *StoreValue) Reset() {
 	*x = StoreValue{}
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1947,7 +2143,7 @@ func (x *StoreValue) String() string {
 func (*StoreValue) ProtoMessage() {}
 
 func (x *StoreValue) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1960,7 +2156,7 @@ func (x *StoreValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreValue.ProtoReflect.Descriptor instead.
 func (*StoreValue) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{25}
+	return file_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *StoreValue) GetValue() []byte {
@@ -1988,7 +2184,7 @@ type StorePutRequest struct {
 
 func (x *StorePutRequest) Reset() {
 	*x = StorePutRequest{}
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2000,7 +2196,7 @@ func (x *StorePutRequest) String() string {
 func (*StorePutRequest) ProtoMessage() {}
 
 func (x *StorePutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2013,7 +2209,7 @@ func (x *StorePutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePutRequest.ProtoReflect.Descriptor instead.
 func (*StorePutRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{26}
+	return file_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *StorePutRequest) GetOwner() string {
@@ -2045,7 +2241,7 @@ type StorePutResponse struct {
 
 func (x *StorePutResponse) Reset() {
 	*x = StorePutResponse{}
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2057,7 +2253,7 @@ func (x *StorePutResponse) String() string {
 func (*StorePutResponse) ProtoMessage() {}
 
 func (x *StorePutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2070,7 +2266,7 @@ func (x *StorePutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePutResponse.ProtoReflect.Descriptor instead.
 func (*StorePutResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{27}
+	return file_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 type StoreDeleteResponse struct {
@@ -2081,7 +2277,7 @@ type StoreDeleteResponse struct {
 
 func (x *StoreDeleteResponse) Reset() {
 	*x = StoreDeleteResponse{}
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2093,7 +2289,7 @@ func (x *StoreDeleteResponse) String() string {
 func (*StoreDeleteResponse) ProtoMessage() {}
 
 func (x *StoreDeleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2106,7 +2302,7 @@ func (x *StoreDeleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreDeleteResponse.ProtoReflect.Descriptor instead.
 func (*StoreDeleteResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{28}
+	return file_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 type StoreScanRequest struct {
@@ -2124,7 +2320,7 @@ type StoreScanRequest struct {
 
 func (x *StoreScanRequest) Reset() {
 	*x = StoreScanRequest{}
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2136,7 +2332,7 @@ func (x *StoreScanRequest) String() string {
 func (*StoreScanRequest) ProtoMessage() {}
 
 func (x *StoreScanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2149,7 +2345,7 @@ func (x *StoreScanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreScanRequest.ProtoReflect.Descriptor instead.
 func (*StoreScanRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{29}
+	return file_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *StoreScanRequest) GetOwner() string {
@@ -2197,7 +2393,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2209,7 +2405,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2222,7 +2418,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{30}
+	return file_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *KeyValue) GetKey() string {
@@ -2248,7 +2444,7 @@ type StoreScanResponse struct {
 
 func (x *StoreScanResponse) Reset() {
 	*x = StoreScanResponse{}
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2260,7 +2456,7 @@ func (x *StoreScanResponse) String() string {
 func (*StoreScanResponse) ProtoMessage() {}
 
 func (x *StoreScanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2273,7 +2469,7 @@ func (x *StoreScanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreScanResponse.ProtoReflect.Descriptor instead.
 func (*StoreScanResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{31}
+	return file_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *StoreScanResponse) GetItems() []*KeyValue {
@@ -2296,7 +2492,7 @@ type StoreOp struct {
 
 func (x *StoreOp) Reset() {
 	*x = StoreOp{}
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2308,7 +2504,7 @@ func (x *StoreOp) String() string {
 func (*StoreOp) ProtoMessage() {}
 
 func (x *StoreOp) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2321,7 +2517,7 @@ func (x *StoreOp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreOp.ProtoReflect.Descriptor instead.
 func (*StoreOp) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{32}
+	return file_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *StoreOp) GetOwner() string {
@@ -2361,7 +2557,7 @@ type StoreBatchRequest struct {
 
 func (x *StoreBatchRequest) Reset() {
 	*x = StoreBatchRequest{}
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2373,7 +2569,7 @@ func (x *StoreBatchRequest) String() string {
 func (*StoreBatchRequest) ProtoMessage() {}
 
 func (x *StoreBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2386,7 +2582,7 @@ func (x *StoreBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreBatchRequest.ProtoReflect.Descriptor instead.
 func (*StoreBatchRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{33}
+	return file_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *StoreBatchRequest) GetOps() []*StoreOp {
@@ -2404,7 +2600,7 @@ type StoreBatchResponse struct {
 
 func (x *StoreBatchResponse) Reset() {
 	*x = StoreBatchResponse{}
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2416,7 +2612,7 @@ func (x *StoreBatchResponse) String() string {
 func (*StoreBatchResponse) ProtoMessage() {}
 
 func (x *StoreBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2429,7 +2625,7 @@ func (x *StoreBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreBatchResponse.ProtoReflect.Descriptor instead.
 func (*StoreBatchResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{34}
+	return file_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 type AccountRequest struct {
@@ -2441,7 +2637,7 @@ type AccountRequest struct {
 
 func (x *AccountRequest) Reset() {
 	*x = AccountRequest{}
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2453,7 +2649,7 @@ func (x *AccountRequest) String() string {
 func (*AccountRequest) ProtoMessage() {}
 
 func (x *AccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2466,7 +2662,7 @@ func (x *AccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountRequest.ProtoReflect.Descriptor instead.
 func (*AccountRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{35}
+	return file_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *AccountRequest) GetUsername() string {
@@ -2486,7 +2682,7 @@ type AccountPasswordRequest struct {
 
 func (x *AccountPasswordRequest) Reset() {
 	*x = AccountPasswordRequest{}
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2498,7 +2694,7 @@ func (x *AccountPasswordRequest) String() string {
 func (*AccountPasswordRequest) ProtoMessage() {}
 
 func (x *AccountPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2511,7 +2707,7 @@ func (x *AccountPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountPasswordRequest.ProtoReflect.Descriptor instead.
 func (*AccountPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{36}
+	return file_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *AccountPasswordRequest) GetUsername() string {
@@ -2537,7 +2733,7 @@ type AccountExistsResponse struct {
 
 func (x *AccountExistsResponse) Reset() {
 	*x = AccountExistsResponse{}
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2549,7 +2745,7 @@ func (x *AccountExistsResponse) String() string {
 func (*AccountExistsResponse) ProtoMessage() {}
 
 func (x *AccountExistsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2562,7 +2758,7 @@ func (x *AccountExistsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountExistsResponse.ProtoReflect.Descriptor instead.
 func (*AccountExistsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{37}
+	return file_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *AccountExistsResponse) GetExists() bool {
@@ -2580,7 +2776,7 @@ type AccountResponse struct {
 
 func (x *AccountResponse) Reset() {
 	*x = AccountResponse{}
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2592,7 +2788,7 @@ func (x *AccountResponse) String() string {
 func (*AccountResponse) ProtoMessage() {}
 
 func (x *AccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2605,7 +2801,7 @@ func (x *AccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountResponse.ProtoReflect.Descriptor instead.
 func (*AccountResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{38}
+	return file_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 // FilterRule is one resolved privacy rule (XEP-0016, XEP-0191): the plugin
@@ -2627,7 +2823,7 @@ type FilterRule struct {
 
 func (x *FilterRule) Reset() {
 	*x = FilterRule{}
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2639,7 +2835,7 @@ func (x *FilterRule) String() string {
 func (*FilterRule) ProtoMessage() {}
 
 func (x *FilterRule) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2652,7 +2848,7 @@ func (x *FilterRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FilterRule.ProtoReflect.Descriptor instead.
 func (*FilterRule) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{39}
+	return file_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *FilterRule) GetAction() FilterAction {
@@ -2694,7 +2890,7 @@ type SetFiltersRequest struct {
 
 func (x *SetFiltersRequest) Reset() {
 	*x = SetFiltersRequest{}
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2706,7 +2902,7 @@ func (x *SetFiltersRequest) String() string {
 func (*SetFiltersRequest) ProtoMessage() {}
 
 func (x *SetFiltersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2719,7 +2915,7 @@ func (x *SetFiltersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetFiltersRequest.ProtoReflect.Descriptor instead.
 func (*SetFiltersRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{40}
+	return file_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SetFiltersRequest) GetOwner() string {
@@ -2744,7 +2940,7 @@ type SetFiltersResponse struct {
 
 func (x *SetFiltersResponse) Reset() {
 	*x = SetFiltersResponse{}
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2756,7 +2952,7 @@ func (x *SetFiltersResponse) String() string {
 func (*SetFiltersResponse) ProtoMessage() {}
 
 func (x *SetFiltersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2769,7 +2965,7 @@ func (x *SetFiltersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetFiltersResponse.ProtoReflect.Descriptor instead.
 func (*SetFiltersResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{41}
+	return file_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 type ManifestsRequest struct {
@@ -2780,7 +2976,7 @@ type ManifestsRequest struct {
 
 func (x *ManifestsRequest) Reset() {
 	*x = ManifestsRequest{}
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2792,7 +2988,7 @@ func (x *ManifestsRequest) String() string {
 func (*ManifestsRequest) ProtoMessage() {}
 
 func (x *ManifestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2805,7 +3001,7 @@ func (x *ManifestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManifestsRequest.ProtoReflect.Descriptor instead.
 func (*ManifestsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{42}
+	return file_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 type ManifestsResponse struct {
@@ -2817,7 +3013,7 @@ type ManifestsResponse struct {
 
 func (x *ManifestsResponse) Reset() {
 	*x = ManifestsResponse{}
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2829,7 +3025,7 @@ func (x *ManifestsResponse) String() string {
 func (*ManifestsResponse) ProtoMessage() {}
 
 func (x *ManifestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2842,7 +3038,7 @@ func (x *ManifestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManifestsResponse.ProtoReflect.Descriptor instead.
 func (*ManifestsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{43}
+	return file_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ManifestsResponse) GetManifests() []*Manifest {
@@ -2863,7 +3059,7 @@ type CallRequest struct {
 
 func (x *CallRequest) Reset() {
 	*x = CallRequest{}
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2875,7 +3071,7 @@ func (x *CallRequest) String() string {
 func (*CallRequest) ProtoMessage() {}
 
 func (x *CallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2888,7 +3084,7 @@ func (x *CallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallRequest.ProtoReflect.Descriptor instead.
 func (*CallRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{44}
+	return file_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CallRequest) GetPlugin() string {
@@ -2921,7 +3117,7 @@ type CallResponse struct {
 
 func (x *CallResponse) Reset() {
 	*x = CallResponse{}
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2933,7 +3129,7 @@ func (x *CallResponse) String() string {
 func (*CallResponse) ProtoMessage() {}
 
 func (x *CallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2946,7 +3142,7 @@ func (x *CallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallResponse.ProtoReflect.Descriptor instead.
 func (*CallResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{45}
+	return file_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CallResponse) GetPayload() []byte {
@@ -2969,7 +3165,7 @@ type PublishRequest struct {
 
 func (x *PublishRequest) Reset() {
 	*x = PublishRequest{}
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2981,7 +3177,7 @@ func (x *PublishRequest) String() string {
 func (*PublishRequest) ProtoMessage() {}
 
 func (x *PublishRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2994,7 +3190,7 @@ func (x *PublishRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishRequest.ProtoReflect.Descriptor instead.
 func (*PublishRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{46}
+	return file_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *PublishRequest) GetTopic() string {
@@ -3026,7 +3222,7 @@ type PublishResponse struct {
 
 func (x *PublishResponse) Reset() {
 	*x = PublishResponse{}
-	mi := &file_plugin_proto_msgTypes[47]
+	mi := &file_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3038,7 +3234,7 @@ func (x *PublishResponse) String() string {
 func (*PublishResponse) ProtoMessage() {}
 
 func (x *PublishResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[47]
+	mi := &file_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3051,7 +3247,7 @@ func (x *PublishResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishResponse.ProtoReflect.Descriptor instead.
 func (*PublishResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{47}
+	return file_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 type SetStreamFeaturesRequest struct {
@@ -3063,7 +3259,7 @@ type SetStreamFeaturesRequest struct {
 
 func (x *SetStreamFeaturesRequest) Reset() {
 	*x = SetStreamFeaturesRequest{}
-	mi := &file_plugin_proto_msgTypes[48]
+	mi := &file_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3075,7 +3271,7 @@ func (x *SetStreamFeaturesRequest) String() string {
 func (*SetStreamFeaturesRequest) ProtoMessage() {}
 
 func (x *SetStreamFeaturesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[48]
+	mi := &file_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3088,7 +3284,7 @@ func (x *SetStreamFeaturesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStreamFeaturesRequest.ProtoReflect.Descriptor instead.
 func (*SetStreamFeaturesRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{48}
+	return file_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *SetStreamFeaturesRequest) GetFeatures() []*StreamFeature {
@@ -3106,7 +3302,7 @@ type SetStreamFeaturesResponse struct {
 
 func (x *SetStreamFeaturesResponse) Reset() {
 	*x = SetStreamFeaturesResponse{}
-	mi := &file_plugin_proto_msgTypes[49]
+	mi := &file_plugin_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3118,7 +3314,7 @@ func (x *SetStreamFeaturesResponse) String() string {
 func (*SetStreamFeaturesResponse) ProtoMessage() {}
 
 func (x *SetStreamFeaturesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[49]
+	mi := &file_plugin_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3131,7 +3327,7 @@ func (x *SetStreamFeaturesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStreamFeaturesResponse.ProtoReflect.Descriptor instead.
 func (*SetStreamFeaturesResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{49}
+	return file_plugin_proto_rawDescGZIP(), []int{54}
 }
 
 type SessionOptionRequest struct {
@@ -3146,7 +3342,7 @@ type SessionOptionRequest struct {
 
 func (x *SessionOptionRequest) Reset() {
 	*x = SessionOptionRequest{}
-	mi := &file_plugin_proto_msgTypes[50]
+	mi := &file_plugin_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3158,7 +3354,7 @@ func (x *SessionOptionRequest) String() string {
 func (*SessionOptionRequest) ProtoMessage() {}
 
 func (x *SessionOptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[50]
+	mi := &file_plugin_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3171,7 +3367,7 @@ func (x *SessionOptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionOptionRequest.ProtoReflect.Descriptor instead.
 func (*SessionOptionRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{50}
+	return file_plugin_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *SessionOptionRequest) GetJid() string {
@@ -3203,7 +3399,7 @@ type SessionOptionResponse struct {
 
 func (x *SessionOptionResponse) Reset() {
 	*x = SessionOptionResponse{}
-	mi := &file_plugin_proto_msgTypes[51]
+	mi := &file_plugin_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3215,7 +3411,7 @@ func (x *SessionOptionResponse) String() string {
 func (*SessionOptionResponse) ProtoMessage() {}
 
 func (x *SessionOptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[51]
+	mi := &file_plugin_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3228,7 +3424,7 @@ func (x *SessionOptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionOptionResponse.ProtoReflect.Descriptor instead.
 func (*SessionOptionResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{51}
+	return file_plugin_proto_rawDescGZIP(), []int{56}
 }
 
 var File_plugin_proto protoreflect.FileDescriptor
@@ -3335,7 +3531,14 @@ const file_plugin_proto_rawDesc = "" +
 	"\x0eSendIQResponse\x12\x16\n" +
 	"\x06stanza\x18\x01 \x01(\fR\x06stanza\"%\n" +
 	"\x0fSessionsRequest\x12\x12\n" +
-	"\x04bare\x18\x01 \x01(\tR\x04bare\"x\n" +
+	"\x04bare\x18\x01 \x01(\tR\x04bare\"\x14\n" +
+	"\x12AllSessionsRequest\"%\n" +
+	"\x11EndSessionRequest\x12\x10\n" +
+	"\x03jid\x18\x01 \x01(\tR\x03jid\"\x14\n" +
+	"\x12EndSessionResponse\"\x14\n" +
+	"\x12AccountListRequest\"3\n" +
+	"\x13AccountListResponse\x12\x1c\n" +
+	"\tusernames\x18\x01 \x03(\tR\tusernames\"x\n" +
 	"\vSessionInfo\x12\x10\n" +
 	"\x03jid\x18\x01 \x01(\tR\x03jid\x12\x1d\n" +
 	"\n" +
@@ -3462,11 +3665,14 @@ const file_plugin_proto_rawDesc = "" +
 	"\x05Event\x12#.switchboard.plugin.v1.EventRequest\x1a$.switchboard.plugin.v1.EventResponse\x12Q\n" +
 	"\x06Events\x12!.switchboard.plugin.v1.EventBatch\x1a$.switchboard.plugin.v1.EventResponse\x12U\n" +
 	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse\x12X\n" +
-	"\aObserve\x12%.switchboard.plugin.v1.ObserveRequest\x1a&.switchboard.plugin.v1.ObserveResponse2\xc5\r\n" +
+	"\aObserve\x12%.switchboard.plugin.v1.ObserveRequest\x1a&.switchboard.plugin.v1.ObserveResponse2\xf1\x0f\n" +
 	"\x04Host\x12O\n" +
 	"\x04Send\x12\".switchboard.plugin.v1.SendRequest\x1a#.switchboard.plugin.v1.SendResponse\x12S\n" +
 	"\x06SendIQ\x12\".switchboard.plugin.v1.SendRequest\x1a%.switchboard.plugin.v1.SendIQResponse\x12[\n" +
-	"\bSessions\x12&.switchboard.plugin.v1.SessionsRequest\x1a'.switchboard.plugin.v1.SessionsResponse\x12N\n" +
+	"\bSessions\x12&.switchboard.plugin.v1.SessionsRequest\x1a'.switchboard.plugin.v1.SessionsResponse\x12a\n" +
+	"\vAllSessions\x12).switchboard.plugin.v1.AllSessionsRequest\x1a'.switchboard.plugin.v1.SessionsResponse\x12a\n" +
+	"\n" +
+	"EndSession\x12(.switchboard.plugin.v1.EndSessionRequest\x1a).switchboard.plugin.v1.EndSessionResponse\x12N\n" +
 	"\bStoreGet\x12\x1f.switchboard.plugin.v1.StoreKey\x1a!.switchboard.plugin.v1.StoreValue\x12[\n" +
 	"\bStorePut\x12&.switchboard.plugin.v1.StorePutRequest\x1a'.switchboard.plugin.v1.StorePutResponse\x12Z\n" +
 	"\vStoreDelete\x12\x1f.switchboard.plugin.v1.StoreKey\x1a*.switchboard.plugin.v1.StoreDeleteResponse\x12^\n" +
@@ -3476,7 +3682,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\rAccountExists\x12%.switchboard.plugin.v1.AccountRequest\x1a,.switchboard.plugin.v1.AccountExistsResponse\x12f\n" +
 	"\rAccountCreate\x12-.switchboard.plugin.v1.AccountPasswordRequest\x1a&.switchboard.plugin.v1.AccountResponse\x12^\n" +
 	"\rAccountDelete\x12%.switchboard.plugin.v1.AccountRequest\x1a&.switchboard.plugin.v1.AccountResponse\x12k\n" +
-	"\x12AccountSetPassword\x12-.switchboard.plugin.v1.AccountPasswordRequest\x1a&.switchboard.plugin.v1.AccountResponse\x12a\n" +
+	"\x12AccountSetPassword\x12-.switchboard.plugin.v1.AccountPasswordRequest\x1a&.switchboard.plugin.v1.AccountResponse\x12d\n" +
+	"\vAccountList\x12).switchboard.plugin.v1.AccountListRequest\x1a*.switchboard.plugin.v1.AccountListResponse\x12a\n" +
 	"\n" +
 	"SetFilters\x12(.switchboard.plugin.v1.SetFiltersRequest\x1a).switchboard.plugin.v1.SetFiltersResponse\x12^\n" +
 	"\tManifests\x12'.switchboard.plugin.v1.ManifestsRequest\x1a(.switchboard.plugin.v1.ManifestsResponse\x12O\n" +
@@ -3498,7 +3705,7 @@ func file_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_plugin_proto_goTypes = []any{
 	(Kind)(0),                         // 0: switchboard.plugin.v1.Kind
 	(Addressing)(0),                   // 1: switchboard.plugin.v1.Addressing
@@ -3528,36 +3735,41 @@ var file_plugin_proto_goTypes = []any{
 	(*SendResponse)(nil),              // 25: switchboard.plugin.v1.SendResponse
 	(*SendIQResponse)(nil),            // 26: switchboard.plugin.v1.SendIQResponse
 	(*SessionsRequest)(nil),           // 27: switchboard.plugin.v1.SessionsRequest
-	(*SessionInfo)(nil),               // 28: switchboard.plugin.v1.SessionInfo
-	(*SessionsResponse)(nil),          // 29: switchboard.plugin.v1.SessionsResponse
-	(*StoreKey)(nil),                  // 30: switchboard.plugin.v1.StoreKey
-	(*StoreValue)(nil),                // 31: switchboard.plugin.v1.StoreValue
-	(*StorePutRequest)(nil),           // 32: switchboard.plugin.v1.StorePutRequest
-	(*StorePutResponse)(nil),          // 33: switchboard.plugin.v1.StorePutResponse
-	(*StoreDeleteResponse)(nil),       // 34: switchboard.plugin.v1.StoreDeleteResponse
-	(*StoreScanRequest)(nil),          // 35: switchboard.plugin.v1.StoreScanRequest
-	(*KeyValue)(nil),                  // 36: switchboard.plugin.v1.KeyValue
-	(*StoreScanResponse)(nil),         // 37: switchboard.plugin.v1.StoreScanResponse
-	(*StoreOp)(nil),                   // 38: switchboard.plugin.v1.StoreOp
-	(*StoreBatchRequest)(nil),         // 39: switchboard.plugin.v1.StoreBatchRequest
-	(*StoreBatchResponse)(nil),        // 40: switchboard.plugin.v1.StoreBatchResponse
-	(*AccountRequest)(nil),            // 41: switchboard.plugin.v1.AccountRequest
-	(*AccountPasswordRequest)(nil),    // 42: switchboard.plugin.v1.AccountPasswordRequest
-	(*AccountExistsResponse)(nil),     // 43: switchboard.plugin.v1.AccountExistsResponse
-	(*AccountResponse)(nil),           // 44: switchboard.plugin.v1.AccountResponse
-	(*FilterRule)(nil),                // 45: switchboard.plugin.v1.FilterRule
-	(*SetFiltersRequest)(nil),         // 46: switchboard.plugin.v1.SetFiltersRequest
-	(*SetFiltersResponse)(nil),        // 47: switchboard.plugin.v1.SetFiltersResponse
-	(*ManifestsRequest)(nil),          // 48: switchboard.plugin.v1.ManifestsRequest
-	(*ManifestsResponse)(nil),         // 49: switchboard.plugin.v1.ManifestsResponse
-	(*CallRequest)(nil),               // 50: switchboard.plugin.v1.CallRequest
-	(*CallResponse)(nil),              // 51: switchboard.plugin.v1.CallResponse
-	(*PublishRequest)(nil),            // 52: switchboard.plugin.v1.PublishRequest
-	(*PublishResponse)(nil),           // 53: switchboard.plugin.v1.PublishResponse
-	(*SetStreamFeaturesRequest)(nil),  // 54: switchboard.plugin.v1.SetStreamFeaturesRequest
-	(*SetStreamFeaturesResponse)(nil), // 55: switchboard.plugin.v1.SetStreamFeaturesResponse
-	(*SessionOptionRequest)(nil),      // 56: switchboard.plugin.v1.SessionOptionRequest
-	(*SessionOptionResponse)(nil),     // 57: switchboard.plugin.v1.SessionOptionResponse
+	(*AllSessionsRequest)(nil),        // 28: switchboard.plugin.v1.AllSessionsRequest
+	(*EndSessionRequest)(nil),         // 29: switchboard.plugin.v1.EndSessionRequest
+	(*EndSessionResponse)(nil),        // 30: switchboard.plugin.v1.EndSessionResponse
+	(*AccountListRequest)(nil),        // 31: switchboard.plugin.v1.AccountListRequest
+	(*AccountListResponse)(nil),       // 32: switchboard.plugin.v1.AccountListResponse
+	(*SessionInfo)(nil),               // 33: switchboard.plugin.v1.SessionInfo
+	(*SessionsResponse)(nil),          // 34: switchboard.plugin.v1.SessionsResponse
+	(*StoreKey)(nil),                  // 35: switchboard.plugin.v1.StoreKey
+	(*StoreValue)(nil),                // 36: switchboard.plugin.v1.StoreValue
+	(*StorePutRequest)(nil),           // 37: switchboard.plugin.v1.StorePutRequest
+	(*StorePutResponse)(nil),          // 38: switchboard.plugin.v1.StorePutResponse
+	(*StoreDeleteResponse)(nil),       // 39: switchboard.plugin.v1.StoreDeleteResponse
+	(*StoreScanRequest)(nil),          // 40: switchboard.plugin.v1.StoreScanRequest
+	(*KeyValue)(nil),                  // 41: switchboard.plugin.v1.KeyValue
+	(*StoreScanResponse)(nil),         // 42: switchboard.plugin.v1.StoreScanResponse
+	(*StoreOp)(nil),                   // 43: switchboard.plugin.v1.StoreOp
+	(*StoreBatchRequest)(nil),         // 44: switchboard.plugin.v1.StoreBatchRequest
+	(*StoreBatchResponse)(nil),        // 45: switchboard.plugin.v1.StoreBatchResponse
+	(*AccountRequest)(nil),            // 46: switchboard.plugin.v1.AccountRequest
+	(*AccountPasswordRequest)(nil),    // 47: switchboard.plugin.v1.AccountPasswordRequest
+	(*AccountExistsResponse)(nil),     // 48: switchboard.plugin.v1.AccountExistsResponse
+	(*AccountResponse)(nil),           // 49: switchboard.plugin.v1.AccountResponse
+	(*FilterRule)(nil),                // 50: switchboard.plugin.v1.FilterRule
+	(*SetFiltersRequest)(nil),         // 51: switchboard.plugin.v1.SetFiltersRequest
+	(*SetFiltersResponse)(nil),        // 52: switchboard.plugin.v1.SetFiltersResponse
+	(*ManifestsRequest)(nil),          // 53: switchboard.plugin.v1.ManifestsRequest
+	(*ManifestsResponse)(nil),         // 54: switchboard.plugin.v1.ManifestsResponse
+	(*CallRequest)(nil),               // 55: switchboard.plugin.v1.CallRequest
+	(*CallResponse)(nil),              // 56: switchboard.plugin.v1.CallResponse
+	(*PublishRequest)(nil),            // 57: switchboard.plugin.v1.PublishRequest
+	(*PublishResponse)(nil),           // 58: switchboard.plugin.v1.PublishResponse
+	(*SetStreamFeaturesRequest)(nil),  // 59: switchboard.plugin.v1.SetStreamFeaturesRequest
+	(*SetStreamFeaturesResponse)(nil), // 60: switchboard.plugin.v1.SetStreamFeaturesResponse
+	(*SessionOptionRequest)(nil),      // 61: switchboard.plugin.v1.SessionOptionRequest
+	(*SessionOptionResponse)(nil),     // 62: switchboard.plugin.v1.SessionOptionResponse
 }
 var file_plugin_proto_depIdxs = []int32{
 	0,  // 0: switchboard.plugin.v1.Route.kind:type_name -> switchboard.plugin.v1.Kind
@@ -3571,11 +3783,11 @@ var file_plugin_proto_depIdxs = []int32{
 	2,  // 8: switchboard.plugin.v1.EventRequest.kind:type_name -> switchboard.plugin.v1.EventKind
 	16, // 9: switchboard.plugin.v1.EventBatch.events:type_name -> switchboard.plugin.v1.EventRequest
 	19, // 10: switchboard.plugin.v1.ObserveRequest.messages:type_name -> switchboard.plugin.v1.ObservedMessage
-	28, // 11: switchboard.plugin.v1.SessionsResponse.sessions:type_name -> switchboard.plugin.v1.SessionInfo
-	36, // 12: switchboard.plugin.v1.StoreScanResponse.items:type_name -> switchboard.plugin.v1.KeyValue
-	38, // 13: switchboard.plugin.v1.StoreBatchRequest.ops:type_name -> switchboard.plugin.v1.StoreOp
+	33, // 11: switchboard.plugin.v1.SessionsResponse.sessions:type_name -> switchboard.plugin.v1.SessionInfo
+	41, // 12: switchboard.plugin.v1.StoreScanResponse.items:type_name -> switchboard.plugin.v1.KeyValue
+	43, // 13: switchboard.plugin.v1.StoreBatchRequest.ops:type_name -> switchboard.plugin.v1.StoreOp
 	4,  // 14: switchboard.plugin.v1.FilterRule.action:type_name -> switchboard.plugin.v1.FilterAction
-	45, // 15: switchboard.plugin.v1.SetFiltersRequest.rules:type_name -> switchboard.plugin.v1.FilterRule
+	50, // 15: switchboard.plugin.v1.SetFiltersRequest.rules:type_name -> switchboard.plugin.v1.FilterRule
 	10, // 16: switchboard.plugin.v1.ManifestsResponse.manifests:type_name -> switchboard.plugin.v1.Manifest
 	9,  // 17: switchboard.plugin.v1.SetStreamFeaturesRequest.features:type_name -> switchboard.plugin.v1.StreamFeature
 	6,  // 18: switchboard.plugin.v1.Plugin.Describe:input_type -> switchboard.plugin.v1.DescribeRequest
@@ -3588,48 +3800,54 @@ var file_plugin_proto_depIdxs = []int32{
 	24, // 25: switchboard.plugin.v1.Host.Send:input_type -> switchboard.plugin.v1.SendRequest
 	24, // 26: switchboard.plugin.v1.Host.SendIQ:input_type -> switchboard.plugin.v1.SendRequest
 	27, // 27: switchboard.plugin.v1.Host.Sessions:input_type -> switchboard.plugin.v1.SessionsRequest
-	30, // 28: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
-	32, // 29: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
-	30, // 30: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
-	35, // 31: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
-	39, // 32: switchboard.plugin.v1.Host.StoreBatch:input_type -> switchboard.plugin.v1.StoreBatchRequest
-	41, // 33: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
-	42, // 34: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	41, // 35: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
-	42, // 36: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	46, // 37: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
-	48, // 38: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
-	50, // 39: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
-	52, // 40: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
-	54, // 41: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
-	56, // 42: switchboard.plugin.v1.Host.SetSessionOption:input_type -> switchboard.plugin.v1.SessionOptionRequest
-	10, // 43: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
-	12, // 44: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
-	14, // 45: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
-	18, // 46: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
-	18, // 47: switchboard.plugin.v1.Plugin.Events:output_type -> switchboard.plugin.v1.EventResponse
-	23, // 48: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
-	21, // 49: switchboard.plugin.v1.Plugin.Observe:output_type -> switchboard.plugin.v1.ObserveResponse
-	25, // 50: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
-	26, // 51: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
-	29, // 52: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
-	31, // 53: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
-	33, // 54: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
-	34, // 55: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
-	37, // 56: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
-	40, // 57: switchboard.plugin.v1.Host.StoreBatch:output_type -> switchboard.plugin.v1.StoreBatchResponse
-	43, // 58: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
-	44, // 59: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
-	44, // 60: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
-	44, // 61: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
-	47, // 62: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
-	49, // 63: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
-	51, // 64: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
-	53, // 65: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
-	55, // 66: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
-	57, // 67: switchboard.plugin.v1.Host.SetSessionOption:output_type -> switchboard.plugin.v1.SessionOptionResponse
-	43, // [43:68] is the sub-list for method output_type
-	18, // [18:43] is the sub-list for method input_type
+	28, // 28: switchboard.plugin.v1.Host.AllSessions:input_type -> switchboard.plugin.v1.AllSessionsRequest
+	29, // 29: switchboard.plugin.v1.Host.EndSession:input_type -> switchboard.plugin.v1.EndSessionRequest
+	35, // 30: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
+	37, // 31: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
+	35, // 32: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
+	40, // 33: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
+	44, // 34: switchboard.plugin.v1.Host.StoreBatch:input_type -> switchboard.plugin.v1.StoreBatchRequest
+	46, // 35: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
+	47, // 36: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	46, // 37: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
+	47, // 38: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	31, // 39: switchboard.plugin.v1.Host.AccountList:input_type -> switchboard.plugin.v1.AccountListRequest
+	51, // 40: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
+	53, // 41: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
+	55, // 42: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
+	57, // 43: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
+	59, // 44: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
+	61, // 45: switchboard.plugin.v1.Host.SetSessionOption:input_type -> switchboard.plugin.v1.SessionOptionRequest
+	10, // 46: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
+	12, // 47: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
+	14, // 48: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
+	18, // 49: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
+	18, // 50: switchboard.plugin.v1.Plugin.Events:output_type -> switchboard.plugin.v1.EventResponse
+	23, // 51: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
+	21, // 52: switchboard.plugin.v1.Plugin.Observe:output_type -> switchboard.plugin.v1.ObserveResponse
+	25, // 53: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
+	26, // 54: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
+	34, // 55: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
+	34, // 56: switchboard.plugin.v1.Host.AllSessions:output_type -> switchboard.plugin.v1.SessionsResponse
+	30, // 57: switchboard.plugin.v1.Host.EndSession:output_type -> switchboard.plugin.v1.EndSessionResponse
+	36, // 58: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
+	38, // 59: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
+	39, // 60: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
+	42, // 61: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
+	45, // 62: switchboard.plugin.v1.Host.StoreBatch:output_type -> switchboard.plugin.v1.StoreBatchResponse
+	48, // 63: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
+	49, // 64: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
+	49, // 65: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
+	49, // 66: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
+	32, // 67: switchboard.plugin.v1.Host.AccountList:output_type -> switchboard.plugin.v1.AccountListResponse
+	52, // 68: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
+	54, // 69: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
+	56, // 70: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
+	58, // 71: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
+	60, // 72: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
+	62, // 73: switchboard.plugin.v1.Host.SetSessionOption:output_type -> switchboard.plugin.v1.SessionOptionResponse
+	46, // [46:74] is the sub-list for method output_type
+	18, // [18:46] is the sub-list for method input_type
 	18, // [18:18] is the sub-list for extension type_name
 	18, // [18:18] is the sub-list for extension extendee
 	0,  // [0:18] is the sub-list for field type_name
@@ -3646,7 +3864,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   52,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -389,6 +389,8 @@ const (
 	Host_Send_FullMethodName               = "/switchboard.plugin.v1.Host/Send"
 	Host_SendIQ_FullMethodName             = "/switchboard.plugin.v1.Host/SendIQ"
 	Host_Sessions_FullMethodName           = "/switchboard.plugin.v1.Host/Sessions"
+	Host_AllSessions_FullMethodName        = "/switchboard.plugin.v1.Host/AllSessions"
+	Host_EndSession_FullMethodName         = "/switchboard.plugin.v1.Host/EndSession"
 	Host_StoreGet_FullMethodName           = "/switchboard.plugin.v1.Host/StoreGet"
 	Host_StorePut_FullMethodName           = "/switchboard.plugin.v1.Host/StorePut"
 	Host_StoreDelete_FullMethodName        = "/switchboard.plugin.v1.Host/StoreDelete"
@@ -398,6 +400,7 @@ const (
 	Host_AccountCreate_FullMethodName      = "/switchboard.plugin.v1.Host/AccountCreate"
 	Host_AccountDelete_FullMethodName      = "/switchboard.plugin.v1.Host/AccountDelete"
 	Host_AccountSetPassword_FullMethodName = "/switchboard.plugin.v1.Host/AccountSetPassword"
+	Host_AccountList_FullMethodName        = "/switchboard.plugin.v1.Host/AccountList"
 	Host_SetFilters_FullMethodName         = "/switchboard.plugin.v1.Host/SetFilters"
 	Host_Manifests_FullMethodName          = "/switchboard.plugin.v1.Host/Manifests"
 	Host_Call_FullMethodName               = "/switchboard.plugin.v1.Host/Call"
@@ -420,6 +423,12 @@ type HostClient interface {
 	SendIQ(ctx context.Context, in *SendRequest, opts ...grpc.CallOption) (*SendIQResponse, error)
 	// Sessions lists the online resources of an account.
 	Sessions(ctx context.Context, in *SessionsRequest, opts ...grpc.CallOption) (*SessionsResponse, error)
+	// AllSessions lists every bound session of the domain (administration,
+	// announcements).
+	AllSessions(ctx context.Context, in *AllSessionsRequest, opts ...grpc.CallOption) (*SessionsResponse, error)
+	// EndSession closes a session (full JID) or all of an account's (bare
+	// JID), as an administrator asks.
+	EndSession(ctx context.Context, in *EndSessionRequest, opts ...grpc.CallOption) (*EndSessionResponse, error)
 	// Key/value storage, scoped to the plugin and an owner (a bare JID, or ""
 	// for server-wide data). Keys sort bytewise.
 	StoreGet(ctx context.Context, in *StoreKey, opts ...grpc.CallOption) (*StoreValue, error)
@@ -434,6 +443,8 @@ type HostClient interface {
 	AccountCreate(ctx context.Context, in *AccountPasswordRequest, opts ...grpc.CallOption) (*AccountResponse, error)
 	AccountDelete(ctx context.Context, in *AccountRequest, opts ...grpc.CallOption) (*AccountResponse, error)
 	AccountSetPassword(ctx context.Context, in *AccountPasswordRequest, opts ...grpc.CallOption) (*AccountResponse, error)
+	// AccountList lists the usernames of the domain in byte order.
+	AccountList(ctx context.Context, in *AccountListRequest, opts ...grpc.CallOption) (*AccountListResponse, error)
 	// SetFilters replaces the delivery rules this plugin installed for an
 	// account; the core enforces them in memory on every stanza, and drops
 	// them when the plugin is stopped (not when it crashes and restarts).
@@ -489,6 +500,26 @@ func (c *hostClient) Sessions(ctx context.Context, in *SessionsRequest, opts ...
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SessionsResponse)
 	err := c.cc.Invoke(ctx, Host_Sessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *hostClient) AllSessions(ctx context.Context, in *AllSessionsRequest, opts ...grpc.CallOption) (*SessionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SessionsResponse)
+	err := c.cc.Invoke(ctx, Host_AllSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *hostClient) EndSession(ctx context.Context, in *EndSessionRequest, opts ...grpc.CallOption) (*EndSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EndSessionResponse)
+	err := c.cc.Invoke(ctx, Host_EndSession_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -585,6 +616,16 @@ func (c *hostClient) AccountSetPassword(ctx context.Context, in *AccountPassword
 	return out, nil
 }
 
+func (c *hostClient) AccountList(ctx context.Context, in *AccountListRequest, opts ...grpc.CallOption) (*AccountListResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AccountListResponse)
+	err := c.cc.Invoke(ctx, Host_AccountList_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *hostClient) SetFilters(ctx context.Context, in *SetFiltersRequest, opts ...grpc.CallOption) (*SetFiltersResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SetFiltersResponse)
@@ -659,6 +700,12 @@ type HostServer interface {
 	SendIQ(context.Context, *SendRequest) (*SendIQResponse, error)
 	// Sessions lists the online resources of an account.
 	Sessions(context.Context, *SessionsRequest) (*SessionsResponse, error)
+	// AllSessions lists every bound session of the domain (administration,
+	// announcements).
+	AllSessions(context.Context, *AllSessionsRequest) (*SessionsResponse, error)
+	// EndSession closes a session (full JID) or all of an account's (bare
+	// JID), as an administrator asks.
+	EndSession(context.Context, *EndSessionRequest) (*EndSessionResponse, error)
 	// Key/value storage, scoped to the plugin and an owner (a bare JID, or ""
 	// for server-wide data). Keys sort bytewise.
 	StoreGet(context.Context, *StoreKey) (*StoreValue, error)
@@ -673,6 +720,8 @@ type HostServer interface {
 	AccountCreate(context.Context, *AccountPasswordRequest) (*AccountResponse, error)
 	AccountDelete(context.Context, *AccountRequest) (*AccountResponse, error)
 	AccountSetPassword(context.Context, *AccountPasswordRequest) (*AccountResponse, error)
+	// AccountList lists the usernames of the domain in byte order.
+	AccountList(context.Context, *AccountListRequest) (*AccountListResponse, error)
 	// SetFilters replaces the delivery rules this plugin installed for an
 	// account; the core enforces them in memory on every stanza, and drops
 	// them when the plugin is stopped (not when it crashes and restarts).
@@ -713,6 +762,12 @@ func (UnimplementedHostServer) SendIQ(context.Context, *SendRequest) (*SendIQRes
 func (UnimplementedHostServer) Sessions(context.Context, *SessionsRequest) (*SessionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Sessions not implemented")
 }
+func (UnimplementedHostServer) AllSessions(context.Context, *AllSessionsRequest) (*SessionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AllSessions not implemented")
+}
+func (UnimplementedHostServer) EndSession(context.Context, *EndSessionRequest) (*EndSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EndSession not implemented")
+}
 func (UnimplementedHostServer) StoreGet(context.Context, *StoreKey) (*StoreValue, error) {
 	return nil, status.Error(codes.Unimplemented, "method StoreGet not implemented")
 }
@@ -739,6 +794,9 @@ func (UnimplementedHostServer) AccountDelete(context.Context, *AccountRequest) (
 }
 func (UnimplementedHostServer) AccountSetPassword(context.Context, *AccountPasswordRequest) (*AccountResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AccountSetPassword not implemented")
+}
+func (UnimplementedHostServer) AccountList(context.Context, *AccountListRequest) (*AccountListResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AccountList not implemented")
 }
 func (UnimplementedHostServer) SetFilters(context.Context, *SetFiltersRequest) (*SetFiltersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetFilters not implemented")
@@ -829,6 +887,42 @@ func _Host_Sessions_Handler(srv interface{}, ctx context.Context, dec func(inter
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(HostServer).Sessions(ctx, req.(*SessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Host_AllSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AllSessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).AllSessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_AllSessions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).AllSessions(ctx, req.(*AllSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Host_EndSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EndSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).EndSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_EndSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).EndSession(ctx, req.(*EndSessionRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -995,6 +1089,24 @@ func _Host_AccountSetPassword_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Host_AccountList_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AccountListRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).AccountList(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_AccountList_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).AccountList(ctx, req.(*AccountListRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Host_SetFilters_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SetFiltersRequest)
 	if err := dec(in); err != nil {
@@ -1123,6 +1235,14 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Host_Sessions_Handler,
 		},
 		{
+			MethodName: "AllSessions",
+			Handler:    _Host_AllSessions_Handler,
+		},
+		{
+			MethodName: "EndSession",
+			Handler:    _Host_EndSession_Handler,
+		},
+		{
 			MethodName: "StoreGet",
 			Handler:    _Host_StoreGet_Handler,
 		},
@@ -1157,6 +1277,10 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AccountSetPassword",
 			Handler:    _Host_AccountSetPassword_Handler,
+		},
+		{
+			MethodName: "AccountList",
+			Handler:    _Host_AccountList_Handler,
 		},
 		{
 			MethodName: "SetFilters",
