@@ -251,5 +251,10 @@ func (h *Host) Reload(ctx context.Context, specs []Spec) error {
 		}
 	}
 	h.rebuild()
+	if len(reconfigure) > 0 && len(start) == 0 && len(stop) == 0 {
+		// The manifests are the same values, so rebuild saw no change; a
+		// reconfigured plugin may offer different things all the same.
+		h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_MANIFESTS_CHANGED})
+	}
 	return errors.Join(errs...)
 }
