@@ -33,10 +33,14 @@ func (s *Store) Account(ctx context.Context, domain, username string) (storage.A
 	a := storage.Account{Domain: domain, Username: username}
 	c := &a.Credentials
 	var created int64
-	err := s.reader.QueryRowContext(ctx, `SELECT created,
+	st, err := s.stmts.get(ctx, s.reader, `SELECT created,
 			sha1_salt, sha1_iter, sha1_stored, sha1_server,
 			sha256_salt, sha256_iter, sha256_stored, sha256_server
-		FROM accounts WHERE domain = ? AND username = ?`, domain, username).Scan(
+		FROM accounts WHERE domain = ? AND username = ?`)
+	if err != nil {
+		return a, err
+	}
+	err = st.QueryRowContext(ctx, domain, username).Scan(
 		&created,
 		&c.SHA1.Salt, &c.SHA1.Iterations, &c.SHA1.StoredKey, &c.SHA1.ServerKey,
 		&c.SHA256.Salt, &c.SHA256.Iterations, &c.SHA256.StoredKey, &c.SHA256.ServerKey,

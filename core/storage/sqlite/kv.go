@@ -10,11 +10,20 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/storage"
 )
 
+const (
+	putKV = `INSERT INTO kv (ns, owner, key, value) VALUES (?, ?, ?, ?)
+		ON CONFLICT (owner, ns, key) DO UPDATE SET value = excluded.value`
+	deleteKV = `DELETE FROM kv WHERE ns = ? AND owner = ? AND key = ?`
+)
+
 // Get implements storage.Store.
 func (s *Store) Get(ctx context.Context, ns, owner, key string) ([]byte, error) {
 	var v []byte
-	err := s.reader.QueryRowContext(ctx,
-		`SELECT value FROM kv WHERE ns = ? AND owner = ? AND key = ?`, ns, owner, key).Scan(&v)
+	st, err := s.stmts.get(ctx, s.reader, `SELECT value FROM kv WHERE ns = ? AND owner = ? AND key = ?`)
+	if err != nil {
+		return nil, err
+	}
+	err = st.QueryRowContext(ctx, ns, owner, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("reading %s/%s/%s: %w", ns, owner, key, storage.ErrNotFound)
 	}
@@ -26,10 +35,11 @@ func (s *Store) Get(ctx context.Context, ns, owner, key string) ([]byte, error) 
 
 // Put implements storage.Store.
 func (s *Store) Put(ctx context.Context, ns, owner, key string, value []byte) error {
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO kv (ns, owner, key, value) VALUES (?, ?, ?, ?)
-		ON CONFLICT (owner, ns, key) DO UPDATE SET value = excluded.value`,
-		ns, owner, key, nonNil(value))
+	st, err := s.stmts.get(ctx, s.writer, putKV)
 	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(ctx, ns, owner, key, nonNil(value)); err != nil {
 		return fmt.Errorf("writing %s/%s/%s: %w", ns, owner, key, err)
 	}
 	return nil
@@ -41,20 +51,22 @@ func (s *Store) Batch(ctx context.Context, ns string, ops []storage.Op) error {
 	if len(ops) == 0 {
 		return nil
 	}
+	// Prepared before the transaction: the writer pool has one connection,
+	// which the transaction then holds.
+	putStmt, err := s.stmts.get(ctx, s.writer, putKV)
+	if err != nil {
+		return err
+	}
+	delStmt, err := s.stmts.get(ctx, s.writer, deleteKV)
+	if err != nil {
+		return err
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("writing a batch in %s: %w", ns, err)
 	}
 	defer tx.Rollback()
-	put, err := tx.PrepareContext(ctx, `INSERT INTO kv (ns, owner, key, value) VALUES (?, ?, ?, ?)
-		ON CONFLICT (owner, ns, key) DO UPDATE SET value = excluded.value`)
-	if err != nil {
-		return fmt.Errorf("writing a batch in %s: %w", ns, err)
-	}
-	del, err := tx.PrepareContext(ctx, `DELETE FROM kv WHERE ns = ? AND owner = ? AND key = ?`)
-	if err != nil {
-		return fmt.Errorf("writing a batch in %s: %w", ns, err)
-	}
+	put, del := tx.StmtContext(ctx, putStmt), tx.StmtContext(ctx, delStmt)
 	for _, op := range ops {
 		if op.Delete {
 			_, err = del.ExecContext(ctx, ns, op.Owner, op.Key)
@@ -73,9 +85,11 @@ func (s *Store) Batch(ctx context.Context, ns string, ops []storage.Op) error {
 
 // Delete implements storage.Store.
 func (s *Store) Delete(ctx context.Context, ns, owner, key string) error {
-	_, err := s.writer.ExecContext(ctx,
-		`DELETE FROM kv WHERE ns = ? AND owner = ? AND key = ?`, ns, owner, key)
+	st, err := s.stmts.get(ctx, s.writer, deleteKV)
 	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(ctx, ns, owner, key); err != nil {
 		return fmt.Errorf("deleting %s/%s/%s: %w", ns, owner, key, err)
 	}
 	return nil
@@ -86,7 +100,11 @@ func (s *Store) Delete(ctx context.Context, ns, owner, key string) error {
 // which is byte order), so a scan reads only the rows it returns.
 func (s *Store) Scan(ctx context.Context, ns, owner, prefix, after string, limit int, reverse bool) ([]storage.KV, error) {
 	query, args := scanQuery(ns, owner, prefix, after, limit, reverse)
-	rows, err := s.reader.QueryContext(ctx, query, args...)
+	st, err := s.stmts.get(ctx, s.reader, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("scanning %s/%s/%s: %w", ns, owner, prefix, err)
 	}

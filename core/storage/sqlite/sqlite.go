@@ -33,6 +33,7 @@ const busyTimeoutMS = 5000
 type Store struct {
 	writer *sql.DB
 	reader *sql.DB
+	stmts  stmts
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -105,6 +106,7 @@ func Open(ctx context.Context, path string, log hclog.Logger) (*Store, error) {
 // Close closes both pools. The writer goes last so that SQLite, on closing
 // the final connection, checkpoints the WAL into the main file.
 func (s *Store) Close() error {
+	s.stmts.close()
 	return errors.Join(s.reader.Close(), s.writer.Close())
 }
 
