@@ -17,7 +17,8 @@ func (r *Roster) sessionClosed(_ context.Context, ev sdk.Event) error {
 // accountDeleted deletes the account's roster. Each contact's item for it
 // changes as if the account had removed the contact first (RFC 6121
 // §2.5.2): subscriptions both ways are cancelled, and the contact hears
-// unsubscribe and unsubscribed and gets a roster push. The deleted
+// unsubscribe and unsubscribed and gets a roster push; the items plugins
+// manage for the account in the contacts' rosters go. The deleted
 // account's own roster is neither pushed nor published: it is gone.
 func (r *Roster) accountDeleted(ctx context.Context, ev sdk.Event) error {
 	owner := ev.JID
@@ -41,7 +42,8 @@ func (r *Roster) accountDeleted(ctx context.Context, ev sdk.Event) error {
 }
 
 // dropContact cancels, on the contact's side, what a deleted account's
-// record held, and deletes the record.
+// record held, takes back the items that plugins manage for the account
+// in the contact's roster, and deletes the record.
 func (r *Roster) dropContact(ctx context.Context, host sdk.Host, owner, contact string) error {
 	unlock := r.locks.lock(owner, contact)
 	defer unlock()
@@ -50,7 +52,7 @@ func (r *Roster) dropContact(ctx context.Context, host sdk.Host, owner, contact 
 	if err != nil || rec == nil {
 		return err
 	}
-	changes, deliver, err := r.cancel(ctx, host, owner, contact, rec.state())
+	changes, deliver, err := r.cancel(ctx, host, owner, contact, rec.state(), true)
 	if err != nil {
 		return err
 	}

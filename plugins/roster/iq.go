@@ -130,14 +130,16 @@ func (r *Roster) update(ctx context.Context, owner, contact, name string, groups
 	if err != nil {
 		return err
 	}
-	if !before.listed() {
+	// Only the owner's own items count: managed ones are the server's
+	// choice, not the owner's.
+	if !before.own() {
 		entries, err := loadAll(ctx, st)
 		if err != nil {
 			return err
 		}
 		n := 0
 		for _, e := range entries {
-			if e.rec.listed() {
+			if e.rec.own() {
 				n++
 			}
 		}

@@ -1,6 +1,9 @@
 package roster
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/beevik/etree"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
@@ -15,6 +18,9 @@ type Item struct {
 	Ask          string   `json:"ask"`          // "subscribe" or ""
 	Approved     bool     `json:"approved"`
 	Groups       []string `json:"groups"`
+	// Managed: a plugin put the item in the roster (see the managed
+	// method); the owner cannot remove it.
+	Managed bool `json:"managed,omitempty"`
 }
 
 // Removed is what the changed topic carries when an item leaves a roster.
@@ -29,10 +35,32 @@ type Items struct {
 	Items []Item `json:"items"`
 }
 
+// itemOf is the item as clients and other plugins see it. A managed item
+// shares presence both ways whatever the own part says, which stays
+// beneath, unchanged, for when the managed parts go: subscription both,
+// nothing pending; the owner's name, or else a managed one; the owner's
+// groups and then the managed ones, each once.
 func itemOf(contact string, r *record) Item {
-	it := Item{JID: contact, Name: r.Name, Subscription: r.Sub, Approved: r.Approved, Groups: r.Groups}
+	it := Item{JID: contact, Subscription: r.Sub, Approved: r.Approved}
+	if r.own() {
+		it.Name, it.Groups = r.Name, slices.Clone(r.Groups)
+	}
 	if r.Ask {
 		it.Ask = "subscribe"
+	}
+	if r.managed() {
+		it.Subscription, it.Ask, it.Approved, it.Managed = "both", "", false, true
+		for _, caller := range slices.Sorted(maps.Keys(r.Managed)) {
+			m := r.Managed[caller]
+			if it.Name == "" {
+				it.Name = m.Name
+			}
+			for _, g := range m.Groups {
+				if !slices.Contains(it.Groups, g) {
+					it.Groups = append(it.Groups, g)
+				}
+			}
+		}
 	}
 	if it.Subscription == "" {
 		it.Subscription = "none"

@@ -71,7 +71,9 @@ func (r *Roster) methodPending(ctx context.Context, _ string, payload []byte) ([
 	}
 	out := PendingResult{Requests: []string{}}
 	for _, e := range entries {
-		if !e.rec.PendingIn {
+		// A managed contact already shares presence both ways: its
+		// request waits, unshown, for the managed parts to go.
+		if !e.rec.PendingIn || e.rec.managed() {
 			continue
 		}
 		req := e.rec.Request

@@ -6,7 +6,10 @@
 // The roster is the one writer of roster items. Others read them through
 // the items method and follow them through the changed topic; presence
 // asks the subscription method to apply a subscription stanza to both
-// sides (both users are local) and delivers what it returns.
+// sides (both users are local) and delivers what it returns. A plugin that
+// puts items in rosters on the server's own account (sharedroster) hands
+// them to the managed method, which keeps them apart from the items the
+// owner added.
 package roster
 
 import (
@@ -58,8 +61,8 @@ func New() *Roster {
 }
 
 // Describe declares the roster IQ route, the versioning stream feature,
-// the methods presence and privacy use, and the session and account
-// events.
+// the methods presence, privacy and sharedroster use, and the session and
+// account events.
 func (r *Roster) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "roster",
@@ -75,6 +78,7 @@ func (r *Roster) Describe() sdk.Description {
 		StreamFeatures: []sdk.StreamFeature{{XML: "<ver xmlns='" + NSVersion + "'/>", Stage: sdk.StagePostAuth}},
 		Provides: []sdk.Method{
 			{Name: "items", Handle: r.methodItems},
+			{Name: "managed", Handle: r.methodManaged},
 			{Name: "pending", Handle: r.methodPending},
 			{Name: "subscription", Handle: r.methodSubscription},
 		},

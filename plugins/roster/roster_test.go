@@ -228,7 +228,7 @@ func TestDescription(t *testing.T) {
 		t.Errorf("stream features %+v, want rosterver after authentication", d.StreamFeatures)
 	}
 	m := d.Manifest()
-	if !slices.Equal(m.Provides, []string{"items", "pending", "subscription"}) {
+	if !slices.Equal(m.Provides, []string{"items", "managed", "pending", "subscription"}) {
 		t.Errorf("provides %q", m.Provides)
 	}
 }

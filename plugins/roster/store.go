@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,10 +28,12 @@ const (
 
 func itemKey(contact string) string { return itemPrefix + contact }
 
-// record is one contact as the owner's roster keeps it. A record that is
-// Hidden is not in the roster: it only remembers a request from a contact
-// the owner has not added (RFC 6121 §3.1.3 keeps such requests without
-// adding an item), and it goes away when the request is answered.
+// record is one contact as the owner's roster keeps it. It has two parts:
+// the owner's own item and the items other plugins manage (Managed). The
+// own part is Hidden when the owner never added the contact: the record
+// then only remembers a request from the contact (RFC 6121 §3.1.3 keeps
+// such requests without adding an item), or holds managed items alone.
+// It goes away when neither is left.
 type record struct {
 	Name      string   `json:"name,omitempty"`
 	Groups    []string `json:"groups,omitempty"`
@@ -42,6 +45,10 @@ type record struct {
 	// Request is the contact's pending subscription request as it will be
 	// delivered again (with its <status/> or nick), while PendingIn.
 	Request string `json:"request,omitempty"`
+	// Managed are the items that plugins put in the roster through the
+	// managed method, by calling plugin. While there is one, the item is
+	// listed, with subscription both, whatever the own part says.
+	Managed map[string]managedPart `json:"managed,omitempty"`
 }
 
 func (r *record) state() State { return stateOf(r.Sub, r.Ask, r.PendingIn) }
@@ -56,7 +63,16 @@ func (r *record) setState(s State) {
 	}
 }
 
-func (r *record) listed() bool { return r != nil && !r.Hidden }
+// listed: the roster shows the item, as the owner's or as a managed one.
+func (r *record) listed() bool { return r != nil && (!r.Hidden || len(r.Managed) > 0) }
+
+// own: the owner added the item (or a subscription did); only these count
+// towards max_items and obey the owner's edits.
+func (r *record) own() bool { return r != nil && !r.Hidden }
+
+// managed: a plugin manages the item, which is then shown with
+// subscription both and cannot be removed by the owner.
+func (r *record) managed() bool { return r != nil && len(r.Managed) > 0 }
 
 func (r *record) clone() *record {
 	if r == nil {
@@ -64,6 +80,10 @@ func (r *record) clone() *record {
 	}
 	c := *r
 	c.Groups = slices.Clone(r.Groups)
+	c.Managed = nil
+	for caller, m := range r.Managed {
+		c.setManaged(caller, &managedPart{Name: m.Name, Groups: slices.Clone(m.Groups)})
+	}
 	return &c
 }
 
@@ -72,7 +92,8 @@ func (r *record) equal(o *record) bool {
 		return r == o
 	}
 	return r.Name == o.Name && slices.Equal(r.Groups, o.Groups) && r.Sub == o.Sub && r.Ask == o.Ask &&
-		r.PendingIn == o.PendingIn && r.Approved == o.Approved && r.Hidden == o.Hidden && r.Request == o.Request
+		r.PendingIn == o.PendingIn && r.Approved == o.Approved && r.Hidden == o.Hidden && r.Request == o.Request &&
+		maps.EqualFunc(r.Managed, o.Managed, managedPart.equal)
 }
 
 // load reads owner's record for contact; nil when there is none.

@@ -18,6 +18,11 @@ import (
 // contact's item for the user, then any answer the contact's server gives
 // on its own. It writes both items and returns, in order, the stanzas to
 // deliver: it delivers none itself.
+//
+// When either item is managed (see the managed method) the two already
+// share presence both ways, by the managing plugin's decision: the stanza
+// delivers nothing and changes nothing, so the own parts beneath stay as
+// they were for when the managed parts go.
 func (r *Roster) exchange(ctx context.Context, user, contact string, orig *etree.Element) ([]*etree.Element, error) {
 	typ := orig.SelectAttrValue("type", "")
 	host, log, _ := r.env()
@@ -31,6 +36,20 @@ func (r *Roster) exchange(ctx context.Context, user, contact string, orig *etree
 	out, ok := Transition(Outbound, typ, u.state(), u.Approved)
 	if !ok {
 		return nil, stanza.Errorf(stanza.BadRequest, "not a subscription stanza: type "+typ)
+	}
+	exists, err := r.accountExists(ctx, host, contact)
+	if err != nil {
+		return nil, err
+	}
+	var cBefore *record // the contact's item for the user
+	if exists {
+		if cBefore, err = load(ctx, host.Store(contact), user); err != nil {
+			return nil, err
+		}
+	}
+	if uBefore.managed() || cBefore.managed() {
+		log.Debug("subscription stanza between managed items ignored", "type", typ, "jid", user, "to", contact)
+		return nil, nil
 	}
 	u.setState(out.Next)
 	switch {
@@ -47,10 +66,7 @@ func (r *Roster) exchange(ctx context.Context, user, contact string, orig *etree
 	var theirs []change
 	var deliver []*etree.Element
 	if out.Pass {
-		theirs, deliver, err = r.inbound(ctx, host, user, contact, orig, u)
-		if err != nil {
-			return nil, err
-		}
+		theirs, deliver = inbound(user, contact, orig, u, exists, cBefore)
 	}
 	// The sender's item last changes in an auto-reply, so it is taken
 	// after inbound; it is written first all the same.
@@ -61,22 +77,17 @@ func (r *Roster) exchange(ctx context.Context, user, contact string, orig *etree
 }
 
 // inbound is the contact's server receiving what user sent: A.3 applied to
-// the contact's item, delivery and auto-replies. u is the user's item,
-// which an auto-reply changes in turn.
-func (r *Roster) inbound(ctx context.Context, host sdk.Host, user, contact string, orig *etree.Element, u *record) ([]change, []*etree.Element, error) {
+// the contact's item cBefore (if the contact exists), delivery and
+// auto-replies. u is the user's item, which an auto-reply changes in turn.
+func inbound(user, contact string, orig *etree.Element, u *record, exists bool, cBefore *record) ([]change, []*etree.Element) {
 	typ := orig.SelectAttrValue("type", "")
-	exists, err := r.accountExists(ctx, host, contact)
-	if err != nil || !exists {
-		if err == nil && typ == "subscribe" {
+	if !exists {
+		if typ == "subscribe" {
 			// No such account: the request is refused, so that the
 			// requester's item does not wait forever with ask='subscribe'.
-			return nil, answer(u, contact, user, "unsubscribed"), nil
+			return nil, answer(u, contact, user, "unsubscribed")
 		}
-		return nil, nil, err
-	}
-	cBefore, err := load(ctx, host.Store(contact), user)
-	if err != nil {
-		return nil, nil, err
+		return nil, nil
 	}
 	c := orHidden(cBefore)
 	in, _ := Transition(Inbound, typ, c.state(), c.Approved)
@@ -96,7 +107,7 @@ func (r *Roster) inbound(ctx context.Context, host sdk.Host, user, contact strin
 		c.Approved = false // a pre-approval is used up
 		deliver = append(deliver, answer(u, contact, user, "subscribed")...)
 	}
-	return []change{{owner: contact, contact: user, before: cBefore, after: prune(c)}}, deliver, nil
+	return []change{{owner: contact, contact: user, before: cBefore, after: prune(c)}}, deliver
 }
 
 // answer is a stanza that the contact's server sends back to the user on
@@ -112,7 +123,8 @@ func answer(u *record, from, to, typ string) []*etree.Element {
 }
 
 // remove takes an item out of a roster and cancels the subscriptions it
-// held both ways (RFC 6121 §2.5.2).
+// held both ways (RFC 6121 §2.5.2). A managed item is not the owner's to
+// remove: the plugin that manages it takes it back.
 func (r *Roster) remove(ctx context.Context, owner, contact string) error {
 	host, _, _ := r.env()
 	unlock := r.locks.lock(owner, contact)
@@ -124,7 +136,10 @@ func (r *Roster) remove(ctx context.Context, owner, contact string) error {
 	if !before.listed() {
 		return stanza.Errorf(stanza.ItemNotFound, contact+" is not in the roster") // §2.5.3
 	}
-	changes, deliver, err := r.cancel(ctx, host, owner, contact, before.state())
+	if before.managed() {
+		return stanza.Errorf(stanza.NotAllowed, contact+" is put in the roster by the server and cannot be removed")
+	}
+	changes, deliver, err := r.cancel(ctx, host, owner, contact, before.state(), false)
 	if err != nil {
 		return err
 	}
@@ -140,7 +155,13 @@ func (r *Roster) remove(ctx context.Context, owner, contact string) error {
 // request and unsubscribed for the contact's, and the contact's server
 // processes them as A.3.2 and A.3.4 say. It returns the contact's change
 // and the stanzas to deliver to the contact.
-func (r *Roster) cancel(ctx context.Context, host sdk.Host, owner, contact string, s State) ([]change, []*etree.Element, error) {
+//
+// gone: the owner's account is deleted, and the items plugins manage for
+// it in the contact's roster go with it. While the contact's item stays
+// managed, its own part follows all the same, to stay in step with the
+// owner's, but nothing is delivered: the contact still sees the owner
+// with subscription both.
+func (r *Roster) cancel(ctx context.Context, host sdk.Host, owner, contact string, s State, gone bool) ([]change, []*etree.Element, error) {
 	exists, err := r.accountExists(ctx, host, contact)
 	if err != nil || !exists {
 		return nil, nil, err
@@ -150,12 +171,18 @@ func (r *Roster) cancel(ctx context.Context, host sdk.Host, owner, contact strin
 		return nil, nil, err
 	}
 	c := cBefore.clone()
+	if gone {
+		c.Managed = nil
+	}
 	var deliver []*etree.Element
 	if s == To || s == ToPendingIn || s == Both || s.PendingOut() {
 		deliver = append(deliver, answer(c, owner, contact, "unsubscribe")...)
 	}
 	if s == From || s == FromPendingOut || s == Both || s.PendingIn() {
 		deliver = append(deliver, answer(c, owner, contact, "unsubscribed")...)
+	}
+	if c.managed() {
+		deliver = nil
 	}
 	return []change{{owner: contact, contact: owner, before: cBefore, after: prune(c)}}, deliver, nil
 }
@@ -183,9 +210,10 @@ func orHidden(r *record) *record {
 	return r.clone()
 }
 
-// prune drops a hidden record that no longer remembers anything.
+// prune drops a hidden record that no longer remembers anything and that
+// no plugin manages.
 func prune(r *record) *record {
-	if r.Hidden && r.state() == None && !r.Approved {
+	if r.Hidden && r.state() == None && !r.Approved && len(r.Managed) == 0 {
 		return nil
 	}
 	return r

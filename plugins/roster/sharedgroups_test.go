@@ -1,0 +1,152 @@
+package roster_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/plugins/presence"
+	"github.com/switchboard-xmpp/switchboard/plugins/roster"
+	"github.com/switchboard-xmpp/switchboard/plugins/sharedroster"
+	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/sdktest"
+)
+
+// groupsWorld is roster beside the real sharedroster and presence
+// plugins, each in its own harness, wired as the core wires them: their
+// calls to roster reach roster's methods, and what roster publishes
+// reaches presence, in order, when the test calls flush.
+type groupsWorld struct {
+	t             *testing.T
+	r, s, p       *sdktest.Harness
+	managedCalled chan struct{}
+}
+
+func newGroupsWorld(t *testing.T, groups map[string]any, users ...string) *groupsWorld {
+	t.Helper()
+	quiet := sdktest.Options{Logger: hclog.NewNullLogger()}
+	w := &groupsWorld{
+		t:             t,
+		r:             sdktest.New(t, roster.New(), quiet),
+		s:             sdktest.New(t, sharedroster.New(), sdktest.Options{Logger: hclog.NewNullLogger(), Config: groups}),
+		p:             sdktest.New(t, presence.New(), quiet),
+		managedCalled: make(chan struct{}, 1),
+	}
+	w.s.Provide("roster", "managed", func(_ context.Context, caller string, payload []byte) ([]byte, error) {
+		defer func() {
+			select {
+			case w.managedCalled <- struct{}{}:
+			default:
+			}
+		}()
+		return w.r.Invoke("managed", caller, payload)
+	})
+	for _, m := range []string{"items", "pending", "subscription"} {
+		w.p.Provide("roster", m, func(_ context.Context, caller string, payload []byte) ([]byte, error) {
+			return w.r.Invoke(m, caller, payload)
+		})
+	}
+	for _, u := range users {
+		for _, h := range []*sdktest.Harness{w.r, w.s, w.p} {
+			if err := h.Accounts().Create(t.Context(), u, "secret"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return w
+}
+
+// flush delivers roster's publications to presence, in order.
+func (w *groupsWorld) flush() {
+	w.t.Helper()
+	for _, pub := range w.r.Published() {
+		event(w.t, w.p, sdktest.Event{Kind: sdk.Published, Topic: "roster." + pub.Topic, JID: pub.JID, Payload: pub.Payload})
+	}
+}
+
+// presenceSent is what presence sent from the n-th stanza on, as
+// "from → to", sorted.
+func (w *groupsWorld) presenceSent(n int) []string {
+	var out []string
+	for _, el := range w.p.Sent()[n:] {
+		out = append(out, el.SelectAttrValue("from", "")+" → "+el.SelectAttrValue("to", "")+" "+el.SelectAttrValue("type", "available"))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// waitFor waits until cond holds, each time roster's managed method has
+// been called, or fails after a deadline.
+func (w *groupsWorld) waitFor(what string, cond func() bool) {
+	w.t.Helper()
+	deadline := time.After(5 * time.Second)
+	for !cond() {
+		select {
+		case <-w.managedCalled:
+		case <-deadline:
+			w.t.Fatalf("waiting for %s", what)
+		}
+	}
+}
+
+// TestSharedGroupsThroughRoster plays sharedroster's syncs against the real
+// roster, and presence following roster's changed topic: members of a
+// group share presence without any subscription stanza, and stop when the
+// group goes.
+func TestSharedGroupsThroughRoster(t *testing.T) {
+	staff := map[string]any{"groups": []map[string]any{
+		{"name": "Staff", "members": []string{alice, bob, carol}},
+	}}
+	w := newGroupsWorld(t, staff, "alice", "bob", "dave")
+	for _, full := range []string{alice + "/a", bob + "/b"} {
+		if r := w.p.Handle("<presence/>", full); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	n := len(w.p.Sent())
+	event(t, w.s, sdktest.Event{Kind: sdk.ManifestsChanged})
+	for _, tt := range []struct{ owner, contact, want string }{
+		{alice, bob, "both"}, {bob, alice, "both"},
+		{alice, carol, "absent"},            // carol has no account yet
+		{"dave@localhost", alice, "absent"}, // dave is in no group
+	} {
+		if s := state(t, w.r, tt.owner, tt.contact); s != tt.want {
+			t.Errorf("%s has %s %s, want %s", tt.owner, tt.contact, s, tt.want)
+		}
+	}
+	if it, _ := item(t, w.r, alice, bob); !slices.Equal(it.Groups, []string{"Staff"}) || !it.Managed {
+		t.Errorf("alice's item for bob %+v, want managed in Staff", it)
+	}
+	w.flush()
+	want := []string{alice + "/a → " + bob + " available", bob + "/b → " + alice + " available"}
+	if got := w.presenceSent(n); !slices.Equal(got, want) {
+		t.Errorf("once in a group, presence sent\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// bob cannot take alice out, and a subscription stanza changes nothing.
+	if r := w.r.Handle(`<iq type='set' id='rm'><query xmlns='jabber:iq:roster'><item jid='alice@localhost' subscription='remove'/></query></iq>`, bob+"/b"); r.Err == nil {
+		t.Error("bob removed a shared-group contact")
+	}
+	if r := w.p.Handle("<presence to='alice@localhost' type='unsubscribe'/>", bob+"/b"); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if s := state(t, w.r, bob, alice); s != "both" {
+		t.Errorf("after bob's unsubscribe, bob has alice %s, want both", s)
+	}
+	// The group goes on a reload, and presence stops being shared.
+	if err := w.s.Configure(nil); err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor("the shared items to go", func() bool {
+		return state(t, w.r, alice, bob) == "absent" && state(t, w.r, bob, alice) == "absent"
+	})
+	n = len(w.p.Sent())
+	w.flush()
+	want = []string{alice + "/a → " + bob + " unavailable", bob + "/b → " + alice + " unavailable"}
+	if got := w.presenceSent(n); !slices.Equal(got, want) {
+		t.Errorf("once out of the group, presence sent\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
