@@ -14,12 +14,14 @@ import (
 	"github.com/switchboard-xmpp/switchboard/plugins/last"
 	"github.com/switchboard-xmpp/switchboard/plugins/mam"
 	"github.com/switchboard-xmpp/switchboard/plugins/offline"
+	"github.com/switchboard-xmpp/switchboard/plugins/pep"
 	"github.com/switchboard-xmpp/switchboard/plugins/ping"
 	"github.com/switchboard-xmpp/switchboard/plugins/presence"
 	"github.com/switchboard-xmpp/switchboard/plugins/privacy"
 	"github.com/switchboard-xmpp/switchboard/plugins/private"
 	"github.com/switchboard-xmpp/switchboard/plugins/register"
 	"github.com/switchboard-xmpp/switchboard/plugins/roster"
+	"github.com/switchboard-xmpp/switchboard/plugins/sharedroster"
 	"github.com/switchboard-xmpp/switchboard/plugins/stats"
 	"github.com/switchboard-xmpp/switchboard/plugins/vcard"
 	"github.com/switchboard-xmpp/switchboard/plugins/version"
@@ -29,22 +31,24 @@ import (
 // All returns a constructor for every built-in plugin, by name.
 func All() map[string]func() sdk.Plugin {
 	return map[string]func() sdk.Plugin{
-		"adhoc":      func() sdk.Plugin { return adhoc.New() },
-		"carbons":    func() sdk.Plugin { return carbons.New() },
-		"disco":      func() sdk.Plugin { return disco.New() },
-		"entitytime": func() sdk.Plugin { return entitytime.New() },
-		"last":       func() sdk.Plugin { return last.New() },
-		"mam":        func() sdk.Plugin { return mam.New() },
-		"offline":    func() sdk.Plugin { return offline.New() },
-		"ping":       func() sdk.Plugin { return ping.New() },
-		"presence":   func() sdk.Plugin { return presence.New() },
-		"privacy":    func() sdk.Plugin { return privacy.New() },
-		"private":    func() sdk.Plugin { return private.New() },
-		"register":   func() sdk.Plugin { return register.New() },
-		"roster":     func() sdk.Plugin { return roster.New() },
-		"stats":      func() sdk.Plugin { return stats.New() },
-		"vcard":      func() sdk.Plugin { return vcard.New() },
-		"version":    func() sdk.Plugin { return version.New() },
+		"adhoc":        func() sdk.Plugin { return adhoc.New() },
+		"carbons":      func() sdk.Plugin { return carbons.New() },
+		"disco":        func() sdk.Plugin { return disco.New() },
+		"entitytime":   func() sdk.Plugin { return entitytime.New() },
+		"last":         func() sdk.Plugin { return last.New() },
+		"mam":          func() sdk.Plugin { return mam.New() },
+		"offline":      func() sdk.Plugin { return offline.New() },
+		"pep":          func() sdk.Plugin { return pep.New() },
+		"ping":         func() sdk.Plugin { return ping.New() },
+		"presence":     func() sdk.Plugin { return presence.New() },
+		"privacy":      func() sdk.Plugin { return privacy.New() },
+		"private":      func() sdk.Plugin { return private.New() },
+		"register":     func() sdk.Plugin { return register.New() },
+		"roster":       func() sdk.Plugin { return roster.New() },
+		"sharedroster": func() sdk.Plugin { return sharedroster.New() },
+		"stats":        func() sdk.Plugin { return stats.New() },
+		"vcard":        func() sdk.Plugin { return vcard.New() },
+		"version":      func() sdk.Plugin { return version.New() },
 	}
 }
 

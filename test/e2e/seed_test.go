@@ -252,6 +252,13 @@ func checkDiscoFloor(t *testing.T, el *etree.Element) {
 	if !identity {
 		t.Errorf("no server/im identity: %s", rawxmpp.Describe(el))
 	}
+	var pep bool
+	for _, id := range el.FindElements("query/identity") {
+		pep = pep || (id.SelectAttrValue("category", "") == "pubsub" && id.SelectAttrValue("type", "") == "pep")
+	}
+	if !pep {
+		t.Errorf("no pubsub/pep identity: %s", rawxmpp.Describe(el))
+	}
 	have := map[string]bool{}
 	for _, f := range el.FindElements("query/feature") {
 		have[f.SelectAttrValue("var", "")] = true
@@ -263,8 +270,8 @@ func checkDiscoFloor(t *testing.T, el *etree.Element) {
 	}
 }
 
-// seedFeatures are the features of the seed's disco#info that the loaded
-// plugins provide.
+// seedFeatures are the features of the seed's disco#info: the floor of
+// what the server advertises (DESIGN.md).
 var seedFeatures = []string{
 	"http://jabber.org/protocol/disco#info",
 	"http://jabber.org/protocol/disco#items",
@@ -279,4 +286,11 @@ var seedFeatures = []string{
 	"urn:ietf:params:xml:ns:xmpp-bind",
 	"jabber:iq:private",
 	"jabber:iq:auth",
+	"http://jabber.org/protocol/stats",
+	"http://jabber.org/protocol/commands",
+	"jabber:iq:roster-dynamic",
+	"http://jabber.org/protocol/pubsub",
+	"http://jabber.org/protocol/pubsub#owner",
+	"http://jabber.org/protocol/pubsub#publish",
+	"http://jabber.org/protocol/amp",
 }
