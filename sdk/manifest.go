@@ -10,6 +10,7 @@ type Manifest struct {
 	Events            []EventKind
 	Subscribes        []string // "plugin.topic" of the Published handlers
 	ObservesMessages  bool     // the plugin archives messages (Description.Observe)
+	Capabilities      []string // asked for, when run as a third-party plugin
 	Identities        []Identity
 	Features          []string
 	AccountIdentities []Identity
@@ -45,6 +46,7 @@ func (d Description) Manifest() Manifest {
 		}
 	}
 	m.ObservesMessages = d.Observe != nil
+	m.Capabilities = d.Capabilities
 	for _, p := range d.Provides {
 		m.Provides = append(m.Provides, p.Name)
 	}

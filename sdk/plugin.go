@@ -62,12 +62,30 @@ type Description struct {
 	// their providers first and refuses to start without them.
 	Requires []string
 
+	// Capabilities are what a plugin asks to be allowed beyond answering
+	// its routes and keeping its data, when it runs as a third-party
+	// plugin: CapSendAsUsers, CapPreAuth, CapCall, CapAccounts,
+	// CapSessions, CapFilters, CapObserve. The operator grants them;
+	// built-in plugins have them all.
+	Capabilities []string
+
 	// Observe, when set, makes the plugin a message archive (XEP-0313):
 	// the core stamps a stanza-id (XEP-0359) on every archivable message
 	// it delivers and hands copies to Observe in batches, asynchronously,
 	// in order. Delivery never waits for it.
 	Observe func(ctx context.Context, b ObservedBatch) error
 }
+
+// The capabilities a plugin can ask for.
+const (
+	CapSendAsUsers = "send_as_users" // Host.Send with 'from' a local user, not only the server
+	CapPreAuth     = "pre_auth"      // routes served before authentication
+	CapCall        = "call"          // Host.Call: other plugins' methods
+	CapAccounts    = "accounts"      // Host.Accounts, except Exists
+	CapSessions    = "sessions"      // AllSessions, EndSession, SetSessionOption
+	CapFilters     = "filters"       // Host.SetFilters
+	CapObserve     = "observe"       // Description.Observe
+)
 
 // ObservedBatch is what Observe receives.
 type ObservedBatch struct {

@@ -20,6 +20,7 @@ func manifestToProto(m Manifest) *pluginv1.Manifest {
 		Requires:         m.Requires,
 		Subscribes:       m.Subscribes,
 		ObservesMessages: m.ObservesMessages,
+		Capabilities:     m.Capabilities,
 	}
 	for _, r := range m.Routes {
 		p.Routes = append(p.Routes, &pluginv1.Route{
@@ -59,6 +60,7 @@ func manifestFromProto(p *pluginv1.Manifest) Manifest {
 		Requires:         p.GetRequires(),
 		Subscribes:       p.GetSubscribes(),
 		ObservesMessages: p.GetObservesMessages(),
+		Capabilities:     p.GetCapabilities(),
 	}
 	for _, r := range p.GetRoutes() {
 		m.Routes = append(m.Routes, Route{

@@ -96,8 +96,17 @@ type Debug struct {
 // Plugin is one entry under plugins: a built-in named by its key, or a
 // third-party executable named by Path.
 type Plugin struct {
-	Enabled *bool          `koanf:"enabled"` // nil: the default (built-ins and listed plugins run)
-	Path    string         `koanf:"path"`    // third-party plugin executable
-	SHA256  string         `koanf:"sha256"`  // optional pin of the executable, 64 hex digits
-	Config  map[string]any `koanf:"config"`  // handed to the plugin's Configure untouched, never validated here
+	Enabled *bool  `koanf:"enabled"` // nil: the default (built-ins and listed plugins run)
+	Path    string `koanf:"path"`    // third-party plugin executable
+	SHA256  string `koanf:"sha256"`  // optional pin of the executable, 64 hex digits
+	// Grants are the capabilities a third-party plugin may use (see
+	// Capabilities); built-in plugins have them all.
+	Grants []string       `koanf:"grants"`
+	Config map[string]any `koanf:"config"` // handed to the plugin's Configure untouched, never validated here
+}
+
+// Capabilities a third-party plugin can be granted: what it may do
+// beyond answering its own routes and keeping its own data.
+func Capabilities() []string {
+	return []string{"send_as_users", "pre_auth", "call", "accounts", "sessions", "filters", "observe"}
 }

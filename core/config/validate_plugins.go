@@ -29,6 +29,14 @@ func (c *Config) validatePlugins(p *problems) {
 		if !validPluginName(name) {
 			p.addf(key, "plugin names are lower-case letters, digits, '-' and '_', starting with a letter or digit")
 		}
+		for _, g := range pl.Grants {
+			if !slices.Contains(Capabilities(), g) {
+				p.addf(key+".grants", "%q is not a capability (known: %v)", g, Capabilities())
+			}
+		}
+		if len(pl.Grants) > 0 && pl.Path == "" {
+			p.addf(key+".grants", "built-in plugins have every capability; grants are for plugins with a path")
+		}
 		if pl.SHA256 == "" {
 			continue
 		}

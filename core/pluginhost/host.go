@@ -71,6 +71,7 @@ type Spec struct {
 	Name   string
 	Path   string // "" for a built-in
 	SHA256 string
+	Grants []string // capabilities granted to a third-party plugin
 	Config map[string]any
 }
 

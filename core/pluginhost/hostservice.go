@@ -39,6 +39,9 @@ func (s *hostServer) Send(ctx context.Context, req *pluginv1.SendRequest) (*plug
 			s.in.log.Warn("plugin sent a malformed stanza", "error", err)
 			return nil, status.Errorf(codes.InvalidArgument, "stanza %d: %v", i+1, err)
 		}
+		if err := s.checkSender(el); err != nil {
+			return nil, err
+		}
 		els[i] = el
 	}
 	var buf []byte
@@ -56,6 +59,9 @@ func (s *hostServer) SendIQ(ctx context.Context, req *pluginv1.SendRequest) (*pl
 	el, err := stream.ParseElement(req.GetStanza(), s.h.cfg.Limits)
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	if err := s.checkSender(el); err != nil {
+		return nil, err
 	}
 	typ, id := el.Attr("type"), el.Attr("id")
 	if el.Name.Local != "iq" || (typ != "get" && typ != "set") || id == "" {
@@ -97,6 +103,9 @@ func (s *hostServer) Sessions(_ context.Context, req *pluginv1.SessionsRequest) 
 }
 
 func (s *hostServer) AllSessions(context.Context, *pluginv1.AllSessionsRequest) (*pluginv1.SessionsResponse, error) {
+	if err := s.require(capSessions); err != nil {
+		return nil, err
+	}
 	resp := &pluginv1.SessionsResponse{}
 	for _, ss := range s.h.deps.Sessions.All() {
 		avail, prio := ss.Presence()
@@ -107,6 +116,9 @@ func (s *hostServer) AllSessions(context.Context, *pluginv1.AllSessionsRequest) 
 
 // EndSession closes one session, or every session of an account.
 func (s *hostServer) EndSession(_ context.Context, req *pluginv1.EndSessionRequest) (*pluginv1.EndSessionResponse, error) {
+	if err := s.require(capSessions); err != nil {
+		return nil, err
+	}
 	j, err := jidprep.Parse(req.GetJid())
 	if err != nil || j.Local == "" {
 		return nil, status.Errorf(codes.InvalidArgument, "end session: %q is not an account or session JID", req.GetJid())
@@ -122,6 +134,9 @@ func (s *hostServer) EndSession(_ context.Context, req *pluginv1.EndSessionReque
 }
 
 func (s *hostServer) AccountList(ctx context.Context, _ *pluginv1.AccountListRequest) (*pluginv1.AccountListResponse, error) {
+	if err := s.require(capAccounts); err != nil {
+		return nil, err
+	}
 	names, err := s.h.deps.Accounts.List(ctx, s.h.cfg.Domain)
 	if err != nil {
 		return nil, s.storageStatus("account list", err)
@@ -186,6 +201,9 @@ func (s *hostServer) AccountExists(ctx context.Context, req *pluginv1.AccountReq
 }
 
 func (s *hostServer) AccountCreate(ctx context.Context, req *pluginv1.AccountPasswordRequest) (*pluginv1.AccountResponse, error) {
+	if err := s.require(capAccounts); err != nil {
+		return nil, err
+	}
 	err := s.h.deps.Accounts.Create(ctx, s.h.cfg.Domain, req.GetUsername(), req.GetPassword())
 	if errors.Is(err, storage.ErrExists) {
 		return nil, stanzaStatus(stanza.Errorf(stanza.Conflict, "the account already exists"))
@@ -199,6 +217,9 @@ func (s *hostServer) AccountCreate(ctx context.Context, req *pluginv1.AccountPas
 }
 
 func (s *hostServer) AccountDelete(ctx context.Context, req *pluginv1.AccountRequest) (*pluginv1.AccountResponse, error) {
+	if err := s.require(capAccounts); err != nil {
+		return nil, err
+	}
 	bare := req.GetUsername() + "@" + s.h.cfg.Domain
 	if err := s.h.deps.Accounts.Delete(ctx, s.h.cfg.Domain, req.GetUsername()); err != nil {
 		return nil, accountStatus(err)
@@ -217,6 +238,9 @@ func (s *hostServer) AccountDelete(ctx context.Context, req *pluginv1.AccountReq
 }
 
 func (s *hostServer) AccountSetPassword(ctx context.Context, req *pluginv1.AccountPasswordRequest) (*pluginv1.AccountResponse, error) {
+	if err := s.require(capAccounts); err != nil {
+		return nil, err
+	}
 	if err := s.h.deps.Accounts.SetPassword(ctx, s.h.cfg.Domain, req.GetUsername(), req.GetPassword()); err != nil {
 		return nil, accountStatus(err)
 	}
@@ -224,6 +248,9 @@ func (s *hostServer) AccountSetPassword(ctx context.Context, req *pluginv1.Accou
 }
 
 func (s *hostServer) SetFilters(_ context.Context, req *pluginv1.SetFiltersRequest) (*pluginv1.SetFiltersResponse, error) {
+	if err := s.require(capFilters); err != nil {
+		return nil, err
+	}
 	rules := make([]filter.Rule, 0, len(req.GetRules()))
 	for _, r := range req.GetRules() {
 		rule, err := filter.NewRule(r.GetAction() == pluginv1.FilterAction_FILTER_ACTION_DENY, r.GetJid(), filter.Stanzas(r.GetStanzas()), r.GetReportBlocked())
@@ -243,6 +270,9 @@ func (s *hostServer) Manifests(context.Context, *pluginv1.ManifestsRequest) (*pl
 // Call relays a method call to the plugin that provides it. A plugin may
 // only call what its manifest says it requires.
 func (s *hostServer) Call(ctx context.Context, req *pluginv1.CallRequest) (*pluginv1.CallResponse, error) {
+	if err := s.require(capCall); err != nil {
+		return nil, err
+	}
 	want := req.GetPlugin() + "." + req.GetMethod()
 	if !slices.Contains(s.in.manifestOf().GetRequires(), want) {
 		return nil, status.Errorf(codes.PermissionDenied, "plugin %s calls %s without requiring it in its manifest", s.ns(), want)
@@ -274,6 +304,19 @@ func (s *hostServer) Publish(_ context.Context, req *pluginv1.PublishRequest) (*
 	return &pluginv1.PublishResponse{}, nil
 }
 
+// checkSender lets a plugin speak for a local user only with the
+// send_as_users capability.
+func (s *hostServer) checkSender(el *stream.Element) error {
+	from := el.Attr("from")
+	if from == "" {
+		return nil
+	}
+	if j, err := jidprep.Parse(from); err == nil && j.Local == "" {
+		return nil
+	}
+	return s.require(capSendAsUsers)
+}
+
 // SetStreamFeatures replaces the plugin's dynamic stream features. The
 // route table is rebuilt asynchronously: the plugin may be calling from
 // inside its Configure, while the host holds its lock to start it.
@@ -293,6 +336,9 @@ func (s *hostServer) SetStreamFeatures(_ context.Context, req *pluginv1.SetStrea
 // SetSessionOption switches a per-session delivery option that the core
 // applies on its own from then on.
 func (s *hostServer) SetSessionOption(_ context.Context, req *pluginv1.SessionOptionRequest) (*pluginv1.SessionOptionResponse, error) {
+	if err := s.require(capSessions); err != nil {
+		return nil, err
+	}
 	j, err := jidprep.Parse(req.GetJid())
 	if err != nil || j.Resource == "" {
 		return nil, status.Errorf(codes.InvalidArgument, "session option: %q is not a full JID", req.GetJid())

@@ -85,6 +85,10 @@ func (in *instance) launch(ctx context.Context) error {
 		client.Kill()
 		return fmt.Errorf("plugin %s speaks protocol %d, this server speaks %d", in.spec.Name, m.GetProtocolVersion(), pluginv1.ProtocolVersion)
 	}
+	if err := in.checkCapabilities(m); err != nil {
+		client.Kill()
+		return err
+	}
 	if m.GetName() != in.spec.Name {
 		in.log.Debug("plugin calls itself by another name; the configured name is used", "manifest_name", m.GetName())
 	}

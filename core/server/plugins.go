@@ -41,7 +41,7 @@ func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, erro
 		if p.Enabled != nil && !*p.Enabled {
 			continue
 		}
-		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Config: p.Config})
+		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Grants: p.Grants, Config: p.Config})
 	}
 	return specs, nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -305,4 +306,58 @@ func TestArchiveObserverAndStanzaID(t *testing.T) {
 	if !strings.HasPrefix(keys[0], want[0]) || keys[1] != want[1] {
 		t.Errorf("archived %q, want %q", keys, want)
 	}
+}
+
+// thirdParty runs a test plugin as a third-party plugin: by path (a
+// script that re-executes the test binary), with the given grants.
+func thirdParty(t *testing.T, name string, grants []string) func(*config.Config) Options {
+	return func(c *config.Config) Options {
+		exe, err := os.Executable()
+		if err != nil {
+			panic(err)
+		}
+		script := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(script, []byte("#!/bin/sh\nexec '"+exe+"' plugin "+name+"\n"), 0o755); err != nil {
+			panic(err)
+		}
+		c.Plugins = map[string]config.Plugin{name: {Path: script, Grants: grants}}
+		return Options{}
+	}
+}
+
+func TestThirdPartyCapabilities(t *testing.T) {
+	t.Run("not granted: not started", func(t *testing.T) {
+		cfg := testConfig(t, nil)
+		opts := thirdParty(t, "outsider", nil)(cfg)
+		s, err := New(context.Background(), cfg, opts, hclog.NewNullLogger())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Shutdown(context.Background())
+		err = s.Start(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "accounts") || !strings.Contains(err.Error(), "plugins.outsider.grants") {
+			t.Fatalf("Start() = %v, want a refusal naming the capability and the config key", err)
+		}
+	})
+	t.Run("granted: only what it asked for", func(t *testing.T) {
+		var opts Options
+		s := startWith(t, func(c *config.Config) { opts = thirdParty(t, "outsider", []string{"accounts"})(c) }, func(*config.Config) Options { return opts })
+		alice, aliceJID := s.login(t, "alice", "a")
+		alice.Send("<iq type='get' to='localhost' id='list'><q xmlns='urn:test:outsider'/></iq>")
+		r, err := alice.Expect(rawxmpp.ID("list"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := r.FindElement("n"); r.SelectAttrValue("type", "") != "result" || n == nil || n.Text() != "3" {
+			t.Fatalf("listing accounts with the capability: %s", rawxmpp.Describe(r))
+		}
+		alice.Send("<iq type='get' to='localhost' id='imp'><impersonate xmlns='urn:test:outsider'/></iq>")
+		if r, err := alice.Expect(rawxmpp.ID("imp")); err != nil || r.SelectAttrValue("type", "") != "error" {
+			t.Fatalf("speaking for a user without send_as_users: %s %v", rawxmpp.Describe(r), err)
+		}
+		alice.Sendf("<message to='%s' id='after'/>", aliceJID)
+		if el, err := alice.Expect(rawxmpp.Is("message")); err != nil || el.SelectAttrValue("id", "") != "after" {
+			t.Fatalf("a forged message got through: %s %v", rawxmpp.Describe(el), err)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/beevik/etree"
@@ -20,7 +21,41 @@ func testPlugins() map[string]func() sdk.Plugin {
 		"needy":    func() sdk.Plugin { return &needy{} },
 		"caller":   func() sdk.Plugin { return &caller{} },
 		"archiver": func() sdk.Plugin { return &archiver{} },
+		"outsider": func() sdk.Plugin { return &outsider{} },
 	}
+}
+
+// outsider is run as a third-party plugin: it asks for the accounts
+// capability only, lists accounts on request, and tries to speak for a
+// user, which it may not.
+type outsider struct{ host sdk.Host }
+
+func (o *outsider) Describe() sdk.Description {
+	return sdk.Description{
+		Name:         "outsider",
+		Version:      "1",
+		Capabilities: []string{sdk.CapAccounts},
+		Routes: []sdk.Route{{Kind: sdk.IQ, Namespace: "urn:test:outsider", To: sdk.ToServer, Handle: func(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
+			if req.Stanza.ChildElements()[0].Tag == "impersonate" {
+				m := sdk.NewMessage("bob@localhost", req.From, "chat")
+				m.CreateAttr("id", "forged")
+				return nil, o.host.Send(ctx, m)
+			}
+			names, err := o.host.Accounts().List(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := etree.NewElement("n")
+			out.CreateAttr("xmlns", "urn:test:outsider")
+			out.SetText(fmt.Sprint(len(names)))
+			return out, nil
+		}}},
+	}
+}
+
+func (o *outsider) Configure(_ context.Context, c sdk.Config) error {
+	o.host = c.Host
+	return nil
 }
 
 // archiver keeps what it observes in the store and answers urn:test:archive

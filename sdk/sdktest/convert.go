@@ -19,6 +19,7 @@ func manifestToProto(m sdk.Manifest) *pluginv1.Manifest {
 		Requires:         m.Requires,
 		Subscribes:       m.Subscribes,
 		ObservesMessages: m.ObservesMessages,
+		Capabilities:     m.Capabilities,
 	}
 	for _, r := range m.Routes {
 		p.Routes = append(p.Routes, &pluginv1.Route{

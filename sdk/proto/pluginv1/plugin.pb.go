@@ -652,8 +652,15 @@ type Manifest struct {
 	// (XEP-0359) on every archivable message it delivers and feeds copies
 	// to Observe in batches.
 	ObservesMessages bool `protobuf:"varint,14,opt,name=observes_messages,json=observesMessages,proto3" json:"observes_messages,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// What a third-party plugin asks to be allowed, beyond answering its
+	// own routes and keeping its own data: send_as_users, pre_auth, call,
+	// accounts, sessions, filters, observe. The operator grants them in the
+	// configuration; a plugin that asks for more is not started, and one
+	// that uses what it did not ask for is refused. Built-in plugins have
+	// them all.
+	Capabilities  []string `protobuf:"bytes,15,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Manifest) Reset() {
@@ -782,6 +789,13 @@ func (x *Manifest) GetObservesMessages() bool {
 		return x.ObservesMessages
 	}
 	return false
+}
+
+func (x *Manifest) GetCapabilities() []string {
+	if x != nil {
+		return x.Capabilities
+	}
+	return nil
 }
 
 type ConfigureRequest struct {
@@ -3447,7 +3461,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x04name\x18\x03 \x01(\tR\x04name\"U\n" +
 	"\rStreamFeature\x12\x10\n" +
 	"\x03xml\x18\x01 \x01(\tR\x03xml\x122\n" +
-	"\x05stage\x18\x02 \x01(\x0e2\x1c.switchboard.plugin.v1.StageR\x05stage\"\xff\x04\n" +
+	"\x05stage\x18\x02 \x01(\x0e2\x1c.switchboard.plugin.v1.StageR\x05stage\"\xa3\x05\n" +
 	"\bManifest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
@@ -3467,7 +3481,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\n" +
 	"subscribes\x18\r \x03(\tR\n" +
 	"subscribes\x12+\n" +
-	"\x11observes_messages\x18\x0e \x01(\bR\x10observesMessages\"\xaa\x01\n" +
+	"\x11observes_messages\x18\x0e \x01(\bR\x10observesMessages\x12\"\n" +
+	"\fcapabilities\x18\x0f \x03(\tR\fcapabilities\"\xaa\x01\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12$\n" +
