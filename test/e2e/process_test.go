@@ -126,6 +126,25 @@ func (s *server) logText() string {
 	return b.String()
 }
 
+// pluginRunning reports whether the log says the plugin started or was
+// restarted after since.
+func (s *server) pluginRunning(name string, since time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.lines) - 1; i >= 0; i-- {
+		l := s.lines[i]
+		m, _ := l["@message"].(string)
+		mod, _ := l["@module"].(string)
+		if (m != "plugin restarted" && m != "plugin started") || !strings.HasSuffix(mod, ".plugin."+name) {
+			continue
+		}
+		ts, _ := l["@timestamp"].(string)
+		at, err := time.Parse(time.RFC3339Nano, ts)
+		return err == nil && at.After(since)
+	}
+	return false
+}
+
 // stop sends SIGTERM and waits for a clean exit.
 func (s *server) stop() error {
 	s.cmd.Process.Signal(syscall.SIGTERM)
