@@ -79,7 +79,10 @@ func (d *delivery) anyCarbons(owner string, except *session.Session) bool {
 }
 
 func (d *delivery) copyTo(owner, kind string, except *session.Session) {
-	inner := d.el.AppendWithFrom(nil, d.sender)
+	inner := d.el.Append(nil)
+	if d.sender != "" {
+		inner = d.el.AppendWithFrom(nil, d.sender)
+	}
 	if bytes.HasPrefix(inner, []byte("<message")) && !d.el.HasAttr("xmlns") {
 		// Inside <forwarded/> the message must name its namespace.
 		inner = append([]byte("<message xmlns='"+stream.NSClient+"'"), inner[len("<message"):]...)

@@ -169,7 +169,11 @@ func (d *delivery) undeliverable() {
 
 // deliver writes the stanza, stamped with the sender's full JID, to s.
 func (d *delivery) deliver(s *session.Session) bool {
-	d.buf = d.el.AppendWithFrom(d.buf[:0], d.sender)
+	if d.sender == "" {
+		d.buf = d.el.Append(d.buf[:0])
+	} else {
+		d.buf = d.el.AppendWithFrom(d.buf[:0], d.sender)
+	}
 	if d.el.Name.Local == "message" {
 		d.recordIncoming()
 		if d.stanzaID != "" {

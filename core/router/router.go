@@ -66,11 +66,11 @@ func (r *Router) Route(ctx context.Context, from *session.Session, el *stream.El
 
 // Deliver routes a stanza that the server itself sends, on its own behalf
 // or a local user's (plugins do, through the host). Its 'from' is kept as
-// it is, or set to the domain when absent; it must not name another
-// domain. Nothing is bounced: a server-sent stanza that cannot be
+// it is, absent included (RFC 6120 §8.1.2.1: a reply on behalf of the
+// client's own account may carry none); it must not name another domain. Nothing is bounced: a server-sent stanza that cannot be
 // delivered is dropped, or offered to the handlers' Undeliverable.
 func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([]byte, error) {
-	sender, senderJID := r.domain, jidprep.JID{Domain: r.domain}
+	sender, senderJID := "", jidprep.JID{Domain: r.domain}
 	if raw := el.Attr("from"); raw != "" {
 		from, err := jidprep.Parse(raw)
 		if err != nil || from.Domain != r.domain {

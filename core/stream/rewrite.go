@@ -20,6 +20,12 @@ func (e *Element) AppendWithFrom(dst []byte, from string) []byte {
 	return e.rewrite(dst, false, stamp{"from", from})
 }
 
+// Append appends the element unchanged but for the inherited namespace
+// declarations AppendWithFrom adds.
+func (e *Element) Append(dst []byte) []byte {
+	return e.rewrite(dst, false)
+}
+
 // AppendWithAddrs is AppendWithFrom that also sets to (used for error
 // bounces and server-stamped replies).
 func (e *Element) AppendWithAddrs(dst []byte, from, to string) []byte {

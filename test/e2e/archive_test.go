@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 
@@ -34,7 +35,11 @@ func TestArchiveAndPEP(t *testing.T) {
 
 	// The archive is fed asynchronously; ask until all three are there.
 	var results []*etree.Element
-	for attempt := 0; attempt < 50 && len(results) < 3; attempt++ {
+	deadline := time.Now().Add(20 * time.Second)
+	for attempt := 0; len(results) < 3 && time.Now().Before(deadline); attempt++ {
+		if attempt > 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
 		results = results[:0]
 		bob.Sendf("<iq type='set' id='q%d'><query xmlns='urn:xmpp:mam:2' queryid='f%d'><set xmlns='http://jabber.org/protocol/rsm'><max>2</max></set></query></iq>", attempt, attempt)
 		for {
