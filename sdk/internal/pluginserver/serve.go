@@ -3,6 +3,8 @@ package pluginserver
 import (
 	"context"
 	"errors"
+	"os"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -37,6 +39,22 @@ func (p *GRPCPlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.Clien
 	return nil, errors.New("a plugin is not a go-plugin client")
 }
 
+// exitWithParent ends the plugin when the core that started it is gone —
+// killed with SIGKILL, say, so that it never stopped its plugins: the
+// process is re-parented, and a plugin without its core only holds memory
+// and ports. A poll is portable where prctl's parent-death signal is not,
+// and that signal fires when the forking thread, not the process, ends.
+func exitWithParent(srv *Server, log hclog.Logger) {
+	parent := os.Getppid()
+	for range time.Tick(time.Second) {
+		if os.Getppid() != parent {
+			log.Warn("the server that started this plugin is gone; exiting")
+			srv.Close()
+			os.Exit(0)
+		}
+	}
+}
+
 // InProcess is implemented by sdktest's wrapper around a plugin under
 // test: sdk.Serve hands it the plugin side instead of serving a process,
 // so that tests run the very code a process runs. Its method takes a type
@@ -51,6 +69,7 @@ type InProcess interface {
 // handshake of pluginv1, until the core stops it; then it runs Cleanup.
 // It returns the process's exit status.
 func Serve(srv *Server, log hclog.Logger) int {
+	go exitWithParent(srv, log)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: plugin.HandshakeConfig{
 			ProtocolVersion:  pluginv1.ProtocolVersion,
