@@ -153,6 +153,12 @@ const (
 	// ManifestsChanged: plugins started, stopped, restarted or were
 	// reconfigured; Host.Manifests has changed (disco listens to this).
 	ManifestsChanged EventKind = 7
+	// SessionPresence: an available session broadcast presence again
+	// (new show, status, priority or capabilities) or went unavailable
+	// without closing; Stanza is that presence. Initial presence is
+	// SessionAvailable; after an unavailable one, the next available one
+	// is initial again.
+	SessionPresence EventKind = 8
 )
 
 // EventHandler handles one kind of event. Its errors follow the rules of
@@ -169,7 +175,7 @@ type Event struct {
 	Kind      EventKind
 	JID       string
 	SessionID string         // for session events
-	Stanza    *etree.Element // the presence for SessionAvailable; the last broadcast presence (if any) for SessionClosed
+	Stanza    *etree.Element // the presence for SessionAvailable and SessionPresence; the last broadcast presence (if any) for SessionClosed
 	Topic     string         // "plugin.topic", for Published
 	Payload   []byte         // as published, for Published
 }

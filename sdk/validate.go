@@ -21,7 +21,7 @@ func validate(d Description) error {
 		}
 	}
 	for i, e := range d.Events {
-		if e.Kind < SessionBound || e.Kind > ManifestsChanged || e.Handle == nil {
+		if e.Kind < SessionBound || e.Kind > SessionPresence || e.Handle == nil {
 			return fmt.Errorf("event handler %d: needs a known kind and a handler", i)
 		}
 		if p, t, ok := strings.Cut(e.Topic, "."); (e.Kind == Published) != (ok && p != "" && t != "") {

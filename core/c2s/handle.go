@@ -115,22 +115,30 @@ func (c *Conn) handleOwnIQ(el *stream.Element) (bool, error) {
 }
 
 // recordPresence keeps the availability and priority of a broadcast
-// presence as routing state (RFC 6121 §8.5.2), and reports initial
-// presence to the plugins.
+// presence as routing state (RFC 6121 §8.5.2), and reports it to the
+// plugins: initial presence, and every later change while available.
 func (c *Conn) recordPresence(el *stream.Element) {
 	was, _ := c.sess.Presence()
 	last := el.AppendWithFrom(nil, c.sess.Full)
 	c.ep.mu.Lock()
 	c.ep.lastPresence = last
 	c.ep.mu.Unlock()
+	ext := c.srv.cfg.Extensions
 	switch el.Attr("type") {
 	case "":
 		c.sess.SetPresence(true, priorityOf(el))
-		if ext := c.srv.cfg.Extensions; !was && ext != nil {
+		switch {
+		case ext == nil:
+		case !was:
 			ext.SessionAvailable(c.sess, el)
+		default:
+			ext.SessionPresence(c.sess, el)
 		}
 	case "unavailable":
 		c.sess.SetPresence(false, 0)
+		if ext != nil && was {
+			ext.SessionPresence(c.sess, el)
+		}
 	}
 }
 

@@ -73,6 +73,9 @@ type Extensions interface {
 	// SessionAvailable reports initial presence: the first available
 	// presence after binding or after being unavailable.
 	SessionAvailable(s *session.Session, presence *stream.Element)
+	// SessionPresence reports a later broadcast presence of an available
+	// session: an update, or unavailable without closing the stream.
+	SessionPresence(s *session.Session, presence *stream.Element)
 	// SessionClosed reports the end of a session, with the last presence
 	// it broadcast (nil if none): its unavailable presence and status,
 	// when the client said goodbye.

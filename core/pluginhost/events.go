@@ -29,6 +29,12 @@ func (h *Host) SessionAvailable(s *session.Session, presence *stream.Element) {
 	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_AVAILABLE, Jid: s.Full, SessionId: s.ID, Stanza: presence.AppendWithFrom(nil, s.Full)})
 }
 
+// SessionPresence reports a later broadcast presence of an available
+// session.
+func (h *Host) SessionPresence(s *session.Session, presence *stream.Element) {
+	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_PRESENCE, Jid: s.Full, SessionId: s.ID, Stanza: presence.AppendWithFrom(nil, s.Full)})
+}
+
 // SessionClosed reports the end of a session, whatever ended it, with
 // the last presence it broadcast.
 func (h *Host) SessionClosed(s *session.Session, lastPresence []byte) {

@@ -308,6 +308,46 @@ func TestArchiveObserverAndStanzaID(t *testing.T) {
 	}
 }
 
+// Plugins hear of initial presence, of every later change of an
+// available session (PEP needs new capabilities, XEP-0163 §4.3), of
+// unavailable presence on an open stream, and of the session's end.
+func TestSessionPresenceEvents(t *testing.T) {
+	s := startWith(t, nil, withPlugins("watcher"))
+	alice, _ := s.login(t, "alice", "a")
+	bob, _ := s.login(t, "bob", "b")
+	// rawxmpp.Login has sent initial presence.
+	alice.Send("<presence><show>away</show></presence>")
+	alice.Send("<presence type='unavailable'/>")
+	alice.Send("<presence type='unavailable'/>") // not available: nothing to report
+	alice.Send("<presence><show>dnd</show></presence>")
+	alice.Conn.Close()
+	want := []string{
+		"available alice@localhost/a available",
+		"presence alice@localhost/a away",
+		"presence alice@localhost/a unavailable",
+		"available alice@localhost/a dnd",
+		"closed alice@localhost/a",
+	}
+	var got []string
+	waitFor(t, "alice's session events", func() bool {
+		bob.Send("<iq type='get' to='localhost' id='ev'><q xmlns='urn:test:events'/></iq>")
+		res, err := bob.Expect(rawxmpp.ID("ev"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = got[:0]
+		for _, e := range res.FindElements("events/e") {
+			if strings.Contains(e.Text(), "alice@") && !strings.HasPrefix(e.Text(), "bound") {
+				got = append(got, e.Text())
+			}
+		}
+		return len(got) >= len(want)
+	})
+	if !slices.Equal(got, want) {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // thirdParty runs a test plugin as a third-party plugin: by path (a
 // script that re-executes the test binary), with the given grants.
 func thirdParty(t *testing.T, name string, grants []string) func(*config.Config) Options {

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -22,7 +24,59 @@ func testPlugins() map[string]func() sdk.Plugin {
 		"caller":   func() sdk.Plugin { return &caller{} },
 		"archiver": func() sdk.Plugin { return &archiver{} },
 		"outsider": func() sdk.Plugin { return &outsider{} },
+		"watcher":  func() sdk.Plugin { return &watcher{} },
 	}
+}
+
+// watcher keeps the session events it gets, in order, and answers
+// urn:test:events with one <e>KIND JID SHOW-OR-TYPE</e> per event.
+type watcher struct {
+	host sdk.Host
+	mu   sync.Mutex
+	seen []string
+}
+
+func (w *watcher) Describe() sdk.Description {
+	record := func(kind string) func(context.Context, sdk.Event) error {
+		return func(_ context.Context, ev sdk.Event) error {
+			detail := ""
+			if ev.Stanza != nil && kind != "closed" {
+				detail = ev.Stanza.SelectAttrValue("type", "available")
+				if show := ev.Stanza.SelectElement("show"); show != nil {
+					detail = show.Text()
+				}
+			}
+			w.mu.Lock()
+			w.seen = append(w.seen, strings.TrimSpace(kind+" "+ev.JID+" "+detail))
+			w.mu.Unlock()
+			return nil
+		}
+	}
+	return sdk.Description{
+		Name:    "watcher",
+		Version: "1",
+		Events: []sdk.EventHandler{
+			{Kind: sdk.SessionBound, Handle: record("bound")},
+			{Kind: sdk.SessionAvailable, Handle: record("available")},
+			{Kind: sdk.SessionPresence, Handle: record("presence")},
+			{Kind: sdk.SessionClosed, Handle: record("closed")},
+		},
+		Routes: []sdk.Route{{Kind: sdk.IQ, Namespace: "urn:test:events", To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
+			out := etree.NewElement("events")
+			out.CreateAttr("xmlns", "urn:test:events")
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			for _, e := range w.seen {
+				out.CreateElement("e").SetText(e)
+			}
+			return out, nil
+		}}},
+	}
+}
+
+func (w *watcher) Configure(_ context.Context, c sdk.Config) error {
+	w.host = c.Host
+	return nil
 }
 
 // outsider is run as a third-party plugin: it asks for the accounts

@@ -18,6 +18,16 @@ import (
 // presence.
 type capsClaim struct {
 	Node, Ver, Hash string
+	Ext             string // legacy caps' bundles (XEP-0115 §A): part of what the client claims
+}
+
+// key names the claim, to notice when a session's capabilities change;
+// "" for none.
+func (c *capsClaim) key() string {
+	if c == nil {
+		return ""
+	}
+	return c.Hash + " " + c.Node + "#" + c.Ver + " " + c.Ext
 }
 
 // claimOf reads a presence's entity capabilities; nil when it shows none.
@@ -27,7 +37,7 @@ func claimOf(presence *etree.Element) *capsClaim {
 	}
 	for _, c := range presence.ChildElements() {
 		if c.Tag == "c" && c.NamespaceURI() == caps.NS {
-			return &capsClaim{Node: c.SelectAttrValue("node", ""), Ver: c.SelectAttrValue("ver", ""), Hash: c.SelectAttrValue("hash", "")}
+			return &capsClaim{Node: c.SelectAttrValue("node", ""), Ver: c.SelectAttrValue("ver", ""), Hash: c.SelectAttrValue("hash", ""), Ext: c.SelectAttrValue("ext", "")}
 		}
 	}
 	return nil

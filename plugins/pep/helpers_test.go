@@ -144,6 +144,31 @@ func (w *world) online(full string, priority int, features ...string) {
 	w.available(full, fmt.Sprintf(`<presence><priority>%d</priority><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='%s' ver='%s'/></presence>`, priority, capsNode, ver))
 }
 
+// update sends the session's later presence (SessionPresence) with caps
+// for features, and waits until the plugin knows its interests again.
+func (w *world) update(full string, priority int, features ...string) {
+	w.t.Helper()
+	features = append([]string{"http://jabber.org/protocol/disco#info"}, features...)
+	w.mu.Lock()
+	w.clients[full] = features
+	w.mu.Unlock()
+	ver := caps.Ver(identity, features, nil)
+	presence := fmt.Sprintf(`<presence><show>away</show><priority>%d</priority><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='%s' ver='%s'/></presence>`, priority, capsNode, ver)
+	if err := w.h.Event(sdktest.Event{Kind: sdk.SessionPresence, JID: full, SessionID: "s-" + full, Stanza: presence}); err != nil {
+		w.t.Fatal(err)
+	}
+	w.waitFor("the interests of "+full, func() bool { return w.p.Settled(full) })
+}
+
+// unavailable sends the session's unavailable presence, the stream
+// staying open.
+func (w *world) unavailable(full string) {
+	w.t.Helper()
+	if err := w.h.Event(sdktest.Event{Kind: sdk.SessionPresence, JID: full, SessionID: "s-" + full, Stanza: "<presence type='unavailable'/>"}); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
 // available sends SessionAvailable with the presence given and waits
 // until the plugin knows the session's interests.
 func (w *world) available(full, presence string) {

@@ -89,15 +89,16 @@ func (p *PEP) deliverAll(refs []sessionRef, notify map[string]bool) {
 	for _, r := range refs {
 		p.mu.Lock()
 		s := p.sessionOf(r)
+		var fresh map[string]bool
 		priority := 0
 		if s != nil {
-			priority = s.priority
+			fresh, priority = s.fresh(notify), s.priority
 		}
 		p.mu.Unlock()
 		if s == nil {
 			continue
 		}
-		err := p.deliverLast(p.bg, r, notify, priority)
+		err := p.deliverLast(p.bg, r, fresh, priority)
 		p.logFailure("sending the last published items", r, err)
 	}
 }

@@ -121,6 +121,7 @@ func (p *PEP) Describe() sdk.Description {
 		},
 		Events: []sdk.EventHandler{
 			{Kind: sdk.SessionAvailable, Handle: p.sessionAvailable},
+			{Kind: sdk.SessionPresence, Handle: p.sessionPresence},
 			{Kind: sdk.SessionClosed, Handle: p.sessionClosed},
 			{Kind: sdk.AccountDeleted, Handle: p.accountDeleted},
 			{Kind: sdk.Published, Topic: "roster.changed", Handle: p.rosterChanged},

@@ -29,6 +29,27 @@ type session struct {
 	// notify are the nodes whose "+notify" the client advertises; nil
 	// while its capabilities are being learned.
 	notify map[string]bool
+	// claim is the capabilities the session last showed ("" for none),
+	// to tell a presence update that changes them from one that does not.
+	claim string
+	// had are the nodes whose last items the session already received
+	// under capabilities it has since replaced: not sent again.
+	had map[string]bool
+}
+
+// fresh returns the nodes of notify the session has not had last items
+// for.
+func (s *session) fresh(notify map[string]bool) map[string]bool {
+	if len(s.had) == 0 {
+		return notify
+	}
+	out := map[string]bool{}
+	for n := range notify {
+		if !s.had[n] {
+			out[n] = true
+		}
+	}
+	return out
 }
 
 // sessionRef names a session; the id tells it from a later session that
@@ -45,10 +66,54 @@ func (s *session) interested(node string) bool {
 // initial presence and, once its interests are known, sends it the last
 // item of every node it wants and may see (XEP-0163 §4.3.2, 6.2).
 func (p *PEP) sessionAvailable(ctx context.Context, ev sdk.Event) error {
-	ref := sessionRef{full: ev.JID, id: ev.SessionID}
-	s := &session{id: ev.SessionID, priority: priorityOf(ev.Stanza)}
 	claim := claimOf(ev.Stanza)
+	s := &session{id: ev.SessionID, priority: priorityOf(ev.Stanza), claim: claim.key()}
+	return p.track(ctx, sessionRef{full: ev.JID, id: ev.SessionID}, s, claim)
+}
 
+// sessionPresence follows an available session's later presence: a new
+// priority, new capabilities (learned again, and the last items of the
+// nodes it newly wants sent, as Prosody and ejabberd do), or unavailable,
+// after which it gets no notifications until its next initial presence.
+func (p *PEP) sessionPresence(ctx context.Context, ev sdk.Event) error {
+	if ev.Stanza != nil && ev.Stanza.SelectAttrValue("type", "") == "unavailable" {
+		p.forget(ev.JID, ev.SessionID)
+		return nil
+	}
+	ref := sessionRef{full: ev.JID, id: ev.SessionID}
+	claim := claimOf(ev.Stanza)
+	priority := priorityOf(ev.Stanza)
+
+	p.mu.Lock()
+	old := p.sessionOf(ref)
+	if old != nil && old.claim == claim.key() {
+		wasNegative := old.priority < 0
+		old.priority = priority
+		notify := old.fresh(old.notify)
+		p.mu.Unlock()
+		if !wasNegative || notify == nil {
+			return nil
+		}
+		// A negative priority took no notifications (§4.3): now it does,
+		// starting with the last items.
+		return p.deliverLast(ctx, ref, notify, priority)
+	}
+	p.mu.Unlock()
+	// A session the plugin never saw available (it restarted since) is
+	// taken as new.
+	s := &session{id: ev.SessionID, priority: priority, claim: claim.key()}
+	if old != nil {
+		s.had = old.had
+		if old.notify != nil && old.priority >= 0 {
+			s.had = old.notify
+		}
+	}
+	return p.track(ctx, ref, s, claim)
+}
+
+// track keeps s as ref's session and learns its interests from claim,
+// delivering the last items once they are known.
+func (p *PEP) track(ctx context.Context, ref sessionRef, s *session, claim *capsClaim) error {
 	p.mu.Lock()
 	acc := p.account(bareOf(ref.full))
 	acc.sessions[ref.full] = s
@@ -68,7 +133,11 @@ func (p *PEP) sessionAvailable(ctx context.Context, ev sdk.Event) error {
 			resolve = func() { p.learnVerified(claim) }
 		}
 	}
-	notify, priority := s.notify, s.priority
+	var notify map[string]bool
+	if s.notify != nil {
+		notify = s.fresh(s.notify)
+	}
+	priority := s.priority
 	p.mu.Unlock()
 
 	if resolve != nil {
@@ -98,20 +167,26 @@ func (p *PEP) spawn(f func()) {
 
 // sessionClosed forgets the session, and the account with its last one.
 func (p *PEP) sessionClosed(_ context.Context, ev sdk.Event) error {
-	bare := bareOf(ev.JID)
+	p.forget(ev.JID, ev.SessionID)
+	return nil
+}
+
+// forget drops a session that closed or went unavailable, and the
+// account with its last one.
+func (p *PEP) forget(full, id string) {
+	bare := bareOf(full)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	acc := p.accounts[bare]
 	if acc == nil {
-		return nil
+		return
 	}
-	if s := acc.sessions[ev.JID]; s != nil && s.id == ev.SessionID {
-		delete(acc.sessions, ev.JID)
+	if s := acc.sessions[full]; s != nil && s.id == id {
+		delete(acc.sessions, full)
 	}
 	if len(acc.sessions) == 0 {
 		delete(p.accounts, bare)
 	}
-	return nil
 }
 
 // accountDeleted forgets what is in memory; the core deletes the stored

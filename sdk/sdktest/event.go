@@ -14,7 +14,7 @@ type Event struct {
 	Kind      sdk.EventKind
 	JID       string // full JID for session events, bare JID for account events
 	SessionID string
-	// Stanza is the XML of the presence for SessionAvailable; its 'from'
+	// Stanza is the XML of the presence for SessionAvailable and SessionPresence; its 'from'
 	// is set to JID, as the core does.
 	Stanza string
 	// Topic ("plugin.topic") and Payload, for sdk.Published.

@@ -170,6 +170,11 @@ const (
 	// started, stopped, restarted or was reconfigured); read Host.Manifests
 	// again
 	EventKind_EVENT_KIND_MANIFESTS_CHANGED EventKind = 7
+	// an available session changed its broadcast presence (new show,
+	// status, priority or capabilities) or went unavailable without
+	// closing; stanza: that presence. Initial presence is
+	// EVENT_KIND_SESSION_AVAILABLE, not this.
+	EventKind_EVENT_KIND_SESSION_PRESENCE EventKind = 8
 )
 
 // Enum value maps for EventKind.
@@ -183,6 +188,7 @@ var (
 		5: "EVENT_KIND_ACCOUNT_DELETED",
 		6: "EVENT_KIND_PUBLISHED",
 		7: "EVENT_KIND_MANIFESTS_CHANGED",
+		8: "EVENT_KIND_SESSION_PRESENCE",
 	}
 	EventKind_value = map[string]int32{
 		"EVENT_KIND_UNSPECIFIED":       0,
@@ -193,6 +199,7 @@ var (
 		"EVENT_KIND_ACCOUNT_DELETED":   5,
 		"EVENT_KIND_PUBLISHED":         6,
 		"EVENT_KIND_MANIFESTS_CHANGED": 7,
+		"EVENT_KIND_SESSION_PRESENCE":  8,
 	}
 )
 
@@ -3645,7 +3652,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x11ADDRESSING_SERVER\x10\x01\x12\x13\n" +
 	"\x0fADDRESSING_BARE\x10\x02\x12\x13\n" +
 	"\x0fADDRESSING_FULL\x10\x03\x12\x18\n" +
-	"\x14ADDRESSING_BROADCAST\x10\x04*\x82\x02\n" +
+	"\x14ADDRESSING_BROADCAST\x10\x04*\xa3\x02\n" +
 	"\tEventKind\x12\x1a\n" +
 	"\x16EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18EVENT_KIND_SESSION_BOUND\x10\x01\x12 \n" +
@@ -3654,7 +3661,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\x1aEVENT_KIND_ACCOUNT_CREATED\x10\x04\x12\x1e\n" +
 	"\x1aEVENT_KIND_ACCOUNT_DELETED\x10\x05\x12\x18\n" +
 	"\x14EVENT_KIND_PUBLISHED\x10\x06\x12 \n" +
-	"\x1cEVENT_KIND_MANIFESTS_CHANGED\x10\a*G\n" +
+	"\x1cEVENT_KIND_MANIFESTS_CHANGED\x10\a\x12\x1f\n" +
+	"\x1bEVENT_KIND_SESSION_PRESENCE\x10\b*G\n" +
 	"\x05Stage\x12\x15\n" +
 	"\x11STAGE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSTAGE_PRE_AUTH\x10\x01\x12\x13\n" +
