@@ -74,12 +74,14 @@ func (d *delivery) recordIncoming() {
 	d.r.archive.Record(owner, d.stanzaID, d.senderJID.Bare(), d.el.AppendWithFrom(nil, d.sender), false)
 }
 
-// recordOutgoing archives what a local user sent, for the sender.
+// recordOutgoing archives what a local user sent, for the sender, under
+// the stanza-id its sent carbons then carry.
 func (d *delivery) recordOutgoing() {
 	if d.from == nil || d.bounced || !d.archivable() {
 		return
 	}
-	d.r.archive.Record(d.from.Bare, d.r.ids.next(), d.to.Bare(), d.el.AppendWithFrom(nil, d.sender), true)
+	d.sentID = d.r.ids.next()
+	d.r.archive.Record(d.from.Bare, d.sentID, d.to.Bare(), d.el.AppendWithFrom(nil, d.sender), true)
 }
 
 // appendStanzaID inserts <stanza-id/> before the closing tag of the

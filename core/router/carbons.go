@@ -56,7 +56,7 @@ func (d *delivery) sentCarbons() {
 	if d.to.Bare() == d.from.Bare || !d.anyCarbons(d.from.Bare, nil) || !d.carbonEligible() {
 		return
 	}
-	d.copyTo(d.from.Bare, "sent", d.from)
+	d.copyTo(d.from.Bare, "sent", d.from, d.sentID)
 }
 
 // receivedCarbons copies a message delivered to some of the recipient's
@@ -66,7 +66,7 @@ func (d *delivery) receivedCarbons() {
 	if d.senderJID.Bare() == owner || !d.anyCarbons(owner, nil) || !d.carbonEligible() {
 		return
 	}
-	d.copyTo(owner, "received", nil)
+	d.copyTo(owner, "received", nil, d.stanzaID)
 }
 
 func (d *delivery) anyCarbons(owner string, except *session.Session) bool {
@@ -78,10 +78,17 @@ func (d *delivery) anyCarbons(owner string, except *session.Session) bool {
 	return false
 }
 
-func (d *delivery) copyTo(owner, kind string, except *session.Session) {
+// copyTo sends the carbons. The copied message carries the owner's
+// stanza-id when the owner's archive kept it (XEP-0313 §5.1.2 via
+// XEP-0359): clients such as Conversations match carbons to the archive
+// by it, and would otherwise fetch the message again when they sync.
+func (d *delivery) copyTo(owner, kind string, except *session.Session, stanzaID string) {
 	inner := d.el.Append(nil)
 	if d.sender != "" {
 		inner = d.el.AppendWithFrom(nil, d.sender)
+	}
+	if stanzaID != "" {
+		inner = appendStanzaID(inner, stanzaID, owner)
 	}
 	if bytes.HasPrefix(inner, []byte("<message")) && !d.el.HasAttr("xmlns") {
 		// Inside <forwarded/> the message must name its namespace.

@@ -119,6 +119,7 @@ type delivery struct {
 	bounced       bool // an error went back to the sender
 	archived      archiveState
 	stanzaID      string // given for the recipient's archive
+	sentID        string // given for the sender's archive
 }
 
 type archiveState uint8
@@ -165,8 +166,8 @@ func (d *delivery) route() {
 		d.toBare(kind)
 	}
 	if kind == "message" && to.Domain == d.r.domain {
-		d.sentCarbons()
 		d.recordOutgoing()
+		d.sentCarbons()
 	}
 }
 

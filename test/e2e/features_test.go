@@ -3,8 +3,10 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 
@@ -68,14 +70,64 @@ func TestCarbons(t *testing.T) {
 	if inner := el.FindElement("received/forwarded/message"); inner.SelectAttrValue("id", "") != "in" || inner.SelectAttrValue("from", "") != bobJID {
 		t.Errorf("received carbon: %s", rawxmpp.Describe(el))
 	}
+	delivered, err := phone.Expect(isMsg("in"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The carbon carries the same stanza-id as the phone's copy: the
+	// client matches it with the archive instead of fetching it again.
+	if got, want := stanzaIDOf(el.FindElement("received/forwarded/message"), "alice@localhost"), stanzaIDOf(delivered, "alice@localhost"); got == "" || got != want {
+		t.Errorf("received carbon's stanza-id %q, the delivered copy's %q", got, want)
+	}
+
 	phone.Sendf("<message to='%s' type='chat' id='out'><body>from the phone</body></message>", bobJID)
 	el, err = desk.Expect(func(el *etree.Element) bool { return el.FindElement("sent/forwarded/message") != nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inner := el.FindElement("sent/forwarded/message"); inner.SelectAttrValue("id", "") != "out" || inner.SelectAttrValue("from", "") != phoneJID {
+	inner := el.FindElement("sent/forwarded/message")
+	if inner.SelectAttrValue("id", "") != "out" || inner.SelectAttrValue("from", "") != phoneJID {
 		t.Errorf("sent carbon: %s", rawxmpp.Describe(el))
 	}
+	// The sent carbon's stanza-id is the one alice's archive keeps the
+	// message under.
+	sentID := stanzaIDOf(inner, "alice@localhost")
+	if sentID == "" {
+		t.Fatalf("sent carbon without alice's stanza-id: %s", rawxmpp.Describe(el))
+	}
+	// The archive is written behind delivery: ask until it has the message.
+	var archived []string
+	deadline := time.Now().Add(10 * time.Second)
+	for !slices.Contains(archived, sentID) && time.Now().Before(deadline) {
+		desk.Send("<iq type='set' id='mam'><query xmlns='urn:xmpp:mam:2' queryid='c'/></iq>")
+		archived = archived[:0]
+		for {
+			el, err := desk.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := el.FindElement("result"); el.Tag == "message" && r != nil {
+				archived = append(archived, r.SelectAttrValue("id", ""))
+			}
+			if el.SelectAttrValue("id", "") == "mam" {
+				break
+			}
+		}
+	}
+	if !slices.Contains(archived, sentID) {
+		t.Errorf("sent carbon's stanza-id %q is not among alice's archive ids %q", sentID, archived)
+	}
+}
+
+// stanzaIDOf returns the XEP-0359 stanza-id that by's server put on a
+// message.
+func stanzaIDOf(msg *etree.Element, by string) string {
+	for _, c := range msg.SelectElements("stanza-id") {
+		if c.NamespaceURI() == "urn:xmpp:sid:0" && c.SelectAttrValue("by", "") == by {
+			return c.SelectAttrValue("id", "")
+		}
+	}
+	return ""
 }
 
 func TestOfflineMessagesArriveAtNextLogin(t *testing.T) {
