@@ -49,7 +49,8 @@ type Host interface {
 	// Manifests lists what every loaded plugin declares, this one included.
 	Manifests(ctx context.Context) ([]Manifest, error)
 	// Call runs a method another plugin provides. The method must be listed
-	// as "plugin.method" in this plugin's Requires.
+	// as "plugin.method" in this plugin's Requires or Uses (or match a
+	// "*.method" of Uses).
 	Call(ctx context.Context, plugin, method string, payload []byte) ([]byte, error)
 	// Publish notifies, asynchronously, every plugin with a Published event
 	// handler for "<this plugin>.<topic>"; jid names the account it is

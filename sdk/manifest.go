@@ -18,6 +18,7 @@ type Manifest struct {
 	StreamFeatures    []StreamFeature
 	Provides          []string // method names
 	Requires          []string // "plugin.method"
+	Uses              []string // "plugin.method" or "*.method", called when loaded
 }
 
 // Manifest returns what d declares, without the handlers: exactly what the
@@ -32,6 +33,7 @@ func (d Description) Manifest() Manifest {
 		AccountFeatures:   d.AccountFeatures,
 		StreamFeatures:    d.StreamFeatures,
 		Requires:          d.Requires,
+		Uses:              d.Uses,
 	}
 	for _, r := range d.Routes {
 		r.Handle = nil

@@ -61,6 +61,11 @@ type Description struct {
 	// Requires are "plugin.method" names this plugin calls; the core starts
 	// their providers first and refuses to start without them.
 	Requires []string
+	// Uses are "plugin.method" names this plugin calls when their
+	// provider happens to be loaded, "*.method" for whichever plugins
+	// provide a method of that name (disco asks every "*.nodes"). They
+	// create no start-up order; a call to one not loaded fails.
+	Uses []string
 
 	// Capabilities are what a plugin asks to be allowed beyond answering
 	// its routes and keeping its data, when it runs as a third-party

@@ -36,8 +36,13 @@ func validate(d Description) error {
 		seen[m.Name] = true
 	}
 	for _, r := range d.Requires {
-		if p, m, ok := strings.Cut(r, "."); !ok || p == "" || m == "" {
+		if p, m, ok := strings.Cut(r, "."); !ok || p == "" || p == "*" || m == "" {
 			return fmt.Errorf("requires %q: want plugin.method", r)
+		}
+	}
+	for _, r := range d.Uses {
+		if p, m, ok := strings.Cut(r, "."); !ok || p == "" || m == "" {
+			return fmt.Errorf("uses %q: want plugin.method or *.method", r)
 		}
 	}
 	for i, f := range d.StreamFeatures {

@@ -27,6 +27,8 @@ func TestValidateNamesTheMistake(t *testing.T) {
 			{Name: "m", Handle: func(context.Context, string, []byte) ([]byte, error) { return nil, nil }},
 		}}, `method "m"`},
 		{"requires without method", Description{Name: "x", Requires: []string{"roster"}}, "plugin.method"},
+		{"requires any plugin", Description{Name: "x", Requires: []string{"*.items"}}, "plugin.method"},
+		{"uses without method", Description{Name: "x", Uses: []string{"*"}}, "plugin.method or *.method"},
 		{"feature without namespace", Description{Name: "x", StreamFeatures: []StreamFeature{{XML: "<register/>", Stage: StagePreAuth}}}, "no namespace"},
 		{"feature without stage", Description{Name: "x", StreamFeatures: []StreamFeature{{XML: "<r xmlns='n'/>"}}}, "unknown stage"},
 	}

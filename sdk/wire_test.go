@@ -62,6 +62,7 @@ func TestManifestSurvivesTheWire(t *testing.T) {
 		StreamFeatures:    []StreamFeature{{XML: "<register xmlns='http://jabber.org/features/iq-register'/>", Stage: StagePreAuth}},
 		Provides:          []Method{{Name: "items", Handle: func(context.Context, string, []byte) ([]byte, error) { return nil, nil }}},
 		Requires:          []string{"roster.items"},
+		Uses:              []string{"*.nodes"},
 	}
 	want := d.Manifest()
 	p := manifestToProto(want)

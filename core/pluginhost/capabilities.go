@@ -35,7 +35,7 @@ func (in *instance) checkCapabilities(m *pluginv1.Manifest) error {
 			implied = append(implied, capPreAuth)
 		}
 	}
-	if len(m.GetRequires()) > 0 {
+	if len(m.GetRequires()) > 0 || len(m.GetUses()) > 0 {
 		implied = append(implied, capCall)
 	}
 	if m.GetObservesMessages() {

@@ -268,13 +268,13 @@ func (s *hostServer) Manifests(context.Context, *pluginv1.ManifestsRequest) (*pl
 }
 
 // Call relays a method call to the plugin that provides it. A plugin may
-// only call what its manifest says it requires.
+// only call what its manifest says it requires or uses.
 func (s *hostServer) Call(ctx context.Context, req *pluginv1.CallRequest) (*pluginv1.CallResponse, error) {
 	if err := s.require(capCall); err != nil {
 		return nil, err
 	}
 	want := req.GetPlugin() + "." + req.GetMethod()
-	if !slices.Contains(s.in.manifestOf().GetRequires(), want) {
+	if !pluginv1.MayCall(s.in.manifestOf(), req.GetPlugin(), req.GetMethod()) {
 		return nil, status.Errorf(codes.PermissionDenied, "plugin %s calls %s without requiring it in its manifest", s.ns(), want)
 	}
 	p := s.h.snap.Load().byName[req.GetPlugin()]

@@ -61,6 +61,24 @@ func TestPluginRouting(t *testing.T) {
 	if got := el.FindElement("call").Text(); got != "hello caller: hi" {
 		t.Errorf("call through the host returned %q", got)
 	}
+	// A method the caller only uses ("*.greet") need not be loaded: the
+	// caller started without greeter, and a call to it fails cleanly.
+	c.Send("<iq type='get' to='localhost' id='e4'><call xmlns='urn:test:call' plugin='greeter'/></iq>")
+	expectStanzaError(t, c, "e4", "internal-server-error")
+}
+
+// Calls through "*.method" in Uses reach whichever plugin provides it.
+func TestPluginUsesAnyProvider(t *testing.T) {
+	s := startWith(t, nil, withPlugins("echo", "greeter", "caller"))
+	c, _ := s.login(t, "alice", "r")
+	c.Send("<iq type='get' to='localhost' id='u1'><call xmlns='urn:test:call' plugin='greeter'/></iq>")
+	el, err := c.Expect(rawxmpp.ID("u1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if call := el.FindElement("call"); call == nil || call.Text() != "greetings caller: hi" {
+		t.Errorf("call to greeter.greet: %s", rawxmpp.Describe(el))
+	}
 }
 
 func TestPluginStreamFeatureAndPreAuth(t *testing.T) {

@@ -25,6 +25,7 @@ func testPlugins() map[string]func() sdk.Plugin {
 		"archiver": func() sdk.Plugin { return &archiver{} },
 		"outsider": func() sdk.Plugin { return &outsider{} },
 		"watcher":  func() sdk.Plugin { return &watcher{} },
+		"greeter":  func() sdk.Plugin { return greeter{} },
 	}
 }
 
@@ -219,7 +220,20 @@ func (needy) Describe() sdk.Description {
 }
 func (needy) Configure(context.Context, sdk.Config) error { return nil }
 
-// caller answers urn:test:call by calling echo's greet.
+// greeter only provides a greet method, and no routes.
+type greeter struct{}
+
+func (greeter) Describe() sdk.Description {
+	return sdk.Description{Name: "greeter", Version: "1", Provides: []sdk.Method{{Name: "greet", Handle: func(_ context.Context, caller string, payload []byte) ([]byte, error) {
+		return []byte("greetings " + caller + ": " + string(payload)), nil
+	}}}}
+}
+
+func (greeter) Configure(context.Context, sdk.Config) error { return nil }
+
+// caller answers urn:test:call by calling echo's greet, which it
+// requires, or the greet of the plugin named in the 'plugin' attribute,
+// which it only uses ("*.greet").
 type caller struct{ host sdk.Host }
 
 func (c *caller) Describe() sdk.Description {
@@ -227,8 +241,10 @@ func (c *caller) Describe() sdk.Description {
 		Name:     "caller",
 		Version:  "1",
 		Requires: []string{"echo.greet"},
+		Uses:     []string{"*.greet"},
 		Routes: []sdk.Route{{Kind: sdk.IQ, Namespace: "urn:test:call", To: sdk.ToServer, Handle: func(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
-			b, err := c.host.Call(ctx, "echo", "greet", []byte("hi"))
+			plugin := req.Stanza.ChildElements()[0].SelectAttrValue("plugin", "echo")
+			b, err := c.host.Call(ctx, plugin, "greet", []byte("hi"))
 			if err != nil {
 				return nil, err
 			}

@@ -2,12 +2,15 @@ package disco
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/beevik/etree"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/caps"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
@@ -25,19 +28,26 @@ func (d *Disco) accountInfo(ctx context.Context, req *sdk.Request) (*etree.Eleme
 	if !ok {
 		return nil, stanza.New(stanza.ServiceUnavailable)
 	}
-	if queryNode(req) != "" {
-		return nil, stanza.New(stanza.ItemNotFound)
-	}
 	s, err := d.current(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if node := queryNode(req); node != "" {
+		// A node the requester may see is a pubsub leaf (XEP-0060 §5.3).
+		nodes := d.accountNodes(ctx, s, req)
+		if !slices.ContainsFunc(nodes, func(n accountNode) bool { return n.Node == node }) {
+			return nil, stanza.New(stanza.ItemNotFound)
+		}
+		return infoQuery(node, []caps.Identity{{Category: "pubsub", Type: "leaf"}}, []string{NSInfo, nsPubsub}), nil
 	}
 	return infoQuery("", s.accountIdentities, s.accountFeatures), nil
 }
 
 // accountItems answers disco#items to an account's bare JID with its
-// available resources, to those who may see them; everyone else gets an
-// empty list (XEP-0030 §8), whether or not the account exists.
+// available resources and the nodes kept on it that the requester may
+// see (XEP-0060 §5.2, as Prosody and ejabberd list PEP nodes), to those
+// who may see the account; everyone else gets an empty list (XEP-0030
+// §8), whether or not the account exists.
 func (d *Disco) accountItems(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
 	q := sdk.NewElement(NSItems, "query")
 	ok, err := d.mayDisclose(ctx, req)
@@ -55,6 +65,18 @@ func (d *Disco) accountItems(ctx context.Context, req *sdk.Request) (*etree.Elem
 	for _, s := range sessions {
 		if s.Available {
 			q.CreateElement("item").CreateAttr("jid", s.JID)
+		}
+	}
+	s, err := d.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range d.accountNodes(ctx, s, req) {
+		it := q.CreateElement("item")
+		it.CreateAttr("jid", req.To)
+		it.CreateAttr("node", n.Node)
+		if n.Title != "" {
+			it.CreateAttr("name", n.Title)
 		}
 	}
 	return q, nil
@@ -79,4 +101,45 @@ func (d *Disco) mayDisclose(ctx context.Context, req *sdk.Request) (bool, error)
 		return false, nil
 	}
 	return seesPresence(ctx, host, owner, requester)
+}
+
+// nodesMethod is what a plugin keeping nodes on accounts provides:
+// {"owner","requester"} (bare JIDs) in, {"nodes":[{"node","title"}]} out,
+// only the nodes the requester may see. PEP provides it.
+const nodesMethod = "nodes"
+
+const nsPubsub = "http://jabber.org/protocol/pubsub"
+
+// accountNode is one node a plugin keeps on an account.
+type accountNode struct {
+	Node  string `json:"node"`
+	Title string `json:"title,omitempty"`
+}
+
+// accountNodes asks each plugin keeping nodes on accounts for those of
+// the account req is addressed to that its sender may see. A plugin that
+// fails is logged and left out: the rest of the answer stands.
+func (d *Disco) accountNodes(ctx context.Context, s *snapshot, req *sdk.Request) []accountNode {
+	if len(s.nodeSources) == 0 {
+		return nil
+	}
+	host, _ := d.state()
+	requester, _, _ := strings.Cut(req.From, "/")
+	payload, _ := json.Marshal(map[string]string{"owner": req.To, "requester": requester}) // strings only: cannot fail
+	var out []accountNode
+	for _, src := range s.nodeSources {
+		b, err := host.Call(ctx, src, nodesMethod, payload)
+		var r struct {
+			Nodes []accountNode `json:"nodes"`
+		}
+		if err == nil {
+			err = json.Unmarshal(b, &r)
+		}
+		if err != nil {
+			host.Logger().Warn("listing the nodes of an account", "plugin", src, "account", req.To, "error", err)
+			continue
+		}
+		out = append(out, r.Nodes...)
+	}
+	return out
 }

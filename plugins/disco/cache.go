@@ -24,7 +24,10 @@ type snapshot struct {
 	ver               string // XEP-0115 verification string of the above
 	accountIdentities []caps.Identity
 	accountFeatures   []string
-	expires           time.Time
+	// nodeSources are the plugins that provide a "nodes" method: they
+	// keep nodes on accounts (PEP), which the account's disco lists.
+	nodeSources []string
+	expires     time.Time
 }
 
 // current returns the cached snapshot, computing it again when there is
@@ -100,6 +103,9 @@ func aggregate(ms []sdk.Manifest, cfg Config) *snapshot {
 		}
 		feats = append(feats, m.Features...)
 		accFeats = append(accFeats, m.AccountFeatures...)
+		if slices.Contains(m.Provides, nodesMethod) {
+			s.nodeSources = append(s.nodeSources, m.Name)
+		}
 	}
 	s.features = sortedSet(append(feats, NSInfo, NSItems))
 	s.accountFeatures = sortedSet(append(accFeats, NSInfo, NSItems))

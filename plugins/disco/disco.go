@@ -40,8 +40,9 @@ type Disco struct {
 func New() *Disco { return &Disco{} }
 
 // Describe declares the routes for the server and for accounts. disco
-// needs the roster to tell who may see an account's information, and
-// hears from adhoc which commands it lists.
+// needs the roster to tell who may see an account's information, asks the
+// plugins keeping nodes on accounts for them, and hears from adhoc which
+// commands it lists.
 func (d *Disco) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "disco",
@@ -59,6 +60,9 @@ func (d *Disco) Describe() sdk.Description {
 		Features:        []string{NSInfo, NSItems},
 		AccountFeatures: []string{NSInfo, NSItems},
 		Requires:        []string{"roster.items"},
+		// Whichever plugins keep nodes on accounts (PEP) list them in
+		// the account's disco (account.go).
+		Uses: []string{"*." + nodesMethod},
 	}
 }
 

@@ -31,7 +31,7 @@ var others = []sdk.Manifest{
 	{Name: "ping", Features: []string{"urn:xmpp:ping"}},
 	{Name: "privacy", Features: []string{"urn:xmpp:blocking", "jabber:iq:privacy"}},
 	{Name: "pep", Identities: []sdk.Identity{{Category: "pubsub", Type: "pep"}}, AccountIdentities: []sdk.Identity{{Category: "pubsub", Type: "pep"}},
-		AccountFeatures: []string{"http://jabber.org/protocol/pubsub#publish"}, Features: []string{"urn:xmpp:ping"}},
+		AccountFeatures: []string{"http://jabber.org/protocol/pubsub#publish"}, Features: []string{"urn:xmpp:ping"}, Provides: []string{"nodes"}},
 }
 
 func newHarness(t *testing.T, config map[string]any) *sdktest.Harness {
@@ -53,6 +53,22 @@ func newHarness(t *testing.T, config map[string]any) *sdktest.Harness {
 			items = []item{{"romeo@localhost", "from"}, {"nurse@localhost", "to"}}
 		}
 		return json.Marshal(map[string]any{"ver": "1", "items": items})
+	})
+	// juliet's PEP nodes: her avatar for everyone who may see her, her
+	// bookmarks for herself.
+	h.Provide("pep", "nodes", func(_ context.Context, _ string, payload []byte) ([]byte, error) {
+		var req struct{ Owner, Requester string }
+		if err := json.Unmarshal(payload, &req); err != nil {
+			return nil, err
+		}
+		nodes := []map[string]string{}
+		if req.Owner == "juliet@localhost" {
+			nodes = append(nodes, map[string]string{"node": "urn:xmpp:avatar:metadata", "title": "Avatar"})
+			if req.Requester == req.Owner {
+				nodes = append(nodes, map[string]string{"node": "urn:xmpp:bookmarks:1"})
+			}
+		}
+		return json.Marshal(map[string]any{"nodes": nodes})
 	})
 	for _, u := range []string{"juliet", "romeo", "nurse", "tybalt"} {
 		if err := h.Accounts().Create(t.Context(), u, "secret"); err != nil {

@@ -17,6 +17,7 @@ func manifestToProto(m sdk.Manifest) *pluginv1.Manifest {
 		AccountFeatures:  m.AccountFeatures,
 		Provides:         m.Provides,
 		Requires:         m.Requires,
+		Uses:             m.Uses,
 		Subscribes:       m.Subscribes,
 		ObservesMessages: m.ObservesMessages,
 		Capabilities:     m.Capabilities,

@@ -3,7 +3,6 @@ package sdktest
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"sync"
 
@@ -210,7 +209,7 @@ func (f *fakeHost) Manifests(context.Context, *pluginv1.ManifestsRequest) (*plug
 // method the plugin's manifest does not require.
 func (f *fakeHost) Call(ctx context.Context, req *pluginv1.CallRequest) (*pluginv1.CallResponse, error) {
 	want := req.GetPlugin() + "." + req.GetMethod()
-	if !slices.Contains(f.manifest.GetRequires(), want) {
+	if !pluginv1.MayCall(f.manifest, req.GetPlugin(), req.GetMethod()) {
 		return nil, status.Errorf(codes.PermissionDenied, "plugin %s calls %s without requiring it in its manifest", f.manifest.GetName(), want)
 	}
 	f.mu.Lock()

@@ -95,7 +95,8 @@ func (h *Harness) Filters(owner string) []sdk.FilterRule {
 }
 
 // Provide makes plugin.method callable through Host.Call, served by fn. As
-// in the core, the plugin must list "plugin.method" in its Requires. A
+// in the core, the plugin must list "plugin.method" in its Requires or
+// Uses (or "*.method" in its Uses). A
 // *stanza.Error from fn reaches the plugin as one.
 func (h *Harness) Provide(plugin, method string, fn func(ctx context.Context, caller string, payload []byte) ([]byte, error)) {
 	h.host.mu.Lock()

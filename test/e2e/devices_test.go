@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -130,6 +131,18 @@ func TestAvatarSeenByAContact(t *testing.T) {
 	r = iq(t, bob, "fetch", "<iq type='get' id='fetch' to='alice@localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:data'><item id='%s'/></items></pubsub></iq>", id)
 	if d := r.FindElement("pubsub/items/item/data"); d == nil || d.Text() != png {
 		t.Errorf("bob fetching the image: %s", rawxmpp.Describe(r))
+	}
+	// Service discovery of alice's account lists her avatar nodes, as a
+	// client's service browser shows them (XEP-0060 §5.2).
+	r = iq(t, bob, "items", "<iq type='get' id='items' to='alice@localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>")
+	var nodes []string
+	for _, it := range r.FindElements("query/item") {
+		if n := it.SelectAttrValue("node", ""); n != "" && it.SelectAttrValue("jid", "") == "alice@localhost" {
+			nodes = append(nodes, n)
+		}
+	}
+	if !slices.Equal(nodes, []string{"urn:xmpp:avatar:data", "urn:xmpp:avatar:metadata"}) {
+		t.Errorf("disco#items of alice's account lists nodes %q: %s", nodes, rawxmpp.Describe(r))
 	}
 }
 

@@ -665,7 +665,11 @@ type Manifest struct {
 	// configuration; a plugin that asks for more is not started, and one
 	// that uses what it did not ask for is refused. Built-in plugins have
 	// them all.
-	Capabilities  []string `protobuf:"bytes,15,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
+	Capabilities []string `protobuf:"bytes,15,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
+	// "plugin.method" entries this plugin calls when their provider is
+	// loaded; "*.method" is any plugin's method of that name. Unlike
+	// requires, they create no start-up order and may be missing.
+	Uses          []string `protobuf:"bytes,16,rep,name=uses,proto3" json:"uses,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -801,6 +805,13 @@ func (x *Manifest) GetObservesMessages() bool {
 func (x *Manifest) GetCapabilities() []string {
 	if x != nil {
 		return x.Capabilities
+	}
+	return nil
+}
+
+func (x *Manifest) GetUses() []string {
+	if x != nil {
+		return x.Uses
 	}
 	return nil
 }
@@ -3468,7 +3479,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x04name\x18\x03 \x01(\tR\x04name\"U\n" +
 	"\rStreamFeature\x12\x10\n" +
 	"\x03xml\x18\x01 \x01(\tR\x03xml\x122\n" +
-	"\x05stage\x18\x02 \x01(\x0e2\x1c.switchboard.plugin.v1.StageR\x05stage\"\xa3\x05\n" +
+	"\x05stage\x18\x02 \x01(\x0e2\x1c.switchboard.plugin.v1.StageR\x05stage\"\xb7\x05\n" +
 	"\bManifest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
@@ -3489,7 +3500,8 @@ const file_plugin_proto_rawDesc = "" +
 	"subscribes\x18\r \x03(\tR\n" +
 	"subscribes\x12+\n" +
 	"\x11observes_messages\x18\x0e \x01(\bR\x10observesMessages\x12\"\n" +
-	"\fcapabilities\x18\x0f \x03(\tR\fcapabilities\"\xaa\x01\n" +
+	"\fcapabilities\x18\x0f \x03(\tR\fcapabilities\x12\x12\n" +
+	"\x04uses\x18\x10 \x03(\tR\x04uses\"\xaa\x01\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12$\n" +
