@@ -232,7 +232,7 @@ func stanzaErrorFromStatus(err error) *stanza.Error {
 	}
 	for _, d := range st.Details() {
 		if se, ok := d.(*pluginv1.StanzaError); ok {
-			return &stanza.Error{Type: stanza.ErrorType(se.GetType()), Condition: stanza.Condition(se.GetCondition()), Text: se.GetText(), AppSpace: se.GetAppNamespace(), AppLocal: se.GetAppLocal()}
+			return pluginv1.StanzaErrorFromProto(se)
 		}
 	}
 	return nil

@@ -359,7 +359,7 @@ func (s *hostServer) SetSessionOption(_ context.Context, req *pluginv1.SessionOp
 // stanzaStatus carries a stanza error over gRPC as a typed detail.
 func stanzaStatus(e *stanza.Error) error {
 	st := status.New(codes.FailedPrecondition, e.Error())
-	withDetail, err := st.WithDetails(&pluginv1.StanzaError{Type: string(e.ErrorType()), Condition: string(e.Condition), Text: e.Text, AppNamespace: e.AppSpace, AppLocal: e.AppLocal})
+	withDetail, err := st.WithDetails(pluginv1.StanzaErrorToProto(e))
 	if err != nil {
 		return st.Err()
 	}

@@ -43,11 +43,13 @@ func errNotSubscribed() *stanza.Error {
 	return pubsubErr(stanza.UnexpectedRequest, stanza.Cancel, "not-subscribed", "")
 }
 
-// errUnsupported says what is not implemented. XEP-0060 wants the feature
-// as an attribute of <unsupported/>; stanza.Error cannot carry one (see
-// the README), so the text names it.
+// errUnsupported says what is not implemented: the feature as an
+// attribute of <unsupported/> (XEP-0060 §7.1.3.x and others), and in the
+// text for people.
 func errUnsupported(feature string) *stanza.Error {
-	return pubsubErr(stanza.FeatureNotImplemented, stanza.Cancel, "unsupported", feature+" is not supported")
+	e := pubsubErr(stanza.FeatureNotImplemented, stanza.Cancel, "unsupported", feature+" is not supported")
+	e.AppAttrs = []stanza.Attr{{Name: "feature", Value: feature}}
+	return e
 }
 
 // Refusals by access model (§6.5.9).

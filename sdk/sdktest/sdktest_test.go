@@ -134,7 +134,7 @@ func TestTypedErrorRoundTrip(t *testing.T) {
 	h, _ := start(t)
 	r := h.Handle(`<iq type='set' id='1' to='localhost'><q xmlns='urn:test:fail' mode='stanza'/></iq>`, alice)
 	want := &stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAllowed, Text: "not today", AppSpace: "urn:test:errors", AppLocal: "busy"}
-	if r.Err == nil || *r.Err != *want {
+	if r.Err == nil || r.Err.String() != want.String() {
 		t.Fatalf("error = %#v, want %#v", r.Err, want)
 	}
 }

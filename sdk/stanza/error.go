@@ -75,7 +75,13 @@ type Error struct {
 	// AppSpace and AppLocal name an application-specific condition element,
 	// such as {urn:xmpp:blocking:errors, blocked}; both empty for none.
 	AppSpace, AppLocal string
+	// AppAttrs are attributes of that element, in order, such as
+	// XEP-0060's feature='publish-options' on <unsupported/>.
+	AppAttrs []Attr
 }
+
+// Attr is an attribute of an application-specific condition.
+type Attr struct{ Name, Value string }
 
 // New returns an error with the condition's default type.
 func New(c Condition) *Error { return &Error{Condition: c} }
@@ -98,10 +104,19 @@ func (e *Error) ErrorType() ErrorType {
 	return e.Condition.DefaultType()
 }
 
-// AppendXML appends the <error/> element to dst.
+// AppendXML appends the <error/> element to dst. Names that are not XML
+// names (a plugin's mistake, or worse) are not written: an invalid
+// condition becomes undefined-condition, an invalid application
+// condition or attribute is left out, so that no error can break the
+// stream it is sent on.
 func (e *Error) AppendXML(dst []byte) []byte {
 	dst = append(dst, "<error type='"...)
-	dst = append(dst, e.ErrorType()...)
+	switch t := e.ErrorType(); t {
+	case Auth, Cancel, Continue, Modify, Wait:
+		dst = append(dst, t...)
+	default:
+		dst = append(dst, Cancel...)
+	}
 	dst = append(dst, '\'')
 	if e.By != "" {
 		dst = append(dst, " by='"...)
@@ -109,21 +124,54 @@ func (e *Error) AppendXML(dst []byte) []byte {
 		dst = append(dst, '\'')
 	}
 	dst = append(dst, "><"...)
-	dst = append(dst, e.Condition...)
+	if validName(string(e.Condition)) {
+		dst = append(dst, e.Condition...)
+	} else {
+		dst = append(dst, UndefinedCondition...)
+	}
 	dst = append(dst, " xmlns='"+NSStanzas+"'/>"...)
 	if e.Text != "" {
 		dst = append(dst, "<text xmlns='"+NSStanzas+"'>"...)
 		dst = appendEscaped(dst, e.Text)
 		dst = append(dst, "</text>"...)
 	}
-	if e.AppLocal != "" {
+	if e.AppLocal != "" && validName(e.AppLocal) {
 		dst = append(dst, '<')
 		dst = append(dst, e.AppLocal...)
 		dst = append(dst, " xmlns='"...)
 		dst = appendEscaped(dst, e.AppSpace)
-		dst = append(dst, "'/>"...)
+		dst = append(dst, '\'')
+		for _, a := range e.AppAttrs {
+			if !validName(a.Name) || a.Name == "xmlns" {
+				continue
+			}
+			dst = append(dst, ' ')
+			dst = append(dst, a.Name...)
+			dst = append(dst, "='"...)
+			dst = appendEscaped(dst, a.Value)
+			dst = append(dst, '\'')
+		}
+		dst = append(dst, "/>"...)
 	}
 	return append(dst, "</error>"...)
+}
+
+// validName accepts the XML names conditions use: ASCII letters, digits,
+// '-', '_' and '.', not starting with a digit, '-' or '.'. No prefixes.
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // String returns the XML form.

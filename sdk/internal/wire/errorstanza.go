@@ -19,6 +19,11 @@ func ErrorOf(el *etree.Element) *stanza.Error {
 		switch {
 		case c.NamespaceURI() != stanza.NSStanzas:
 			e.AppSpace, e.AppLocal = c.NamespaceURI(), c.Tag
+			for _, a := range c.Attr {
+				if a.Space != "xmlns" && a.Key != "xmlns" {
+					e.AppAttrs = append(e.AppAttrs, stanza.Attr{Name: a.Key, Value: a.Value})
+				}
+			}
 		case c.Tag == "text":
 			e.Text = c.Text()
 		case e.Condition == "":

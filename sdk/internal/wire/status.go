@@ -31,29 +31,11 @@ func Status(e *stanza.Error) error {
 	return withDetail.Err()
 }
 
-// ToProto converts a stanza error to its wire form. The type is always
-// spelled out so that a reader in another language needs no table of
-// default types. By has no wire field: the core knows who answered.
-func ToProto(e *stanza.Error) *pluginv1.StanzaError {
-	return &pluginv1.StanzaError{
-		Type:         string(e.ErrorType()),
-		Condition:    string(e.Condition),
-		Text:         e.Text,
-		AppNamespace: e.AppSpace,
-		AppLocal:     e.AppLocal,
-	}
-}
+// ToProto converts a stanza error to its wire form.
+func ToProto(e *stanza.Error) *pluginv1.StanzaError { return pluginv1.StanzaErrorToProto(e) }
 
 // FromProto converts a wire stanza error back.
-func FromProto(p *pluginv1.StanzaError) *stanza.Error {
-	return &stanza.Error{
-		Type:      stanza.ErrorType(p.GetType()),
-		Condition: stanza.Condition(p.GetCondition()),
-		Text:      p.GetText(),
-		AppSpace:  p.GetAppNamespace(),
-		AppLocal:  p.GetAppLocal(),
-	}
-}
+func FromProto(p *pluginv1.StanzaError) *stanza.Error { return pluginv1.StanzaErrorFromProto(p) }
 
 // StanzaErrorOf returns the stanza error a status carries, or nil.
 func StanzaErrorOf(err error) *stanza.Error {

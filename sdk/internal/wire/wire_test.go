@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -31,7 +32,7 @@ func TestStanzaRoundTrip(t *testing.T) {
 }
 
 func TestStatusCarriesTheStanzaError(t *testing.T) {
-	in := &stanza.Error{Condition: stanza.NotAllowed, Text: "no", AppSpace: "urn:x", AppLocal: "y"}
+	in := &stanza.Error{Condition: stanza.NotAllowed, Text: "no", AppSpace: "urn:x", AppLocal: "y", AppAttrs: []stanza.Attr{{Name: "feature", Value: "f"}}}
 	got := FromStatus(Status(in))
 	var se *stanza.Error
 	if !errors.As(got, &se) {
@@ -39,7 +40,7 @@ func TestStatusCarriesTheStanzaError(t *testing.T) {
 	}
 	want := *in
 	want.Type = stanza.Cancel // spelled out on the wire
-	if *se != want {
+	if !reflect.DeepEqual(*se, want) {
 		t.Errorf("got %#v, want %#v", *se, want)
 	}
 }
@@ -86,6 +87,10 @@ func TestErrorOf(t *testing.T) {
 		{"application condition",
 			`<message type='error'><error type='modify' by='d'><not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><blocked xmlns='urn:xmpp:blocking:errors'/></error></message>`,
 			&stanza.Error{Type: stanza.Modify, Condition: stanza.NotAcceptable, By: "d", AppSpace: "urn:xmpp:blocking:errors", AppLocal: "blocked"}},
+		{"application condition with an attribute",
+			`<iq type='error'><error type='cancel'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><unsupported xmlns='http://jabber.org/protocol/pubsub#errors' feature='retrieve-affiliations'/></error></iq>`,
+			&stanza.Error{Type: stanza.Cancel, Condition: stanza.FeatureNotImplemented, AppSpace: "http://jabber.org/protocol/pubsub#errors", AppLocal: "unsupported",
+				AppAttrs: []stanza.Attr{{Name: "feature", Value: "retrieve-affiliations"}}}},
 		{"no condition", `<iq type='error'><error type='wait'/></iq>`,
 			&stanza.Error{Type: stanza.Wait, Condition: stanza.UndefinedCondition}},
 		{"no error element", `<iq type='error'/>`, nil},
@@ -97,7 +102,7 @@ func TestErrorOf(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := ErrorOf(el)
-			if (got == nil) != (tt.want == nil) || (got != nil && *got != *tt.want) {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %#v, want %#v", got, tt.want)
 			}
 		})

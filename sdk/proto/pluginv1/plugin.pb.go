@@ -1089,12 +1089,15 @@ func (x *HandleResponse) GetReplies() [][]byte {
 // StanzaError is the detail of a gRPC status that carries a stanza error
 // (RFC 6120 §8.3) from Handle or Invoke.
 type StanzaError struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
-	Condition     string                 `protobuf:"bytes,2,opt,name=condition,proto3" json:"condition,omitempty"`
-	Text          string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
-	AppNamespace  string                 `protobuf:"bytes,4,opt,name=app_namespace,json=appNamespace,proto3" json:"app_namespace,omitempty"`
-	AppLocal      string                 `protobuf:"bytes,5,opt,name=app_local,json=appLocal,proto3" json:"app_local,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Type         string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Condition    string                 `protobuf:"bytes,2,opt,name=condition,proto3" json:"condition,omitempty"`
+	Text         string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	AppNamespace string                 `protobuf:"bytes,4,opt,name=app_namespace,json=appNamespace,proto3" json:"app_namespace,omitempty"`
+	AppLocal     string                 `protobuf:"bytes,5,opt,name=app_local,json=appLocal,proto3" json:"app_local,omitempty"`
+	// attributes of the application-specific condition element, in order,
+	// such as XEP-0060's feature='publish-options' on <unsupported/>
+	AppAttrs      []*StanzaErrorAttr `protobuf:"bytes,6,rep,name=app_attrs,json=appAttrs,proto3" json:"app_attrs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1164,6 +1167,65 @@ func (x *StanzaError) GetAppLocal() string {
 	return ""
 }
 
+func (x *StanzaError) GetAppAttrs() []*StanzaErrorAttr {
+	if x != nil {
+		return x.AppAttrs
+	}
+	return nil
+}
+
+type StanzaErrorAttr struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StanzaErrorAttr) Reset() {
+	*x = StanzaErrorAttr{}
+	mi := &file_plugin_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StanzaErrorAttr) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StanzaErrorAttr) ProtoMessage() {}
+
+func (x *StanzaErrorAttr) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StanzaErrorAttr.ProtoReflect.Descriptor instead.
+func (*StanzaErrorAttr) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *StanzaErrorAttr) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *StanzaErrorAttr) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
 type EventRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Kind      EventKind              `protobuf:"varint,1,opt,name=kind,proto3,enum=switchboard.plugin.v1.EventKind" json:"kind,omitempty"`
@@ -1179,7 +1241,7 @@ type EventRequest struct {
 
 func (x *EventRequest) Reset() {
 	*x = EventRequest{}
-	mi := &file_plugin_proto_msgTypes[10]
+	mi := &file_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1191,7 +1253,7 @@ func (x *EventRequest) String() string {
 func (*EventRequest) ProtoMessage() {}
 
 func (x *EventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[10]
+	mi := &file_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1204,7 +1266,7 @@ func (x *EventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventRequest.ProtoReflect.Descriptor instead.
 func (*EventRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{10}
+	return file_plugin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *EventRequest) GetKind() EventKind {
@@ -1258,7 +1320,7 @@ type EventBatch struct {
 
 func (x *EventBatch) Reset() {
 	*x = EventBatch{}
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1270,7 +1332,7 @@ func (x *EventBatch) String() string {
 func (*EventBatch) ProtoMessage() {}
 
 func (x *EventBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1283,7 +1345,7 @@ func (x *EventBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBatch.ProtoReflect.Descriptor instead.
 func (*EventBatch) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{11}
+	return file_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *EventBatch) GetEvents() []*EventRequest {
@@ -1301,7 +1363,7 @@ type EventResponse struct {
 
 func (x *EventResponse) Reset() {
 	*x = EventResponse{}
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1375,7 @@ func (x *EventResponse) String() string {
 func (*EventResponse) ProtoMessage() {}
 
 func (x *EventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1388,7 @@ func (x *EventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventResponse.ProtoReflect.Descriptor instead.
 func (*EventResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{12}
+	return file_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 type ObservedMessage struct {
@@ -1349,7 +1411,7 @@ type ObservedMessage struct {
 
 func (x *ObservedMessage) Reset() {
 	*x = ObservedMessage{}
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1361,7 +1423,7 @@ func (x *ObservedMessage) String() string {
 func (*ObservedMessage) ProtoMessage() {}
 
 func (x *ObservedMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1374,7 +1436,7 @@ func (x *ObservedMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObservedMessage.ProtoReflect.Descriptor instead.
 func (*ObservedMessage) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{13}
+	return file_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ObservedMessage) GetOwner() string {
@@ -1431,7 +1493,7 @@ type ObserveRequest struct {
 
 func (x *ObserveRequest) Reset() {
 	*x = ObserveRequest{}
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1443,7 +1505,7 @@ func (x *ObserveRequest) String() string {
 func (*ObserveRequest) ProtoMessage() {}
 
 func (x *ObserveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1456,7 +1518,7 @@ func (x *ObserveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObserveRequest.ProtoReflect.Descriptor instead.
 func (*ObserveRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{14}
+	return file_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ObserveRequest) GetMessages() []*ObservedMessage {
@@ -1481,7 +1543,7 @@ type ObserveResponse struct {
 
 func (x *ObserveResponse) Reset() {
 	*x = ObserveResponse{}
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1493,7 +1555,7 @@ func (x *ObserveResponse) String() string {
 func (*ObserveResponse) ProtoMessage() {}
 
 func (x *ObserveResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1506,7 +1568,7 @@ func (x *ObserveResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObserveResponse.ProtoReflect.Descriptor instead.
 func (*ObserveResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{15}
+	return file_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 type InvokeRequest struct {
@@ -1521,7 +1583,7 @@ type InvokeRequest struct {
 
 func (x *InvokeRequest) Reset() {
 	*x = InvokeRequest{}
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1533,7 +1595,7 @@ func (x *InvokeRequest) String() string {
 func (*InvokeRequest) ProtoMessage() {}
 
 func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1546,7 +1608,7 @@ func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeRequest.ProtoReflect.Descriptor instead.
 func (*InvokeRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{16}
+	return file_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *InvokeRequest) GetMethod() string {
@@ -1579,7 +1641,7 @@ type InvokeResponse struct {
 
 func (x *InvokeResponse) Reset() {
 	*x = InvokeResponse{}
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1591,7 +1653,7 @@ func (x *InvokeResponse) String() string {
 func (*InvokeResponse) ProtoMessage() {}
 
 func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1604,7 +1666,7 @@ func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeResponse.ProtoReflect.Descriptor instead.
 func (*InvokeResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{17}
+	return file_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *InvokeResponse) GetPayload() []byte {
@@ -1626,7 +1688,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1638,7 +1700,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1651,7 +1713,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{18}
+	return file_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SendRequest) GetStanza() []byte {
@@ -1676,7 +1738,7 @@ type SendResponse struct {
 
 func (x *SendResponse) Reset() {
 	*x = SendResponse{}
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1688,7 +1750,7 @@ func (x *SendResponse) String() string {
 func (*SendResponse) ProtoMessage() {}
 
 func (x *SendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1701,7 +1763,7 @@ func (x *SendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendResponse.ProtoReflect.Descriptor instead.
 func (*SendResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{19}
+	return file_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 type SendIQResponse struct {
@@ -1714,7 +1776,7 @@ type SendIQResponse struct {
 
 func (x *SendIQResponse) Reset() {
 	*x = SendIQResponse{}
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1726,7 +1788,7 @@ func (x *SendIQResponse) String() string {
 func (*SendIQResponse) ProtoMessage() {}
 
 func (x *SendIQResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1739,7 +1801,7 @@ func (x *SendIQResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendIQResponse.ProtoReflect.Descriptor instead.
 func (*SendIQResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{20}
+	return file_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SendIQResponse) GetStanza() []byte {
@@ -1758,7 +1820,7 @@ type SessionsRequest struct {
 
 func (x *SessionsRequest) Reset() {
 	*x = SessionsRequest{}
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1770,7 +1832,7 @@ func (x *SessionsRequest) String() string {
 func (*SessionsRequest) ProtoMessage() {}
 
 func (x *SessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1783,7 +1845,7 @@ func (x *SessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsRequest.ProtoReflect.Descriptor instead.
 func (*SessionsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{21}
+	return file_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SessionsRequest) GetBare() string {
@@ -1801,7 +1863,7 @@ type AllSessionsRequest struct {
 
 func (x *AllSessionsRequest) Reset() {
 	*x = AllSessionsRequest{}
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1813,7 +1875,7 @@ func (x *AllSessionsRequest) String() string {
 func (*AllSessionsRequest) ProtoMessage() {}
 
 func (x *AllSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1826,7 +1888,7 @@ func (x *AllSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllSessionsRequest.ProtoReflect.Descriptor instead.
 func (*AllSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{22}
+	return file_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 type EndSessionRequest struct {
@@ -1838,7 +1900,7 @@ type EndSessionRequest struct {
 
 func (x *EndSessionRequest) Reset() {
 	*x = EndSessionRequest{}
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1850,7 +1912,7 @@ func (x *EndSessionRequest) String() string {
 func (*EndSessionRequest) ProtoMessage() {}
 
 func (x *EndSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1863,7 +1925,7 @@ func (x *EndSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndSessionRequest.ProtoReflect.Descriptor instead.
 func (*EndSessionRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{23}
+	return file_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *EndSessionRequest) GetJid() string {
@@ -1881,7 +1943,7 @@ type EndSessionResponse struct {
 
 func (x *EndSessionResponse) Reset() {
 	*x = EndSessionResponse{}
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1893,7 +1955,7 @@ func (x *EndSessionResponse) String() string {
 func (*EndSessionResponse) ProtoMessage() {}
 
 func (x *EndSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1906,7 +1968,7 @@ func (x *EndSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndSessionResponse.ProtoReflect.Descriptor instead.
 func (*EndSessionResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{24}
+	return file_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 type AccountListRequest struct {
@@ -1917,7 +1979,7 @@ type AccountListRequest struct {
 
 func (x *AccountListRequest) Reset() {
 	*x = AccountListRequest{}
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1929,7 +1991,7 @@ func (x *AccountListRequest) String() string {
 func (*AccountListRequest) ProtoMessage() {}
 
 func (x *AccountListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1942,7 +2004,7 @@ func (x *AccountListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountListRequest.ProtoReflect.Descriptor instead.
 func (*AccountListRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{25}
+	return file_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 type AccountListResponse struct {
@@ -1954,7 +2016,7 @@ type AccountListResponse struct {
 
 func (x *AccountListResponse) Reset() {
 	*x = AccountListResponse{}
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1966,7 +2028,7 @@ func (x *AccountListResponse) String() string {
 func (*AccountListResponse) ProtoMessage() {}
 
 func (x *AccountListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1979,7 +2041,7 @@ func (x *AccountListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountListResponse.ProtoReflect.Descriptor instead.
 func (*AccountListResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{26}
+	return file_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AccountListResponse) GetUsernames() []string {
@@ -2001,7 +2063,7 @@ type SessionInfo struct {
 
 func (x *SessionInfo) Reset() {
 	*x = SessionInfo{}
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2013,7 +2075,7 @@ func (x *SessionInfo) String() string {
 func (*SessionInfo) ProtoMessage() {}
 
 func (x *SessionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2026,7 +2088,7 @@ func (x *SessionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionInfo.ProtoReflect.Descriptor instead.
 func (*SessionInfo) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{27}
+	return file_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SessionInfo) GetJid() string {
@@ -2066,7 +2128,7 @@ type SessionsResponse struct {
 
 func (x *SessionsResponse) Reset() {
 	*x = SessionsResponse{}
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2078,7 +2140,7 @@ func (x *SessionsResponse) String() string {
 func (*SessionsResponse) ProtoMessage() {}
 
 func (x *SessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2091,7 +2153,7 @@ func (x *SessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsResponse.ProtoReflect.Descriptor instead.
 func (*SessionsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{28}
+	return file_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SessionsResponse) GetSessions() []*SessionInfo {
@@ -2111,7 +2173,7 @@ type StoreKey struct {
 
 func (x *StoreKey) Reset() {
 	*x = StoreKey{}
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2123,7 +2185,7 @@ func (x *StoreKey) String() string {
 func (*StoreKey) ProtoMessage() {}
 
 func (x *StoreKey) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2136,7 +2198,7 @@ func (x *StoreKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreKey.ProtoReflect.Descriptor instead.
 func (*StoreKey) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{29}
+	return file_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *StoreKey) GetOwner() string {
@@ -2163,7 +2225,7 @@ type StoreValue struct {
 
 func (x *StoreValue) Reset() {
 	*x = StoreValue{}
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2175,7 +2237,7 @@ func (x *StoreValue) String() string {
 func (*StoreValue) ProtoMessage() {}
 
 func (x *StoreValue) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2188,7 +2250,7 @@ func (x *StoreValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreValue.ProtoReflect.Descriptor instead.
 func (*StoreValue) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{30}
+	return file_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *StoreValue) GetValue() []byte {
@@ -2216,7 +2278,7 @@ type StorePutRequest struct {
 
 func (x *StorePutRequest) Reset() {
 	*x = StorePutRequest{}
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2228,7 +2290,7 @@ func (x *StorePutRequest) String() string {
 func (*StorePutRequest) ProtoMessage() {}
 
 func (x *StorePutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2241,7 +2303,7 @@ func (x *StorePutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePutRequest.ProtoReflect.Descriptor instead.
 func (*StorePutRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{31}
+	return file_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *StorePutRequest) GetOwner() string {
@@ -2273,7 +2335,7 @@ type StorePutResponse struct {
 
 func (x *StorePutResponse) Reset() {
 	*x = StorePutResponse{}
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2285,7 +2347,7 @@ func (x *StorePutResponse) String() string {
 func (*StorePutResponse) ProtoMessage() {}
 
 func (x *StorePutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2298,7 +2360,7 @@ func (x *StorePutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePutResponse.ProtoReflect.Descriptor instead.
 func (*StorePutResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{32}
+	return file_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 type StoreDeleteResponse struct {
@@ -2309,7 +2371,7 @@ type StoreDeleteResponse struct {
 
 func (x *StoreDeleteResponse) Reset() {
 	*x = StoreDeleteResponse{}
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2321,7 +2383,7 @@ func (x *StoreDeleteResponse) String() string {
 func (*StoreDeleteResponse) ProtoMessage() {}
 
 func (x *StoreDeleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2334,7 +2396,7 @@ func (x *StoreDeleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreDeleteResponse.ProtoReflect.Descriptor instead.
 func (*StoreDeleteResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{33}
+	return file_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 type StoreScanRequest struct {
@@ -2352,7 +2414,7 @@ type StoreScanRequest struct {
 
 func (x *StoreScanRequest) Reset() {
 	*x = StoreScanRequest{}
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2364,7 +2426,7 @@ func (x *StoreScanRequest) String() string {
 func (*StoreScanRequest) ProtoMessage() {}
 
 func (x *StoreScanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2377,7 +2439,7 @@ func (x *StoreScanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreScanRequest.ProtoReflect.Descriptor instead.
 func (*StoreScanRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{34}
+	return file_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *StoreScanRequest) GetOwner() string {
@@ -2425,7 +2487,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2437,7 +2499,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2450,7 +2512,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{35}
+	return file_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *KeyValue) GetKey() string {
@@ -2476,7 +2538,7 @@ type StoreScanResponse struct {
 
 func (x *StoreScanResponse) Reset() {
 	*x = StoreScanResponse{}
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2488,7 +2550,7 @@ func (x *StoreScanResponse) String() string {
 func (*StoreScanResponse) ProtoMessage() {}
 
 func (x *StoreScanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2501,7 +2563,7 @@ func (x *StoreScanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreScanResponse.ProtoReflect.Descriptor instead.
 func (*StoreScanResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{36}
+	return file_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *StoreScanResponse) GetItems() []*KeyValue {
@@ -2524,7 +2586,7 @@ type StoreOp struct {
 
 func (x *StoreOp) Reset() {
 	*x = StoreOp{}
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2536,7 +2598,7 @@ func (x *StoreOp) String() string {
 func (*StoreOp) ProtoMessage() {}
 
 func (x *StoreOp) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2549,7 +2611,7 @@ func (x *StoreOp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreOp.ProtoReflect.Descriptor instead.
 func (*StoreOp) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{37}
+	return file_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *StoreOp) GetOwner() string {
@@ -2589,7 +2651,7 @@ type StoreBatchRequest struct {
 
 func (x *StoreBatchRequest) Reset() {
 	*x = StoreBatchRequest{}
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2601,7 +2663,7 @@ func (x *StoreBatchRequest) String() string {
 func (*StoreBatchRequest) ProtoMessage() {}
 
 func (x *StoreBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2614,7 +2676,7 @@ func (x *StoreBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreBatchRequest.ProtoReflect.Descriptor instead.
 func (*StoreBatchRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{38}
+	return file_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *StoreBatchRequest) GetOps() []*StoreOp {
@@ -2632,7 +2694,7 @@ type StoreBatchResponse struct {
 
 func (x *StoreBatchResponse) Reset() {
 	*x = StoreBatchResponse{}
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2644,7 +2706,7 @@ func (x *StoreBatchResponse) String() string {
 func (*StoreBatchResponse) ProtoMessage() {}
 
 func (x *StoreBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2657,7 +2719,7 @@ func (x *StoreBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreBatchResponse.ProtoReflect.Descriptor instead.
 func (*StoreBatchResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{39}
+	return file_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 type AccountRequest struct {
@@ -2669,7 +2731,7 @@ type AccountRequest struct {
 
 func (x *AccountRequest) Reset() {
 	*x = AccountRequest{}
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2681,7 +2743,7 @@ func (x *AccountRequest) String() string {
 func (*AccountRequest) ProtoMessage() {}
 
 func (x *AccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2694,7 +2756,7 @@ func (x *AccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountRequest.ProtoReflect.Descriptor instead.
 func (*AccountRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{40}
+	return file_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *AccountRequest) GetUsername() string {
@@ -2714,7 +2776,7 @@ type AccountPasswordRequest struct {
 
 func (x *AccountPasswordRequest) Reset() {
 	*x = AccountPasswordRequest{}
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2726,7 +2788,7 @@ func (x *AccountPasswordRequest) String() string {
 func (*AccountPasswordRequest) ProtoMessage() {}
 
 func (x *AccountPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2739,7 +2801,7 @@ func (x *AccountPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountPasswordRequest.ProtoReflect.Descriptor instead.
 func (*AccountPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{41}
+	return file_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *AccountPasswordRequest) GetUsername() string {
@@ -2765,7 +2827,7 @@ type AccountExistsResponse struct {
 
 func (x *AccountExistsResponse) Reset() {
 	*x = AccountExistsResponse{}
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2777,7 +2839,7 @@ func (x *AccountExistsResponse) String() string {
 func (*AccountExistsResponse) ProtoMessage() {}
 
 func (x *AccountExistsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2790,7 +2852,7 @@ func (x *AccountExistsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountExistsResponse.ProtoReflect.Descriptor instead.
 func (*AccountExistsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{42}
+	return file_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *AccountExistsResponse) GetExists() bool {
@@ -2808,7 +2870,7 @@ type AccountResponse struct {
 
 func (x *AccountResponse) Reset() {
 	*x = AccountResponse{}
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2820,7 +2882,7 @@ func (x *AccountResponse) String() string {
 func (*AccountResponse) ProtoMessage() {}
 
 func (x *AccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2833,7 +2895,7 @@ func (x *AccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountResponse.ProtoReflect.Descriptor instead.
 func (*AccountResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{43}
+	return file_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 // FilterRule is one resolved privacy rule (XEP-0016, XEP-0191): the plugin
@@ -2855,7 +2917,7 @@ type FilterRule struct {
 
 func (x *FilterRule) Reset() {
 	*x = FilterRule{}
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2867,7 +2929,7 @@ func (x *FilterRule) String() string {
 func (*FilterRule) ProtoMessage() {}
 
 func (x *FilterRule) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2880,7 +2942,7 @@ func (x *FilterRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FilterRule.ProtoReflect.Descriptor instead.
 func (*FilterRule) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{44}
+	return file_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *FilterRule) GetAction() FilterAction {
@@ -2922,7 +2984,7 @@ type SetFiltersRequest struct {
 
 func (x *SetFiltersRequest) Reset() {
 	*x = SetFiltersRequest{}
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2934,7 +2996,7 @@ func (x *SetFiltersRequest) String() string {
 func (*SetFiltersRequest) ProtoMessage() {}
 
 func (x *SetFiltersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2947,7 +3009,7 @@ func (x *SetFiltersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetFiltersRequest.ProtoReflect.Descriptor instead.
 func (*SetFiltersRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{45}
+	return file_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *SetFiltersRequest) GetOwner() string {
@@ -2972,7 +3034,7 @@ type SetFiltersResponse struct {
 
 func (x *SetFiltersResponse) Reset() {
 	*x = SetFiltersResponse{}
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2984,7 +3046,7 @@ func (x *SetFiltersResponse) String() string {
 func (*SetFiltersResponse) ProtoMessage() {}
 
 func (x *SetFiltersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2997,7 +3059,7 @@ func (x *SetFiltersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetFiltersResponse.ProtoReflect.Descriptor instead.
 func (*SetFiltersResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{46}
+	return file_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 type ManifestsRequest struct {
@@ -3008,7 +3070,7 @@ type ManifestsRequest struct {
 
 func (x *ManifestsRequest) Reset() {
 	*x = ManifestsRequest{}
-	mi := &file_plugin_proto_msgTypes[47]
+	mi := &file_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3020,7 +3082,7 @@ func (x *ManifestsRequest) String() string {
 func (*ManifestsRequest) ProtoMessage() {}
 
 func (x *ManifestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[47]
+	mi := &file_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3033,7 +3095,7 @@ func (x *ManifestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManifestsRequest.ProtoReflect.Descriptor instead.
 func (*ManifestsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{47}
+	return file_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 type ManifestsResponse struct {
@@ -3045,7 +3107,7 @@ type ManifestsResponse struct {
 
 func (x *ManifestsResponse) Reset() {
 	*x = ManifestsResponse{}
-	mi := &file_plugin_proto_msgTypes[48]
+	mi := &file_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3057,7 +3119,7 @@ func (x *ManifestsResponse) String() string {
 func (*ManifestsResponse) ProtoMessage() {}
 
 func (x *ManifestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[48]
+	mi := &file_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3070,7 +3132,7 @@ func (x *ManifestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManifestsResponse.ProtoReflect.Descriptor instead.
 func (*ManifestsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{48}
+	return file_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ManifestsResponse) GetManifests() []*Manifest {
@@ -3091,7 +3153,7 @@ type CallRequest struct {
 
 func (x *CallRequest) Reset() {
 	*x = CallRequest{}
-	mi := &file_plugin_proto_msgTypes[49]
+	mi := &file_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3103,7 +3165,7 @@ func (x *CallRequest) String() string {
 func (*CallRequest) ProtoMessage() {}
 
 func (x *CallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[49]
+	mi := &file_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3116,7 +3178,7 @@ func (x *CallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallRequest.ProtoReflect.Descriptor instead.
 func (*CallRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{49}
+	return file_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CallRequest) GetPlugin() string {
@@ -3149,7 +3211,7 @@ type CallResponse struct {
 
 func (x *CallResponse) Reset() {
 	*x = CallResponse{}
-	mi := &file_plugin_proto_msgTypes[50]
+	mi := &file_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3161,7 +3223,7 @@ func (x *CallResponse) String() string {
 func (*CallResponse) ProtoMessage() {}
 
 func (x *CallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[50]
+	mi := &file_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3174,7 +3236,7 @@ func (x *CallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallResponse.ProtoReflect.Descriptor instead.
 func (*CallResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{50}
+	return file_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *CallResponse) GetPayload() []byte {
@@ -3197,7 +3259,7 @@ type PublishRequest struct {
 
 func (x *PublishRequest) Reset() {
 	*x = PublishRequest{}
-	mi := &file_plugin_proto_msgTypes[51]
+	mi := &file_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3209,7 +3271,7 @@ func (x *PublishRequest) String() string {
 func (*PublishRequest) ProtoMessage() {}
 
 func (x *PublishRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[51]
+	mi := &file_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3222,7 +3284,7 @@ func (x *PublishRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishRequest.ProtoReflect.Descriptor instead.
 func (*PublishRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{51}
+	return file_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *PublishRequest) GetTopic() string {
@@ -3254,7 +3316,7 @@ type PublishResponse struct {
 
 func (x *PublishResponse) Reset() {
 	*x = PublishResponse{}
-	mi := &file_plugin_proto_msgTypes[52]
+	mi := &file_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3266,7 +3328,7 @@ func (x *PublishResponse) String() string {
 func (*PublishResponse) ProtoMessage() {}
 
 func (x *PublishResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[52]
+	mi := &file_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3279,7 +3341,7 @@ func (x *PublishResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishResponse.ProtoReflect.Descriptor instead.
 func (*PublishResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{52}
+	return file_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 type SetStreamFeaturesRequest struct {
@@ -3291,7 +3353,7 @@ type SetStreamFeaturesRequest struct {
 
 func (x *SetStreamFeaturesRequest) Reset() {
 	*x = SetStreamFeaturesRequest{}
-	mi := &file_plugin_proto_msgTypes[53]
+	mi := &file_plugin_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3303,7 +3365,7 @@ func (x *SetStreamFeaturesRequest) String() string {
 func (*SetStreamFeaturesRequest) ProtoMessage() {}
 
 func (x *SetStreamFeaturesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[53]
+	mi := &file_plugin_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3316,7 +3378,7 @@ func (x *SetStreamFeaturesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStreamFeaturesRequest.ProtoReflect.Descriptor instead.
 func (*SetStreamFeaturesRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{53}
+	return file_plugin_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *SetStreamFeaturesRequest) GetFeatures() []*StreamFeature {
@@ -3334,7 +3396,7 @@ type SetStreamFeaturesResponse struct {
 
 func (x *SetStreamFeaturesResponse) Reset() {
 	*x = SetStreamFeaturesResponse{}
-	mi := &file_plugin_proto_msgTypes[54]
+	mi := &file_plugin_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3346,7 +3408,7 @@ func (x *SetStreamFeaturesResponse) String() string {
 func (*SetStreamFeaturesResponse) ProtoMessage() {}
 
 func (x *SetStreamFeaturesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[54]
+	mi := &file_plugin_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3359,7 +3421,7 @@ func (x *SetStreamFeaturesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStreamFeaturesResponse.ProtoReflect.Descriptor instead.
 func (*SetStreamFeaturesResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{54}
+	return file_plugin_proto_rawDescGZIP(), []int{55}
 }
 
 type SessionOptionRequest struct {
@@ -3374,7 +3436,7 @@ type SessionOptionRequest struct {
 
 func (x *SessionOptionRequest) Reset() {
 	*x = SessionOptionRequest{}
-	mi := &file_plugin_proto_msgTypes[55]
+	mi := &file_plugin_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3386,7 +3448,7 @@ func (x *SessionOptionRequest) String() string {
 func (*SessionOptionRequest) ProtoMessage() {}
 
 func (x *SessionOptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[55]
+	mi := &file_plugin_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3399,7 +3461,7 @@ func (x *SessionOptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionOptionRequest.ProtoReflect.Descriptor instead.
 func (*SessionOptionRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{55}
+	return file_plugin_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *SessionOptionRequest) GetJid() string {
@@ -3431,7 +3493,7 @@ type SessionOptionResponse struct {
 
 func (x *SessionOptionResponse) Reset() {
 	*x = SessionOptionResponse{}
-	mi := &file_plugin_proto_msgTypes[56]
+	mi := &file_plugin_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3443,7 +3505,7 @@ func (x *SessionOptionResponse) String() string {
 func (*SessionOptionResponse) ProtoMessage() {}
 
 func (x *SessionOptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[56]
+	mi := &file_plugin_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3456,7 +3518,7 @@ func (x *SessionOptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionOptionResponse.ProtoReflect.Descriptor instead.
 func (*SessionOptionResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{56}
+	return file_plugin_proto_rawDescGZIP(), []int{57}
 }
 
 var File_plugin_proto protoreflect.FileDescriptor
@@ -3522,13 +3584,17 @@ const file_plugin_proto_rawDesc = "" +
 	"\x05route\x18\b \x01(\rR\x05route\"F\n" +
 	"\x0eHandleResponse\x12\x1a\n" +
 	"\bdeclined\x18\x01 \x01(\bR\bdeclined\x12\x18\n" +
-	"\areplies\x18\x02 \x03(\fR\areplies\"\x95\x01\n" +
+	"\areplies\x18\x02 \x03(\fR\areplies\"\xda\x01\n" +
 	"\vStanzaError\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x1c\n" +
 	"\tcondition\x18\x02 \x01(\tR\tcondition\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text\x12#\n" +
 	"\rapp_namespace\x18\x04 \x01(\tR\fappNamespace\x12\x1b\n" +
-	"\tapp_local\x18\x05 \x01(\tR\bappLocal\"\xbd\x01\n" +
+	"\tapp_local\x18\x05 \x01(\tR\bappLocal\x12C\n" +
+	"\tapp_attrs\x18\x06 \x03(\v2&.switchboard.plugin.v1.StanzaErrorAttrR\bappAttrs\";\n" +
+	"\x0fStanzaErrorAttr\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\xbd\x01\n" +
 	"\fEventRequest\x124\n" +
 	"\x04kind\x18\x01 \x01(\x0e2 .switchboard.plugin.v1.EventKindR\x04kind\x12\x10\n" +
 	"\x03jid\x18\x02 \x01(\tR\x03jid\x12\x1d\n" +
@@ -3740,7 +3806,7 @@ func file_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 58)
 var file_plugin_proto_goTypes = []any{
 	(Kind)(0),                         // 0: switchboard.plugin.v1.Kind
 	(Addressing)(0),                   // 1: switchboard.plugin.v1.Addressing
@@ -3758,53 +3824,54 @@ var file_plugin_proto_goTypes = []any{
 	(*Envelope)(nil),                  // 13: switchboard.plugin.v1.Envelope
 	(*HandleResponse)(nil),            // 14: switchboard.plugin.v1.HandleResponse
 	(*StanzaError)(nil),               // 15: switchboard.plugin.v1.StanzaError
-	(*EventRequest)(nil),              // 16: switchboard.plugin.v1.EventRequest
-	(*EventBatch)(nil),                // 17: switchboard.plugin.v1.EventBatch
-	(*EventResponse)(nil),             // 18: switchboard.plugin.v1.EventResponse
-	(*ObservedMessage)(nil),           // 19: switchboard.plugin.v1.ObservedMessage
-	(*ObserveRequest)(nil),            // 20: switchboard.plugin.v1.ObserveRequest
-	(*ObserveResponse)(nil),           // 21: switchboard.plugin.v1.ObserveResponse
-	(*InvokeRequest)(nil),             // 22: switchboard.plugin.v1.InvokeRequest
-	(*InvokeResponse)(nil),            // 23: switchboard.plugin.v1.InvokeResponse
-	(*SendRequest)(nil),               // 24: switchboard.plugin.v1.SendRequest
-	(*SendResponse)(nil),              // 25: switchboard.plugin.v1.SendResponse
-	(*SendIQResponse)(nil),            // 26: switchboard.plugin.v1.SendIQResponse
-	(*SessionsRequest)(nil),           // 27: switchboard.plugin.v1.SessionsRequest
-	(*AllSessionsRequest)(nil),        // 28: switchboard.plugin.v1.AllSessionsRequest
-	(*EndSessionRequest)(nil),         // 29: switchboard.plugin.v1.EndSessionRequest
-	(*EndSessionResponse)(nil),        // 30: switchboard.plugin.v1.EndSessionResponse
-	(*AccountListRequest)(nil),        // 31: switchboard.plugin.v1.AccountListRequest
-	(*AccountListResponse)(nil),       // 32: switchboard.plugin.v1.AccountListResponse
-	(*SessionInfo)(nil),               // 33: switchboard.plugin.v1.SessionInfo
-	(*SessionsResponse)(nil),          // 34: switchboard.plugin.v1.SessionsResponse
-	(*StoreKey)(nil),                  // 35: switchboard.plugin.v1.StoreKey
-	(*StoreValue)(nil),                // 36: switchboard.plugin.v1.StoreValue
-	(*StorePutRequest)(nil),           // 37: switchboard.plugin.v1.StorePutRequest
-	(*StorePutResponse)(nil),          // 38: switchboard.plugin.v1.StorePutResponse
-	(*StoreDeleteResponse)(nil),       // 39: switchboard.plugin.v1.StoreDeleteResponse
-	(*StoreScanRequest)(nil),          // 40: switchboard.plugin.v1.StoreScanRequest
-	(*KeyValue)(nil),                  // 41: switchboard.plugin.v1.KeyValue
-	(*StoreScanResponse)(nil),         // 42: switchboard.plugin.v1.StoreScanResponse
-	(*StoreOp)(nil),                   // 43: switchboard.plugin.v1.StoreOp
-	(*StoreBatchRequest)(nil),         // 44: switchboard.plugin.v1.StoreBatchRequest
-	(*StoreBatchResponse)(nil),        // 45: switchboard.plugin.v1.StoreBatchResponse
-	(*AccountRequest)(nil),            // 46: switchboard.plugin.v1.AccountRequest
-	(*AccountPasswordRequest)(nil),    // 47: switchboard.plugin.v1.AccountPasswordRequest
-	(*AccountExistsResponse)(nil),     // 48: switchboard.plugin.v1.AccountExistsResponse
-	(*AccountResponse)(nil),           // 49: switchboard.plugin.v1.AccountResponse
-	(*FilterRule)(nil),                // 50: switchboard.plugin.v1.FilterRule
-	(*SetFiltersRequest)(nil),         // 51: switchboard.plugin.v1.SetFiltersRequest
-	(*SetFiltersResponse)(nil),        // 52: switchboard.plugin.v1.SetFiltersResponse
-	(*ManifestsRequest)(nil),          // 53: switchboard.plugin.v1.ManifestsRequest
-	(*ManifestsResponse)(nil),         // 54: switchboard.plugin.v1.ManifestsResponse
-	(*CallRequest)(nil),               // 55: switchboard.plugin.v1.CallRequest
-	(*CallResponse)(nil),              // 56: switchboard.plugin.v1.CallResponse
-	(*PublishRequest)(nil),            // 57: switchboard.plugin.v1.PublishRequest
-	(*PublishResponse)(nil),           // 58: switchboard.plugin.v1.PublishResponse
-	(*SetStreamFeaturesRequest)(nil),  // 59: switchboard.plugin.v1.SetStreamFeaturesRequest
-	(*SetStreamFeaturesResponse)(nil), // 60: switchboard.plugin.v1.SetStreamFeaturesResponse
-	(*SessionOptionRequest)(nil),      // 61: switchboard.plugin.v1.SessionOptionRequest
-	(*SessionOptionResponse)(nil),     // 62: switchboard.plugin.v1.SessionOptionResponse
+	(*StanzaErrorAttr)(nil),           // 16: switchboard.plugin.v1.StanzaErrorAttr
+	(*EventRequest)(nil),              // 17: switchboard.plugin.v1.EventRequest
+	(*EventBatch)(nil),                // 18: switchboard.plugin.v1.EventBatch
+	(*EventResponse)(nil),             // 19: switchboard.plugin.v1.EventResponse
+	(*ObservedMessage)(nil),           // 20: switchboard.plugin.v1.ObservedMessage
+	(*ObserveRequest)(nil),            // 21: switchboard.plugin.v1.ObserveRequest
+	(*ObserveResponse)(nil),           // 22: switchboard.plugin.v1.ObserveResponse
+	(*InvokeRequest)(nil),             // 23: switchboard.plugin.v1.InvokeRequest
+	(*InvokeResponse)(nil),            // 24: switchboard.plugin.v1.InvokeResponse
+	(*SendRequest)(nil),               // 25: switchboard.plugin.v1.SendRequest
+	(*SendResponse)(nil),              // 26: switchboard.plugin.v1.SendResponse
+	(*SendIQResponse)(nil),            // 27: switchboard.plugin.v1.SendIQResponse
+	(*SessionsRequest)(nil),           // 28: switchboard.plugin.v1.SessionsRequest
+	(*AllSessionsRequest)(nil),        // 29: switchboard.plugin.v1.AllSessionsRequest
+	(*EndSessionRequest)(nil),         // 30: switchboard.plugin.v1.EndSessionRequest
+	(*EndSessionResponse)(nil),        // 31: switchboard.plugin.v1.EndSessionResponse
+	(*AccountListRequest)(nil),        // 32: switchboard.plugin.v1.AccountListRequest
+	(*AccountListResponse)(nil),       // 33: switchboard.plugin.v1.AccountListResponse
+	(*SessionInfo)(nil),               // 34: switchboard.plugin.v1.SessionInfo
+	(*SessionsResponse)(nil),          // 35: switchboard.plugin.v1.SessionsResponse
+	(*StoreKey)(nil),                  // 36: switchboard.plugin.v1.StoreKey
+	(*StoreValue)(nil),                // 37: switchboard.plugin.v1.StoreValue
+	(*StorePutRequest)(nil),           // 38: switchboard.plugin.v1.StorePutRequest
+	(*StorePutResponse)(nil),          // 39: switchboard.plugin.v1.StorePutResponse
+	(*StoreDeleteResponse)(nil),       // 40: switchboard.plugin.v1.StoreDeleteResponse
+	(*StoreScanRequest)(nil),          // 41: switchboard.plugin.v1.StoreScanRequest
+	(*KeyValue)(nil),                  // 42: switchboard.plugin.v1.KeyValue
+	(*StoreScanResponse)(nil),         // 43: switchboard.plugin.v1.StoreScanResponse
+	(*StoreOp)(nil),                   // 44: switchboard.plugin.v1.StoreOp
+	(*StoreBatchRequest)(nil),         // 45: switchboard.plugin.v1.StoreBatchRequest
+	(*StoreBatchResponse)(nil),        // 46: switchboard.plugin.v1.StoreBatchResponse
+	(*AccountRequest)(nil),            // 47: switchboard.plugin.v1.AccountRequest
+	(*AccountPasswordRequest)(nil),    // 48: switchboard.plugin.v1.AccountPasswordRequest
+	(*AccountExistsResponse)(nil),     // 49: switchboard.plugin.v1.AccountExistsResponse
+	(*AccountResponse)(nil),           // 50: switchboard.plugin.v1.AccountResponse
+	(*FilterRule)(nil),                // 51: switchboard.plugin.v1.FilterRule
+	(*SetFiltersRequest)(nil),         // 52: switchboard.plugin.v1.SetFiltersRequest
+	(*SetFiltersResponse)(nil),        // 53: switchboard.plugin.v1.SetFiltersResponse
+	(*ManifestsRequest)(nil),          // 54: switchboard.plugin.v1.ManifestsRequest
+	(*ManifestsResponse)(nil),         // 55: switchboard.plugin.v1.ManifestsResponse
+	(*CallRequest)(nil),               // 56: switchboard.plugin.v1.CallRequest
+	(*CallResponse)(nil),              // 57: switchboard.plugin.v1.CallResponse
+	(*PublishRequest)(nil),            // 58: switchboard.plugin.v1.PublishRequest
+	(*PublishResponse)(nil),           // 59: switchboard.plugin.v1.PublishResponse
+	(*SetStreamFeaturesRequest)(nil),  // 60: switchboard.plugin.v1.SetStreamFeaturesRequest
+	(*SetStreamFeaturesResponse)(nil), // 61: switchboard.plugin.v1.SetStreamFeaturesResponse
+	(*SessionOptionRequest)(nil),      // 62: switchboard.plugin.v1.SessionOptionRequest
+	(*SessionOptionResponse)(nil),     // 63: switchboard.plugin.v1.SessionOptionResponse
 }
 var file_plugin_proto_depIdxs = []int32{
 	0,  // 0: switchboard.plugin.v1.Route.kind:type_name -> switchboard.plugin.v1.Kind
@@ -3815,77 +3882,78 @@ var file_plugin_proto_depIdxs = []int32{
 	8,  // 5: switchboard.plugin.v1.Manifest.identities:type_name -> switchboard.plugin.v1.Identity
 	8,  // 6: switchboard.plugin.v1.Manifest.account_identities:type_name -> switchboard.plugin.v1.Identity
 	9,  // 7: switchboard.plugin.v1.Manifest.stream_features:type_name -> switchboard.plugin.v1.StreamFeature
-	2,  // 8: switchboard.plugin.v1.EventRequest.kind:type_name -> switchboard.plugin.v1.EventKind
-	16, // 9: switchboard.plugin.v1.EventBatch.events:type_name -> switchboard.plugin.v1.EventRequest
-	19, // 10: switchboard.plugin.v1.ObserveRequest.messages:type_name -> switchboard.plugin.v1.ObservedMessage
-	33, // 11: switchboard.plugin.v1.SessionsResponse.sessions:type_name -> switchboard.plugin.v1.SessionInfo
-	41, // 12: switchboard.plugin.v1.StoreScanResponse.items:type_name -> switchboard.plugin.v1.KeyValue
-	43, // 13: switchboard.plugin.v1.StoreBatchRequest.ops:type_name -> switchboard.plugin.v1.StoreOp
-	4,  // 14: switchboard.plugin.v1.FilterRule.action:type_name -> switchboard.plugin.v1.FilterAction
-	50, // 15: switchboard.plugin.v1.SetFiltersRequest.rules:type_name -> switchboard.plugin.v1.FilterRule
-	10, // 16: switchboard.plugin.v1.ManifestsResponse.manifests:type_name -> switchboard.plugin.v1.Manifest
-	9,  // 17: switchboard.plugin.v1.SetStreamFeaturesRequest.features:type_name -> switchboard.plugin.v1.StreamFeature
-	6,  // 18: switchboard.plugin.v1.Plugin.Describe:input_type -> switchboard.plugin.v1.DescribeRequest
-	11, // 19: switchboard.plugin.v1.Plugin.Configure:input_type -> switchboard.plugin.v1.ConfigureRequest
-	13, // 20: switchboard.plugin.v1.Plugin.Handle:input_type -> switchboard.plugin.v1.Envelope
-	16, // 21: switchboard.plugin.v1.Plugin.Event:input_type -> switchboard.plugin.v1.EventRequest
-	17, // 22: switchboard.plugin.v1.Plugin.Events:input_type -> switchboard.plugin.v1.EventBatch
-	22, // 23: switchboard.plugin.v1.Plugin.Invoke:input_type -> switchboard.plugin.v1.InvokeRequest
-	20, // 24: switchboard.plugin.v1.Plugin.Observe:input_type -> switchboard.plugin.v1.ObserveRequest
-	24, // 25: switchboard.plugin.v1.Host.Send:input_type -> switchboard.plugin.v1.SendRequest
-	24, // 26: switchboard.plugin.v1.Host.SendIQ:input_type -> switchboard.plugin.v1.SendRequest
-	27, // 27: switchboard.plugin.v1.Host.Sessions:input_type -> switchboard.plugin.v1.SessionsRequest
-	28, // 28: switchboard.plugin.v1.Host.AllSessions:input_type -> switchboard.plugin.v1.AllSessionsRequest
-	29, // 29: switchboard.plugin.v1.Host.EndSession:input_type -> switchboard.plugin.v1.EndSessionRequest
-	35, // 30: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
-	37, // 31: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
-	35, // 32: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
-	40, // 33: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
-	44, // 34: switchboard.plugin.v1.Host.StoreBatch:input_type -> switchboard.plugin.v1.StoreBatchRequest
-	46, // 35: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
-	47, // 36: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	46, // 37: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
-	47, // 38: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	31, // 39: switchboard.plugin.v1.Host.AccountList:input_type -> switchboard.plugin.v1.AccountListRequest
-	51, // 40: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
-	53, // 41: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
-	55, // 42: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
-	57, // 43: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
-	59, // 44: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
-	61, // 45: switchboard.plugin.v1.Host.SetSessionOption:input_type -> switchboard.plugin.v1.SessionOptionRequest
-	10, // 46: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
-	12, // 47: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
-	14, // 48: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
-	18, // 49: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
-	18, // 50: switchboard.plugin.v1.Plugin.Events:output_type -> switchboard.plugin.v1.EventResponse
-	23, // 51: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
-	21, // 52: switchboard.plugin.v1.Plugin.Observe:output_type -> switchboard.plugin.v1.ObserveResponse
-	25, // 53: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
-	26, // 54: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
-	34, // 55: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
-	34, // 56: switchboard.plugin.v1.Host.AllSessions:output_type -> switchboard.plugin.v1.SessionsResponse
-	30, // 57: switchboard.plugin.v1.Host.EndSession:output_type -> switchboard.plugin.v1.EndSessionResponse
-	36, // 58: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
-	38, // 59: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
-	39, // 60: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
-	42, // 61: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
-	45, // 62: switchboard.plugin.v1.Host.StoreBatch:output_type -> switchboard.plugin.v1.StoreBatchResponse
-	48, // 63: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
-	49, // 64: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
-	49, // 65: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
-	49, // 66: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
-	32, // 67: switchboard.plugin.v1.Host.AccountList:output_type -> switchboard.plugin.v1.AccountListResponse
-	52, // 68: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
-	54, // 69: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
-	56, // 70: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
-	58, // 71: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
-	60, // 72: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
-	62, // 73: switchboard.plugin.v1.Host.SetSessionOption:output_type -> switchboard.plugin.v1.SessionOptionResponse
-	46, // [46:74] is the sub-list for method output_type
-	18, // [18:46] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	16, // 8: switchboard.plugin.v1.StanzaError.app_attrs:type_name -> switchboard.plugin.v1.StanzaErrorAttr
+	2,  // 9: switchboard.plugin.v1.EventRequest.kind:type_name -> switchboard.plugin.v1.EventKind
+	17, // 10: switchboard.plugin.v1.EventBatch.events:type_name -> switchboard.plugin.v1.EventRequest
+	20, // 11: switchboard.plugin.v1.ObserveRequest.messages:type_name -> switchboard.plugin.v1.ObservedMessage
+	34, // 12: switchboard.plugin.v1.SessionsResponse.sessions:type_name -> switchboard.plugin.v1.SessionInfo
+	42, // 13: switchboard.plugin.v1.StoreScanResponse.items:type_name -> switchboard.plugin.v1.KeyValue
+	44, // 14: switchboard.plugin.v1.StoreBatchRequest.ops:type_name -> switchboard.plugin.v1.StoreOp
+	4,  // 15: switchboard.plugin.v1.FilterRule.action:type_name -> switchboard.plugin.v1.FilterAction
+	51, // 16: switchboard.plugin.v1.SetFiltersRequest.rules:type_name -> switchboard.plugin.v1.FilterRule
+	10, // 17: switchboard.plugin.v1.ManifestsResponse.manifests:type_name -> switchboard.plugin.v1.Manifest
+	9,  // 18: switchboard.plugin.v1.SetStreamFeaturesRequest.features:type_name -> switchboard.plugin.v1.StreamFeature
+	6,  // 19: switchboard.plugin.v1.Plugin.Describe:input_type -> switchboard.plugin.v1.DescribeRequest
+	11, // 20: switchboard.plugin.v1.Plugin.Configure:input_type -> switchboard.plugin.v1.ConfigureRequest
+	13, // 21: switchboard.plugin.v1.Plugin.Handle:input_type -> switchboard.plugin.v1.Envelope
+	17, // 22: switchboard.plugin.v1.Plugin.Event:input_type -> switchboard.plugin.v1.EventRequest
+	18, // 23: switchboard.plugin.v1.Plugin.Events:input_type -> switchboard.plugin.v1.EventBatch
+	23, // 24: switchboard.plugin.v1.Plugin.Invoke:input_type -> switchboard.plugin.v1.InvokeRequest
+	21, // 25: switchboard.plugin.v1.Plugin.Observe:input_type -> switchboard.plugin.v1.ObserveRequest
+	25, // 26: switchboard.plugin.v1.Host.Send:input_type -> switchboard.plugin.v1.SendRequest
+	25, // 27: switchboard.plugin.v1.Host.SendIQ:input_type -> switchboard.plugin.v1.SendRequest
+	28, // 28: switchboard.plugin.v1.Host.Sessions:input_type -> switchboard.plugin.v1.SessionsRequest
+	29, // 29: switchboard.plugin.v1.Host.AllSessions:input_type -> switchboard.plugin.v1.AllSessionsRequest
+	30, // 30: switchboard.plugin.v1.Host.EndSession:input_type -> switchboard.plugin.v1.EndSessionRequest
+	36, // 31: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
+	38, // 32: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
+	36, // 33: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
+	41, // 34: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
+	45, // 35: switchboard.plugin.v1.Host.StoreBatch:input_type -> switchboard.plugin.v1.StoreBatchRequest
+	47, // 36: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
+	48, // 37: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	47, // 38: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
+	48, // 39: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	32, // 40: switchboard.plugin.v1.Host.AccountList:input_type -> switchboard.plugin.v1.AccountListRequest
+	52, // 41: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
+	54, // 42: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
+	56, // 43: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
+	58, // 44: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
+	60, // 45: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
+	62, // 46: switchboard.plugin.v1.Host.SetSessionOption:input_type -> switchboard.plugin.v1.SessionOptionRequest
+	10, // 47: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
+	12, // 48: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
+	14, // 49: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
+	19, // 50: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
+	19, // 51: switchboard.plugin.v1.Plugin.Events:output_type -> switchboard.plugin.v1.EventResponse
+	24, // 52: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
+	22, // 53: switchboard.plugin.v1.Plugin.Observe:output_type -> switchboard.plugin.v1.ObserveResponse
+	26, // 54: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
+	27, // 55: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
+	35, // 56: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
+	35, // 57: switchboard.plugin.v1.Host.AllSessions:output_type -> switchboard.plugin.v1.SessionsResponse
+	31, // 58: switchboard.plugin.v1.Host.EndSession:output_type -> switchboard.plugin.v1.EndSessionResponse
+	37, // 59: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
+	39, // 60: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
+	40, // 61: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
+	43, // 62: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
+	46, // 63: switchboard.plugin.v1.Host.StoreBatch:output_type -> switchboard.plugin.v1.StoreBatchResponse
+	49, // 64: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
+	50, // 65: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
+	50, // 66: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
+	50, // 67: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
+	33, // 68: switchboard.plugin.v1.Host.AccountList:output_type -> switchboard.plugin.v1.AccountListResponse
+	53, // 69: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
+	55, // 70: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
+	57, // 71: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
+	59, // 72: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
+	61, // 73: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
+	63, // 74: switchboard.plugin.v1.Host.SetSessionOption:output_type -> switchboard.plugin.v1.SessionOptionResponse
+	47, // [47:75] is the sub-list for method output_type
+	19, // [19:47] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }
@@ -3899,7 +3967,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   57,
+			NumMessages:   58,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
