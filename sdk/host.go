@@ -77,6 +77,10 @@ type Session struct {
 	SessionID string
 	Available bool // has sent available presence
 	Priority  int
+	// Presence is the presence the session last broadcast, 'from' its full
+	// JID, while Available: what a plugin that restarted needs to know of
+	// sessions online before it.
+	Presence *etree.Element
 }
 
 // ErrNotFound is returned by Store.Get for a key that has no value.

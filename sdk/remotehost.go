@@ -114,6 +114,11 @@ func sessionsFromProto(resp *pluginv1.SessionsResponse) []Session {
 	out := make([]Session, len(resp.GetSessions()))
 	for i, s := range resp.GetSessions() {
 		out[i] = Session{JID: s.GetJid(), SessionID: s.GetSessionId(), Available: s.GetAvailable(), Priority: int(s.GetPriority())}
+		if p := s.GetPresence(); len(p) > 0 {
+			// The core wrote it; should it not parse, the session is still
+			// listed, without its presence.
+			out[i].Presence, _ = wire.ParseStanza(p)
+		}
 	}
 	return out
 }

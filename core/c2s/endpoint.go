@@ -26,9 +26,6 @@ type endpoint struct {
 	heldFrom map[string]int
 	expiry   *time.Timer // while detached
 	ended    bool
-	// lastPresence is the last presence the client broadcast, for the
-	// session-closed event.
-	lastPresence []byte
 }
 
 // maxHeld bounds the presence held for an inactive client; past it the
@@ -172,10 +169,7 @@ func (e *endpoint) end(ctx context.Context) {
 	e.srv.sessions.Remove(e.sess)
 	e.srv.log.Debug("session ended", "jid", e.sess.Full, "unacknowledged", len(unacked))
 	if ext := e.srv.cfg.Extensions; ext != nil {
-		e.mu.Lock()
-		last := e.lastPresence
-		e.mu.Unlock()
-		ext.SessionClosed(e.sess, last)
+		ext.SessionClosed(e.sess, e.sess.LastPresence())
 	}
 	for _, b := range unacked {
 		e.srv.router.Redeliver(ctx, b, e.sess.JID)

@@ -119,10 +119,7 @@ func (c *Conn) handleOwnIQ(el *stream.Element) (bool, error) {
 // plugins: initial presence, and every later change while available.
 func (c *Conn) recordPresence(el *stream.Element) {
 	was, _ := c.sess.Presence()
-	last := el.AppendWithFrom(nil, c.sess.Full)
-	c.ep.mu.Lock()
-	c.ep.lastPresence = last
-	c.ep.mu.Unlock()
+	c.sess.SetLastPresence(el.AppendWithFrom(nil, c.sess.Full))
 	ext := c.srv.cfg.Extensions
 	switch el.Attr("type") {
 	case "":

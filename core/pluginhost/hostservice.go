@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/filter"
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/storage"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
@@ -96,8 +97,7 @@ func (s *hostServer) SendIQ(ctx context.Context, req *pluginv1.SendRequest) (*pl
 func (s *hostServer) Sessions(_ context.Context, req *pluginv1.SessionsRequest) (*pluginv1.SessionsResponse, error) {
 	resp := &pluginv1.SessionsResponse{}
 	for _, ss := range s.h.deps.Sessions.Resources(req.GetBare()) {
-		avail, prio := ss.Presence()
-		resp.Sessions = append(resp.Sessions, &pluginv1.SessionInfo{Jid: ss.Full, SessionId: ss.ID, Available: avail, Priority: int32(prio)})
+		resp.Sessions = append(resp.Sessions, sessionInfo(ss))
 	}
 	return resp, nil
 }
@@ -108,10 +108,18 @@ func (s *hostServer) AllSessions(context.Context, *pluginv1.AllSessionsRequest) 
 	}
 	resp := &pluginv1.SessionsResponse{}
 	for _, ss := range s.h.deps.Sessions.All() {
-		avail, prio := ss.Presence()
-		resp.Sessions = append(resp.Sessions, &pluginv1.SessionInfo{Jid: ss.Full, SessionId: ss.ID, Available: avail, Priority: int32(prio)})
+		resp.Sessions = append(resp.Sessions, sessionInfo(ss))
 	}
 	return resp, nil
+}
+
+func sessionInfo(ss *session.Session) *pluginv1.SessionInfo {
+	avail, prio := ss.Presence()
+	info := &pluginv1.SessionInfo{Jid: ss.Full, SessionId: ss.ID, Available: avail, Priority: int32(prio)}
+	if avail {
+		info.Presence = ss.LastPresence()
+	}
+	return info
 }
 
 // EndSession closes one session, or every session of an account.

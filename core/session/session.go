@@ -34,6 +34,10 @@ type Session struct {
 	// Carbons: the session asked for copies of the account's chat
 	// messages (XEP-0280).
 	Carbons atomic.Bool
+	// lastPresence is the last presence the client broadcast, 'from' its
+	// full JID: for the session-closed event, and for plugins that
+	// restart while the session is online.
+	lastPresence atomic.Pointer[[]byte]
 }
 
 // New returns a session for a bound full JID.
@@ -51,6 +55,19 @@ func (s *Session) SetPresence(available bool, priority int8) {
 		v |= availableBit
 	}
 	s.presence.Store(v)
+}
+
+// SetLastPresence keeps the presence the client last broadcast; b is not
+// changed afterwards.
+func (s *Session) SetLastPresence(b []byte) { s.lastPresence.Store(&b) }
+
+// LastPresence returns what SetLastPresence kept, nil if nothing; the
+// bytes must not be changed.
+func (s *Session) LastPresence() []byte {
+	if p := s.lastPresence.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Presence returns the availability and priority last set.

@@ -73,8 +73,9 @@ func (p *Presence) Describe() sdk.Description {
 	}
 }
 
-// Configure decodes the section and keeps the Host.
-func (p *Presence) Configure(_ context.Context, c sdk.Config) error {
+// Configure decodes the section, keeps the Host and learns of the
+// sessions that were online before the plugin started (see recover).
+func (p *Presence) Configure(ctx context.Context, c sdk.Config) error {
 	cfg := defaultConfig()
 	if err := c.Decode(&cfg); err != nil {
 		return err
@@ -82,7 +83,7 @@ func (p *Presence) Configure(_ context.Context, c sdk.Config) error {
 	p.mu.Lock()
 	p.host, p.log, p.cfg = c.Host, c.Logger, cfg
 	p.mu.Unlock()
-	return nil
+	return p.recover(ctx)
 }
 
 // env returns the Host and logger under the lock, for use without it.

@@ -121,6 +121,30 @@ func TestConflictingSessionKeepsItsState(t *testing.T) {
 		"<presence from='alice@localhost/pda' to='bob@localhost/phone'><show>chat</show></presence>")
 }
 
+// After a restart of the plugin, the sessions online before it are known
+// again at once, with the presence they last broadcast: a contact coming
+// online sees them, and their end is announced.
+func TestRecoversSessionsAfterRestart(t *testing.T) {
+	w := newWorld(t, nil, "alice", "bob")
+	w.befriend(alice, bob)
+	w.send(bob+"/phone", "<presence><show>away</show></presence>")
+	w.take()
+
+	w.restart(sdk.Session{JID: bob + "/phone", SessionID: bob + "/phone", Available: true,
+		Presence: parse(t, "<presence from='bob@localhost/phone'><show>away</show></presence>")})
+	w.send(alice+"/pda", "<presence/>")
+	w.expect("alice online after the restart",
+		"<presence from='alice@localhost/pda' to='alice@localhost'/>",
+		"<presence from='alice@localhost/pda' to='bob@localhost'/>",
+		"<presence from='bob@localhost/phone' to='alice@localhost/pda'><show>away</show></presence>",
+	)
+	w.close(bob + "/phone")
+	w.expect("bob's end, announced",
+		"<presence from='bob@localhost/phone' to='alice@localhost' type='unavailable'/>",
+		"<presence from='bob@localhost/phone' to='bob@localhost' type='unavailable'/>",
+	)
+}
+
 func TestDirectedPresence(t *testing.T) {
 	w := newWorld(t, map[string]any{"max_directed": 2}, "alice", "bob", "carol", "dave")
 	w.befriend(alice, bob)

@@ -15,8 +15,19 @@ import (
 // §4.5.2, §4.6.3).
 func (p *Presence) sessionClosed(ctx context.Context, ev sdk.Event) error {
 	full, bare := ev.JID, bareOf(ev.JID)
+	// A session recovered after a restart may close before its account
+	// did anything that read its subscribers.
 	p.mu.Lock()
 	acc := p.users[bare]
+	unread := acc != nil && acc.subs == nil && !acc.loading
+	p.mu.Unlock()
+	if unread {
+		if err := p.ensureSubs(ctx, bare); err != nil {
+			return fmt.Errorf("announcing the end of %s: %w", full, err)
+		}
+	}
+	p.mu.Lock()
+	acc = p.users[bare]
 	if acc == nil {
 		p.mu.Unlock()
 		return nil

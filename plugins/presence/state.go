@@ -7,10 +7,9 @@ import (
 )
 
 // What presence keeps in memory, and only there. After a restart of the
-// plugin it is empty and fills again from the presence that clients send:
-// until a session that was online before the restart broadcasts again,
-// presence does not know it — its contacts' probes are answered as if it
-// were offline, and its end is not announced.
+// plugin, recover refills the sessions from what the core reports; the
+// subscriptions are read from roster again when needed, and directed
+// presence from before is forgotten.
 
 // sub is how an account and one contact share presence, from the
 // account's side.

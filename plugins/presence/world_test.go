@@ -31,7 +31,19 @@ func newWorld(t testing.TB, config map[string]any, users ...string) *world {
 	t.Helper()
 	quiet := sdktest.Options{Logger: hclog.NewNullLogger()}
 	w := &world{t: t, r: sdktest.New(t, roster.New(), quiet)}
-	w.p = sdktest.New(t, presence.New(), sdktest.Options{Logger: hclog.NewNullLogger(), Config: config})
+	w.startPresence(config)
+	for _, u := range users {
+		if err := w.r.Accounts().Create(context.Background(), u, "secret"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// startPresence runs a presence plugin, wired to the world's roster.
+func (w *world) startPresence(config map[string]any) {
+	w.p = sdktest.New(w.t, presence.New(), sdktest.Options{Logger: hclog.NewNullLogger(), Config: config})
+	w.seen = 0
 	for _, m := range []string{"items", "pending", "subscription"} {
 		w.p.Provide("roster", m, func(_ context.Context, caller string, payload []byte) ([]byte, error) {
 			if m == "items" {
@@ -40,12 +52,24 @@ func newWorld(t testing.TB, config map[string]any, users ...string) *world {
 			return w.r.Invoke(m, caller, payload)
 		})
 	}
-	for _, u := range users {
-		if err := w.r.Accounts().Create(context.Background(), u, "secret"); err != nil {
-			t.Fatal(err)
-		}
+}
+
+// restart replaces presence with a new process that knows nothing, while
+// the core reports the sessions given as online.
+func (w *world) restart(sessions ...sdk.Session) {
+	w.t.Helper()
+	w.startPresence(nil)
+	byBare := map[string][]sdk.Session{}
+	for _, s := range sessions {
+		bare, _, _ := strings.Cut(s.JID, "/")
+		byBare[bare] = append(byBare[bare], s)
 	}
-	return w
+	for bare, ss := range byBare {
+		w.p.SetSessions(bare, ss...)
+	}
+	if err := w.p.Configure(nil); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
 // send hands presence a stanza from a client, then delivers what roster

@@ -150,7 +150,7 @@ func (f *fakeHost) AllSessions(context.Context, *pluginv1.AllSessionsRequest) (*
 	resp := &pluginv1.SessionsResponse{}
 	for _, ss := range f.sessions {
 		for _, s := range ss {
-			resp.Sessions = append(resp.Sessions, &pluginv1.SessionInfo{Jid: s.JID, SessionId: s.SessionID, Available: s.Available, Priority: int32(s.Priority)})
+			resp.Sessions = append(resp.Sessions, sessionInfo(s))
 		}
 	}
 	return resp, nil
@@ -183,7 +183,7 @@ func (f *fakeHost) Sessions(_ context.Context, req *pluginv1.SessionsRequest) (*
 	defer f.mu.Unlock()
 	resp := &pluginv1.SessionsResponse{}
 	for _, s := range f.sessions[req.GetBare()] {
-		resp.Sessions = append(resp.Sessions, &pluginv1.SessionInfo{Jid: s.JID, SessionId: s.SessionID, Available: s.Available, Priority: int32(s.Priority)})
+		resp.Sessions = append(resp.Sessions, sessionInfo(s))
 	}
 	return resp, nil
 }
@@ -241,4 +241,13 @@ func domainOf(jid string) string {
 		return d
 	}
 	return bare
+}
+
+// sessionInfo is what the core would report of s.
+func sessionInfo(s sdk.Session) *pluginv1.SessionInfo {
+	info := &pluginv1.SessionInfo{Jid: s.JID, SessionId: s.SessionID, Available: s.Available, Priority: int32(s.Priority)}
+	if s.Available && s.Presence != nil {
+		info.Presence = sdk.MarshalElement(s.Presence)
+	}
+	return info
 }

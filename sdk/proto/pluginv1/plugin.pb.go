@@ -2052,11 +2052,14 @@ func (x *AccountListResponse) GetUsernames() []string {
 }
 
 type SessionInfo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Jid           string                 `protobuf:"bytes,1,opt,name=jid,proto3" json:"jid,omitempty"`
-	SessionId     string                 `protobuf:"bytes,2,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
-	Available     bool                   `protobuf:"varint,3,opt,name=available,proto3" json:"available,omitempty"`
-	Priority      int32                  `protobuf:"varint,4,opt,name=priority,proto3" json:"priority,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Jid       string                 `protobuf:"bytes,1,opt,name=jid,proto3" json:"jid,omitempty"`
+	SessionId string                 `protobuf:"bytes,2,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Available bool                   `protobuf:"varint,3,opt,name=available,proto3" json:"available,omitempty"`
+	Priority  int32                  `protobuf:"varint,4,opt,name=priority,proto3" json:"priority,omitempty"`
+	// the presence the session last broadcast ('from' its full JID), while
+	// available
+	Presence      []byte `protobuf:"bytes,5,opt,name=presence,proto3" json:"presence,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2117,6 +2120,13 @@ func (x *SessionInfo) GetPriority() int32 {
 		return x.Priority
 	}
 	return 0
+}
+
+func (x *SessionInfo) GetPresence() []byte {
+	if x != nil {
+		return x.Presence
+	}
+	return nil
 }
 
 type SessionsResponse struct {
@@ -3638,13 +3648,14 @@ const file_plugin_proto_rawDesc = "" +
 	"\x12EndSessionResponse\"\x14\n" +
 	"\x12AccountListRequest\"3\n" +
 	"\x13AccountListResponse\x12\x1c\n" +
-	"\tusernames\x18\x01 \x03(\tR\tusernames\"x\n" +
+	"\tusernames\x18\x01 \x03(\tR\tusernames\"\x94\x01\n" +
 	"\vSessionInfo\x12\x10\n" +
 	"\x03jid\x18\x01 \x01(\tR\x03jid\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x02 \x01(\tR\tsessionId\x12\x1c\n" +
 	"\tavailable\x18\x03 \x01(\bR\tavailable\x12\x1a\n" +
-	"\bpriority\x18\x04 \x01(\x05R\bpriority\"R\n" +
+	"\bpriority\x18\x04 \x01(\x05R\bpriority\x12\x1a\n" +
+	"\bpresence\x18\x05 \x01(\fR\bpresence\"R\n" +
 	"\x10SessionsResponse\x12>\n" +
 	"\bsessions\x18\x01 \x03(\v2\".switchboard.plugin.v1.SessionInfoR\bsessions\"2\n" +
 	"\bStoreKey\x12\x14\n" +
