@@ -183,6 +183,35 @@ func TestHostSessionsAndFilters(t *testing.T) {
 	}
 }
 
+// Long lists come in chunks (sdktest streams two a chunk, the core a
+// thousand); the Host hands back the whole list.
+func TestHostListsInChunks(t *testing.T) {
+	h, host := grab(t)
+	ctx := context.Background()
+	var names []string
+	for _, u := range []string{"a", "b", "c", "d", "e"} {
+		if err := h.Accounts().Create(ctx, u, "pw"); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, u)
+		presence, _ := sdk.UnmarshalElement([]byte("<presence from='" + u + "@example.org/r'><show>away</show></presence>"))
+		h.SetSessions(u+"@example.org", sdk.Session{JID: u + "@example.org/r", SessionID: u, Available: true, Presence: presence})
+	}
+	got, err := host.Accounts().List(ctx)
+	if err != nil || !reflect.DeepEqual(got, names) {
+		t.Errorf("Accounts().List = %q, %v; want %q", got, err, names)
+	}
+	all, err := host.AllSessions(ctx)
+	if err != nil || len(all) != 5 {
+		t.Fatalf("AllSessions = %+v, %v; want 5 sessions", all, err)
+	}
+	for _, s := range all {
+		if s.Presence == nil || s.Presence.SelectElement("show") == nil || s.Presence.SelectAttrValue("from", "") != s.JID {
+			t.Errorf("session %s came without its presence: %+v", s.JID, s)
+		}
+	}
+}
+
 func TestHostManifests(t *testing.T) {
 	h, host := grab(t)
 	other := sdk.Manifest{

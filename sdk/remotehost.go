@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/beevik/etree"
 	"github.com/hashicorp/go-hclog"
@@ -103,11 +105,21 @@ func (h *remoteHost) Sessions(ctx context.Context, bare string) ([]Session, erro
 }
 
 func (h *remoteHost) AllSessions(ctx context.Context) ([]Session, error) {
-	resp, err := h.client.AllSessions(ctx, &pluginv1.AllSessionsRequest{})
+	chunks, err := h.client.AllSessions(ctx, &pluginv1.AllSessionsRequest{})
 	if err != nil {
 		return nil, hostErr("listing all sessions", err)
 	}
-	return sessionsFromProto(resp), nil
+	var out []Session
+	for {
+		resp, err := chunks.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, hostErr("listing all sessions", err)
+		}
+		out = append(out, sessionsFromProto(resp)...)
+	}
 }
 
 func sessionsFromProto(resp *pluginv1.SessionsResponse) []Session {

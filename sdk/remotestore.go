@@ -2,7 +2,9 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
@@ -70,11 +72,21 @@ func (a remoteAccounts) Delete(ctx context.Context, username string) error {
 }
 
 func (a remoteAccounts) List(ctx context.Context) ([]string, error) {
-	resp, err := a.client.AccountList(ctx, &pluginv1.AccountListRequest{})
+	chunks, err := a.client.AccountList(ctx, &pluginv1.AccountListRequest{})
 	if err != nil {
 		return nil, hostErr("listing accounts", err)
 	}
-	return resp.GetUsernames(), nil
+	var out []string
+	for {
+		resp, err := chunks.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, hostErr("listing accounts", err)
+		}
+		out = append(out, resp.GetUsernames()...)
+	}
 }
 
 func (a remoteAccounts) SetPassword(ctx context.Context, username, password string) error {

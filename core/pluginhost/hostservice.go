@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -102,15 +103,30 @@ func (s *hostServer) Sessions(_ context.Context, req *pluginv1.SessionsRequest) 
 	return resp, nil
 }
 
-func (s *hostServer) AllSessions(context.Context, *pluginv1.AllSessionsRequest) (*pluginv1.SessionsResponse, error) {
+// Chunks of the streamed lists: well under gRPC's 4 MiB message limit
+// with a few hundred bytes of presence per session.
+const (
+	sessionsPerChunk  = 1000
+	usernamesPerChunk = 10000
+)
+
+func (s *hostServer) AllSessions(_ *pluginv1.AllSessionsRequest, out grpc.ServerStreamingServer[pluginv1.SessionsResponse]) error {
 	if err := s.require(capSessions); err != nil {
-		return nil, err
+		return err
 	}
-	resp := &pluginv1.SessionsResponse{}
-	for _, ss := range s.h.deps.Sessions.All() {
-		resp.Sessions = append(resp.Sessions, sessionInfo(ss))
+	all := s.h.deps.Sessions.All()
+	for len(all) > 0 {
+		n := min(len(all), sessionsPerChunk)
+		resp := &pluginv1.SessionsResponse{Sessions: make([]*pluginv1.SessionInfo, 0, n)}
+		for _, ss := range all[:n] {
+			resp.Sessions = append(resp.Sessions, sessionInfo(ss))
+		}
+		if err := out.Send(resp); err != nil {
+			return err
+		}
+		all = all[n:]
 	}
-	return resp, nil
+	return nil
 }
 
 func sessionInfo(ss *session.Session) *pluginv1.SessionInfo {
@@ -141,15 +157,22 @@ func (s *hostServer) EndSession(_ context.Context, req *pluginv1.EndSessionReque
 	return &pluginv1.EndSessionResponse{}, nil
 }
 
-func (s *hostServer) AccountList(ctx context.Context, _ *pluginv1.AccountListRequest) (*pluginv1.AccountListResponse, error) {
+func (s *hostServer) AccountList(_ *pluginv1.AccountListRequest, out grpc.ServerStreamingServer[pluginv1.AccountListResponse]) error {
 	if err := s.require(capAccounts); err != nil {
-		return nil, err
+		return err
 	}
-	names, err := s.h.deps.Accounts.List(ctx, s.h.cfg.Domain)
+	names, err := s.h.deps.Accounts.List(out.Context(), s.h.cfg.Domain)
 	if err != nil {
-		return nil, s.storageStatus("account list", err)
+		return s.storageStatus("account list", err)
 	}
-	return &pluginv1.AccountListResponse{Usernames: names}, nil
+	for len(names) > 0 {
+		n := min(len(names), usernamesPerChunk)
+		if err := out.Send(&pluginv1.AccountListResponse{Usernames: names[:n]}); err != nil {
+			return err
+		}
+		names = names[n:]
+	}
+	return nil
 }
 
 func (s *hostServer) StoreGet(ctx context.Context, req *pluginv1.StoreKey) (*pluginv1.StoreValue, error) {

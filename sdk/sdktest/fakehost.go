@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/beevik/etree"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -143,17 +144,26 @@ func (f *fakeHost) SendIQ(_ context.Context, req *pluginv1.SendRequest) (*plugin
 	return &pluginv1.SendIQResponse{Stanza: b}, nil
 }
 
-// AllSessions lists every session the test set, in no particular order.
-func (f *fakeHost) AllSessions(context.Context, *pluginv1.AllSessionsRequest) (*pluginv1.SessionsResponse, error) {
+// AllSessions lists every session the test set, in no particular order,
+// two a chunk: the core streams long lists in chunks, and a plugin under
+// test must not depend on getting one.
+func (f *fakeHost) AllSessions(_ *pluginv1.AllSessionsRequest, out grpc.ServerStreamingServer[pluginv1.SessionsResponse]) error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	resp := &pluginv1.SessionsResponse{}
+	var all []*pluginv1.SessionInfo
 	for _, ss := range f.sessions {
 		for _, s := range ss {
-			resp.Sessions = append(resp.Sessions, sessionInfo(s))
+			all = append(all, sessionInfo(s))
 		}
 	}
-	return resp, nil
+	f.mu.Unlock()
+	for len(all) > 0 {
+		n := min(len(all), 2)
+		if err := out.Send(&pluginv1.SessionsResponse{Sessions: all[:n]}); err != nil {
+			return err
+		}
+		all = all[n:]
+	}
+	return nil
 }
 
 // EndSession records the request and takes the sessions out of what
@@ -173,9 +183,17 @@ func (f *fakeHost) EndSession(_ context.Context, req *pluginv1.EndSessionRequest
 	return &pluginv1.EndSessionResponse{}, nil
 }
 
-func (f *fakeHost) AccountList(ctx context.Context, _ *pluginv1.AccountListRequest) (*pluginv1.AccountListResponse, error) {
-	names, _ := f.accounts.List(ctx)
-	return &pluginv1.AccountListResponse{Usernames: names}, nil
+// AccountList streams the usernames two a chunk, as AllSessions.
+func (f *fakeHost) AccountList(_ *pluginv1.AccountListRequest, out grpc.ServerStreamingServer[pluginv1.AccountListResponse]) error {
+	names, _ := f.accounts.List(out.Context())
+	for len(names) > 0 {
+		n := min(len(names), 2)
+		if err := out.Send(&pluginv1.AccountListResponse{Usernames: names[:n]}); err != nil {
+			return err
+		}
+		names = names[n:]
+	}
+	return nil
 }
 
 func (f *fakeHost) Sessions(_ context.Context, req *pluginv1.SessionsRequest) (*pluginv1.SessionsResponse, error) {

@@ -3777,12 +3777,12 @@ const file_plugin_proto_rawDesc = "" +
 	"\x05Event\x12#.switchboard.plugin.v1.EventRequest\x1a$.switchboard.plugin.v1.EventResponse\x12Q\n" +
 	"\x06Events\x12!.switchboard.plugin.v1.EventBatch\x1a$.switchboard.plugin.v1.EventResponse\x12U\n" +
 	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse\x12X\n" +
-	"\aObserve\x12%.switchboard.plugin.v1.ObserveRequest\x1a&.switchboard.plugin.v1.ObserveResponse2\xf1\x0f\n" +
+	"\aObserve\x12%.switchboard.plugin.v1.ObserveRequest\x1a&.switchboard.plugin.v1.ObserveResponse2\xf5\x0f\n" +
 	"\x04Host\x12O\n" +
 	"\x04Send\x12\".switchboard.plugin.v1.SendRequest\x1a#.switchboard.plugin.v1.SendResponse\x12S\n" +
 	"\x06SendIQ\x12\".switchboard.plugin.v1.SendRequest\x1a%.switchboard.plugin.v1.SendIQResponse\x12[\n" +
-	"\bSessions\x12&.switchboard.plugin.v1.SessionsRequest\x1a'.switchboard.plugin.v1.SessionsResponse\x12a\n" +
-	"\vAllSessions\x12).switchboard.plugin.v1.AllSessionsRequest\x1a'.switchboard.plugin.v1.SessionsResponse\x12a\n" +
+	"\bSessions\x12&.switchboard.plugin.v1.SessionsRequest\x1a'.switchboard.plugin.v1.SessionsResponse\x12c\n" +
+	"\vAllSessions\x12).switchboard.plugin.v1.AllSessionsRequest\x1a'.switchboard.plugin.v1.SessionsResponse0\x01\x12a\n" +
 	"\n" +
 	"EndSession\x12(.switchboard.plugin.v1.EndSessionRequest\x1a).switchboard.plugin.v1.EndSessionResponse\x12N\n" +
 	"\bStoreGet\x12\x1f.switchboard.plugin.v1.StoreKey\x1a!.switchboard.plugin.v1.StoreValue\x12[\n" +
@@ -3794,8 +3794,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\rAccountExists\x12%.switchboard.plugin.v1.AccountRequest\x1a,.switchboard.plugin.v1.AccountExistsResponse\x12f\n" +
 	"\rAccountCreate\x12-.switchboard.plugin.v1.AccountPasswordRequest\x1a&.switchboard.plugin.v1.AccountResponse\x12^\n" +
 	"\rAccountDelete\x12%.switchboard.plugin.v1.AccountRequest\x1a&.switchboard.plugin.v1.AccountResponse\x12k\n" +
-	"\x12AccountSetPassword\x12-.switchboard.plugin.v1.AccountPasswordRequest\x1a&.switchboard.plugin.v1.AccountResponse\x12d\n" +
-	"\vAccountList\x12).switchboard.plugin.v1.AccountListRequest\x1a*.switchboard.plugin.v1.AccountListResponse\x12a\n" +
+	"\x12AccountSetPassword\x12-.switchboard.plugin.v1.AccountPasswordRequest\x1a&.switchboard.plugin.v1.AccountResponse\x12f\n" +
+	"\vAccountList\x12).switchboard.plugin.v1.AccountListRequest\x1a*.switchboard.plugin.v1.AccountListResponse0\x01\x12a\n" +
 	"\n" +
 	"SetFilters\x12(.switchboard.plugin.v1.SetFiltersRequest\x1a).switchboard.plugin.v1.SetFiltersResponse\x12^\n" +
 	"\tManifests\x12'.switchboard.plugin.v1.ManifestsRequest\x1a(.switchboard.plugin.v1.ManifestsResponse\x12O\n" +

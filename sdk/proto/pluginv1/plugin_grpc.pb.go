@@ -424,8 +424,9 @@ type HostClient interface {
 	// Sessions lists the online resources of an account.
 	Sessions(ctx context.Context, in *SessionsRequest, opts ...grpc.CallOption) (*SessionsResponse, error)
 	// AllSessions lists every bound session of the domain (administration,
-	// announcements).
-	AllSessions(ctx context.Context, in *AllSessionsRequest, opts ...grpc.CallOption) (*SessionsResponse, error)
+	// announcements, a plugin recovering after a restart), in chunks: a
+	// large server's list does not fit in one gRPC message.
+	AllSessions(ctx context.Context, in *AllSessionsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SessionsResponse], error)
 	// EndSession closes a session (full JID) or all of an account's (bare
 	// JID), as an administrator asks.
 	EndSession(ctx context.Context, in *EndSessionRequest, opts ...grpc.CallOption) (*EndSessionResponse, error)
@@ -443,8 +444,9 @@ type HostClient interface {
 	AccountCreate(ctx context.Context, in *AccountPasswordRequest, opts ...grpc.CallOption) (*AccountResponse, error)
 	AccountDelete(ctx context.Context, in *AccountRequest, opts ...grpc.CallOption) (*AccountResponse, error)
 	AccountSetPassword(ctx context.Context, in *AccountPasswordRequest, opts ...grpc.CallOption) (*AccountResponse, error)
-	// AccountList lists the usernames of the domain in byte order.
-	AccountList(ctx context.Context, in *AccountListRequest, opts ...grpc.CallOption) (*AccountListResponse, error)
+	// AccountList lists the usernames of the domain in byte order, in
+	// chunks.
+	AccountList(ctx context.Context, in *AccountListRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[AccountListResponse], error)
 	// SetFilters replaces the delivery rules this plugin installed for an
 	// account; the core enforces them in memory on every stanza, and drops
 	// them when the plugin is stopped (not when it crashes and restarts).
@@ -506,15 +508,24 @@ func (c *hostClient) Sessions(ctx context.Context, in *SessionsRequest, opts ...
 	return out, nil
 }
 
-func (c *hostClient) AllSessions(ctx context.Context, in *AllSessionsRequest, opts ...grpc.CallOption) (*SessionsResponse, error) {
+func (c *hostClient) AllSessions(ctx context.Context, in *AllSessionsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SessionsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(SessionsResponse)
-	err := c.cc.Invoke(ctx, Host_AllSessions_FullMethodName, in, out, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &Host_ServiceDesc.Streams[0], Host_AllSessions_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	x := &grpc.GenericClientStream[AllSessionsRequest, SessionsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
 }
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_AllSessionsClient = grpc.ServerStreamingClient[SessionsResponse]
 
 func (c *hostClient) EndSession(ctx context.Context, in *EndSessionRequest, opts ...grpc.CallOption) (*EndSessionResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -616,15 +627,24 @@ func (c *hostClient) AccountSetPassword(ctx context.Context, in *AccountPassword
 	return out, nil
 }
 
-func (c *hostClient) AccountList(ctx context.Context, in *AccountListRequest, opts ...grpc.CallOption) (*AccountListResponse, error) {
+func (c *hostClient) AccountList(ctx context.Context, in *AccountListRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[AccountListResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(AccountListResponse)
-	err := c.cc.Invoke(ctx, Host_AccountList_FullMethodName, in, out, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &Host_ServiceDesc.Streams[1], Host_AccountList_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	x := &grpc.GenericClientStream[AccountListRequest, AccountListResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
 }
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_AccountListClient = grpc.ServerStreamingClient[AccountListResponse]
 
 func (c *hostClient) SetFilters(ctx context.Context, in *SetFiltersRequest, opts ...grpc.CallOption) (*SetFiltersResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -701,8 +721,9 @@ type HostServer interface {
 	// Sessions lists the online resources of an account.
 	Sessions(context.Context, *SessionsRequest) (*SessionsResponse, error)
 	// AllSessions lists every bound session of the domain (administration,
-	// announcements).
-	AllSessions(context.Context, *AllSessionsRequest) (*SessionsResponse, error)
+	// announcements, a plugin recovering after a restart), in chunks: a
+	// large server's list does not fit in one gRPC message.
+	AllSessions(*AllSessionsRequest, grpc.ServerStreamingServer[SessionsResponse]) error
 	// EndSession closes a session (full JID) or all of an account's (bare
 	// JID), as an administrator asks.
 	EndSession(context.Context, *EndSessionRequest) (*EndSessionResponse, error)
@@ -720,8 +741,9 @@ type HostServer interface {
 	AccountCreate(context.Context, *AccountPasswordRequest) (*AccountResponse, error)
 	AccountDelete(context.Context, *AccountRequest) (*AccountResponse, error)
 	AccountSetPassword(context.Context, *AccountPasswordRequest) (*AccountResponse, error)
-	// AccountList lists the usernames of the domain in byte order.
-	AccountList(context.Context, *AccountListRequest) (*AccountListResponse, error)
+	// AccountList lists the usernames of the domain in byte order, in
+	// chunks.
+	AccountList(*AccountListRequest, grpc.ServerStreamingServer[AccountListResponse]) error
 	// SetFilters replaces the delivery rules this plugin installed for an
 	// account; the core enforces them in memory on every stanza, and drops
 	// them when the plugin is stopped (not when it crashes and restarts).
@@ -762,8 +784,8 @@ func (UnimplementedHostServer) SendIQ(context.Context, *SendRequest) (*SendIQRes
 func (UnimplementedHostServer) Sessions(context.Context, *SessionsRequest) (*SessionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Sessions not implemented")
 }
-func (UnimplementedHostServer) AllSessions(context.Context, *AllSessionsRequest) (*SessionsResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method AllSessions not implemented")
+func (UnimplementedHostServer) AllSessions(*AllSessionsRequest, grpc.ServerStreamingServer[SessionsResponse]) error {
+	return status.Error(codes.Unimplemented, "method AllSessions not implemented")
 }
 func (UnimplementedHostServer) EndSession(context.Context, *EndSessionRequest) (*EndSessionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EndSession not implemented")
@@ -795,8 +817,8 @@ func (UnimplementedHostServer) AccountDelete(context.Context, *AccountRequest) (
 func (UnimplementedHostServer) AccountSetPassword(context.Context, *AccountPasswordRequest) (*AccountResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AccountSetPassword not implemented")
 }
-func (UnimplementedHostServer) AccountList(context.Context, *AccountListRequest) (*AccountListResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method AccountList not implemented")
+func (UnimplementedHostServer) AccountList(*AccountListRequest, grpc.ServerStreamingServer[AccountListResponse]) error {
+	return status.Error(codes.Unimplemented, "method AccountList not implemented")
 }
 func (UnimplementedHostServer) SetFilters(context.Context, *SetFiltersRequest) (*SetFiltersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetFilters not implemented")
@@ -891,23 +913,16 @@ func _Host_Sessions_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
-func _Host_AllSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(AllSessionsRequest)
-	if err := dec(in); err != nil {
-		return nil, err
+func _Host_AllSessions_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(AllSessionsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
 	}
-	if interceptor == nil {
-		return srv.(HostServer).AllSessions(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Host_AllSessions_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(HostServer).AllSessions(ctx, req.(*AllSessionsRequest))
-	}
-	return interceptor(ctx, in, info, handler)
+	return srv.(HostServer).AllSessions(m, &grpc.GenericServerStream[AllSessionsRequest, SessionsResponse]{ServerStream: stream})
 }
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_AllSessionsServer = grpc.ServerStreamingServer[SessionsResponse]
 
 func _Host_EndSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(EndSessionRequest)
@@ -1089,23 +1104,16 @@ func _Host_AccountSetPassword_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
-func _Host_AccountList_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(AccountListRequest)
-	if err := dec(in); err != nil {
-		return nil, err
+func _Host_AccountList_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(AccountListRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
 	}
-	if interceptor == nil {
-		return srv.(HostServer).AccountList(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Host_AccountList_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(HostServer).AccountList(ctx, req.(*AccountListRequest))
-	}
-	return interceptor(ctx, in, info, handler)
+	return srv.(HostServer).AccountList(m, &grpc.GenericServerStream[AccountListRequest, AccountListResponse]{ServerStream: stream})
 }
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_AccountListServer = grpc.ServerStreamingServer[AccountListResponse]
 
 func _Host_SetFilters_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SetFiltersRequest)
@@ -1235,10 +1243,6 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Host_Sessions_Handler,
 		},
 		{
-			MethodName: "AllSessions",
-			Handler:    _Host_AllSessions_Handler,
-		},
-		{
 			MethodName: "EndSession",
 			Handler:    _Host_EndSession_Handler,
 		},
@@ -1279,10 +1283,6 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Host_AccountSetPassword_Handler,
 		},
 		{
-			MethodName: "AccountList",
-			Handler:    _Host_AccountList_Handler,
-		},
-		{
 			MethodName: "SetFilters",
 			Handler:    _Host_SetFilters_Handler,
 		},
@@ -1307,6 +1307,17 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Host_SetSessionOption_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "AllSessions",
+			Handler:       _Host_AllSessions_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "AccountList",
+			Handler:       _Host_AccountList_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "plugin.proto",
 }
