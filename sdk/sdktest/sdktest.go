@@ -46,6 +46,10 @@ type Options struct {
 	// Logger receives the plugin's log; by default it goes to the test's
 	// output.
 	Logger hclog.Logger
+	// Setup, when set, is called once the plugin is configured, before New
+	// returns: the place to Provide fakes or SetSessions for a harness a
+	// test does not build itself, such as FuzzStanzas'.
+	Setup func(*Harness)
 }
 
 // Harness is a plugin running against a fake core.
@@ -102,6 +106,9 @@ func New(t testing.TB, p sdk.Plugin, opts Options) *Harness {
 	h.host = newFakeHost(opts.Domain, m)
 	if err := h.Configure(opts.Config); err != nil {
 		t.Fatalf("configure: %v", err)
+	}
+	if opts.Setup != nil {
+		opts.Setup(h)
 	}
 	return h
 }

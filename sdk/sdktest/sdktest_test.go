@@ -263,3 +263,21 @@ func TestFailedReloadKeepsTheRunningConfiguration(t *testing.T) {
 		t.Fatalf("after a reload the plugin sent %d stanzas", len(sent))
 	}
 }
+
+// TestSetupRunsBeforeNewReturns: what Setup provides is there for the
+// first stanza, which is what FuzzStanzas needs.
+func TestSetupRunsBeforeNewReturns(t *testing.T) {
+	h := sdktest.New(t, &tiny{}, sdktest.Options{
+		Config: map[string]any{"greeting": "hi"},
+		Logger: hclog.NewNullLogger(),
+		Setup: func(h *sdktest.Harness) {
+			h.Provide("roster", "items", func(context.Context, string, []byte) ([]byte, error) {
+				return nil, stanza.Errorf(stanza.ItemNotFound, "from setup")
+			})
+		},
+	})
+	r := h.Handle(`<iq type='get' id='1' to='localhost'><q xmlns='urn:test:call'/></iq>`, alice)
+	if condition(r.Err) != stanza.ItemNotFound || r.Err.Text != "from setup" {
+		t.Fatalf("error = %v, want the item-not-found provided in Setup", r.Err)
+	}
+}
