@@ -106,6 +106,7 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 	}
 	c.exchange = nil
 	c.state |= stateAuthenticated
+	c.tlsState = nil // only SASL (channel binding) needed it; it holds key material
 	if err := c.send(appendSASL(c.buf[:0], "success", out)); err != nil {
 		return err
 	}

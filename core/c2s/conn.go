@@ -74,7 +74,7 @@ type Conn struct {
 func newConn(s *Server, nc net.Conn, directTLS bool, f Framing) *Conn {
 	c := &Conn{srv: s, raw: nc, conn: nc, directTLS: directTLS, framing: f, id: randomID(8)}
 	c.log = s.log.With("conn_id", c.id, "remote", nc.RemoteAddr().String())
-	c.out = newOutbox(nc, s.cfg.SendQueueBytes, s.cfg.WriteTimeout, c.writeFailed)
+	c.out = newOutbox(&s.bufs, nc, s.cfg.SendQueueBytes, s.cfg.WriteTimeout, c.writeFailed)
 	c.dec = stream.NewDecoder(deadlineReader{c}, s.cfg.PreauthLimits)
 	c.shaper = limiter.NewShaper(s.cfg.RateBytes, s.cfg.RateBurst)
 	c.release = func() {}

@@ -26,17 +26,16 @@ func (c *Conn) openStream() error {
 	c.mu.Lock()
 	c.headerSent = true
 	c.mu.Unlock()
-	b := c.framing.appendOpen(c.buf[:0], stream.Header{From: c.srv.cfg.Domain, To: h.From, ID: c.streamID, Version: "1.0", Lang: c.lang})
-	c.buf = b
+	// A buffer of its own, not c.buf: the features are the longest thing
+	// most sessions are sent, and c.buf would keep their size for life.
+	b := c.framing.appendOpen(nil, stream.Header{From: c.srv.cfg.Domain, To: h.From, ID: c.streamID, Version: "1.0", Lang: c.lang})
 	if err := checkHeader(h, c.srv.cfg.Domain); err != nil {
 		if e := c.send(b); e != nil {
 			return e
 		}
 		return err
 	}
-	b = c.appendFeatures(b)
-	c.buf = b
-	return c.send(b)
+	return c.send(c.appendFeatures(b))
 }
 
 func checkHeader(h stream.Header, domain string) error {
@@ -95,7 +94,12 @@ func (c *Conn) handshake() error {
 		return err
 	}
 	c.raw.SetDeadline(time.Now().Add(c.srv.cfg.HandshakeTimeout))
-	if err := tc.Handshake(); err != nil {
+	// The handshake runs deep in crypto code; on a goroutine of its own it
+	// does not grow the stack of this one, which then waits in Read for
+	// the rest of the session with what it needs.
+	done := make(chan error, 1)
+	go func() { done <- tc.Handshake() }()
+	if err := <-done; err != nil {
 		return fmt.Errorf("TLS handshake: %w", err)
 	}
 	c.raw.SetWriteDeadline(time.Time{})

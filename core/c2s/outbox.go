@@ -13,6 +13,7 @@ import (
 // one call. That coalesces bursts into few TLS records and syscalls, holds no
 // lock across I/O, and keeps no goroutine alive for an idle session.
 type outbox struct {
+	bufs         *bufPool // where the queue's buffers come from and go back between bursts; nil: allocate
 	conn         net.Conn
 	limit        int           // bytes queued before the client counts as not reading
 	writeTimeout time.Duration // per flush; a client that stops reading is cut off
@@ -26,12 +27,35 @@ type outbox struct {
 	closed   bool // conn closed
 	failed   bool
 	done     chan struct{}
-	idle     *sync.Cond // signalled when a flush ends, for drain
+	idle     sync.Cond // signalled when a flush ends, for drain
 }
 
-func newOutbox(conn net.Conn, limit int, writeTimeout time.Duration, onError func(error)) *outbox {
-	o := &outbox{conn: conn, limit: limit, writeTimeout: writeTimeout, onError: onError, done: make(chan struct{})}
-	o.idle = sync.NewCond(&o.mu)
+// bufPool lends write buffers to the outboxes of a server. An idle session
+// then holds no buffer at all: its outbox gives both back when a burst is
+// written, and takes one when the next begins.
+type bufPool struct{ p sync.Pool }
+
+func (b *bufPool) get() []byte {
+	if b == nil {
+		return nil
+	}
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return (*v)[:0]
+	}
+	return nil
+}
+
+func (b *bufPool) put(buf []byte) {
+	if b == nil || cap(buf) == 0 || cap(buf) > maxRetained {
+		return
+	}
+	buf = buf[:0]
+	b.p.Put(&buf)
+}
+
+func newOutbox(bufs *bufPool, conn net.Conn, limit int, writeTimeout time.Duration, onError func(error)) *outbox {
+	o := &outbox{bufs: bufs, conn: conn, limit: limit, writeTimeout: writeTimeout, onError: onError, done: make(chan struct{})}
+	o.idle.L = &o.mu
 	return o
 }
 
@@ -56,6 +80,9 @@ func (o *outbox) write(b []byte) error {
 	if o.limit > 0 && len(o.pending)+len(b) > o.limit {
 		o.mu.Unlock()
 		return errOverflow
+	}
+	if o.pending == nil {
+		o.pending = o.bufs.get()
 	}
 	o.pending = append(o.pending, b...)
 	start := !o.flushing
@@ -108,6 +135,9 @@ func (o *outbox) flush() {
 		o.mu.Lock()
 		if len(o.pending) == 0 || o.failed {
 			o.flushing = false
+			o.bufs.put(o.pending)
+			o.bufs.put(o.spare)
+			o.pending, o.spare = nil, nil
 			o.idle.Broadcast()
 			finish := o.closing && !o.closed
 			if finish {

@@ -84,6 +84,7 @@ type Extensions interface {
 
 // Server accepts connections and keeps track of them for shutdown.
 type Server struct {
+	bufs     bufPool // write buffers, lent to connections between bursts
 	cfg      Config
 	sessions *session.Table
 	router   *router.Router

@@ -6,9 +6,16 @@ import (
 	"io"
 )
 
+// The read buffer adapts: an idle stream keeps idleBufferSize bytes (it
+// blocks in Read, which needs a buffer, all its life); a read that fills
+// the buffer means more is waiting, and the buffer grows to busyBufferSize
+// for the next one; an element longer than the buffer grows it further, up
+// to the stanza limit. After calmReads reads that did not fill it, it goes
+// back to idleBufferSize.
 const (
-	initialBufferSize = 4096
-	calmReads         = 8 // reads with little pending data before a grown buffer shrinks
+	idleBufferSize = 512
+	busyBufferSize = 4096
+	calmReads      = 8
 )
 
 type mode uint8
@@ -31,7 +38,8 @@ type Decoder struct {
 	start int // offset in buf of the element or header being scanned
 	end   int // scan bound for this pass: min(w, start+limit)
 
-	calm int // consecutive reads that needed only a small buffer
+	calm     int  // consecutive reads that did not fill the buffer
+	wantMore bool // the last read filled the buffer
 
 	mode mode
 	err  error // protocol error; the stream is dead after one
@@ -55,8 +63,7 @@ func NewDecoder(r io.Reader, lim Limits) *Decoder {
 	d := &Decoder{
 		rd:     r,
 		limits: lim.withDefaults(),
-		buf:    make([]byte, initialBufferSize),
-		atoms:  make(map[string]string),
+		buf:    make([]byte, idleBufferSize),
 	}
 	d.beginHeader()
 	return d
@@ -175,20 +182,28 @@ func (d *Decoder) fill() error {
 		return d.readError(err)
 	}
 	d.compact()
-	if d.w == len(d.buf) {
-		size := min(2*len(d.buf), max(d.limit(), initialBufferSize))
+	switch {
+	case d.w == len(d.buf):
+		// The element being scanned does not fit.
+		size := min(2*len(d.buf), max(d.limit(), busyBufferSize))
 		if size <= len(d.buf) {
 			// The scanner stops at the limit, so this means a bug, not input.
 			return errPolicy("buffer full")
 		}
-		buf := make([]byte, size)
-		copy(buf, d.buf[:d.w])
-		d.buf = buf
+		d.resize(size)
+	case d.wantMore && len(d.buf) < busyBufferSize:
+		d.resize(busyBufferSize)
 	}
 	for range 100 {
 		n, err := d.rd.Read(d.buf[d.w:])
 		d.w += n
 		if n > 0 {
+			d.wantMore = d.w == len(d.buf)
+			if d.wantMore {
+				d.calm = 0
+			} else {
+				d.calm++
+			}
 			d.rerr = err
 			return nil
 		}
@@ -199,19 +214,22 @@ func (d *Decoder) fill() error {
 	return fmt.Errorf("reading stream: %w", io.ErrNoProgress)
 }
 
-// compact moves the unconsumed bytes to the front of the buffer. A buffer
-// grown for a big stanza goes back to its initial size once the stream has
-// been calm for a few reads, so that idle connections stay small.
+// resize moves the unconsumed bytes (compacted at the front) into a new
+// buffer of size bytes.
+func (d *Decoder) resize(size int) {
+	buf := make([]byte, size)
+	copy(buf, d.buf[:d.w])
+	d.buf = buf
+}
+
+// compact moves the unconsumed bytes to the front of the buffer, and
+// shrinks a grown buffer once the stream has been calm for a while, so
+// that idle connections stay small.
 func (d *Decoder) compact() {
 	pending := d.w - d.r
-	if len(d.buf) > initialBufferSize && pending <= initialBufferSize/2 {
-		d.calm++
-	} else {
+	if d.calm >= calmReads && len(d.buf) > idleBufferSize && pending <= idleBufferSize/2 {
 		d.calm = 0
-	}
-	if d.calm >= calmReads {
-		d.calm = 0
-		buf := make([]byte, initialBufferSize)
+		buf := make([]byte, idleBufferSize)
 		copy(buf, d.buf[d.r:d.w])
 		d.buf = buf
 	} else if d.r > 0 {

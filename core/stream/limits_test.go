@@ -87,7 +87,7 @@ func TestLimitStopsReading(t *testing.T) {
 			if condition(err) != CondPolicyViolation {
 				t.Fatalf("got %v, want policy-violation", err)
 			}
-			if max := len(tt.prefix) + tt.limit + initialBufferSize; r.n > max {
+			if max := len(tt.prefix) + tt.limit + busyBufferSize; r.n > max {
 				t.Errorf("read %d bytes, want at most %d", r.n, max)
 			}
 		})
@@ -123,7 +123,29 @@ func TestBufferShrinks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(d.buf) != initialBufferSize {
-		t.Fatalf("buffer of %d bytes after small stanzas, want %d", len(d.buf), initialBufferSize)
+	if len(d.buf) != idleBufferSize {
+		t.Fatalf("buffer of %d bytes after small stanzas, want %d", len(d.buf), idleBufferSize)
+	}
+}
+
+// TestBufferGrowsWhenBusy: a stream that has more waiting than the idle
+// buffer holds reads in bigger chunks, and an idle one keeps the small
+// buffer.
+func TestBufferGrowsWhenBusy(t *testing.T) {
+	in := testHeader + strings.Repeat("<message to='a@b'><body>hello there</body></message>", 200)
+	d := NewDecoder(strings.NewReader(in), Limits{})
+	if len(d.buf) != idleBufferSize {
+		t.Fatalf("new decoder's buffer %d bytes, want %d", len(d.buf), idleBufferSize)
+	}
+	if _, err := d.ReadHeader(); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		if _, err := d.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(d.buf) != busyBufferSize {
+		t.Fatalf("buffer of %d bytes while the input kept it full, want %d", len(d.buf), busyBufferSize)
 	}
 }

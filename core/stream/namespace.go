@@ -196,13 +196,110 @@ func checkExpandedNames(raw []byte, attrs []attrSpan, uri func([]byte) string) e
 
 // atom returns b as a string, shared with earlier calls for the same bytes
 // so that the names and namespaces seen on every stanza are not allocated.
+// The common ones are constants; a decoder keeps the others it meets, in
+// a map made only then, so that an idle session holds none.
 func (d *Decoder) atom(b []byte) string {
+	if s, ok := wellKnownAtom(b); ok {
+		return s
+	}
 	if s, ok := d.atoms[string(b)]; ok {
 		return s
 	}
 	s := string(b)
+	if d.atoms == nil {
+		d.atoms = make(map[string]string)
+	}
 	if len(d.atoms) < maxAtoms {
 		d.atoms[s] = s
 	}
 	return s
+}
+
+// wellKnownAtom returns the constant for the element names and namespaces
+// that nearly every session uses. The switch compares without converting
+// b to a string on the heap.
+func wellKnownAtom(b []byte) (string, bool) {
+	switch string(b) {
+	case "message":
+		return "message", true
+	case "presence":
+		return "presence", true
+	case "iq":
+		return "iq", true
+	case "query":
+		return "query", true
+	case NSClient:
+		return NSClient, true
+	case NSStream:
+		return NSStream, true
+	case "urn:ietf:params:xml:ns:xmpp-tls":
+		return "urn:ietf:params:xml:ns:xmpp-tls", true
+	case "urn:ietf:params:xml:ns:xmpp-sasl":
+		return "urn:ietf:params:xml:ns:xmpp-sasl", true
+	case "urn:ietf:params:xml:ns:xmpp-bind":
+		return "urn:ietf:params:xml:ns:xmpp-bind", true
+	case "urn:ietf:params:xml:ns:xmpp-session":
+		return "urn:ietf:params:xml:ns:xmpp-session", true
+	case "jabber:iq:roster":
+		return "jabber:iq:roster", true
+	case "urn:xmpp:ping":
+		return "urn:xmpp:ping", true
+	case "urn:xmpp:sm:3":
+		return "urn:xmpp:sm:3", true
+	case "urn:xmpp:csi:0":
+		return "urn:xmpp:csi:0", true
+	case "urn:xmpp:carbons:2":
+		return "urn:xmpp:carbons:2", true
+	case "urn:xmpp:mam:2":
+		return "urn:xmpp:mam:2", true
+	case "http://jabber.org/protocol/disco#info":
+		return "http://jabber.org/protocol/disco#info", true
+	case "http://jabber.org/protocol/disco#items":
+		return "http://jabber.org/protocol/disco#items", true
+	case "http://jabber.org/protocol/pubsub":
+		return "http://jabber.org/protocol/pubsub", true
+	case "vcard-temp":
+		return "vcard-temp", true
+	case "stream":
+		return "stream", true
+	case "starttls":
+		return "starttls", true
+	case "auth":
+		return "auth", true
+	case "response":
+		return "response", true
+	case "bind":
+		return "bind", true
+	case "session":
+		return "session", true
+	case "enable":
+		return "enable", true
+	case "r":
+		return "r", true
+	case "a":
+		return "a", true
+	case "ping":
+		return "ping", true
+	case "body":
+		return "body", true
+	case "show":
+		return "show", true
+	case "status":
+		return "status", true
+	case "priority":
+		return "priority", true
+	case "c":
+		return "c", true
+	case "active":
+		return "active", true
+	case "inactive":
+		return "inactive", true
+	case "pubsub":
+		return "pubsub", true
+	case "vCard":
+		return "vCard", true
+	case "http://jabber.org/protocol/caps":
+		return "http://jabber.org/protocol/caps", true
+	}
+	return "", false
 }
