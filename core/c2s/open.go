@@ -94,12 +94,7 @@ func (c *Conn) handshake() error {
 		return err
 	}
 	c.raw.SetDeadline(time.Now().Add(c.srv.cfg.HandshakeTimeout))
-	// The handshake runs deep in crypto code; on a goroutine of its own it
-	// does not grow the stack of this one, which then waits in Read for
-	// the rest of the session with what it needs.
-	done := make(chan error, 1)
-	go func() { done <- tc.Handshake() }()
-	if err := <-done; err != nil {
+	if err := tc.Handshake(); err != nil {
 		return fmt.Errorf("TLS handshake: %w", err)
 	}
 	c.raw.SetWriteDeadline(time.Time{})
