@@ -34,6 +34,12 @@ func (c *Config) validatePlugins(p *problems) {
 				p.addf(key+".grants", "%q is not a capability (known: %v)", g, Capabilities())
 			}
 		}
+		if pl.GOGC < 0 {
+			p.addf(key+".gogc", "must be a percentage above 0 (or 0 for the default, %d), got %d", DefaultPluginGOGC, pl.GOGC)
+		}
+		if pl.MaxProcs < 0 {
+			p.addf(key+".max_procs", "must be a number of cores (or 0 for all), got %d", pl.MaxProcs)
+		}
 		if len(pl.Grants) > 0 && pl.Path == "" {
 			p.addf(key+".grants", "built-in plugins have every capability; grants are for plugins with a path")
 		}

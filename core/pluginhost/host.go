@@ -72,6 +72,7 @@ type Spec struct {
 	Path   string // "" for a built-in
 	SHA256 string
 	Grants []string // capabilities granted to a third-party plugin
+	Env    []string // "KEY=value" added to the plugin process's environment
 	Config map[string]any
 }
 

@@ -72,7 +72,7 @@ func (h *Host) launch(s Spec, log hclog.Logger) (*plugin.Client, *remote, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	cmd.Env = append(cmd.Environ(), h.cfg.Env...)
+	cmd.Env = append(append(cmd.Environ(), h.cfg.Env...), s.Env...)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  handshake(),
 		Plugins:          plugin.PluginSet{pluginv1.PluginName: grpcPlugin{}},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/switchboard-xmpp/switchboard/core/config"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
@@ -23,7 +24,7 @@ func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, erro
 		if p.Path != "" {
 			return nil, fmt.Errorf("plugins.%s: %s is built in; a path is only for third-party plugins (choose another name)", name, name)
 		}
-		specs = append(specs, pluginhost.Spec{Name: name, Config: p.Config})
+		specs = append(specs, pluginhost.Spec{Name: name, Env: runtimeEnv(p), Config: p.Config})
 	}
 	names := make([]string, 0, len(cfg.Plugins))
 	for name := range cfg.Plugins {
@@ -41,9 +42,23 @@ func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, erro
 		if p.Enabled != nil && !*p.Enabled {
 			continue
 		}
-		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Grants: p.Grants, Config: p.Config})
+		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Grants: p.Grants, Env: runtimeEnv(p), Config: p.Config})
 	}
 	return specs, nil
+}
+
+// runtimeEnv is the Go runtime's environment for a plugin process, from
+// its gogc and max_procs.
+func runtimeEnv(p config.Plugin) []string {
+	gogc := p.GOGC
+	if gogc == 0 {
+		gogc = config.DefaultPluginGOGC
+	}
+	env := []string{"GOGC=" + strconv.Itoa(gogc)}
+	if p.MaxProcs > 0 {
+		env = append(env, "GOMAXPROCS="+strconv.Itoa(p.MaxProcs))
+	}
+	return env
 }
 
 // coreManifest is what the core itself contributes to the server's disco

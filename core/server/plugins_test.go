@@ -67,6 +67,18 @@ func TestPluginRouting(t *testing.T) {
 	expectStanzaError(t, c, "e4", "internal-server-error")
 }
 
+// A plugin process runs with the Go runtime settings of its config:
+// GOGC 50 unless set, GOMAXPROCS as set.
+func TestPluginRuntimeSettings(t *testing.T) {
+	s := startWith(t, func(c *config.Config) {
+		c.Plugins["echo"] = config.Plugin{MaxProcs: 1}
+	}, withPlugins("echo"))
+	c, _ := s.login(t, "alice", "r")
+	if got := echoIQ(t, c, "rt", nsEcho+":runtime", ""); got != "GOGC=50 procs=1" {
+		t.Errorf("the plugin runs with %q, want GOGC=50 procs=1", got)
+	}
+}
+
 // Calls through "*.method" in Uses reach whichever plugin provides it.
 func TestPluginUsesAnyProvider(t *testing.T) {
 	s := startWith(t, nil, withPlugins("echo", "greeter", "caller"))

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -169,6 +171,7 @@ func (e *echo) Describe() sdk.Description {
 			{Kind: sdk.IQ, Namespace: nsEcho, Types: []string{"get"}, To: sdk.ToServer, Handle: e.echo},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":preauth", Types: []string{"get"}, To: sdk.ToServer, PreAuth: true, Handle: e.echo},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":refuse", Types: []string{"get"}, To: sdk.ToServer, Handle: e.refuse},
+			{Kind: sdk.IQ, Namespace: nsEcho + ":runtime", Types: []string{"get"}, To: sdk.ToServer, Handle: e.runtime},
 		},
 		Features:       []string{nsEcho},
 		StreamFeatures: []sdk.StreamFeature{{XML: "<echo xmlns='" + nsEcho + "'/>", Stage: sdk.StagePostAuth}},
@@ -205,6 +208,14 @@ func (e *echo) echo(ctx context.Context, req *sdk.Request) (*etree.Element, erro
 	out := etree.NewElement("echo")
 	out.CreateAttr("xmlns", q.NamespaceURI())
 	out.SetText(req.From)
+	return out, nil
+}
+
+// runtime answers with the plugin process's GOGC and GOMAXPROCS.
+func (e *echo) runtime(context.Context, *sdk.Request) (*etree.Element, error) {
+	out := etree.NewElement("echo")
+	out.CreateAttr("xmlns", nsEcho+":runtime")
+	out.SetText(fmt.Sprintf("GOGC=%s procs=%d", os.Getenv("GOGC"), runtime.GOMAXPROCS(0)))
 	return out, nil
 }
 
