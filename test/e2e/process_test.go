@@ -17,7 +17,7 @@ import (
 
 // server is a running `switchboard serve` process.
 type server struct {
-	t        *testing.T
+	t        testing.TB
 	cmd      *exec.Cmd
 	dir      string
 	env      []string
@@ -31,7 +31,7 @@ type server struct {
 }
 
 // run executes a switchboard command in dir and returns its output.
-func run(t *testing.T, dir string, env []string, stdin string, args ...string) (string, error) {
+func run(t testing.TB, dir string, env []string, stdin string, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -47,7 +47,7 @@ func run(t *testing.T, dir string, env []string, stdin string, args ...string) (
 
 // startServer runs `switchboard serve` in dir on free loopback ports with
 // JSON logs, and waits until both listeners are up.
-func startServer(t *testing.T, dir string, env []string, args ...string) *server {
+func startServer(t testing.TB, dir string, env []string, args ...string) *server {
 	t.Helper()
 	s := &server{t: t, dir: dir, exit: make(chan error, 1)}
 	s.cond = sync.NewCond(&s.mu)
