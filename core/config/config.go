@@ -104,7 +104,7 @@ type Plugin struct {
 	Grants []string `koanf:"grants"`
 	// The plugin process's Go runtime: its garbage collector target
 	// (GOGC; 0 means DefaultPluginGOGC) and the cores its scheduler uses
-	// (GOMAXPROCS; 0 means Go's choice, all of them).
+	// (GOMAXPROCS; 0 means DefaultPluginMaxProcs).
 	GOGC     int            `koanf:"gogc"`
 	MaxProcs int            `koanf:"max_procs"`
 	Config   map[string]any `koanf:"config"` // handed to the plugin's Configure untouched, never validated here
@@ -116,6 +116,14 @@ type Plugin struct {
 // in every plugin smaller: with 18 plugins, 8 KiB of RSS per idle session
 // (docs/PERFORMANCE.md).
 const DefaultPluginGOGC = 50
+
+// DefaultPluginMaxProcs is the GOMAXPROCS of plugin processes unless
+// configured: a quarter of the cores, at least one. A plugin mostly waits
+// on the core; with many plugin processes on few cores, schedulers
+// spinning for work on every core cost more than they gain (an IQ round
+// trip through a plugin on 2 cores: 323-391 µs with all cores, 254-272 µs
+// with one; docs/PERFORMANCE.md).
+func DefaultPluginMaxProcs(cores int) int { return max(1, cores/4) }
 
 // Capabilities a third-party plugin can be granted: what it may do
 // beyond answering its own routes and keeping its own data.

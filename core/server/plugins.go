@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -54,11 +55,11 @@ func runtimeEnv(p config.Plugin) []string {
 	if gogc == 0 {
 		gogc = config.DefaultPluginGOGC
 	}
-	env := []string{"GOGC=" + strconv.Itoa(gogc)}
-	if p.MaxProcs > 0 {
-		env = append(env, "GOMAXPROCS="+strconv.Itoa(p.MaxProcs))
+	procs := p.MaxProcs
+	if procs == 0 {
+		procs = config.DefaultPluginMaxProcs(runtime.NumCPU())
 	}
-	return env
+	return []string{"GOGC=" + strconv.Itoa(gogc), "GOMAXPROCS=" + strconv.Itoa(procs)}
 }
 
 // coreManifest is what the core itself contributes to the server's disco

@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -67,15 +69,24 @@ func TestPluginRouting(t *testing.T) {
 	expectStanzaError(t, c, "e4", "internal-server-error")
 }
 
-// A plugin process runs with the Go runtime settings of its config:
-// GOGC 50 unless set, GOMAXPROCS as set.
+// A plugin process runs with the Go runtime settings of its config, or
+// the defaults: GOGC 50, a quarter of the cores.
 func TestPluginRuntimeSettings(t *testing.T) {
-	s := startWith(t, func(c *config.Config) {
-		c.Plugins["echo"] = config.Plugin{MaxProcs: 1}
-	}, withPlugins("echo"))
-	c, _ := s.login(t, "alice", "r")
-	if got := echoIQ(t, c, "rt", nsEcho+":runtime", ""); got != "GOGC=50 procs=1" {
-		t.Errorf("the plugin runs with %q, want GOGC=50 procs=1", got)
+	for _, tt := range []struct {
+		name string
+		cfg  config.Plugin
+		want string
+	}{
+		{"defaults", config.Plugin{}, fmt.Sprintf("GOGC=50 procs=%d", max(1, runtime.NumCPU()/4))},
+		{"configured", config.Plugin{GOGC: 80, MaxProcs: 3}, "GOGC=80 procs=3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startWith(t, func(c *config.Config) { c.Plugins["echo"] = tt.cfg }, withPlugins("echo"))
+			c, _ := s.login(t, "alice", "r")
+			if got := echoIQ(t, c, "rt", nsEcho+":runtime", ""); got != tt.want {
+				t.Errorf("the plugin runs with %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
