@@ -73,6 +73,8 @@ type Limits struct {
 	ShutdownGrace         time.Duration `koanf:"shutdown_grace"`
 	WriteTimeout          time.Duration `koanf:"write_timeout"`         // a client that accepts no data for this long is dropped
 	PluginTimeout         time.Duration `koanf:"plugin_timeout"`        // a plugin call that takes longer fails with an error stanza
+	ArchiveQueue          int           `koanf:"archive_queue"`         // messages queued for the archive (an observer plugin)
+	ArchiveWait           time.Duration `koanf:"archive_wait"`          // how long a sender waits for room in a full archive queue; 0 drops at once
 	ResumeTimeout         time.Duration `koanf:"resume_timeout"`        // how long a broken session waits to be resumed (XEP-0198); 0 disables
 	MaxUnacked            int           `koanf:"max_unacked"`           // stanzas kept for a client that does not acknowledge them
 	ConnectionsPerIP      int           `koanf:"connections_per_ip"`    // open connections from one address; 0 no limit

@@ -43,6 +43,8 @@ func Default() *Config {
 			ShutdownGrace:         5 * time.Second,
 			WriteTimeout:          30 * time.Second,
 			PluginTimeout:         10 * time.Second,
+			ArchiveQueue:          8192,
+			ArchiveWait:           time.Second,
 			ResumeTimeout:         5 * time.Minute,
 			MaxUnacked:            1000,
 			ConnectionsPerIP:      100,

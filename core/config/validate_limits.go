@@ -27,6 +27,8 @@ func (c *Config) validateLimits(p *problems) {
 	notNegative(p, "limits.shutdown_grace", l.ShutdownGrace)
 	positive(p, "limits.write_timeout", l.WriteTimeout)
 	positive(p, "limits.plugin_timeout", l.PluginTimeout)
+	atLeast(p, "limits.archive_queue", l.ArchiveQueue, 1)
+	notNegative(p, "limits.archive_wait", l.ArchiveWait)
 	notNegative(p, "limits.resume_timeout", l.ResumeTimeout)
 	atLeast(p, "limits.max_unacked", l.MaxUnacked, 10)
 	atLeast(p, "limits.connections_per_ip", l.ConnectionsPerIP, 0)

@@ -26,10 +26,16 @@ import (
 
 // Config is how plugins are run.
 type Config struct {
-	Domain       string
-	Executable   string        // the switchboard binary, re-executed for built-ins
-	Env          []string      // added to every plugin's environment
-	CallTimeout  time.Duration // for Handle, Invoke and Event calls
+	Domain      string
+	Executable  string        // the switchboard binary, re-executed for built-ins
+	Env         []string      // added to every plugin's environment
+	CallTimeout time.Duration // for Handle, Invoke and Event calls
+	// ObserveWait is how long recording a message may wait for room in
+	// an observer's full queue before the copy is dropped: the sender's
+	// stream is read no faster than the archive keeps up. 0 never waits.
+	ObserveWait time.Duration
+	// ObserveQueue is the number of messages queued per observer (default 8192).
+	ObserveQueue int
 	StartTimeout time.Duration // for a process to start and hand-shake
 	Limits       stream.Limits // applied to stanzas plugins send
 	Backoff      Backoff

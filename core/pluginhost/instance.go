@@ -52,6 +52,7 @@ type instance struct {
 	// observed queues archived messages for an observer plugin.
 	observed        chan *pluginv1.ObservedMessage
 	droppedObserved atomic.Uint64
+	backpressured   atomic.Uint64 // copies that had to wait for room
 }
 
 // spawn launches the process and reads its manifest.
@@ -95,7 +96,11 @@ func (in *instance) launch(ctx context.Context) error {
 	in.mu.Lock()
 	in.client, in.remote, in.manifest, in.dynamic = client, rem, m, nil
 	if m.GetObservesMessages() && in.observed == nil {
-		in.observed = make(chan *pluginv1.ObservedMessage, observeQueue)
+		n := in.h.cfg.ObserveQueue
+		if n <= 0 {
+			n = defaultObserveQueue
+		}
+		in.observed = make(chan *pluginv1.ObservedMessage, n)
 	}
 	in.mu.Unlock()
 	return nil

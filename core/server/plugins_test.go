@@ -349,6 +349,49 @@ func TestArchiveObserverAndStanzaID(t *testing.T) {
 	}
 }
 
+// An archive that cannot keep up slows senders to its pace instead of
+// losing copies: 40 messages sent in one burst through a queue of 4, to an
+// observer that takes 30 ms over every batch, are all delivered and all
+// archived, for sender and recipient.
+func TestSlowArchiveSlowsSendersAndLosesNothing(t *testing.T) {
+	s := startWith(t, func(c *config.Config) {
+		c.Limits.ArchiveQueue = 4
+		c.Limits.ArchiveWait = 30 * time.Second
+		c.Plugins["archiver"] = config.Plugin{Config: map[string]any{"delay": "30ms"}}
+	}, withPlugins("archiver"))
+	alice, _ := s.login(t, "alice", "a")
+	bob, _ := s.login(t, "bob", "b")
+	const n = 40
+	var burst strings.Builder
+	for i := range n {
+		fmt.Fprintf(&burst, "<message to='bob@localhost/b' type='chat' id='m%d'><body>%d</body></message>", i, i)
+	}
+	alice.Send(burst.String())
+	for i := range n {
+		if _, err := bob.Expect(isMessage(fmt.Sprintf("m%d", i))); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	var out, in int
+	waitFor(t, "every copy to be archived", func() bool {
+		alice.Send("<iq type='get' to='localhost' id='arch'><q xmlns='urn:test:archive'/></iq>")
+		res, err := alice.Expect(rawxmpp.ID("arch"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, in = 0, 0
+		for _, m := range res.FindElements("archive/m") {
+			switch {
+			case strings.HasPrefix(m.Text(), "alice@localhost out "):
+				out++
+			case strings.HasPrefix(m.Text(), "bob@localhost in "):
+				in++
+			}
+		}
+		return out == n && in == n
+	})
+}
+
 // Plugins hear of initial presence, of every later change of an
 // available session (PEP needs new capabilities, XEP-0163 §4.3), of
 // unavailable presence on an open stream, and of the session's end.

@@ -130,6 +130,8 @@ func (s *Server) build() error {
 		Domain:       cfg.Domain,
 		Executable:   s.opts.Executable,
 		CallTimeout:  cfg.Limits.PluginTimeout,
+		ObserveQueue: cfg.Limits.ArchiveQueue,
+		ObserveWait:  cfg.Limits.ArchiveWait,
 		StartTimeout: time.Minute,
 		Limits:       streamLimits(cfg, cfg.Limits.MaxStanzaBytes),
 		Backoff:      s.pluginBackoff(),

@@ -116,14 +116,20 @@ func (o *outsider) Configure(_ context.Context, c sdk.Config) error {
 }
 
 // archiver keeps what it observes in the store and answers urn:test:archive
-// with one <m owner= id= outgoing=/> per archived copy.
-type archiver struct{ host sdk.Host }
+// with one <m owner= id= outgoing=/> per archived copy. Configured with
+// {"delay": "50ms"} it takes that long over every batch: an archive that
+// cannot keep up.
+type archiver struct {
+	host  sdk.Host
+	delay time.Duration
+}
 
 func (a *archiver) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "archiver",
 		Version: "1",
 		Observe: func(ctx context.Context, b sdk.ObservedBatch) error {
+			time.Sleep(a.delay)
 			for _, m := range b.Messages {
 				dir := "in"
 				if m.Outgoing {
@@ -152,6 +158,19 @@ func (a *archiver) Describe() sdk.Description {
 
 func (a *archiver) Configure(_ context.Context, c sdk.Config) error {
 	a.host = c.Host
+	var cfg struct {
+		Delay string `json:"delay"`
+	}
+	if err := c.Decode(&cfg); err != nil {
+		return err
+	}
+	if cfg.Delay != "" {
+		d, err := time.ParseDuration(cfg.Delay)
+		if err != nil {
+			return err
+		}
+		a.delay = d
+	}
 	return nil
 }
 
