@@ -41,6 +41,10 @@ type TLS struct {
 type Storage struct {
 	Driver string `koanf:"driver"` // sqlite
 	DSN    string `koanf:"dsn"`    // "" -> <data_dir>/switchboard.db for sqlite; see StorageDSN
+	// MaxSize caps the database in bytes (0: no cap, only the disk's
+	// size). Writes past it fail as a full disk does: the stanza at hand
+	// gets resource-constraint.
+	MaxSize int `koanf:"max_size"`
 }
 
 // Auth configures SASL.

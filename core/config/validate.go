@@ -56,6 +56,9 @@ func (c *Config) validateServer(p *problems) {
 	if c.Storage.Driver != DriverSQLite {
 		p.addf("storage.driver", "must be one of %s, got %q", DriverSQLite, c.Storage.Driver)
 	}
+	if c.Storage.MaxSize != 0 && c.Storage.MaxSize < 1<<20 {
+		p.addf("storage.max_size", "must be 0 (no cap) or at least 1048576 bytes, got %d", c.Storage.MaxSize)
+	}
 	oneOf(p, "log.level", c.Log.Level, "trace", "debug", "info", "warn", "error")
 	oneOf(p, "log.format", c.Log.Format, "text", "json")
 	checkAddr(p, "debug.pprof", c.Debug.Pprof)

@@ -401,6 +401,9 @@ func stanzaStatus(e *stanza.Error) error {
 // details, which stay in the server's log.
 func (s *hostServer) storageStatus(op string, err error) error {
 	s.in.log.Error("storage failed", "op", op, "error", err)
+	if errors.Is(err, storage.ErrFull) {
+		return stanzaStatus(&stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: "storage is full"})
+	}
 	return stanzaStatus(&stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: "storage is unavailable"})
 }
 

@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options, log hclog.Logger
 
 // OpenStore opens the configured storage; the CLI uses it too.
 func OpenStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (storage.Store, error) {
-	store, err := backend.Open(ctx, cfg.Storage.Driver, cfg.StorageDSN(), log.Named("storage"))
+	store, err := backend.Open(ctx, cfg.Storage.Driver, cfg.StorageDSN(), backend.Options{MaxBytes: int64(cfg.Storage.MaxSize)}, log.Named("storage"))
 	if err != nil {
 		return nil, fmt.Errorf("opening storage: %w", err)
 	}

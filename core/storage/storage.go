@@ -24,6 +24,10 @@ var ErrNotFound = errors.New("not found")
 // ErrExists is returned when creating something that is already there.
 var ErrExists = errors.New("already exists")
 
+// ErrFull is returned when a write does not fit: the disk, or the cap the
+// operator set on the database, is full.
+var ErrFull = errors.New("storage is full")
+
 // SCRAMKeys are the salted keys of RFC 5802 §3 for one hash function. They let
 // the server verify a password without storing it.
 type SCRAMKeys struct {

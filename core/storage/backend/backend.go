@@ -13,11 +13,16 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/storage/sqlite"
 )
 
+// Options are the settings every driver honours.
+type Options struct {
+	MaxBytes int64 // cap on the stored data; 0: none
+}
+
 // Open opens driver with dsn: for "sqlite", dsn is the database file path.
-func Open(ctx context.Context, driver, dsn string, log hclog.Logger) (storage.Store, error) {
+func Open(ctx context.Context, driver, dsn string, opts Options, log hclog.Logger) (storage.Store, error) {
 	switch driver {
 	case "sqlite":
-		s, err := sqlite.Open(ctx, dsn, log)
+		s, err := sqlite.OpenWith(ctx, dsn, sqlite.Options{MaxBytes: opts.MaxBytes}, log)
 		if err != nil {
 			return nil, err
 		}

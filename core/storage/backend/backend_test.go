@@ -18,7 +18,7 @@ func TestOpen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.driver, func(t *testing.T) {
-			s, err := Open(t.Context(), tt.driver, filepath.Join(t.TempDir(), "db.sqlite"), hclog.NewNullLogger())
+			s, err := Open(t.Context(), tt.driver, filepath.Join(t.TempDir(), "db.sqlite"), Options{}, hclog.NewNullLogger())
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
 					t.Fatalf("Open(%q) err = %v, want %q", tt.driver, err, tt.wantErr)

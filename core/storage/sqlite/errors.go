@@ -12,11 +12,18 @@ import (
 )
 
 // mapError turns a constraint violation (a duplicate primary key) into
-// storage.ErrExists, keeping the driver's error in the chain for the log.
+// storage.ErrExists and a full database or disk into storage.ErrFull,
+// keeping the driver's error in the chain for the log.
 func mapError(err error) error {
 	var se *sqlite.Error
-	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT {
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_CONSTRAINT:
 		return fmt.Errorf("%w: %w", storage.ErrExists, err)
+	case sqlite3.SQLITE_FULL:
+		return fmt.Errorf("%w: %w", storage.ErrFull, err)
 	}
 	return err
 }

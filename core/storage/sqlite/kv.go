@@ -40,7 +40,7 @@ func (s *Store) Put(ctx context.Context, ns, owner, key string, value []byte) er
 		return err
 	}
 	if _, err := st.ExecContext(ctx, ns, owner, key, nonNil(value)); err != nil {
-		return fmt.Errorf("writing %s/%s/%s: %w", ns, owner, key, err)
+		return fmt.Errorf("writing %s/%s/%s: %w", ns, owner, key, mapError(err))
 	}
 	return nil
 }
@@ -74,11 +74,11 @@ func (s *Store) Batch(ctx context.Context, ns string, ops []storage.Op) error {
 			_, err = put.ExecContext(ctx, ns, op.Owner, op.Key, nonNil(op.Value))
 		}
 		if err != nil {
-			return fmt.Errorf("writing %s/%s/%s in a batch: %w", ns, op.Owner, op.Key, err)
+			return fmt.Errorf("writing %s/%s/%s in a batch: %w", ns, op.Owner, op.Key, mapError(err))
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("committing a batch in %s: %w", ns, err)
+		return fmt.Errorf("committing a batch in %s: %w", ns, mapError(err))
 	}
 	return nil
 }

@@ -24,6 +24,9 @@ import (
 // (say `switchboard user add` while the server runs) before SQLITE_BUSY.
 const busyTimeoutMS = 5000
 
+// pageSize is SQLite's default page size, in which max_page_count counts.
+const pageSize = 4096
+
 // Store is a storage.Store backed by one SQLite file.
 //
 // All writes go through writer, a pool of exactly one connection: SQLite allows
@@ -38,9 +41,21 @@ type Store struct {
 
 var _ storage.Store = (*Store)(nil)
 
+// Options tune a Store.
+type Options struct {
+	// MaxBytes caps the database file (SQLite's max_page_count); writes
+	// past it fail with storage.ErrFull, as on a full disk. 0: no cap.
+	MaxBytes int64
+}
+
 // Open opens the database at path, creating it and its directory if missing,
 // and applies any pending schema migrations. log may be nil.
 func Open(ctx context.Context, path string, log hclog.Logger) (*Store, error) {
+	return OpenWith(ctx, path, Options{}, log)
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, opts Options, log hclog.Logger) (*Store, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
@@ -61,7 +76,7 @@ func Open(ctx context.Context, path string, log hclog.Logger) (*Store, error) {
 	// we die. Only a power loss or kernel crash can drop the last commits
 	// before a checkpoint syncs them, a trade SQLite's documentation
 	// recommends for WAL; it saves an fsync per commit.
-	writer, err := sql.Open("sqlite", dsn(abs, url.Values{
+	params := url.Values{
 		"_busy_timeout": {fmt.Sprint(busyTimeoutMS)},
 		"_journal_mode": {"WAL"},
 		"_synchronous":  {"NORMAL"},
@@ -70,7 +85,14 @@ func Open(ctx context.Context, path string, log hclog.Logger) (*Store, error) {
 		// has to upgrade from reader to writer halfway, which is when
 		// SQLite returns SQLITE_BUSY without consulting the busy timeout.
 		"_txlock": {"immediate"},
-	}))
+	}
+	if opts.MaxBytes > 0 {
+		// The cap is per connection, so it goes in the DSN that every new
+		// writer connection runs. SQLite counts it in pages, of its
+		// default size unless the file was made otherwise.
+		params.Add("_pragma", fmt.Sprintf("max_page_count(%d)", max(1, opts.MaxBytes/pageSize)))
+	}
+	writer, err := sql.Open("sqlite", dsn(abs, params))
 	if err != nil {
 		return nil, fmt.Errorf("opening sqlite database %q: %w", abs, err)
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,5 +223,47 @@ func TestScanUsesPrimaryKey(t *testing.T) {
 		if strings.Contains(got, "TEMP B-TREE") {
 			t.Errorf("plan for %+v sorts instead of walking the index:\n%s", tt, got)
 		}
+	}
+}
+
+// A database at its cap refuses writes with storage.ErrFull, as a full
+// disk does, keeps what it holds, and takes writes again once space is
+// freed.
+func TestMaxBytesFillsUpWithErrFull(t *testing.T) {
+	s, err := OpenWith(t.Context(), filepath.Join(t.TempDir(), "db.sqlite"), Options{MaxBytes: 1 << 20}, hclog.NewNullLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := t.Context()
+	value := bytes.Repeat([]byte("x"), 16<<10)
+	var stored int
+	for ; stored < 200; stored++ {
+		err = s.Put(ctx, "offline", "bob@localhost", fmt.Sprintf("m%03d", stored), value)
+		if err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, storage.ErrFull) {
+		t.Fatalf("after %d values of 16 KiB under a 1 MiB cap: err = %v, want ErrFull", stored, err)
+	}
+	if stored == 0 || stored*len(value) > 1<<20 {
+		t.Fatalf("%d values of 16 KiB fitted under a 1 MiB cap", stored)
+	}
+	kvs, err := s.Scan(ctx, "offline", "bob@localhost", "", "", 0, false)
+	if err != nil || len(kvs) != stored {
+		t.Fatalf("after the database filled up: %d values readable (err %v), want the %d stored", len(kvs), err, stored)
+	}
+	batch := []storage.Op{{Owner: "bob@localhost", Key: "b1", Value: value}, {Owner: "bob@localhost", Key: "b2", Value: value}}
+	if err := s.Batch(ctx, "offline", batch); !errors.Is(err, storage.ErrFull) {
+		t.Fatalf("a batch into a full database: err = %v, want ErrFull", err)
+	}
+	for i := range 4 {
+		if err := s.Delete(ctx, "offline", "bob@localhost", fmt.Sprintf("m%03d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Put(ctx, "offline", "bob@localhost", "again", value); err != nil {
+		t.Fatalf("after freeing space: %v", err)
 	}
 }
