@@ -111,10 +111,21 @@ type Plugin struct {
 	// The plugin process's Go runtime: its garbage collector target
 	// (GOGC; 0 means DefaultPluginGOGC) and the cores its scheduler uses
 	// (GOMAXPROCS; 0 means DefaultPluginMaxProcs).
-	GOGC     int            `koanf:"gogc"`
-	MaxProcs int            `koanf:"max_procs"`
-	Config   map[string]any `koanf:"config"` // handed to the plugin's Configure untouched, never validated here
+	GOGC     int `koanf:"gogc"`
+	MaxProcs int `koanf:"max_procs"`
+	// MaxConcurrent bounds the stanzas the plugin handles at once (0:
+	// DefaultPluginMaxConcurrent); more wait their turn in the core.
+	MaxConcurrent int            `koanf:"max_concurrent"`
+	Config        map[string]any `koanf:"config"` // handed to the plugin's Configure untouched, never validated here
 }
+
+// DefaultPluginMaxConcurrent is how many stanzas a plugin handles at once
+// unless configured. Past it a client's stanza waits in the core, and that
+// client's stream is read no further meanwhile: under overload requests
+// queue where they cost nothing and each gets the plugin's full timeout,
+// instead of all of them starting their clocks inside a plugin that
+// cannot keep up and failing together.
+const DefaultPluginMaxConcurrent = 64
 
 // DefaultPluginGOGC is the GOGC of plugin processes unless configured. A
 // plugin's heap is small, so collecting at 50% growth instead of Go's 100%

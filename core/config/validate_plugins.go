@@ -38,7 +38,10 @@ func (c *Config) validatePlugins(p *problems) {
 			p.addf(key+".gogc", "must be a percentage above 0 (or 0 for the default, %d), got %d", DefaultPluginGOGC, pl.GOGC)
 		}
 		if pl.MaxProcs < 0 {
-			p.addf(key+".max_procs", "must be a number of cores (or 0 for all), got %d", pl.MaxProcs)
+			p.addf(key+".max_procs", "must be a number of cores (or 0 for the default), got %d", pl.MaxProcs)
+		}
+		if pl.MaxConcurrent < 0 {
+			p.addf(key+".max_concurrent", "must be a number of stanzas (or 0 for the default), got %d", pl.MaxConcurrent)
 		}
 		if len(pl.Grants) > 0 && pl.Path == "" {
 			p.addf(key+".grants", "built-in plugins have every capability; grants are for plugins with a path")

@@ -3,6 +3,7 @@ package pluginhost
 import (
 	"context"
 	"errors"
+	"time"
 
 	"google.golang.org/grpc/status"
 
@@ -200,6 +201,10 @@ func (in *instance) handle(ctx context.Context, env *pluginv1.Envelope) ([][]byt
 	case stateFailed, stateStopped:
 		return nil, stanza.Errorf(stanza.ServiceUnavailable, "the service is not available")
 	}
+	if err := in.takeTurn(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { <-in.turns }()
 	ctx, cancel := context.WithTimeout(ctx, in.h.cfg.CallTimeout)
 	defer cancel()
 	in.inflight.Add(1)
@@ -212,6 +217,35 @@ func (in *instance) handle(ctx context.Context, env *pluginv1.Envelope) ([][]byt
 		return nil, errDeclined
 	}
 	return resp.GetReplies(), nil
+}
+
+// defaultMaxConcurrent is the stanzas a plugin handles at once when its
+// Spec names no bound.
+const defaultMaxConcurrent = 64
+
+// takeTurn waits until the plugin handles fewer than its bound of stanzas
+// at once. The caller is a client's reader (or a plugin's send), which
+// waits here, so an overloaded plugin slows the streams that feed it
+// instead of timing out everything it holds; the call's own timeout starts
+// only once it has its turn. Waiting longer than a call may take fails
+// with resource-constraint.
+func (in *instance) takeTurn(ctx context.Context) error {
+	select {
+	case in.turns <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(in.h.cfg.CallTimeout)
+	defer t.Stop()
+	select {
+	case in.turns <- struct{}{}:
+		return nil
+	case <-t.C:
+		in.log.Warn("plugin busy: a stanza waited a whole call timeout for its turn", "max_concurrent", cap(in.turns))
+		return &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: "the service is busy, try again shortly"}
+	case <-ctx.Done():
+		return &stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: "the request was cancelled"}
+	}
 }
 
 // callError turns a failed call into the stanza error the client gets: the
@@ -254,10 +288,15 @@ func describeErr(err error) string {
 }
 
 // replyError answers the sender of el with err, unless el is itself an
-// answer or a presence.
+// answer or a presence other than a subscription request or answer: those
+// change state on both sides (RFC 6121 §3), and a client that is not told
+// one failed waits forever for an approval that cannot come.
 func (h *Host) replyError(ctx context.Context, from *session.Session, el *stream.Element, err error) {
 	typ := el.Attr("type")
-	if typ == "error" || typ == "result" || el.Name.Local == "presence" {
+	if typ == "error" || typ == "result" {
+		return
+	}
+	if el.Name.Local == "presence" && typ != "subscribe" && typ != "subscribed" && typ != "unsubscribe" && typ != "unsubscribed" {
 		return
 	}
 	b := router.AppendError(nil, el, el.Attr("to"), from.Full, stanzaErrorOf(err))

@@ -79,7 +79,10 @@ type Spec struct {
 	SHA256 string
 	Grants []string // capabilities granted to a third-party plugin
 	Env    []string // "KEY=value" added to the plugin process's environment
-	Config map[string]any
+	// MaxConcurrent bounds the stanzas handed to the plugin at once
+	// (default 64); more wait for a turn, up to the call timeout.
+	MaxConcurrent int
+	Config        map[string]any
 }
 
 // Host runs the configured plugins.

@@ -1,6 +1,7 @@
 package pluginhost
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,6 +48,8 @@ type instance struct {
 
 	events   *eventQueue
 	inflight atomic.Int64
+	// turns bounds the stanzas handed to the plugin at once.
+	turns chan struct{}
 	// dynamic are the stream features set through SetStreamFeatures.
 	dynamic []*pluginv1.StreamFeature
 	// observed queues archived messages for an observer plugin.
@@ -63,6 +66,7 @@ func (h *Host) spawn(ctx context.Context, s Spec) (*instance, error) {
 		log:    h.log.Named(s.Name),
 		exited: make(chan struct{}),
 		events: newEventQueue(),
+		turns:  make(chan struct{}, cmp.Or(max(s.MaxConcurrent, 0), defaultMaxConcurrent)),
 	}
 	if err := in.launch(ctx); err != nil {
 		return nil, err

@@ -25,7 +25,7 @@ func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, erro
 		if p.Path != "" {
 			return nil, fmt.Errorf("plugins.%s: %s is built in; a path is only for third-party plugins (choose another name)", name, name)
 		}
-		specs = append(specs, pluginhost.Spec{Name: name, Env: runtimeEnv(p), Config: p.Config})
+		specs = append(specs, pluginhost.Spec{Name: name, Env: runtimeEnv(p), MaxConcurrent: maxConcurrent(p), Config: p.Config})
 	}
 	names := make([]string, 0, len(cfg.Plugins))
 	for name := range cfg.Plugins {
@@ -43,9 +43,16 @@ func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, erro
 		if p.Enabled != nil && !*p.Enabled {
 			continue
 		}
-		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Grants: p.Grants, Env: runtimeEnv(p), Config: p.Config})
+		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Grants: p.Grants, Env: runtimeEnv(p), MaxConcurrent: maxConcurrent(p), Config: p.Config})
 	}
 	return specs, nil
+}
+
+func maxConcurrent(p config.Plugin) int {
+	if p.MaxConcurrent == 0 {
+		return config.DefaultPluginMaxConcurrent
+	}
+	return p.MaxConcurrent
 }
 
 // runtimeEnv is the Go runtime's environment for a plugin process, from

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/switchboard-xmpp/switchboard/core/config"
@@ -87,6 +88,47 @@ func TestPluginRuntimeSettings(t *testing.T) {
 				t.Errorf("the plugin runs with %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// A plugin handles at most max_concurrent stanzas at once; the others wait
+// their turn in the core and are answered all the same.
+func TestPluginConcurrencyIsBounded(t *testing.T) {
+	s := startWith(t, func(c *config.Config) { c.Plugins["echo"] = config.Plugin{MaxConcurrent: 2} }, withPlugins("echo"))
+	const clients = 6
+	cs := make([]*rawxmpp.Client, clients)
+	for i := range cs {
+		cs[i], _ = s.login(t, "alice", fmt.Sprintf("r%d", i))
+	}
+	for i, c := range cs {
+		c.Sendf("<iq type='get' to='localhost' id='slow%d'><q xmlns='%s' sleep='150ms'/></iq>", i, nsEcho)
+	}
+	for i, c := range cs {
+		el, err := c.Expect(rawxmpp.ID(fmt.Sprintf("slow%d", i)))
+		if err != nil || el.SelectAttrValue("type", "") != "result" {
+			t.Fatalf("client %d: %s %v", i, rawxmpp.Describe(el), err)
+		}
+	}
+	if peak := echoIQ(t, cs[0], "peak", nsEcho+":peak", ""); peak != "2" {
+		t.Errorf("the plugin had %s requests in hand at once, want 2 (max_concurrent)", peak)
+	}
+}
+
+// A subscription stanza that a plugin fails to apply is answered with a
+// presence error, so that the client does not wait for an approval that
+// cannot come; a failed presence broadcast is not answered (RFC 6120
+// §8.3.1 has no error for it that a client could act on).
+func TestFailedSubscriptionIsAnsweredWithAnError(t *testing.T) {
+	s := startWith(t, nil, withPlugins("refuser"))
+	alice, _ := s.login(t, "alice", "r")
+	alice.Send("<presence/>")
+	alice.Send("<presence to='bob@localhost' type='subscribe' id='sub1'/>")
+	el, err := alice.Expect(func(el *etree.Element) bool { return el.Tag == "presence" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el.SelectAttrValue("id", "") != "sub1" || el.SelectAttrValue("type", "") != "error" || el.FindElement("error/internal-server-error") == nil {
+		t.Fatalf("the first presence back is %s, want an internal-server-error for the subscription request", rawxmpp.Describe(el))
 	}
 }
 

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/beevik/etree"
@@ -28,8 +30,29 @@ func testPlugins() map[string]func() sdk.Plugin {
 		"outsider": func() sdk.Plugin { return &outsider{} },
 		"watcher":  func() sdk.Plugin { return &watcher{} },
 		"greeter":  func() sdk.Plugin { return greeter{} },
+		"refuser":  func() sdk.Plugin { return refuser{} },
 	}
 }
+
+// refuser takes presence subscription stanzas and available presence
+// broadcasts, and fails every one as a plugin whose storage is down would.
+type refuser struct{}
+
+func (refuser) Describe() sdk.Description {
+	fail := func(context.Context, *sdk.Request) (*etree.Element, error) {
+		return nil, &stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError, Text: "storage is unavailable"}
+	}
+	return sdk.Description{
+		Name:    "refuser",
+		Version: "1",
+		Routes: []sdk.Route{
+			{Kind: sdk.Presence, To: sdk.ToBare, Types: []string{"subscribe", "subscribed", "unsubscribe", "unsubscribed"}, Handle: fail},
+			{Kind: sdk.Presence, To: sdk.Broadcast, Types: []string{"available"}, Handle: fail},
+		},
+	}
+}
+
+func (refuser) Configure(context.Context, sdk.Config) error { return nil }
 
 // watcher keeps the session events it gets, in order, and answers
 // urn:test:events with one <e>KIND JID SHOW-OR-TYPE</e> per event.
@@ -178,8 +201,9 @@ func (a *archiver) Configure(_ context.Context, c sdk.Config) error {
 // when asked (to be killed mid-request), offers a pre-auth route, a stream
 // feature, and a method.
 type echo struct {
-	name string
-	host sdk.Host
+	name      string
+	host      sdk.Host
+	cur, peak atomic.Int64 // requests in hand at once, and the most seen
 }
 
 func (e *echo) Describe() sdk.Description {
@@ -191,6 +215,7 @@ func (e *echo) Describe() sdk.Description {
 			{Kind: sdk.IQ, Namespace: nsEcho + ":preauth", Types: []string{"get"}, To: sdk.ToServer, PreAuth: true, Handle: e.echo},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":refuse", Types: []string{"get"}, To: sdk.ToServer, Handle: e.refuse},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":runtime", Types: []string{"get"}, To: sdk.ToServer, Handle: e.runtime},
+			{Kind: sdk.IQ, Namespace: nsEcho + ":peak", Types: []string{"get"}, To: sdk.ToServer, Handle: e.peakRequests},
 		},
 		Features:       []string{nsEcho},
 		StreamFeatures: []sdk.StreamFeature{{XML: "<echo xmlns='" + nsEcho + "'/>", Stage: sdk.StagePostAuth}},
@@ -216,6 +241,10 @@ func (e *echo) Configure(ctx context.Context, c sdk.Config) error {
 }
 
 func (e *echo) echo(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
+	n := e.cur.Add(1)
+	defer e.cur.Add(-1)
+	for p := e.peak.Load(); n > p && !e.peak.CompareAndSwap(p, n); p = e.peak.Load() {
+	}
 	q := req.Stanza.ChildElements()[0]
 	if d := q.SelectAttrValue("sleep", ""); d != "" {
 		dur, _ := time.ParseDuration(d)
@@ -227,6 +256,14 @@ func (e *echo) echo(ctx context.Context, req *sdk.Request) (*etree.Element, erro
 	out := etree.NewElement("echo")
 	out.CreateAttr("xmlns", q.NamespaceURI())
 	out.SetText(req.From)
+	return out, nil
+}
+
+// peakRequests answers with the most echo requests it had in hand at once.
+func (e *echo) peakRequests(context.Context, *sdk.Request) (*etree.Element, error) {
+	out := etree.NewElement("echo")
+	out.CreateAttr("xmlns", nsEcho+":peak")
+	out.SetText(strconv.FormatInt(e.peak.Load(), 10))
 	return out, nil
 }
 
