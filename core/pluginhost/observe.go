@@ -10,8 +10,9 @@ import (
 // Batching of observed messages: a batch goes out when it is full or when
 // its first message has waited this long, whichever comes first.
 const (
-	observeBatch = 256
-	observeWait  = 20 * time.Millisecond
+	observeBatch      = 2048
+	observeBatchBytes = 1 << 20 // of stanzas: gRPC refuses messages over 4 MiB
+	observeWait       = 20 * time.Millisecond
 	// defaultObserveQueue is the queue per observer when Config names none;
 	// past it Record waits (ObserveWait), then drops and counts.
 	defaultObserveQueue = 8192
@@ -72,12 +73,14 @@ func (in *instance) deliverObserved() {
 			return
 		case m := <-in.observed:
 			batch = append(batch[:0], m)
+			size := len(m.Stanza)
 			timer.Reset(observeWait)
 		fill:
-			for len(batch) < observeBatch {
+			for len(batch) < observeBatch && size < observeBatchBytes {
 				select {
 				case m := <-in.observed:
 					batch = append(batch, m)
+					size += len(m.Stanza)
 				case <-timer.C:
 					break fill
 				case <-in.exited:

@@ -434,6 +434,41 @@ func TestSlowArchiveSlowsSendersAndLosesNothing(t *testing.T) {
 	})
 }
 
+// Archive batches are cut by size as well as by count: 30 messages of
+// 200 KiB queued while the archive is busy would make one batch of 6 MB,
+// which gRPC refuses (4 MiB), losing them all.
+func TestLargeMessagesAreAllArchived(t *testing.T) {
+	s := startWith(t, func(c *config.Config) {
+		c.Limits.RateBytesPerSecond = 0
+		c.Limits.SendQueueBytes = 16 << 20 // bob reads while alice sends
+		c.Limits.ArchiveQueue = 64
+		c.Limits.ArchiveWait = 30 * time.Second
+		c.Plugins["archiver"] = config.Plugin{Config: map[string]any{"delay": "300ms"}}
+	}, withPlugins("archiver"))
+	alice, _ := s.login(t, "alice", "a")
+	bob, _ := s.login(t, "bob", "b")
+	const n = 30
+	body := strings.Repeat("y", 200<<10)
+	for i := range n {
+		alice.Sendf("<message to='bob@localhost/b' type='chat' id='big%d'><body>%s</body></message>", i, body)
+	}
+	for i := range n {
+		if _, err := bob.Expect(isMessage(fmt.Sprintf("big%d", i))); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	var got int
+	waitFor(t, "every large message to be archived", func() bool {
+		alice.Send("<iq type='get' to='localhost' id='arch'><q xmlns='urn:test:archive'/></iq>")
+		res, err := alice.Expect(rawxmpp.ID("arch"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = len(res.FindElements("archive/m"))
+		return got == 2*n
+	})
+}
+
 // Plugins hear of initial presence, of every later change of an
 // available session (PEP needs new capabilities, XEP-0163 §4.3), of
 // unavailable presence on an open stream, and of the session's end.
