@@ -27,27 +27,54 @@ type change struct {
 // and published on the changed topic. Hidden records change silently.
 func (r *Roster) commit(ctx context.Context, changes []change) error {
 	host, _, _ := r.env()
-	var errs []error
+	type announcement struct {
+		c   change
+		ver string
+	}
+	var (
+		ops      []sdk.StoreOp
+		announce []announcement
+		vers     = map[string]string{} // each owner's version after this commit's changes
+	)
 	for _, c := range changes {
 		if c.before.equal(c.after) && !c.force {
 			continue
 		}
-		st := host.Store(c.owner)
 		visible := c.before.listed() || c.after.listed()
 		ver := ""
 		if visible {
-			v, err := bump(ctx, st)
-			if err != nil {
-				return fmt.Errorf("moving the roster version of %s on: %w", c.owner, err)
+			cur, ok := vers[c.owner]
+			if !ok {
+				v, err := version(ctx, host.Store(c.owner))
+				if err != nil {
+					return fmt.Errorf("reading the roster version of %s: %w", c.owner, err)
+				}
+				cur = v
 			}
-			ver = v
+			ver = nextVersion(cur)
+			vers[c.owner] = ver
+			ops = append(ops, sdk.StoreOp{Owner: c.owner, Key: verKey, Value: []byte(ver)})
 		}
-		if err := save(ctx, st, c.contact, c.after); err != nil {
-			return fmt.Errorf("writing the roster item %s of %s: %w", c.contact, c.owner, err)
+		op, err := itemOp(c.owner, c.contact, c.after)
+		if err != nil {
+			return err
 		}
+		ops = append(ops, op)
 		if visible {
-			errs = append(errs, r.announce(ctx, host, c.owner, c.contact, ver, c.after))
+			announce = append(announce, announcement{c, ver})
 		}
+	}
+	// Every item and version of the change in one transaction: a
+	// subscription exchange touches both parties' rosters, and four
+	// separate writes cost four commits (and could stop halfway).
+	if len(ops) > 0 {
+		if err := host.StoreBatch(ctx, ops); err != nil {
+			return fmt.Errorf("writing %d roster records: %w", len(ops), err)
+		}
+	}
+	var errs []error
+	for _, a := range announce {
+		errs = append(errs, r.announce(ctx, host, a.c.owner, a.c.contact, a.ver, a.c.after))
 	}
 	return errors.Join(errs...)
 }

@@ -166,11 +166,7 @@ func version(ctx context.Context, st sdk.Store) (string, error) {
 // bump moves the version on and returns the new one. The epoch, chosen
 // when the roster is first written, keeps a client's cached version of a
 // deleted account from matching the roster of a new one with the same JID.
-func bump(ctx context.Context, st sdk.Store) (string, error) {
-	cur, err := version(ctx, st)
-	if err != nil {
-		return "", err
-	}
+func nextVersion(cur string) string {
 	epoch, n, ok := strings.Cut(cur, "-")
 	count, err := strconv.ParseUint(n, 10, 64)
 	if !ok || err != nil {
@@ -178,9 +174,18 @@ func bump(ctx context.Context, st sdk.Store) (string, error) {
 		rand.Read(b[:]) // never fails (crypto/rand documents it)
 		epoch, count = hex.EncodeToString(b[:]), 0
 	}
-	next := epoch + "-" + strconv.FormatUint(count+1, 10)
-	if err := st.Put(ctx, verKey, []byte(next)); err != nil {
-		return "", err
+	return epoch + "-" + strconv.FormatUint(count+1, 10)
+}
+
+// itemOp is the store operation that writes a record, or deletes it when
+// r is nil.
+func itemOp(owner, contact string, r *record) (sdk.StoreOp, error) {
+	if r == nil {
+		return sdk.StoreOp{Owner: owner, Key: itemKey(contact), Delete: true}, nil
 	}
-	return next, nil
+	b, err := json.Marshal(r)
+	if err != nil {
+		return sdk.StoreOp{}, fmt.Errorf("encoding roster item %q: %w", contact, err)
+	}
+	return sdk.StoreOp{Owner: owner, Key: itemKey(contact), Value: b}, nil
 }
