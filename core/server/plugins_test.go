@@ -374,15 +374,7 @@ func TestArchiveObserverAndStanzaID(t *testing.T) {
 	}
 	var keys []string
 	waitFor(t, "both copies to be archived", func() bool {
-		alice.Send("<iq type='get' to='localhost' id='arch'><q xmlns='urn:test:archive'/></iq>")
-		res, err := alice.Expect(rawxmpp.ID("arch"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys = keys[:0]
-		for _, m := range res.FindElements("archive/m") {
-			keys = append(keys, m.Text())
-		}
+		keys = archivedKeys(t, alice)
 		return len(keys) == 2
 	})
 	want := []string{"alice@localhost out ", "bob@localhost in " + sid.SelectAttrValue("id", "")}
@@ -414,19 +406,13 @@ func TestSlowArchiveSlowsSendersAndLosesNothing(t *testing.T) {
 			t.Fatalf("message %d: %v", i, err)
 		}
 	}
-	var out, in int
 	waitFor(t, "every copy to be archived", func() bool {
-		alice.Send("<iq type='get' to='localhost' id='arch'><q xmlns='urn:test:archive'/></iq>")
-		res, err := alice.Expect(rawxmpp.ID("arch"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, in = 0, 0
-		for _, m := range res.FindElements("archive/m") {
+		var out, in int
+		for _, k := range archivedKeys(t, alice) {
 			switch {
-			case strings.HasPrefix(m.Text(), "alice@localhost out "):
+			case strings.HasPrefix(k, "alice@localhost out "):
 				out++
-			case strings.HasPrefix(m.Text(), "bob@localhost in "):
+			case strings.HasPrefix(k, "bob@localhost in "):
 				in++
 			}
 		}
@@ -457,16 +443,23 @@ func TestLargeMessagesAreAllArchived(t *testing.T) {
 			t.Fatalf("message %d: %v", i, err)
 		}
 	}
-	var got int
-	waitFor(t, "every large message to be archived", func() bool {
-		alice.Send("<iq type='get' to='localhost' id='arch'><q xmlns='urn:test:archive'/></iq>")
-		res, err := alice.Expect(rawxmpp.ID("arch"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = len(res.FindElements("archive/m"))
-		return got == 2*n
-	})
+	waitFor(t, "every large message to be archived", func() bool { return len(archivedKeys(t, alice)) == 2*n })
+}
+
+// archivedKeys asks the archiver test plugin what it has stored, as
+// "OWNER in|out STANZA-ID" keys.
+func archivedKeys(t *testing.T, c *rawxmpp.Client) []string {
+	t.Helper()
+	c.Send("<iq type='get' to='localhost' id='arch'><q xmlns='urn:test:archive'/></iq>")
+	res, err := c.Expect(rawxmpp.ID("arch"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, m := range res.FindElements("archive/m") {
+		keys = append(keys, m.Text())
+	}
+	return keys
 }
 
 // Plugins hear of initial presence, of every later change of an
