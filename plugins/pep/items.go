@@ -29,12 +29,9 @@ func (p *PEP) items(ctx context.Context, r request) (*etree.Element, error) {
 	}
 	host, cfg, _ := p.env()
 	st := store{host.Store(r.owner)}
-	n, err := st.node(ctx, name)
+	n, err := st.existingNode(ctx, name)
 	if err != nil {
 		return nil, err
-	}
-	if n == nil {
-		return nil, errNoNode()
 	}
 	if err := checkAccess(r.owner, r.requester, n.Config, p.lazyRoster(ctx, r.owner)); err != nil {
 		return nil, err

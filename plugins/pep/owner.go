@@ -93,12 +93,9 @@ func (p *PEP) configure(ctx context.Context, r request) error {
 	unlock := p.locks.lock(r.owner)
 	defer unlock()
 	st := store{host.Store(r.owner)}
-	n, err := st.node(ctx, name)
+	n, err := st.existingNode(ctx, name)
 	if err != nil {
 		return err
-	}
-	if n == nil {
-		return errNoNode()
 	}
 	if err := n.Config.apply(f.Fields); err != nil {
 		return configError(err)
@@ -141,12 +138,9 @@ func (p *PEP) emptyNode(ctx context.Context, r request, del bool) error {
 	unlock := p.locks.lock(r.owner)
 	defer unlock()
 	st := store{host.Store(r.owner)}
-	n, err := st.node(ctx, name)
+	n, err := st.existingNode(ctx, name)
 	if err != nil {
 		return err
-	}
-	if n == nil {
-		return errNoNode()
 	}
 	to, rerr := p.recipients(ctx, st, r.owner, n) // before the subscriptions go
 	tag := "purge"

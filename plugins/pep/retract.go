@@ -25,12 +25,9 @@ func (p *PEP) retract(ctx context.Context, r request) error {
 	unlock := p.locks.lock(r.owner)
 	defer unlock()
 	st := store{host.Store(r.owner)}
-	n, err := st.node(ctx, name)
+	n, err := st.existingNode(ctx, name)
 	if err != nil {
 		return err
-	}
-	if n == nil {
-		return errNoNode()
 	}
 	ref, err := st.ref(ctx, name, id)
 	if err != nil {

@@ -84,6 +84,16 @@ func (s store) nodes(ctx context.Context) ([]*nodeRecord, error) {
 }
 
 // node returns a node, nil when there is none.
+// existingNode is node for a request that needs the node to exist: its
+// absence is item-not-found (XEP-0060 §6.1.3.10 and the like).
+func (s store) existingNode(ctx context.Context, name string) (*nodeRecord, error) {
+	n, err := s.node(ctx, name)
+	if err == nil && n == nil {
+		err = errNoNode()
+	}
+	return n, err
+}
+
 func (s store) node(ctx context.Context, name string) (*nodeRecord, error) {
 	var n nodeRecord
 	ok, err := s.getJSON(ctx, nodeKey(name), &n)

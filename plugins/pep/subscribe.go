@@ -23,12 +23,9 @@ func (p *PEP) subscribe(ctx context.Context, r request) (*etree.Element, error) 
 	unlock := p.locks.lock(r.owner)
 	defer unlock()
 	st := store{host.Store(r.owner)}
-	n, err := st.node(ctx, name)
+	n, err := st.existingNode(ctx, name)
 	if err != nil {
 		return nil, err
-	}
-	if n == nil {
-		return nil, errNoNode()
 	}
 	if err := checkAccess(r.owner, r.requester, n.Config, p.lazyRoster(ctx, r.owner)); err != nil {
 		return nil, err
@@ -61,12 +58,8 @@ func (p *PEP) unsubscribe(ctx context.Context, r request) error {
 	unlock := p.locks.lock(r.owner)
 	defer unlock()
 	st := store{host.Store(r.owner)}
-	n, err := st.node(ctx, name)
-	if err != nil {
+	if _, err := st.existingNode(ctx, name); err != nil {
 		return err
-	}
-	if n == nil {
-		return errNoNode()
 	}
 	if _, err := st.Get(ctx, subPrefix(name)+jid); err != nil {
 		if isNotFound(err) {
