@@ -3,7 +3,6 @@ package privacy
 import (
 	"testing"
 
-	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/sdktest"
 )
 
@@ -11,21 +10,7 @@ import (
 // newHarness: her roster with a contact of each subscription and groups,
 // two sessions of hers online (so that pushes go out) and romeo's.
 func FuzzPrivacy(f *testing.F) {
-	setup := func(h *sdktest.Harness) {
-		r := &fakeRoster{items: map[string][]contact{}}
-		r.set(juliet,
-			contact{JID: "romeo@localhost", Subscription: "both", Groups: []string{"Friends"}},
-			contact{JID: "nurse@localhost", Subscription: "to", Groups: []string{"Household"}},
-			contact{JID: "benvolio@localhost", Subscription: "from", Groups: []string{"Friends"}},
-			contact{JID: "paris@localhost", Subscription: "none", Groups: []string{"Suitors"}},
-		)
-		h.Provide("roster", "items", r.serve)
-		h.SetSessions(juliet,
-			sdk.Session{JID: juliet + "/balcony", SessionID: "s1", Available: true},
-			sdk.Session{JID: juliet + "/chamber", SessionID: "s2", Available: true},
-		)
-		h.SetSessions("romeo@localhost", sdk.Session{JID: "romeo@localhost/orchard", SessionID: "s3", Available: true})
-	}
+	setup := func(h *sdktest.Harness) { populate(h) }
 	const (
 		q = "<iq type='set' id='q'><query xmlns='jabber:iq:privacy'>"
 		e = "</query></iq>"

@@ -54,6 +54,14 @@ func newHarness(t *testing.T, config map[string]any) (*sdktest.Harness, *fakeRos
 	var n atomic.Int64
 	p.newID = func() string { return fmt.Sprintf("push%d", n.Add(1)) }
 	h := sdktest.New(t, p, sdktest.Options{Config: config, Logger: hclog.NewNullLogger()})
+	r := populate(h)
+	h.SetSessions("nurse@localhost", sdk.Session{JID: "nurse@localhost/kitchen", SessionID: "s4", Available: true})
+	return h, r
+}
+
+// populate gives juliet her roster and two sessions, and romeo one: the
+// world the tests and FuzzPrivacy share.
+func populate(h *sdktest.Harness) *fakeRoster {
 	r := &fakeRoster{items: map[string][]contact{}}
 	r.set(juliet,
 		contact{JID: "romeo@localhost", Subscription: "both", Groups: []string{"Friends"}},
@@ -67,8 +75,7 @@ func newHarness(t *testing.T, config map[string]any) (*sdktest.Harness, *fakeRos
 		sdk.Session{JID: juliet + "/chamber", SessionID: "s2", Available: true},
 	)
 	h.SetSessions("romeo@localhost", sdk.Session{JID: "romeo@localhost/orchard", SessionID: "s3", Available: true})
-	h.SetSessions("nurse@localhost", sdk.Session{JID: "nurse@localhost/kitchen", SessionID: "s4", Available: true})
-	return h, r
+	return r
 }
 
 // do sends a stanza and fails the test on a stanza error.
