@@ -2,10 +2,7 @@ package router
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/base32"
-	"strconv"
-	"sync/atomic"
+	"time"
 
 	"github.com/beevik/etree"
 
@@ -22,23 +19,6 @@ type Archive interface {
 }
 
 const nsStanzaID = "urn:xmpp:sid:0" // XEP-0359
-
-// ids makes stanza-ids that are unique across restarts without a random
-// read per message: a random prefix per process and a counter.
-type ids struct {
-	prefix string
-	n      atomic.Uint64
-}
-
-func newIDs() *ids {
-	b := make([]byte, 10)
-	rand.Read(b)
-	return &ids{prefix: base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)}
-}
-
-func (g *ids) next() string {
-	return g.prefix + "-" + strconv.FormatUint(g.n.Add(1), 36)
-}
 
 // archivable applies XEP-0313's rule of thumb: chat and normal messages
 // with a body, unless a hint (XEP-0334) asks not to store them.
@@ -69,7 +49,7 @@ func (d *delivery) recordIncoming() {
 		return
 	}
 	d.archived = archiveYes
-	d.stanzaID = d.r.ids.next()
+	d.stanzaID, _ = d.r.ids.Next(time.Now())
 	owner := d.to.Bare()
 	d.r.archive.Record(owner, d.stanzaID, d.senderJID.Bare(), d.el.AppendWithFrom(nil, d.sender), false)
 }
@@ -80,7 +60,7 @@ func (d *delivery) recordOutgoing() {
 	if d.from == nil || d.bounced || !d.archivable() {
 		return
 	}
-	d.sentID = d.r.ids.next()
+	d.sentID, _ = d.r.ids.Next(time.Now())
 	d.r.archive.Record(d.from.Bare, d.sentID, d.to.Bare(), d.el.AppendWithFrom(nil, d.sender), true)
 }
 

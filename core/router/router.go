@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanzaid"
 )
 
 // Accounts answers whether an account exists, to tell "no such user" from
@@ -45,14 +46,14 @@ type Router struct {
 	handlers Handlers
 	filters  *filter.Table
 	archive  Archive
-	ids      *ids
+	ids      *stanzaid.Generator
 	log      hclog.Logger
 }
 
 // New returns a router for one domain. handlers may be nil.
 // archive may be nil.
 func New(domain string, sessions *session.Table, accounts Accounts, handlers Handlers, filters *filter.Table, archive Archive, log hclog.Logger) *Router {
-	return &Router{domain: domain, sessions: sessions, accounts: accounts, handlers: handlers, filters: filters, archive: archive, ids: newIDs(), log: log}
+	return &Router{domain: domain, sessions: sessions, accounts: accounts, handlers: handlers, filters: filters, archive: archive, ids: stanzaid.NewGenerator(), log: log}
 }
 
 // Route handles a stanza from a bound session whose from address the

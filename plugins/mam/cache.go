@@ -1,9 +1,6 @@
 package mam
 
-import (
-	"sync"
-	"time"
-)
+import "sync"
 
 // ownerCacheSize bounds what is remembered of accounts; past it the cache
 // starts over, which costs a Get and a Put per account seen again.
@@ -80,18 +77,18 @@ func (c *ownerCache) forget(owner string) {
 	c.mu.Unlock()
 }
 
-// next turns the time the core gave a message of owner into the <nanos>
-// of its key: strictly increasing in the order owner's messages arrive,
+// next turns the time of a message of owner (its id's, or when the core
+// routed it) into the <nanos> of its key: strictly increasing in the order owner's messages arrive,
 // so that two messages of the same nanosecond, or a wall clock that
 // steps back, still keep the order in which the core routed them. Only
 // Observe calls it, one batch at a time. An account the cache has
 // forgotten starts again from the time given, with ties then ordered by
 // peer and id.
-func (c *ownerCache) next(owner string, t time.Time) int64 {
+func (c *ownerCache) next(owner string, nanos int64) int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.state(owner)
-	n := max(t.UnixNano(), s.last+1)
+	n := max(nanos, s.last+1)
 	s.last = n
 	return n
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/sdktest"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanzaid"
 )
 
 const (
@@ -35,7 +37,42 @@ type fixture struct {
 
 	mu     sync.Mutex
 	roster map[string][]string // owner → contacts
+
+	// legacyIDs archives the tests' ids ("j-3") as they are, like the
+	// stanza-ids of an archive from before ids carried their time, which
+	// are found through their i/ record. Otherwise each id gets the time
+	// of its message in front, as the core's ids do ("<time>-j-3"), and
+	// the fixture translates: queries name and results show "j-3".
+	legacyIDs  bool
+	stampedIDs map[string]string // test id → the id archived
 }
+
+// newLegacyFixture is newFixture archiving ids that carry no time.
+func newLegacyFixture(t *testing.T, cfg map[string]any) *fixture {
+	f := newFixture(t, cfg)
+	f.legacyIDs = true
+	return f
+}
+
+// fixtureKinds are the two kinds of archive a test of queries runs over.
+var fixtureKinds = []struct {
+	name string
+	new  func(*testing.T, map[string]any) *fixture
+}{{"stamped ids", newFixture}, {"legacy ids", newLegacyFixture}}
+
+// stamped is the id the core would have given the test id at at.
+func stamped(id string, at time.Time) string { return stanzaid.Format(at.UnixNano(), id) }
+
+// unstamped is the test id in a stamped one.
+func unstamped(id string) string {
+	if _, ok := stanzaid.Time(id); ok {
+		return id[strings.IndexByte(id, '-')+1:]
+	}
+	return id
+}
+
+// testIDText is a test id as the text of an element of a query.
+var testIDText = regexp.MustCompile(`>([a-z]-[0-9]+)<`)
 
 func newFixture(t *testing.T, cfg map[string]any) *fixture {
 	t.Helper()
@@ -86,6 +123,15 @@ func (f *fixture) observe(msgs ...msg) {
 	f.t.Helper()
 	var b sdk.ObservedBatch
 	for _, m := range msgs {
+		if !f.legacyIDs {
+			f.mu.Lock()
+			if f.stampedIDs == nil {
+				f.stampedIDs = map[string]string{}
+			}
+			m.id = stamped(m.id, m.at)
+			f.stampedIDs[unstamped(m.id)] = m.id
+			f.mu.Unlock()
+		}
 		b.Messages = append(b.Messages, sdk.ObservedMessage{
 			Owner: m.owner, StanzaID: m.id, With: m.with, Outgoing: m.outgoing, Time: m.at, Stanza: []byte(m.stanza),
 		})
@@ -138,12 +184,20 @@ func (f *fixture) query(from, fields, rsm string) outcome {
 func (f *fixture) raw(from, iq string) outcome {
 	f.t.Helper()
 	before := len(f.h.Sent())
+	f.mu.Lock()
+	iq = testIDText.ReplaceAllStringFunc(iq, func(text string) string {
+		if id, ok := f.stampedIDs[text[1:len(text)-1]]; ok {
+			return ">" + id + "<"
+		}
+		return text
+	})
+	f.mu.Unlock()
 	r := f.h.Handle(iq, from)
 	var o outcome
 	o.sent = f.h.Sent()[before:]
 	for _, s := range o.sent {
 		if res := s.FindElement("result"); res != nil {
-			o.ids = append(o.ids, res.SelectAttrValue("id", ""))
+			o.ids = append(o.ids, unstamped(res.SelectAttrValue("id", "")))
 		}
 	}
 	if r.Err != nil {
@@ -157,10 +211,10 @@ func (f *fixture) raw(from, iq string) outcome {
 	if fin := o.reply.FindElement("fin"); fin != nil {
 		o.complete = fin.SelectAttrValue("complete", "") == "true"
 		if e := fin.FindElement("set/first"); e != nil {
-			o.first = e.Text()
+			o.first = unstamped(e.Text())
 		}
 		if e := fin.FindElement("set/last"); e != nil {
-			o.last = e.Text()
+			o.last = unstamped(e.Text())
 		}
 	}
 	return o

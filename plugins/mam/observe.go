@@ -10,6 +10,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanzaid"
 )
 
 // maxBatchBytes bounds one store transaction of a batch: the core sends
@@ -54,7 +55,11 @@ func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 		if _, ok := byOwner[msg.Owner]; !ok {
 			owners = append(owners, msg.Owner)
 		}
-		e := entry{nanos: m.owners.next(msg.Owner, msg.Time), with: with, id: msg.StanzaID}
+		at := msg.Time.UnixNano()
+		if n, ok := stanzaid.Time(msg.StanzaID); ok {
+			at = n // the message is then found by its id alone
+		}
+		e := entry{nanos: m.owners.next(msg.Owner, at), with: with, id: msg.StanzaID}
 		byOwner[msg.Owner] = append(byOwner[msg.Owner], observed{e: e, outgoing: msg.Outgoing, stanza: msg.Stanza})
 	}
 	var errs []error
@@ -113,7 +118,7 @@ func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner
 			return ops, size, err
 		}
 		ops = append(ops, addOps(owner, o.e, o.stanza)...)
-		size += len(o.stanza) + 128 // the stanza and its two index records
+		size += len(o.stanza) + 128 // the stanza and its index records
 	}
 	return ops, size, nil
 }

@@ -69,7 +69,7 @@ func TestForwardedMessage(t *testing.T) {
 				t.Errorf("result from %q to %q", res.SelectAttrValue("from", ""), res.SelectAttrValue("to", ""))
 			}
 			r := res.SelectElement("result")
-			if r.NamespaceURI() != NS || r.SelectAttrValue("queryid", "") != "f27" || r.SelectAttrValue("id", "") != "s1" {
+			if r.NamespaceURI() != NS || r.SelectAttrValue("queryid", "") != "f27" || unstamped(r.SelectAttrValue("id", "")) != "s1" {
 				t.Errorf("result element %s", xmlOf(r))
 			}
 			d := r.FindElement("forwarded/delay")
@@ -118,7 +118,7 @@ func TestMetadata(t *testing.T) {
 		t.Errorf("metadata of an empty archive: %s", got)
 	}
 	f.conversation(3)
-	want := `<metadata xmlns="urn:xmpp:mam:2"><start id="j-0" timestamp="2026-11-25T10:00:00.000Z"/><end id="j-2" timestamp="2026-11-25T10:02:00.000Z"/></metadata>`
+	want := `<metadata xmlns="urn:xmpp:mam:2"><start id="` + f.stampedIDs["j-0"] + `" timestamp="2026-11-25T10:00:00.000Z"/><end id="` + f.stampedIDs["j-2"] + `" timestamp="2026-11-25T10:02:00.000Z"/></metadata>`
 	if got := xmlOf(f.raw(julietFull, get).reply.SelectElement("metadata")); got != want {
 		t.Errorf("metadata\n got %s\nwant %s", got, want)
 	}
@@ -149,5 +149,36 @@ func TestRefusedResult(t *testing.T) {
 	host.refuse = func(*etree.Element) error { return errors.New("gone") }
 	if _, err := m.handleIQ(context.Background(), request(t, rsmQuery(""))); err == nil {
 		t.Error("a query whose results cannot be sent at all succeeded")
+	}
+}
+
+// The core's ids carry their time, and an archive finds a message by its
+// id through that time. Two messages of one account that the core stamped
+// in one order and queued in the other keep the order they came in (a
+// client that paged up to the first must still find the second after it),
+// so the second is stored later than its id says and gets an index record.
+func TestMessageStampedEarlierThanItsPredecessor(t *testing.T) {
+	f := newFixture(t, nil)
+	first := chat(romeoFull, julietFull, "first", t0.Add(2*time.Minute), 1)
+	second := chat(nurse+"/kitchen", julietFull, "second", t0.Add(time.Minute), 2)
+	f.observe(first...)
+	f.observe(second...)
+	if o := f.query(julietFull, "", ""); !slices.Equal(o.ids, []string{"j-1", "j-2"}) {
+		t.Errorf("archive %q, want [j-1 j-2]: the order they came in", o.ids)
+	}
+	if o := f.query(julietFull, "", "<after>j-1</after>"); !slices.Equal(o.ids, []string{"j-2"}) || !o.complete {
+		t.Errorf("after j-1: %q complete=%v, want [j-2]", o.ids, o.complete)
+	}
+	if o := f.query(julietFull, "", "<before>j-2</before>"); !slices.Equal(o.ids, []string{"j-1"}) {
+		t.Errorf("before j-2: %q, want [j-1]", o.ids)
+	}
+	if o := f.query(julietFull, "<field var='ids'><value>j-2</value><value>j-1</value></field>", ""); !slices.Equal(o.ids, []string{"j-1", "j-2"}) {
+		t.Errorf("by ids: %q, want [j-1 j-2]", o.ids)
+	}
+	if got := f.keys(juliet, idPrefix); !slices.Equal(got, []string{idPrefix + f.stampedIDs["j-2"]}) {
+		t.Errorf("index by id %q, want only the late message's", got)
+	}
+	if got := f.keys(nurse, idPrefix); len(got) != 0 {
+		t.Errorf("the nurse's archive has index records %q, want none: its id says where it is", got)
 	}
 }

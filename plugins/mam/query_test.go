@@ -9,51 +9,55 @@ import (
 )
 
 func TestQueries(t *testing.T) {
-	f := newFixture(t, nil)
-	f.conversation(10) // j-0 … j-9, a minute apart from t0
-	at := func(i int) string { return stampOf(t0.Add(time.Duration(i) * time.Minute)) }
-	tests := []struct {
-		name         string
-		fields, rsm  string
-		want         []string
-		wantComplete bool
-	}{
-		{"everything", "", "", ids(0, 9), true},
-		{"first page", "", "<max>4</max>", ids(0, 3), false},
-		{"after an id", "", "<max>4</max><after>j-3</after>", ids(4, 7), false},
-		{"last page forward", "", "<max>4</max><after>j-7</after>", ids(8, 9), true},
-		{"exactly the rest", "", "<max>2</max><after>j-7</after>", ids(8, 9), true},
-		{"last page", "", "<max>3</max><before/>", ids(7, 9), false},
-		{"before an id", "", "<max>3</max><before>j-7</before>", ids(4, 6), false},
-		{"first page backward", "", "<max>3</max><before>j-2</before>", ids(0, 1), true},
-		{"max 0", "", "<max>0</max>", nil, false},
-		{"start is inclusive", field("start", at(7)), "", ids(7, 9), true},
-		{"end is inclusive", field("end", at(2)), "", ids(0, 2), true},
-		{"start and end", field("start", at(3)) + field("end", at(5)), "", ids(3, 5), true},
-		{"end before start", field("start", at(5)) + field("end", at(3)), "", nil, true},
-		{"start and paging", field("start", at(3)), "<max>2</max><after>j-4</after>", ids(5, 6), false},
-		{"end and last page", field("end", at(5)), "<max>2</max><before/>", ids(4, 5), false},
-		{"after-id", field("after-id", "j-6"), "", ids(7, 9), true},
-		{"before-id pages forward", field("before-id", "j-6"), "<max>2</max>", ids(0, 1), false},
-		{"between two ids", field("after-id", "j-2") + field("before-id", "j-6"), "", ids(3, 5), true},
-		{"ids", "<field var='ids'><value>j-8</value><value>j-1</value></field>", "", []string{"j-1", "j-8"}, true},
-		{"include-groupchat", field("include-groupchat", "false"), "<max>1</max>", ids(0, 0), false},
-		{"empty field", "<field var='with'/>", "<max>1</max>", ids(0, 0), false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			o := f.query(julietFull, tt.fields, tt.rsm)
-			if o.err != "" {
-				t.Fatalf("error %s", o.err)
+	for _, kind := range fixtureKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			f := kind.new(t, nil)
+			f.conversation(10) // j-0 … j-9, a minute apart from t0
+			at := func(i int) string { return stampOf(t0.Add(time.Duration(i) * time.Minute)) }
+			tests := []struct {
+				name         string
+				fields, rsm  string
+				want         []string
+				wantComplete bool
+			}{
+				{"everything", "", "", ids(0, 9), true},
+				{"first page", "", "<max>4</max>", ids(0, 3), false},
+				{"after an id", "", "<max>4</max><after>j-3</after>", ids(4, 7), false},
+				{"last page forward", "", "<max>4</max><after>j-7</after>", ids(8, 9), true},
+				{"exactly the rest", "", "<max>2</max><after>j-7</after>", ids(8, 9), true},
+				{"last page", "", "<max>3</max><before/>", ids(7, 9), false},
+				{"before an id", "", "<max>3</max><before>j-7</before>", ids(4, 6), false},
+				{"first page backward", "", "<max>3</max><before>j-2</before>", ids(0, 1), true},
+				{"max 0", "", "<max>0</max>", nil, false},
+				{"start is inclusive", field("start", at(7)), "", ids(7, 9), true},
+				{"end is inclusive", field("end", at(2)), "", ids(0, 2), true},
+				{"start and end", field("start", at(3)) + field("end", at(5)), "", ids(3, 5), true},
+				{"end before start", field("start", at(5)) + field("end", at(3)), "", nil, true},
+				{"start and paging", field("start", at(3)), "<max>2</max><after>j-4</after>", ids(5, 6), false},
+				{"end and last page", field("end", at(5)), "<max>2</max><before/>", ids(4, 5), false},
+				{"after-id", field("after-id", "j-6"), "", ids(7, 9), true},
+				{"before-id pages forward", field("before-id", "j-6"), "<max>2</max>", ids(0, 1), false},
+				{"between two ids", field("after-id", "j-2") + field("before-id", "j-6"), "", ids(3, 5), true},
+				{"ids", "<field var='ids'><value>j-8</value><value>j-1</value></field>", "", []string{"j-1", "j-8"}, true},
+				{"include-groupchat", field("include-groupchat", "false"), "<max>1</max>", ids(0, 0), false},
+				{"empty field", "<field var='with'/>", "<max>1</max>", ids(0, 0), false},
 			}
-			if !slices.Equal(o.ids, tt.want) {
-				t.Errorf("results %q, want %q", o.ids, tt.want)
-			}
-			if o.complete != tt.wantComplete {
-				t.Errorf("complete = %v, want %v", o.complete, tt.wantComplete)
-			}
-			if len(tt.want) > 0 && (o.first != tt.want[0] || o.last != tt.want[len(tt.want)-1]) {
-				t.Errorf("first, last = %s, %s; want %s, %s", o.first, o.last, tt.want[0], tt.want[len(tt.want)-1])
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					o := f.query(julietFull, tt.fields, tt.rsm)
+					if o.err != "" {
+						t.Fatalf("error %s", o.err)
+					}
+					if !slices.Equal(o.ids, tt.want) {
+						t.Errorf("results %q, want %q", o.ids, tt.want)
+					}
+					if o.complete != tt.wantComplete {
+						t.Errorf("complete = %v, want %v", o.complete, tt.wantComplete)
+					}
+					if len(tt.want) > 0 && (o.first != tt.want[0] || o.last != tt.want[len(tt.want)-1]) {
+						t.Errorf("first, last = %s, %s; want %s, %s", o.first, o.last, tt.want[0], tt.want[len(tt.want)-1])
+					}
+				})
 			}
 		})
 	}
@@ -62,80 +66,88 @@ func TestQueries(t *testing.T) {
 // A client that pages forward with after=last, or backward with
 // before=first, sees every message once, in order.
 func TestPagingThroughEverything(t *testing.T) {
-	f := newFixture(t, nil)
-	f.conversation(23)
-	for _, backward := range []bool{false, true} {
-		var got []string
-		cursor := ""
-		for range 20 {
-			rsm := "<max>5</max><after>" + cursor + "</after>"
-			switch {
-			case backward:
-				rsm = "<max>5</max><before>" + cursor + "</before>"
-			case cursor == "":
-				rsm = "<max>5</max>"
+	for _, kind := range fixtureKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			f := kind.new(t, nil)
+			f.conversation(23)
+			for _, backward := range []bool{false, true} {
+				var got []string
+				cursor := ""
+				for range 20 {
+					rsm := "<max>5</max><after>" + cursor + "</after>"
+					switch {
+					case backward:
+						rsm = "<max>5</max><before>" + cursor + "</before>"
+					case cursor == "":
+						rsm = "<max>5</max>"
+					}
+					o := f.query(julietFull, "", rsm)
+					if o.err != "" {
+						t.Fatal(o.err)
+					}
+					if backward {
+						got = append(o.ids, got...)
+						cursor = o.first
+					} else {
+						got = append(got, o.ids...)
+						cursor = o.last
+					}
+					if o.complete {
+						break
+					}
+				}
+				if want := ids(0, 22); !slices.Equal(got, want) {
+					t.Errorf("backward %v: paged through %q, want %q", backward, got, want)
+				}
 			}
-			o := f.query(julietFull, "", rsm)
-			if o.err != "" {
-				t.Fatal(o.err)
-			}
-			if backward {
-				got = append(o.ids, got...)
-				cursor = o.first
-			} else {
-				got = append(got, o.ids...)
-				cursor = o.last
-			}
-			if o.complete {
-				break
-			}
-		}
-		if want := ids(0, 22); !slices.Equal(got, want) {
-			t.Errorf("backward %v: paged through %q, want %q", backward, got, want)
-		}
+		})
 	}
 }
 
 func TestWith(t *testing.T) {
-	f := newFixture(t, nil)
-	var all []msg
-	all = append(all, chat(romeoFull, julietFull, "r1", t0, 0)...)
-	all = append(all, chat(nurse+"/kitchen", julietFull, "n1", t0.Add(time.Minute), 1)...)
-	all = append(all, chat("romeo@localhost/garden", julietFull, "r2", t0.Add(2*time.Minute), 2)...)
-	all = append(all, chat(julietFull, romeoFull, "j1", t0.Add(3*time.Minute), 3)...)
-	all = append(all, chat(julietFull, "juliet@localhost/chamber", "note to self", t0.Add(4*time.Minute), 4)...)
-	all = append(all, chat(julietFull, nurse, "n2", t0.Add(5*time.Minute), 5)...)
-	f.observe(all...)
-	tests := []struct {
-		with string
-		rsm  string
-		want []string
-	}{
-		{romeo, "", []string{"j-0", "j-2", "j-3"}},
-		{"Romeo@LOCALHOST", "", []string{"j-0", "j-2", "j-3"}}, // prepared like the core's JIDs
-		{nurse, "", []string{"j-1", "j-5"}},
-		{romeoFull, "", []string{"j-0"}},                // exact resource: from of incoming
-		{"romeo@localhost/garden", "", []string{"j-2"}}, // another resource
-		{juliet, "", []string{"j-4"}},                   // to oneself: kept once
-		{"tybalt@localhost", "", nil},
-		{romeo, "<max>1</max><after>j-0</after>", []string{"j-2"}},
-		{romeo, "<max>2</max><before/>", []string{"j-2", "j-3"}},
-		{romeo, "<max>1</max><after>j-1</after>", []string{"j-2"}}, // an id of another peer still places the page
-		{romeoFull, "<max>1</max><before/>", []string{"j-0"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.with+tt.rsm, func(t *testing.T) {
-			o := f.query(julietFull, field("with", tt.with), tt.rsm)
-			if o.err != "" {
-				t.Fatal(o.err)
+	for _, kind := range fixtureKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			f := kind.new(t, nil)
+			var all []msg
+			all = append(all, chat(romeoFull, julietFull, "r1", t0, 0)...)
+			all = append(all, chat(nurse+"/kitchen", julietFull, "n1", t0.Add(time.Minute), 1)...)
+			all = append(all, chat("romeo@localhost/garden", julietFull, "r2", t0.Add(2*time.Minute), 2)...)
+			all = append(all, chat(julietFull, romeoFull, "j1", t0.Add(3*time.Minute), 3)...)
+			all = append(all, chat(julietFull, "juliet@localhost/chamber", "note to self", t0.Add(4*time.Minute), 4)...)
+			all = append(all, chat(julietFull, nurse, "n2", t0.Add(5*time.Minute), 5)...)
+			f.observe(all...)
+			tests := []struct {
+				with string
+				rsm  string
+				want []string
+			}{
+				{romeo, "", []string{"j-0", "j-2", "j-3"}},
+				{"Romeo@LOCALHOST", "", []string{"j-0", "j-2", "j-3"}}, // prepared like the core's JIDs
+				{nurse, "", []string{"j-1", "j-5"}},
+				{romeoFull, "", []string{"j-0"}},                // exact resource: from of incoming
+				{"romeo@localhost/garden", "", []string{"j-2"}}, // another resource
+				{juliet, "", []string{"j-4"}},                   // to oneself: kept once
+				{"tybalt@localhost", "", nil},
+				{romeo, "<max>1</max><after>j-0</after>", []string{"j-2"}},
+				{romeo, "<max>2</max><before/>", []string{"j-2", "j-3"}},
+				{romeo, "<max>1</max><after>j-1</after>", []string{"j-2"}}, // an id of another peer still places the page
+				{romeoFull, "<max>1</max><before/>", []string{"j-0"}},
 			}
-			if !slices.Equal(o.ids, tt.want) {
-				t.Errorf("results %q, want %q", o.ids, tt.want)
+			for _, tt := range tests {
+				t.Run(tt.with+tt.rsm, func(t *testing.T) {
+					o := f.query(julietFull, field("with", tt.with), tt.rsm)
+					if o.err != "" {
+						t.Fatal(o.err)
+					}
+					if !slices.Equal(o.ids, tt.want) {
+						t.Errorf("results %q, want %q", o.ids, tt.want)
+					}
+				})
+			}
+			if n := len(f.keys(juliet, msgPrefix)); n != 6 {
+				t.Errorf("Juliet's archive holds %d messages, want 6 (the note to self once)", n)
 			}
 		})
-	}
-	if n := len(f.keys(juliet, msgPrefix)); n != 6 {
-		t.Errorf("Juliet's archive holds %d messages, want 6 (the note to self once)", n)
 	}
 }
 
@@ -222,7 +234,7 @@ func TestDanglingIndex(t *testing.T) {
 	f := newFixture(t, nil)
 	f.conversation(4)
 	for _, k := range f.keys(juliet, msgPrefix) {
-		if strings.HasSuffix(k, "/j-1") {
+		if strings.HasSuffix(k, "j-1") { // "/j-1", or "-j-1" when stamped
 			if err := f.h.Store(juliet).Delete(context.Background(), k); err != nil {
 				t.Fatal(err)
 			}
