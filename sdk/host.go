@@ -6,6 +6,8 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
 // Host is the core, as a plugin sees it. Every call is scoped to the
@@ -38,7 +40,8 @@ type Host interface {
 	// JID, or "" for server-wide data.
 	Store(owner string) Store
 	// StoreBatch applies puts and deletes for any owners atomically, in
-	// order, in one transaction.
+	// order, in one transaction. A batch carries at most MaxStoreBatchBytes
+	// of keys and values.
 	StoreBatch(ctx context.Context, ops []StoreOp) error
 	// Accounts manages the accounts of the served domain.
 	Accounts() Accounts
@@ -99,6 +102,11 @@ type Store interface {
 	// first; when reverse, before it), at most limit of them (0: all).
 	Scan(ctx context.Context, prefix, after string, limit int, reverse bool) ([]KV, error)
 }
+
+// MaxStoreBatchBytes bounds one StoreBatch, keys, values and owners
+// counted: half of what the core accepts in one message from a plugin
+// (pluginv1.MaxMessageBytes), leaving room for the encoding.
+const MaxStoreBatchBytes = pluginv1.MaxMessageBytes / 2
 
 // StoreOp is one write of a StoreBatch: a put, or a delete when Delete
 // is set.

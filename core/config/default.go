@@ -43,7 +43,7 @@ func Default() *Config {
 			ShutdownGrace:         5 * time.Second,
 			WriteTimeout:          30 * time.Second,
 			PluginTimeout:         10 * time.Second,
-			ArchiveQueue:          8192,
+			ArchiveQueue:          32768,
 			ArchiveWait:           time.Second,
 			ResumeTimeout:         5 * time.Minute,
 			MaxUnacked:            1000,

@@ -34,7 +34,7 @@ type Config struct {
 	// an observer's full queue before the copy is dropped: the sender's
 	// stream is read no faster than the archive keeps up. 0 never waits.
 	ObserveWait time.Duration
-	// ObserveQueue is the number of messages queued per observer (default 8192).
+	// ObserveQueue is the number of messages queued per observer (default 32768).
 	ObserveQueue int
 	StartTimeout time.Duration // for a process to start and hand-shake
 	Limits       stream.Limits // applied to stanzas plugins send

@@ -127,7 +127,7 @@ func (in *instance) configure(ctx context.Context) error {
 	id := rem.broker.NextId()
 	hs := &hostServer{h: in.h, in: in}
 	go rem.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-		s := grpc.NewServer(opts...)
+		s := grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(pluginv1.MaxMessageBytes))...)
 		pluginv1.RegisterHostServer(s, hs)
 		return s
 	})

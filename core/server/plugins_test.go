@@ -420,9 +420,11 @@ func TestSlowArchiveSlowsSendersAndLosesNothing(t *testing.T) {
 	})
 }
 
-// Archive batches are cut by size as well as by count: 30 messages of
-// 200 KiB queued while the archive is busy would make one batch of 6 MB,
-// which gRPC refuses (4 MiB), losing them all.
+// Archive batches are cut by size as well as by count, and the plugin
+// boundary takes batches past gRPC's default 4 MiB: 60 copies of 200 KiB
+// queued while the archive is busy make batches of up to 8 MiB, which the
+// archiver writes in one store batch each. Were either cut or limit wrong,
+// gRPC would refuse a batch and lose it whole.
 func TestLargeMessagesAreAllArchived(t *testing.T) {
 	s := startWith(t, func(c *config.Config) {
 		c.Limits.RateBytesPerSecond = 0

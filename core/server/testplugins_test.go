@@ -153,16 +153,18 @@ func (a *archiver) Describe() sdk.Description {
 		Version: "1",
 		Observe: func(ctx context.Context, b sdk.ObservedBatch) error {
 			time.Sleep(a.delay)
+			// One store batch for the whole batch, as mam writes it: a
+			// batch of large messages is then one message of several MiB
+			// each way across the plugin boundary.
+			var ops []sdk.StoreOp
 			for _, m := range b.Messages {
 				dir := "in"
 				if m.Outgoing {
 					dir = "out"
 				}
-				if err := a.host.Store("").Put(ctx, m.Owner+" "+dir+" "+m.StanzaID, m.Stanza); err != nil {
-					return err
-				}
+				ops = append(ops, sdk.StoreOp{Key: m.Owner + " " + dir + " " + m.StanzaID, Value: m.Stanza})
 			}
-			return nil
+			return a.host.StoreBatch(ctx, ops)
 		},
 		Routes: []sdk.Route{{Kind: sdk.IQ, Namespace: "urn:test:archive", To: sdk.ToServer, Handle: func(ctx context.Context, _ *sdk.Request) (*etree.Element, error) {
 			kvs, err := a.host.Store("").Scan(ctx, "", "", 0, false)

@@ -13,11 +13,6 @@ import (
 	"github.com/switchboard-xmpp/switchboard/sdk/stanzaid"
 )
 
-// maxBatchBytes bounds one store transaction of a batch: the core sends
-// batches of at most about 1 MiB of stanzas, and gRPC refuses messages over
-// 4 MiB, so a batch of large messages is written in a few transactions.
-const maxBatchBytes = 2 << 20
-
 // observed is a message of a batch on its way into its archive.
 type observed struct {
 	e        entry
@@ -62,42 +57,57 @@ func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 		e := entry{nanos: m.owners.next(msg.Owner, at), with: with, id: msg.StanzaID}
 		byOwner[msg.Owner] = append(byOwner[msg.Owner], observed{e: e, outgoing: msg.Outgoing, stanza: msg.Stanza})
 	}
-	var errs []error
-	var ops []sdk.StoreOp
-	size := 0
+	w := &batchWriter{host: host}
 	for _, owner := range owners {
-		var err error
-		if ops, size, err = m.archiveOwner(ctx, host, cfg, owner, byOwner[owner], ops, size); err != nil {
-			errs = append(errs, err)
-		}
-		if size >= maxBatchBytes {
-			errs = append(errs, writeBatch(ctx, host, ops))
-			ops, size = ops[:0], 0
+		if err := m.archiveOwner(ctx, host, cfg, owner, byOwner[owner], w); err != nil {
+			w.errs = append(w.errs, err)
 		}
 	}
-	errs = append(errs, writeBatch(ctx, host, ops))
-	return errors.Join(errs...)
+	w.flush(ctx)
+	return errors.Join(w.errs...)
 }
 
-func writeBatch(ctx context.Context, host sdk.Host, ops []sdk.StoreOp) error {
-	if len(ops) == 0 {
-		return nil
-	}
-	if err := host.StoreBatch(ctx, ops); err != nil {
-		return fmt.Errorf("archiving %d records: %w", len(ops), err)
-	}
-	return nil
+// batchWriter gathers the records of a batch into store batches of at most
+// sdk.MaxStoreBatchBytes, normally one; the records of one message always
+// go in the same store batch.
+type batchWriter struct {
+	host sdk.Host
+	ops  []sdk.StoreOp
+	size int
+	errs []error
 }
 
-// archiveOwner appends to ops the records of one account's messages of a
-// batch, as its preferences say, and returns them with their size.
-func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner string, msgs []observed, ops []sdk.StoreOp, size int) ([]sdk.StoreOp, int, error) {
+func (w *batchWriter) add(ctx context.Context, ops []sdk.StoreOp) {
+	n := 0
+	for _, op := range ops {
+		n += len(op.Owner) + len(op.Key) + len(op.Value) + 16
+	}
+	if w.size+n > sdk.MaxStoreBatchBytes {
+		w.flush(ctx)
+	}
+	w.ops = append(w.ops, ops...)
+	w.size += n
+}
+
+func (w *batchWriter) flush(ctx context.Context) {
+	if len(w.ops) == 0 {
+		return
+	}
+	if err := w.host.StoreBatch(ctx, w.ops); err != nil {
+		w.errs = append(w.errs, fmt.Errorf("archiving %d records: %w", len(w.ops), err))
+	}
+	w.ops, w.size = w.ops[:0], 0
+}
+
+// archiveOwner adds to w the records of one account's messages of a
+// batch, as its preferences say.
+func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner string, msgs []observed, w *batchWriter) error {
 	st := host.Store(owner)
 	p := m.owners.prefs(owner)
 	if p == nil {
 		loaded, err := loadPrefs(ctx, st, cfg.DefaultPreference)
 		if err != nil {
-			return ops, size, fmt.Errorf("archiving for %s: %w", owner, err)
+			return fmt.Errorf("archiving for %s: %w", owner, err)
 		}
 		p = m.owners.keepPrefs(owner, loaded)
 	}
@@ -115,12 +125,11 @@ func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner
 			}
 		}
 		if err := m.list(ctx, host, owner); err != nil {
-			return ops, size, err
+			return err
 		}
-		ops = append(ops, addOps(owner, o.e, o.stanza)...)
-		size += len(o.stanza) + 128 // the stanza and its index records
+		w.add(ctx, addOps(owner, o.e, o.stanza))
 	}
-	return ops, size, nil
+	return nil
 }
 
 // list enters an account in the server-wide index the retention cleanup

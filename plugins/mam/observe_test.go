@@ -3,6 +3,7 @@ package mam
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -180,5 +181,37 @@ func TestMessageStampedEarlierThanItsPredecessor(t *testing.T) {
 	}
 	if got := f.keys(nurse, idPrefix); len(got) != 0 {
 		t.Errorf("the nurse's archive has index records %q, want none: its id says where it is", got)
+	}
+}
+
+// A batch of large messages is written in several store batches, each
+// within what the core accepts from a plugin, and none is lost.
+func TestLargeBatchIsSplitWithinTheLimit(t *testing.T) {
+	m, host := newDirect(t)
+	body := strings.Repeat("x", 1<<20)
+	var b sdk.ObservedBatch
+	const n = 40 // 40 MiB of stanzas: three store batches at least
+	for i := range n {
+		msg := benchMessage(i)
+		msg.Stanza = fmt.Appendf(nil, "<message type='chat' from='%s/phone' to='juliet@localhost' id='m%d'><body>%s</body></message>", msg.With, i, body)
+		b.Messages = append(b.Messages, msg)
+	}
+	if err := m.observe(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	if len(host.batches) < 3 {
+		t.Errorf("%d store batches, want at least 3", len(host.batches))
+	}
+	for i, size := range host.batches {
+		if size > sdk.MaxStoreBatchBytes {
+			t.Errorf("store batch %d carries %d bytes, past the limit of %d", i, size, sdk.MaxStoreBatchBytes)
+		}
+	}
+	kvs, err := host.Store(juliet).Scan(context.Background(), msgPrefix, "", 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kvs) != n {
+		t.Errorf("%d messages archived, want %d", len(kvs), n)
 	}
 }

@@ -29,6 +29,8 @@ type directHost struct {
 	// core refuses one past its limits.
 	refuse func(*etree.Element) error
 	last   *etree.Element // the last stanza sent
+	// batches is the size of each StoreBatch, keys, values and owners.
+	batches []int
 }
 
 func newDirectHost() *directHost { return &directHost{stores: map[string]*sortedStore{}} }
@@ -176,6 +178,13 @@ func prefixEnd(prefix string) (string, bool) {
 }
 
 func (h *directHost) StoreBatch(ctx context.Context, ops []sdk.StoreOp) error {
+	size := 0
+	for _, op := range ops {
+		size += len(op.Owner) + len(op.Key) + len(op.Value)
+	}
+	h.mu.Lock()
+	h.batches = append(h.batches, size)
+	h.mu.Unlock()
 	for _, op := range ops {
 		var err error
 		if op.Delete {

@@ -123,7 +123,8 @@ func (h *Harness) Configure(config map[string]any) error {
 	}
 	id := h.broker.NextId()
 	go h.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-		s := grpc.NewServer(opts...)
+		// As large messages as the core takes (a store batch of an archive).
+		s := grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(pluginv1.MaxMessageBytes))...)
 		pluginv1.RegisterHostServer(s, h.host)
 		return s
 	})

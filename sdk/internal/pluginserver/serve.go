@@ -76,9 +76,11 @@ func Serve(srv *Server, log hclog.Logger) int {
 			MagicCookieKey:   pluginv1.MagicCookieKey,
 			MagicCookieValue: pluginv1.MagicCookieValue,
 		},
-		Plugins:    plugin.PluginSet{pluginv1.PluginName: NewGRPCPlugin(srv)},
-		GRPCServer: plugin.DefaultGRPCServer,
-		Logger:     log,
+		Plugins: plugin.PluginSet{pluginv1.PluginName: NewGRPCPlugin(srv)},
+		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			return plugin.DefaultGRPCServer(append(opts, grpc.MaxRecvMsgSize(pluginv1.MaxMessageBytes)))
+		},
+		Logger: log,
 	})
 	if err := srv.Close(); err != nil {
 		log.Error("cleanup failed", "error", err)

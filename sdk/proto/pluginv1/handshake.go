@@ -12,4 +12,13 @@ const (
 	MagicCookieValue = "b1e6f1f8-switchboard-xmpp-plugin"
 	// PluginName is the key of the one plugin type in go-plugin's plugin map.
 	PluginName = "switchboard"
+	// MaxMessageBytes is the largest gRPC message the core's and a
+	// plugin's servers accept, past gRPC's default of 4 MiB: a batch of
+	// archived messages and the store batch that writes it are a few MiB
+	// each when the archive is busy (the core cuts batches at
+	// ObserveBatchBytes, mam its store batches at half this).
+	MaxMessageBytes = 32 << 20
+	// ObserveBatchBytes bounds a batch of observed messages, all fields
+	// counted, well inside MaxMessageBytes.
+	ObserveBatchBytes = 8 << 20
 )
