@@ -66,12 +66,22 @@ func (s *Store) Batch(ctx context.Context, ns string, ops []storage.Op) error {
 		return fmt.Errorf("writing a batch in %s: %w", ns, err)
 	}
 	defer tx.Rollback()
-	put, del := tx.StmtContext(ctx, putStmt), tx.StmtContext(ctx, delStmt)
+	// The statements run without ctx's cancellation, which the driver
+	// watches with a goroutine per statement: 7% of the core's CPU while
+	// the archive wrote batches of thousands of rows. The loop checks ctx
+	// itself, and a cancelled batch is rolled back whole. (Several rows
+	// per INSERT, tried too, was slower: BenchmarkArchiveBatch 27 µs a
+	// copy with 8 rows a statement against 16 µs with one.)
+	run := context.WithoutCancel(ctx)
+	put, del := tx.StmtContext(run, putStmt), tx.StmtContext(run, delStmt)
 	for _, op := range ops {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("writing a batch in %s: %w", ns, err)
+		}
 		if op.Delete {
-			_, err = del.ExecContext(ctx, ns, op.Owner, op.Key)
+			_, err = del.ExecContext(run, ns, op.Owner, op.Key)
 		} else {
-			_, err = put.ExecContext(ctx, ns, op.Owner, op.Key, nonNil(op.Value))
+			_, err = put.ExecContext(run, ns, op.Owner, op.Key, nonNil(op.Value))
 		}
 		if err != nil {
 			return fmt.Errorf("writing %s/%s/%s in a batch: %w", ns, op.Owner, op.Key, mapError(err))

@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -36,5 +37,15 @@ func testBatch(t *testing.T, open func(t *testing.T) storage.Store) {
 	}
 	if err := s.Batch(ctx, "mam", nil); err != nil {
 		t.Errorf("an empty batch: %v", err)
+	}
+	// A batch whose caller has gone (a plugin's call timed out) is an
+	// error and writes nothing.
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.Batch(gone, "mam", []storage.Op{{Owner: "carol@localhost", Key: "c", Value: []byte("1")}}); err == nil {
+		t.Error("a batch with a cancelled context succeeded")
+	}
+	if _, err := s.Get(ctx, "mam", "carol@localhost", "c"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("a batch with a cancelled context wrote: %v", err)
 	}
 }

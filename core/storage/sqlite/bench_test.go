@@ -1,0 +1,51 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/switchboard-xmpp/switchboard/core/storage"
+)
+
+// BenchmarkArchiveBatch writes what the message archive (mam) writes for a
+// busy server: batches of 16384 copies, two records each (the message
+// and its entry in the index by peer), over 400 accounts talking in
+// pairs, into a real database file. ns/copy is the figure to compare.
+func BenchmarkArchiveBatch(b *testing.B) {
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	stanza := make([]byte, 330)
+	for i := range stanza {
+		stanza[i] = 'a' + byte(i%26)
+	}
+	const owners, perBatch = 400, 16384
+	nanos := int64(1_800_000_000_000_000_000)
+	ops := make([]storage.Op, 0, 2*perBatch)
+	// A context that can be cancelled, as the plugin's gRPC call has.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	copies := 0
+	for b.Loop() {
+		ops = ops[:0]
+		for i := range perBatch {
+			nanos++
+			owner, with := i%owners, i%owners^1
+			o, w := fmt.Sprintf("user%d@localhost", owner), fmt.Sprintf("user%d@localhost", with)
+			at := fmt.Sprintf("%020d", nanos)
+			id := fmt.Sprintf("%013x-abcdefgh", nanos)
+			ops = append(ops,
+				storage.Op{Owner: o, Key: "w/" + w + "/" + at + "/" + id, Value: []byte{}},
+				storage.Op{Owner: o, Key: "m/" + at + "/" + w + "/" + id, Value: stanza})
+		}
+		if err := s.Batch(ctx, "mam", ops); err != nil {
+			b.Fatal(err)
+		}
+		copies += perBatch
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(copies), "ns/copy")
+}
