@@ -34,6 +34,7 @@ const (
 // Roster is the plugin.
 type Roster struct {
 	locks keyLocks // serialises the writes to each owner's roster
+	cache *readCache
 
 	mu   sync.Mutex
 	host sdk.Host
@@ -53,6 +54,7 @@ func New() *Roster {
 	var b [3]byte
 	rand.Read(b[:]) // never fails (crypto/rand documents it)
 	return &Roster{
+		cache:      newReadCache(),
 		interested: map[string]map[string]string{},
 		log:        hclog.NewNullLogger(),
 		cfg:        defaultConfig(),
@@ -92,7 +94,7 @@ func (r *Roster) Configure(_ context.Context, c sdk.Config) error {
 		return err
 	}
 	r.mu.Lock()
-	r.host, r.log, r.cfg = c.Host, c.Logger, cfg
+	r.host, r.log, r.cfg = cachingHost{Host: c.Host, cache: r.cache}, c.Logger, cfg
 	r.mu.Unlock()
 	return nil
 }
