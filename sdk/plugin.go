@@ -103,7 +103,7 @@ type ObservedBatch struct {
 // ObservedMessage is one archived copy of a message.
 type ObservedMessage struct {
 	Owner    string    // the account whose archive it belongs to (bare JID)
-	StanzaID string    // XEP-0359 stanza-id given for Owner
+	StanzaID string    // XEP-0359 stanza-id given for Owner; stanzaid.Time reads when it was made
 	With     string    // the other party's bare JID
 	Outgoing bool      // Owner sent it
 	Time     time.Time // when the server routed it
