@@ -14,13 +14,14 @@ import (
 // priority, entity capabilities (XEP-0115) and any other extension —
 // with only 'to' set for each recipient.
 func (p *Presence) handleBroadcast(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
-	if err := p.ensureSubs(ctx, bareOf(req.From)); err != nil {
+	requests, err := p.ensureSubs(ctx, bareOf(req.From))
+	if err != nil {
 		return nil, err
 	}
 	if req.Stanza.SelectAttrValue("type", "") == "unavailable" {
 		return nil, p.broadcastUnavailable(ctx, req.From, req.SessionID, req.Stanza)
 	}
-	return nil, p.broadcastAvailable(ctx, req)
+	return nil, p.broadcastAvailable(ctx, req, requests)
 }
 
 // broadcastAvailable sends the presence to the account's own sessions
@@ -29,8 +30,10 @@ func (p *Presence) handleBroadcast(ctx context.Context, req *sdk.Request) (*etre
 // once, the probes it implies (§4.2.2, §4.3): the new session gets the
 // presence of each contact it is subscribed to, or unavailable with the
 // time it was last seen. The first session of an account to come online
-// also gets the subscription requests still unanswered (§3.1.3).
-func (p *Presence) broadcastAvailable(ctx context.Context, req *sdk.Request) error {
+// also gets the subscription requests still unanswered (§3.1.3): those
+// that came with the subscriptions when this request loaded them, or else
+// asked of roster.
+func (p *Presence) broadcastAvailable(ctx context.Context, req *sdk.Request, requests []string) error {
 	full, bare, el := req.From, bareOf(req.From), req.Stanza
 	el.RemoveAttr("to")
 
@@ -67,7 +70,13 @@ func (p *Presence) broadcastAvailable(ctx context.Context, req *sdk.Request) err
 	}
 	var errs []error
 	if first {
-		pending, err := p.pendingRequests(ctx, bare)
+		var pending []outgoing
+		var err error
+		if requests != nil {
+			pending, err = parseAll(requests)
+		} else {
+			pending, err = p.pendingRequests(ctx, bare)
+		}
 		out = append(out, pending...)
 		errs = append(errs, err)
 	}

@@ -19,17 +19,22 @@ type itemChange struct {
 // rosterItems is the part of roster's items answer that presence reads.
 type rosterItems struct {
 	Items []itemChange `json:"items"`
+	// Requests are the unanswered subscription requests, read with the
+	// items; nil from a roster that does not send them.
+	Requests []string `json:"requests"`
 }
 
 // ensureSubs loads an account's subscriptions from roster unless they are
 // in memory already: once per account while it has sessions, and never
-// per broadcast.
-func (p *Presence) ensureSubs(ctx context.Context, bare string) error {
+// per broadcast. When it loads them it also returns the account's
+// unanswered subscription requests, which roster sends with the items
+// (nil when it does not, or when nothing was loaded).
+func (p *Presence) ensureSubs(ctx context.Context, bare string) ([]string, error) {
 	p.mu.Lock()
 	acc := p.account(bare)
 	if acc.subs != nil {
 		p.mu.Unlock()
-		return nil
+		return nil, nil
 	}
 	acc.loading = true
 	host := p.host
@@ -44,11 +49,11 @@ func (p *Presence) ensureSubs(ctx context.Context, bare string) error {
 	defer p.mu.Unlock()
 	acc = p.account(bare)
 	if acc.subs != nil { // another request loaded them meanwhile
-		return nil
+		return nil, nil
 	}
 	if err != nil {
 		acc.loading, acc.buffered = false, nil
-		return fmt.Errorf("reading the roster of %s: %w", bare, err)
+		return nil, fmt.Errorf("reading the roster of %s: %w", bare, err)
 	}
 	subs := make(map[string]sub, len(items.Items))
 	for _, it := range items.Items {
@@ -60,7 +65,7 @@ func (p *Presence) ensureSubs(ctx context.Context, bare string) error {
 		apply(subs, c)
 	}
 	acc.subs, acc.loading, acc.buffered = subs, false, nil
-	return nil
+	return items.Requests, nil
 }
 
 func apply(subs map[string]sub, c itemChange) {

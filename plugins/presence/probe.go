@@ -20,7 +20,7 @@ import (
 // to themselves.
 func (p *Presence) handleProbe(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
 	bare, contact := bareOf(req.From), bareOf(req.To)
-	if err := p.ensureSubs(ctx, bare); err != nil {
+	if _, err := p.ensureSubs(ctx, bare); err != nil {
 		return nil, err
 	}
 	p.mu.Lock()

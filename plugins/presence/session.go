@@ -22,7 +22,7 @@ func (p *Presence) sessionClosed(ctx context.Context, ev sdk.Event) error {
 	unread := acc != nil && acc.subs == nil && !acc.loading
 	p.mu.Unlock()
 	if unread {
-		if err := p.ensureSubs(ctx, bare); err != nil {
+		if _, err := p.ensureSubs(ctx, bare); err != nil {
 			return fmt.Errorf("announcing the end of %s: %w", full, err)
 		}
 	}

@@ -63,7 +63,11 @@ func TestRequestToOfflineUserWaitsForLogin(t *testing.T) {
 	w := newWorld(t, nil, "alice", "bob")
 	w.send(alice+"/pda", "<presence to='bob@localhost' type='subscribe'><nick xmlns='http://jabber.org/protocol/nick'>Al</nick></presence>")
 	w.take() // sent to bob's bare JID; the core delivers it to no one while he is offline
+	w.pendN.Store(0)
 	w.send(bob+"/phone", "<presence/>")
+	if n := w.pendN.Load(); n != 0 {
+		t.Errorf("roster.pending called %d times at login, want 0: the requests come with the items", n)
+	}
 	w.expect("delivered at login, as sent",
 		"<presence from='bob@localhost/phone' to='bob@localhost'/>",
 		"<presence from='alice@localhost' to='bob@localhost' type='subscribe'><nick xmlns='http://jabber.org/protocol/nick'>Al</nick></presence>",

@@ -25,6 +25,7 @@ type world struct {
 	p, r   *sdktest.Harness
 	seen   int          // presence's sent stanzas already looked at
 	itemsN atomic.Int64 // calls of roster.items
+	pendN  atomic.Int64 // calls of roster.pending
 }
 
 func newWorld(t testing.TB, config map[string]any, users ...string) *world {
@@ -46,8 +47,11 @@ func (w *world) startPresence(config map[string]any) {
 	w.seen = 0
 	for _, m := range []string{"items", "pending", "subscription"} {
 		w.p.Provide("roster", m, func(_ context.Context, caller string, payload []byte) ([]byte, error) {
-			if m == "items" {
+			switch m {
+			case "items":
 				w.itemsN.Add(1)
+			case "pending":
+				w.pendN.Add(1)
 			}
 			return w.r.Invoke(m, caller, payload)
 		})

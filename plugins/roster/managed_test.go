@@ -176,7 +176,7 @@ func TestManagedItemsJSON(t *testing.T) {
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatal(err)
 	}
-	want := `{"ver":"` + got.Ver + `","items":[{"jid":"bob@localhost","name":"","subscription":"both","ask":"","approved":false,"groups":["Staff"],"managed":true}]}`
+	want := `{"ver":"` + got.Ver + `","items":[{"jid":"bob@localhost","name":"","subscription":"both","ask":"","approved":false,"groups":["Staff"],"managed":true}],"requests":[]}`
 	if mustCompact(t, string(out)) != mustCompact(t, want) {
 		t.Errorf("items = %s\nwant    %s", out, want)
 	}

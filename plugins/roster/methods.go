@@ -48,7 +48,7 @@ func (r *Roster) methodItems(ctx context.Context, _ string, payload []byte) ([]b
 	if err != nil {
 		return nil, fmt.Errorf("reading the roster of %s: %w", owner, err)
 	}
-	out := Items{Ver: ver, Items: []Item{}}
+	out := Items{Ver: ver, Items: []Item{}, Requests: pendingOf(owner, entries)}
 	for _, e := range entries {
 		if e.rec.listed() {
 			out.Items = append(out.Items, itemOf(e.contact, e.rec))
@@ -69,7 +69,13 @@ func (r *Roster) methodPending(ctx context.Context, _ string, payload []byte) ([
 	if err != nil {
 		return nil, fmt.Errorf("reading the roster of %s: %w", owner, err)
 	}
-	out := PendingResult{Requests: []string{}}
+	return json.Marshal(PendingResult{Requests: pendingOf(owner, entries)})
+}
+
+// pendingOf is the requests among entries that owner has not answered,
+// each a presence stanza from the requester as it was sent; never nil.
+func pendingOf(owner string, entries []entry) []string {
+	out := []string{}
 	for _, e := range entries {
 		// A managed contact already shares presence both ways: its
 		// request waits, unshown, for the managed parts to go.
@@ -80,9 +86,9 @@ func (r *Roster) methodPending(ctx context.Context, _ string, payload []byte) ([
 		if req == "" {
 			req = xmlString(subscriptionStanza(e.contact, owner, "subscribe"))
 		}
-		out.Requests = append(out.Requests, req)
+		out = append(out, req)
 	}
-	return json.Marshal(out)
+	return out
 }
 
 // methodSubscription applies a subscription stanza between two accounts

@@ -2,6 +2,7 @@ package roster_test
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -162,9 +163,26 @@ func TestItemsContract(t *testing.T) {
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatal(err)
 	}
-	want := `{"ver":"` + got.Ver + `","items":[{"jid":"bob@localhost","name":"Bob","subscription":"none","ask":"subscribe","approved":false,"groups":["Friends"]}]}`
+	want := `{"ver":"` + got.Ver + `","items":[{"jid":"bob@localhost","name":"Bob","subscription":"none","ask":"subscribe","approved":false,"groups":["Friends"]}],"requests":[]}`
 	if mustCompact(t, string(out)) != mustCompact(t, want) {
 		t.Errorf("items = %s\nwant    %s", out, want)
+	}
+	// Bob's items carry Alice's request, as pending answers it: presence
+	// reads both in one call when Bob comes online.
+	bobs, err := h.Invoke("items", "presence", []byte(bob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := h.Invoke("pending", "presence", []byte(bob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var withItems, alone struct{ Requests []string }
+	if err := errors.Join(json.Unmarshal(bobs, &withItems), json.Unmarshal(pending, &alone)); err != nil {
+		t.Fatal(err)
+	}
+	if len(withItems.Requests) != 1 || !strings.Contains(withItems.Requests[0], `type="subscribe" from="alice@localhost"`) || !slices.Equal(withItems.Requests, alone.Requests) {
+		t.Errorf("requests with Bob's items %q, pending %q; want Alice's subscribe in both", withItems.Requests, alone.Requests)
 	}
 	empty, err := h.Invoke("items", "privacy", []byte(carol))
 	if err != nil || !strings.Contains(string(empty), `"items":[]`) {
