@@ -28,13 +28,21 @@ func (o *Offline) deliver(ctx context.Context, ev sdk.Event) error {
 		return nil // another session of the account is being given the queue
 	}
 	defer o.release(owner)
+	if o.empty.isEmpty(owner) {
+		return nil
+	}
 	host, _ := o.current()
 	st := store{host.Store(owner)}
 	// Only what is queued now: a message sent to a session that has gone
 	// away comes back into the queue, and must not be tried again here.
+	epoch := o.empty.begin()
 	end, err := st.last(ctx)
-	if err != nil || end == "" {
+	if err != nil {
 		return err
+	}
+	if end == "" {
+		o.empty.saw(owner, epoch)
+		return nil
 	}
 	after := ""
 	for {

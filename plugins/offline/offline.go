@@ -33,6 +33,7 @@ type Offline struct {
 	// so that two messages cannot both take its last place.
 	queues [queueLocks]sync.Mutex
 	clock  keyClock
+	empty  emptyQueues
 }
 
 // New returns the plugin.
@@ -109,6 +110,8 @@ func (o *Offline) store(ctx context.Context, req *sdk.Request) (*etree.Element, 
 			return nil, stanza.Errorf(stanza.ServiceUnavailable, "the recipient's offline message queue is full")
 		}
 	}
+	o.empty.storing(owner)
+	defer o.empty.storing(owner)
 	return nil, st.add(ctx, key, msg)
 }
 

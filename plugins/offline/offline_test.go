@@ -275,3 +275,41 @@ func compareGolden(t *testing.T, path string, els []*etree.Element) {
 		t.Errorf("%s:\n got:\n%s\nwant:\n%s", path, got, want)
 	}
 }
+
+// A queue seen empty at one login is not read again at the next, but a
+// message stored since is delivered all the same.
+func TestQueueSeenEmptyStillDeliversWhatComesLater(t *testing.T) {
+	o, h := newHarness(t, nil)
+	if err := h.Event(available("juliet@localhost/chamber", "1")); err != nil {
+		t.Fatal(err)
+	}
+	if !o.empty.isEmpty("juliet@localhost") {
+		t.Fatal("an empty queue, looked at, is not remembered as empty")
+	}
+	if r := h.Handle("<message type='chat' to='juliet@localhost' id='late'><body>Still there?</body></message>", romeo); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if err := h.Event(available("juliet@localhost/balcony", "2")); err != nil {
+		t.Fatal(err)
+	}
+	sent := h.Sent()
+	if len(sent) != 1 || sent[0].SelectAttrValue("id", "") != "late" || sent[0].SelectAttrValue("to", "") != "juliet@localhost/balcony" {
+		t.Fatalf("sent %d stanzas, want the late message to the new session", len(sent))
+	}
+}
+
+// A look at the queue that overlapped a message being stored does not
+// count as having seen it empty.
+func TestALookOverlappingAStoreIsNotTrusted(t *testing.T) {
+	var e emptyQueues
+	epoch := e.begin()
+	e.storing("juliet@localhost") // a message is being written meanwhile
+	e.saw("juliet@localhost", epoch)
+	if e.isEmpty("juliet@localhost") {
+		t.Error("a queue written to during the look was taken for empty")
+	}
+	e.saw("juliet@localhost", e.begin())
+	if !e.isEmpty("juliet@localhost") {
+		t.Error("a look with no write meanwhile was not remembered")
+	}
+}
