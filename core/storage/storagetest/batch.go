@@ -19,11 +19,17 @@ func testBatch(t *testing.T, open func(t *testing.T) storage.Store) {
 		{Owner: "bob@localhost", Key: "b", Value: []byte("2")},
 		{Owner: "alice@localhost", Key: "a", Value: []byte("3")}, // later ops win
 		{Owner: "alice@localhost", Key: "old", Delete: true},
+		// A store may reorder a batch for speed, but never the ops on
+		// one key: here each pair would end the other way round.
+		{Owner: "zoe@localhost", Key: "z", Value: []byte("4")},
+		{Owner: "zoe@localhost", Key: "z", Delete: true},
+		{Owner: "amy@localhost", Key: "y", Delete: true},
+		{Owner: "amy@localhost", Key: "y", Value: []byte("5")},
 	}
 	if err := s.Batch(ctx, "mam", ops); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ owner, key, want string }{{"alice@localhost", "a", "3"}, {"bob@localhost", "b", "2"}} {
+	for _, c := range []struct{ owner, key, want string }{{"alice@localhost", "a", "3"}, {"bob@localhost", "b", "2"}, {"amy@localhost", "y", "5"}} {
 		v, err := s.Get(ctx, "mam", c.owner, c.key)
 		if err != nil || string(v) != c.want {
 			t.Errorf("after Batch, %s/%s = %q, %v; want %q", c.owner, c.key, v, err, c.want)
@@ -31,6 +37,9 @@ func testBatch(t *testing.T, open func(t *testing.T) storage.Store) {
 	}
 	if _, err := s.Get(ctx, "mam", "alice@localhost", "old"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("a batched delete left the key: %v", err)
+	}
+	if _, err := s.Get(ctx, "mam", "zoe@localhost", "z"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("a put then a delete of one key in a batch left the key: %v", err)
 	}
 	if _, err := s.Get(ctx, "other", "alice@localhost", "a"); !errors.Is(err, storage.ErrNotFound) {
 		t.Error("a batch wrote outside its namespace")
