@@ -19,6 +19,7 @@ type ownerState struct {
 	prefs  *prefs // nil until read
 	listed bool   // owner/<bare> is in the server-wide store
 	last   int64  // the <nanos> of the last message archived
+	known  bool   // last has been read from the archive
 }
 
 // state returns owner's entry, creating it; c.mu is held.
@@ -77,18 +78,27 @@ func (c *ownerCache) forget(owner string) {
 	c.mu.Unlock()
 }
 
-// next turns the time of a message of owner (its id's, or when the core
-// routed it) into the <nanos> of its key: strictly increasing in the order owner's messages arrive,
-// so that two messages of the same nanosecond, or a wall clock that
-// steps back, still keep the order in which the core routed them. Only
-// Observe calls it, one batch at a time. An account the cache has
-// forgotten starts again from the time given, with ties then ordered by
-// peer and id.
-func (c *ownerCache) next(owner string, nanos int64) int64 {
+// lastOf is the <nanos> of owner's last archived message, and whether the
+// cache knows it.
+func (c *ownerCache) lastOf(owner string) (int64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.state(owner)
-	n := max(nanos, s.last+1)
-	s.last = n
+	return s.last, s.known
+}
+
+// next turns the time of a message of owner (its id's, or when the core
+// routed it) into the <nanos> of its key: strictly increasing in the
+// order owner's messages arrive, and after floor, the last one archived
+// before (lastOf, or read from the archive when the cache does not know
+// it), so that two messages of the same nanosecond, or a wall clock that
+// steps back, still keep the order in which the core routed them. Only
+// Observe calls it, one batch at a time.
+func (c *ownerCache) next(owner string, nanos, floor int64) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.state(owner)
+	n := max(nanos, s.last+1, floor+1)
+	s.last, s.known = n, true
 	return n
 }

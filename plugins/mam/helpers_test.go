@@ -45,6 +45,10 @@ type fixture struct {
 	// the fixture translates: queries name and results show "j-3".
 	legacyIDs  bool
 	stampedIDs map[string]string // test id → the id archived
+	// oneByOne hands the core's batches over a message at a time, so that
+	// each index record by peer holds one message, as every record did
+	// before records were grouped.
+	oneByOne bool
 }
 
 // newLegacyFixture is newFixture archiving ids that carry no time.
@@ -54,11 +58,32 @@ func newLegacyFixture(t *testing.T, cfg map[string]any) *fixture {
 	return f
 }
 
-// fixtureKinds are the two kinds of archive a test of queries runs over.
+// newSmallGroupsFixture is newFixture with at most two messages in a
+// record of the index by peer, so that a conversation spans many.
+func newSmallGroupsFixture(t *testing.T, cfg map[string]any) *fixture {
+	f := newFixture(t, cfg)
+	f.m.groupMax = 2
+	return f
+}
+
+// newOneByOneFixture is newFixture with a record of the index by peer per
+// message.
+func newOneByOneFixture(t *testing.T, cfg map[string]any) *fixture {
+	f := newFixture(t, cfg)
+	f.oneByOne = true
+	return f
+}
+
+// fixtureKinds are the kinds of archive a test of queries runs over.
 var fixtureKinds = []struct {
 	name string
 	new  func(*testing.T, map[string]any) *fixture
-}{{"stamped ids", newFixture}, {"legacy ids", newLegacyFixture}}
+}{
+	{"stamped ids", newFixture},
+	{"legacy ids", newLegacyFixture},
+	{"groups of two", newSmallGroupsFixture},
+	{"a message a batch", newOneByOneFixture},
+}
 
 // stamped is the id the core would have given the test id at at.
 func stamped(id string, at time.Time) string { return stanzaid.Format(at.UnixNano(), id) }
@@ -136,9 +161,39 @@ func (f *fixture) observe(msgs ...msg) {
 			Owner: m.owner, StanzaID: m.id, With: m.with, Outgoing: m.outgoing, Time: m.at, Stanza: []byte(m.stanza),
 		})
 	}
-	if err := f.h.Observe(b); err != nil {
-		f.t.Fatalf("observe: %v", err)
+	if !f.oneByOne {
+		if err := f.h.Observe(b); err != nil {
+			f.t.Fatalf("observe: %v", err)
+		}
+		return
 	}
+	for _, m := range b.Messages {
+		if err := f.h.Observe(sdk.ObservedBatch{Messages: []sdk.ObservedMessage{m}}); err != nil {
+			f.t.Fatalf("observe: %v", err)
+		}
+	}
+}
+
+// indexed lists the entries of an owner's index by peer, in key order,
+// as "<with> <test id>".
+func (f *fixture) indexed(owner string) []string {
+	f.t.Helper()
+	kvs, err := f.h.Store(owner).Scan(context.Background(), withPrefix, "", 0, false)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var out []string
+	for _, kv := range kvs {
+		with, _, _ := strings.Cut(strings.TrimPrefix(kv.Key, withPrefix), "/")
+		entries := parseGroup(kv.Key, kv.Value, with)
+		if len(entries) == 0 {
+			f.t.Errorf("unreadable record of the index by peer: %q = %q", kv.Key, kv.Value)
+		}
+		for _, e := range entries {
+			out = append(out, with+" "+unstamped(e.id))
+		}
+	}
+	return out
 }
 
 // conversation archives n messages between Romeo and Juliet, alternating,

@@ -40,10 +40,11 @@ type MAM struct {
 	observing sync.Mutex // one batch at a time, in the order they come
 	owners    ownerCache
 	janitor   janitor
+	groupMax  int // messages in one record of the index by peer; tests make it small
 }
 
 // New returns the plugin.
-func New() *MAM { return &MAM{cfg: defaultConfig()} }
+func New() *MAM { return &MAM{cfg: defaultConfig(), groupMax: groupMax} }
 
 // Describe declares the archive: the observer, the one IQ route for
 // queries, preferences and metadata, the account features, and the roster

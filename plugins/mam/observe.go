@@ -36,9 +36,23 @@ func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 	}
 	var owners []string
 	byOwner := map[string][]observed{}
+	var errs []error
+	failed := map[string]bool{}
 	for _, msg := range b.Messages {
-		if msg.Owner == "" || msg.StanzaID == "" {
+		if msg.Owner == "" || msg.StanzaID == "" || failed[msg.Owner] {
 			continue
+		}
+		last, known := m.owners.lastOf(msg.Owner)
+		if !known {
+			// After a restart, or once the cache forgot the account: its
+			// new messages must come after those already archived, or a
+			// group of the index by peer could overlap an older one.
+			var err error
+			if last, err = (archive{host.Store(msg.Owner)}).last(ctx); err != nil {
+				failed[msg.Owner] = true
+				errs = append(errs, fmt.Errorf("archiving for %s: %w", msg.Owner, err))
+				continue
+			}
 		}
 		with := bareOf(msg.With)
 		// A message to oneself comes twice, sent and received; an archive
@@ -54,10 +68,11 @@ func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 		if n, ok := stanzaid.Time(msg.StanzaID); ok {
 			at = n // the message is then found by its id alone
 		}
-		e := entry{nanos: m.owners.next(msg.Owner, at), with: with, id: msg.StanzaID}
+		e := entry{nanos: m.owners.next(msg.Owner, at, last), with: with, id: msg.StanzaID}
 		byOwner[msg.Owner] = append(byOwner[msg.Owner], observed{e: e, outgoing: msg.Outgoing, stanza: msg.Stanza})
 	}
-	w := &batchWriter{host: host}
+	w := &batchWriter{host: host, groupMax: m.groupMax}
+	w.errs = errs
 	for _, owner := range owners {
 		if err := m.archiveOwner(ctx, host, cfg, owner, byOwner[owner], w); err != nil {
 			w.errs = append(w.errs, err)
@@ -68,28 +83,75 @@ func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 }
 
 // batchWriter gathers the records of a batch into store batches of at most
-// sdk.MaxStoreBatchBytes, normally one; the records of one message always
-// go in the same store batch.
+// sdk.MaxStoreBatchBytes, normally one. The records of one message, its
+// index record among them, always go in the same store batch: a group of
+// the index by peer is closed when its store batch is cut.
 type batchWriter struct {
-	host sdk.Host
-	ops  []sdk.StoreOp
-	size int
-	errs []error
+	host     sdk.Host
+	groupMax int
+	ops      []sdk.StoreOp
+	size     int
+	groups   map[peerIndex]*openGroup
+	errs     []error
 }
 
-func (w *batchWriter) add(ctx context.Context, ops []sdk.StoreOp) {
-	n := 0
+// peerIndex names the index by peer of one account for one peer.
+type peerIndex struct{ owner, with string }
+
+// openGroup is a record of the index by peer still taking messages.
+type openGroup struct {
+	owner   string
+	entries []entry
+}
+
+func (g *openGroup) op() sdk.StoreOp {
+	return sdk.StoreOp{Owner: g.owner, Key: g.entries[0].withKey(), Value: groupValue(g.entries)}
+}
+
+// add writes a message of owner's archive.
+func (w *batchWriter) add(ctx context.Context, owner string, e entry, stanza []byte) {
+	ops := messageOps(owner, e, stanza)
+	n := nanosWidth + len(e.id) + 2 // its line in the group
 	for _, op := range ops {
 		n += len(op.Owner) + len(op.Key) + len(op.Value) + 16
 	}
+	k := peerIndex{owner, e.with}
+	g := w.groups[k]
+	opening := len(owner) + len(e.withKey()) + 16 // a new group's record
+	if g == nil {
+		n += opening
+	}
 	if w.size+n > sdk.MaxStoreBatchBytes {
 		w.flush(ctx)
+		if g != nil {
+			n, g = n+opening, nil
+		}
 	}
 	w.ops = append(w.ops, ops...)
 	w.size += n
+	if !groupable(e) {
+		w.ops = append(w.ops, (&openGroup{owner: owner, entries: []entry{e}}).op())
+		return
+	}
+	if g == nil {
+		if w.groups == nil {
+			w.groups = map[peerIndex]*openGroup{}
+		}
+		g = &openGroup{owner: owner}
+		w.groups[k] = g
+	}
+	g.entries = append(g.entries, e)
+	if len(g.entries) >= w.groupMax {
+		w.ops = append(w.ops, g.op())
+		delete(w.groups, k)
+	}
 }
 
 func (w *batchWriter) flush(ctx context.Context) {
+	for k, g := range w.groups {
+		w.ops = append(w.ops, g.op())
+		delete(w.groups, k)
+	}
 	if len(w.ops) == 0 {
 		return
 	}
@@ -127,7 +189,7 @@ func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner
 		if err := m.list(ctx, host, owner); err != nil {
 			return err
 		}
-		w.add(ctx, addOps(owner, o.e, o.stanza))
+		w.add(ctx, owner, o.e, o.stanza)
 	}
 	return nil
 }

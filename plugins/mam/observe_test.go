@@ -214,4 +214,69 @@ func TestLargeBatchIsSplitWithinTheLimit(t *testing.T) {
 	if len(kvs) != n {
 		t.Errorf("%d messages archived, want %d", len(kvs), n)
 	}
+	// Each store batch closed its groups of the index by peer: together
+	// they still name every message.
+	index, err := host.Store(juliet).Scan(context.Background(), withPrefix, "", 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	indexed := 0
+	for _, kv := range index {
+		with, _, _ := strings.Cut(strings.TrimPrefix(kv.Key, withPrefix), "/")
+		indexed += len(parseGroup(kv.Key, kv.Value, with))
+	}
+	if indexed != n || len(index) < 3 {
+		t.Errorf("%d messages in %d records of the index by peer, want %d in one record per store batch at least", indexed, len(index), n)
+	}
+}
+
+// The index by peer holds a record per peer and batch, not per message:
+// what makes archiving a busy server's batches cheap. A group closes at
+// groupMax messages.
+func TestIndexRecordPerPeerAndBatch(t *testing.T) {
+	for _, c := range []struct {
+		groupMax    int
+		wantRecords int
+	}{{groupMax, 2}, {2, 4}} {
+		f := newFixture(t, nil)
+		f.m.groupMax = c.groupMax
+		var all []msg
+		for i := range 5 {
+			all = append(all, chat(romeoFull, julietFull, "r", t0.Add(time.Duration(i)*time.Minute), i)...)
+		}
+		all = append(all, chat(nurse+"/kitchen", julietFull, "n", t0.Add(6*time.Minute), 6)...)
+		f.observe(all...)
+		if got := f.keys(juliet, withPrefix); len(got) != c.wantRecords {
+			t.Errorf("groups of %d: %d records in Juliet's index by peer, want %d: %q", c.groupMax, len(got), c.wantRecords, got)
+		}
+		want := []string{nurse + " j-6", romeo + " j-0", romeo + " j-1", romeo + " j-2", romeo + " j-3", romeo + " j-4"}
+		if got := f.indexed(juliet); !slices.Equal(got, want) {
+			t.Errorf("groups of %d: index by peer %q, want %q", c.groupMax, got, want)
+		}
+	}
+}
+
+// An account the plugin has forgotten (restarted, or its cache full)
+// still gets its next messages after those archived before, even one
+// stamped earlier: otherwise a group of the index by peer would overlap
+// an older one, and paging by peer would skip it.
+func TestForgottenAccountArchivesAfterItsLastMessage(t *testing.T) {
+	for _, kind := range fixtureKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			f := kind.new(t, nil)
+			f.conversation(4) // t0 … t0+3m
+			f.m.owners.forget(juliet)
+			f.observe(chat(romeoFull, julietFull, "late", t0.Add(90*time.Second), 9)...)
+			want := []string{"j-0", "j-1", "j-2", "j-3", "j-9"}
+			if o := f.query(julietFull, field("with", romeo), ""); !slices.Equal(o.ids, want) {
+				t.Errorf("by peer: %q, want %q", o.ids, want)
+			}
+			if o := f.query(julietFull, field("with", romeo), "<after>j-3</after>"); !slices.Equal(o.ids, []string{"j-9"}) {
+				t.Errorf("by peer after j-3: %q, want [j-9]", o.ids)
+			}
+			if o := f.query(julietFull, "", "<after>j-3</after>"); !slices.Equal(o.ids, []string{"j-9"}) {
+				t.Errorf("after j-3: %q, want [j-9]", o.ids)
+			}
+		})
+	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"mellium.im/xmpp/jid"
 
+	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
@@ -99,26 +101,18 @@ func page(ctx context.Context, a archive, s *scope, q *query, n int, backward bo
 	if s.hi != "" && s.lo >= s.hi {
 		return nil, false, nil
 	}
-	cursor := s.lo
+	r := &indexReader{a: a, s: s, backward: backward, chunk: chunk, cursor: s.lo}
 	if backward {
-		cursor = s.hi
+		r.cursor = s.hi
 	}
 	var out []item
 	for len(out) < want {
-		kvs, err := a.st.Scan(ctx, s.prefix, cursor, chunk, backward)
+		found, err := r.next(ctx, want-len(out))
 		if err != nil {
-			return nil, false, fmt.Errorf("reading the archive: %w", err)
+			return nil, false, err
 		}
-		exhausted := len(kvs) < chunk
-		var found []item
-		for _, kv := range kvs {
-			if !s.inside(kv.Key) {
-				exhausted = true
-				break
-			}
-			if it, ok := itemOf(s, q, kv.Key, kv.Value); ok {
-				found = append(found, it)
-			}
+		if len(found) == 0 {
+			break
 		}
 		if s.prefix != msgPrefix {
 			// The index by peer names the messages; read those of the
@@ -145,10 +139,6 @@ func page(ctx context.Context, a archive, s *scope, q *query, n int, backward bo
 				out = append(out, it)
 			}
 		}
-		if exhausted {
-			break
-		}
-		cursor = kvs[len(kvs)-1].Key
 	}
 	more := len(out) > n
 	out = out[:min(len(out), n)]
@@ -158,14 +148,94 @@ func page(ctx context.Context, a archive, s *scope, q *query, n int, backward bo
 	return out, more, nil
 }
 
-// itemOf reads a key of the scope's index.
-func itemOf(s *scope, q *query, key string, value []byte) (item, bool) {
-	if s.prefix == msgPrefix {
-		e, ok := parseMsgKey(key)
-		return item{e: e, stanza: value}, ok
+// indexReader walks the messages of a scope in order, or in reverse: the
+// records of m/, or the entries of the groups of the index by peer.
+type indexReader struct {
+	a        archive
+	s        *scope
+	backward bool
+	chunk    int    // records per Scan
+	cursor   string // the last record read
+	queue    []item // read, in scope, not yet taken
+	started  bool
+	done     bool // nothing in scope past the queue
+}
+
+// next takes up to k messages; none when the scope has no more.
+func (r *indexReader) next(ctx context.Context, k int) ([]item, error) {
+	for len(r.queue) == 0 && !r.done {
+		if err := r.fill(ctx); err != nil {
+			return nil, err
+		}
 	}
-	e, ok := parseWithKey(key, q.withBare)
-	return item{e: e}, ok
+	k = min(k, len(r.queue))
+	out := r.queue[:k:k]
+	r.queue = r.queue[k:]
+	return out, nil
+}
+
+// fill reads the next chunk of records into the queue.
+func (r *indexReader) fill(ctx context.Context) error {
+	var kvs []sdk.KV
+	if !r.started && !r.backward && r.s.prefix != msgPrefix {
+		// The group holding the first messages after lo may start at or
+		// before it: the last such group is read too. (Groups never
+		// overlap, so no earlier one reaches past lo.) Keys sort after
+		// their prefixes, so the last key before lo+"\x00" is lo or before.
+		prev, err := r.a.st.Scan(ctx, r.s.prefix, r.s.lo+"\x00", 1, true)
+		if err != nil {
+			return fmt.Errorf("reading the archive: %w", err)
+		}
+		kvs = prev
+	}
+	r.started = true
+	more, err := r.a.st.Scan(ctx, r.s.prefix, r.cursor, r.chunk, r.backward)
+	if err != nil {
+		return fmt.Errorf("reading the archive: %w", err)
+	}
+	r.done = len(more) < r.chunk
+	if len(more) > 0 {
+		r.cursor = more[len(more)-1].Key
+	}
+	for _, kv := range append(kvs, more...) {
+		for _, it := range r.itemsOf(kv) {
+			switch k := r.s.keyOf(it.e); {
+			case k <= r.s.lo:
+				if r.backward {
+					r.done = true // and so is everything after
+					return nil
+				}
+			case r.s.hi != "" && k >= r.s.hi:
+				if !r.backward {
+					r.done = true
+					return nil
+				}
+			default:
+				r.queue = append(r.queue, it)
+			}
+		}
+	}
+	return nil
+}
+
+// itemsOf reads a record of the scope's index, in the reader's order.
+func (r *indexReader) itemsOf(kv sdk.KV) []item {
+	if r.s.prefix == msgPrefix {
+		if e, ok := parseMsgKey(kv.Key); ok {
+			return []item{{e: e, stanza: kv.Value}}
+		}
+		return nil
+	}
+	with := strings.TrimSuffix(strings.TrimPrefix(r.s.prefix, withPrefix), "/")
+	entries := parseGroup(kv.Key, kv.Value, with)
+	out := make([]item, len(entries))
+	for i, e := range entries {
+		out[i] = item{e: e}
+	}
+	if r.backward {
+		slices.Reverse(out)
+	}
+	return out
 }
 
 // load reads the messages the index by peer names, a few at a time. A

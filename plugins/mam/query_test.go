@@ -64,43 +64,59 @@ func TestQueries(t *testing.T) {
 }
 
 // A client that pages forward with after=last, or backward with
-// before=first, sees every message once, in order.
+// before=first, sees every message once, in order, through the whole
+// archive and through the index by peer, and within a time range.
 func TestPagingThroughEverything(t *testing.T) {
 	for _, kind := range fixtureKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			f := kind.new(t, nil)
 			f.conversation(23)
-			for _, backward := range []bool{false, true} {
-				var got []string
-				cursor := ""
-				for range 20 {
-					rsm := "<max>5</max><after>" + cursor + "</after>"
-					switch {
-					case backward:
-						rsm = "<max>5</max><before>" + cursor + "</before>"
-					case cursor == "":
-						rsm = "<max>5</max>"
-					}
-					o := f.query(julietFull, "", rsm)
-					if o.err != "" {
-						t.Fatal(o.err)
-					}
-					if backward {
-						got = append(o.ids, got...)
-						cursor = o.first
-					} else {
-						got = append(got, o.ids...)
-						cursor = o.last
-					}
-					if o.complete {
-						break
-					}
-				}
-				if want := ids(0, 22); !slices.Equal(got, want) {
-					t.Errorf("backward %v: paged through %q, want %q", backward, got, want)
-				}
+			for _, c := range []struct {
+				form string
+				want []string
+			}{
+				{"", ids(0, 22)},
+				{field("with", romeo), ids(0, 22)},
+				{field("with", romeo) + field("start", stampOf(t0.Add(3*time.Minute))) + field("end", stampOf(t0.Add(17*time.Minute))), ids(3, 17)},
+				{field("start", stampOf(t0.Add(3*time.Minute))) + field("end", stampOf(t0.Add(17*time.Minute))), ids(3, 17)},
+			} {
+				pageThrough(t, f, c.form, c.want)
 			}
 		})
+	}
+}
+
+func pageThrough(t *testing.T, f *fixture, form string, want []string) {
+	t.Helper()
+	for _, backward := range []bool{false, true} {
+		var got []string
+		cursor := ""
+		for range 20 {
+			rsm := "<max>5</max><after>" + cursor + "</after>"
+			switch {
+			case backward:
+				rsm = "<max>5</max><before>" + cursor + "</before>"
+			case cursor == "":
+				rsm = "<max>5</max>"
+			}
+			o := f.query(julietFull, form, rsm)
+			if o.err != "" {
+				t.Fatal(o.err)
+			}
+			if backward {
+				got = append(o.ids, got...)
+				cursor = o.first
+			} else {
+				got = append(got, o.ids...)
+				cursor = o.last
+			}
+			if o.complete {
+				break
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s backward %v: paged through %q, want %q", form, backward, got, want)
+		}
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
 // ownersPage is how many accounts the cleanup reads from the owner index
@@ -47,7 +49,7 @@ func (m *MAM) expire(ctx context.Context, now time.Time) (int, error) {
 		}
 		for _, kv := range kvs {
 			owner := strings.TrimPrefix(kv.Key, ownerPrefix)
-			n, err := expireArchive(ctx, archive{host.Store(owner)}, cutoff)
+			n, err := expireArchive(ctx, host, owner, cutoff)
 			total += n
 			if err != nil {
 				return total, fmt.Errorf("expiring the archive of %s: %w", owner, err)
@@ -60,20 +62,25 @@ func (m *MAM) expire(ctx context.Context, now time.Time) (int, error) {
 	}
 }
 
-// expireArchive deletes one archive's messages older than cutoff. It
+// expireArchive deletes one archive's messages older than cutoff, a page
+// at a time, each page with its index records in one store batch. It
 // looks at the oldest message alone first: most runs find nothing to
 // delete, and a scan returns the messages along with their keys.
-func expireArchive(ctx context.Context, a archive, cutoff int64) (int, error) {
+func expireArchive(ctx context.Context, host sdk.Host, owner string, cutoff int64) (int, error) {
+	a := archive{host.Store(owner)}
 	n, limit, after := 0, 1, ""
 	for {
 		kvs, err := a.st.Scan(ctx, msgPrefix, after, limit, false)
 		if err != nil {
 			return n, err
 		}
+		var expired []entry
+		done := len(kvs) < limit
 		for _, kv := range kvs {
 			e, ok := parseMsgKey(kv.Key)
 			if ok && e.nanos >= cutoff {
-				return n, nil
+				done = true
+				break
 			}
 			if !ok {
 				// Not a key this plugin writes; never a reason to stop.
@@ -82,12 +89,19 @@ func expireArchive(ctx context.Context, a archive, cutoff int64) (int, error) {
 				}
 				continue
 			}
-			if err := a.remove(ctx, e); err != nil {
+			expired = append(expired, e)
+		}
+		if len(expired) > 0 {
+			ops, err := a.removeOps(ctx, owner, expired)
+			if err != nil {
 				return n, err
 			}
-			n++
+			if err := host.StoreBatch(ctx, ops); err != nil {
+				return n, fmt.Errorf("deleting %d archived messages: %w", len(expired), err)
+			}
+			n += len(expired)
 		}
-		if len(kvs) < limit {
+		if done {
 			return n, nil
 		}
 		after, limit = kvs[len(kvs)-1].Key, expirePage

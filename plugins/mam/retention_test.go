@@ -34,7 +34,7 @@ func TestExpire(t *testing.T) {
 			if o := f.query(julietFull, "", "<after>j-1</after>"); o.err != "item-not-found" {
 				t.Errorf("paging after an expired id: error %q, want item-not-found", o.err)
 			}
-			for _, prefix := range []string{msgPrefix, withPrefix, idPrefix} {
+			for _, prefix := range []string{msgPrefix, idPrefix} {
 				want := 2
 				if prefix == idPrefix && !f.legacyIDs {
 					want = 0 // found through their time
@@ -42,6 +42,9 @@ func TestExpire(t *testing.T) {
 				if n := len(f.keys(juliet, prefix)); n != want {
 					t.Errorf("%d keys under %s, want %d", n, prefix, want)
 				}
+			}
+			if got, want := f.indexed(juliet), []string{romeo + " j-3", romeo + " j-4"}; !slices.Equal(got, want) {
+				t.Errorf("index by peer after expiry %q, want %q", got, want)
 			}
 			// Nothing more is old enough.
 			if n, err := f.m.expire(context.Background(), t0.Add(time.Hour+2*time.Minute+30*time.Second)); n != 0 || err != nil {
