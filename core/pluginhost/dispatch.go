@@ -208,7 +208,7 @@ func (in *instance) handle(ctx context.Context, env *pluginv1.Envelope) ([][]byt
 	ctx, cancel := context.WithTimeout(ctx, in.h.cfg.CallTimeout)
 	defer cancel()
 	in.inflight.Add(1)
-	resp, err := in.remoteOf().client.Handle(ctx, env)
+	resp, err := in.remoteOf().handle(ctx, env)
 	in.inflight.Add(-1)
 	if err != nil {
 		return nil, in.callError(err)
@@ -252,6 +252,10 @@ func (in *instance) takeTurn(ctx context.Context) error {
 // plugin's own stanza error, or — when the call itself failed because the
 // plugin died or hung — internal-server-error of type wait.
 func (in *instance) callError(err error) *stanza.Error {
+	var se *stanza.Error
+	if errors.As(err, &se) { // from the handle stream
+		return se
+	}
 	if se := stanzaErrorFromStatus(err); se != nil {
 		return se
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -35,6 +36,50 @@ type grpcPlugin struct {
 type remote struct {
 	client pluginv1.PluginClient
 	broker *plugin.GRPCBroker
+
+	mu    sync.Mutex
+	hs    *handleStream // nil until the first Handle
+	unary bool          // Handle calls go unary: no stream, or it broke
+}
+
+// handle gives the plugin a stanza, on the process's handle stream when
+// the plugin serves one.
+func (r *remote) handle(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error) {
+	if hs := r.handleStream(); hs != nil {
+		resp, err := hs.call(ctx, env)
+		if !errors.Is(err, errNoHandleStream) {
+			return resp, err
+		}
+		r.mu.Lock()
+		r.unary = true
+		r.mu.Unlock()
+	}
+	return r.client.Handle(ctx, env)
+}
+
+// handleStream returns the process's handle stream, opened at the first
+// Handle; nil for a plugin without one, and once it broke (the process is
+// dying, and its successor gets a new one; or the plugin ended it, and
+// unary calls still work).
+func (r *remote) handleStream() *handleStream {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.unary {
+		return nil
+	}
+	if r.hs == nil {
+		hs, err := openHandleStream(r.client)
+		if err != nil {
+			r.unary = true
+			return nil
+		}
+		r.hs = hs
+	}
+	if r.hs.broken() != nil {
+		r.unary = true
+		return nil
+	}
+	return r.hs
 }
 
 func (grpcPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {

@@ -218,6 +218,7 @@ func (e *echo) Describe() sdk.Description {
 			{Kind: sdk.IQ, Namespace: nsEcho + ":refuse", Types: []string{"get"}, To: sdk.ToServer, Handle: e.refuse},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":runtime", Types: []string{"get"}, To: sdk.ToServer, Handle: e.runtime},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":peak", Types: []string{"get"}, To: sdk.ToServer, Handle: e.peakRequests},
+			{Kind: sdk.IQ, Namespace: nsEcho + ":inhand", Types: []string{"get"}, To: sdk.ToServer, Handle: e.inHand},
 		},
 		Features:       []string{nsEcho},
 		StreamFeatures: []sdk.StreamFeature{{XML: "<echo xmlns='" + nsEcho + "'/>", Stage: sdk.StagePostAuth}},
@@ -266,6 +267,14 @@ func (e *echo) peakRequests(context.Context, *sdk.Request) (*etree.Element, erro
 	out := etree.NewElement("echo")
 	out.CreateAttr("xmlns", nsEcho+":peak")
 	out.SetText(strconv.FormatInt(e.peak.Load(), 10))
+	return out, nil
+}
+
+// inHand answers with the echo requests it has in hand now.
+func (e *echo) inHand(context.Context, *sdk.Request) (*etree.Element, error) {
+	out := etree.NewElement("echo")
+	out.CreateAttr("xmlns", nsEcho+":inhand")
+	out.SetText(strconv.FormatInt(e.cur.Load(), 10))
 	return out, nil
 }
 

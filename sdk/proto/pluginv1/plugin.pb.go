@@ -1086,6 +1086,141 @@ func (x *HandleResponse) GetReplies() [][]byte {
 	return nil
 }
 
+type HandleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// names the call in its HandleResult; unique on the stream
+	Id       uint64    `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Envelope *Envelope `protobuf:"bytes,2,opt,name=envelope,proto3" json:"envelope,omitempty"`
+	// when the core stops waiting (unix nanoseconds), as a unary call's
+	// deadline; 0 for none
+	DeadlineUnixNano int64 `protobuf:"varint,3,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
+	// the core no longer waits for call id: the plugin cancels its context
+	// and sends no result (the request carries no envelope)
+	Cancel        bool `protobuf:"varint,4,opt,name=cancel,proto3" json:"cancel,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandleRequest) Reset() {
+	*x = HandleRequest{}
+	mi := &file_plugin_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandleRequest) ProtoMessage() {}
+
+func (x *HandleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandleRequest.ProtoReflect.Descriptor instead.
+func (*HandleRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *HandleRequest) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *HandleRequest) GetEnvelope() *Envelope {
+	if x != nil {
+		return x.Envelope
+	}
+	return nil
+}
+
+func (x *HandleRequest) GetDeadlineUnixNano() int64 {
+	if x != nil {
+		return x.DeadlineUnixNano
+	}
+	return 0
+}
+
+func (x *HandleRequest) GetCancel() bool {
+	if x != nil {
+		return x.Cancel
+	}
+	return false
+}
+
+type HandleResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// set when the call succeeded
+	Response *HandleResponse `protobuf:"bytes,2,opt,name=response,proto3" json:"response,omitempty"`
+	// set when it failed: what a unary call's status would have carried
+	Error         *StanzaError `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandleResult) Reset() {
+	*x = HandleResult{}
+	mi := &file_plugin_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandleResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandleResult) ProtoMessage() {}
+
+func (x *HandleResult) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandleResult.ProtoReflect.Descriptor instead.
+func (*HandleResult) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *HandleResult) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *HandleResult) GetResponse() *HandleResponse {
+	if x != nil {
+		return x.Response
+	}
+	return nil
+}
+
+func (x *HandleResult) GetError() *StanzaError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
 // StanzaError is the detail of a gRPC status that carries a stanza error
 // (RFC 6120 §8.3) from Handle or Invoke.
 type StanzaError struct {
@@ -1104,7 +1239,7 @@ type StanzaError struct {
 
 func (x *StanzaError) Reset() {
 	*x = StanzaError{}
-	mi := &file_plugin_proto_msgTypes[9]
+	mi := &file_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1116,7 +1251,7 @@ func (x *StanzaError) String() string {
 func (*StanzaError) ProtoMessage() {}
 
 func (x *StanzaError) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[9]
+	mi := &file_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1129,7 +1264,7 @@ func (x *StanzaError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StanzaError.ProtoReflect.Descriptor instead.
 func (*StanzaError) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{9}
+	return file_plugin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *StanzaError) GetType() string {
@@ -1184,7 +1319,7 @@ type StanzaErrorAttr struct {
 
 func (x *StanzaErrorAttr) Reset() {
 	*x = StanzaErrorAttr{}
-	mi := &file_plugin_proto_msgTypes[10]
+	mi := &file_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1196,7 +1331,7 @@ func (x *StanzaErrorAttr) String() string {
 func (*StanzaErrorAttr) ProtoMessage() {}
 
 func (x *StanzaErrorAttr) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[10]
+	mi := &file_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1209,7 +1344,7 @@ func (x *StanzaErrorAttr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StanzaErrorAttr.ProtoReflect.Descriptor instead.
 func (*StanzaErrorAttr) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{10}
+	return file_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *StanzaErrorAttr) GetName() string {
@@ -1241,7 +1376,7 @@ type EventRequest struct {
 
 func (x *EventRequest) Reset() {
 	*x = EventRequest{}
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1253,7 +1388,7 @@ func (x *EventRequest) String() string {
 func (*EventRequest) ProtoMessage() {}
 
 func (x *EventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1266,7 +1401,7 @@ func (x *EventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventRequest.ProtoReflect.Descriptor instead.
 func (*EventRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{11}
+	return file_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *EventRequest) GetKind() EventKind {
@@ -1320,7 +1455,7 @@ type EventBatch struct {
 
 func (x *EventBatch) Reset() {
 	*x = EventBatch{}
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1332,7 +1467,7 @@ func (x *EventBatch) String() string {
 func (*EventBatch) ProtoMessage() {}
 
 func (x *EventBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1345,7 +1480,7 @@ func (x *EventBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBatch.ProtoReflect.Descriptor instead.
 func (*EventBatch) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{12}
+	return file_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *EventBatch) GetEvents() []*EventRequest {
@@ -1363,7 +1498,7 @@ type EventResponse struct {
 
 func (x *EventResponse) Reset() {
 	*x = EventResponse{}
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1375,7 +1510,7 @@ func (x *EventResponse) String() string {
 func (*EventResponse) ProtoMessage() {}
 
 func (x *EventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1388,7 +1523,7 @@ func (x *EventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventResponse.ProtoReflect.Descriptor instead.
 func (*EventResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{13}
+	return file_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 type ObservedMessage struct {
@@ -1411,7 +1546,7 @@ type ObservedMessage struct {
 
 func (x *ObservedMessage) Reset() {
 	*x = ObservedMessage{}
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1423,7 +1558,7 @@ func (x *ObservedMessage) String() string {
 func (*ObservedMessage) ProtoMessage() {}
 
 func (x *ObservedMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1436,7 +1571,7 @@ func (x *ObservedMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObservedMessage.ProtoReflect.Descriptor instead.
 func (*ObservedMessage) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{14}
+	return file_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ObservedMessage) GetOwner() string {
@@ -1493,7 +1628,7 @@ type ObserveRequest struct {
 
 func (x *ObserveRequest) Reset() {
 	*x = ObserveRequest{}
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1505,7 +1640,7 @@ func (x *ObserveRequest) String() string {
 func (*ObserveRequest) ProtoMessage() {}
 
 func (x *ObserveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1518,7 +1653,7 @@ func (x *ObserveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObserveRequest.ProtoReflect.Descriptor instead.
 func (*ObserveRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{15}
+	return file_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ObserveRequest) GetMessages() []*ObservedMessage {
@@ -1543,7 +1678,7 @@ type ObserveResponse struct {
 
 func (x *ObserveResponse) Reset() {
 	*x = ObserveResponse{}
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1555,7 +1690,7 @@ func (x *ObserveResponse) String() string {
 func (*ObserveResponse) ProtoMessage() {}
 
 func (x *ObserveResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1568,7 +1703,7 @@ func (x *ObserveResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObserveResponse.ProtoReflect.Descriptor instead.
 func (*ObserveResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{16}
+	return file_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 type InvokeRequest struct {
@@ -1583,7 +1718,7 @@ type InvokeRequest struct {
 
 func (x *InvokeRequest) Reset() {
 	*x = InvokeRequest{}
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1595,7 +1730,7 @@ func (x *InvokeRequest) String() string {
 func (*InvokeRequest) ProtoMessage() {}
 
 func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1608,7 +1743,7 @@ func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeRequest.ProtoReflect.Descriptor instead.
 func (*InvokeRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{17}
+	return file_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *InvokeRequest) GetMethod() string {
@@ -1641,7 +1776,7 @@ type InvokeResponse struct {
 
 func (x *InvokeResponse) Reset() {
 	*x = InvokeResponse{}
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1653,7 +1788,7 @@ func (x *InvokeResponse) String() string {
 func (*InvokeResponse) ProtoMessage() {}
 
 func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1666,7 +1801,7 @@ func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeResponse.ProtoReflect.Descriptor instead.
 func (*InvokeResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{18}
+	return file_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *InvokeResponse) GetPayload() []byte {
@@ -1688,7 +1823,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1700,7 +1835,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1713,7 +1848,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{19}
+	return file_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SendRequest) GetStanza() []byte {
@@ -1738,7 +1873,7 @@ type SendResponse struct {
 
 func (x *SendResponse) Reset() {
 	*x = SendResponse{}
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1750,7 +1885,7 @@ func (x *SendResponse) String() string {
 func (*SendResponse) ProtoMessage() {}
 
 func (x *SendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1763,7 +1898,7 @@ func (x *SendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendResponse.ProtoReflect.Descriptor instead.
 func (*SendResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{20}
+	return file_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 type SendIQResponse struct {
@@ -1776,7 +1911,7 @@ type SendIQResponse struct {
 
 func (x *SendIQResponse) Reset() {
 	*x = SendIQResponse{}
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1788,7 +1923,7 @@ func (x *SendIQResponse) String() string {
 func (*SendIQResponse) ProtoMessage() {}
 
 func (x *SendIQResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1801,7 +1936,7 @@ func (x *SendIQResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendIQResponse.ProtoReflect.Descriptor instead.
 func (*SendIQResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{21}
+	return file_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SendIQResponse) GetStanza() []byte {
@@ -1820,7 +1955,7 @@ type SessionsRequest struct {
 
 func (x *SessionsRequest) Reset() {
 	*x = SessionsRequest{}
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1832,7 +1967,7 @@ func (x *SessionsRequest) String() string {
 func (*SessionsRequest) ProtoMessage() {}
 
 func (x *SessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1845,7 +1980,7 @@ func (x *SessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsRequest.ProtoReflect.Descriptor instead.
 func (*SessionsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{22}
+	return file_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SessionsRequest) GetBare() string {
@@ -1863,7 +1998,7 @@ type AllSessionsRequest struct {
 
 func (x *AllSessionsRequest) Reset() {
 	*x = AllSessionsRequest{}
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1875,7 +2010,7 @@ func (x *AllSessionsRequest) String() string {
 func (*AllSessionsRequest) ProtoMessage() {}
 
 func (x *AllSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1888,7 +2023,7 @@ func (x *AllSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllSessionsRequest.ProtoReflect.Descriptor instead.
 func (*AllSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{23}
+	return file_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 type EndSessionRequest struct {
@@ -1900,7 +2035,7 @@ type EndSessionRequest struct {
 
 func (x *EndSessionRequest) Reset() {
 	*x = EndSessionRequest{}
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1912,7 +2047,7 @@ func (x *EndSessionRequest) String() string {
 func (*EndSessionRequest) ProtoMessage() {}
 
 func (x *EndSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1925,7 +2060,7 @@ func (x *EndSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndSessionRequest.ProtoReflect.Descriptor instead.
 func (*EndSessionRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{24}
+	return file_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *EndSessionRequest) GetJid() string {
@@ -1943,7 +2078,7 @@ type EndSessionResponse struct {
 
 func (x *EndSessionResponse) Reset() {
 	*x = EndSessionResponse{}
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1955,7 +2090,7 @@ func (x *EndSessionResponse) String() string {
 func (*EndSessionResponse) ProtoMessage() {}
 
 func (x *EndSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1968,7 +2103,7 @@ func (x *EndSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndSessionResponse.ProtoReflect.Descriptor instead.
 func (*EndSessionResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{25}
+	return file_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 type AccountListRequest struct {
@@ -1979,7 +2114,7 @@ type AccountListRequest struct {
 
 func (x *AccountListRequest) Reset() {
 	*x = AccountListRequest{}
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1991,7 +2126,7 @@ func (x *AccountListRequest) String() string {
 func (*AccountListRequest) ProtoMessage() {}
 
 func (x *AccountListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2004,7 +2139,7 @@ func (x *AccountListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountListRequest.ProtoReflect.Descriptor instead.
 func (*AccountListRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{26}
+	return file_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 type AccountListResponse struct {
@@ -2016,7 +2151,7 @@ type AccountListResponse struct {
 
 func (x *AccountListResponse) Reset() {
 	*x = AccountListResponse{}
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2028,7 +2163,7 @@ func (x *AccountListResponse) String() string {
 func (*AccountListResponse) ProtoMessage() {}
 
 func (x *AccountListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2041,7 +2176,7 @@ func (x *AccountListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountListResponse.ProtoReflect.Descriptor instead.
 func (*AccountListResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{27}
+	return file_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AccountListResponse) GetUsernames() []string {
@@ -2066,7 +2201,7 @@ type SessionInfo struct {
 
 func (x *SessionInfo) Reset() {
 	*x = SessionInfo{}
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2078,7 +2213,7 @@ func (x *SessionInfo) String() string {
 func (*SessionInfo) ProtoMessage() {}
 
 func (x *SessionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2091,7 +2226,7 @@ func (x *SessionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionInfo.ProtoReflect.Descriptor instead.
 func (*SessionInfo) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{28}
+	return file_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SessionInfo) GetJid() string {
@@ -2138,7 +2273,7 @@ type SessionsResponse struct {
 
 func (x *SessionsResponse) Reset() {
 	*x = SessionsResponse{}
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2150,7 +2285,7 @@ func (x *SessionsResponse) String() string {
 func (*SessionsResponse) ProtoMessage() {}
 
 func (x *SessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2163,7 +2298,7 @@ func (x *SessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsResponse.ProtoReflect.Descriptor instead.
 func (*SessionsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{29}
+	return file_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SessionsResponse) GetSessions() []*SessionInfo {
@@ -2183,7 +2318,7 @@ type StoreKey struct {
 
 func (x *StoreKey) Reset() {
 	*x = StoreKey{}
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2195,7 +2330,7 @@ func (x *StoreKey) String() string {
 func (*StoreKey) ProtoMessage() {}
 
 func (x *StoreKey) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2208,7 +2343,7 @@ func (x *StoreKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreKey.ProtoReflect.Descriptor instead.
 func (*StoreKey) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{30}
+	return file_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *StoreKey) GetOwner() string {
@@ -2235,7 +2370,7 @@ type StoreValue struct {
 
 func (x *StoreValue) Reset() {
 	*x = StoreValue{}
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2247,7 +2382,7 @@ func (x *StoreValue) String() string {
 func (*StoreValue) ProtoMessage() {}
 
 func (x *StoreValue) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2260,7 +2395,7 @@ func (x *StoreValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreValue.ProtoReflect.Descriptor instead.
 func (*StoreValue) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{31}
+	return file_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *StoreValue) GetValue() []byte {
@@ -2288,7 +2423,7 @@ type StorePutRequest struct {
 
 func (x *StorePutRequest) Reset() {
 	*x = StorePutRequest{}
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2300,7 +2435,7 @@ func (x *StorePutRequest) String() string {
 func (*StorePutRequest) ProtoMessage() {}
 
 func (x *StorePutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2313,7 +2448,7 @@ func (x *StorePutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePutRequest.ProtoReflect.Descriptor instead.
 func (*StorePutRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{32}
+	return file_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *StorePutRequest) GetOwner() string {
@@ -2345,7 +2480,7 @@ type StorePutResponse struct {
 
 func (x *StorePutResponse) Reset() {
 	*x = StorePutResponse{}
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2357,7 +2492,7 @@ func (x *StorePutResponse) String() string {
 func (*StorePutResponse) ProtoMessage() {}
 
 func (x *StorePutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2370,7 +2505,7 @@ func (x *StorePutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePutResponse.ProtoReflect.Descriptor instead.
 func (*StorePutResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{33}
+	return file_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 type StoreDeleteResponse struct {
@@ -2381,7 +2516,7 @@ type StoreDeleteResponse struct {
 
 func (x *StoreDeleteResponse) Reset() {
 	*x = StoreDeleteResponse{}
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2393,7 +2528,7 @@ func (x *StoreDeleteResponse) String() string {
 func (*StoreDeleteResponse) ProtoMessage() {}
 
 func (x *StoreDeleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2406,7 +2541,7 @@ func (x *StoreDeleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreDeleteResponse.ProtoReflect.Descriptor instead.
 func (*StoreDeleteResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{34}
+	return file_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 type StoreScanRequest struct {
@@ -2424,7 +2559,7 @@ type StoreScanRequest struct {
 
 func (x *StoreScanRequest) Reset() {
 	*x = StoreScanRequest{}
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2436,7 +2571,7 @@ func (x *StoreScanRequest) String() string {
 func (*StoreScanRequest) ProtoMessage() {}
 
 func (x *StoreScanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2449,7 +2584,7 @@ func (x *StoreScanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreScanRequest.ProtoReflect.Descriptor instead.
 func (*StoreScanRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{35}
+	return file_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *StoreScanRequest) GetOwner() string {
@@ -2497,7 +2632,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2509,7 +2644,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2522,7 +2657,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{36}
+	return file_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *KeyValue) GetKey() string {
@@ -2548,7 +2683,7 @@ type StoreScanResponse struct {
 
 func (x *StoreScanResponse) Reset() {
 	*x = StoreScanResponse{}
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2560,7 +2695,7 @@ func (x *StoreScanResponse) String() string {
 func (*StoreScanResponse) ProtoMessage() {}
 
 func (x *StoreScanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2573,7 +2708,7 @@ func (x *StoreScanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreScanResponse.ProtoReflect.Descriptor instead.
 func (*StoreScanResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{37}
+	return file_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *StoreScanResponse) GetItems() []*KeyValue {
@@ -2596,7 +2731,7 @@ type StoreOp struct {
 
 func (x *StoreOp) Reset() {
 	*x = StoreOp{}
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2608,7 +2743,7 @@ func (x *StoreOp) String() string {
 func (*StoreOp) ProtoMessage() {}
 
 func (x *StoreOp) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2621,7 +2756,7 @@ func (x *StoreOp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreOp.ProtoReflect.Descriptor instead.
 func (*StoreOp) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{38}
+	return file_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *StoreOp) GetOwner() string {
@@ -2661,7 +2796,7 @@ type StoreBatchRequest struct {
 
 func (x *StoreBatchRequest) Reset() {
 	*x = StoreBatchRequest{}
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2673,7 +2808,7 @@ func (x *StoreBatchRequest) String() string {
 func (*StoreBatchRequest) ProtoMessage() {}
 
 func (x *StoreBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2686,7 +2821,7 @@ func (x *StoreBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreBatchRequest.ProtoReflect.Descriptor instead.
 func (*StoreBatchRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{39}
+	return file_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *StoreBatchRequest) GetOps() []*StoreOp {
@@ -2704,7 +2839,7 @@ type StoreBatchResponse struct {
 
 func (x *StoreBatchResponse) Reset() {
 	*x = StoreBatchResponse{}
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2716,7 +2851,7 @@ func (x *StoreBatchResponse) String() string {
 func (*StoreBatchResponse) ProtoMessage() {}
 
 func (x *StoreBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2729,7 +2864,7 @@ func (x *StoreBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreBatchResponse.ProtoReflect.Descriptor instead.
 func (*StoreBatchResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{40}
+	return file_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 type AccountRequest struct {
@@ -2741,7 +2876,7 @@ type AccountRequest struct {
 
 func (x *AccountRequest) Reset() {
 	*x = AccountRequest{}
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2753,7 +2888,7 @@ func (x *AccountRequest) String() string {
 func (*AccountRequest) ProtoMessage() {}
 
 func (x *AccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2766,7 +2901,7 @@ func (x *AccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountRequest.ProtoReflect.Descriptor instead.
 func (*AccountRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{41}
+	return file_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *AccountRequest) GetUsername() string {
@@ -2786,7 +2921,7 @@ type AccountPasswordRequest struct {
 
 func (x *AccountPasswordRequest) Reset() {
 	*x = AccountPasswordRequest{}
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2798,7 +2933,7 @@ func (x *AccountPasswordRequest) String() string {
 func (*AccountPasswordRequest) ProtoMessage() {}
 
 func (x *AccountPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2811,7 +2946,7 @@ func (x *AccountPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountPasswordRequest.ProtoReflect.Descriptor instead.
 func (*AccountPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{42}
+	return file_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *AccountPasswordRequest) GetUsername() string {
@@ -2837,7 +2972,7 @@ type AccountExistsResponse struct {
 
 func (x *AccountExistsResponse) Reset() {
 	*x = AccountExistsResponse{}
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2849,7 +2984,7 @@ func (x *AccountExistsResponse) String() string {
 func (*AccountExistsResponse) ProtoMessage() {}
 
 func (x *AccountExistsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2862,7 +2997,7 @@ func (x *AccountExistsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountExistsResponse.ProtoReflect.Descriptor instead.
 func (*AccountExistsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{43}
+	return file_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *AccountExistsResponse) GetExists() bool {
@@ -2880,7 +3015,7 @@ type AccountResponse struct {
 
 func (x *AccountResponse) Reset() {
 	*x = AccountResponse{}
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2892,7 +3027,7 @@ func (x *AccountResponse) String() string {
 func (*AccountResponse) ProtoMessage() {}
 
 func (x *AccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2905,7 +3040,7 @@ func (x *AccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountResponse.ProtoReflect.Descriptor instead.
 func (*AccountResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{44}
+	return file_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 // FilterRule is one resolved privacy rule (XEP-0016, XEP-0191): the plugin
@@ -2927,7 +3062,7 @@ type FilterRule struct {
 
 func (x *FilterRule) Reset() {
 	*x = FilterRule{}
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2939,7 +3074,7 @@ func (x *FilterRule) String() string {
 func (*FilterRule) ProtoMessage() {}
 
 func (x *FilterRule) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2952,7 +3087,7 @@ func (x *FilterRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FilterRule.ProtoReflect.Descriptor instead.
 func (*FilterRule) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{45}
+	return file_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *FilterRule) GetAction() FilterAction {
@@ -2994,7 +3129,7 @@ type SetFiltersRequest struct {
 
 func (x *SetFiltersRequest) Reset() {
 	*x = SetFiltersRequest{}
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3006,7 +3141,7 @@ func (x *SetFiltersRequest) String() string {
 func (*SetFiltersRequest) ProtoMessage() {}
 
 func (x *SetFiltersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3019,7 +3154,7 @@ func (x *SetFiltersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetFiltersRequest.ProtoReflect.Descriptor instead.
 func (*SetFiltersRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{46}
+	return file_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *SetFiltersRequest) GetOwner() string {
@@ -3044,7 +3179,7 @@ type SetFiltersResponse struct {
 
 func (x *SetFiltersResponse) Reset() {
 	*x = SetFiltersResponse{}
-	mi := &file_plugin_proto_msgTypes[47]
+	mi := &file_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3056,7 +3191,7 @@ func (x *SetFiltersResponse) String() string {
 func (*SetFiltersResponse) ProtoMessage() {}
 
 func (x *SetFiltersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[47]
+	mi := &file_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3069,7 +3204,7 @@ func (x *SetFiltersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetFiltersResponse.ProtoReflect.Descriptor instead.
 func (*SetFiltersResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{47}
+	return file_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 type ManifestsRequest struct {
@@ -3080,7 +3215,7 @@ type ManifestsRequest struct {
 
 func (x *ManifestsRequest) Reset() {
 	*x = ManifestsRequest{}
-	mi := &file_plugin_proto_msgTypes[48]
+	mi := &file_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3092,7 +3227,7 @@ func (x *ManifestsRequest) String() string {
 func (*ManifestsRequest) ProtoMessage() {}
 
 func (x *ManifestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[48]
+	mi := &file_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3105,7 +3240,7 @@ func (x *ManifestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManifestsRequest.ProtoReflect.Descriptor instead.
 func (*ManifestsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{48}
+	return file_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 type ManifestsResponse struct {
@@ -3117,7 +3252,7 @@ type ManifestsResponse struct {
 
 func (x *ManifestsResponse) Reset() {
 	*x = ManifestsResponse{}
-	mi := &file_plugin_proto_msgTypes[49]
+	mi := &file_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3129,7 +3264,7 @@ func (x *ManifestsResponse) String() string {
 func (*ManifestsResponse) ProtoMessage() {}
 
 func (x *ManifestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[49]
+	mi := &file_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3142,7 +3277,7 @@ func (x *ManifestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManifestsResponse.ProtoReflect.Descriptor instead.
 func (*ManifestsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{49}
+	return file_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ManifestsResponse) GetManifests() []*Manifest {
@@ -3163,7 +3298,7 @@ type CallRequest struct {
 
 func (x *CallRequest) Reset() {
 	*x = CallRequest{}
-	mi := &file_plugin_proto_msgTypes[50]
+	mi := &file_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3175,7 +3310,7 @@ func (x *CallRequest) String() string {
 func (*CallRequest) ProtoMessage() {}
 
 func (x *CallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[50]
+	mi := &file_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3188,7 +3323,7 @@ func (x *CallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallRequest.ProtoReflect.Descriptor instead.
 func (*CallRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{50}
+	return file_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *CallRequest) GetPlugin() string {
@@ -3221,7 +3356,7 @@ type CallResponse struct {
 
 func (x *CallResponse) Reset() {
 	*x = CallResponse{}
-	mi := &file_plugin_proto_msgTypes[51]
+	mi := &file_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3233,7 +3368,7 @@ func (x *CallResponse) String() string {
 func (*CallResponse) ProtoMessage() {}
 
 func (x *CallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[51]
+	mi := &file_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3246,7 +3381,7 @@ func (x *CallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallResponse.ProtoReflect.Descriptor instead.
 func (*CallResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{51}
+	return file_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *CallResponse) GetPayload() []byte {
@@ -3269,7 +3404,7 @@ type PublishRequest struct {
 
 func (x *PublishRequest) Reset() {
 	*x = PublishRequest{}
-	mi := &file_plugin_proto_msgTypes[52]
+	mi := &file_plugin_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3281,7 +3416,7 @@ func (x *PublishRequest) String() string {
 func (*PublishRequest) ProtoMessage() {}
 
 func (x *PublishRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[52]
+	mi := &file_plugin_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3294,7 +3429,7 @@ func (x *PublishRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishRequest.ProtoReflect.Descriptor instead.
 func (*PublishRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{52}
+	return file_plugin_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *PublishRequest) GetTopic() string {
@@ -3326,7 +3461,7 @@ type PublishResponse struct {
 
 func (x *PublishResponse) Reset() {
 	*x = PublishResponse{}
-	mi := &file_plugin_proto_msgTypes[53]
+	mi := &file_plugin_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3338,7 +3473,7 @@ func (x *PublishResponse) String() string {
 func (*PublishResponse) ProtoMessage() {}
 
 func (x *PublishResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[53]
+	mi := &file_plugin_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3351,7 +3486,7 @@ func (x *PublishResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishResponse.ProtoReflect.Descriptor instead.
 func (*PublishResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{53}
+	return file_plugin_proto_rawDescGZIP(), []int{55}
 }
 
 type SetStreamFeaturesRequest struct {
@@ -3363,7 +3498,7 @@ type SetStreamFeaturesRequest struct {
 
 func (x *SetStreamFeaturesRequest) Reset() {
 	*x = SetStreamFeaturesRequest{}
-	mi := &file_plugin_proto_msgTypes[54]
+	mi := &file_plugin_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3375,7 +3510,7 @@ func (x *SetStreamFeaturesRequest) String() string {
 func (*SetStreamFeaturesRequest) ProtoMessage() {}
 
 func (x *SetStreamFeaturesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[54]
+	mi := &file_plugin_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3388,7 +3523,7 @@ func (x *SetStreamFeaturesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStreamFeaturesRequest.ProtoReflect.Descriptor instead.
 func (*SetStreamFeaturesRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{54}
+	return file_plugin_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *SetStreamFeaturesRequest) GetFeatures() []*StreamFeature {
@@ -3406,7 +3541,7 @@ type SetStreamFeaturesResponse struct {
 
 func (x *SetStreamFeaturesResponse) Reset() {
 	*x = SetStreamFeaturesResponse{}
-	mi := &file_plugin_proto_msgTypes[55]
+	mi := &file_plugin_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3418,7 +3553,7 @@ func (x *SetStreamFeaturesResponse) String() string {
 func (*SetStreamFeaturesResponse) ProtoMessage() {}
 
 func (x *SetStreamFeaturesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[55]
+	mi := &file_plugin_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3431,7 +3566,7 @@ func (x *SetStreamFeaturesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStreamFeaturesResponse.ProtoReflect.Descriptor instead.
 func (*SetStreamFeaturesResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{55}
+	return file_plugin_proto_rawDescGZIP(), []int{57}
 }
 
 type SessionOptionRequest struct {
@@ -3446,7 +3581,7 @@ type SessionOptionRequest struct {
 
 func (x *SessionOptionRequest) Reset() {
 	*x = SessionOptionRequest{}
-	mi := &file_plugin_proto_msgTypes[56]
+	mi := &file_plugin_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3458,7 +3593,7 @@ func (x *SessionOptionRequest) String() string {
 func (*SessionOptionRequest) ProtoMessage() {}
 
 func (x *SessionOptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[56]
+	mi := &file_plugin_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3471,7 +3606,7 @@ func (x *SessionOptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionOptionRequest.ProtoReflect.Descriptor instead.
 func (*SessionOptionRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{56}
+	return file_plugin_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *SessionOptionRequest) GetJid() string {
@@ -3503,7 +3638,7 @@ type SessionOptionResponse struct {
 
 func (x *SessionOptionResponse) Reset() {
 	*x = SessionOptionResponse{}
-	mi := &file_plugin_proto_msgTypes[57]
+	mi := &file_plugin_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3515,7 +3650,7 @@ func (x *SessionOptionResponse) String() string {
 func (*SessionOptionResponse) ProtoMessage() {}
 
 func (x *SessionOptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[57]
+	mi := &file_plugin_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3528,7 +3663,7 @@ func (x *SessionOptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionOptionResponse.ProtoReflect.Descriptor instead.
 func (*SessionOptionResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{57}
+	return file_plugin_proto_rawDescGZIP(), []int{59}
 }
 
 var File_plugin_proto protoreflect.FileDescriptor
@@ -3594,7 +3729,16 @@ const file_plugin_proto_rawDesc = "" +
 	"\x05route\x18\b \x01(\rR\x05route\"F\n" +
 	"\x0eHandleResponse\x12\x1a\n" +
 	"\bdeclined\x18\x01 \x01(\bR\bdeclined\x12\x18\n" +
-	"\areplies\x18\x02 \x03(\fR\areplies\"\xda\x01\n" +
+	"\areplies\x18\x02 \x03(\fR\areplies\"\xa2\x01\n" +
+	"\rHandleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12;\n" +
+	"\benvelope\x18\x02 \x01(\v2\x1f.switchboard.plugin.v1.EnvelopeR\benvelope\x12,\n" +
+	"\x12deadline_unix_nano\x18\x03 \x01(\x03R\x10deadlineUnixNano\x12\x16\n" +
+	"\x06cancel\x18\x04 \x01(\bR\x06cancel\"\x9b\x01\n" +
+	"\fHandleResult\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12A\n" +
+	"\bresponse\x18\x02 \x01(\v2%.switchboard.plugin.v1.HandleResponseR\bresponse\x128\n" +
+	"\x05error\x18\x03 \x01(\v2\".switchboard.plugin.v1.StanzaErrorR\x05error\"\xda\x01\n" +
 	"\vStanzaError\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x1c\n" +
 	"\tcondition\x18\x02 \x01(\tR\tcondition\x12\x12\n" +
@@ -3769,11 +3913,12 @@ const file_plugin_proto_rawDesc = "" +
 	"\x1aFILTER_STANZA_PRESENCE_OUT\x10\x10\x12!\n" +
 	"\x1dFILTER_STANZA_SUBSCRIPTION_IN\x10 \x12\"\n" +
 	"\x1eFILTER_STANZA_SUBSCRIPTION_OUT\x10@\x12\x19\n" +
-	"\x14FILTER_STANZA_IQ_OUT\x10\x80\x012\xe7\x04\n" +
+	"\x14FILTER_STANZA_IQ_OUT\x10\x80\x012\xc6\x05\n" +
 	"\x06Plugin\x12S\n" +
 	"\bDescribe\x12&.switchboard.plugin.v1.DescribeRequest\x1a\x1f.switchboard.plugin.v1.Manifest\x12^\n" +
 	"\tConfigure\x12'.switchboard.plugin.v1.ConfigureRequest\x1a(.switchboard.plugin.v1.ConfigureResponse\x12P\n" +
-	"\x06Handle\x12\x1f.switchboard.plugin.v1.Envelope\x1a%.switchboard.plugin.v1.HandleResponse\x12R\n" +
+	"\x06Handle\x12\x1f.switchboard.plugin.v1.Envelope\x1a%.switchboard.plugin.v1.HandleResponse\x12]\n" +
+	"\fHandleStream\x12$.switchboard.plugin.v1.HandleRequest\x1a#.switchboard.plugin.v1.HandleResult(\x010\x01\x12R\n" +
 	"\x05Event\x12#.switchboard.plugin.v1.EventRequest\x1a$.switchboard.plugin.v1.EventResponse\x12Q\n" +
 	"\x06Events\x12!.switchboard.plugin.v1.EventBatch\x1a$.switchboard.plugin.v1.EventResponse\x12U\n" +
 	"\x06Invoke\x12$.switchboard.plugin.v1.InvokeRequest\x1a%.switchboard.plugin.v1.InvokeResponse\x12X\n" +
@@ -3817,7 +3962,7 @@ func file_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 58)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_plugin_proto_goTypes = []any{
 	(Kind)(0),                         // 0: switchboard.plugin.v1.Kind
 	(Addressing)(0),                   // 1: switchboard.plugin.v1.Addressing
@@ -3834,55 +3979,57 @@ var file_plugin_proto_goTypes = []any{
 	(*ConfigureResponse)(nil),         // 12: switchboard.plugin.v1.ConfigureResponse
 	(*Envelope)(nil),                  // 13: switchboard.plugin.v1.Envelope
 	(*HandleResponse)(nil),            // 14: switchboard.plugin.v1.HandleResponse
-	(*StanzaError)(nil),               // 15: switchboard.plugin.v1.StanzaError
-	(*StanzaErrorAttr)(nil),           // 16: switchboard.plugin.v1.StanzaErrorAttr
-	(*EventRequest)(nil),              // 17: switchboard.plugin.v1.EventRequest
-	(*EventBatch)(nil),                // 18: switchboard.plugin.v1.EventBatch
-	(*EventResponse)(nil),             // 19: switchboard.plugin.v1.EventResponse
-	(*ObservedMessage)(nil),           // 20: switchboard.plugin.v1.ObservedMessage
-	(*ObserveRequest)(nil),            // 21: switchboard.plugin.v1.ObserveRequest
-	(*ObserveResponse)(nil),           // 22: switchboard.plugin.v1.ObserveResponse
-	(*InvokeRequest)(nil),             // 23: switchboard.plugin.v1.InvokeRequest
-	(*InvokeResponse)(nil),            // 24: switchboard.plugin.v1.InvokeResponse
-	(*SendRequest)(nil),               // 25: switchboard.plugin.v1.SendRequest
-	(*SendResponse)(nil),              // 26: switchboard.plugin.v1.SendResponse
-	(*SendIQResponse)(nil),            // 27: switchboard.plugin.v1.SendIQResponse
-	(*SessionsRequest)(nil),           // 28: switchboard.plugin.v1.SessionsRequest
-	(*AllSessionsRequest)(nil),        // 29: switchboard.plugin.v1.AllSessionsRequest
-	(*EndSessionRequest)(nil),         // 30: switchboard.plugin.v1.EndSessionRequest
-	(*EndSessionResponse)(nil),        // 31: switchboard.plugin.v1.EndSessionResponse
-	(*AccountListRequest)(nil),        // 32: switchboard.plugin.v1.AccountListRequest
-	(*AccountListResponse)(nil),       // 33: switchboard.plugin.v1.AccountListResponse
-	(*SessionInfo)(nil),               // 34: switchboard.plugin.v1.SessionInfo
-	(*SessionsResponse)(nil),          // 35: switchboard.plugin.v1.SessionsResponse
-	(*StoreKey)(nil),                  // 36: switchboard.plugin.v1.StoreKey
-	(*StoreValue)(nil),                // 37: switchboard.plugin.v1.StoreValue
-	(*StorePutRequest)(nil),           // 38: switchboard.plugin.v1.StorePutRequest
-	(*StorePutResponse)(nil),          // 39: switchboard.plugin.v1.StorePutResponse
-	(*StoreDeleteResponse)(nil),       // 40: switchboard.plugin.v1.StoreDeleteResponse
-	(*StoreScanRequest)(nil),          // 41: switchboard.plugin.v1.StoreScanRequest
-	(*KeyValue)(nil),                  // 42: switchboard.plugin.v1.KeyValue
-	(*StoreScanResponse)(nil),         // 43: switchboard.plugin.v1.StoreScanResponse
-	(*StoreOp)(nil),                   // 44: switchboard.plugin.v1.StoreOp
-	(*StoreBatchRequest)(nil),         // 45: switchboard.plugin.v1.StoreBatchRequest
-	(*StoreBatchResponse)(nil),        // 46: switchboard.plugin.v1.StoreBatchResponse
-	(*AccountRequest)(nil),            // 47: switchboard.plugin.v1.AccountRequest
-	(*AccountPasswordRequest)(nil),    // 48: switchboard.plugin.v1.AccountPasswordRequest
-	(*AccountExistsResponse)(nil),     // 49: switchboard.plugin.v1.AccountExistsResponse
-	(*AccountResponse)(nil),           // 50: switchboard.plugin.v1.AccountResponse
-	(*FilterRule)(nil),                // 51: switchboard.plugin.v1.FilterRule
-	(*SetFiltersRequest)(nil),         // 52: switchboard.plugin.v1.SetFiltersRequest
-	(*SetFiltersResponse)(nil),        // 53: switchboard.plugin.v1.SetFiltersResponse
-	(*ManifestsRequest)(nil),          // 54: switchboard.plugin.v1.ManifestsRequest
-	(*ManifestsResponse)(nil),         // 55: switchboard.plugin.v1.ManifestsResponse
-	(*CallRequest)(nil),               // 56: switchboard.plugin.v1.CallRequest
-	(*CallResponse)(nil),              // 57: switchboard.plugin.v1.CallResponse
-	(*PublishRequest)(nil),            // 58: switchboard.plugin.v1.PublishRequest
-	(*PublishResponse)(nil),           // 59: switchboard.plugin.v1.PublishResponse
-	(*SetStreamFeaturesRequest)(nil),  // 60: switchboard.plugin.v1.SetStreamFeaturesRequest
-	(*SetStreamFeaturesResponse)(nil), // 61: switchboard.plugin.v1.SetStreamFeaturesResponse
-	(*SessionOptionRequest)(nil),      // 62: switchboard.plugin.v1.SessionOptionRequest
-	(*SessionOptionResponse)(nil),     // 63: switchboard.plugin.v1.SessionOptionResponse
+	(*HandleRequest)(nil),             // 15: switchboard.plugin.v1.HandleRequest
+	(*HandleResult)(nil),              // 16: switchboard.plugin.v1.HandleResult
+	(*StanzaError)(nil),               // 17: switchboard.plugin.v1.StanzaError
+	(*StanzaErrorAttr)(nil),           // 18: switchboard.plugin.v1.StanzaErrorAttr
+	(*EventRequest)(nil),              // 19: switchboard.plugin.v1.EventRequest
+	(*EventBatch)(nil),                // 20: switchboard.plugin.v1.EventBatch
+	(*EventResponse)(nil),             // 21: switchboard.plugin.v1.EventResponse
+	(*ObservedMessage)(nil),           // 22: switchboard.plugin.v1.ObservedMessage
+	(*ObserveRequest)(nil),            // 23: switchboard.plugin.v1.ObserveRequest
+	(*ObserveResponse)(nil),           // 24: switchboard.plugin.v1.ObserveResponse
+	(*InvokeRequest)(nil),             // 25: switchboard.plugin.v1.InvokeRequest
+	(*InvokeResponse)(nil),            // 26: switchboard.plugin.v1.InvokeResponse
+	(*SendRequest)(nil),               // 27: switchboard.plugin.v1.SendRequest
+	(*SendResponse)(nil),              // 28: switchboard.plugin.v1.SendResponse
+	(*SendIQResponse)(nil),            // 29: switchboard.plugin.v1.SendIQResponse
+	(*SessionsRequest)(nil),           // 30: switchboard.plugin.v1.SessionsRequest
+	(*AllSessionsRequest)(nil),        // 31: switchboard.plugin.v1.AllSessionsRequest
+	(*EndSessionRequest)(nil),         // 32: switchboard.plugin.v1.EndSessionRequest
+	(*EndSessionResponse)(nil),        // 33: switchboard.plugin.v1.EndSessionResponse
+	(*AccountListRequest)(nil),        // 34: switchboard.plugin.v1.AccountListRequest
+	(*AccountListResponse)(nil),       // 35: switchboard.plugin.v1.AccountListResponse
+	(*SessionInfo)(nil),               // 36: switchboard.plugin.v1.SessionInfo
+	(*SessionsResponse)(nil),          // 37: switchboard.plugin.v1.SessionsResponse
+	(*StoreKey)(nil),                  // 38: switchboard.plugin.v1.StoreKey
+	(*StoreValue)(nil),                // 39: switchboard.plugin.v1.StoreValue
+	(*StorePutRequest)(nil),           // 40: switchboard.plugin.v1.StorePutRequest
+	(*StorePutResponse)(nil),          // 41: switchboard.plugin.v1.StorePutResponse
+	(*StoreDeleteResponse)(nil),       // 42: switchboard.plugin.v1.StoreDeleteResponse
+	(*StoreScanRequest)(nil),          // 43: switchboard.plugin.v1.StoreScanRequest
+	(*KeyValue)(nil),                  // 44: switchboard.plugin.v1.KeyValue
+	(*StoreScanResponse)(nil),         // 45: switchboard.plugin.v1.StoreScanResponse
+	(*StoreOp)(nil),                   // 46: switchboard.plugin.v1.StoreOp
+	(*StoreBatchRequest)(nil),         // 47: switchboard.plugin.v1.StoreBatchRequest
+	(*StoreBatchResponse)(nil),        // 48: switchboard.plugin.v1.StoreBatchResponse
+	(*AccountRequest)(nil),            // 49: switchboard.plugin.v1.AccountRequest
+	(*AccountPasswordRequest)(nil),    // 50: switchboard.plugin.v1.AccountPasswordRequest
+	(*AccountExistsResponse)(nil),     // 51: switchboard.plugin.v1.AccountExistsResponse
+	(*AccountResponse)(nil),           // 52: switchboard.plugin.v1.AccountResponse
+	(*FilterRule)(nil),                // 53: switchboard.plugin.v1.FilterRule
+	(*SetFiltersRequest)(nil),         // 54: switchboard.plugin.v1.SetFiltersRequest
+	(*SetFiltersResponse)(nil),        // 55: switchboard.plugin.v1.SetFiltersResponse
+	(*ManifestsRequest)(nil),          // 56: switchboard.plugin.v1.ManifestsRequest
+	(*ManifestsResponse)(nil),         // 57: switchboard.plugin.v1.ManifestsResponse
+	(*CallRequest)(nil),               // 58: switchboard.plugin.v1.CallRequest
+	(*CallResponse)(nil),              // 59: switchboard.plugin.v1.CallResponse
+	(*PublishRequest)(nil),            // 60: switchboard.plugin.v1.PublishRequest
+	(*PublishResponse)(nil),           // 61: switchboard.plugin.v1.PublishResponse
+	(*SetStreamFeaturesRequest)(nil),  // 62: switchboard.plugin.v1.SetStreamFeaturesRequest
+	(*SetStreamFeaturesResponse)(nil), // 63: switchboard.plugin.v1.SetStreamFeaturesResponse
+	(*SessionOptionRequest)(nil),      // 64: switchboard.plugin.v1.SessionOptionRequest
+	(*SessionOptionResponse)(nil),     // 65: switchboard.plugin.v1.SessionOptionResponse
 }
 var file_plugin_proto_depIdxs = []int32{
 	0,  // 0: switchboard.plugin.v1.Route.kind:type_name -> switchboard.plugin.v1.Kind
@@ -3893,78 +4040,83 @@ var file_plugin_proto_depIdxs = []int32{
 	8,  // 5: switchboard.plugin.v1.Manifest.identities:type_name -> switchboard.plugin.v1.Identity
 	8,  // 6: switchboard.plugin.v1.Manifest.account_identities:type_name -> switchboard.plugin.v1.Identity
 	9,  // 7: switchboard.plugin.v1.Manifest.stream_features:type_name -> switchboard.plugin.v1.StreamFeature
-	16, // 8: switchboard.plugin.v1.StanzaError.app_attrs:type_name -> switchboard.plugin.v1.StanzaErrorAttr
-	2,  // 9: switchboard.plugin.v1.EventRequest.kind:type_name -> switchboard.plugin.v1.EventKind
-	17, // 10: switchboard.plugin.v1.EventBatch.events:type_name -> switchboard.plugin.v1.EventRequest
-	20, // 11: switchboard.plugin.v1.ObserveRequest.messages:type_name -> switchboard.plugin.v1.ObservedMessage
-	34, // 12: switchboard.plugin.v1.SessionsResponse.sessions:type_name -> switchboard.plugin.v1.SessionInfo
-	42, // 13: switchboard.plugin.v1.StoreScanResponse.items:type_name -> switchboard.plugin.v1.KeyValue
-	44, // 14: switchboard.plugin.v1.StoreBatchRequest.ops:type_name -> switchboard.plugin.v1.StoreOp
-	4,  // 15: switchboard.plugin.v1.FilterRule.action:type_name -> switchboard.plugin.v1.FilterAction
-	51, // 16: switchboard.plugin.v1.SetFiltersRequest.rules:type_name -> switchboard.plugin.v1.FilterRule
-	10, // 17: switchboard.plugin.v1.ManifestsResponse.manifests:type_name -> switchboard.plugin.v1.Manifest
-	9,  // 18: switchboard.plugin.v1.SetStreamFeaturesRequest.features:type_name -> switchboard.plugin.v1.StreamFeature
-	6,  // 19: switchboard.plugin.v1.Plugin.Describe:input_type -> switchboard.plugin.v1.DescribeRequest
-	11, // 20: switchboard.plugin.v1.Plugin.Configure:input_type -> switchboard.plugin.v1.ConfigureRequest
-	13, // 21: switchboard.plugin.v1.Plugin.Handle:input_type -> switchboard.plugin.v1.Envelope
-	17, // 22: switchboard.plugin.v1.Plugin.Event:input_type -> switchboard.plugin.v1.EventRequest
-	18, // 23: switchboard.plugin.v1.Plugin.Events:input_type -> switchboard.plugin.v1.EventBatch
-	23, // 24: switchboard.plugin.v1.Plugin.Invoke:input_type -> switchboard.plugin.v1.InvokeRequest
-	21, // 25: switchboard.plugin.v1.Plugin.Observe:input_type -> switchboard.plugin.v1.ObserveRequest
-	25, // 26: switchboard.plugin.v1.Host.Send:input_type -> switchboard.plugin.v1.SendRequest
-	25, // 27: switchboard.plugin.v1.Host.SendIQ:input_type -> switchboard.plugin.v1.SendRequest
-	28, // 28: switchboard.plugin.v1.Host.Sessions:input_type -> switchboard.plugin.v1.SessionsRequest
-	29, // 29: switchboard.plugin.v1.Host.AllSessions:input_type -> switchboard.plugin.v1.AllSessionsRequest
-	30, // 30: switchboard.plugin.v1.Host.EndSession:input_type -> switchboard.plugin.v1.EndSessionRequest
-	36, // 31: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
-	38, // 32: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
-	36, // 33: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
-	41, // 34: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
-	45, // 35: switchboard.plugin.v1.Host.StoreBatch:input_type -> switchboard.plugin.v1.StoreBatchRequest
-	47, // 36: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
-	48, // 37: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	47, // 38: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
-	48, // 39: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
-	32, // 40: switchboard.plugin.v1.Host.AccountList:input_type -> switchboard.plugin.v1.AccountListRequest
-	52, // 41: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
-	54, // 42: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
-	56, // 43: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
-	58, // 44: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
-	60, // 45: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
-	62, // 46: switchboard.plugin.v1.Host.SetSessionOption:input_type -> switchboard.plugin.v1.SessionOptionRequest
-	10, // 47: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
-	12, // 48: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
-	14, // 49: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
-	19, // 50: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
-	19, // 51: switchboard.plugin.v1.Plugin.Events:output_type -> switchboard.plugin.v1.EventResponse
-	24, // 52: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
-	22, // 53: switchboard.plugin.v1.Plugin.Observe:output_type -> switchboard.plugin.v1.ObserveResponse
-	26, // 54: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
-	27, // 55: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
-	35, // 56: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
-	35, // 57: switchboard.plugin.v1.Host.AllSessions:output_type -> switchboard.plugin.v1.SessionsResponse
-	31, // 58: switchboard.plugin.v1.Host.EndSession:output_type -> switchboard.plugin.v1.EndSessionResponse
-	37, // 59: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
-	39, // 60: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
-	40, // 61: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
-	43, // 62: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
-	46, // 63: switchboard.plugin.v1.Host.StoreBatch:output_type -> switchboard.plugin.v1.StoreBatchResponse
-	49, // 64: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
-	50, // 65: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
-	50, // 66: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
-	50, // 67: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
-	33, // 68: switchboard.plugin.v1.Host.AccountList:output_type -> switchboard.plugin.v1.AccountListResponse
-	53, // 69: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
-	55, // 70: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
-	57, // 71: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
-	59, // 72: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
-	61, // 73: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
-	63, // 74: switchboard.plugin.v1.Host.SetSessionOption:output_type -> switchboard.plugin.v1.SessionOptionResponse
-	47, // [47:75] is the sub-list for method output_type
-	19, // [19:47] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	13, // 8: switchboard.plugin.v1.HandleRequest.envelope:type_name -> switchboard.plugin.v1.Envelope
+	14, // 9: switchboard.plugin.v1.HandleResult.response:type_name -> switchboard.plugin.v1.HandleResponse
+	17, // 10: switchboard.plugin.v1.HandleResult.error:type_name -> switchboard.plugin.v1.StanzaError
+	18, // 11: switchboard.plugin.v1.StanzaError.app_attrs:type_name -> switchboard.plugin.v1.StanzaErrorAttr
+	2,  // 12: switchboard.plugin.v1.EventRequest.kind:type_name -> switchboard.plugin.v1.EventKind
+	19, // 13: switchboard.plugin.v1.EventBatch.events:type_name -> switchboard.plugin.v1.EventRequest
+	22, // 14: switchboard.plugin.v1.ObserveRequest.messages:type_name -> switchboard.plugin.v1.ObservedMessage
+	36, // 15: switchboard.plugin.v1.SessionsResponse.sessions:type_name -> switchboard.plugin.v1.SessionInfo
+	44, // 16: switchboard.plugin.v1.StoreScanResponse.items:type_name -> switchboard.plugin.v1.KeyValue
+	46, // 17: switchboard.plugin.v1.StoreBatchRequest.ops:type_name -> switchboard.plugin.v1.StoreOp
+	4,  // 18: switchboard.plugin.v1.FilterRule.action:type_name -> switchboard.plugin.v1.FilterAction
+	53, // 19: switchboard.plugin.v1.SetFiltersRequest.rules:type_name -> switchboard.plugin.v1.FilterRule
+	10, // 20: switchboard.plugin.v1.ManifestsResponse.manifests:type_name -> switchboard.plugin.v1.Manifest
+	9,  // 21: switchboard.plugin.v1.SetStreamFeaturesRequest.features:type_name -> switchboard.plugin.v1.StreamFeature
+	6,  // 22: switchboard.plugin.v1.Plugin.Describe:input_type -> switchboard.plugin.v1.DescribeRequest
+	11, // 23: switchboard.plugin.v1.Plugin.Configure:input_type -> switchboard.plugin.v1.ConfigureRequest
+	13, // 24: switchboard.plugin.v1.Plugin.Handle:input_type -> switchboard.plugin.v1.Envelope
+	15, // 25: switchboard.plugin.v1.Plugin.HandleStream:input_type -> switchboard.plugin.v1.HandleRequest
+	19, // 26: switchboard.plugin.v1.Plugin.Event:input_type -> switchboard.plugin.v1.EventRequest
+	20, // 27: switchboard.plugin.v1.Plugin.Events:input_type -> switchboard.plugin.v1.EventBatch
+	25, // 28: switchboard.plugin.v1.Plugin.Invoke:input_type -> switchboard.plugin.v1.InvokeRequest
+	23, // 29: switchboard.plugin.v1.Plugin.Observe:input_type -> switchboard.plugin.v1.ObserveRequest
+	27, // 30: switchboard.plugin.v1.Host.Send:input_type -> switchboard.plugin.v1.SendRequest
+	27, // 31: switchboard.plugin.v1.Host.SendIQ:input_type -> switchboard.plugin.v1.SendRequest
+	30, // 32: switchboard.plugin.v1.Host.Sessions:input_type -> switchboard.plugin.v1.SessionsRequest
+	31, // 33: switchboard.plugin.v1.Host.AllSessions:input_type -> switchboard.plugin.v1.AllSessionsRequest
+	32, // 34: switchboard.plugin.v1.Host.EndSession:input_type -> switchboard.plugin.v1.EndSessionRequest
+	38, // 35: switchboard.plugin.v1.Host.StoreGet:input_type -> switchboard.plugin.v1.StoreKey
+	40, // 36: switchboard.plugin.v1.Host.StorePut:input_type -> switchboard.plugin.v1.StorePutRequest
+	38, // 37: switchboard.plugin.v1.Host.StoreDelete:input_type -> switchboard.plugin.v1.StoreKey
+	43, // 38: switchboard.plugin.v1.Host.StoreScan:input_type -> switchboard.plugin.v1.StoreScanRequest
+	47, // 39: switchboard.plugin.v1.Host.StoreBatch:input_type -> switchboard.plugin.v1.StoreBatchRequest
+	49, // 40: switchboard.plugin.v1.Host.AccountExists:input_type -> switchboard.plugin.v1.AccountRequest
+	50, // 41: switchboard.plugin.v1.Host.AccountCreate:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	49, // 42: switchboard.plugin.v1.Host.AccountDelete:input_type -> switchboard.plugin.v1.AccountRequest
+	50, // 43: switchboard.plugin.v1.Host.AccountSetPassword:input_type -> switchboard.plugin.v1.AccountPasswordRequest
+	34, // 44: switchboard.plugin.v1.Host.AccountList:input_type -> switchboard.plugin.v1.AccountListRequest
+	54, // 45: switchboard.plugin.v1.Host.SetFilters:input_type -> switchboard.plugin.v1.SetFiltersRequest
+	56, // 46: switchboard.plugin.v1.Host.Manifests:input_type -> switchboard.plugin.v1.ManifestsRequest
+	58, // 47: switchboard.plugin.v1.Host.Call:input_type -> switchboard.plugin.v1.CallRequest
+	60, // 48: switchboard.plugin.v1.Host.Publish:input_type -> switchboard.plugin.v1.PublishRequest
+	62, // 49: switchboard.plugin.v1.Host.SetStreamFeatures:input_type -> switchboard.plugin.v1.SetStreamFeaturesRequest
+	64, // 50: switchboard.plugin.v1.Host.SetSessionOption:input_type -> switchboard.plugin.v1.SessionOptionRequest
+	10, // 51: switchboard.plugin.v1.Plugin.Describe:output_type -> switchboard.plugin.v1.Manifest
+	12, // 52: switchboard.plugin.v1.Plugin.Configure:output_type -> switchboard.plugin.v1.ConfigureResponse
+	14, // 53: switchboard.plugin.v1.Plugin.Handle:output_type -> switchboard.plugin.v1.HandleResponse
+	16, // 54: switchboard.plugin.v1.Plugin.HandleStream:output_type -> switchboard.plugin.v1.HandleResult
+	21, // 55: switchboard.plugin.v1.Plugin.Event:output_type -> switchboard.plugin.v1.EventResponse
+	21, // 56: switchboard.plugin.v1.Plugin.Events:output_type -> switchboard.plugin.v1.EventResponse
+	26, // 57: switchboard.plugin.v1.Plugin.Invoke:output_type -> switchboard.plugin.v1.InvokeResponse
+	24, // 58: switchboard.plugin.v1.Plugin.Observe:output_type -> switchboard.plugin.v1.ObserveResponse
+	28, // 59: switchboard.plugin.v1.Host.Send:output_type -> switchboard.plugin.v1.SendResponse
+	29, // 60: switchboard.plugin.v1.Host.SendIQ:output_type -> switchboard.plugin.v1.SendIQResponse
+	37, // 61: switchboard.plugin.v1.Host.Sessions:output_type -> switchboard.plugin.v1.SessionsResponse
+	37, // 62: switchboard.plugin.v1.Host.AllSessions:output_type -> switchboard.plugin.v1.SessionsResponse
+	33, // 63: switchboard.plugin.v1.Host.EndSession:output_type -> switchboard.plugin.v1.EndSessionResponse
+	39, // 64: switchboard.plugin.v1.Host.StoreGet:output_type -> switchboard.plugin.v1.StoreValue
+	41, // 65: switchboard.plugin.v1.Host.StorePut:output_type -> switchboard.plugin.v1.StorePutResponse
+	42, // 66: switchboard.plugin.v1.Host.StoreDelete:output_type -> switchboard.plugin.v1.StoreDeleteResponse
+	45, // 67: switchboard.plugin.v1.Host.StoreScan:output_type -> switchboard.plugin.v1.StoreScanResponse
+	48, // 68: switchboard.plugin.v1.Host.StoreBatch:output_type -> switchboard.plugin.v1.StoreBatchResponse
+	51, // 69: switchboard.plugin.v1.Host.AccountExists:output_type -> switchboard.plugin.v1.AccountExistsResponse
+	52, // 70: switchboard.plugin.v1.Host.AccountCreate:output_type -> switchboard.plugin.v1.AccountResponse
+	52, // 71: switchboard.plugin.v1.Host.AccountDelete:output_type -> switchboard.plugin.v1.AccountResponse
+	52, // 72: switchboard.plugin.v1.Host.AccountSetPassword:output_type -> switchboard.plugin.v1.AccountResponse
+	35, // 73: switchboard.plugin.v1.Host.AccountList:output_type -> switchboard.plugin.v1.AccountListResponse
+	55, // 74: switchboard.plugin.v1.Host.SetFilters:output_type -> switchboard.plugin.v1.SetFiltersResponse
+	57, // 75: switchboard.plugin.v1.Host.Manifests:output_type -> switchboard.plugin.v1.ManifestsResponse
+	59, // 76: switchboard.plugin.v1.Host.Call:output_type -> switchboard.plugin.v1.CallResponse
+	61, // 77: switchboard.plugin.v1.Host.Publish:output_type -> switchboard.plugin.v1.PublishResponse
+	63, // 78: switchboard.plugin.v1.Host.SetStreamFeatures:output_type -> switchboard.plugin.v1.SetStreamFeaturesResponse
+	65, // 79: switchboard.plugin.v1.Host.SetSessionOption:output_type -> switchboard.plugin.v1.SessionOptionResponse
+	51, // [51:80] is the sub-list for method output_type
+	22, // [22:51] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }
@@ -3978,7 +4130,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   58,
+			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -32,13 +32,14 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Plugin_Describe_FullMethodName  = "/switchboard.plugin.v1.Plugin/Describe"
-	Plugin_Configure_FullMethodName = "/switchboard.plugin.v1.Plugin/Configure"
-	Plugin_Handle_FullMethodName    = "/switchboard.plugin.v1.Plugin/Handle"
-	Plugin_Event_FullMethodName     = "/switchboard.plugin.v1.Plugin/Event"
-	Plugin_Events_FullMethodName    = "/switchboard.plugin.v1.Plugin/Events"
-	Plugin_Invoke_FullMethodName    = "/switchboard.plugin.v1.Plugin/Invoke"
-	Plugin_Observe_FullMethodName   = "/switchboard.plugin.v1.Plugin/Observe"
+	Plugin_Describe_FullMethodName     = "/switchboard.plugin.v1.Plugin/Describe"
+	Plugin_Configure_FullMethodName    = "/switchboard.plugin.v1.Plugin/Configure"
+	Plugin_Handle_FullMethodName       = "/switchboard.plugin.v1.Plugin/Handle"
+	Plugin_HandleStream_FullMethodName = "/switchboard.plugin.v1.Plugin/HandleStream"
+	Plugin_Event_FullMethodName        = "/switchboard.plugin.v1.Plugin/Event"
+	Plugin_Events_FullMethodName       = "/switchboard.plugin.v1.Plugin/Events"
+	Plugin_Invoke_FullMethodName       = "/switchboard.plugin.v1.Plugin/Invoke"
+	Plugin_Observe_FullMethodName      = "/switchboard.plugin.v1.Plugin/Observe"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -53,6 +54,12 @@ type PluginClient interface {
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
 	// Handle gives the plugin a stanza matching one of its routes.
 	Handle(ctx context.Context, in *Envelope, opts ...grpc.CallOption) (*HandleResponse, error)
+	// HandleStream carries Handle calls on one long-lived stream, which the
+	// core opens once per plugin process and uses in place of Handle: a
+	// unary call sets up and tears down an HTTP/2 stream per stanza. Each
+	// HandleRequest is answered by one HandleResult with its id, in any
+	// order. A plugin that answers Unimplemented gets unary Handle calls.
+	HandleStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HandleRequest, HandleResult], error)
 	// Event notifies the plugin of something it asked for in its manifest.
 	Event(ctx context.Context, in *EventRequest, opts ...grpc.CallOption) (*EventResponse, error)
 	// Events delivers several events in one call, in order; the core uses
@@ -103,6 +110,19 @@ func (c *pluginClient) Handle(ctx context.Context, in *Envelope, opts ...grpc.Ca
 	}
 	return out, nil
 }
+
+func (c *pluginClient) HandleStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HandleRequest, HandleResult], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Plugin_ServiceDesc.Streams[0], Plugin_HandleStream_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[HandleRequest, HandleResult]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Plugin_HandleStreamClient = grpc.BidiStreamingClient[HandleRequest, HandleResult]
 
 func (c *pluginClient) Event(ctx context.Context, in *EventRequest, opts ...grpc.CallOption) (*EventResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -156,6 +176,12 @@ type PluginServer interface {
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
 	// Handle gives the plugin a stanza matching one of its routes.
 	Handle(context.Context, *Envelope) (*HandleResponse, error)
+	// HandleStream carries Handle calls on one long-lived stream, which the
+	// core opens once per plugin process and uses in place of Handle: a
+	// unary call sets up and tears down an HTTP/2 stream per stanza. Each
+	// HandleRequest is answered by one HandleResult with its id, in any
+	// order. A plugin that answers Unimplemented gets unary Handle calls.
+	HandleStream(grpc.BidiStreamingServer[HandleRequest, HandleResult]) error
 	// Event notifies the plugin of something it asked for in its manifest.
 	Event(context.Context, *EventRequest) (*EventResponse, error)
 	// Events delivers several events in one call, in order; the core uses
@@ -185,6 +211,9 @@ func (UnimplementedPluginServer) Configure(context.Context, *ConfigureRequest) (
 }
 func (UnimplementedPluginServer) Handle(context.Context, *Envelope) (*HandleResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Handle not implemented")
+}
+func (UnimplementedPluginServer) HandleStream(grpc.BidiStreamingServer[HandleRequest, HandleResult]) error {
+	return status.Error(codes.Unimplemented, "method HandleStream not implemented")
 }
 func (UnimplementedPluginServer) Event(context.Context, *EventRequest) (*EventResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Event not implemented")
@@ -272,6 +301,13 @@ func _Plugin_Handle_Handler(srv interface{}, ctx context.Context, dec func(inter
 	}
 	return interceptor(ctx, in, info, handler)
 }
+
+func _Plugin_HandleStream_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(PluginServer).HandleStream(&grpc.GenericServerStream[HandleRequest, HandleResult]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Plugin_HandleStreamServer = grpc.BidiStreamingServer[HandleRequest, HandleResult]
 
 func _Plugin_Event_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(EventRequest)
@@ -381,7 +417,14 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Plugin_Observe_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "HandleStream",
+			Handler:       _Plugin_HandleStream_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "plugin.proto",
 }
 

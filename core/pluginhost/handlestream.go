@@ -1,0 +1,140 @@
+package pluginhost
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
+
+// errNoHandleStream is the answer of a plugin built before HandleStream:
+// it gets unary Handle calls.
+var errNoHandleStream = errors.New("the plugin does not serve HandleStream")
+
+// handleStream carries the Handle calls to one plugin process on one
+// gRPC stream (DESIGN.md rule 1): a unary call per stanza set up and tore
+// down an HTTP/2 stream, with its headers and trailers, on both sides.
+// Calls are matched to results by id; any number may be in flight.
+type handleStream struct {
+	stream pluginv1.Plugin_HandleStreamClient
+	cancel context.CancelFunc
+
+	sendMu sync.Mutex // one Send at a time, as gRPC requires
+
+	mu      sync.Mutex
+	nextID  uint64
+	waiting map[uint64]chan *pluginv1.HandleResult
+	err     error // why the stream ended; nil while it serves
+}
+
+func openHandleStream(client pluginv1.PluginClient) (*handleStream, error) {
+	// The stream lives as long as the process's connection: it ends when
+	// the process dies or is killed, not with any one call.
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := client.HandleStream(ctx)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	hs := &handleStream{stream: st, cancel: cancel, waiting: map[uint64]chan *pluginv1.HandleResult{}}
+	go hs.receive()
+	return hs, nil
+}
+
+// receive hands each result to its caller until the stream ends, then
+// fails the calls still waiting with the reason.
+func (hs *handleStream) receive() {
+	for {
+		res, err := hs.stream.Recv()
+		if err != nil {
+			if status.Code(err) == codes.Unimplemented {
+				err = errNoHandleStream
+			}
+			hs.end(err)
+			return
+		}
+		hs.mu.Lock()
+		ch := hs.waiting[res.GetId()]
+		delete(hs.waiting, res.GetId())
+		hs.mu.Unlock()
+		if ch != nil { // nil: the caller gave up on it
+			ch <- res
+		}
+	}
+}
+
+func (hs *handleStream) end(err error) {
+	hs.mu.Lock()
+	hs.err = err
+	for id, ch := range hs.waiting {
+		close(ch)
+		delete(hs.waiting, id)
+	}
+	hs.mu.Unlock()
+	hs.cancel()
+}
+
+// broken is why the stream ended, nil while it serves.
+func (hs *handleStream) broken() error {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	return hs.err
+}
+
+// call is Handle over the stream. Its errors are a *stanza.Error from the
+// plugin, or a gRPC status as a failed unary call's.
+func (hs *handleStream) call(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error) {
+	ch := make(chan *pluginv1.HandleResult, 1)
+	hs.mu.Lock()
+	if hs.err != nil {
+		err := hs.err
+		hs.mu.Unlock()
+		return nil, err
+	}
+	hs.nextID++
+	id := hs.nextID
+	hs.waiting[id] = ch
+	hs.mu.Unlock()
+	req := &pluginv1.HandleRequest{Id: id, Envelope: env}
+	if d, ok := ctx.Deadline(); ok {
+		req.DeadlineUnixNano = d.UnixNano()
+	}
+	hs.sendMu.Lock()
+	err := hs.stream.Send(req)
+	hs.sendMu.Unlock()
+	if err != nil {
+		// Send reports only io.EOF; the stream's own error comes from
+		// the receiving side, which closes ch with it.
+		hs.forget(id)
+		if berr := hs.broken(); berr != nil {
+			return nil, berr
+		}
+		return nil, status.Error(codes.Unavailable, "the plugin's handle stream broke: "+err.Error())
+	}
+	select {
+	case res, ok := <-ch:
+		if !ok {
+			return nil, hs.broken()
+		}
+		if se := res.GetError(); se != nil {
+			return nil, pluginv1.StanzaErrorFromProto(se)
+		}
+		return res.GetResponse(), nil
+	case <-ctx.Done():
+		hs.forget(id)
+		hs.sendMu.Lock()
+		_ = hs.stream.Send(&pluginv1.HandleRequest{Id: id, Cancel: true}) // best effort: the plugin stops early
+		hs.sendMu.Unlock()
+		return nil, status.FromContextError(ctx.Err()).Err()
+	}
+}
+
+func (hs *handleStream) forget(id uint64) {
+	hs.mu.Lock()
+	delete(hs.waiting, id)
+	hs.mu.Unlock()
+}
