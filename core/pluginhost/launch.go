@@ -50,9 +50,7 @@ func (r *remote) handle(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.
 		if !errors.Is(err, errNoHandleStream) {
 			return resp, err
 		}
-		r.mu.Lock()
-		r.unary = true
-		r.mu.Unlock()
+		// The call never reached the plugin; handleStream now says unary.
 	}
 	return r.client.Handle(ctx, env)
 }
