@@ -166,6 +166,9 @@ func TestStoreCallsPerPage(t *testing.T) {
 		// One Scan more than without 'with': the group of the index by
 		// peer that holds the 'after' message starts before it.
 		{"with+after", q[1].iq, "3 Scan, 50 Get, 0 Put, 0 Delete"},
+		{"with", "<iq type='set' id='q'><query xmlns='urn:xmpp:mam:2'><x xmlns='jabber:x:data' type='submit'>" +
+			field("with", "peer3@localhost") + "</x><set xmlns='http://jabber.org/protocol/rsm'><max>50</max></set></query></iq>",
+			"1 Scan, 50 Get, 0 Put, 0 Delete"},
 		{"last page", q[2].iq, "1 Scan, 0 Get, 0 Put, 0 Delete"},
 		{"start", q[3].iq, "1 Scan, 0 Get, 0 Put, 0 Delete"},
 	}

@@ -177,9 +177,10 @@ func (r *indexReader) next(ctx context.Context, k int) ([]item, error) {
 // fill reads the next chunk of records into the queue.
 func (r *indexReader) fill(ctx context.Context) error {
 	var kvs []sdk.KV
-	if !r.started && !r.backward && r.s.prefix != msgPrefix {
-		// The group holding the first messages after lo may start at or
-		// before it: the last such group is read too. (Groups never
+	if !r.started && !r.backward && r.s.prefix != msgPrefix && r.s.lo != r.s.prefix {
+		// The group holding the first messages after lo (when the scope
+		// has a lower bound) may start at or before it: the last such
+		// group is read too. (Groups never
 		// overlap, so no earlier one reaches past lo.) Keys sort after
 		// their prefixes, so the last key before lo+"\x00" is lo or before.
 		prev, err := r.a.st.Scan(ctx, r.s.prefix, r.s.lo+"\x00", 1, true)
