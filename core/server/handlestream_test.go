@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +135,21 @@ func TestPluginCallTimesOut(t *testing.T) {
 	})
 	if got := echoIQ(t, c, "after", nsEcho, ""); got == "" {
 		t.Error("the plugin answers nothing after a timed-out call")
+	}
+}
+
+// A handler that panics costs its own stanza an internal-server-error
+// naming the log line, and nothing else: the plugin, its stream and the
+// client's session go on.
+func TestPluginHandlerPanics(t *testing.T) {
+	s := startWith(t, nil, withPlugins("echo"))
+	c, full := s.login(t, "alice", "r")
+	c.Sendf("<iq type='get' to='localhost' id='p1'><q xmlns='%s'/></iq>", nsEcho+":panic")
+	el := expectStanzaError(t, c, "p1", "internal-server-error")
+	if !strings.Contains(rawxmpp.Describe(el), "internal error, id ") {
+		t.Errorf("the error does not name the log line: %s", rawxmpp.Describe(el))
+	}
+	if got := echoIQ(t, c, "after", nsEcho, ""); got != full {
+		t.Errorf("after the panic the plugin answered %q, want %q", got, full)
 	}
 }

@@ -219,6 +219,9 @@ func (e *echo) Describe() sdk.Description {
 			{Kind: sdk.IQ, Namespace: nsEcho + ":runtime", Types: []string{"get"}, To: sdk.ToServer, Handle: e.runtime},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":peak", Types: []string{"get"}, To: sdk.ToServer, Handle: e.peakRequests},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":inhand", Types: []string{"get"}, To: sdk.ToServer, Handle: e.inHand},
+			{Kind: sdk.IQ, Namespace: nsEcho + ":panic", Types: []string{"get"}, To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
+				panic("echo was asked to panic")
+			}},
 		},
 		Features:       []string{nsEcho},
 		StreamFeatures: []sdk.StreamFeature{{XML: "<echo xmlns='" + nsEcho + "'/>", Stage: sdk.StagePostAuth}},

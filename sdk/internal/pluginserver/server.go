@@ -15,7 +15,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
 // Impl is a plugin in wire terms. Its errors may be (or wrap) a
@@ -94,12 +96,22 @@ func (s *Server) Configure(ctx context.Context, req *pluginv1.ConfigureRequest) 
 	return &pluginv1.ConfigureResponse{}, nil
 }
 
-func (s *Server) Handle(ctx context.Context, env *pluginv1.Envelope) (resp *pluginv1.HandleResponse, err error) {
+func (s *Server) Handle(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error) {
+	resp, se := s.handle(ctx, env)
+	if se != nil {
+		return nil, wire.Status(se)
+	}
+	return resp, nil
+}
+
+// handle runs the plugin's Handle for a unary call or the handle stream,
+// failures and panics turned into the stanza error the client gets.
+func (s *Server) handle(ctx context.Context, env *pluginv1.Envelope) (resp *pluginv1.HandleResponse, se *stanza.Error) {
 	fields := []any{"route", env.GetRoute(), "from", env.GetFrom(), "session_id", env.GetSessionId()}
-	defer s.recoverInto(&err, "handle", fields...)
-	resp, err = s.impl.Handle(ctx, env)
+	defer s.recoverStanza(&se, "handle", fields...)
+	resp, err := s.impl.Handle(ctx, env)
 	if err != nil {
-		return nil, s.statusOf(err, "handle", fields...)
+		return nil, s.stanzaErrorOf(err, "handle", fields...)
 	}
 	return resp, nil
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
-	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
 // HandleStream serves Handle calls arriving on one stream. Each runs on
@@ -82,15 +81,11 @@ func callContext(ctx context.Context, deadline int64) (context.Context, context.
 }
 
 // handleOne runs one call of a stream as Handle runs a unary one, panics
-// and errors included.
+// and errors included, without a gRPC status in between.
 func (s *Server) handleOne(ctx context.Context, id uint64, env *pluginv1.Envelope) *pluginv1.HandleResult {
-	resp, err := s.Handle(ctx, env)
-	if err == nil {
-		return &pluginv1.HandleResult{Id: id, Response: resp}
+	resp, se := s.handle(ctx, env)
+	if se != nil {
+		return &pluginv1.HandleResult{Id: id, Error: wire.ToProto(se)}
 	}
-	se := wire.StanzaErrorOf(err)
-	if se == nil { // Handle's errors carry one; never lose a failure
-		se = stanza.New(stanza.InternalServerError)
-	}
-	return &pluginv1.HandleResult{Id: id, Error: wire.ToProto(se)}
+	return &pluginv1.HandleResult{Id: id, Response: resp}
 }
