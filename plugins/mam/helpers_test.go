@@ -184,13 +184,12 @@ func (f *fixture) indexed(owner string) []string {
 	}
 	var out []string
 	for _, kv := range kvs {
-		with, _, _ := strings.Cut(strings.TrimPrefix(kv.Key, withPrefix), "/")
-		entries := parseGroup(kv.Key, kv.Value, with)
+		entries := parseGroup(kv.Key, kv.Value)
 		if len(entries) == 0 {
 			f.t.Errorf("unreadable record of the index by peer: %q = %q", kv.Key, kv.Value)
 		}
 		for _, e := range entries {
-			out = append(out, with+" "+unstamped(e.id))
+			out = append(out, e.with+" "+unstamped(e.id))
 		}
 	}
 	return out

@@ -71,8 +71,7 @@ func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 		e := entry{nanos: m.owners.next(msg.Owner, at, last), with: with, id: msg.StanzaID}
 		byOwner[msg.Owner] = append(byOwner[msg.Owner], observed{e: e, outgoing: msg.Outgoing, stanza: msg.Stanza})
 	}
-	w := &batchWriter{host: host, groupMax: m.groupMax}
-	w.errs = errs
+	w := &batchWriter{host: host, groupMax: m.groupMax, errs: errs}
 	for _, owner := range owners {
 		if err := m.archiveOwner(ctx, host, cfg, owner, byOwner[owner], w); err != nil {
 			w.errs = append(w.errs, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"mellium.im/xmpp/jid"
 
@@ -227,8 +226,7 @@ func (r *indexReader) itemsOf(kv sdk.KV) []item {
 		}
 		return nil
 	}
-	with := strings.TrimSuffix(strings.TrimPrefix(r.s.prefix, withPrefix), "/")
-	entries := parseGroup(kv.Key, kv.Value, with)
+	entries := parseGroup(kv.Key, kv.Value)
 	out := make([]item, len(entries))
 	for i, e := range entries {
 		out[i] = item{e: e}

@@ -123,10 +123,15 @@ func parseMsgKey(key string) (entry, bool) {
 	return entry{nanos: n, with: with, id: id}, true
 }
 
-// parseWithKey reads a w/ key of the index by with.
-func parseWithKey(key, with string) (entry, bool) {
-	rest, ok := strings.CutPrefix(key, withIndex(with))
+// parseWithKey reads a w/ key of the index by peer: "w/<with>/<nanos>/<id>"
+// (<with> never holds a '/').
+func parseWithKey(key string) (entry, bool) {
+	rest, ok := strings.CutPrefix(key, withPrefix)
 	if !ok {
+		return entry{}, false
+	}
+	with, rest, ok := strings.Cut(rest, "/")
+	if !ok || with == "" {
 		return entry{}, false
 	}
 	n, id, ok := cutNanos(rest)
@@ -231,10 +236,10 @@ func groupValue(entries []entry) []byte {
 // holds any id but one with a line break, which no core makes.
 func groupable(e entry) bool { return !strings.ContainsRune(e.id, '\n') }
 
-// parseGroup reads a record of the index by peer for with: its entries,
-// in order. A record not of this form yields none.
-func parseGroup(key string, value []byte, with string) []entry {
-	first, ok := parseWithKey(key, with)
+// parseGroup reads a record of the index by peer: its entries, in order.
+// A record not of this form yields none.
+func parseGroup(key string, value []byte) []entry {
+	first, ok := parseWithKey(key)
 	if !ok {
 		return nil
 	}
@@ -247,7 +252,7 @@ func parseGroup(key string, value []byte, with string) []entry {
 		if !ok || id == "" {
 			return nil
 		}
-		out = append(out, entry{nanos: n, with: with, id: id})
+		out = append(out, entry{nanos: n, with: first.with, id: id})
 	}
 	if len(out) == 0 || out[0] != first {
 		return nil
@@ -267,7 +272,7 @@ func (a archive) groupAt(ctx context.Context, e entry) (key string, entries []en
 	if len(kvs) == 0 {
 		return "", nil, nil
 	}
-	return kvs[0].Key, parseGroup(kvs[0].Key, kvs[0].Value, e.with), nil
+	return kvs[0].Key, parseGroup(kvs[0].Key, kvs[0].Value), nil
 }
 
 // last is the <nanos> of the archive's last message, 0 for an empty one.
