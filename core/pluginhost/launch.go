@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -36,48 +35,23 @@ type grpcPlugin struct {
 type remote struct {
 	client pluginv1.PluginClient
 	broker *plugin.GRPCBroker
-
-	mu    sync.Mutex
-	hs    *handleStream // nil until the first Handle
-	unary bool          // Handle calls go unary: no stream, or it broke
+	hs     *handleStream // nil when it could not be opened
 }
 
-// handle gives the plugin a stanza, on the process's handle stream when
-// the plugin serves one.
+// handle gives the plugin a stanza, on the process's handle stream while
+// the plugin serves one, else as a unary call: a plugin built before
+// HandleStream, or one whose stream ended (the process is dying, and its
+// successor gets a new one; or the plugin ended it, and unary calls still
+// work).
 func (r *remote) handle(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error) {
-	if hs := r.handleStream(); hs != nil {
-		resp, err := hs.call(ctx, env)
+	if r.hs != nil && r.hs.broken() == nil {
+		resp, err := r.hs.call(ctx, env)
 		if !errors.Is(err, errNoHandleStream) {
 			return resp, err
 		}
-		// The call never reached the plugin; handleStream now says unary.
+		// The call never reached the plugin.
 	}
 	return r.client.Handle(ctx, env)
-}
-
-// handleStream returns the process's handle stream, opened at the first
-// Handle; nil for a plugin without one, and once it broke (the process is
-// dying, and its successor gets a new one; or the plugin ended it, and
-// unary calls still work).
-func (r *remote) handleStream() *handleStream {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.unary {
-		return nil
-	}
-	if r.hs == nil {
-		hs, err := openHandleStream(r.client)
-		if err != nil {
-			r.unary = true
-			return nil
-		}
-		r.hs = hs
-	}
-	if r.hs.broken() != nil {
-		r.unary = true
-		return nil
-	}
-	return r.hs
 }
 
 func (grpcPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {
@@ -136,7 +110,13 @@ func (h *Host) launch(s Spec, log hclog.Logger) (*plugin.Client, *remote, error)
 		client.Kill()
 		return nil, nil, fmt.Errorf("connecting to plugin %s: %w", s.Name, err)
 	}
-	return client, raw.(*remote), nil
+	rem := raw.(*remote)
+	// Opened here, once per process, before the remote is shared: a
+	// plugin without the method says so on the stream itself.
+	if rem.hs, err = openHandleStream(rem.client); err != nil {
+		log.Warn("opening the handle stream failed; stanzas go as unary calls", "error", err)
+	}
+	return client, rem, nil
 }
 
 // fixedName keeps a plugin's log lines under the plugin's name: go-plugin
