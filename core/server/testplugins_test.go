@@ -200,7 +200,8 @@ func (a *archiver) Configure(_ context.Context, c sdk.Config) error {
 }
 
 // echo answers IQs in its namespace with the sender's JID, sleeps first
-// when asked (to be killed mid-request), offers a pre-auth route, a stream
+// when asked (to be killed or timed out mid-request; it fails if its
+// context ends first), offers a pre-auth route, a stream
 // feature, and a method.
 type echo struct {
 	name      string
@@ -257,6 +258,9 @@ func (e *echo) echo(ctx context.Context, req *sdk.Request) (*etree.Element, erro
 		select {
 		case <-time.After(dur):
 		case <-ctx.Done():
+			// As a real plugin stops work it was given up on; answering
+			// a result here would race the core's own timeout.
+			return nil, fmt.Errorf("echo gave up sleeping: %w", ctx.Err())
 		}
 	}
 	out := etree.NewElement("echo")
