@@ -181,6 +181,13 @@ func TestClientStateIndication(t *testing.T) {
 	alice, aliceJID := s.login(t, "alice", "a")
 	bob, _ := s.login(t, "bob", "b")
 	alice.Send("<inactive xmlns='urn:xmpp:csi:0'/>")
+	// CSI has no answer, and bob's presences come in on another
+	// connection: an IQ's error coming back on alice's stream says the
+	// server has read what she sent before it.
+	alice.Send("<iq type='get' to='alice@localhost/gone' id='after-inactive'><ping xmlns='urn:xmpp:ping'/></iq>")
+	if _, err := alice.Expect(rawxmpp.ID("after-inactive")); err != nil {
+		t.Fatalf("waiting for the answer to the IQ sent after <inactive/>: %v", err)
+	}
 	for i := 0; i < 3; i++ {
 		bob.Sendf("<presence to='%s' id='p%d'><status>%d</status></presence>", aliceJID, i, i)
 	}
