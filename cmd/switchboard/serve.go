@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/config"
 	"github.com/switchboard-xmpp/switchboard/core/server"
+	"github.com/switchboard-xmpp/switchboard/sdk/heaptrim"
 )
 
 // loadConfig parses the flags common to every command and loads the
@@ -78,6 +79,10 @@ func serve(ctx context.Context, env cliEnv, args []string) error {
 		return err
 	}
 	log.Info("server started", "domain", cfg.Domain, "data_dir", cfg.DataDir)
+	if cfg.Memory.ReleaseAfter > 0 {
+		// The process's heap, not the server's: it belongs with main.
+		go heaptrim.New(cfg.Memory.ReleaseAfter, log.Named("heaptrim")).Run(ctx)
+	}
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

@@ -18,6 +18,7 @@ type Config struct {
 	Storage Storage           `koanf:"storage"`
 	Auth    Auth              `koanf:"auth"`
 	Limits  Limits            `koanf:"limits"`
+	Memory  Memory            `koanf:"memory"`
 	Log     Log               `koanf:"log"`
 	Debug   Debug             `koanf:"debug"`
 	Plugins map[string]Plugin `koanf:"plugins"` // by plugin name
@@ -86,6 +87,15 @@ type Limits struct {
 	RateBytesPerSecond    int           `koanf:"rate_bytes_per_second"` // what one stream may send, shaped; 0 no limit
 	RateBurstBytes        int           `koanf:"rate_burst_bytes"`      // bytes a stream may send at once above the rate
 	TrustedNetworks       []string      `koanf:"trusted_networks"`      // CIDRs exempt from the per-address limits and bans
+}
+
+// Memory tunes how the core process holds on to memory.
+type Memory struct {
+	// ReleaseAfter: once no garbage collection has run for this long
+	// (a quiet server), the free heap of the core and of each plugin
+	// process goes back to the operating system instead of waiting for
+	// the next collection; 0 leaves it to Go.
+	ReleaseAfter time.Duration `koanf:"release_after"`
 }
 
 // Log configures the root logger.

@@ -53,6 +53,7 @@ func Default() *Config {
 			RateBurstBytes:        4 << 20,
 			TrustedNetworks:       []string{"127.0.0.0/8", "::1/128"},
 		},
+		Memory:  Memory{ReleaseAfter: 2 * time.Second},
 		Log:     Log{Level: "info", Format: "text"},
 		Plugins: map[string]Plugin{},
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"mellium.im/xmpp/jid"
 )
@@ -58,6 +59,9 @@ func (c *Config) validateServer(p *problems) {
 	}
 	if c.Storage.MaxSize != 0 && c.Storage.MaxSize < 1<<20 {
 		p.addf("storage.max_size", "must be 0 (no cap) or at least 1048576 bytes, got %d", c.Storage.MaxSize)
+	}
+	if r := c.Memory.ReleaseAfter; r != 0 && r < 100*time.Millisecond {
+		p.addf("memory.release_after", "must be 0 (leave it to Go) or at least 100ms, got %s", r)
 	}
 	oneOf(p, "log.level", c.Log.Level, "trace", "debug", "info", "warn", "error")
 	oneOf(p, "log.format", c.Log.Format, "text", "json")

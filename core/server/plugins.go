@@ -25,7 +25,7 @@ func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, erro
 		if p.Path != "" {
 			return nil, fmt.Errorf("plugins.%s: %s is built in; a path is only for third-party plugins (choose another name)", name, name)
 		}
-		specs = append(specs, pluginhost.Spec{Name: name, Env: runtimeEnv(p), MaxConcurrent: maxConcurrent(p), Config: p.Config})
+		specs = append(specs, pluginhost.Spec{Name: name, Env: runtimeEnv(cfg, p), MaxConcurrent: maxConcurrent(p), Config: p.Config})
 	}
 	names := make([]string, 0, len(cfg.Plugins))
 	for name := range cfg.Plugins {
@@ -43,7 +43,7 @@ func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, erro
 		if p.Enabled != nil && !*p.Enabled {
 			continue
 		}
-		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Grants: p.Grants, Env: runtimeEnv(p), MaxConcurrent: maxConcurrent(p), Config: p.Config})
+		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Grants: p.Grants, Env: runtimeEnv(cfg, p), MaxConcurrent: maxConcurrent(p), Config: p.Config})
 	}
 	return specs, nil
 }
@@ -56,8 +56,9 @@ func maxConcurrent(p config.Plugin) int {
 }
 
 // runtimeEnv is the Go runtime's environment for a plugin process, from
-// its gogc and max_procs.
-func runtimeEnv(p config.Plugin) []string {
+// its gogc and max_procs, and when it returns its free heap to the
+// operating system: as the core does, memory.release_after.
+func runtimeEnv(cfg *config.Config, p config.Plugin) []string {
 	gogc := p.GOGC
 	if gogc == 0 {
 		gogc = config.DefaultPluginGOGC
@@ -66,7 +67,11 @@ func runtimeEnv(p config.Plugin) []string {
 	if procs == 0 {
 		procs = config.DefaultPluginMaxProcs(runtime.NumCPU())
 	}
-	return []string{"GOGC=" + strconv.Itoa(gogc), "GOMAXPROCS=" + strconv.Itoa(procs)}
+	return []string{
+		"GOGC=" + strconv.Itoa(gogc),
+		"GOMAXPROCS=" + strconv.Itoa(procs),
+		pluginv1.ReleaseAfterEnv + "=" + cfg.Memory.ReleaseAfter.String(),
+	}
 }
 
 // coreManifest is what the core itself contributes to the server's disco

@@ -71,18 +71,23 @@ func TestPluginRouting(t *testing.T) {
 }
 
 // A plugin process runs with the Go runtime settings of its config, or
-// the defaults: GOGC 50, a quarter of the cores.
+// the defaults: GOGC 50, a quarter of the cores; and it returns its free
+// heap after memory.release_after, as the core does.
 func TestPluginRuntimeSettings(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		cfg  config.Plugin
-		want string
+		name    string
+		cfg     config.Plugin
+		release time.Duration
+		want    string
 	}{
-		{"defaults", config.Plugin{}, fmt.Sprintf("GOGC=50 procs=%d", max(1, runtime.NumCPU()/4))},
-		{"configured", config.Plugin{GOGC: 80, MaxProcs: 3}, "GOGC=80 procs=3"},
+		{"defaults", config.Plugin{}, 2 * time.Second, fmt.Sprintf("GOGC=50 procs=%d release=2s", max(1, runtime.NumCPU()/4))},
+		{"configured", config.Plugin{GOGC: 80, MaxProcs: 3}, 0, "GOGC=80 procs=3 release=0s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := startWith(t, func(c *config.Config) { c.Plugins["echo"] = tt.cfg }, withPlugins("echo"))
+			s := startWith(t, func(c *config.Config) {
+				c.Plugins["echo"] = tt.cfg
+				c.Memory.ReleaseAfter = tt.release
+			}, withPlugins("echo"))
 			c, _ := s.login(t, "alice", "r")
 			if got := echoIQ(t, c, "rt", nsEcho+":runtime", ""); got != tt.want {
 				t.Errorf("the plugin runs with %q, want %q", got, tt.want)

@@ -14,6 +14,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
@@ -285,11 +286,12 @@ func (e *echo) inHand(context.Context, *sdk.Request) (*etree.Element, error) {
 	return out, nil
 }
 
-// runtime answers with the plugin process's GOGC and GOMAXPROCS.
+// runtime answers with the plugin process's GOGC, GOMAXPROCS and when it
+// returns its free heap.
 func (e *echo) runtime(context.Context, *sdk.Request) (*etree.Element, error) {
 	out := etree.NewElement("echo")
 	out.CreateAttr("xmlns", nsEcho+":runtime")
-	out.SetText(fmt.Sprintf("GOGC=%s procs=%d", os.Getenv("GOGC"), runtime.GOMAXPROCS(0)))
+	out.SetText(fmt.Sprintf("GOGC=%s procs=%d release=%s", os.Getenv("GOGC"), runtime.GOMAXPROCS(0), os.Getenv(pluginv1.ReleaseAfterEnv)))
 	return out, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/switchboard-xmpp/switchboard/sdk/heaptrim"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -70,6 +71,9 @@ type InProcess interface {
 // It returns the process's exit status.
 func Serve(srv *Server, log hclog.Logger) int {
 	go exitWithParent(srv, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	releaseHeap(ctx, log)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: plugin.HandshakeConfig{
 			ProtocolVersion:  pluginv1.ProtocolVersion,
@@ -87,4 +91,22 @@ func Serve(srv *Server, log hclog.Logger) int {
 		return 1
 	}
 	return 0
+}
+
+// releaseHeap runs a heaptrim.Trimmer for the process when the core asks
+// for one (pluginv1.ReleaseAfterEnv), as it runs one for itself: after a
+// burst of logins a plugin keeps per-session heap too.
+func releaseHeap(ctx context.Context, log hclog.Logger) {
+	v := os.Getenv(pluginv1.ReleaseAfterEnv)
+	if v == "" {
+		return // a core that does not ask
+	}
+	quiet, err := time.ParseDuration(v)
+	if err != nil {
+		log.Warn("ignoring a malformed memory setting from the core", "variable", pluginv1.ReleaseAfterEnv, "value", v, "error", err)
+		return
+	}
+	if quiet > 0 {
+		go heaptrim.New(quiet, log.Named("heaptrim")).Run(ctx)
+	}
 }

@@ -18,6 +18,11 @@ const (
 	// each when the archive is busy (the core cuts batches at
 	// ObserveBatchBytes, mam its store batches at half this).
 	MaxMessageBytes = 32 << 20
+	// ReleaseAfterEnv names the environment variable in which the core
+	// hands a plugin process its memory.release_after, as a Go duration:
+	// sdk.Serve returns the process's free heap to the operating system
+	// once no garbage collection has run for that long. Unset or 0: never.
+	ReleaseAfterEnv = "SWITCHBOARD_MEMORY_RELEASE_AFTER"
 	// ObserveBatchBytes bounds a batch of observed messages, all fields
 	// counted, well inside MaxMessageBytes.
 	ObserveBatchBytes = 8 << 20
