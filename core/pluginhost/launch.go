@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -121,7 +122,31 @@ func (h *Host) launch(s Spec, log hclog.Logger) (*plugin.Client, *remote, error)
 
 // fixedName keeps a plugin's log lines under the plugin's name: go-plugin
 // names the logger after the executable, which for every built-in is
-// switchboard itself.
+// switchboard itself. A line from a named logger inside the plugin comes
+// with that name as an "@module" argument; in JSON output hclog writes
+// arguments into the object that holds its own "@module", and the
+// plugin's name would be lost, so the plugin's goes out as "module".
 type fixedName struct{ hclog.Logger }
 
 func (f fixedName) Named(string) hclog.Logger { return f }
+
+func (f fixedName) Log(level hclog.Level, msg string, args ...any) {
+	f.Logger.Log(level, msg, ownModule(args)...)
+}
+func (f fixedName) Trace(msg string, args ...any) { f.Logger.Trace(msg, ownModule(args)...) }
+func (f fixedName) Debug(msg string, args ...any) { f.Logger.Debug(msg, ownModule(args)...) }
+func (f fixedName) Info(msg string, args ...any)  { f.Logger.Info(msg, ownModule(args)...) }
+func (f fixedName) Warn(msg string, args ...any)  { f.Logger.Warn(msg, ownModule(args)...) }
+func (f fixedName) Error(msg string, args ...any) { f.Logger.Error(msg, ownModule(args)...) }
+
+// ownModule renames a plugin line's "@module" argument to "module".
+func ownModule(args []any) []any {
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] == "@module" {
+			args = slices.Clone(args)
+			args[i] = "module"
+			break
+		}
+	}
+	return args
+}
