@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -93,6 +94,15 @@ func (s *server) readLogs(r io.Reader) {
 // waitLog waits until a log line whose message contains msg appears.
 func (s *server) waitLog(msg string) map[string]any {
 	s.t.Helper()
+	return s.waitLogWhere(fmt.Sprintf("log line %q", msg), func(line map[string]any) bool {
+		m, _ := line["@message"].(string)
+		return strings.Contains(m, msg)
+	})
+}
+
+// waitLogWhere waits until a log line for which match holds appears.
+func (s *server) waitLogWhere(what string, match func(line map[string]any) bool) map[string]any {
+	s.t.Helper()
 	deadline := time.AfterFunc(30*time.Second, func() {
 		s.mu.Lock()
 		s.lines = append(s.lines, map[string]any{"@message": "<timeout>"})
@@ -106,12 +116,11 @@ func (s *server) waitLog(msg string) map[string]any {
 		for i >= len(s.lines) {
 			s.cond.Wait()
 		}
-		m, _ := s.lines[i]["@message"].(string)
-		if strings.Contains(m, msg) {
+		if match(s.lines[i]) {
 			return s.lines[i]
 		}
-		if m == "<eof>" || m == "<timeout>" {
-			s.t.Fatalf("log line %q never appeared; log:\n%s", msg, s.logText())
+		if m, _ := s.lines[i]["@message"].(string); m == "<eof>" || m == "<timeout>" {
+			s.t.Fatalf("%s never appeared; log:\n%s", what, s.logText())
 		}
 	}
 }
