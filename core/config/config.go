@@ -89,12 +89,12 @@ type Limits struct {
 	TrustedNetworks       []string      `koanf:"trusted_networks"`      // CIDRs exempt from the per-address limits and bans
 }
 
-// Memory tunes how the core process holds on to memory.
+// Memory tunes how the core and its plugin processes hold on to memory.
 type Memory struct {
-	// ReleaseAfter: once no garbage collection has run for this long
-	// (a quiet server), the free heap of the core and of each plugin
-	// process goes back to the operating system instead of waiting for
-	// the next collection; 0 leaves it to Go.
+	// ReleaseAfter: once a process has been quiet this long (no garbage
+	// collection, little allocated), its free heap goes back to the
+	// operating system instead of waiting for the next collection; 0
+	// leaves it to Go.
 	ReleaseAfter time.Duration `koanf:"release_after"`
 }
 
