@@ -26,6 +26,9 @@ type endpoint struct {
 	heldFrom map[string]int
 	expiry   *time.Timer // while detached
 	ended    bool
+	// usesArchive: the client queried its archive (XEP-0313) on this
+	// session, so it finds there what it never acknowledged.
+	usesArchive bool
 }
 
 // maxHeld bounds the presence held for an inactive client; past it the
@@ -37,7 +40,12 @@ func newEndpoint(srv *Server, c *Conn) *endpoint {
 }
 
 // Deliver implements session.Sink.
-func (e *endpoint) Deliver(b []byte) bool {
+func (e *endpoint) Deliver(b []byte) bool { return e.deliver(b, false) }
+
+// DeliverShared implements session.Sink.
+func (e *endpoint) DeliverShared(b []byte) bool { return e.deliver(b, true) }
+
+func (e *endpoint) deliver(b []byte, shared bool) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.ended {
@@ -47,12 +55,14 @@ func (e *endpoint) Deliver(b []byte) bool {
 		e.hold(b)
 		return true
 	}
-	return e.deliverLocked(b)
+	return e.deliverLocked(b, shared)
 }
 
-func (e *endpoint) deliverLocked(b []byte) bool {
+// deliverLocked sends b, counted and kept for stream management when it is
+// on; settled is what the queue keeps (see unacked).
+func (e *endpoint) deliverLocked(b []byte, settled bool) bool {
 	if e.sm != nil {
-		if !e.sm.enqueue(b, e.srv.cfg.MaxUnacked) {
+		if !e.sm.enqueue(b, settled, e.srv.cfg.MaxUnacked) {
 			if e.conn != nil {
 				e.conn.log.Warn("closing a stream whose client does not acknowledge stanzas", "unacked", len(e.sm.queue))
 				e.conn.Close(stream.NewError("policy-violation", "too many unacknowledged stanzas"))
@@ -66,7 +76,7 @@ func (e *endpoint) deliverLocked(b []byte) bool {
 	if !e.conn.deliver(b) {
 		return e.sm != nil
 	}
-	if e.sm != nil && e.sm.shouldRequest() {
+	if e.sm != nil && e.sm.requestNow() {
 		e.conn.deliver([]byte(smRequest))
 	}
 	return true
@@ -97,7 +107,7 @@ func (e *endpoint) flushHeld() {
 	held := e.held
 	e.held, e.heldFrom = nil, nil
 	for _, b := range held {
-		e.deliverLocked(b)
+		e.deliverLocked(b, false)
 	}
 }
 
@@ -145,9 +155,28 @@ func (e *endpoint) connectionLost(c *Conn, broken bool) {
 	e.end(context.Background())
 }
 
+// settleAnswer records that the client answered an IQ request, with a
+// response carrying to and id, so that the session ending before the
+// client acknowledges the request does not answer it a second time.
+func (e *endpoint) settleAnswer(to, id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sm != nil {
+		e.sm.settleAnswer(to, id, e.sess.Bare, e.srv.cfg.Domain)
+	}
+}
+
+// queriedArchive records that the client reads its archive.
+func (e *endpoint) queriedArchive() {
+	e.mu.Lock()
+	e.usesArchive = true
+	e.mu.Unlock()
+}
+
 // end finishes the session: unbound, announced to the plugins, and what
-// the client never acknowledged goes back to routing (offline storage, or
-// an error to the sender) instead of vanishing.
+// the client never acknowledged and did not get another way goes back to
+// routing (offline storage, or an error to the sender) instead of
+// vanishing.
 func (e *endpoint) end(ctx context.Context) {
 	e.mu.Lock()
 	if e.ended {
@@ -158,22 +187,26 @@ func (e *endpoint) end(ctx context.Context) {
 	if e.expiry != nil {
 		e.expiry.Stop()
 	}
-	var unacked [][]byte
+	var pending []unacked
 	if e.sm != nil {
-		unacked = e.sm.queue
+		pending = e.sm.queue
 		e.sm.queue = nil
 		e.srv.forgetResumable(e.sm.id)
 	}
+	usesArchive := e.usesArchive
 	e.mu.Unlock()
 
 	e.srv.sessions.Remove(e.sess)
-	e.srv.log.Debug("session ended", "jid", e.sess.Full, "unacknowledged", len(unacked))
 	if ext := e.srv.cfg.Extensions; ext != nil {
 		ext.SessionClosed(e.sess, e.sess.LastPresence())
 	}
-	for _, b := range unacked {
-		e.srv.router.Redeliver(ctx, b, e.sess.JID)
+	redelivered := 0
+	for _, q := range pending {
+		if !q.settled && e.srv.router.Redeliver(ctx, q.b, e.sess.JID, usesArchive) {
+			redelivered++
+		}
 	}
+	e.srv.log.Debug("session ended", "jid", e.sess.Full, "unacknowledged", len(pending), "redelivered", redelivered)
 }
 
 // attrValue finds a single-quoted or double-quoted attribute in the start

@@ -71,6 +71,7 @@ func (c *Conn) handleStanza(ctx context.Context, el *stream.Element) error {
 		if handled, err := c.handleOwnIQ(el); handled {
 			return err
 		}
+		c.noteIQ(el)
 	}
 	if el.Name.Local == "presence" && !el.HasAttr("to") {
 		c.recordPresence(el)
@@ -91,6 +92,18 @@ func (c *Conn) checkFrom(el *stream.Element) error {
 	}
 	c.log.Debug("spoofed from", "from", raw, "jid", c.sess.Full)
 	return stream.NewError("invalid-from", "the 'from' address does not match the stream")
+}
+
+// noteIQ keeps what stream management needs to know when the session ends
+// unacknowledged: which requests the client answered, and whether it reads
+// its archive.
+func (c *Conn) noteIQ(el *stream.Element) {
+	switch typ := el.Attr("type"); {
+	case typ == "result" || typ == "error":
+		c.ep.settleAnswer(el.Attr("to"), el.Attr("id"))
+	case router.IsArchiveQuery(el):
+		c.ep.queriedArchive()
+	}
 }
 
 // handleOwnIQ answers the IQs of stream negotiation that may still arrive

@@ -1,7 +1,6 @@
 package c2s
 
 import (
-	"bytes"
 	"strconv"
 
 	"github.com/switchboard-xmpp/switchboard/core/stream"
@@ -11,54 +10,6 @@ import (
 const nsSM = "urn:xmpp:sm:3"
 
 const smRequest = "<r xmlns='" + nsSM + "'/>"
-
-// requestEvery is how many stanzas the server sends before asking for an
-// acknowledgement, which keeps the queue of unacknowledged stanzas short.
-const requestEvery = 10
-
-// smState counts stanzas both ways and keeps what the client has not
-// acknowledged. Its fields are guarded by the endpoint's mutex, except
-// inbound, which only the serve goroutine of the attached connection
-// touches between attachments.
-type smState struct {
-	id        string
-	resumable bool
-	inbound   uint32   // stanzas handled from the client: the h we report
-	sent      uint32   // stanzas sent to the client
-	queue     [][]byte // unacknowledged: queue[i] is stanza number sent-len(queue)+i+1
-	sinceReq  int      // stanzas sent since the last <r/>
-}
-
-func (s *smState) enqueue(b []byte, max int) bool {
-	if max > 0 && len(s.queue) >= max {
-		return false
-	}
-	s.queue = append(s.queue, bytes.Clone(b))
-	s.sent++
-	s.sinceReq++
-	return true
-}
-
-func (s *smState) shouldRequest() bool {
-	if s.sinceReq < requestEvery {
-		return false
-	}
-	s.sinceReq = 0
-	return true
-}
-
-// ack drops what the client acknowledged with h; an h beyond what was
-// sent is a protocol violation (XEP-0198 §4).
-func (s *smState) ack(h uint32) bool {
-	acked := s.sent - uint32(len(s.queue))
-	n := h - acked // wraps correctly at 2^32, as XEP-0198 counters do
-	if n > uint32(len(s.queue)) {
-		return false
-	}
-	clear(s.queue[:n])
-	s.queue = s.queue[n:]
-	return true
-}
 
 func parseH(el *stream.Element) (uint32, bool) {
 	h, err := strconv.ParseUint(el.Attr("h"), 10, 32)
@@ -82,6 +33,13 @@ func (c *Conn) handleSM(el *stream.Element) error {
 
 func smFailed(condition string) []byte {
 	return []byte("<failed xmlns='" + nsSM + "'><" + condition + " xmlns='" + stream.NSStanzaErrors + "'/></failed>")
+}
+
+// smFailedHandled is a failed resumption that tells the client how many of
+// its stanzas the server handled (XEP-0198 §5), so that it can send the
+// rest again on a new session.
+func smFailedHandled(condition string, h uint32) []byte {
+	return []byte("<failed xmlns='" + nsSM + "' h='" + strconv.FormatUint(uint64(h), 10) + "'><" + condition + " xmlns='" + stream.NSStanzaErrors + "'/></failed>")
 }
 
 func (c *Conn) enableSM(el *stream.Element) error {
@@ -123,13 +81,18 @@ func (c *Conn) receiveAck(el *stream.Element) error {
 	if c.ep == nil || !ok {
 		return stream.NewError("unsupported-stanza-type", "unexpected acknowledgement")
 	}
-	c.ep.mu.Lock()
-	defer c.ep.mu.Unlock()
-	if c.ep.sm == nil {
+	e := c.ep
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sm == nil {
 		return stream.NewError("unsupported-stanza-type", "stream management is not enabled")
 	}
-	if !c.ep.sm.ack(h) {
+	if !e.sm.acceptable(h) {
 		return stream.NewError("undefined-condition", "acknowledged more stanzas than were sent")
+	}
+	e.sm.ack(h)
+	if e.sm.requestNow() {
+		return c.send([]byte(smRequest))
 	}
 	return nil
 }
@@ -148,7 +111,10 @@ func (c *Conn) countInbound() {
 
 // resumeSM takes over a session the client left (XEP-0198 §5): the
 // acknowledged part of the queue is dropped and the rest sent again on
-// this connection, after <resumed/>.
+// this connection, after <resumed/>. A refused resumption leaves the old
+// session as it was, waiting or expiring on schedule, except for an h it
+// never sent: that client's idea of the session is wrong, so the session
+// ends as on expiry.
 func (c *Conn) resumeSM(el *stream.Element) error {
 	if c.state&stateAuthenticated == 0 || c.state&stateBound != 0 {
 		return c.send(smFailed("unexpected-request"))
@@ -160,6 +126,13 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 		return c.send(smFailed("item-not-found"))
 	}
 	e.mu.Lock()
+	if !e.sm.acceptable(h) {
+		handled := e.sm.inbound
+		e.mu.Unlock()
+		c.log.Debug("resumption refused: the client acknowledged more than was sent; the session ends", "previd", e.sm.id, "h", h)
+		e.Close(stream.NewError("undefined-condition", "a resumption acknowledged more stanzas than were sent"))
+		return c.send(smFailedHandled("undefined-condition", handled))
+	}
 	defer e.mu.Unlock()
 	if old := e.conn; old != nil {
 		// The client came back before we noticed the old connection die;
@@ -171,9 +144,7 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 		e.expiry.Stop()
 		e.expiry = nil
 	}
-	if !e.sm.ack(h) {
-		return stream.NewError("undefined-condition", "acknowledged more stanzas than were sent")
-	}
+	e.sm.ack(h)
 	e.conn = c
 	c.ep = e
 	c.sess = e.sess
@@ -184,7 +155,13 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 		return err
 	}
 	for _, q := range e.sm.queue {
-		if err := c.send(q); err != nil {
+		if err := c.send(q.b); err != nil {
+			return err
+		}
+	}
+	if len(e.sm.queue) > 0 {
+		e.sm.requested, e.sm.requestedAt = true, e.sm.sent
+		if err := c.send([]byte(smRequest)); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package router
 
 import (
 	"bytes"
+	"strings"
 	"time"
 
 	"github.com/beevik/etree"
@@ -19,6 +20,15 @@ type Archive interface {
 }
 
 const nsStanzaID = "urn:xmpp:sid:0" // XEP-0359
+
+// nsMAMPrefix starts every version of XEP-0313's namespace.
+const nsMAMPrefix = "urn:xmpp:mam:"
+
+// IsArchiveQuery tells a client's archive query (XEP-0313) by its child,
+// without parsing it.
+func IsArchiveQuery(el *stream.Element) bool {
+	return el.Name.Local == "iq" && el.Child.Local == "query" && strings.HasPrefix(el.Child.Space, nsMAMPrefix)
+}
 
 // archivable applies XEP-0313's rule of thumb: chat and normal messages
 // with a body, unless a hint (XEP-0334) asks not to store them.

@@ -12,8 +12,9 @@ import (
 
 type discard struct{ n int }
 
-func (d *discard) Deliver(b []byte) bool { d.n += len(b); return true }
-func (d *discard) Close(*stream.Error)   {}
+func (d *discard) Deliver(b []byte) bool       { d.n += len(b); return true }
+func (d *discard) DeliverShared(b []byte) bool { return d.Deliver(b) }
+func (d *discard) Close(*stream.Error)         {}
 
 // BenchmarkReadRouteWrite is the core's share of one message between two
 // sessions, without sockets: read the stanza from the sender's stream,

@@ -69,6 +69,12 @@ func (d *delivery) receivedCarbons() {
 	d.copyTo(owner, "received", nil, d.stanzaID)
 }
 
+// carbonsBesides reports whether a message delivered to s is also copied
+// to another of the recipient's resources.
+func (d *delivery) carbonsBesides(s *session.Session) bool {
+	return d.senderJID.Bare() != d.to.Bare() && d.anyCarbons(d.to.Bare(), s) && d.carbonEligible()
+}
+
 func (d *delivery) anyCarbons(owner string, except *session.Session) bool {
 	for _, s := range d.r.sessions.Resources(owner) {
 		if s != except && s.Carbons.Load() {
@@ -105,7 +111,7 @@ func (d *delivery) copyTo(owner, kind string, except *session.Session, stanzaID 
 		b = append(b, "' type='chat'><"+kind+" xmlns='"+nsCarbons+"'><forwarded xmlns='"+nsForward+"'>"...)
 		b = append(b, inner...)
 		b = append(b, "</forwarded></"+kind+"></message>"...)
-		s.Sink.Deliver(b)
+		s.Sink.DeliverShared(b)
 	}
 }
 

@@ -31,6 +31,9 @@ func (d *delivery) toFull(kind string) {
 		return
 	}
 	if s := d.r.sessions.Lookup(d.to.Bare(), d.to.Resource); s != nil {
+		if kind == "message" {
+			d.shared = d.carbonsBesides(s)
+		}
 		if d.deliver(s) {
 			if kind == "message" {
 				d.receivedCarbons()
@@ -130,15 +133,22 @@ func (d *delivery) messageToBare() {
 // highest non-negative priority, as ejabberd and Prosody do.
 func (d *delivery) deliverTopPriority() bool {
 	resources := d.r.sessions.Resources(d.to.Bare())
-	best := int8(-1)
+	best, n := int8(-1), 0
+	var one *session.Session
 	for _, s := range resources {
-		if ok, prio := s.Presence(); ok && prio > best {
-			best = prio
+		ok, prio := s.Presence()
+		switch {
+		case !ok || prio < best:
+		case prio > best:
+			best, n, one = prio, 1, s
+		default:
+			n++
 		}
 	}
 	if best < 0 {
 		return false
 	}
+	d.shared = n > 1 || d.carbonsBesides(one)
 	delivered := false
 	for _, s := range resources {
 		if ok, prio := s.Presence(); ok && prio == best {
@@ -185,6 +195,9 @@ func (d *delivery) deliver(s *session.Session) bool {
 		} else {
 			d.deliveredMore = append(d.deliveredMore, s)
 		}
+	}
+	if d.shared {
+		return s.Sink.DeliverShared(d.buf)
 	}
 	return s.Sink.Deliver(d.buf)
 }

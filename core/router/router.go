@@ -118,9 +118,12 @@ type delivery struct {
 	deliveredArr  [4]*session.Session
 	deliveredMore []*session.Session
 	bounced       bool // an error went back to the sender
-	archived      archiveState
-	stanzaID      string // given for the recipient's archive
-	sentID        string // given for the sender's archive
+	// shared: the message reaches more than one of the recipient's
+	// sessions, directly or as a carbon.
+	shared   bool
+	archived archiveState
+	stanzaID string // given for the recipient's archive
+	sentID   string // given for the sender's archive
 }
 
 type archiveState uint8

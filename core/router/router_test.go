@@ -15,13 +15,18 @@ import (
 )
 
 type sink struct {
-	mu  sync.Mutex
-	got []string
+	mu     sync.Mutex
+	got    []string
+	shared []bool // per stanza of got: delivered as shared
 }
 
-func (s *sink) Deliver(b []byte) bool {
+func (s *sink) Deliver(b []byte) bool       { return s.deliver(b, false) }
+func (s *sink) DeliverShared(b []byte) bool { return s.deliver(b, true) }
+
+func (s *sink) deliver(b []byte, shared bool) bool {
 	s.mu.Lock()
 	s.got = append(s.got, string(b))
+	s.shared = append(s.shared, shared)
 	s.mu.Unlock()
 	return true
 }
@@ -31,7 +36,7 @@ func (s *sink) take() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.got
-	s.got = nil
+	s.got, s.shared = nil, nil
 	return g
 }
 

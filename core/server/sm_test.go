@@ -30,10 +30,10 @@ func enableSM(t *testing.T, c *rawxmpp.Client) string {
 	return el.SelectAttrValue("id", "")
 }
 
-func TestStreamManagementCountsAndRequests(t *testing.T) {
+func TestStreamManagementCounts(t *testing.T) {
 	s := start(t, nil)
-	alice, aliceJID := s.login(t, "alice", "a")
-	bob, _ := s.login(t, "bob", "b")
+	alice, _ := s.login(t, "alice", "a")
+	s.login(t, "bob", "b")
 	enableSM(t, alice)
 	for i := 0; i < 3; i++ {
 		alice.Sendf("<message to='bob@localhost/b' id='c%d'/>", i)
@@ -46,16 +46,46 @@ func TestStreamManagementCountsAndRequests(t *testing.T) {
 	if a.SelectAttrValue("h", "") != "3" {
 		t.Errorf("server counted %s stanzas, want 3", a.SelectAttrValue("h", ""))
 	}
-	// After ten stanzas to alice the server asks her to acknowledge.
-	for i := 0; i < 10; i++ {
-		bob.Sendf("<message to='%s' id='to-a%d'/>", aliceJID, i)
-	}
-	if _, err := alice.Expect(rawxmpp.Is("r")); err != nil {
-		t.Fatalf("no acknowledgement request after ten stanzas: %v", err)
-	}
-	alice.Send("<a xmlns='urn:xmpp:sm:3' h='10'/>")
+	alice.Send("<a xmlns='urn:xmpp:sm:3' h='0'/>")
 	alice.Send("<a xmlns='urn:xmpp:sm:3' h='99'/>")
 	expectStreamError(t, alice, "undefined-condition")
+}
+
+// nextIs reads the next element and fails unless it is what is wanted:
+// the order of stanzas and requests is what these tests are about.
+func nextIs(t *testing.T, c *rawxmpp.Client, what string, match func(*etree.Element) bool) {
+	t.Helper()
+	el, err := c.Next()
+	if err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+	if !match(el) {
+		t.Fatalf("got %s, want %s", rawxmpp.Describe(el), what)
+	}
+}
+
+// TestAckRequestedAfterEachBurst: the server asks for an acknowledgement
+// right after the first unacknowledged stanza, one request at a time, and
+// again when an answer leaves something unacknowledged, so that a client
+// that answers ends its session with nothing to be sent twice.
+func TestAckRequestedAfterEachBurst(t *testing.T) {
+	s := start(t, nil)
+	alice, aliceJID := s.login(t, "alice", "a")
+	bob, _ := s.login(t, "bob", "b")
+	enableSM(t, alice)
+	bob.Sendf("<message to='%s' id='m1'/>", aliceJID)
+	nextIs(t, alice, "m1", isMessage("m1"))
+	nextIs(t, alice, "a request after the first stanza", rawxmpp.Is("r"))
+	bob.Sendf("<message to='%s' id='m2'/>", aliceJID)
+	bob.Sendf("<message to='%s' id='m3'/>", aliceJID)
+	nextIs(t, alice, "m2", isMessage("m2"))
+	nextIs(t, alice, "m3, with no second request while one is out", isMessage("m3"))
+	alice.Send("<a xmlns='urn:xmpp:sm:3' h='1'/>")
+	nextIs(t, alice, "a request for m2 and m3, still unacknowledged", rawxmpp.Is("r"))
+	alice.Send("<a xmlns='urn:xmpp:sm:3' h='3'/>")
+	alice.Send("<iq type='get' id='q' to='alice@localhost/nobody'><query xmlns='urn:example:none'/></iq>")
+	nextIs(t, alice, "the answer to q, with nothing left to request before it", rawxmpp.ID("q"))
+	nextIs(t, alice, "a request for the answer", rawxmpp.Is("r"))
 }
 
 // TestResumeAfterConnectionDrop drops alice's TCP connection in the middle
@@ -128,6 +158,94 @@ func TestResumeAfterConnectionDrop(t *testing.T) {
 	bob.Sendf("<message to='%s' id='after'/>", aliceJID)
 	if _, err := c.Expect(isMessage("after")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// resumeOn opens a new stream for user and sends <resume/> with h and
+// previd, returning the answer.
+func resumeOn(t *testing.T, s *testServer, user, previd string, h int) (*rawxmpp.Client, *etree.Element) {
+	t.Helper()
+	c, err := rawxmpp.Dial(s.starttls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Conn.Close() })
+	for _, step := range []func() error{
+		func() error { return c.OpenStream(domain) },
+		func() error { return c.StartTLS(domain) },
+		func() error { return c.AuthPlain(domain, user, "secret") },
+		func() error { _, err := c.Expect(rawxmpp.Is("features")); return err },
+		func() error { return c.Sendf("<resume xmlns='urn:xmpp:sm:3' h='%d' previd='%s'/>", h, previd) },
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	el, err := c.Expect(func(el *etree.Element) bool { return el.Tag == "resumed" || el.Tag == "failed" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, el
+}
+
+// TestRefusedResumptionLeavesNoSessionBehind: a resumption whose h
+// acknowledges more than the server sent is refused with
+// undefined-condition and the server's own h, and the old session ends as
+// on expiry (its unacknowledged message goes back to the sender) instead
+// of staying bound for ever; the client binds afresh on the same stream.
+// Before, each such attempt left a session with no connection and no
+// timer, until the account hit max_resources.
+func TestRefusedResumptionLeavesNoSessionBehind(t *testing.T) {
+	s := start(t, func(c *config.Config) {
+		c.Limits.ResumeTimeout = time.Hour
+		c.Limits.MaxResources = 2
+	})
+	bob, _ := s.login(t, "bob", "b")
+	for round := 0; round < 3; round++ {
+		alice, aliceJID := s.login(t, "alice", "phone")
+		id := enableSM(t, alice)
+		msg := fmt.Sprintf("r%d", round)
+		bob.Sendf("<message to='%s' id='%s' type='chat'><body>hi</body></message>", aliceJID, msg)
+		if _, err := alice.Expect(isMessage(msg)); err != nil {
+			t.Fatal(err)
+		}
+		alice.Conn.Close()
+		c, el := resumeOn(t, s, "alice", id, 999)
+		if el.Tag != "failed" || el.SelectElement("undefined-condition") == nil || el.SelectAttrValue("h", "") != "0" {
+			t.Fatalf("resuming with h=999 after 1 stanza: %s, want <failed h='0'> with undefined-condition", rawxmpp.Describe(el))
+		}
+		back, err := bob.Expect(isMessage(msg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.SelectAttrValue("type", "") != "error" {
+			t.Fatalf("the unacknowledged message came back as %s, want an error", rawxmpp.Describe(back))
+		}
+		if _, err := c.BindNow("laptop"); err != nil {
+			t.Fatalf("round %d: binding after the refused resumption: %v", round, err)
+		}
+		if n := len(s.Sessions().Resources("alice@localhost")); n != 1 {
+			t.Fatalf("round %d: alice has %d sessions, want the new one only", round, n)
+		}
+		c.Conn.Close()
+		waitFor(t, "the new session to end", func() bool { return len(s.Sessions().Resources("alice@localhost")) == 0 })
+	}
+}
+
+// TestResumptionOfAnotherAccountLeavesTheSession: a resumption that names
+// a session it may not take changes nothing; the owner resumes it after.
+func TestResumptionOfAnotherAccountLeavesTheSession(t *testing.T) {
+	s := start(t, func(c *config.Config) { c.Limits.ResumeTimeout = time.Hour })
+	bob, _ := s.login(t, "bob", "b")
+	id := enableSM(t, bob)
+	bob.Conn.Close()
+	waitFor(t, "the server to notice the drop", func() bool { return s.c2s.Len() == 0 })
+	_, el := resumeOn(t, s, "alice", id, 0) // alice names bob's session
+	if el.Tag != "failed" || el.SelectElement("item-not-found") == nil {
+		t.Fatalf("alice resuming bob's session: %s", rawxmpp.Describe(el))
+	}
+	if _, el := resumeOn(t, s, "bob", id, 0); el.Tag != "resumed" {
+		t.Fatalf("bob resuming his session after alice tried: %s", rawxmpp.Describe(el))
 	}
 }
 

@@ -16,6 +16,12 @@ type Sink interface {
 	// reports false when the session is closing or its send queue is full,
 	// in which case the stanza was not taken.
 	Deliver(b []byte) bool
+	// DeliverShared is Deliver for a stanza that other sessions of the
+	// same account receive as well (a message to several resources, a
+	// carbon): should this session end before its client acknowledges the
+	// stanza (XEP-0198), the account already has it, so it is not
+	// delivered again.
+	DeliverShared(b []byte) bool
 	// Close ends the stream, with a stream error when err is not nil.
 	Close(err *stream.Error)
 }

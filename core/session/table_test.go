@@ -10,8 +10,9 @@ import (
 
 type nopSink struct{}
 
-func (nopSink) Deliver([]byte) bool { return true }
-func (nopSink) Close(*stream.Error) {}
+func (nopSink) Deliver([]byte) bool       { return true }
+func (nopSink) DeliverShared([]byte) bool { return true }
+func (nopSink) Close(*stream.Error)       {}
 
 func sess(local, resource string) *Session {
 	return New(local+"/"+resource, jidprep.JID{Local: local, Domain: "localhost", Resource: resource}, nopSink{})
