@@ -25,9 +25,42 @@ func (o *Offline) deliver(ctx context.Context, ev sdk.Event) error {
 	}
 	owner := bareOf(ev.JID)
 	if !o.claim(owner) {
-		return nil // another session of the account is being given the queue
+		return nil // another delivery is under way; it runs once more
 	}
-	defer o.release(owner)
+	for {
+		err := o.giveQueue(ctx, owner, ev.JID)
+		if !o.release(owner, err == nil) {
+			return err
+		}
+	}
+}
+
+// catchUp gives a message just stored to the account's session that
+// became available while the core found none to take it: that session's
+// own delivery may have read the queue before the message was in it, and
+// the message would wait for the next login.
+func (o *Offline) catchUp(ctx context.Context, host sdk.Host, owner string) {
+	sessions, err := host.Sessions(ctx, owner)
+	if err != nil {
+		host.Logger().Warn("looking for a session to take a message just stored offline; it waits for the next login", "jid", owner, "error", err)
+		return
+	}
+	var best *sdk.Session
+	for i, s := range sessions {
+		if s.Available && s.Priority >= 0 && (best == nil || s.Priority > best.Priority) {
+			best = &sessions[i]
+		}
+	}
+	if best == nil {
+		return
+	}
+	if err := o.deliver(ctx, sdk.Event{Kind: sdk.SessionAvailable, JID: best.JID, Stanza: best.Presence}); err != nil {
+		host.Logger().Warn("delivering a message just stored offline; it waits for the next login", "jid", best.JID, "error", err)
+	}
+}
+
+// giveQueue sends to the session full what owner's queue holds now.
+func (o *Offline) giveQueue(ctx context.Context, owner, full string) error {
 	if o.empty.isEmpty(owner) {
 		return nil
 	}
@@ -54,7 +87,7 @@ func (o *Offline) deliver(ctx context.Context, ev sdk.Event) error {
 			if kv.Key > end {
 				return nil
 			}
-			if err := o.send(ctx, host, st, kv, ev.JID); err != nil {
+			if err := o.send(ctx, host, st, kv, full); err != nil {
 				return err
 			}
 		}
@@ -89,20 +122,30 @@ func (o *Offline) send(ctx context.Context, host sdk.Host, st store, kv sdk.KV, 
 	return nil
 }
 
+// claim starts a delivery of owner's queue, unless one is under way: that
+// one is then told to run once more, for what was stored meanwhile.
 func (o *Offline) claim(owner string) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.delivering[owner] {
+	if _, busy := o.delivering[owner]; busy {
+		o.delivering[owner] = true
 		return false
 	}
-	o.delivering[owner] = true
+	o.delivering[owner] = false
 	return true
 }
 
-func (o *Offline) release(owner string) {
+// release ends a delivery of owner's queue, or reports that it must run
+// again: something was stored meanwhile and it may go on.
+func (o *Offline) release(owner string, goOn bool) (again bool) {
 	o.mu.Lock()
+	defer o.mu.Unlock()
+	if goOn && o.delivering[owner] {
+		o.delivering[owner] = false
+		return true
+	}
 	delete(o.delivering, owner)
-	o.mu.Unlock()
+	return false
 }
 
 // priorityOf reads an initial presence's <priority/>: absent or not a

@@ -27,7 +27,10 @@ type Offline struct {
 	mu         sync.Mutex // guards host, cfg and delivering
 	host       sdk.Host
 	cfg        Config
-	delivering map[string]bool // accounts whose queue a session is being given
+	// delivering holds the accounts whose queue a session is being given;
+	// true when something was stored meanwhile, which that delivery may
+	// have missed.
+	delivering map[string]bool
 
 	// queues serialises, per account, counting a queue and adding to it,
 	// so that two messages cannot both take its last place.
@@ -97,6 +100,16 @@ func (o *Offline) store(ctx context.Context, req *sdk.Request) (*etree.Element, 
 		}
 		stampDelay(msg, host.Domain(), t)
 	}
+	if err := o.add(ctx, host, cfg, owner, key, msg, redelivered); err != nil {
+		return nil, err
+	}
+	o.catchUp(ctx, host, owner)
+	return nil, nil
+}
+
+// add writes msg to owner's queue, within the quota unless it is a
+// redelivery.
+func (o *Offline) add(ctx context.Context, host sdk.Host, cfg Config, owner, key string, msg *etree.Element, redelivered bool) error {
 	q := &o.queues[queueIndex(owner)]
 	q.Lock()
 	defer q.Unlock()
@@ -104,15 +117,15 @@ func (o *Offline) store(ctx context.Context, req *sdk.Request) (*etree.Element, 
 	if !redelivered {
 		n, err := st.count(ctx, cfg.MaxMessages)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if n >= cfg.MaxMessages {
-			return nil, stanza.Errorf(stanza.ServiceUnavailable, "the recipient's offline message queue is full")
+			return stanza.Errorf(stanza.ServiceUnavailable, "the recipient's offline message queue is full")
 		}
 	}
 	o.empty.storing(owner)
 	defer o.empty.storing(owner)
-	return nil, st.add(ctx, key, msg)
+	return st.add(ctx, key, msg)
 }
 
 // bareOf strips the resource; the core has prepared the JID.

@@ -120,6 +120,54 @@ func TestDelivery(t *testing.T) {
 	}
 }
 
+// TestStoredAfterTheSessionBecameAvailable: the core found no session to
+// take a message and offered it here, but a session became available
+// meanwhile and its delivery has already read the queue. The message goes
+// to the available session with the highest non-negative priority, not
+// into a queue that waits for the next login.
+func TestStoredAfterTheSessionBecameAvailable(t *testing.T) {
+	_, h := newHarness(t, nil)
+	h.SetSessions(juliet,
+		sdk.Session{JID: "juliet@localhost/hidden", Available: true, Priority: -1},
+		sdk.Session{JID: "juliet@localhost/chamber", Available: true, Priority: 1},
+		sdk.Session{JID: "juliet@localhost/binding"},
+	)
+	if r := h.Handle("<message type='chat' to='juliet@localhost' id='late'><body>just in time</body></message>", romeo); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	sent := h.Sent()
+	if len(sent) != 1 || sent[0].SelectAttrValue("to", "") != "juliet@localhost/chamber" || sent[0].SelectAttrValue("id", "") != "late" {
+		t.Fatalf("sent %d stanzas, want the message to juliet@localhost/chamber: %v", len(sent), sent)
+	}
+	if n := len(queued(t, h)); n != 0 {
+		t.Errorf("%d messages still queued", n)
+	}
+}
+
+// TestStoredDuringADelivery: a message stored while a delivery is under
+// way makes that delivery run once more, since it may have read the queue
+// before the message was in it.
+func TestStoredDuringADelivery(t *testing.T) {
+	o, h := newHarness(t, nil)
+	h.SetSessions(juliet, sdk.Session{JID: "juliet@localhost/chamber", Available: true})
+	if !o.claim(juliet) {
+		t.Fatal("no delivery under way, but claim failed")
+	}
+	h.Handle("<message type='chat' to='juliet@localhost' id='meanwhile'><body>hi</body></message>", romeo)
+	if len(h.Sent()) != 0 {
+		t.Fatal("a second delivery ran beside the one under way")
+	}
+	if !o.release(juliet, true) {
+		t.Fatal("the delivery under way was not told to run again")
+	}
+	if o.release(juliet, true) {
+		t.Error("told to run again twice for one message")
+	}
+	if !o.claim(juliet) {
+		t.Error("released, but the account is still claimed")
+	}
+}
+
 func TestDeliveryByPriority(t *testing.T) {
 	tests := []struct {
 		priority string
