@@ -24,9 +24,9 @@ const Feature = "msgoffline"
 
 // Offline is the plugin.
 type Offline struct {
-	mu         sync.Mutex // guards host, cfg and delivering
-	host       sdk.Host
-	cfg        Config
+	mu   sync.Mutex // guards host, cfg and delivering
+	host sdk.Host
+	cfg  Config
 	// delivering holds the accounts whose queue a session is being given;
 	// true when something was stored meanwhile, which that delivery may
 	// have missed.
