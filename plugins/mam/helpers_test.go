@@ -136,8 +136,12 @@ type msg struct {
 // of the owner and n ("j-3" in Juliet's archive, "r-3" in Romeo's).
 func chat(from, to, body string, at time.Time, n int) []msg {
 	s := fmt.Sprintf("<message type='chat' to='%s' id='c%d' from='%s'><body>%s</body></message>", bareOf(to), n, from, body)
+	sentID := idOf(from, n)
+	if bareOf(from) == bareOf(to) {
+		sentID = fmt.Sprintf("s-%d", n) // the core gives each copy of a note to self its own id
+	}
 	return []msg{
-		{owner: bareOf(from), id: idOf(from, n), with: bareOf(to), outgoing: true, at: at, stanza: s},
+		{owner: bareOf(from), id: sentID, with: bareOf(to), outgoing: true, at: at, stanza: s},
 		{owner: bareOf(to), id: idOf(to, n), with: bareOf(from), at: at, stanza: s},
 	}
 }

@@ -55,12 +55,9 @@ func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 			}
 		}
 		with := bareOf(msg.With)
-		// A message to oneself comes twice, sent and received; an archive
-		// keeps it once (XEP-0313 §6.1.1), as received, under the id its
-		// delivery carried.
-		if msg.Outgoing && with == msg.Owner {
-			continue
-		}
+		// A message to oneself comes twice, sent and received, each with
+		// its own id, and the archive keeps both, as Prosody and ejabberd
+		// do: clients that sync tell their own sent copy by it.
 		if _, ok := byOwner[msg.Owner]; !ok {
 			owners = append(owners, msg.Owner)
 		}

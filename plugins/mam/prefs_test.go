@@ -49,8 +49,8 @@ func TestRosterPreference(t *testing.T) {
 	f := newFixture(t, map[string]any{"default_preference": "roster"})
 	f.observe(chat(julietFull, "juliet@localhost/chamber", "note", t0, 0)...)
 	f.observe(chat(nurse+"/kitchen", julietFull, "hi", t0.Add(time.Minute), 1)...)
-	if o := f.query(julietFull, "", ""); !slices.Equal(o.ids, []string{"j-0"}) {
-		t.Errorf("archived %q, want the note to self only", o.ids)
+	if o := f.query(julietFull, "", ""); !slices.Equal(o.ids, []string{"s-0", "j-0"}) {
+		t.Errorf("archived %q, want the note to self only, sent and received", o.ids)
 	}
 	o := f.raw(julietFull, "<iq type='get' id='p'><prefs xmlns='urn:xmpp:mam:2'/></iq>")
 	if got := xmlOf(o.reply.SelectElement("prefs")); got != `<prefs xmlns="urn:xmpp:mam:2" default="roster"><always/><never/></prefs>` {

@@ -142,7 +142,7 @@ func TestWith(t *testing.T) {
 				{nurse, "", []string{"j-1", "j-5"}},
 				{romeoFull, "", []string{"j-0"}},                // exact resource: from of incoming
 				{"romeo@localhost/garden", "", []string{"j-2"}}, // another resource
-				{juliet, "", []string{"j-4"}},                   // to oneself: kept once
+				{juliet, "", []string{"s-4", "j-4"}},            // to oneself: sent and received
 				{"tybalt@localhost", "", nil},
 				{romeo, "<max>1</max><after>j-0</after>", []string{"j-2"}},
 				{romeo, "<max>2</max><before/>", []string{"j-2", "j-3"}},
@@ -160,8 +160,8 @@ func TestWith(t *testing.T) {
 					}
 				})
 			}
-			if n := len(f.keys(juliet, msgPrefix)); n != 6 {
-				t.Errorf("Juliet's archive holds %d messages, want 6 (the note to self once)", n)
+			if n := len(f.keys(juliet, msgPrefix)); n != 7 {
+				t.Errorf("Juliet's archive holds %d messages, want 7 (the note to self twice)", n)
 			}
 		})
 	}
