@@ -77,7 +77,10 @@ type Description struct {
 	// Observe, when set, makes the plugin a message archive (XEP-0313):
 	// the core stamps a stanza-id (XEP-0359) on every archivable message
 	// it delivers and hands copies to Observe in batches, asynchronously,
-	// in order. Delivery never waits for it.
+	// in order. Delivery never waits for it. A stanza from a client reaches
+	// the plugin's routes only after Observe has returned for every copy
+	// recorded before the stanza was routed: a client that saw a
+	// message's stanza-id finds the message when it queries next.
 	Observe func(ctx context.Context, b ObservedBatch) error
 }
 

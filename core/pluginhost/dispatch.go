@@ -120,6 +120,7 @@ func (h *Host) Handle(ctx context.Context, from *session.Session, el *stream.Ele
 	if el.HasAttr("to") {
 		env.To = to.String()
 	}
+	e.in.catchUpObserved(ctx)
 	replies, err := e.in.handle(ctx, env)
 	if errors.Is(err, errDeclined) {
 		return false

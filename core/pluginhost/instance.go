@@ -52,8 +52,12 @@ type instance struct {
 	turns chan struct{}
 	// dynamic are the stream features set through SetStreamFeatures.
 	dynamic []*pluginv1.StreamFeature
-	// observed queues archived messages for an observer plugin.
+	// observed queues archived messages for an observer plugin; pending
+	// counts those queued and not yet handed over, and catchUps asks the
+	// goroutine that hands them over to do so now.
 	observed        chan *pluginv1.ObservedMessage
+	pendingObserved atomic.Int64
+	catchUps        chan chan struct{}
 	droppedObserved atomic.Uint64
 	backpressured   atomic.Uint64 // copies that had to wait for room
 }
@@ -61,12 +65,13 @@ type instance struct {
 // spawn launches the process and reads its manifest.
 func (h *Host) spawn(ctx context.Context, s Spec) (*instance, error) {
 	in := &instance{
-		h:      h,
-		spec:   s,
-		log:    h.log.Named(s.Name),
-		exited: make(chan struct{}),
-		events: newEventQueue(),
-		turns:  make(chan struct{}, cmp.Or(max(s.MaxConcurrent, 0), defaultMaxConcurrent)),
+		h:        h,
+		spec:     s,
+		log:      h.log.Named(s.Name),
+		exited:   make(chan struct{}),
+		events:   newEventQueue(),
+		turns:    make(chan struct{}, cmp.Or(max(s.MaxConcurrent, 0), defaultMaxConcurrent)),
+		catchUps: make(chan chan struct{}),
 	}
 	if err := in.launch(ctx); err != nil {
 		return nil, err

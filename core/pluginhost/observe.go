@@ -42,12 +42,14 @@ func (h *Host) Enabled() bool { return len(h.snap.Load().observers) > 0 }
 func (h *Host) Record(owner, stanzaID, with string, stanza []byte, outgoing bool) {
 	m := &pluginv1.ObservedMessage{Owner: owner, StanzaId: stanzaID, Stanza: stanza, UnixNano: time.Now().UnixNano(), Outgoing: outgoing, With: with}
 	for _, in := range h.snap.Load().observers {
+		in.pendingObserved.Add(1)
 		select {
 		case in.observed <- m:
 			continue
 		default:
 		}
 		if !in.waitToObserve(m, h.cfg.ObserveWait) {
+			in.pendingObserved.Add(-1)
 			in.droppedObserved.Add(1)
 		}
 	}
@@ -72,6 +74,30 @@ func (in *instance) waitToObserve(m *pluginv1.ObservedMessage, wait time.Duratio
 	}
 }
 
+// catchUpObserved returns once every message recorded so far has reached
+// the observer plugin, so that a request it handles next finds them: a
+// client that saw a message's stanza-id finds the message when it queries
+// the archive right after. It costs nothing when none is on its way, and
+// otherwise sends what is queued at once instead of after observeWait.
+func (in *instance) catchUpObserved(ctx context.Context) {
+	if in.pendingObserved.Load() <= 0 {
+		return
+	}
+	done := make(chan struct{})
+	select {
+	case in.catchUps <- done:
+	case <-ctx.Done():
+		return
+	case <-in.exited:
+		return
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+	case <-in.exited:
+	}
+}
+
 // deliverObserved sends the queued copies to the plugin in batches.
 func (in *instance) deliverObserved() {
 	defer in.h.wg.Done()
@@ -79,9 +105,11 @@ func (in *instance) deliverObserved() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
+		var caughtUp chan struct{}
 		select {
 		case <-in.exited:
 			return
+		case caughtUp = <-in.catchUps:
 		case m := <-in.observed:
 			batch = append(batch[:0], m)
 			size := observedSize(m)
@@ -94,6 +122,8 @@ func (in *instance) deliverObserved() {
 					size += observedSize(m)
 				case <-timer.C:
 					break fill
+				case caughtUp = <-in.catchUps:
+					break fill
 				case <-in.exited:
 					return
 				}
@@ -101,10 +131,36 @@ func (in *instance) deliverObserved() {
 			timer.Stop()
 			in.sendObserved(batch)
 		}
+		if caughtUp != nil {
+			in.sendQueuedObserved(batch)
+			close(caughtUp)
+		}
+	}
+}
+
+// sendQueuedObserved sends, in batches, whatever is queued now.
+func (in *instance) sendQueuedObserved(batch []*pluginv1.ObservedMessage) {
+	for {
+		batch, size := batch[:0], 0
+	take:
+		for len(batch) < observeBatch && size < observeBatchBytes {
+			select {
+			case m := <-in.observed:
+				batch = append(batch, m)
+				size += observedSize(m)
+			default:
+				break take
+			}
+		}
+		if len(batch) == 0 {
+			return
+		}
+		in.sendObserved(batch)
 	}
 }
 
 func (in *instance) sendObserved(batch []*pluginv1.ObservedMessage) {
+	defer in.pendingObserved.Add(-int64(len(batch)))
 	dropped := in.droppedObserved.Swap(0)
 	if dropped > 0 {
 		in.log.Warn("archive observer fell behind; messages dropped", "dropped", dropped, "waited_up_to", in.h.cfg.ObserveWait)

@@ -2,8 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"testing"
-	"time"
 
 	"github.com/beevik/etree"
 
@@ -33,36 +33,31 @@ func TestArchiveAndPEP(t *testing.T) {
 		ids = append(ids, sid.SelectAttrValue("id", ""))
 	}
 
-	// The archive is fed asynchronously; ask until all three are there.
+	// The archive is fed behind delivery, but a query waits for what was
+	// delivered before it: one query finds all three.
 	var results []*etree.Element
-	deadline := time.Now().Add(20 * time.Second)
-	for attempt := 0; len(results) < 3 && time.Now().Before(deadline); attempt++ {
-		if attempt > 0 {
-			time.Sleep(50 * time.Millisecond)
+	bob.Send("<iq type='set' id='q'><query xmlns='urn:xmpp:mam:2' queryid='f'><set xmlns='http://jabber.org/protocol/rsm'><max>2</max></set></query></iq>")
+	for {
+		el, err := bob.Next()
+		if err != nil {
+			t.Fatal(err)
 		}
-		results = results[:0]
-		bob.Sendf("<iq type='set' id='q%d'><query xmlns='urn:xmpp:mam:2' queryid='f%d'><set xmlns='http://jabber.org/protocol/rsm'><max>2</max></set></query></iq>", attempt, attempt)
-		for {
-			el, err := bob.Next()
-			if err != nil {
-				t.Fatal(err)
+		if r := el.FindElement("result"); el.Tag == "message" && r != nil {
+			results = append(results, el)
+			continue
+		}
+		if el.SelectAttrValue("id", "") == "q" {
+			fin := el.FindElement("fin")
+			if len(results) != 2 || fin == nil || fin.SelectAttrValue("complete", "") == "true" {
+				t.Fatalf("first page: %d results, then %s; want 2 and an incomplete page", len(results), rawxmpp.Describe(el))
 			}
-			if r := el.FindElement("result"); el.Tag == "message" && r != nil {
-				results = append(results, el)
-				continue
-			}
-			if el.SelectAttrValue("id", "") == fmt.Sprintf("q%d", attempt) {
-				if len(results) == 2 && el.FindElement("fin") != nil && el.FindElement("fin").SelectAttrValue("complete", "") != "true" {
-					// First page of two: fetch the rest after the last id.
-					last := el.FindElement("fin/set/last").Text()
-					bob.Sendf("<iq type='set' id='q%d-2'><query xmlns='urn:xmpp:mam:2' queryid='g%d'><set xmlns='http://jabber.org/protocol/rsm'><max>2</max><after>%s</after></set></query></iq>", attempt, attempt, last)
-					continue
-				}
-				break
-			}
-			if el.SelectAttrValue("id", "") == fmt.Sprintf("q%d-2", attempt) {
-				break
-			}
+			// First page of two: fetch the rest after the last id.
+			last := el.FindElement("fin/set/last").Text()
+			bob.Sendf("<iq type='set' id='q2'><query xmlns='urn:xmpp:mam:2' queryid='g'><set xmlns='http://jabber.org/protocol/rsm'><max>2</max><after>%s</after></set></query></iq>", last)
+			continue
+		}
+		if el.SelectAttrValue("id", "") == "q2" {
+			break
 		}
 	}
 	if len(results) != 3 {
@@ -86,5 +81,71 @@ func TestArchiveAndPEP(t *testing.T) {
 	r = iq(t, bob, "get", "<iq type='get' id='get' to='alice@localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='http://jabber.org/protocol/nick'/></pubsub></iq>")
 	if n := r.FindElement("pubsub/items/item/nick"); n == nil || n.Text() != "Ali" {
 		t.Errorf("bob reading alice's nickname: %s", rawxmpp.Describe(r))
+	}
+}
+
+// archiveIDs runs one archive query and returns the result ids, with the
+// bodies of the archived messages.
+func archiveIDs(t *testing.T, c *rawxmpp.Client, id, query string) (ids, bodies []string) {
+	t.Helper()
+	c.Sendf("<iq type='set' id='%s'><query xmlns='urn:xmpp:mam:2' queryid='%s'>%s</query></iq>", id, id, query)
+	for {
+		el, err := c.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := el.FindElement("result"); el.Tag == "message" && r != nil {
+			ids = append(ids, r.SelectAttrValue("id", ""))
+			if b := r.FindElement("forwarded/message/body"); b != nil {
+				bodies = append(bodies, b.Text())
+			}
+			continue
+		}
+		if el.SelectAttrValue("id", "") == id {
+			if el.SelectAttrValue("type", "") != "result" {
+				t.Fatalf("archive query: %s", rawxmpp.Describe(el))
+			}
+			return ids, bodies
+		}
+	}
+}
+
+// TestArchiveQueryRightAfterDelivery: a client that queries its archive
+// the moment a message arrives finds it there, under the stanza-id it was
+// delivered with. Before, the archive was fed in batches every 20 ms that
+// nothing waited for, and such a query came back without the message.
+func TestArchiveQueryRightAfterDelivery(t *testing.T) {
+	srv := featureServer(t)
+	alice, _ := login(t, srv, "alice", "a")
+	bob, bobJID := login(t, srv, "bob", "b")
+	for i := 0; i < 5; i++ {
+		alice.Sendf("<message to='%s' type='chat' id='now%d'><body>now %d</body></message>", bobJID, i, i)
+		el, err := bob.Expect(isMsg(fmt.Sprintf("now%d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := stanzaIDOf(el, "bob@localhost")
+		ids, _ := archiveIDs(t, bob, fmt.Sprintf("q%d", i), "<set xmlns='http://jabber.org/protocol/rsm'><max>1</max><before/></set>")
+		if len(ids) != 1 || ids[0] != want {
+			t.Fatalf("query %d right after delivery returned %q, want the message just delivered, %q", i, ids, want)
+		}
+	}
+}
+
+// TestNoteToSelfArchivedTwice: a message to one's own bare JID is kept as
+// sent and as received, as Prosody and ejabberd keep it, and the received
+// copy is under the stanza-id the delivery carried.
+func TestNoteToSelfArchivedTwice(t *testing.T) {
+	srv := featureServer(t)
+	alice, _ := login(t, srv, "alice", "a")
+	alice.Send("<message to='alice@localhost' type='chat' id='self'><body>remember the milk</body></message>")
+	el, err := alice.Expect(isMsg("self"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	delivered := stanzaIDOf(el, "alice@localhost")
+	ids, bodies := archiveIDs(t, alice, "q", "")
+	if len(ids) != 2 || !slices.Contains(ids, delivered) || !slices.Equal(bodies, []string{"remember the milk", "remember the milk"}) {
+		t.Fatalf("archive holds %q with bodies %q, want the note twice, one under the delivered id %q", ids, bodies, delivered)
 	}
 }

@@ -28,34 +28,9 @@ func TestHistoryOnANewDevice(t *testing.T) {
 		}
 	}
 	laptop, _ := login(t, srv, "bob", "laptop") // the new device
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		laptop.Send("<iq type='set' id='mam'><query xmlns='urn:xmpp:mam:2' queryid='new'/></iq>")
-		var bodies []string
-		for {
-			el, err := laptop.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if b := el.FindElement("result/forwarded/message/body"); el.Tag == "message" && b != nil {
-				bodies = append(bodies, b.Text())
-			}
-			if el.SelectAttrValue("id", "") == "mam" {
-				break
-			}
-		}
-		if len(bodies) == 3 {
-			for i, b := range bodies {
-				if b != fmt.Sprintf("history %d", i) {
-					t.Errorf("history[%d] = %q", i, b)
-				}
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the new device found %d of 3 messages in the archive", len(bodies))
-		}
-		time.Sleep(50 * time.Millisecond)
+	_, bodies := archiveIDs(t, laptop, "mam", "")
+	if !slices.Equal(bodies, []string{"history 0", "history 1", "history 2"}) {
+		t.Fatalf("the new device found %q in the archive, want the three messages in order", bodies)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/beevik/etree"
 
@@ -95,25 +94,7 @@ func TestCarbons(t *testing.T) {
 	if sentID == "" {
 		t.Fatalf("sent carbon without alice's stanza-id: %s", rawxmpp.Describe(el))
 	}
-	// The archive is written behind delivery: ask until it has the message.
-	var archived []string
-	deadline := time.Now().Add(10 * time.Second)
-	for !slices.Contains(archived, sentID) && time.Now().Before(deadline) {
-		desk.Send("<iq type='set' id='mam'><query xmlns='urn:xmpp:mam:2' queryid='c'/></iq>")
-		archived = archived[:0]
-		for {
-			el, err := desk.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r := el.FindElement("result"); el.Tag == "message" && r != nil {
-				archived = append(archived, r.SelectAttrValue("id", ""))
-			}
-			if el.SelectAttrValue("id", "") == "mam" {
-				break
-			}
-		}
-	}
+	archived, _ := archiveIDs(t, desk, "mam", "")
 	if !slices.Contains(archived, sentID) {
 		t.Errorf("sent carbon's stanza-id %q is not among alice's archive ids %q", sentID, archived)
 	}
