@@ -194,6 +194,93 @@ func TestPluginStreamFeatureAndPreAuth(t *testing.T) {
 	}
 }
 
+// TestPreAuthOnlyTheServerAnswers: before authentication a plugin's
+// pre-auth route serves IQs to the server only; one addressed to a user
+// closes the stream as any other unauthenticated stanza does, instead of
+// being answered from that user's address.
+func TestPreAuthOnlyTheServerAnswers(t *testing.T) {
+	s := startWith(t, nil, withPlugins("echo"))
+	for _, tt := range []struct{ to, want string }{
+		{"localhost", "result"},
+		{"LocalHost", "result"},
+		{"bob@localhost", ""},
+		{"localhost/res", ""},
+	} {
+		c, err := rawxmpp.Dial(s.starttls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Conn.Close()
+		if err := c.OpenStream(domain); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.StartTLS(domain); err != nil {
+			t.Fatal(err)
+		}
+		c.Sendf("<iq type='get' id='pa' to='%s'><q xmlns='urn:test:echo:preauth'/></iq>", tt.to)
+		if tt.want == "" {
+			expectStreamError(t, c, "not-authorized")
+			continue
+		}
+		el, err := c.Expect(rawxmpp.ID("pa"))
+		if err != nil || el.SelectAttrValue("type", "") != tt.want || el.SelectAttrValue("from", "") != "localhost" {
+			t.Errorf("pre-auth IQ to %s: %s %v", tt.to, rawxmpp.Describe(el), err)
+		}
+	}
+}
+
+// TestPluginSeesWhetherTheStreamIsSecure: Request.Secure is the stream's,
+// not always true.
+func TestPluginSeesWhetherTheStreamIsSecure(t *testing.T) {
+	s := startWith(t, func(c *config.Config) { c.TLS.Required = false }, withPlugins("echo"))
+	ask := func(c *rawxmpp.Client) string {
+		c.Send("<iq type='get' to='localhost' id='sec'><q xmlns='urn:test:echo:secure'/></iq>")
+		el, err := c.Expect(rawxmpp.ID("sec"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return el.FindElement("echo").Text()
+	}
+	tls, _ := s.login(t, "alice", "tls")
+	if got := ask(tls); got != "true" {
+		t.Errorf("over TLS the plugin saw secure=%s", got)
+	}
+	plain, err := rawxmpp.Dial(s.starttls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Conn.Close()
+	if err := plain.OpenStream(domain); err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.AuthSCRAM(domain, "bob", "secret", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.Bind("plain"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(plain); got != "false" {
+		t.Errorf("without TLS the plugin saw secure=%s", got)
+	}
+}
+
+// TestMalformedReplyIsStillAnAnswer: a handler's reply that is not XML
+// is refused by the core, which answers the IQ with internal-server-error
+// and the id it logged, instead of leaving the client waiting.
+func TestMalformedReplyIsStillAnAnswer(t *testing.T) {
+	s := startWith(t, nil, withPlugins("echo"))
+	c, _ := s.login(t, "alice", "a")
+	c.Send("<iq type='get' to='localhost' id='bad'><q xmlns='urn:test:echo:malformed'/></iq>")
+	el, err := c.Expect(rawxmpp.ID("bad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := el.FindElement("error/text")
+	if el.SelectAttrValue("type", "") != "error" || el.FindElement("error/internal-server-error") == nil || text == nil || !strings.HasPrefix(text.Text(), "internal error, id ") {
+		t.Fatalf("malformed reply: %s, want internal-server-error with an id", rawxmpp.Describe(el))
+	}
+}
+
 func TestPluginStartErrors(t *testing.T) {
 	tests := []struct {
 		plugins []string

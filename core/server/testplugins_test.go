@@ -224,6 +224,16 @@ func (e *echo) Describe() sdk.Description {
 			{Kind: sdk.IQ, Namespace: nsEcho + ":panic", Types: []string{"get"}, To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
 				panic("echo was asked to panic")
 			}},
+			{Kind: sdk.IQ, Namespace: nsEcho + ":secure", Types: []string{"get"}, To: sdk.ToServer, Handle: func(_ context.Context, req *sdk.Request) (*etree.Element, error) {
+				out := etree.NewElement("echo")
+				out.CreateAttr("xmlns", nsEcho+":secure")
+				out.SetText(strconv.FormatBool(req.Secure))
+				return out, nil
+			}},
+			// An element whose name etree writes as it is: not XML.
+			{Kind: sdk.IQ, Namespace: nsEcho + ":malformed", Types: []string{"get"}, To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
+				return etree.NewElement("not < xml"), nil
+			}},
 		},
 		Features:       []string{nsEcho},
 		StreamFeatures: []sdk.StreamFeature{{XML: "<echo xmlns='" + nsEcho + "'/>", Stage: sdk.StagePostAuth}},
