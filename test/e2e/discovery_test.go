@@ -58,3 +58,22 @@ func TestPlainUserHasACommand(t *testing.T) {
 		t.Errorf("running Ping: %s", rawxmpp.Describe(r))
 	}
 }
+
+// TestVCardOfAnAccountWithoutOne: the owner gets an empty vCard; anyone
+// else item-not-found, which clients read as "no vCard", and the same for
+// an account that does not exist (XEP-0054 §3.3).
+func TestVCardOfAnAccountWithoutOne(t *testing.T) {
+	srv := featureServer(t)
+	alice, _ := login(t, srv, "alice", "a")
+	r := iq(t, alice, "v1", "<iq type='get' id='v1'><vCard xmlns='vcard-temp'/></iq>")
+	if v := r.FindElement("vCard"); r.SelectAttrValue("type", "") != "result" || v == nil || len(v.ChildElements()) != 0 {
+		t.Errorf("own vCard, none set: %s, want an empty vCard", rawxmpp.Describe(r))
+	}
+	bob, _ := login(t, srv, "bob", "b")
+	for _, to := range []string{"alice@localhost", "nobody@localhost"} {
+		r = iq(t, bob, "v2", "<iq type='get' id='v2' to='%s'><vCard xmlns='vcard-temp'/></iq>", to)
+		if got := errorCondition(r); got != "item-not-found" {
+			t.Errorf("vCard of %s: %s, want item-not-found", to, rawxmpp.Describe(r))
+		}
+	}
+}
