@@ -29,6 +29,10 @@ type Listen struct {
 	C2S       string `koanf:"c2s"`       // STARTTLS (RFC 6120)
 	C2STLS    string `koanf:"c2s_tls"`   // direct TLS (XEP-0368)
 	WebSocket string `koanf:"websocket"` // XMPP over WebSocket (RFC 7395) on HTTPS, with host-meta (XEP-0156)
+	// WebSocketURL is the endpoint host-meta advertises, for a server
+	// behind a proxy or port forward; "" -> wss://<domain>:<port the
+	// client reached>/xmpp-websocket.
+	WebSocketURL string `koanf:"websocket_url"`
 }
 
 // TLS configures the server certificate.

@@ -250,12 +250,13 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	tlsCfg := s.certs.Config()
 	tlsCfg.NextProtos = []string{"http/1.1"}
 	s.webAddr = ln.Addr()
+	ad := websocket.Advertised{Domain: s.cfg.Domain, URL: s.cfg.Listen.WebSocketURL}
 	s.web = &http.Server{
-		Handler:           websocket.New(ctx, s.c2s, s.log.Named("websocket")),
+		Handler:           websocket.New(ctx, s.c2s, ad, s.log.Named("websocket")),
 		ReadHeaderTimeout: s.cfg.Limits.PreauthTimeout,
 		ErrorLog:          s.log.Named("websocket").StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
 	}
-	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", "wss://"+ln.Addr().String()+websocket.Path)
+	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", ad.EndpointURL("wss", ln.Addr().String()))
 	go s.web.Serve(tls.NewListener(ln, tlsCfg))
 	return nil
 }

@@ -8,9 +8,11 @@ package websocket
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 
 	ws "github.com/coder/websocket"
 	"github.com/hashicorp/go-hclog"
@@ -28,13 +30,25 @@ const relWebSocket = "urn:xmpp:alt-connections:websocket"
 type Handler struct {
 	ctx context.Context
 	c2s *c2s.Server
+	ad  Advertised
 	log hclog.Logger
 	mux *http.ServeMux
 }
 
+// Advertised is what host-meta tells clients about the endpoint.
+type Advertised struct {
+	// Domain is the XMPP domain: the name the certificate is for, so the
+	// one a browser can connect to without a warning, whatever address it
+	// fetched host-meta from.
+	Domain string
+	// URL, when set, is advertised as it is: the endpoint as clients reach
+	// it through a proxy or port forward.
+	URL string
+}
+
 // New returns a handler that hands streams to srv.
-func New(ctx context.Context, srv *c2s.Server, log hclog.Logger) *Handler {
-	h := &Handler{ctx: ctx, c2s: srv, log: log, mux: http.NewServeMux()}
+func New(ctx context.Context, srv *c2s.Server, ad Advertised, log hclog.Logger) *Handler {
+	h := &Handler{ctx: ctx, c2s: srv, ad: ad, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc(Path, h.serveXMPP)
 	h.mux.HandleFunc("/.well-known/host-meta", h.hostMetaXML)
 	h.mux.HandleFunc("/.well-known/host-meta.json", h.hostMetaJSON)
@@ -71,23 +85,40 @@ func addrOf(s string) net.Addr {
 	return a
 }
 
-// endpointURL is the WebSocket URL as the client reached this server.
-func endpointURL(r *http.Request) string {
+// EndpointURL is the WebSocket URL advertised to a client that reached
+// the listener at host ("host:port", or a name alone for the scheme's
+// default port): the configured URL, else the domain with the port the
+// client used. Neither a loopback address nor a proxy's internal name ever
+// reaches a browser, which checks the certificate against the name.
+func (ad Advertised) EndpointURL(scheme, host string) string {
+	if ad.URL != "" {
+		return ad.URL
+	}
+	addr := ad.Domain
+	if _, port, err := net.SplitHostPort(host); err == nil && port != "" {
+		addr = net.JoinHostPort(ad.Domain, port)
+	}
+	return scheme + "://" + addr + Path
+}
+
+func (h *Handler) endpointURL(r *http.Request) string {
 	scheme := "wss"
 	if r.TLS == nil {
 		scheme = "ws"
 	}
-	return fmt.Sprintf("%s://%s%s", scheme, r.Host, Path)
+	return h.ad.EndpointURL(scheme, r.Host)
 }
 
 func (h *Handler) hostMetaXML(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/xrd+xml")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	fmt.Fprintf(w, "<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel='%s' href='%s'/>\n</XRD>\n", relWebSocket, endpointURL(r))
+	var href strings.Builder
+	xml.EscapeText(&href, []byte(h.endpointURL(r))) // never fails on a strings.Builder
+	fmt.Fprintf(w, "<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel='%s' href='%s'/>\n</XRD>\n", relWebSocket, href.String())
 }
 
 func (h *Handler) hostMetaJSON(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	json.NewEncoder(w).Encode(map[string]any{"links": []map[string]string{{"rel": relWebSocket, "href": endpointURL(r)}}})
+	json.NewEncoder(w).Encode(map[string]any{"links": []map[string]string{{"rel": relWebSocket, "href": h.endpointURL(r)}}})
 }
