@@ -155,9 +155,3 @@ const DefaultPluginGOGC = 50
 // trip through a plugin on 2 cores: 323-391 µs with all cores, 254-272 µs
 // with one; docs/PERFORMANCE.md).
 func DefaultPluginMaxProcs(cores int) int { return max(1, cores/4) }
-
-// Capabilities a third-party plugin can be granted: what it may do
-// beyond answering its own routes and keeping its own data.
-func Capabilities() []string {
-	return []string{"send_as_users", "pre_auth", "call", "accounts", "sessions", "filters", "observe"}
-}

@@ -43,7 +43,6 @@ func (in *instance) emitted(b []byte, a *answered) (*stream.Element, error) {
 	if j.Local == "" || in.allowed(capSendAsUsers) {
 		return el, nil
 	}
-	in.log.Warn("plugin refused: capability not granted", "capability", capSendAsUsers, "from", from)
 	return nil, fmt.Errorf("%w: plugin %s has no capability %s to send as %s", errRefusedSender, in.spec.Name, capSendAsUsers, from)
 }
 

@@ -1,6 +1,8 @@
 package pluginhost
 
 import (
+	"context"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -51,5 +53,28 @@ func TestOneCheckOnWhatAPluginEmits(t *testing.T) {
 	replies := [][]byte{[]byte("<iq type='result' id='q1' to='bob@localhost/b' from='alice@localhost'/>"), []byte("<message to='bob@localhost/b' from='alice@localhost'/>")}
 	if els, serr := third().checkReplies(replies, toAlice); serr == nil || els != nil || serr.Condition != stanza.InternalServerError || !strings.HasPrefix(serr.Text, "internal error, id ") {
 		t.Fatalf("checkReplies = %v, %v; want none and internal-server-error with an id", els, serr)
+	}
+}
+
+// TestSetStreamFeaturesIsCoalesced: calls made while the host is busy
+// (its lock held, as while it starts a plugin) wait as one rebuild, not as
+// a goroutine each.
+func TestSetStreamFeaturesIsCoalesced(t *testing.T) {
+	h := New(Config{Domain: "localhost"}, Deps{}, hclog.NewNullLogger())
+	defer h.Stop()
+	in := &instance{h: h, spec: Spec{Name: "x"}, log: hclog.NewNullLogger(), exited: make(chan struct{})}
+	s := &hostServer{h: h, in: in}
+	h.mu.Lock()
+	before := runtime.NumGoroutine()
+	for range 100 {
+		req := &pluginv1.SetStreamFeaturesRequest{Features: []*pluginv1.StreamFeature{{Xml: "<f xmlns='urn:test:f'/>", Stage: pluginv1.Stage_STAGE_POST_AUTH}}}
+		if _, err := s.SetStreamFeatures(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown := runtime.NumGoroutine() - before
+	h.mu.Unlock()
+	if grown > 2 {
+		t.Errorf("100 calls while the host was busy left %d more goroutines", grown)
 	}
 }

@@ -338,19 +338,30 @@ func (s *hostServer) refused(n int, err error) error {
 	return status.Errorf(codes.InvalidArgument, "stanza %d: %v", n, err)
 }
 
-// SetStreamFeatures replaces the plugin's dynamic stream features. The
-// route table is rebuilt asynchronously: the plugin may be calling from
-// inside its Configure, while the host holds its lock to start it.
+// SetStreamFeatures replaces the plugin's dynamic stream features, which
+// need the capabilities their manifest ones would. The snapshot is rebuilt
+// asynchronously (see requestRebuild).
 func (s *hostServer) SetStreamFeatures(_ context.Context, req *pluginv1.SetStreamFeaturesRequest) (*pluginv1.SetStreamFeaturesResponse, error) {
+	if len(req.GetFeatures()) > 0 {
+		if err := s.require(capStreamFeatures); err != nil {
+			return nil, err
+		}
+	}
 	for _, f := range req.GetFeatures() {
-		if _, err := stream.ParseElement([]byte(f.GetXml()), stream.Limits{}); err != nil {
-			return nil, status.Errorf(codes.InvalidArgument, "stream feature %q: %v", f.GetXml(), err)
+		if f.GetStage() == pluginv1.Stage_STAGE_PRE_AUTH {
+			if err := s.require(capPreAuth); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.h.checkFeature(f); err != nil {
+			s.in.log.Warn("plugin refused: stream feature", "error", err)
+			return nil, status.Error(codes.InvalidArgument, err.Error())
 		}
 	}
 	s.in.mu.Lock()
 	s.in.dynamic = req.GetFeatures()
 	s.in.mu.Unlock()
-	go s.h.rebuildLocked()
+	s.h.requestRebuild()
 	return &pluginv1.SetStreamFeaturesResponse{}, nil
 }
 

@@ -137,6 +137,8 @@ func (s *Server) build() error {
 		Backoff:      s.pluginBackoff(),
 		Core:         coreManifest(),
 		Started:      time.Now(),
+		// The core's own stream features are its to offer.
+		ReservedFeatures: c2s.FeatureNamespaces(),
 	}, pluginhost.Deps{
 		Sessions: s.sessions,
 		Store:    s.store,
