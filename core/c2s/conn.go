@@ -56,6 +56,9 @@ type Conn struct {
 	failures int
 	exchange *saslExchange
 	restart  bool // open a new stream before reading on
+	// negotiationFailures are failed authentications that tested no
+	// credential (sasl.Failure.Negotiation).
+	negotiationFailures int
 	// preauthDeadline is when an unauthenticated stream is cut off.
 	preauthDeadline time.Time
 	buf             []byte
