@@ -116,7 +116,7 @@ func (c *Conn) serve(ctx context.Context) {
 	c.preauthDeadline = time.Now().Add(c.srv.cfg.PreauthTimeout)
 	c.raw.SetReadDeadline(c.preauthDeadline)
 	if c.directTLS {
-		if err := c.handshake(); err != nil {
+		if err := c.handshake(false); err != nil {
 			c.log.Debug("direct TLS handshake failed", "error", err)
 			c.out.abort()
 			return
