@@ -56,6 +56,9 @@ type Conn struct {
 	failures int
 	exchange *saslExchange
 	restart  bool // open a new stream before reading on
+	// negotiationFailures are failed authentications that tested no
+	// credential (sasl.Failure.Negotiation).
+	negotiationFailures int
 	// preauthDeadline is when an unauthenticated stream is cut off.
 	preauthDeadline time.Time
 	buf             []byte
@@ -113,7 +116,7 @@ func (c *Conn) serve(ctx context.Context) {
 	c.preauthDeadline = time.Now().Add(c.srv.cfg.PreauthTimeout)
 	c.raw.SetReadDeadline(c.preauthDeadline)
 	if c.directTLS {
-		if err := c.handshake(); err != nil {
+		if err := c.handshake(false); err != nil {
 			c.log.Debug("direct TLS handshake failed", "error", err)
 			c.out.abort()
 			return
