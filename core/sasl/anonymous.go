@@ -29,6 +29,8 @@ func (n *anonymousNegotiation) Username() string { return n.username }
 
 func (n *anonymousNegotiation) Attempted() string { return "" }
 
+func (n *anonymousNegotiation) Testing([]byte) (string, bool) { return "", false }
+
 func (n *anonymousNegotiation) Step(context.Context, []byte) ([]byte, bool, error) {
 	if n.done {
 		return nil, false, finished()

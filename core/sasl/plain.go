@@ -35,6 +35,21 @@ func (n *plainNegotiation) Username() string { return n.authed }
 
 func (n *plainNegotiation) Attempted() string { return n.attempted }
 
+func (n *plainNegotiation) Testing(in []byte) (string, bool) {
+	if n.done || (len(in) == 0 && !n.challenged) {
+		return "", false
+	}
+	_, authcid, _, ok := splitPlain(in)
+	if !ok {
+		return "", false
+	}
+	username, err := prepareUsername(authcid)
+	if err != nil {
+		return "", true
+	}
+	return username, true
+}
+
 func (n *plainNegotiation) Step(ctx context.Context, in []byte) ([]byte, bool, error) {
 	if n.done {
 		return nil, false, finished()
@@ -52,13 +67,12 @@ func (n *plainNegotiation) Step(ctx context.Context, in []byte) ([]byte, bool, e
 	return nil, true, nil
 }
 
-// check parses "authzid NUL authcid NUL passwd" and verifies it.
+// check parses the message and verifies it.
 func (n *plainNegotiation) check(ctx context.Context, in []byte) (string, error) {
-	parts := bytes.Split(in, []byte{0})
-	if len(parts) != 3 || len(parts[1]) == 0 || len(parts[2]) == 0 || !utf8.Valid(in) {
+	authzid, authcid, password, parsed := splitPlain(in)
+	if !parsed {
 		return "", &Failure{Condition: MalformedRequest, Text: "expected authzid, authcid and password separated by NUL"}
 	}
-	authzid, authcid, password := string(parts[0]), string(parts[1]), string(parts[2])
 	username, err := prepareUsername(authcid)
 	if err != nil {
 		return "", authFailed(fmt.Errorf("preparing username: %w", err))
@@ -77,4 +91,13 @@ func (n *plainNegotiation) check(ctx context.Context, in []byte) (string, error)
 		return "", authFailed(errors.New("wrong password"))
 	}
 	return username, nil
+}
+
+// splitPlain parses "authzid NUL authcid NUL passwd".
+func splitPlain(in []byte) (authzid, authcid, password string, ok bool) {
+	parts := bytes.Split(in, []byte{0})
+	if len(parts) != 3 || len(parts[1]) == 0 || len(parts[2]) == 0 || !utf8.Valid(in) {
+		return "", "", "", false
+	}
+	return string(parts[0]), string(parts[1]), string(parts[2]), true
 }

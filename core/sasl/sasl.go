@@ -78,4 +78,9 @@ type Negotiation interface {
 	// known once its first message is read, success or not; failures are
 	// counted against it.
 	Attempted() string
+	// Testing reports whether Step(in) would test a credential (a
+	// password, or a proof made from one), and whose: the prepared
+	// localpart, or "" for a name that cannot be an account's. The
+	// caller throttles tests per account, so it asks before the Step.
+	Testing(in []byte) (account string, tests bool)
 }

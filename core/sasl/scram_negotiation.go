@@ -38,6 +38,11 @@ func (n *scramNegotiation) Username() string { return n.authed }
 
 func (n *scramNegotiation) Attempted() string { return n.username }
 
+// Testing: only the client-final-message carries a proof.
+func (n *scramNegotiation) Testing([]byte) (string, bool) {
+	return n.username, n.state == scramFinal
+}
+
 func (n *scramNegotiation) Step(ctx context.Context, in []byte) ([]byte, bool, error) {
 	switch n.state {
 	case scramFirst:
