@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"time"
 
+	"github.com/switchboard-xmpp/switchboard/core/limiter"
 	"github.com/switchboard-xmpp/switchboard/core/sasl"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 )
@@ -78,7 +78,15 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 		c.exchange = nil
 		return c.saslFail(&sasl.Failure{Condition: "incorrect-encoding"})
 	}
-	out, done, err := c.exchange.neg.Step(ctx, in)
+	neg := c.exchange.neg
+	var att *limiter.Attempt
+	if account, tests := neg.Testing(in); tests {
+		if att, err = c.admit(ctx, account); err != nil {
+			c.exchange = nil
+			return c.refuse(err)
+		}
+	}
+	out, done, err := neg.Step(ctx, in)
 	if err != nil {
 		var f *sasl.Failure
 		if !errors.As(err, &f) {
@@ -87,23 +95,22 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 		if f.Condition == "temporary-auth-failure" {
 			c.log.Error("authentication could not be checked", "mechanism", c.exchange.mech.Name(), "error", err)
 		}
-		attempted := c.exchange.neg.Attempted()
+		attempted := neg.Attempted()
 		c.exchange = nil
-		if f.Condition == "not-authorized" && !f.Negotiation {
-			if err := c.penalize(ctx, attempted); err != nil {
-				return err
-			}
+		if f.Condition != "not-authorized" || f.Negotiation {
+			att.Abandon()
+		} else if err := c.penalize(ctx, att, attempted); err != nil {
+			return err
 		}
 		return c.saslFail(f)
 	}
 	if !done {
+		att.Abandon()
 		return c.send(appendSASL(c.buf[:0], "challenge", out))
 	}
-	c.username = c.exchange.neg.Username()
+	c.username = neg.Username()
 	c.log.Debug("authenticated", "user", c.username, "mechanism", c.exchange.mech.Name())
-	if c.srv.cfg.Auth != nil {
-		c.srv.cfg.Auth.Succeeded(c.username)
-	}
+	c.loggedIn(ctx, att)
 	c.exchange = nil
 	c.state |= stateAuthenticated
 	c.tlsState = nil // only SASL (channel binding) needed it; it holds key material
@@ -116,27 +123,15 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 	return nil
 }
 
-// penalize records a failed login: the answer waits (longer with every
-// failure of the account or the address), and an address that keeps
-// failing is banned and its stream closed.
-func (c *Conn) penalize(ctx context.Context, account string) error {
-	a := c.srv.cfg.Auth
-	if a == nil {
-		return nil
+// refuse answers an attempt that Admit did not let through: no password
+// was tested, and the client is told when to come back.
+func (c *Conn) refuse(err error) error {
+	var r *limiter.Refused
+	if !errors.As(err, &r) {
+		return err // the client left, or the server is shutting down
 	}
-	ip := addrOf(c.raw.RemoteAddr())
-	delay, banned := a.Failed(ip, account)
-	if banned {
-		c.log.Warn("address banned after repeated authentication failures", "ip", ip.String(), "user", account, "ban_time", c.srv.cfg.BanTime)
-		return stream.NewError("policy-violation", "too many failed authentication attempts from this address")
-	}
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return nil
+	c.log.Debug("authentication refused untested", "reason", r.Reason, "retry_after", r.RetryAfter)
+	return c.saslFail(&sasl.Failure{Condition: "temporary-auth-failure", Text: r.Error()})
 }
 
 // saslFail reports a failure; too many of them end the stream (RFC 6120

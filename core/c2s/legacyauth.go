@@ -2,8 +2,10 @@ package c2s
 
 import (
 	"context"
+	"errors"
 
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/limiter"
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
@@ -48,31 +50,27 @@ func (c *Conn) legacyAuth(ctx context.Context, el *stream.Element) error {
 	if err != nil {
 		return c.bindError(el, stanza.Errorf(stanza.NotAcceptable, "not a valid username and resource"))
 	}
+	att, err := c.admit(ctx, j.Local)
+	if err != nil {
+		return c.legacyRefused(el, err)
+	}
 	ok, err := c.srv.cfg.Credentials.VerifyPlain(ctx, j.Local, password)
 	if err != nil {
+		att.Abandon()
 		c.log.Error("legacy authentication could not be checked", "error", err)
 		return c.bindError(el, stanza.New(stanza.InternalServerError))
 	}
 	if !ok {
-		if err := c.penalize(ctx, j.Local); err != nil {
+		if err := c.penalize(ctx, att, j.Local); err != nil {
 			return err
 		}
-		c.failures++
-		if err := c.bindError(el, stanza.New(stanza.NotAuthorized)); err != nil {
-			return err
-		}
-		if c.failures >= c.srv.cfg.MaxFailures {
-			return stream.NewError("policy-violation", "too many failed authentication attempts")
-		}
-		return nil
+		return c.legacyFailed(el, stanza.New(stanza.NotAuthorized))
 	}
 	c.username = j.Local
 	c.state |= stateAuthenticated
 	c.tlsState = nil // only SASL (channel binding) needed it; it holds key material
 	c.dec.SetLimits(c.srv.cfg.Limits)
-	if c.srv.cfg.Auth != nil {
-		c.srv.cfg.Auth.Succeeded(c.username)
-	}
+	c.loggedIn(ctx, att)
 	sess, serr := c.bindResource(j.Resource)
 	if serr != nil {
 		c.buf = router.AppendError(c.buf[:0], el, "", "", serr)
@@ -81,4 +79,28 @@ func (c *Conn) legacyAuth(ctx context.Context, el *stream.Element) error {
 	c.log.Debug("authenticated with jabber:iq:auth", "user", c.username)
 	c.buf = appendResult(c.buf[:0], el, "", sess.Full, "")
 	return c.send(c.buf)
+}
+
+// legacyRefused answers an attempt that the limiter did not let through to
+// a password test (limiter.Refused).
+func (c *Conn) legacyRefused(el *stream.Element, err error) error {
+	var r *limiter.Refused
+	if !errors.As(err, &r) {
+		return err // the client left, or the server is shutting down
+	}
+	c.log.Debug("legacy authentication refused untested", "reason", r.Reason, "retry_after", r.RetryAfter)
+	return c.legacyFailed(el, stanza.Errorf(stanza.ResourceConstraint, r.Error()))
+}
+
+// legacyFailed answers a failed attempt; too many end the stream, as for
+// SASL.
+func (c *Conn) legacyFailed(el *stream.Element, serr *stanza.Error) error {
+	c.failures++
+	if err := c.bindError(el, serr); err != nil {
+		return err
+	}
+	if c.failures >= c.srv.cfg.MaxFailures {
+		return stream.NewError("policy-violation", "too many failed authentication attempts")
+	}
+	return nil
 }

@@ -66,6 +66,15 @@ type Auth struct {
 	BanFailures     int           `koanf:"ban_failures"`
 	BanWindow       time.Duration `koanf:"ban_window"`
 	BanTime         time.Duration `koanf:"ban_time"`
+	// Per account, from any address: one password test at a time, and
+	// after each failure (within BanWindow) the next test waits, from
+	// FailureDelay doubling up to AccountDelayMax, where the account is
+	// locked (logged; `switchboard user unlock` clears it). Logins from
+	// the KnownNetworks networks an account last logged in from, within
+	// KnownNetworkTTL, do not wait.
+	AccountDelayMax time.Duration `koanf:"account_delay_max"`
+	KnownNetworks   int           `koanf:"known_networks"`
+	KnownNetworkTTL time.Duration `koanf:"known_network_ttl"`
 }
 
 // Limits protect the server from clients that misbehave or never finish.

@@ -29,6 +29,9 @@ func Default() *Config {
 			BanFailures:     20,
 			BanWindow:       10 * time.Minute,
 			BanTime:         15 * time.Minute,
+			AccountDelayMax: time.Minute,
+			KnownNetworks:   4,
+			KnownNetworkTTL: 30 * 24 * time.Hour,
 		},
 		Limits: Limits{
 			MaxStanzaBytes:        256 << 10,

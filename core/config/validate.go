@@ -92,9 +92,20 @@ func (c *Config) validateAuth(p *problems) {
 	if c.Auth.FailureDelayMax < c.Auth.FailureDelay {
 		p.addf("auth.failure_delay_max", "must be at least auth.failure_delay (%s), got %s", c.Auth.FailureDelay, c.Auth.FailureDelayMax)
 	}
+	if d := c.Auth.AccountDelayMax; d != 0 && d < c.Auth.FailureDelay {
+		p.addf("auth.account_delay_max", "must be 0 (no spacing) or at least auth.failure_delay (%s), got %s", c.Auth.FailureDelay, d)
+	}
+	notNegative(p, "auth.account_delay_max", c.Auth.AccountDelayMax)
+	atLeast(p, "auth.known_networks", c.Auth.KnownNetworks, 0)
+	if c.Auth.KnownNetworks > 0 {
+		positive(p, "auth.known_network_ttl", c.Auth.KnownNetworkTTL)
+	}
 	atLeast(p, "auth.ban_failures", c.Auth.BanFailures, 0)
-	if c.Auth.BanFailures > 0 {
+	if c.Auth.BanFailures > 0 || c.Auth.AccountDelayMax > 0 {
+		// Account failures count within it even when nobody is banned.
 		positive(p, "auth.ban_window", c.Auth.BanWindow)
+	}
+	if c.Auth.BanFailures > 0 {
 		positive(p, "auth.ban_time", c.Auth.BanTime)
 	}
 }

@@ -64,40 +64,57 @@ func TestAuthDelayAndBan(t *testing.T) {
 	clk := &clock{t: time.Unix(1000, 0)}
 	a := NewAuth(AuthConfig{MaxFailures: 3, Window: time.Minute, BanTime: 10 * time.Minute, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, Trusted: trusted(t)})
 	a.now = clk.now
+	fail := func(ip netip.Addr, account string) Verdict {
+		t.Helper()
+		at, err := a.Admit(context.Background(), ip, account, time.Time{})
+		if err != nil {
+			t.Fatalf("Admit: %v", err)
+		}
+		return at.Failed()
+	}
 	wantDelays := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}
 	for i, want := range wantDelays {
-		d, banned := a.Failed(client, "alice")
-		if d != want {
-			t.Errorf("failure %d: delay %v, want %v", i+1, d, want)
+		v := fail(client, "")
+		if v.Delay != want {
+			t.Errorf("failure %d: delay %v, want %v", i+1, v.Delay, want)
 		}
-		if banned != (i == 2) {
-			t.Errorf("failure %d: banned=%v", i+1, banned)
+		if v.Banned != (i == 2) {
+			t.Errorf("failure %d: banned=%v", i+1, v.Banned)
 		}
 	}
 	if b, until := a.Banned(client); !b || !until.Equal(clk.t.Add(10*time.Minute)) {
 		t.Fatalf("Banned = %v until %v", b, until)
+	}
+	// The ban covers the address's /64 on IPv6.
+	fail(netip.MustParseAddr("2001:db8::1"), "")
+	fail(netip.MustParseAddr("2001:db8::2"), "")
+	fail(netip.MustParseAddr("2001:db8::3"), "")
+	if b, _ := a.Banned(netip.MustParseAddr("2001:db8::ffff")); !b {
+		t.Error("three failures from one /64 did not ban it")
+	}
+	if b, _ := a.Banned(netip.MustParseAddr("2001:db8:0:1::1")); b {
+		t.Error("the next /64 was banned too")
 	}
 	clk.advance(10 * time.Minute)
 	if b, _ := a.Banned(client); b {
 		t.Fatal("the ban outlived its time")
 	}
 	// Per account: failures from many addresses still slow the account down.
-	a.Succeeded("alice")
-	d1, _ := a.Failed(netip.MustParseAddr("198.51.100.1"), "bob")
-	d2, _ := a.Failed(netip.MustParseAddr("198.51.100.2"), "bob")
+	d1 := fail(netip.MustParseAddr("198.51.100.1"), "bob").Delay
+	d2 := fail(netip.MustParseAddr("198.51.100.2"), "bob").Delay
 	if d2 <= d1 {
 		t.Errorf("account delays %v then %v, want growing", d1, d2)
 	}
 	for i := 0; i < 10; i++ {
-		a.Failed(loopback, "")
+		fail(loopback, "")
 	}
 	if b, _ := a.Banned(loopback); b {
 		t.Error("a trusted address was banned")
 	}
 	clk.advance(time.Hour)
 	a.Sweep()
-	if len(a.addrs) != 0 || len(a.accounts) != 0 {
-		t.Errorf("Sweep left %d addresses, %d accounts", len(a.addrs), len(a.accounts))
+	if len(a.networks) != 0 || len(a.accounts) != 0 {
+		t.Errorf("Sweep left %d networks, %d accounts", len(a.networks), len(a.accounts))
 	}
 }
 

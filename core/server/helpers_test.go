@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ const domain = "localhost"
 type testServer struct {
 	*Server
 	starttls, direct string
+	logs             *logLines // what the server logged, Warn and above
 }
 
 // start runs a server on free loopback ports with a fresh data directory
@@ -51,7 +53,8 @@ func startWith(t *testing.T, mutate func(*config.Config), options func(*config.C
 	if options != nil {
 		opts = options(cfg)
 	}
-	log := hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Warn, Output: testWriter{t}})
+	logs := &logLines{}
+	log := hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Warn, Output: testWriter{t, logs}})
 	ctx := context.Background()
 	s, err := New(ctx, cfg, opts, log)
 	if err != nil {
@@ -70,7 +73,7 @@ func startWith(t *testing.T, mutate func(*config.Config), options func(*config.C
 			t.Fatal(err)
 		}
 	}
-	ts := &testServer{Server: s}
+	ts := &testServer{Server: s, logs: logs}
 	addrs := s.Addrs()
 	if cfg.Listen.C2S != "" {
 		ts.starttls = addrs[0].String()
@@ -82,11 +85,37 @@ func startWith(t *testing.T, mutate func(*config.Config), options func(*config.C
 	return ts
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct {
+	t    *testing.T
+	logs *logLines
+}
 
 func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
+	line := strings.TrimRight(string(p), "\n")
+	w.t.Log(line)
+	w.logs.mu.Lock()
+	w.logs.lines = append(w.logs.lines, line)
+	w.logs.mu.Unlock()
 	return len(p), nil
+}
+
+// logLines keeps the lines a test server logged.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// count is how many lines contain s.
+func (l *logLines) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, line := range l.lines {
+		if strings.Contains(line, s) {
+			n++
+		}
+	}
+	return n
 }
 
 // login returns a bound client with initial presence sent.

@@ -56,7 +56,7 @@ type Server struct {
 	sessions *session.Table
 	filters  *filter.Table
 	plugins  *pluginhost.Host
-	// authLimits remembers failed logins (delays, bans).
+	// authLimits remembers failed logins (delays, bans, account locks).
 	authLimits *limiter.Auth
 	c2s        *c2s.Server
 
@@ -115,15 +115,20 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("limits.trusted_networks: %w", err)
 	}
-	s.authLimits = limiter.NewAuth(limiter.AuthConfig{
-		MaxFailures: cfg.Auth.BanFailures,
-		Window:      cfg.Auth.BanWindow,
-		BanTime:     cfg.Auth.BanTime,
-		BaseDelay:   cfg.Auth.FailureDelay,
-		MaxDelay:    cfg.Auth.FailureDelayMax,
-		Trusted:     trusted,
-	})
 	s.accounts = accounts.New(s.store, cfg.Auth.SCRAMIterations)
+	s.authLimits = limiter.NewAuth(limiter.AuthConfig{
+		MaxFailures:     cfg.Auth.BanFailures,
+		Window:          cfg.Auth.BanWindow,
+		BanTime:         cfg.Auth.BanTime,
+		BaseDelay:       cfg.Auth.FailureDelay,
+		MaxDelay:        cfg.Auth.FailureDelayMax,
+		AccountDelayMax: cfg.Auth.AccountDelayMax,
+		KnownNetworks:   cfg.Auth.KnownNetworks,
+		KnownNetworkTTL: cfg.Auth.KnownNetworkTTL,
+		Trusted:         trusted,
+		Book:            s.accounts.LoginBook(cfg.Domain),
+		Log:             s.log.Named("auth"),
+	})
 	s.sessions = session.NewTable()
 	s.filters = filter.NewTable()
 	s.plugins = pluginhost.New(pluginhost.Config{

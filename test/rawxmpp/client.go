@@ -228,3 +228,19 @@ func Is(local string) func(*etree.Element) bool {
 func ID(id string) func(*etree.Element) bool {
 	return func(el *etree.Element) bool { return el.SelectAttrValue("id", "") == id }
 }
+
+// DialFrom connects over plain TCP from the local address src (any
+// 127.x.y.z on loopback), so that a test can play several clients on
+// different addresses.
+func DialFrom(src, addr string) (*Client, error) {
+	ip := net.ParseIP(src)
+	if ip == nil {
+		return nil, fmt.Errorf("dialing from %q: not an IP address", src)
+	}
+	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: ip}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return New(c), nil
+}

@@ -43,6 +43,12 @@ func (c *Client) AuthSCRAM(domain, user, password string, plus bool) error {
 	if _, err := c.Expect(Is("features")); err != nil {
 		return err
 	}
+	return c.AuthSCRAMNow(domain, user, password, plus)
+}
+
+// AuthSCRAMNow is AuthSCRAM for a client that has read the features
+// already.
+func (c *Client) AuthSCRAMNow(domain, user, password string, plus bool) error {
 	client, err := scram.SHA256.NewClient(user, password, "")
 	if err != nil {
 		return err
