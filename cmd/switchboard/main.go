@@ -19,6 +19,7 @@ Usage:
   switchboard user add JID --password PW|-       create an account ("-" reads the password from stdin)
   switchboard user passwd JID --password PW|-    change a password
   switchboard user del JID                       delete an account and its data
+  switchboard user unlock JID                    forget an account's failed logins (a running server too)
   switchboard user list [--domain D]             list accounts
   switchboard config check --config FILE         validate a configuration file
   switchboard plugin list [--config FILE]        show each configured plugin: source, state, routes, features

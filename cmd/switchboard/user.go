@@ -19,7 +19,7 @@ import (
 
 func user(ctx context.Context, env cliEnv, args []string) error {
 	if len(args) == 0 {
-		return errors.New("user: expected add, del, passwd or list")
+		return errors.New("user: expected add, del, passwd, unlock or list")
 	}
 	sub, args := args[0], args[1:]
 	var password string
@@ -69,10 +69,23 @@ func user(ctx context.Context, env cliEnv, args []string) error {
 		if err := acc.Delete(ctx, j.Domain, j.Local); err != nil {
 			return fmt.Errorf("user del %s: %w", j.Bare(), err)
 		}
+	case "unlock":
+		// The server reads this from the database at the account's next
+		// login attempt; there is no other channel to it yet.
+		err := acc.Unlock(ctx, j.Domain, j.Local)
+		if errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("user unlock: %s does not exist", j.Bare())
+		}
+		if err != nil {
+			return fmt.Errorf("user unlock %s: %w", j.Bare(), err)
+		}
 	default:
-		return fmt.Errorf("user: unknown subcommand %q (expected add, del, passwd or list)", sub)
+		return fmt.Errorf("user: unknown subcommand %q (expected add, del, passwd, unlock or list)", sub)
 	}
-	fmt.Fprintf(env.stdout, "%s: %s\n", j.Bare(), map[string]string{"add": "created", "passwd": "password changed", "del": "deleted"}[sub])
+	fmt.Fprintf(env.stdout, "%s: %s\n", j.Bare(), map[string]string{
+		"add": "created", "passwd": "password changed", "del": "deleted",
+		"unlock": "unlocked: failed logins until now no longer count",
+	}[sub])
 	return nil
 }
 
