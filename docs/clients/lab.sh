@@ -98,6 +98,12 @@ run() {
 }
 
 stop() {
+	# Each pane is a process group of its own; Xvfb and dbus-daemon take
+	# the SIGHUP that kill-server sends as "reload", so end them first.
+	for p in $(tmux -S "$TMUX_SOCK" list-panes -a -F '#{pane_pid}' 2>/dev/null); do
+		kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+	done
+	sleep 1
 	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
 }
 
