@@ -49,6 +49,7 @@ func Default() *Config {
 			MaxUnacked:            1000,
 			ConnectionsPerIP:      100,
 			ConnectRatePerIP:      10,
+			MaxTrackedAddresses:   100_000,
 			RateBytesPerSecond:    1 << 20,
 			RateBurstBytes:        4 << 20,
 			TrustedNetworks:       []string{"127.0.0.0/8", "::1/128"},

@@ -33,6 +33,7 @@ func (c *Config) validateLimits(p *problems) {
 	atLeast(p, "limits.max_unacked", l.MaxUnacked, 10)
 	atLeast(p, "limits.connections_per_ip", l.ConnectionsPerIP, 0)
 	atLeast(p, "limits.connect_rate_per_ip", l.ConnectRatePerIP, 0)
+	atLeast(p, "limits.max_tracked_addresses", l.MaxTrackedAddresses, 0)
 	atLeast(p, "limits.rate_bytes_per_second", l.RateBytesPerSecond, 0)
 	if l.RateBytesPerSecond > 0 && l.RateBurstBytes < l.MaxStanzaBytes {
 		p.addf("limits.rate_burst_bytes", "must be at least limits.max_stanza_bytes (%d) so that one stanza fits, got %d", l.MaxStanzaBytes, l.RateBurstBytes)

@@ -58,6 +58,8 @@ type Server struct {
 	plugins  *pluginhost.Host
 	// authLimits remembers failed logins (delays, bans).
 	authLimits *limiter.Auth
+	// connLimits counts connections per client address, on every listener.
+	connLimits *limiter.Conns
 	c2s        *c2s.Server
 
 	listeners []net.Listener
@@ -123,6 +125,13 @@ func (s *Server) build() error {
 		MaxDelay:    cfg.Auth.FailureDelayMax,
 		Trusted:     trusted,
 	})
+	s.connLimits = limiter.NewConns(limiter.ConnsConfig{
+		MaxOpen:      cfg.Limits.ConnectionsPerIP,
+		Rate:         float64(cfg.Limits.ConnectRatePerIP),
+		Burst:        2 * cfg.Limits.ConnectRatePerIP,
+		MaxAddresses: cfg.Limits.MaxTrackedAddresses,
+		Trusted:      trusted,
+	})
 	s.accounts = accounts.New(s.store, cfg.Auth.SCRAMIterations)
 	s.sessions = session.NewTable()
 	s.filters = filter.NewTable()
@@ -165,7 +174,7 @@ func (s *Server) build() error {
 		ResumeTimeout:    cfg.Limits.ResumeTimeout,
 		MaxUnacked:       cfg.Limits.MaxUnacked,
 		Extensions:       s.plugins,
-		Conns:            limiter.NewConns(cfg.Limits.ConnectionsPerIP, float64(cfg.Limits.ConnectRatePerIP), 2*cfg.Limits.ConnectRatePerIP, trusted),
+		Conns:            s.connLimits,
 		Auth:             s.authLimits,
 		BanTime:          cfg.Auth.BanTime,
 		RateBytes:        cfg.Limits.RateBytesPerSecond,
@@ -260,7 +269,8 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	return nil
 }
 
-// sweep forgets old login failures now and then, until shutdown.
+// sweep forgets old login failures and idle client addresses now and
+// then, until shutdown.
 func (s *Server) sweep(ctx context.Context) {
 	defer s.wg.Done()
 	t := time.NewTicker(time.Minute)
@@ -269,6 +279,10 @@ func (s *Server) sweep(ctx context.Context) {
 		select {
 		case <-t.C:
 			s.authLimits.Sweep()
+			if tracked, refused := s.connLimits.Sweep(); refused > 0 {
+				s.log.Warn("connections from new addresses refused: every remembered address has a connection open; raise limits.max_tracked_addresses if they are genuine clients",
+					"refused", refused, "tracked", tracked)
+			}
 		case <-ctx.Done():
 			return
 		case <-s.stopping:
