@@ -73,6 +73,7 @@ type Limits struct {
 	PreauthTimeout        time.Duration `koanf:"preauth_timeout"`
 	IdleTimeout           time.Duration `koanf:"idle_timeout"` // 0 disables
 	TLSHandshakeTimeout   time.Duration `koanf:"tls_handshake_timeout"`
+	HTTPIdleTimeout       time.Duration `koanf:"http_idle_timeout"`
 	MaxResources          int           `koanf:"max_resources"`    // sessions per account
 	SendQueueBytes        int           `koanf:"send_queue_bytes"` // queued for a client that does not read
 	ShutdownGrace         time.Duration `koanf:"shutdown_grace"`

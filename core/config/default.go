@@ -38,6 +38,7 @@ func Default() *Config {
 			PreauthTimeout:        30 * time.Second,
 			IdleTimeout:           10 * time.Minute,
 			TLSHandshakeTimeout:   10 * time.Second,
+			HTTPIdleTimeout:       15 * time.Second,
 			MaxResources:          16,
 			SendQueueBytes:        1 << 20,
 			ShutdownGrace:         5 * time.Second,

@@ -19,6 +19,7 @@ func (c *Config) validateLimits(p *problems) {
 	positive(p, "limits.preauth_timeout", l.PreauthTimeout)
 	notNegative(p, "limits.idle_timeout", l.IdleTimeout)
 	positive(p, "limits.tls_handshake_timeout", l.TLSHandshakeTimeout)
+	positive(p, "limits.http_idle_timeout", l.HTTPIdleTimeout)
 	atLeast(p, "limits.max_resources", l.MaxResources, 1)
 	// The queue must hold at least one stanza of the largest allowed size.
 	if l.SendQueueBytes < l.MaxStanzaBytes {

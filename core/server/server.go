@@ -259,11 +259,11 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	tlsCfg := s.certs.Config()
 	tlsCfg.NextProtos = []string{"http/1.1"}
 	s.webAddr = ln.Addr()
-	s.web = &http.Server{
-		Handler:           websocket.New(ctx, s.c2s, s.log.Named("websocket")),
-		ReadHeaderTimeout: s.cfg.Limits.PreauthTimeout,
-		ErrorLog:          s.log.Named("websocket").StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
-	}
+	s.web = websocket.NewServer(ctx, s.c2s, websocket.Config{
+		HeaderTimeout:  s.cfg.Limits.PreauthTimeout,
+		UpgradeTimeout: s.cfg.Limits.PreauthTimeout,
+		IdleTimeout:    s.cfg.Limits.HTTPIdleTimeout,
+	}, s.log.Named("websocket"))
 	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", "wss://"+ln.Addr().String()+websocket.Path)
 	go s.web.Serve(tls.NewListener(ln, tlsCfg))
 	return nil

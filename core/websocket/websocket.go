@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
+	"time"
 
 	ws "github.com/coder/websocket"
 	"github.com/hashicorp/go-hclog"
@@ -24,32 +26,70 @@ const Path = "/xmpp-websocket"
 
 const relWebSocket = "urn:xmpp:alt-connections:websocket"
 
-// Handler serves the endpoint and host-meta.
-type Handler struct {
-	ctx context.Context
-	c2s *c2s.Server
-	log hclog.Logger
-	mux *http.ServeMux
+// Config bounds what an HTTP connection may hold before and after it
+// carries a stream; zero durations are not allowed.
+type Config struct {
+	// HeaderTimeout is the time to send a request's headers.
+	HeaderTimeout time.Duration
+	// UpgradeTimeout is how long after it was accepted a connection may go
+	// on without becoming a WebSocket, however busy with requests.
+	UpgradeTimeout time.Duration
+	// IdleTimeout is how long a kept-alive connection may wait for its next
+	// request.
+	IdleTimeout time.Duration
 }
 
-// New returns a handler that hands streams to srv.
-func New(ctx context.Context, srv *c2s.Server, log hclog.Logger) *Handler {
-	h := &Handler{ctx: ctx, c2s: srv, log: log, mux: http.NewServeMux()}
+// handler serves the endpoint and host-meta, and keeps the HTTP
+// connections under the per-address limits.
+type handler struct {
+	ctx context.Context
+	c2s *c2s.Server
+	cfg Config
+	log hclog.Logger
+	mux *http.ServeMux
+
+	mu    sync.Mutex
+	conns map[net.Conn]*httpConn // admitted, not yet closed or upgraded
+}
+
+// NewServer returns the HTTP server for the WebSocket listener: it hands
+// streams to srv, counts every connection against the per-address limits
+// from the moment it is accepted, and closes connections that do not
+// send, do not upgrade, or sit idle.
+func NewServer(ctx context.Context, srv *c2s.Server, cfg Config, log hclog.Logger) *http.Server {
+	h := &handler{ctx: ctx, c2s: srv, cfg: cfg, log: log, mux: http.NewServeMux(), conns: map[net.Conn]*httpConn{}}
 	h.mux.HandleFunc(Path, h.serveXMPP)
 	h.mux.HandleFunc("/.well-known/host-meta", h.hostMetaXML)
 	h.mux.HandleFunc("/.well-known/host-meta.json", h.hostMetaJSON)
-	return h
+	return &http.Server{
+		Handler:           h.mux,
+		ReadHeaderTimeout: cfg.HeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ConnContext:       h.admit,
+		ConnState:         h.track,
+		ErrorLog:          log.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
+	}
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
-
-func (h *Handler) serveXMPP(w http.ResponseWriter, r *http.Request) {
+func (h *handler) serveXMPP(w http.ResponseWriter, r *http.Request) {
+	hc, _ := r.Context().Value(httpConnKey{}).(*httpConn)
+	if hc == nil {
+		// Only a connection that admit turned away gets here, and only if
+		// it still managed to send a request.
+		http.Error(w, "connection not admitted", http.StatusServiceUnavailable)
+		return
+	}
 	c, err := ws.Accept(w, r, &ws.AcceptOptions{
 		Subprotocols: []string{"xmpp"},
 		// Authentication is SASL inside the stream, not a cookie, so a
 		// page from any origin may connect, as with Prosody and ejabberd.
 		InsecureSkipVerify: true,
 	})
+	if hc.upgraded.Load() {
+		// The stream has the connection's place under the per-address
+		// limits now, and gives it back when it ends.
+		defer hc.release()
+	}
 	if err != nil {
 		h.log.Debug("WebSocket upgrade failed", "remote", r.RemoteAddr, "error", err)
 		return
@@ -60,7 +100,7 @@ func (h *Handler) serveXMPP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.SetReadLimit(16 << 20) // the c2s reader enforces the real stanza limit
 	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	h.c2s.ServeStream(h.ctx, newFrameConn(c, local, addrOf(r.RemoteAddr)), c2s.WebSocketFraming{}, r.TLS)
+	h.c2s.ServeStream(h.ctx, newFrameConn(c, local, addrOf(r.RemoteAddr)), c2s.WebSocketFraming{}, r.TLS, hc.release)
 }
 
 func addrOf(s string) net.Addr {
@@ -80,13 +120,13 @@ func endpointURL(r *http.Request) string {
 	return fmt.Sprintf("%s://%s%s", scheme, r.Host, Path)
 }
 
-func (h *Handler) hostMetaXML(w http.ResponseWriter, r *http.Request) {
+func (h *handler) hostMetaXML(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/xrd+xml")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	fmt.Fprintf(w, "<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel='%s' href='%s'/>\n</XRD>\n", relWebSocket, endpointURL(r))
 }
 
-func (h *Handler) hostMetaJSON(w http.ResponseWriter, r *http.Request) {
+func (h *handler) hostMetaJSON(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	json.NewEncoder(w).Encode(map[string]any{"links": []map[string]string{{"rel": relWebSocket, "href": endpointURL(r)}}})
