@@ -263,6 +263,7 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 		HeaderTimeout:  s.cfg.Limits.PreauthTimeout,
 		UpgradeTimeout: s.cfg.Limits.PreauthTimeout,
 		IdleTimeout:    s.cfg.Limits.HTTPIdleTimeout,
+		CloseTimeout:   s.cfg.Limits.WriteTimeout,
 	}, s.log.Named("websocket"))
 	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", "wss://"+ln.Addr().String()+websocket.Path)
 	go s.web.Serve(tls.NewListener(ln, tlsCfg))

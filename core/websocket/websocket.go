@@ -37,6 +37,10 @@ type Config struct {
 	// IdleTimeout is how long a kept-alive connection may wait for its next
 	// request.
 	IdleTimeout time.Duration
+	// CloseTimeout is how long a client gets to finish the WebSocket
+	// closing handshake (and whatever message it was still sending) before
+	// its connection is cut.
+	CloseTimeout time.Duration
 }
 
 // handler serves the endpoint and host-meta, and keeps the HTTP
@@ -98,9 +102,12 @@ func (h *handler) serveXMPP(w http.ResponseWriter, r *http.Request) {
 		c.Close(ws.StatusPolicyViolation, "the xmpp subprotocol is required (RFC 7395)")
 		return
 	}
-	c.SetReadLimit(16 << 20) // the c2s reader enforces the real stanza limit
+	// The framing reads messages as a stream and enforces the stanza limit
+	// in force itself, with a stream error the client understands.
+	c.SetReadLimit(-1)
 	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	h.c2s.ServeStream(h.ctx, newFrameConn(c, local, addrOf(r.RemoteAddr)), c2s.WebSocketFraming{}, r.TLS, hc.release)
+	fc := newFrameConn(c, hc.raw, h.cfg.CloseTimeout, local, addrOf(r.RemoteAddr))
+	h.c2s.ServeStream(h.ctx, fc, c2s.WebSocketFraming{}, r.TLS, hc.release)
 }
 
 func addrOf(s string) net.Addr {

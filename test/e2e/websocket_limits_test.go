@@ -10,7 +10,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -175,5 +178,131 @@ func TestWebSocketHTTPConnectionMustUpgrade(t *testing.T) {
 		case <-giveUp:
 			t.Fatalf("still served after %d requests over 20 s without an upgrade", n+1)
 		}
+	}
+}
+
+// TestWebSocketOversizedMessagesAreRefusedWhileReading: six streams each
+// start a 15 MiB message before authentication and withhold its last
+// byte. Each is refused with policy-violation and closed once the
+// message passes limits.max_stanza_bytes_preauth, long before it could
+// end, and the core does not hold what they sent.
+func TestWebSocketOversizedMessagesAreRefusedWhileReading(t *testing.T) {
+	srv := limitServer(t, "limits:\n  preauth_timeout: 2m\ndebug:\n  pprof: 127.0.0.1:0\n")
+	wsAddr := srv.waitLog("listening for WebSocket clients")["addr"].(string)
+	pprof := srv.waitLog("pprof enabled")["addr"].(string)
+	heapBefore, peakBefore := coreMemory(t, srv, pprof)
+	const streams, size = 6, 15 << 20
+	var wg sync.WaitGroup
+	conds := make([]string, streams)
+	for i := range streams {
+		w := dialWS(t, wsAddr)
+		w.open()
+		w.sendWithheld(size)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conds[i] = w.streamError()
+		}()
+	}
+	wg.Wait()
+	for i, cond := range conds {
+		if cond != "policy-violation" {
+			t.Errorf("stream %d ended with %q, want a policy-violation stream error", i+1, cond)
+		}
+	}
+	heapAfter, peakAfter := coreMemory(t, srv, pprof)
+	t.Logf("core heap in use %.1f → %.1f MiB; peak RSS %.1f → %.1f MiB, with %d streams sending %d MiB each",
+		mib(heapBefore), mib(heapAfter), mib(peakBefore), mib(peakAfter), streams, size>>20)
+	if grew := peakAfter - peakBefore; grew > streams*size/4 {
+		t.Errorf("the core's peak RSS grew by %.1f MiB: it buffered the messages", mib(grew))
+	}
+}
+
+// TestWebSocketStanzaLimitFollowsAuthentication: once authenticated, a
+// WebSocket stream has limits.max_stanza_bytes (a 20 KiB message, over
+// the pre-authentication limit, goes through), and a message past it is
+// refused with policy-violation while it is still arriving.
+func TestWebSocketStanzaLimitFollowsAuthentication(t *testing.T) {
+	srv := limitServer(t, "")
+	w := dialWS(t, srv.waitLog("listening for WebSocket clients")["addr"].(string))
+	w.login("alice", "ws")
+	body := strings.Repeat("y", 20<<10)
+	w.send("<message to='alice@localhost/ws' id='big' type='chat'><body>%s</body></message>", body)
+	if got := w.expect("message").FindElement("body"); got == nil || got.Text() != body {
+		t.Fatal("the 20 KiB message did not come back whole")
+	}
+	w.sendWithheld(15 << 20)
+	if cond := w.streamError(); cond != "policy-violation" {
+		t.Fatalf("a 15 MiB message after authentication ended the stream with %q, want policy-violation", cond)
+	}
+}
+
+// coreMemory returns the core's heap in use (after a collection) and its
+// peak resident set so far.
+func coreMemory(t *testing.T, srv *server, pprofAddr string) (heap, peakRSS int64) {
+	t.Helper()
+	resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/heap?gc=1&debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`# HeapInuse = (\d+)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no HeapInuse in the heap profile: %.300s", b)
+	}
+	heap, _ = strconv.ParseInt(string(m[1]), 10, 64)
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", srv.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(status)
+	if m == nil {
+		t.Fatalf("no VmHWM in /proc status")
+	}
+	kb, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	return heap, kb << 10
+}
+
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
+
+// TestWebSocketRefusedClientCannotHoldTheConnection: a client that is
+// refused in the middle of a frame and then sends nothing more, never
+// finishing the frame nor answering the close, has its connection cut
+// once limits.write_timeout has passed, after it was sent the stream
+// error.
+func TestWebSocketRefusedClientCannotHoldTheConnection(t *testing.T) {
+	srv := limitServer(t, "limits:\n  write_timeout: 1s\n")
+	c, err := dialHTTP(srv.waitLog("listening for WebSocket clients")["addr"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.c.Close()
+	c.c.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprint(c.c, "GET /xmpp-websocket HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: xmpp\r\n\r\n")
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	// Frames masked with a zero key, so that the payload goes as is: the
+	// <open/>, then a text frame announced at 15 MiB of which only the
+	// first 64 KiB follow.
+	open := "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>"
+	frames := append([]byte{0x81, 0x80 | byte(len(open)), 0, 0, 0, 0}, open...)
+	announced := uint32(15 << 20)
+	frames = append(frames, 0x81, 0x80|127, 0, 0, 0, 0, byte(announced>>24), byte(announced>>16), byte(announced>>8), byte(announced), 0, 0, 0, 0)
+	frames = append(frames, "<message><body>"+strings.Repeat("x", 64<<10)...)
+	if _, err := c.c.Write(frames); err != nil {
+		t.Fatal(err)
+	}
+	c.c.SetDeadline(time.Now().Add(30 * time.Second))
+	got, err := io.ReadAll(c.br)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("the connection was still open 30 s after the client stopped sending")
+	}
+	if !strings.Contains(string(got), "policy-violation") {
+		t.Fatalf("closed without a policy-violation stream error: %q", got)
 	}
 }
