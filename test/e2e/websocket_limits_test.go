@@ -113,27 +113,30 @@ func refusedTCP(t *testing.T, addr string) bool {
 	return errors.Is(err, io.EOF) || (err != nil && strings.Contains(err.Error(), "reset"))
 }
 
-// TestWebSocketHTTPConnectionsAreLimited: HTTP connections to the
-// WebSocket listener count against limits.connections_per_ip from the
-// moment they are accepted, together with TCP ones, and kept-alive ones
-// are closed after limits.http_idle_timeout, giving their places back.
+// TestWebSocketHTTPConnectionsAreLimited: of 400 kept-alive HTTP
+// connections from one address to the WebSocket listener, only
+// limits.connections_per_ip (100) are served: they count from the moment
+// they are accepted, together with TCP ones. The served ones are closed
+// after limits.http_idle_timeout and give their places back.
 func TestWebSocketHTTPConnectionsAreLimited(t *testing.T) {
-	srv := limitServer(t, "limits:\n  trusted_networks: []\n  connections_per_ip: 4\n  connect_rate_per_ip: 0\n  http_idle_timeout: 1s\n")
+	srv := limitServer(t, "limits:\n  trusted_networks: []\n  connections_per_ip: 100\n  connect_rate_per_ip: 0\n  http_idle_timeout: 2s\n")
 	addr := srv.waitLog("listening for WebSocket clients")["addr"].(string)
+	const tries, limit = 400, 100
 	var held []*httpConn
-	for i := 0; i < 4; i++ {
+	for range tries {
 		c, err := dialHTTP(addr)
 		if err == nil {
 			err = c.get("/.well-known/host-meta")
 		}
 		if err != nil {
-			t.Fatalf("connection %d within the limit: %v", i+1, err)
+			continue
 		}
 		defer c.c.Close()
 		held = append(held, c)
 	}
-	if servedHTTP(addr) {
-		t.Fatal("a fifth HTTP connection from the same address was served")
+	lastRequest := time.Now()
+	if len(held) != limit {
+		t.Fatalf("%d of %d kept-alive connections from one address were served, want %d", len(held), tries, limit)
 	}
 	if !refusedTCP(t, srv.starttls) {
 		t.Fatal("a TCP connection was accepted while HTTP connections from the address were at the limit")
@@ -143,6 +146,8 @@ func TestWebSocketHTTPConnectionsAreLimited(t *testing.T) {
 			t.Fatalf("idle keep-alive connection %d: %v", i+1, err)
 		}
 	}
+	t.Logf("%d kept-alive connections from one address: %d served, %d refused at accept; the last of them closed %.1f s after the last request (http_idle_timeout 2s)",
+		tries, len(held), tries-len(held), time.Since(lastRequest).Seconds())
 	deadline := time.Now().Add(10 * time.Second)
 	for !servedHTTP(addr) {
 		if time.Now().After(deadline) {
@@ -163,6 +168,7 @@ func TestWebSocketHTTPConnectionMustUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.c.Close()
+	accepted := time.Now()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	giveUp := time.After(20 * time.Second)
@@ -171,7 +177,8 @@ func TestWebSocketHTTPConnectionMustUpgrade(t *testing.T) {
 			if n == 0 {
 				t.Fatalf("first request: %v", err)
 			}
-			return // closed
+			t.Logf("closed after %d requests, %.1f s after it was accepted (preauth_timeout 2s, http_idle_timeout 1s)", n, time.Since(accepted).Seconds())
+			return
 		}
 		select {
 		case <-tick.C:
@@ -296,7 +303,8 @@ func TestWebSocketRefusedClientCannotHoldTheConnection(t *testing.T) {
 	if _, err := c.c.Write(frames); err != nil {
 		t.Fatal(err)
 	}
-	c.c.SetDeadline(time.Now().Add(30 * time.Second))
+	stopped := time.Now()
+	c.c.SetDeadline(stopped.Add(30 * time.Second))
 	got, err := io.ReadAll(c.br)
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
@@ -305,4 +313,5 @@ func TestWebSocketRefusedClientCannotHoldTheConnection(t *testing.T) {
 	if !strings.Contains(string(got), "policy-violation") {
 		t.Fatalf("closed without a policy-violation stream error: %q", got)
 	}
+	t.Logf("connection cut %.1f s after the client stopped sending (write_timeout 1s)", time.Since(stopped).Seconds())
 }
