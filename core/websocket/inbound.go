@@ -103,10 +103,6 @@ func (in *inbound) start(ctx context.Context) error {
 	return nil
 }
 
-// midMessage reports whether the client is part-way through a message
-// that was not read to its end.
-func (in *inbound) midMessage() bool { return in.msg != nil }
-
 // readBody passes on the rest of a long message. It returns 0 and no
 // error at the end of the message.
 func (in *inbound) readBody(p []byte) (int, error) {

@@ -78,8 +78,8 @@ func NewServer(ctx context.Context, srv *c2s.Server, cfg Config, log hclog.Logge
 func (h *handler) serveXMPP(w http.ResponseWriter, r *http.Request) {
 	hc, _ := r.Context().Value(httpConnKey{}).(*httpConn)
 	if hc == nil {
-		// Only a connection that admit turned away gets here, and only if
-		// it still managed to send a request.
+		// admit closes a connection it turns away before it can send a
+		// request; never serve one that has no place under the limits.
 		http.Error(w, "connection not admitted", http.StatusServiceUnavailable)
 		return
 	}
