@@ -261,6 +261,7 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	s.webAddr = ln.Addr()
 	s.web = websocket.NewServer(ctx, s.c2s, websocket.Config{
 		HeaderTimeout:  s.cfg.Limits.PreauthTimeout,
+		MaxHeaderBytes: s.cfg.Limits.MaxStanzaBytesPreauth,
 		UpgradeTimeout: s.cfg.Limits.PreauthTimeout,
 		IdleTimeout:    s.cfg.Limits.HTTPIdleTimeout,
 		CloseTimeout:   s.cfg.Limits.WriteTimeout,

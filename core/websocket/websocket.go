@@ -29,8 +29,10 @@ const relWebSocket = "urn:xmpp:alt-connections:websocket"
 // Config bounds what an HTTP connection may hold before and after it
 // carries a stream; zero durations are not allowed.
 type Config struct {
-	// HeaderTimeout is the time to send a request's headers.
-	HeaderTimeout time.Duration
+	// HeaderTimeout is the time to send a request's headers, and
+	// MaxHeaderBytes how much of them the server will hold.
+	HeaderTimeout  time.Duration
+	MaxHeaderBytes int
 	// UpgradeTimeout is how long after it was accepted a connection may go
 	// on without becoming a WebSocket, however busy with requests.
 	UpgradeTimeout time.Duration
@@ -68,6 +70,7 @@ func NewServer(ctx context.Context, srv *c2s.Server, cfg Config, log hclog.Logge
 	return &http.Server{
 		Handler:           h.mux,
 		ReadHeaderTimeout: cfg.HeaderTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		IdleTimeout:       cfg.IdleTimeout,
 		ConnContext:       h.admit,
 		ConnState:         h.track,

@@ -315,3 +315,32 @@ func TestWebSocketRefusedClientCannotHoldTheConnection(t *testing.T) {
 	}
 	t.Logf("connection cut %.1f s after the client stopped sending (write_timeout 1s)", time.Since(stopped).Seconds())
 }
+
+// TestWebSocketHTTPHeadersAreBounded: the WebSocket listener holds no
+// more request headers than limits.max_stanza_bytes_preauth (plus the
+// slack net/http adds); a request with 64 KiB of them is refused.
+func TestWebSocketHTTPHeadersAreBounded(t *testing.T) {
+	srv := limitServer(t, "")
+	c, err := dialHTTP(srv.waitLog("listening for WebSocket clients")["addr"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.c.Close()
+	c.c.SetDeadline(time.Now().Add(10 * time.Second))
+	big := strings.Repeat("a", 1000)
+	var req strings.Builder
+	req.WriteString("GET /.well-known/host-meta HTTP/1.1\r\nHost: localhost\r\n")
+	for i := range 64 {
+		fmt.Fprintf(&req, "X-Padding-%d: %s\r\n", i, big)
+	}
+	req.WriteString("\r\n")
+	go io.Copy(c.c, strings.NewReader(req.String())) // the server may stop reading
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("64 KiB of request headers: %s, want 431", resp.Status)
+	}
+}
