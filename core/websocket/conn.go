@@ -33,9 +33,9 @@ type frameConn struct {
 	closeOnce     sync.Once
 }
 
-func newFrameConn(c *ws.Conn, raw net.Conn, closeTimeout time.Duration, local, remote net.Addr) *frameConn {
+func newFrameConn(c *ws.Conn, raw net.Conn, heads *headPool, closeTimeout time.Duration, local, remote net.Addr) *frameConn {
 	pr, pw := io.Pipe()
-	fc := &frameConn{ws: c, raw: raw, closeTimeout: closeTimeout, local: local, remote: remote, in: newInbound(c), out: pw, framerDone: make(chan struct{})}
+	fc := &frameConn{ws: c, raw: raw, closeTimeout: closeTimeout, local: local, remote: remote, in: newInbound(c, heads), out: pw, framerDone: make(chan struct{})}
 	go fc.frame(pr)
 	return fc
 }

@@ -25,7 +25,7 @@ func FuzzFraming(f *testing.F) {
 		msgs := bytes.Split(data, []byte{0xff})
 		lim := int(limit)%(3*maxFramingBytes) + 1
 		want, wantRefused := expected(msgs, lim)
-		in := newInbound(&script{msgs: msgs, wrap: iotest.HalfReader})
+		in := newInbound(&script{msgs: msgs, wrap: iotest.HalfReader}, newHeadPool())
 		in.setLimit(lim)
 		got, err := readAll(in, int(bufSize)+1)
 		refused := errors.Is(err, stream.NewError(stream.CondPolicyViolation, ""))

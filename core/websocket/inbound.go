@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"sync/atomic"
 
 	ws "github.com/coder/websocket"
@@ -31,16 +32,26 @@ const maxFramingBytes = stream.DefaultMaxHeaderBytes
 // byte that passes it, whatever it holds.
 type inbound struct {
 	src   messages
+	heads *headPool
 	limit atomic.Int64 // bytes in one message
 
 	msg      io.Reader // the rest of the message being read; nil between messages
 	msgBytes int64     // read from it so far
-	head     []byte    // the start of each message, to tell framing from stanzas
-	pending  []byte    // translated input not yet returned
+	// head holds the start of a message, to tell framing from stanzas,
+	// until it has been read; an idle stream holds none.
+	head    *[maxFramingBytes]byte
+	pending []byte // translated input not yet returned
 }
 
-func newInbound(src messages) *inbound {
-	in := &inbound{src: src}
+// headPool lends inbound the buffers for the starts of messages.
+type headPool struct{ sync.Pool }
+
+func newHeadPool() *headPool {
+	return &headPool{sync.Pool{New: func() any { return new([maxFramingBytes]byte) }}}
+}
+
+func newInbound(src messages, heads *headPool) *inbound {
+	in := &inbound{src: src, heads: heads}
 	in.setLimit(0)
 	return in
 }
@@ -69,6 +80,10 @@ func (in *inbound) read(ctx context.Context, p []byte) (int, error) {
 	}
 	n := copy(p, in.pending)
 	in.pending = in.pending[n:]
+	if len(in.pending) == 0 && in.head != nil {
+		in.heads.Put(in.head)
+		in.head, in.pending = nil, nil
+	}
 	return n, nil
 }
 
@@ -82,11 +97,9 @@ func (in *inbound) start(ctx context.Context) error {
 	if typ != ws.MessageText {
 		return errors.New("binary WebSocket message: RFC 7395 allows text only")
 	}
-	if in.head == nil {
-		in.head = make([]byte, maxFramingBytes)
-	}
+	in.head = in.heads.Get().(*[maxFramingBytes]byte)
 	in.msg = r
-	n, err := io.ReadFull(r, in.head[:min(int64(len(in.head)), in.limit.Load()+1)])
+	n, err := io.ReadFull(r, in.head[:min(maxFramingBytes, in.limit.Load()+1)])
 	in.msgBytes = int64(n)
 	if err := in.checkSize(); err != nil {
 		return err

@@ -52,7 +52,7 @@ func TestInboundTranslatesFramingAndPassesStanzas(t *testing.T) {
 	long := "<message><body>" + strings.Repeat("z", 3*maxFramingBytes) + "</body></message>"
 	in := newInbound(&script{msgs: [][]byte{
 		[]byte(openMsg), []byte("  "), []byte(long), []byte("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>"),
-	}, wrap: iotest.HalfReader})
+	}, wrap: iotest.HalfReader}, newHeadPool())
 	got, err := readAll(in, 1000)
 	if err != io.EOF {
 		t.Fatalf("read ended with %v", err)
@@ -88,7 +88,7 @@ func TestInboundRefusesLongMessagesAsTheyArrive(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			counted := &countingReader{}
-			in := newInbound(&script{msgs: [][]byte{[]byte(exact), []byte(tc.msg)}, wrap: counted.wrap})
+			in := newInbound(&script{msgs: [][]byte{[]byte(exact), []byte(tc.msg)}, wrap: counted.wrap}, newHeadPool())
 			in.setLimit(limit)
 			got, err := readAll(in, 7)
 			if !errors.Is(err, stream.NewError(stream.CondPolicyViolation, "")) {
@@ -102,7 +102,7 @@ func TestInboundRefusesLongMessagesAsTheyArrive(t *testing.T) {
 			}
 		})
 	}
-	in := newInbound(&script{msgs: [][]byte{[]byte(exact), []byte(exact + exact)}})
+	in := newInbound(&script{msgs: [][]byte{[]byte(exact), []byte(exact + exact)}}, newHeadPool())
 	in.setLimit(limit)
 	if _, err := in.read(context.Background(), make([]byte, 1000)); err != nil {
 		t.Fatal(err)

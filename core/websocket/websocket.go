@@ -54,6 +54,8 @@ type handler struct {
 	log hclog.Logger
 	mux *http.ServeMux
 
+	heads *headPool
+
 	mu    sync.Mutex
 	conns map[net.Conn]*httpConn // admitted, not yet closed or upgraded
 }
@@ -63,7 +65,7 @@ type handler struct {
 // from the moment it is accepted, and closes connections that do not
 // send, do not upgrade, or sit idle.
 func NewServer(ctx context.Context, srv *c2s.Server, cfg Config, log hclog.Logger) *http.Server {
-	h := &handler{ctx: ctx, c2s: srv, cfg: cfg, log: log, mux: http.NewServeMux(), conns: map[net.Conn]*httpConn{}}
+	h := &handler{ctx: ctx, c2s: srv, cfg: cfg, log: log, mux: http.NewServeMux(), heads: newHeadPool(), conns: map[net.Conn]*httpConn{}}
 	h.mux.HandleFunc(Path, h.serveXMPP)
 	h.mux.HandleFunc("/.well-known/host-meta", h.hostMetaXML)
 	h.mux.HandleFunc("/.well-known/host-meta.json", h.hostMetaJSON)
@@ -109,7 +111,7 @@ func (h *handler) serveXMPP(w http.ResponseWriter, r *http.Request) {
 	// in force itself, with a stream error the client understands.
 	c.SetReadLimit(-1)
 	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	fc := newFrameConn(c, hc.raw, h.cfg.CloseTimeout, local, addrOf(r.RemoteAddr))
+	fc := newFrameConn(c, hc.raw, h.heads, h.cfg.CloseTimeout, local, addrOf(r.RemoteAddr))
 	h.c2s.ServeStream(h.ctx, fc, c2s.WebSocketFraming{}, r.TLS, hc.release)
 }
 
