@@ -79,6 +79,7 @@ func newConn(s *Server, nc net.Conn, directTLS bool, f Framing) *Conn {
 	c.log = s.log.With("conn_id", c.id, "remote", nc.RemoteAddr().String())
 	c.out = newOutbox(&s.bufs, nc, s.cfg.SendQueueBytes, s.cfg.WriteTimeout, c.writeFailed)
 	c.dec = stream.NewDecoder(deadlineReader{c}, s.cfg.PreauthLimits)
+	c.setLimits(s.cfg.PreauthLimits)
 	c.shaper = limiter.NewShaper(s.cfg.RateBytes, s.cfg.RateBurst)
 	c.release = func() {}
 	return c
