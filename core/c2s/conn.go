@@ -142,6 +142,7 @@ func (c *Conn) serve(ctx context.Context) {
 			c.fail(err)
 			return
 		}
+		c.traceReceived(el)
 		if err := c.handle(ctx, el); err != nil {
 			c.fail(err)
 			return
@@ -213,6 +214,7 @@ func (c *Conn) closeStream(err *stream.Error) {
 
 // deliver queues b for the client; a client that does not read is cut off.
 func (c *Conn) deliver(b []byte) bool {
+	c.traceSent(b)
 	err := c.out.write(b)
 	if errors.Is(err, errOverflow) {
 		c.log.Warn("closing a stream whose client does not read", "queued_bytes_limit", c.srv.cfg.SendQueueBytes)
@@ -224,6 +226,7 @@ func (c *Conn) deliver(b []byte) bool {
 // send queues bytes the connection generates itself. An error means the
 // stream is closing or the client is not reading; either ends the stream.
 func (c *Conn) send(b []byte) error {
+	c.traceSent(b)
 	return c.out.write(b)
 }
 
