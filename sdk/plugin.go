@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
 // Plugin is what Serve runs. The lifecycle, written down once:
@@ -69,9 +71,9 @@ type Description struct {
 
 	// Capabilities are what a plugin asks to be allowed beyond answering
 	// its routes and keeping its data, when it runs as a third-party
-	// plugin: CapSendAsUsers, CapPreAuth, CapCall, CapAccounts,
-	// CapSessions, CapFilters, CapObserve. The operator grants them;
-	// built-in plugins have them all.
+	// plugin: CapSendAsUsers, CapPreAuth, CapStreamFeatures, CapCall,
+	// CapAccounts, CapSessions, CapFilters, CapObserve. The operator grants
+	// them; built-in plugins have them all.
 	Capabilities []string
 
 	// Observe, when set, makes the plugin a message archive (XEP-0313):
@@ -86,13 +88,14 @@ type Description struct {
 
 // The capabilities a plugin can ask for.
 const (
-	CapSendAsUsers = "send_as_users" // Host.Send with 'from' a local user, not only the server
-	CapPreAuth     = "pre_auth"      // routes served before authentication
-	CapCall        = "call"          // Host.Call: other plugins' methods
-	CapAccounts    = "accounts"      // Host.Accounts, except Exists
-	CapSessions    = "sessions"      // AllSessions, EndSession, SetSessionOption
-	CapFilters     = "filters"       // Host.SetFilters
-	CapObserve     = "observe"       // Description.Observe
+	CapSendAsUsers    = pluginv1.CapSendAsUsers    // Host.Send with 'from' a local user, not only the server
+	CapPreAuth        = pluginv1.CapPreAuth        // routes and stream features served before authentication
+	CapStreamFeatures = pluginv1.CapStreamFeatures // Description.StreamFeatures, Host.SetStreamFeatures
+	CapCall           = pluginv1.CapCall           // Host.Call: other plugins' methods
+	CapAccounts       = pluginv1.CapAccounts       // Host.Accounts, except Exists
+	CapSessions       = pluginv1.CapSessions       // AllSessions, EndSession, SetSessionOption
+	CapFilters        = pluginv1.CapFilters        // Host.SetFilters
+	CapObserve        = pluginv1.CapObserve        // Description.Observe
 )
 
 // ObservedBatch is what Observe receives.

@@ -89,7 +89,7 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 		}
 		attempted := c.exchange.neg.Attempted()
 		c.exchange = nil
-		if f.Condition == "not-authorized" {
+		if f.Condition == "not-authorized" && !f.Negotiation {
 			if err := c.penalize(ctx, attempted); err != nil {
 				return err
 			}
@@ -111,7 +111,7 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 		return err
 	}
 	c.dec.Restart()
-	c.dec.SetLimits(c.srv.cfg.Limits)
+	c.setLimits(c.srv.cfg.Limits)
 	c.restart = true
 	return nil
 }
@@ -157,6 +157,17 @@ func (c *Conn) saslFail(f *sasl.Failure) error {
 	}
 	if f.Condition == "aborted" {
 		return nil
+	}
+	if f.Negotiation {
+		// No password was tested. A client that works down the list we
+		// offered (slixmpp: each -PLUS with tls-unique, each SCRAM with
+		// 'y', then PLAIN) fails this way at most once a mechanism; only
+		// beyond that is it counted.
+		c.negotiationFailures++
+		if c.negotiationFailures <= len(c.mechanisms()) {
+			c.log.Debug("authentication not negotiated", "condition", f.Condition, "error", f.Err, "negotiation_failures", c.negotiationFailures)
+			return nil
+		}
 	}
 	c.failures++
 	c.log.Debug("authentication failed", "condition", f.Condition, "failures", c.failures)

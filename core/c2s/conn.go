@@ -56,6 +56,9 @@ type Conn struct {
 	failures int
 	exchange *saslExchange
 	restart  bool // open a new stream before reading on
+	// negotiationFailures are failed authentications that tested no
+	// credential (sasl.Failure.Negotiation).
+	negotiationFailures int
 	// preauthDeadline is when an unauthenticated stream is cut off.
 	preauthDeadline time.Time
 	buf             []byte
@@ -76,6 +79,7 @@ func newConn(s *Server, nc net.Conn, directTLS bool, f Framing) *Conn {
 	c.log = s.log.With("conn_id", c.id, "remote", nc.RemoteAddr().String())
 	c.out = newOutbox(&s.bufs, nc, s.cfg.SendQueueBytes, s.cfg.WriteTimeout, c.writeFailed)
 	c.dec = stream.NewDecoder(deadlineReader{c}, s.cfg.PreauthLimits)
+	c.setLimits(s.cfg.PreauthLimits)
 	c.shaper = limiter.NewShaper(s.cfg.RateBytes, s.cfg.RateBurst)
 	c.release = func() {}
 	return c
@@ -94,8 +98,13 @@ type deadlineReader struct{ c *Conn }
 
 func (r deadlineReader) Read(p []byte) (int, error) {
 	c := r.c
-	if c.state&stateAuthenticated != 0 && c.srv.cfg.IdleTimeout > 0 {
-		c.conn.SetReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
+	if c.state&stateAuthenticated != 0 {
+		// No idle timeout is no deadline: the pre-auth one must go.
+		var d time.Time
+		if c.srv.cfg.IdleTimeout > 0 {
+			d = time.Now().Add(c.srv.cfg.IdleTimeout)
+		}
+		c.conn.SetReadDeadline(d)
 	}
 	n, err := c.conn.Read(p)
 	if n > 0 {
@@ -113,7 +122,7 @@ func (c *Conn) serve(ctx context.Context) {
 	c.preauthDeadline = time.Now().Add(c.srv.cfg.PreauthTimeout)
 	c.raw.SetReadDeadline(c.preauthDeadline)
 	if c.directTLS {
-		if err := c.handshake(); err != nil {
+		if err := c.handshake(false); err != nil {
 			c.log.Debug("direct TLS handshake failed", "error", err)
 			c.out.abort()
 			return
@@ -133,6 +142,7 @@ func (c *Conn) serve(ctx context.Context) {
 			c.fail(err)
 			return
 		}
+		c.traceReceived(el)
 		if err := c.handle(ctx, el); err != nil {
 			c.fail(err)
 			return
@@ -204,6 +214,7 @@ func (c *Conn) closeStream(err *stream.Error) {
 
 // deliver queues b for the client; a client that does not read is cut off.
 func (c *Conn) deliver(b []byte) bool {
+	c.traceSent(b)
 	err := c.out.write(b)
 	if errors.Is(err, errOverflow) {
 		c.log.Warn("closing a stream whose client does not read", "queued_bytes_limit", c.srv.cfg.SendQueueBytes)
@@ -215,6 +226,7 @@ func (c *Conn) deliver(b []byte) bool {
 // send queues bytes the connection generates itself. An error means the
 // stream is closing or the client is not reading; either ends the stream.
 func (c *Conn) send(b []byte) error {
+	c.traceSent(b)
 	return c.out.write(b)
 }
 

@@ -16,9 +16,17 @@ type feature struct {
 }
 
 const (
-	nsChannelBinding = "urn:xmpp:sasl-cb:0" // XEP-0440
-	nsCSI            = "urn:xmpp:csi:0"     // XEP-0352
+	nsChannelBinding = "urn:xmpp:sasl-cb:0"                 // XEP-0440
+	nsCSI            = "urn:xmpp:csi:0"                     // XEP-0352
+	nsAuthFeature    = "http://jabber.org/features/iq-auth" // XEP-0078
 )
+
+// FeatureNamespaces are the namespaces of the stream features the core
+// offers itself. A plugin may offer none in them: a second <mechanisms/>
+// or <bind/> would be a plugin speaking for the core.
+func FeatureNamespaces() []string {
+	return []string{stream.NSTLS, stream.NSSASL, nsAuthFeature, nsChannelBinding, stream.NSBind, nsSM, nsCSI, stream.NSSession}
+}
 
 func coreFeatures() []feature {
 	return []feature{
@@ -45,7 +53,7 @@ func coreFeatures() []feature {
 			forbids: stateAuthenticated,
 			offer:   func(c *Conn) bool { return c.saslAllowed() },
 			append: func(dst []byte, _ *Conn) []byte {
-				return append(dst, "<auth xmlns='http://jabber.org/features/iq-auth'/>"...)
+				return append(dst, "<auth xmlns='"+nsAuthFeature+"'/>"...)
 			},
 		},
 		{

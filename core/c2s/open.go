@@ -67,12 +67,14 @@ func (c *Conn) startTLS() error {
 	if err := c.send([]byte("<proceed xmlns='" + stream.NSTLS + "'/>")); err != nil {
 		return err
 	}
-	if c.dec.Buffered() > 0 {
-		// Anything the client sent after <starttls/> would have been
-		// plaintext injected into what becomes the encrypted stream.
+	if !c.dec.BufferedIsSpace() {
+		// Anything but whitespace the client sent after <starttls/> would
+		// be plaintext injected into what becomes the encrypted stream
+		// (CVE-2011-0411). Whitespace between elements carries nothing:
+		// go-xmpp ends every element with a newline.
 		return stream.NewError("policy-violation", "data sent after starttls before the TLS handshake")
 	}
-	if err := c.handshake(); err != nil {
+	if err := c.handshake(true); err != nil {
 		c.log.Debug("STARTTLS handshake failed", "error", err)
 		return err
 	}
@@ -83,10 +85,15 @@ func (c *Conn) startTLS() error {
 
 // handshake runs the server side of the TLS handshake over the raw socket,
 // within the handshake timeout, and from then on reads and writes through
-// TLS.
-func (c *Conn) handshake() error {
+// TLS. After STARTTLS, whitespace the client sent after <starttls/> that
+// arrives only now (in a segment of its own) is skipped: a ClientHello
+// never starts with it.
+func (c *Conn) handshake(afterStartTLS bool) error {
 	var tc *tls.Conn
 	err := c.out.drain(func(raw net.Conn) net.Conn {
+		if afterStartTLS {
+			raw = &spaceSkipper{Conn: raw}
+		}
 		tc = tls.Server(raw, c.srv.cfg.TLS)
 		return tc
 	})
@@ -106,3 +113,31 @@ func (c *Conn) handshake() error {
 	c.log.Debug("TLS established", "version", tls.VersionName(cs.Version), "cipher", tls.CipherSuiteName(cs.CipherSuite))
 	return nil
 }
+
+// spaceSkipper drops the XML whitespace a client sent after <starttls/>
+// that arrives after we answered it, up to the first other byte: the
+// start of the TLS handshake.
+type spaceSkipper struct {
+	net.Conn
+	started bool
+}
+
+func (s *spaceSkipper) Read(p []byte) (int, error) {
+	for !s.started {
+		n, err := s.Conn.Read(p)
+		i := 0
+		for i < n && isXMLSpace(p[i]) {
+			i++
+		}
+		if i < n {
+			s.started = true
+			return copy(p, p[i:n]), err
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return s.Conn.Read(p)
+}
+
+func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

@@ -135,16 +135,17 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, directTLS bool) erro
 	}
 }
 
+// Admit applies the per-address limits to a connection that another
+// transport accepted (HTTPS, before it carries a WebSocket), from the
+// moment it is accepted. release gives its place back.
+func (s *Server) Admit(nc net.Conn) (release func(), ok bool) { return s.admit(nc) }
+
 // ServeStream serves one connection whose transport is already set up — a
-// WebSocket over HTTPS — with the given framing. tlsState is the TLS the
+// WebSocket over HTTPS — with the given framing. The transport admitted it
+// (Admit); release is called when the stream ends. tlsState is the TLS the
 // transport runs over, or nil; with it the stream counts as encrypted
 // and SASL may bind to that channel. It returns when the stream ends.
-func (s *Server) ServeStream(ctx context.Context, nc net.Conn, f Framing, tlsState *tls.ConnectionState) {
-	release, ok := s.admit(nc)
-	if !ok {
-		nc.Close()
-		return
-	}
+func (s *Server) ServeStream(ctx context.Context, nc net.Conn, f Framing, tlsState *tls.ConnectionState, release func()) {
 	c := s.newConn(nc, false, f)
 	if c == nil {
 		release()

@@ -148,6 +148,7 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 	e.conn = c
 	c.ep = e
 	c.sess = e.sess
+	c.sess.Secure.Store(c.state&stateSecure != 0)
 	c.state |= stateBound
 	c.log = c.log.With("jid", e.sess.Full)
 	b := []byte("<resumed xmlns='" + nsSM + "' h='" + strconv.FormatUint(uint64(e.sm.inbound), 10) + "' previd='" + e.sm.id + "'/>")

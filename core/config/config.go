@@ -29,6 +29,10 @@ type Listen struct {
 	C2S       string `koanf:"c2s"`       // STARTTLS (RFC 6120)
 	C2STLS    string `koanf:"c2s_tls"`   // direct TLS (XEP-0368)
 	WebSocket string `koanf:"websocket"` // XMPP over WebSocket (RFC 7395) on HTTPS, with host-meta (XEP-0156)
+	// WebSocketURL is the endpoint host-meta advertises, for a server
+	// behind a proxy or port forward; "" -> wss://<domain>:<port the
+	// client reached>/xmpp-websocket.
+	WebSocketURL string `koanf:"websocket_url"`
 }
 
 // TLS configures the server certificate.
@@ -73,6 +77,7 @@ type Limits struct {
 	PreauthTimeout        time.Duration `koanf:"preauth_timeout"`
 	IdleTimeout           time.Duration `koanf:"idle_timeout"` // 0 disables
 	TLSHandshakeTimeout   time.Duration `koanf:"tls_handshake_timeout"`
+	HTTPIdleTimeout       time.Duration `koanf:"http_idle_timeout"`
 	MaxResources          int           `koanf:"max_resources"`    // sessions per account
 	SendQueueBytes        int           `koanf:"send_queue_bytes"` // queued for a client that does not read
 	ShutdownGrace         time.Duration `koanf:"shutdown_grace"`
@@ -84,6 +89,7 @@ type Limits struct {
 	MaxUnacked            int           `koanf:"max_unacked"`           // stanzas kept for a client that does not acknowledge them
 	ConnectionsPerIP      int           `koanf:"connections_per_ip"`    // open connections from one address; 0 no limit
 	ConnectRatePerIP      int           `koanf:"connect_rate_per_ip"`   // new connections per second from one address (burst twice that); 0 no limit
+	MaxTrackedAddresses   int           `koanf:"max_tracked_addresses"` // addresses the per-address limits remember at once; 0 no bound
 	RateBytesPerSecond    int           `koanf:"rate_bytes_per_second"` // what one stream may send, shaped; 0 no limit
 	RateBurstBytes        int           `koanf:"rate_burst_bytes"`      // bytes a stream may send at once above the rate
 	TrustedNetworks       []string      `koanf:"trusted_networks"`      // CIDRs exempt from the per-address limits and bans
@@ -151,9 +157,3 @@ const DefaultPluginGOGC = 50
 // trip through a plugin on 2 cores: 323-391 µs with all cores, 254-272 µs
 // with one; docs/PERFORMANCE.md).
 func DefaultPluginMaxProcs(cores int) int { return max(1, cores/4) }
-
-// Capabilities a third-party plugin can be granted: what it may do
-// beyond answering its own routes and keeping its own data.
-func Capabilities() []string {
-	return []string{"send_as_users", "pre_auth", "call", "accounts", "sessions", "filters", "observe"}
-}

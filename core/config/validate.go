@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ func (c *Config) validateServer(p *problems) {
 	checkAddr(p, "listen.c2s", c.Listen.C2S)
 	checkAddr(p, "listen.c2s_tls", c.Listen.C2STLS)
 	checkAddr(p, "listen.websocket", c.Listen.WebSocket)
+	checkWebSocketURL(p, c.Listen.WebSocketURL)
 	switch {
 	case c.Listen.C2S == "" && c.Listen.C2STLS == "":
 		p.addf("listen", "c2s and c2s_tls are both empty, so no client could connect")
@@ -99,6 +101,23 @@ func (c *Config) validateAuth(p *problems) {
 
 // checkAddr accepts "" (off) or host:port with a numeric port; port 0 picks a
 // free port, which tests rely on.
+// checkWebSocketURL accepts "" or an absolute ws:// or wss:// URL, which
+// host-meta hands to browsers as it is.
+func checkWebSocketURL(p *problems, raw string) {
+	if raw == "" {
+		return
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		p.addf("listen.websocket_url", "%q is not a URL: %v", raw, err)
+	case u.Scheme != "wss" && u.Scheme != "ws":
+		p.addf("listen.websocket_url", "%q must start with wss:// (or ws:// behind nothing that adds TLS)", raw)
+	case u.Host == "":
+		p.addf("listen.websocket_url", "%q has no host", raw)
+	}
+}
+
 func checkAddr(p *problems, key, addr string) {
 	if addr == "" {
 		return

@@ -19,6 +19,7 @@ func (c *Config) validateLimits(p *problems) {
 	positive(p, "limits.preauth_timeout", l.PreauthTimeout)
 	notNegative(p, "limits.idle_timeout", l.IdleTimeout)
 	positive(p, "limits.tls_handshake_timeout", l.TLSHandshakeTimeout)
+	positive(p, "limits.http_idle_timeout", l.HTTPIdleTimeout)
 	atLeast(p, "limits.max_resources", l.MaxResources, 1)
 	// The queue must hold at least one stanza of the largest allowed size.
 	if l.SendQueueBytes < l.MaxStanzaBytes {
@@ -33,6 +34,7 @@ func (c *Config) validateLimits(p *problems) {
 	atLeast(p, "limits.max_unacked", l.MaxUnacked, 10)
 	atLeast(p, "limits.connections_per_ip", l.ConnectionsPerIP, 0)
 	atLeast(p, "limits.connect_rate_per_ip", l.ConnectRatePerIP, 0)
+	atLeast(p, "limits.max_tracked_addresses", l.MaxTrackedAddresses, 0)
 	atLeast(p, "limits.rate_bytes_per_second", l.RateBytesPerSecond, 0)
 	if l.RateBytesPerSecond > 0 && l.RateBurstBytes < l.MaxStanzaBytes {
 		p.addf("limits.rate_burst_bytes", "must be at least limits.max_stanza_bytes (%d) so that one stanza fits, got %d", l.MaxStanzaBytes, l.RateBurstBytes)

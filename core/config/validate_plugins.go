@@ -3,6 +3,8 @@ package config
 import (
 	"encoding/hex"
 	"slices"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
 // validPluginName reports whether name may name a plugin: lower-case
@@ -30,8 +32,8 @@ func (c *Config) validatePlugins(p *problems) {
 			p.addf(key, "plugin names are lower-case letters, digits, '-' and '_', starting with a letter or digit")
 		}
 		for _, g := range pl.Grants {
-			if !slices.Contains(Capabilities(), g) {
-				p.addf(key+".grants", "%q is not a capability (known: %v)", g, Capabilities())
+			if !slices.Contains(pluginv1.Capabilities(), g) {
+				p.addf(key+".grants", "%q is not a capability (known: %v)", g, pluginv1.Capabilities())
 			}
 		}
 		if pl.GOGC < 0 {

@@ -7,18 +7,20 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/switchboard-xmpp/switchboard/core/stream"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
-// Capabilities a third-party plugin can ask for and be granted.
+// Capability names are the contract's (pluginv1); these short names keep
+// the host's checks readable.
 const (
-	capSendAsUsers = "send_as_users"
-	capPreAuth     = "pre_auth"
-	capCall        = "call"
-	capAccounts    = "accounts"
-	capSessions    = "sessions"
-	capFilters     = "filters"
-	capObserve     = "observe"
+	capSendAsUsers    = pluginv1.CapSendAsUsers
+	capPreAuth        = pluginv1.CapPreAuth
+	capStreamFeatures = pluginv1.CapStreamFeatures
+	capCall           = pluginv1.CapCall
+	capAccounts       = pluginv1.CapAccounts
+	capSessions       = pluginv1.CapSessions
+	capFilters        = pluginv1.CapFilters
 )
 
 // checkCapabilities runs when a third-party plugin starts: what its
@@ -29,19 +31,7 @@ func (in *instance) checkCapabilities(m *pluginv1.Manifest) error {
 		return nil
 	}
 	asked := m.GetCapabilities()
-	var implied []string
-	for _, r := range m.GetRoutes() {
-		if r.GetPreAuth() {
-			implied = append(implied, capPreAuth)
-		}
-	}
-	if len(m.GetRequires()) > 0 || len(m.GetUses()) > 0 {
-		implied = append(implied, capCall)
-	}
-	if m.GetObservesMessages() {
-		implied = append(implied, capObserve)
-	}
-	for _, c := range implied {
+	for _, c := range pluginv1.ImpliedCapabilities(m) {
 		if !slices.Contains(asked, c) {
 			return fmt.Errorf("plugin %s uses capability %s without asking for it in its manifest", in.spec.Name, c)
 		}
@@ -54,6 +44,19 @@ func (in *instance) checkCapabilities(m *pluginv1.Manifest) error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("plugin %s asks for capabilities %v that plugins.%s.grants does not grant", in.spec.Name, missing, in.spec.Name)
+	}
+	return nil
+}
+
+// checkFeature refuses a stream feature that is not one element, or that
+// is in a namespace the core's own features use.
+func (h *Host) checkFeature(f *pluginv1.StreamFeature) error {
+	el, err := stream.ParseElement([]byte(f.GetXml()), stream.Limits{})
+	if err != nil {
+		return fmt.Errorf("stream feature %q: %w", f.GetXml(), err)
+	}
+	if slices.Contains(h.cfg.ReservedFeatures, el.Name.Space) {
+		return fmt.Errorf("stream feature %q: the namespace %s is the core's", f.GetXml(), el.Name.Space)
 	}
 	return nil
 }

@@ -114,7 +114,7 @@ func (h *Host) Handle(ctx context.Context, from *session.Session, el *stream.Ele
 		From:          from.Full,
 		SessionId:     from.ID,
 		Authenticated: true,
-		Secure:        true,
+		Secure:        from.Secure.Load(),
 		Route:         e.index,
 	}
 	if el.HasAttr("to") {
@@ -129,9 +129,7 @@ func (h *Host) Handle(ctx context.Context, from *session.Session, el *stream.Ele
 		h.replyError(ctx, from, el, err)
 		return true
 	}
-	for _, r := range replies {
-		h.send(ctx, e.in, r)
-	}
+	h.routeReplies(ctx, e.in, from, el, to, replies)
 	return true
 }
 
@@ -143,11 +141,12 @@ func (h *Host) Undeliverable(ctx context.Context, from *session.Session, el *str
 	if !ok {
 		return false
 	}
+	// A message the server itself sends crossed no client stream: secure.
 	sender := el.Attr("from")
 	env := &pluginv1.Envelope{To: to.String(), Route: e.index, Authenticated: true, Secure: true}
 	if from != nil {
 		sender = from.Full
-		env.From, env.SessionId = from.Full, from.ID
+		env.From, env.SessionId, env.Secure = from.Full, from.ID, from.Secure.Load()
 	}
 	env.Stanza = el.AppendWithFrom(nil, sender)
 	replies, err := e.in.handle(ctx, env)
@@ -160,20 +159,25 @@ func (h *Host) Undeliverable(ctx context.Context, from *session.Session, el *str
 		}
 		return true
 	}
-	for _, r := range replies {
-		h.send(ctx, e.in, r)
-	}
+	h.routeReplies(ctx, e.in, from, el, to, replies)
 	return true
 }
 
 // PreAuth offers an IQ sent before authentication to a route that allows
 // it. It returns the replies for the requesting stream, and false when no
-// route takes the IQ.
+// route takes the IQ. Before authentication only the server answers: an
+// IQ addressed to anything but the domain is no route's (RFC 6120
+// §4.9.3.12 then has the stream closed).
 func (h *Host) PreAuth(ctx context.Context, sessionID, remoteAddr string, secure bool, el *stream.Element) ([][]byte, bool) {
 	if el.Name.Local != "iq" {
 		return nil, false
 	}
 	to := jidprep.JID{Domain: h.cfg.Domain}
+	if raw := el.Attr("to"); raw != "" {
+		if j, err := jidprep.Parse(raw); err != nil || j != to {
+			return nil, false
+		}
+	}
 	e, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_SERVER, true)
 	if !ok {
 		return nil, false
@@ -186,10 +190,16 @@ func (h *Host) PreAuth(ctx context.Context, sessionID, remoteAddr string, secure
 	if errors.Is(err, errDeclined) {
 		return nil, false
 	}
-	if err != nil {
-		return [][]byte{router.AppendError(nil, el, el.Attr("to"), "", stanzaErrorOf(err))}, true
+	if err == nil {
+		// Written to the stream as they are: they must pass the same
+		// check as anything a plugin routes, and may not speak for users.
+		_, serr := e.in.checkReplies(replies, &answered{to: to.String(), id: el.Attr("id")})
+		if serr == nil {
+			return replies, true
+		}
+		err = serr
 	}
-	return replies, true
+	return [][]byte{router.AppendError(nil, el, el.Attr("to"), "", stanzaErrorOf(err))}, true
 }
 
 var errDeclined = errors.New("declined")
@@ -306,18 +316,4 @@ func (h *Host) replyError(ctx context.Context, from *session.Session, el *stream
 	}
 	b := router.AppendError(nil, el, el.Attr("to"), from.Full, stanzaErrorOf(err))
 	from.Sink.Deliver(b)
-}
-
-// send routes a stanza a plugin produced.
-func (h *Host) send(ctx context.Context, in *instance, b []byte) error {
-	el, err := stream.ParseElement(b, h.cfg.Limits)
-	if err != nil {
-		in.log.Warn("plugin sent a malformed stanza", "error", err)
-		return err
-	}
-	if _, err := h.router.Deliver(ctx, el, nil); err != nil {
-		in.log.Warn("plugin sent an undeliverable stanza", "error", err)
-		return err
-	}
-	return nil
 }

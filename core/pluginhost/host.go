@@ -45,6 +45,9 @@ type Config struct {
 	Core *pluginv1.Manifest
 	// Started is when the server started, passed to plugins for uptime.
 	Started time.Time
+	// ReservedFeatures are namespaces of stream features the core offers
+	// itself; no plugin may offer a feature in one of them.
+	ReservedFeatures []string
 }
 
 // Backoff is the restart policy.
@@ -97,6 +100,9 @@ type Host struct {
 	snap    atomic.Pointer[snapshot]
 	pending pendingIQs
 
+	// rebuilds asks the rebuilder goroutine for a new snapshot.
+	rebuilds chan struct{}
+
 	ctx    context.Context // lives until Stop
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -105,9 +111,11 @@ type Host struct {
 // New returns a host with no plugins running.
 func New(cfg Config, deps Deps, log hclog.Logger) *Host {
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Host{cfg: cfg, deps: deps, log: log, plugins: map[string]*instance{}, ctx: ctx, cancel: cancel}
+	h := &Host{cfg: cfg, deps: deps, log: log, plugins: map[string]*instance{}, rebuilds: make(chan struct{}, 1), ctx: ctx, cancel: cancel}
 	h.pending.waiting = map[pendingKey]chan []byte{}
 	h.snap.Store(&snapshot{})
+	h.wg.Add(1)
+	go h.rebuilder()
 	return h
 }
 

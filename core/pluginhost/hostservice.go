@@ -36,13 +36,9 @@ func (s *hostServer) Send(ctx context.Context, req *pluginv1.SendRequest) (*plug
 	raw := append([][]byte{req.GetStanza()}, req.GetMore()...)
 	els := make([]*stream.Element, len(raw))
 	for i, b := range raw {
-		el, err := stream.ParseElement(b, s.h.cfg.Limits)
+		el, err := s.in.emitted(b, nil)
 		if err != nil {
-			s.in.log.Warn("plugin sent a malformed stanza", "error", err)
-			return nil, status.Errorf(codes.InvalidArgument, "stanza %d: %v", i+1, err)
-		}
-		if err := s.checkSender(el); err != nil {
-			return nil, err
+			return nil, s.refused(i+1, err)
 		}
 		els[i] = el
 	}
@@ -58,12 +54,9 @@ func (s *hostServer) Send(ctx context.Context, req *pluginv1.SendRequest) (*plug
 }
 
 func (s *hostServer) SendIQ(ctx context.Context, req *pluginv1.SendRequest) (*pluginv1.SendIQResponse, error) {
-	el, err := stream.ParseElement(req.GetStanza(), s.h.cfg.Limits)
+	el, err := s.in.emitted(req.GetStanza(), nil)
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
-	}
-	if err := s.checkSender(el); err != nil {
-		return nil, err
+		return nil, s.refused(1, err)
 	}
 	typ, id := el.Attr("type"), el.Attr("id")
 	if el.Name.Local != "iq" || (typ != "get" && typ != "set") || id == "" {
@@ -335,32 +328,40 @@ func (s *hostServer) Publish(_ context.Context, req *pluginv1.PublishRequest) (*
 	return &pluginv1.PublishResponse{}, nil
 }
 
-// checkSender lets a plugin speak for a local user only with the
-// send_as_users capability.
-func (s *hostServer) checkSender(el *stream.Element) error {
-	from := el.Attr("from")
-	if from == "" {
-		return nil
+// refused logs and returns the status of a call whose stanza number n
+// the emission check refused.
+func (s *hostServer) refused(n int, err error) error {
+	s.in.log.Warn("plugin sent a stanza the core refuses", "error", err)
+	if errors.Is(err, errRefusedSender) {
+		return status.Errorf(codes.PermissionDenied, "stanza %d: %v (ask for send_as_users in the manifest; the operator grants it)", n, err)
 	}
-	if j, err := jidprep.Parse(from); err == nil && j.Local == "" {
-		return nil
-	}
-	return s.require(capSendAsUsers)
+	return status.Errorf(codes.InvalidArgument, "stanza %d: %v", n, err)
 }
 
-// SetStreamFeatures replaces the plugin's dynamic stream features. The
-// route table is rebuilt asynchronously: the plugin may be calling from
-// inside its Configure, while the host holds its lock to start it.
+// SetStreamFeatures replaces the plugin's dynamic stream features, which
+// need the capabilities their manifest ones would. The snapshot is rebuilt
+// asynchronously (see requestRebuild).
 func (s *hostServer) SetStreamFeatures(_ context.Context, req *pluginv1.SetStreamFeaturesRequest) (*pluginv1.SetStreamFeaturesResponse, error) {
+	if len(req.GetFeatures()) > 0 {
+		if err := s.require(capStreamFeatures); err != nil {
+			return nil, err
+		}
+	}
 	for _, f := range req.GetFeatures() {
-		if _, err := stream.ParseElement([]byte(f.GetXml()), stream.Limits{}); err != nil {
-			return nil, status.Errorf(codes.InvalidArgument, "stream feature %q: %v", f.GetXml(), err)
+		if f.GetStage() == pluginv1.Stage_STAGE_PRE_AUTH {
+			if err := s.require(capPreAuth); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.h.checkFeature(f); err != nil {
+			s.in.log.Warn("plugin refused: stream feature", "error", err)
+			return nil, status.Error(codes.InvalidArgument, err.Error())
 		}
 	}
 	s.in.mu.Lock()
 	s.in.dynamic = req.GetFeatures()
 	s.in.mu.Unlock()
-	go s.h.rebuildLocked()
+	s.h.requestRebuild()
 	return &pluginv1.SetStreamFeaturesResponse{}, nil
 }
 

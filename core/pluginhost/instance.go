@@ -99,6 +99,12 @@ func (in *instance) launch(ctx context.Context) error {
 		client.Kill()
 		return err
 	}
+	for _, f := range m.GetStreamFeatures() {
+		if err := in.h.checkFeature(f); err != nil {
+			client.Kill()
+			return fmt.Errorf("plugin %s: %w", in.spec.Name, err)
+		}
+	}
 	if m.GetName() != in.spec.Name {
 		in.log.Debug("plugin calls itself by another name; the configured name is used", "manifest_name", m.GetName())
 	}

@@ -79,10 +79,14 @@ func (in *instance) waitToObserve(m *pluginv1.ObservedMessage, wait time.Duratio
 // client that saw a message's stanza-id finds the message when it queries
 // the archive right after. It costs nothing when none is on its way, and
 // otherwise sends what is queued at once instead of after observeWait.
+// An archive far behind holds the request no longer than a plugin call
+// may take.
 func (in *instance) catchUpObserved(ctx context.Context) {
 	if in.pendingObserved.Load() <= 0 {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, in.h.cfg.CallTimeout)
+	defer cancel()
 	done := make(chan struct{})
 	select {
 	case in.catchUps <- done:
@@ -138,22 +142,16 @@ func (in *instance) deliverObserved() {
 	}
 }
 
-// sendQueuedObserved sends, in batches, whatever is queued now.
+// sendQueuedObserved sends, in batches, what is queued now, and not what
+// comes in meanwhile: a steady flow of messages must not keep a request
+// waiting.
 func (in *instance) sendQueuedObserved(batch []*pluginv1.ObservedMessage) {
-	for {
+	for n := len(in.observed); n > 0; {
 		batch, size := batch[:0], 0
-	take:
-		for len(batch) < observeBatch && size < observeBatchBytes {
-			select {
-			case m := <-in.observed:
-				batch = append(batch, m)
-				size += observedSize(m)
-			default:
-				break take
-			}
-		}
-		if len(batch) == 0 {
-			return
+		for ; n > 0 && len(batch) < observeBatch && size < observeBatchBytes; n-- {
+			m := <-in.observed
+			batch = append(batch, m)
+			size += observedSize(m)
 		}
 		in.sendObserved(batch)
 	}

@@ -169,6 +169,29 @@ func (h *Host) rebuildLocked() {
 	h.rebuild()
 }
 
+// requestRebuild asks for a new snapshot soon, from the one goroutine that
+// makes them: the caller may be a plugin inside its Configure while the
+// host holds its lock to start it, and calls made meanwhile are served by
+// one rebuild.
+func (h *Host) requestRebuild() {
+	select {
+	case h.rebuilds <- struct{}{}:
+	default:
+	}
+}
+
+func (h *Host) rebuilder() {
+	defer h.wg.Done()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-h.rebuilds:
+			h.rebuildLocked()
+		}
+	}
+}
+
 // checkRoutes refuses a restarted plugin whose new manifest conflicts with
 // the others.
 func (h *Host) checkRoutes(in *instance) error {

@@ -167,7 +167,7 @@ func (d *delivery) undeliverable() {
 		d.bounce(d.el.Attr("to"), stanza.New(stanza.InternalServerError))
 		return
 	}
-	if exists && d.r.handlers != nil && d.r.handlers.Undeliverable(d.ctx, d.from, d.el, d.to) {
+	if exists && d.r.handlers != nil && d.r.handlers.Undeliverable(d.ctx, d.from, d.offlineCopy(), d.to) {
 		d.recordIncoming() // kept offline: it is the recipient's message all the same
 		return
 	}

@@ -16,13 +16,22 @@ import (
 const (
 	TLSExporter       = "tls-exporter"
 	TLSServerEndPoint = "tls-server-end-point"
+	TLSUnique         = "tls-unique"
 )
 
 // ChannelBindingTypes returns the channel binding types this connection
-// supports, preferred first, for XEP-0440 advertisement: tls-exporter on TLS
-// 1.3 (RFC 9266 defines it for TLS 1.2 only with extended master secret, which
-// we cannot see), and tls-server-end-point on any TLS connection whose
-// certificate has a hash RFC 5929 can use. nil without TLS.
+// supports, preferred first, for XEP-0440 advertisement:
+//   - tls-exporter on TLS 1.3 (RFC 9266 defines it for TLS 1.2 only with
+//     extended master secret, which we cannot see);
+//   - tls-server-end-point on any TLS connection whose certificate has a
+//     hash RFC 5929 can use;
+//   - tls-unique on TLS 1.2, the type RFC 5802 makes every server implement
+//     and the only one older clients know. TLS 1.3 does not define it (RFC
+//     8446 §C.5), and crypto/tls withholds it from a resumed session
+//     without extended master secret, where the triple handshake attack
+//     could give two connections the same value.
+//
+// nil without TLS.
 func ChannelBindingTypes(cs ConnState) []string {
 	if cs.TLS == nil {
 		return nil
@@ -33,6 +42,9 @@ func ChannelBindingTypes(cs ConnState) []string {
 	}
 	if _, err := endPointHash(cs.ServerCert); err == nil {
 		types = append(types, TLSServerEndPoint)
+	}
+	if cs.TLS.Version < tls.VersionTLS13 && len(cs.TLS.TLSUnique) > 0 {
+		types = append(types, TLSUnique)
 	}
 	return types
 }
@@ -56,6 +68,14 @@ func channelBinding(cs ConnState, typ string) (scram.ChannelBinding, error) {
 			return scram.ChannelBinding{}, err
 		}
 		return scram.ChannelBinding{Type: scram.ChannelBindingTLSServerEndpoint, Data: sum}, nil
+	case TLSUnique:
+		if cs.TLS.Version >= tls.VersionTLS13 {
+			return scram.ChannelBinding{}, errors.New("tls-unique is not defined for TLS 1.3")
+		}
+		if len(cs.TLS.TLSUnique) == 0 {
+			return scram.ChannelBinding{}, errors.New("no tls-unique value for a session resumed without extended master secret")
+		}
+		return scram.NewTLSUniqueBinding(cs.TLS.TLSUnique), nil
 	default:
 		return scram.ChannelBinding{}, fmt.Errorf("unsupported channel binding type %q", typ)
 	}

@@ -10,7 +10,8 @@ import (
 // every SCRAM variant, with and without TLS. Whatever arrives, the server
 // must not panic, must fail with a known condition, and must never
 // authenticate anyone: no input can carry a proof for a nonce it has not
-// seen yet.
+// seen yet. A failure marked Negotiation must not have looked up any
+// credentials, since it is then spared the failed-login penalties.
 func FuzzSCRAMServer(f *testing.F) {
 	tls13 := newTLSConn(f, tls.VersionTLS13).server
 	plainConn := ConnState{Domain: "localhost"}
@@ -19,13 +20,14 @@ func FuzzSCRAMServer(f *testing.F) {
 		f.Fatal(err)
 	}
 	conditions := map[string]bool{
-		MalformedRequest: true, NotAuthorized: true, InvalidAuthzid: true, TemporaryAuthFailure: true,
+		MalformedRequest: true, NotAuthorized: true, InvalidAuthzid: true, TemporaryAuthFailure: true, InvalidMechanism: true,
 	}
 	f.Add([]byte("n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"), []byte("c=biws,r=fyko+d2lbbFgONRv9qkxdawL,p=AAAA"))
 	f.Fuzz(func(t *testing.T, first, final []byte) {
 		for _, m := range mechs {
 			for _, cs := range []ConnState{plainConn, tls13} {
-				neg := m.Start(cs, newFakeSource())
+				src := newFakeSource()
+				neg := m.Start(cs, src)
 				_, _, err := neg.Step(t.Context(), first)
 				if err == nil {
 					_, _, err = neg.Step(t.Context(), final)
@@ -39,6 +41,9 @@ func FuzzSCRAMServer(f *testing.F) {
 				var fail *Failure
 				if !errors.As(err, &fail) || !conditions[fail.Condition] {
 					t.Fatalf("%s: error %v is not a known failure", m.Name(), err)
+				}
+				if fail.Negotiation && len(src.lookups) > 0 {
+					t.Fatalf("%s: negotiation failure %v after looking up %q", m.Name(), err, src.lookups)
 				}
 				if neg.Username() != "" {
 					t.Fatalf("%s: failed negotiation has username %q", m.Name(), neg.Username())

@@ -62,10 +62,13 @@ func TestAvailable(t *testing.T) {
 	none := ConnState{Domain: "localhost"}
 	tls12 := newTLSConn(t, tls.VersionTLS12).server
 	tls13 := newTLSConn(t, tls.VersionTLS13).server
-	tls12NoCert := tls12
-	tls12NoCert.ServerCert = nil
+	// Without a certificate for tls-server-end-point, and without the
+	// tls-unique value crypto/tls withholds from a session resumed without
+	// extended master secret, a TLS 1.2 connection has no binding.
+	tls12NoBinding := withoutTLSUnique(tls12)
+	tls12NoBinding.ServerCert = nil
 
-	type avail struct{ none, tls12, tls12NoCert, tls13 bool }
+	type avail struct{ none, tls12, tls12NoBinding, tls13 bool }
 	tests := []struct {
 		mech Mechanism
 		want avail
@@ -78,9 +81,9 @@ func TestAvailable(t *testing.T) {
 		{Anonymous(), avail{true, true, true, true}},
 	}
 	for _, tt := range tests {
-		got := avail{tt.mech.Available(none), tt.mech.Available(tls12), tt.mech.Available(tls12NoCert), tt.mech.Available(tls13)}
+		got := avail{tt.mech.Available(none), tt.mech.Available(tls12), tt.mech.Available(tls12NoBinding), tt.mech.Available(tls13)}
 		if got != tt.want {
-			t.Errorf("%s available on (none, TLS 1.2, TLS 1.2 without cert, TLS 1.3) = %+v, want %+v", tt.mech.Name(), got, tt.want)
+			t.Errorf("%s available on (none, TLS 1.2, TLS 1.2 without binding, TLS 1.3) = %+v, want %+v", tt.mech.Name(), got, tt.want)
 		}
 	}
 }
@@ -90,13 +93,17 @@ func TestChannelBindingTypes(t *testing.T) {
 	tls13 := newTLSConn(t, tls.VersionTLS13).server
 	tls13NoCert := tls13
 	tls13NoCert.ServerCert = nil
+	tls12NoCert := tls12
+	tls12NoCert.ServerCert = nil
 	tests := []struct {
 		name string
 		cs   ConnState
 		want []string
 	}{
 		{"no TLS", ConnState{}, nil},
-		{"TLS 1.2", tls12, []string{TLSServerEndPoint}},
+		{"TLS 1.2", tls12, []string{TLSServerEndPoint, TLSUnique}},
+		{"TLS 1.2 without certificate", tls12NoCert, []string{TLSUnique}},
+		{"TLS 1.2 without tls-unique", withoutTLSUnique(tls12), []string{TLSServerEndPoint}},
 		{"TLS 1.3", tls13, []string{TLSExporter, TLSServerEndPoint}},
 		{"TLS 1.3 without certificate", tls13NoCert, []string{TLSExporter}},
 	}
@@ -105,6 +112,15 @@ func TestChannelBindingTypes(t *testing.T) {
 			t.Errorf("%s: ChannelBindingTypes = %q, want %q", tt.name, got, tt.want)
 		}
 	}
+}
+
+// withoutTLSUnique is cs as crypto/tls reports a TLS 1.2 session resumed
+// without extended master secret: no tls-unique value.
+func withoutTLSUnique(cs ConnState) ConnState {
+	state := *cs.TLS
+	state.TLSUnique = nil
+	cs.TLS = &state
+	return cs
 }
 
 func TestFailure(t *testing.T) {

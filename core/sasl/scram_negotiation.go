@@ -81,9 +81,13 @@ func (n *scramNegotiation) first(ctx context.Context, in []byte) ([]byte, error)
 	if err != nil {
 		switch out {
 		case scram.ErrServerDoesSupportChannelBinding:
-			return nil, &Failure{Condition: NotAuthorized, Text: "channel binding downgrade detected", Err: err}
+			// The client says it would bind but saw no -PLUS: someone
+			// may have removed the -PLUS names from our features (RFC
+			// 5802 §6), so the exchange must fail. No credential was
+			// looked at, and the client may go on to another mechanism.
+			return nil, &Failure{Condition: NotAuthorized, Text: "server-does-support-channel-binding: this server offers SCRAM-PLUS", Err: err, Negotiation: true}
 		case scram.ErrChannelBindingNotSupported, scram.ErrUnsupportedChannelBindingType:
-			return nil, &Failure{Condition: NotAuthorized, Text: "unsupported channel binding", Err: err}
+			return nil, unsupportedBinding(n.cs, err)
 		default:
 			return nil, &Failure{Condition: MalformedRequest, Text: "invalid client-first-message", Err: err}
 		}
@@ -113,7 +117,7 @@ func (n *scramNegotiation) conversation(ctx context.Context, msg string) (*scram
 	case n.mech.plus:
 		cb, err := channelBinding(n.cs, cbType)
 		if err != nil {
-			return nil, &Failure{Condition: NotAuthorized, Text: "unsupported channel binding", Err: err}
+			return nil, unsupportedBinding(n.cs, err)
 		}
 		return srv.NewConversationWithChannelBindingRequired(cb), nil
 	case isP:

@@ -51,7 +51,12 @@ func startWith(t *testing.T, mutate func(*config.Config), options func(*config.C
 	if options != nil {
 		opts = options(cfg)
 	}
-	log := hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Warn, Output: testWriter{t}})
+	return startLogged(t, cfg, opts, hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Warn, Output: testWriter{t}}))
+}
+
+// startLogged starts a server built from cfg and opts that logs to log.
+func startLogged(t *testing.T, cfg *config.Config, opts Options, log hclog.Logger) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	s, err := New(ctx, cfg, opts, log)
 	if err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/core/c2s"
 	"github.com/switchboard-xmpp/switchboard/core/config"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
 	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
@@ -191,6 +193,194 @@ func TestPluginStreamFeatureAndPreAuth(t *testing.T) {
 	}
 	if f.SelectElement("echo") == nil {
 		t.Errorf("plugin stream feature missing after auth: %s", rawxmpp.Describe(f))
+	}
+}
+
+// TestStreamFeaturesAreGranted: offering stream features is a capability
+// the operator grants, pre-authentication ones need pre_auth as well, and
+// no plugin may offer a feature in a namespace of the core's own (a second
+// <mechanisms/> with a made-up mechanism, offered to unauthenticated
+// clients, was possible without any grant).
+func TestStreamFeaturesAreGranted(t *testing.T) {
+	t.Run("not granted: not started", func(t *testing.T) {
+		cfg := testConfig(t, nil)
+		opts := thirdParty(t, "featurer", nil)(cfg)
+		s, err := New(context.Background(), cfg, opts, hclog.NewNullLogger())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Shutdown(context.Background())
+		if err := s.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "stream_features") {
+			t.Fatalf("Start() = %v, want a refusal naming stream_features", err)
+		}
+	})
+	var opts Options
+	s := startWith(t, func(c *config.Config) { opts = thirdParty(t, "featurer", []string{"stream_features"})(c) }, func(*config.Config) Options { return opts })
+	alice, _ := s.login(t, "alice", "a")
+	set := func(id, stage, feature string) string {
+		alice.Sendf("<iq type='set' to='localhost' id='%s'><set xmlns='urn:test:feat' stage='%s'>%s</set></iq>", id, stage, feature)
+		el, err := alice.Expect(rawxmpp.ID(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return el.FindElement("set").Text()
+	}
+	if got := set("pre", "pre", "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>X-EVIL</mechanism></mechanisms>"); !strings.Contains(got, "pre_auth") {
+		t.Errorf("a pre-auth feature without pre_auth: %q, want a refusal naming pre_auth", got)
+	}
+	if got := set("core", "post", "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"); !strings.Contains(got, "the core's") {
+		t.Errorf("a feature in the core's namespace: %q, want a refusal", got)
+	}
+	if got := set("ok", "post", "<other xmlns='urn:test:other'/>"); got != "" {
+		t.Errorf("a granted post-auth feature: %q", got)
+	}
+	c, err := rawxmpp.Dial(s.starttls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Conn.Close()
+	c.OpenStream(domain)
+	c.StartTLS(domain)
+	f, err := c.Expect(rawxmpp.Is("features"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.SelectElements("mechanisms")); n != 1 {
+		t.Errorf("pre-auth features offer %d <mechanisms/>: %s", n, rawxmpp.Describe(f))
+	}
+}
+
+// TestCoreFeaturesAreReserved: every feature the core offers itself, before
+// and after authentication, is in a namespace plugins may not offer in.
+func TestCoreFeaturesAreReserved(t *testing.T) {
+	s := start(t, nil)
+	c, err := rawxmpp.Dial(s.starttls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Conn.Close()
+	var offered []*etree.Element
+	features := func() error {
+		f, err := c.Expect(rawxmpp.Is("features"))
+		if err == nil {
+			offered = append(offered, f.ChildElements()...)
+		}
+		return err
+	}
+	plain := base64.StdEncoding.EncodeToString([]byte("\x00alice\x00secret"))
+	for _, step := range []func() error{
+		func() error { return c.OpenStream(domain) },
+		features,
+		func() error { return c.Send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>") },
+		func() error { _, err := c.Expect(rawxmpp.Is("proceed")); return err },
+		func() error { return c.UpgradeTLS(domain) },
+		func() error { return c.OpenStream(domain) },
+		features,
+		func() error {
+			return c.Sendf("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>%s</auth>", plain)
+		},
+		func() error { _, err := c.Expect(rawxmpp.Is("success")); return err },
+		func() error { return c.OpenStream(domain) },
+		features,
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(offered) < 6 {
+		t.Fatalf("the core offered only %d features in all", len(offered))
+	}
+	for _, f := range offered {
+		if ns := f.SelectAttrValue("xmlns", ""); !slices.Contains(c2s.FeatureNamespaces(), ns) {
+			t.Errorf("the core offers <%s xmlns='%s'/>, a namespace plugins are not kept out of", f.Tag, ns)
+		}
+	}
+}
+
+// TestPreAuthOnlyTheServerAnswers: before authentication a plugin's
+// pre-auth route serves IQs to the server only; one addressed to a user
+// closes the stream as any other unauthenticated stanza does, instead of
+// being answered from that user's address.
+func TestPreAuthOnlyTheServerAnswers(t *testing.T) {
+	s := startWith(t, nil, withPlugins("echo"))
+	for _, tt := range []struct{ to, want string }{
+		{"localhost", "result"},
+		{"LocalHost", "result"},
+		{"bob@localhost", ""},
+		{"localhost/res", ""},
+	} {
+		c, err := rawxmpp.Dial(s.starttls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Conn.Close()
+		if err := c.OpenStream(domain); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.StartTLS(domain); err != nil {
+			t.Fatal(err)
+		}
+		c.Sendf("<iq type='get' id='pa' to='%s'><q xmlns='urn:test:echo:preauth'/></iq>", tt.to)
+		if tt.want == "" {
+			expectStreamError(t, c, "not-authorized")
+			continue
+		}
+		el, err := c.Expect(rawxmpp.ID("pa"))
+		if err != nil || el.SelectAttrValue("type", "") != tt.want || el.SelectAttrValue("from", "") != "localhost" {
+			t.Errorf("pre-auth IQ to %s: %s %v", tt.to, rawxmpp.Describe(el), err)
+		}
+	}
+}
+
+// TestPluginSeesWhetherTheStreamIsSecure: Request.Secure is the stream's,
+// not always true.
+func TestPluginSeesWhetherTheStreamIsSecure(t *testing.T) {
+	s := startWith(t, func(c *config.Config) { c.TLS.Required = false }, withPlugins("echo"))
+	ask := func(c *rawxmpp.Client) string {
+		c.Send("<iq type='get' to='localhost' id='sec'><q xmlns='urn:test:echo:secure'/></iq>")
+		el, err := c.Expect(rawxmpp.ID("sec"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return el.FindElement("echo").Text()
+	}
+	tls, _ := s.login(t, "alice", "tls")
+	if got := ask(tls); got != "true" {
+		t.Errorf("over TLS the plugin saw secure=%s", got)
+	}
+	plain, err := rawxmpp.Dial(s.starttls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Conn.Close()
+	if err := plain.OpenStream(domain); err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.AuthSCRAM(domain, "bob", "secret", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.Bind("plain"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(plain); got != "false" {
+		t.Errorf("without TLS the plugin saw secure=%s", got)
+	}
+}
+
+// TestMalformedReplyIsStillAnAnswer: a handler's reply that is not XML
+// is refused by the core, which answers the IQ with internal-server-error
+// and the id it logged, instead of leaving the client waiting.
+func TestMalformedReplyIsStillAnAnswer(t *testing.T) {
+	s := startWith(t, nil, withPlugins("echo"))
+	c, _ := s.login(t, "alice", "a")
+	c.Send("<iq type='get' to='localhost' id='bad'><q xmlns='urn:test:echo:malformed'/></iq>")
+	el, err := c.Expect(rawxmpp.ID("bad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := el.FindElement("error/text")
+	if el.SelectAttrValue("type", "") != "error" || el.FindElement("error/internal-server-error") == nil || text == nil || !strings.HasPrefix(text.Text(), "internal error, id ") {
+		t.Fatalf("malformed reply: %s, want internal-server-error with an id", rawxmpp.Describe(el))
 	}
 }
 
@@ -450,7 +640,12 @@ func TestLargeMessagesAreAllArchived(t *testing.T) {
 			t.Fatalf("message %d: %v", i, err)
 		}
 	}
-	waitFor(t, "every large message to be archived", func() bool { return len(archivedKeys(t, alice)) == 2*n })
+	// A request to the archive waits until what was delivered before it
+	// is stored: one question finds every copy, however slow the archive.
+	alice.Timeout = time.Minute
+	if keys := archivedKeys(t, alice); len(keys) != 2*n {
+		t.Fatalf("archived %d copies, want %d", len(keys), 2*n)
+	}
 }
 
 // archivedKeys asks the archiver test plugin what it has stored, as

@@ -58,6 +58,8 @@ type Server struct {
 	plugins  *pluginhost.Host
 	// authLimits remembers failed logins (delays, bans).
 	authLimits *limiter.Auth
+	// connLimits counts connections per client address, on every listener.
+	connLimits *limiter.Conns
 	c2s        *c2s.Server
 
 	listeners []net.Listener
@@ -123,6 +125,13 @@ func (s *Server) build() error {
 		MaxDelay:    cfg.Auth.FailureDelayMax,
 		Trusted:     trusted,
 	})
+	s.connLimits = limiter.NewConns(limiter.ConnsConfig{
+		MaxOpen:      cfg.Limits.ConnectionsPerIP,
+		Rate:         float64(cfg.Limits.ConnectRatePerIP),
+		Burst:        2 * cfg.Limits.ConnectRatePerIP,
+		MaxAddresses: cfg.Limits.MaxTrackedAddresses,
+		Trusted:      trusted,
+	})
 	s.accounts = accounts.New(s.store, cfg.Auth.SCRAMIterations)
 	s.sessions = session.NewTable()
 	s.filters = filter.NewTable()
@@ -137,6 +146,8 @@ func (s *Server) build() error {
 		Backoff:      s.pluginBackoff(),
 		Core:         coreManifest(),
 		Started:      time.Now(),
+		// The core's own stream features are its to offer.
+		ReservedFeatures: c2s.FeatureNamespaces(),
 	}, pluginhost.Deps{
 		Sessions: s.sessions,
 		Store:    s.store,
@@ -165,7 +176,7 @@ func (s *Server) build() error {
 		ResumeTimeout:    cfg.Limits.ResumeTimeout,
 		MaxUnacked:       cfg.Limits.MaxUnacked,
 		Extensions:       s.plugins,
-		Conns:            limiter.NewConns(cfg.Limits.ConnectionsPerIP, float64(cfg.Limits.ConnectRatePerIP), 2*cfg.Limits.ConnectRatePerIP, trusted),
+		Conns:            s.connLimits,
 		Auth:             s.authLimits,
 		BanTime:          cfg.Auth.BanTime,
 		RateBytes:        cfg.Limits.RateBytesPerSecond,
@@ -250,17 +261,22 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	tlsCfg := s.certs.Config()
 	tlsCfg.NextProtos = []string{"http/1.1"}
 	s.webAddr = ln.Addr()
-	s.web = &http.Server{
-		Handler:           websocket.New(ctx, s.c2s, s.log.Named("websocket")),
-		ReadHeaderTimeout: s.cfg.Limits.PreauthTimeout,
-		ErrorLog:          s.log.Named("websocket").StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
-	}
-	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", "wss://"+ln.Addr().String()+websocket.Path)
+	ad := websocket.Advertised{Domain: s.cfg.Domain, URL: s.cfg.Listen.WebSocketURL}
+	s.web = websocket.NewServer(ctx, s.c2s, websocket.Config{
+		HeaderTimeout:  s.cfg.Limits.PreauthTimeout,
+		MaxHeaderBytes: s.cfg.Limits.MaxStanzaBytesPreauth,
+		UpgradeTimeout: s.cfg.Limits.PreauthTimeout,
+		IdleTimeout:    s.cfg.Limits.HTTPIdleTimeout,
+		CloseTimeout:   s.cfg.Limits.WriteTimeout,
+		Advertised:     ad,
+	}, s.log.Named("websocket"))
+	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", ad.EndpointURL("wss", ln.Addr().String()))
 	go s.web.Serve(tls.NewListener(ln, tlsCfg))
 	return nil
 }
 
-// sweep forgets old login failures now and then, until shutdown.
+// sweep forgets old login failures and idle client addresses now and
+// then, until shutdown.
 func (s *Server) sweep(ctx context.Context) {
 	defer s.wg.Done()
 	t := time.NewTicker(time.Minute)
@@ -269,6 +285,10 @@ func (s *Server) sweep(ctx context.Context) {
 		select {
 		case <-t.C:
 			s.authLimits.Sweep()
+			if tracked, refused := s.connLimits.Sweep(); refused > 0 {
+				s.log.Warn("connections from new addresses refused: every remembered address has a connection open; raise limits.max_tracked_addresses if they are genuine clients",
+					"refused", refused, "tracked", tracked)
+			}
 		case <-ctx.Done():
 			return
 		case <-s.stopping:

@@ -32,7 +32,44 @@ func testPlugins() map[string]func() sdk.Plugin {
 		"watcher":  func() sdk.Plugin { return &watcher{} },
 		"greeter":  func() sdk.Plugin { return greeter{} },
 		"refuser":  func() sdk.Plugin { return refuser{} },
+		"featurer": func() sdk.Plugin { return &featurer{} },
 	}
+}
+
+// featurer is run as a third-party plugin that asks for stream_features
+// only: it offers a post-auth feature, and on request tries to offer the
+// feature it is sent (<set stage='pre|post'>FEATURE</set>), answering
+// with the error it got, if any.
+type featurer struct{ host sdk.Host }
+
+func (f *featurer) Describe() sdk.Description {
+	return sdk.Description{
+		Name:           "featurer",
+		Version:        "1",
+		Capabilities:   []string{sdk.CapStreamFeatures},
+		StreamFeatures: []sdk.StreamFeature{{XML: "<feat xmlns='urn:test:feat'/>", Stage: sdk.StagePostAuth}},
+		Routes: []sdk.Route{{Kind: sdk.IQ, Namespace: "urn:test:feat", To: sdk.ToServer, Handle: func(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
+			set := req.Stanza.ChildElements()[0]
+			stage := sdk.StagePostAuth
+			if set.SelectAttrValue("stage", "") == "pre" {
+				stage = sdk.StagePreAuth
+			}
+			doc := etree.NewDocument()
+			doc.SetRoot(set.ChildElements()[0].Copy())
+			xml, _ := doc.WriteToString()
+			out := etree.NewElement("set")
+			out.CreateAttr("xmlns", "urn:test:feat")
+			if err := f.host.SetStreamFeatures(ctx, []sdk.StreamFeature{{XML: xml, Stage: stage}}); err != nil {
+				out.SetText(err.Error())
+			}
+			return out, nil
+		}}},
+	}
+}
+
+func (f *featurer) Configure(_ context.Context, c sdk.Config) error {
+	f.host = c.Host
+	return nil
 }
 
 // refuser takes presence subscription stanzas and available presence
@@ -223,6 +260,16 @@ func (e *echo) Describe() sdk.Description {
 			{Kind: sdk.IQ, Namespace: nsEcho + ":inhand", Types: []string{"get"}, To: sdk.ToServer, Handle: e.inHand},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":panic", Types: []string{"get"}, To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
 				panic("echo was asked to panic")
+			}},
+			{Kind: sdk.IQ, Namespace: nsEcho + ":secure", Types: []string{"get"}, To: sdk.ToServer, Handle: func(_ context.Context, req *sdk.Request) (*etree.Element, error) {
+				out := etree.NewElement("echo")
+				out.CreateAttr("xmlns", nsEcho+":secure")
+				out.SetText(strconv.FormatBool(req.Secure))
+				return out, nil
+			}},
+			// An element whose name etree writes as it is: not XML.
+			{Kind: sdk.IQ, Namespace: nsEcho + ":malformed", Types: []string{"get"}, To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
+				return etree.NewElement("not < xml"), nil
 			}},
 		},
 		Features:       []string{nsEcho},

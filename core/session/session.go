@@ -40,6 +40,10 @@ type Session struct {
 	// Carbons: the session asked for copies of the account's chat
 	// messages (XEP-0280).
 	Carbons atomic.Bool
+	// Secure: the stream the session is on is encrypted. It can change
+	// when a stream-management resumption moves the session to another
+	// stream.
+	Secure atomic.Bool
 	// lastPresence is the last presence the client broadcast, 'from' its
 	// full JID: for the session-closed event, and for plugins that
 	// restart while the session is online.

@@ -96,6 +96,18 @@ func (d *Decoder) Buffered() int {
 	return d.w - d.r
 }
 
+// BufferedIsSpace reports whether the bytes read but not yet consumed, if
+// any, are all XML whitespace: what may come between elements, and carries
+// nothing.
+func (d *Decoder) BufferedIsSpace() bool {
+	for _, c := range d.buf[d.r:d.w] {
+		if !isSpace(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // ReadHeader skips leading whitespace and an optional XML declaration (only
 // UTF-8 is accepted), then reads the <stream:stream ...> start tag. Called
 // while a stream is open it starts a new one, as Restart would.

@@ -225,6 +225,32 @@ func TestRestart(t *testing.T) {
 	}
 }
 
+// TestBufferedIsSpace tells the whitespace a client may send after an
+// element (go-xmpp ends <starttls/> with a newline) from anything else.
+func TestBufferedIsSpace(t *testing.T) {
+	for _, tt := range []struct {
+		after string
+		want  bool
+	}{
+		{"", true},
+		{"\n", true},
+		{" \t\r\n ", true},
+		{"\n<x/>", false},
+		{"x", false},
+	} {
+		d := NewDecoder(strings.NewReader(testHeader+"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"+tt.after), Limits{})
+		if _, err := d.ReadHeader(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Next(); err != nil {
+			t.Fatal(err)
+		}
+		if got := d.BufferedIsSpace(); got != tt.want {
+			t.Errorf("after %q: BufferedIsSpace() = %v, want %v", tt.after, got, tt.want)
+		}
+	}
+}
+
 // TestReset switches to a new reader after STARTTLS and drops what was
 // buffered from the old one.
 func TestReset(t *testing.T) {
@@ -236,8 +262,8 @@ func TestReset(t *testing.T) {
 	if err != nil || e.Name != (Name{NSTLS, "starttls"}) {
 		t.Fatalf("got %v, %v; want starttls", e, err)
 	}
-	if d.Buffered() != len("<injected/>") {
-		t.Fatalf("Buffered() = %d, want the injected bytes", d.Buffered())
+	if d.Buffered() != len("<injected/>") || d.BufferedIsSpace() {
+		t.Fatalf("Buffered() = %d, BufferedIsSpace() = %v; want the injected bytes, not space", d.Buffered(), d.BufferedIsSpace())
 	}
 	d.Reset(strings.NewReader(testHeader + "<presence/>"))
 	if _, err := d.ReadHeader(); err != nil {

@@ -106,7 +106,7 @@ func (e *Element) Text() string {
 		return ""
 	}
 	in := e.Inner()
-	if bytes.IndexAny(in, "&<\r") < 0 {
+	if !bytes.ContainsAny(in, "&<\r") {
 		return string(in)
 	}
 	return string(appendUnescaped(nil, in, false))

@@ -2,7 +2,8 @@
 // the service administration commands of XEP-0133 that an operator
 // expects: adding, deleting and changing the password of accounts,
 // counting and listing users, ending sessions and announcing to everyone
-// online. Only the configured admins may list or run them.
+// online. Only the configured admins may list or run them. Every account
+// may run Ping, as with Prosody and ejabberd.
 //
 // The commands are listed by disco (disco#items of the server, node
 // http://jabber.org/protocol/commands), which owns the disco routes: this
@@ -37,11 +38,13 @@ type Listing struct {
 	Commands []ListedCommand `json:"commands"`
 }
 
-// ListedCommand is one command of a Listing.
+// ListedCommand is one command of a Listing: every account of the domain
+// may see and run it when Everyone is set, else the bare JIDs in JIDs.
 type ListedCommand struct {
-	Node string   `json:"node"`
-	Name string   `json:"name"`
-	JIDs []string `json:"jids"`
+	Node     string   `json:"node"`
+	Name     string   `json:"name"`
+	JIDs     []string `json:"jids"`
+	Everyone bool     `json:"everyone,omitempty"`
 }
 
 // AdHoc is the plugin.
@@ -57,7 +60,7 @@ type AdHoc struct {
 
 // New returns the plugin.
 func New() *AdHoc {
-	return &AdHoc{commands: adminCommands(), timeout: defaultConfig().SessionTimeout, sessions: map[string]*session{}}
+	return &AdHoc{commands: slices.Concat(adminCommands(), userCommands()), timeout: defaultConfig().SessionTimeout, sessions: map[string]*session{}}
 }
 
 // Describe declares the command route, the disco feature and the event
@@ -104,7 +107,7 @@ func (a *AdHoc) manifestsChanged(ctx context.Context, _ sdk.Event) error {
 }
 
 // publish sends the listing: the commands the Host can serve, each with
-// the admins, who alone may run them.
+// who may run them: everyone, or the admins alone.
 func (a *AdHoc) publish(ctx context.Context) error {
 	host, admins := a.state()
 	jids := make([]string, 0, len(admins))
@@ -114,7 +117,11 @@ func (a *AdHoc) publish(ctx context.Context) error {
 	slices.Sort(jids)
 	l := Listing{Commands: []ListedCommand{}}
 	for _, c := range a.commands {
-		if c.available(host) {
+		switch {
+		case !c.available(host):
+		case c.everyone:
+			l.Commands = append(l.Commands, ListedCommand{Node: c.node, Name: c.name, JIDs: []string{}, Everyone: true})
+		default:
 			l.Commands = append(l.Commands, ListedCommand{Node: c.node, Name: c.name, JIDs: jids})
 		}
 	}

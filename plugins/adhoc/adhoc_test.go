@@ -27,17 +27,21 @@ func TestDiscoFeature(t *testing.T) {
 	}
 }
 
+// listedNodes are the nodes of every command, the admin ones after
+// http://jabber.org/protocol/admin.
+var listedNodes = []string{"#add-user", "#delete-user", "#end-user-session", "#change-user-password",
+	"#get-registered-users-num", "#get-registered-users-list", "#get-online-users-num", "#get-online-users-list", "#announce",
+	"ping"}
+
 // The listing disco serves is published on every Configure and every
 // change of the loaded plugins, with only the commands the Host can run.
 func TestListingPublished(t *testing.T) {
-	all := []string{"#add-user", "#delete-user", "#end-user-session", "#change-user-password",
-		"#get-registered-users-num", "#get-registered-users-list", "#get-online-users-num", "#get-online-users-list", "#announce"}
 	for _, tt := range []struct {
 		name string
 		full bool
 		want []string
 	}{
-		{"sdk host", false, all},
+		{"sdk host", false, listedNodes},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h, _ := newHarness(t, map[string]any{"admins": []string{"juliet@localhost", "nurse@localhost"}}, tt.full)
@@ -62,13 +66,42 @@ func checkListing(t *testing.T, pubs []sdktest.Publication, nodes, jids []string
 	var got []string
 	for _, c := range l.Commands {
 		got = append(got, strings.TrimPrefix(c.Node, nsAdmin))
-		if c.Name == "" || !slices.Equal(c.JIDs, jids) {
+		switch {
+		case c.Node == "ping":
+			if c.Name != "Ping" || !c.Everyone || len(c.JIDs) != 0 {
+				t.Errorf("command %+v, want Ping for everyone", c)
+			}
+		case c.Name == "" || c.Everyone || !slices.Equal(c.JIDs, jids):
 			t.Errorf("command %+v, want a name and jids %v", c, jids)
 		}
 	}
 	if !slices.Equal(got, nodes) {
 		t.Errorf("listed %v, want %v", got, nodes)
 	}
+}
+
+// A user who is no admin has a command to run: Ping, listed for every
+// account and completed at once. With no admins at all it is still there.
+func TestPingForEveryone(t *testing.T) {
+	for _, config := range []map[string]any{adminConfig, nil} {
+		h, _ := newHarness(t, config, false)
+		checkListing(t, h.Published(), listedNodes, listedAdmins(config))
+		cmd := execute(t, h, stranger, "ping")
+		if cmd.SelectAttrValue("status", "") != "completed" || cmd.SelectAttrValue("sessionid", "") == "" {
+			t.Errorf("ping by a user: %v", cmd)
+		}
+		if n := notes(cmd); len(n) != 1 || !strings.HasPrefix(n[0], "info: Pong, ") {
+			t.Errorf("ping notes %q, want one info note with Pong", n)
+		}
+	}
+}
+
+// listedAdmins is the jids the listing gives admin commands for config.
+func listedAdmins(config map[string]any) []string {
+	if a, ok := config["admins"].([]string); ok {
+		return a
+	}
+	return []string{}
 }
 
 // Commands the Host cannot serve are not only unlisted: they do not

@@ -27,7 +27,7 @@ type session struct {
 // handleCommand serves XEP-0050 §3: a command is executed, answered with
 // its form (status executing, with a session id), and then completed with
 // the form filled in, or canceled. A command without a form completes at
-// once. All of them are the admins' only.
+// once. The service administration commands are the admins' only.
 func (a *AdHoc) handleCommand(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
 	el := req.Stanza.ChildElements()[0]
 	node := el.SelectAttrValue("node", "")
@@ -39,7 +39,7 @@ func (a *AdHoc) handleCommand(ctx context.Context, req *sdk.Request) (*etree.Ele
 	if c == nil || !c.available(host) {
 		return nil, stanza.Errorf(stanza.ItemNotFound, "no command "+node)
 	}
-	if !admins[bareOf(req.From)] {
+	if !c.everyone && !admins[bareOf(req.From)] {
 		return nil, stanza.Errorf(stanza.Forbidden, "only the server's admins may run "+c.name)
 	}
 	action := el.SelectAttrValue("action", "execute")

@@ -10,11 +10,12 @@ import (
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
-// command is one ad-hoc command: its node and name as listed, the form
-// it asks to fill in (nil: it runs at once) and what it does with the
-// filled-in form.
+// command is one ad-hoc command: its node and name as listed, who may run
+// it (the admins, or every account), the form it asks to fill in (nil: it
+// runs at once) and what it does with the filled-in form.
 type command struct {
 	node, name string
+	everyone   bool
 	form       func() *etree.Element
 	run        func(ctx context.Context, e env, in submission) (outcome, error)
 }

@@ -24,15 +24,16 @@ const (
 )
 
 // commandList is what adhoc publishes: the commands the server runs, each
-// with the bare JIDs allowed to see and run it.
+// with who may see and run it: every account, or the bare JIDs listed.
 type commandList struct {
 	Commands []listedCommand `json:"commands"`
 }
 
 type listedCommand struct {
-	Node string   `json:"node"`
-	Name string   `json:"name"`
-	JIDs []string `json:"jids"`
+	Node     string   `json:"node"`
+	Name     string   `json:"name"`
+	JIDs     []string `json:"jids"`
+	Everyone bool     `json:"everyone"`
 }
 
 // commandsPublished keeps the latest list of commands. disco owns the
@@ -71,7 +72,7 @@ func (d *Disco) visibleCommands(req *sdk.Request) (cmds []listedCommand, ok bool
 		return nil, false
 	}
 	for _, c := range d.commands.Commands {
-		if slices.Contains(c.JIDs, requester) {
+		if c.Everyone || slices.Contains(c.JIDs, requester) {
 			cmds = append(cmds, c)
 		}
 	}

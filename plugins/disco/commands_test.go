@@ -7,10 +7,12 @@ import (
 	"github.com/switchboard-xmpp/switchboard/sdk/sdktest"
 )
 
-// listing is what adhoc publishes: one command for juliet, one for nobody.
+// listing is what adhoc publishes: one command for juliet, one for nobody,
+// one for everyone.
 const listing = `{"commands":[
 	{"node":"http://jabber.org/protocol/admin#add-user","name":"Add User","jids":["juliet@localhost"]},
-	{"node":"http://jabber.org/protocol/admin#announce","name":"Send Announcement to Online Users","jids":[]}
+	{"node":"http://jabber.org/protocol/admin#announce","name":"Send Announcement to Online Users","jids":[]},
+	{"node":"ping","name":"Ping","jids":[],"everyone":true}
 ]}`
 
 func publishCommands(t *testing.T, h *sdktest.Harness, payload string) {

@@ -307,8 +307,6 @@ func (f *fixture) keys(owner, prefix string) []string {
 
 func stampOf(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func join(s []string) string { return strings.Join(s, " ") }
-
 // xmlOf writes an element on one line.
 func xmlOf(el *etree.Element) string {
 	if el == nil {

@@ -61,8 +61,12 @@ func (m *MAM) Describe() sdk.Description {
 		},
 		// XEP-0313 §7: the archive is advertised on the account's bare JID.
 		AccountFeatures: []string{NS, NSExtended, NSGroupchatField, NSStanzaID},
-		Requires:        []string{"roster.items"},
-		Observe:         m.observe,
+		// And, as ejabberd does, on the server's domain, the only place
+		// where some clients (profanity) look for it. The domain keeps no
+		// archive of its own: queries go to the account.
+		Features: []string{NS},
+		Requires: []string{"roster.items"},
+		Observe:  m.observe,
 	}
 }
 

@@ -42,8 +42,6 @@ func (s *scope) below(k string) {
 	}
 }
 
-func (s *scope) inside(k string) bool { return k > s.lo && (s.hi == "" || k < s.hi) }
-
 // scopeOf turns a query's filters and RSM ids into a scope. An id the
 // archive does not hold is item-not-found (XEP-0313 §4.3, §4.1.3).
 func scopeOf(ctx context.Context, a archive, q *query) (*scope, error) {

@@ -29,7 +29,9 @@ func (p *Presence) handleBroadcast(ctx context.Context, req *sdk.Request) (*etre
 // subscribed contact that is online. Initial presence also answers, at
 // once, the probes it implies (§4.2.2, §4.3): the new session gets the
 // presence of each contact it is subscribed to, or unavailable with the
-// time it was last seen. The first session of an account to come online
+// time it was last seen, and — the account being subscribed to itself —
+// that of the account's other available sessions, so that a client can
+// show the user's other devices. The first session of an account to come online
 // also gets the subscription requests still unanswered (§3.1.3): those
 // that came with the subscriptions when this request loaded them, or else
 // asked of roster.
@@ -50,6 +52,11 @@ func (p *Presence) broadcastAvailable(ctx context.Context, req *sdk.Request, req
 	}
 	var offline []string
 	if initial {
+		for other, r := range p.availableOf(bare) {
+			if other != full {
+				out = append(out, outgoing{r.last.Copy(), full})
+			}
+		}
 		for contact, s := range acc.subs {
 			if s&subTo == 0 || contact == bare {
 				continue

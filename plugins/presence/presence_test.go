@@ -53,6 +53,40 @@ func TestInitialPresence(t *testing.T) {
 		"<presence from='alice@localhost/laptop' to='alice@localhost'/>",
 		"<presence from='alice@localhost/laptop' to='bob@localhost'/>",
 		"<presence from='bob@localhost/phone' to='alice@localhost/laptop'><show>away</show></presence>",
+		// and her other session's, as she is subscribed to herself
+		"<presence from='alice@localhost/pda' to='alice@localhost/laptop'><show>dnd</show></presence>",
+	)
+}
+
+// TestOwnSessionsSeeEachOther: a new session gets the current presence of
+// the account's other available sessions (RFC 6121 §4.2.2, one is
+// subscribed to oneself); they get its presence through the account's
+// bare JID, and its going offline the same way.
+func TestOwnSessionsSeeEachOther(t *testing.T) {
+	w := newWorld(t, nil, "alice")
+	w.send(alice+"/pda", "<presence><show>xa</show><status>asleep</status></presence>")
+	w.send(alice+"/silent", "<presence type='unavailable'/>") // never available
+	w.take()
+
+	w.send(alice+"/laptop", "<presence><status>at work</status></presence>")
+	w.expect("the new session hears of the available one, the others of it",
+		"<presence from='alice@localhost/laptop' to='alice@localhost'><status>at work</status></presence>",
+		"<presence from='alice@localhost/pda' to='alice@localhost/laptop'><show>xa</show><status>asleep</status></presence>",
+	)
+
+	w.send(alice+"/pda", "<presence><show>chat</show></presence>")
+	w.expect("an update is no initial presence: nobody is told anything again",
+		"<presence from='alice@localhost/pda' to='alice@localhost'><show>chat</show></presence>",
+	)
+
+	w.send(alice+"/pda", "<presence type='unavailable'/>")
+	w.expect("going offline reaches the other sessions",
+		"<presence from='alice@localhost/pda' to='alice@localhost' type='unavailable'/>",
+	)
+	w.send(alice+"/pda", "<presence/>")
+	w.expect("coming back is initial presence again",
+		"<presence from='alice@localhost/pda' to='alice@localhost'/>",
+		"<presence from='alice@localhost/laptop' to='alice@localhost/pda'><status>at work</status></presence>",
 	)
 }
 

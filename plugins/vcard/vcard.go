@@ -67,8 +67,10 @@ func (v *VCard) current() (sdk.Host, Config) {
 
 // get answers for the account the IQ is addressed to (XEP-0054 §3.1 and
 // §3.3). Its owner without a vCard gets an empty one; anyone else gets
-// service-unavailable, the same whether the account has no vCard or does
-// not exist, so that asking does not tell which accounts exist.
+// item-not-found, the same whether the account has no vCard or does not
+// exist, so that asking does not tell which accounts exist (§3.3 wants one
+// condition for both). Clients read item-not-found as "no vCard", as
+// Prosody answers it; service-unavailable they show as an error.
 func (v *VCard) get(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
 	if _, err := vcardOf(req); err != nil {
 		return nil, err
@@ -83,7 +85,7 @@ func (v *VCard) get(ctx context.Context, req *sdk.Request) (*etree.Element, erro
 	case req.To == bareOf(req.From):
 		return sdk.NewElement(NS, "vCard"), nil
 	}
-	return nil, stanza.New(stanza.ServiceUnavailable)
+	return nil, stanza.New(stanza.ItemNotFound)
 }
 
 // set replaces the sender's own vCard (XEP-0054 §3.2); an empty one

@@ -1,9 +1,8 @@
 // Package version implements XEP-0092: Software Version, for the server.
 //
-// The server tells who asks its software's name and version; its operating
-// system only when the operator allows it, since the OS helps an attacker
-// more than it helps a user. A version request to a user's resource is
-// that client's to answer and never reaches this plugin.
+// The server tells who asks its software's name, version and operating
+// system, which the operator may hide. A version request to a user's
+// resource is that client's to answer and never reaches this plugin.
 package version
 
 import (
@@ -41,7 +40,8 @@ func (v *Version) Describe() sdk.Description {
 	}
 }
 
-// Configure decodes the section; an empty version means the build's.
+// Configure decodes the section; an empty version or os means the
+// build's.
 func (v *Version) Configure(_ context.Context, c sdk.Config) error {
 	cfg := defaultConfig()
 	if err := c.Decode(&cfg); err != nil {
@@ -50,13 +50,16 @@ func (v *Version) Configure(_ context.Context, c sdk.Config) error {
 	if cfg.Version == "" {
 		cfg.Version = buildVersion()
 	}
+	if cfg.OS == "" {
+		cfg.OS = runtime.GOOS + "/" + runtime.GOARCH
+	}
 	v.mu.Lock()
 	v.cfg = cfg
 	v.mu.Unlock()
 	return nil
 }
 
-// handle answers with name, version and, if allowed, os (XEP-0092 §2).
+// handle answers with name, version and, unless hidden, os (XEP-0092 §2).
 func (v *Version) handle(context.Context, *sdk.Request) (*etree.Element, error) {
 	v.mu.Lock()
 	cfg := v.cfg
@@ -65,7 +68,7 @@ func (v *Version) handle(context.Context, *sdk.Request) (*etree.Element, error) 
 	q.CreateElement("name").SetText(cfg.Name)
 	q.CreateElement("version").SetText(cfg.Version)
 	if cfg.ShowOS {
-		q.CreateElement("os").SetText(runtime.GOOS + "/" + runtime.GOARCH)
+		q.CreateElement("os").SetText(cfg.OS)
 	}
 	return q, nil
 }

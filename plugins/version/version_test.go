@@ -16,7 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.xml with the actual outcomes")
 
 func TestTranscript(t *testing.T) {
-	h := sdktest.New(t, version.New(), sdktest.Options{Logger: hclog.NewNullLogger(), Config: map[string]any{"version": "1.2.3"}})
+	h := sdktest.New(t, version.New(), sdktest.Options{Logger: hclog.NewNullLogger(), Config: map[string]any{"version": "1.2.3", "os": "Linux"}})
 	h.Golden("testdata/version.xml", *update)
 }
 
@@ -28,9 +28,9 @@ func TestAnswers(t *testing.T) {
 		wantVersion string // "" means: not empty, whatever the build says
 		wantOS      string
 	}{
-		{"defaults", nil, "Switchboard", "", ""},
-		{"configured", map[string]any{"name": "Example IM", "version": "2.0"}, "Example IM", "2.0", ""},
-		{"os shown when allowed", map[string]any{"show_os": "true"}, "Switchboard", "", runtime.GOOS + "/" + runtime.GOARCH},
+		{"defaults: the OS shown, as Prosody and ejabberd do", nil, "Switchboard", "", runtime.GOOS + "/" + runtime.GOARCH},
+		{"configured", map[string]any{"name": "Example IM", "version": "2.0", "os": "Debian GNU/Linux 13"}, "Example IM", "2.0", "Debian GNU/Linux 13"},
+		{"os hidden", map[string]any{"show_os": "false", "os": "Linux"}, "Switchboard", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,7 +66,7 @@ func TestDiscoFeature(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	h := sdktest.New(t, version.New(), sdktest.Options{Logger: hclog.NewNullLogger()})
-	for _, cfg := range []map[string]any{{"name": ""}, {"os": "linux"}} {
+	for _, cfg := range []map[string]any{{"name": ""}, {"platform": "linux"}} {
 		if err := h.Configure(cfg); err == nil {
 			t.Errorf("Configure(%v) accepted", cfg)
 		}

@@ -1,6 +1,7 @@
 // Package e2e runs the built switchboard binary as a user would: the CLI,
 // the server on real loopback sockets with TLS, and clients that we did not
-// write (mellium.im/xmpp) beside our raw-socket one.
+// write (mellium.im/xmpp, go-xmpp, and Debian's slixmpp driven from
+// python) beside our raw-socket one.
 package e2e
 
 import (

@@ -103,6 +103,20 @@ func (s *server) waitLog(msg string) map[string]any {
 // waitLogWhere waits until a log line for which match holds appears.
 func (s *server) waitLogWhere(what string, match func(line map[string]any) bool) map[string]any {
 	s.t.Helper()
+	return s.waitLogFrom(0, what, match)
+}
+
+// logMark returns where the log is now, for waitLogFrom.
+func (s *server) logMark() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.lines)
+}
+
+// waitLogFrom waits until a log line for which match holds appears at or
+// after mark, a value logMark returned.
+func (s *server) waitLogFrom(mark int, what string, match func(line map[string]any) bool) map[string]any {
+	s.t.Helper()
 	deadline := time.AfterFunc(30*time.Second, func() {
 		s.mu.Lock()
 		s.lines = append(s.lines, map[string]any{"@message": "<timeout>"})
@@ -112,7 +126,7 @@ func (s *server) waitLogWhere(what string, match func(line map[string]any) bool)
 	defer deadline.Stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := 0; ; i++ {
+	for i := mark; ; i++ {
 		for i >= len(s.lines) {
 			s.cond.Wait()
 		}

@@ -56,8 +56,9 @@ func (c *smClient) next(t *testing.T, answer bool) *etree.Element {
 // closeCleanly ends the stream as a client that is done does.
 func closeCleanly(t *testing.T, srv *server, c *rawxmpp.Client, full string) {
 	t.Helper()
+	mark := srv.logMark()
 	c.Send("</stream:stream>")
-	srv.waitLogWhere("the end of "+full+"'s session", func(line map[string]any) bool {
+	srv.waitLogFrom(mark, "the end of "+full+"'s session", func(line map[string]any) bool {
 		return line["@message"] == "session ended" && line["jid"] == full
 	})
 }

@@ -23,6 +23,9 @@ type Client struct {
 	dec     *xml.Decoder
 	Timeout time.Duration // per read; default 5 s
 	Header  xml.StartElement
+	// TLS configures UpgradeTLS; nil trusts any certificate. ServerName is
+	// set from the domain.
+	TLS *tls.Config
 }
 
 // Dial connects over plain TCP (for STARTTLS).
@@ -195,7 +198,12 @@ func (c *Client) StartTLS(domain string) error {
 // UpgradeTLS runs the client side of the TLS handshake on the connection,
 // after <proceed/>.
 func (c *Client) UpgradeTLS(domain string) error {
-	tc := tls.Client(c.Conn, &tls.Config{InsecureSkipVerify: true, ServerName: domain})
+	cfg := &tls.Config{InsecureSkipVerify: true}
+	if c.TLS != nil {
+		cfg = c.TLS.Clone()
+	}
+	cfg.ServerName = domain
+	tc := tls.Client(c.Conn, cfg)
 	tc.SetDeadline(time.Now().Add(c.Timeout))
 	if err := tc.Handshake(); err != nil {
 		return fmt.Errorf("TLS handshake: %w", err)

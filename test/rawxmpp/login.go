@@ -13,6 +13,12 @@ func (c *Client) AuthPlain(domain, user, password string) error {
 	if _, err := c.Expect(Is("features")); err != nil {
 		return err
 	}
+	return c.AuthPlainNow(domain, user, password)
+}
+
+// AuthPlainNow is AuthPlain for a client that has read the features
+// already.
+func (c *Client) AuthPlainNow(domain, user, password string) error {
 	msg := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + password))
 	if err := c.Sendf("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>%s</auth>", msg); err != nil {
 		return err
@@ -61,6 +67,12 @@ func (c *Client) AuthSCRAM(domain, user, password string, plus bool) error {
 		}
 		conv = client.NewConversationWithChannelBinding(cb)
 	}
+	return c.SCRAM(domain, mech, conv)
+}
+
+// SCRAM runs a SCRAM exchange for mech with conv, after the features have
+// been read, and restarts the stream on success.
+func (c *Client) SCRAM(domain, mech string, conv *scram.ClientConversation) error {
 	first, err := conv.Step("")
 	if err != nil {
 		return err

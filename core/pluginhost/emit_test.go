@@ -1,0 +1,80 @@
+package pluginhost
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+)
+
+// TestOneCheckOnWhatAPluginEmits: sent through the Host or returned as a
+// reply, a stanza from a local user needs send_as_users, except the
+// answer to a request from what the request was addressed to; nothing
+// may come from another domain or fail to parse.
+func TestOneCheckOnWhatAPluginEmits(t *testing.T) {
+	third := func(granted ...string) *instance {
+		in := &instance{h: &Host{cfg: Config{Domain: "localhost"}}, spec: Spec{Name: "x", Path: "/opt/x", Grants: granted}, log: hclog.NewNullLogger()}
+		in.manifest = &pluginv1.Manifest{Capabilities: granted}
+		return in
+	}
+	toAlice := &answered{to: "alice@localhost", id: "q1"}
+	tests := []struct {
+		name    string
+		in      *instance
+		stanza  string
+		a       *answered
+		refused bool
+	}{
+		{"from the server", third(), "<message to='bob@localhost' from='localhost'/>", nil, false},
+		{"no from", third(), "<message to='bob@localhost'/>", nil, false},
+		{"as a user, not granted", third(), "<message to='bob@localhost' from='alice@localhost/a'/>", nil, true},
+		{"as a user, granted", third("send_as_users"), "<message to='bob@localhost' from='alice@localhost/a'/>", nil, false},
+		{"another domain", third("send_as_users"), "<message to='bob@localhost' from='evil.example'/>", nil, true},
+		{"reply from the addressee", third(), "<iq type='result' id='q1' to='bob@localhost/b' from='alice@localhost'/>", toAlice, false},
+		{"reply with another id", third(), "<iq type='result' id='q2' to='bob@localhost/b' from='alice@localhost'/>", toAlice, true},
+		{"a message in the replies, as the addressee", third(), "<message to='bob@localhost/b' from='alice@localhost'><body>forged</body></message>", toAlice, true},
+		{"reply as another user", third(), "<iq type='result' id='q1' to='bob@localhost/b' from='carol@localhost'/>", toAlice, true},
+		{"not XML", third("send_as_users"), "<message to='bob@localhost'><body>x</message>", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.in.emitted([]byte(tt.stanza), tt.a)
+			if (err != nil) != tt.refused {
+				t.Fatalf("emitted = %v, want refused %v", err, tt.refused)
+			}
+		})
+	}
+	// A refused reply set is refused whole, with an id for the log.
+	replies := [][]byte{[]byte("<iq type='result' id='q1' to='bob@localhost/b' from='alice@localhost'/>"), []byte("<message to='bob@localhost/b' from='alice@localhost'/>")}
+	if els, serr := third().checkReplies(replies, toAlice); serr == nil || els != nil || serr.Condition != stanza.InternalServerError || !strings.HasPrefix(serr.Text, "internal error, id ") {
+		t.Fatalf("checkReplies = %v, %v; want none and internal-server-error with an id", els, serr)
+	}
+}
+
+// TestSetStreamFeaturesIsCoalesced: calls made while the host is busy
+// (its lock held, as while it starts a plugin) wait as one rebuild, not as
+// a goroutine each.
+func TestSetStreamFeaturesIsCoalesced(t *testing.T) {
+	h := New(Config{Domain: "localhost"}, Deps{}, hclog.NewNullLogger())
+	defer h.Stop()
+	in := &instance{h: h, spec: Spec{Name: "x"}, log: hclog.NewNullLogger(), exited: make(chan struct{})}
+	s := &hostServer{h: h, in: in}
+	h.mu.Lock()
+	before := runtime.NumGoroutine()
+	for range 100 {
+		req := &pluginv1.SetStreamFeaturesRequest{Features: []*pluginv1.StreamFeature{{Xml: "<f xmlns='urn:test:f'/>", Stage: pluginv1.Stage_STAGE_POST_AUTH}}}
+		if _, err := s.SetStreamFeatures(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown := runtime.NumGoroutine() - before
+	h.mu.Unlock()
+	if grown > 2 {
+		t.Errorf("100 calls while the host was busy left %d more goroutines", grown)
+	}
+}

@@ -1,0 +1,149 @@
+"""One slixmpp client, driven by a Go test: commands in, events out.
+
+Logs in with slixmpp's defaults (its own SASL mechanism choice included),
+then reads one JSON command a line on stdin and writes one JSON event a line
+on stdout. The test sends commands once the session has started. Every
+command is answered by exactly one event naming it ("done" or "error");
+what the server sends on its own (messages, carbons, roster pushes) comes
+as events of its own.
+
+Run with Debian's python3 and python3-slixmpp:
+    python3 slixmpp_client.py JID PASSWORD HOST PORT CA_FILE
+"""
+
+import asyncio
+import json
+import sys
+
+import slixmpp
+from slixmpp.exceptions import IqError, IqTimeout
+
+
+def emit(event, **fields):
+    print(json.dumps({"event": event, **fields}), flush=True)
+
+
+class Client(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, ca_file):
+        super().__init__(jid, password)
+        self.ca_certs = ca_file
+        for plugin in ("xep_0030", "xep_0054", "xep_0199", "xep_0203", "xep_0280", "xep_0313"):
+            self.register_plugin(plugin)
+        self.mam_on_message = False
+        self.add_event_handler("failed_auth", self.on_failed_auth)
+        self.add_event_handler("failed_all_auth", lambda _: emit("failed_all_auth"))
+        self.add_event_handler("auth_success", self.on_auth_success)
+        self.add_event_handler("session_start", self.on_session_start)
+        self.add_event_handler("message", self.on_message)
+        self.add_event_handler("carbon_received", lambda m: self.on_carbon("received", m))
+        self.add_event_handler("carbon_sent", lambda m: self.on_carbon("sent", m))
+        self.add_event_handler("roster_update", self.on_roster_update)
+        self.add_event_handler("disconnected", lambda _: emit("disconnected"))
+
+    def on_failed_auth(self, failure):
+        emit("failed_auth", mechanism=self["feature_mechanisms"].mech.name,
+             condition=failure["condition"], text=failure["text"])
+
+    def on_auth_success(self, _):
+        emit("auth_success", mechanism=self["feature_mechanisms"].mech.name)
+
+    async def on_session_start(self, _):
+        self.send_presence()
+        await self.get_roster()
+        emit("session_start", jid=self.boundjid.full)
+
+    async def on_message(self, msg):
+        if msg["type"] not in ("chat", "normal") or not msg["body"]:
+            return
+        emit("message", **{"from": msg["from"].full, "body": msg["body"],
+                           "delayed": msg["delay"]["stamp"] is not None})
+        if self.mam_on_message:
+            # At once, as a client fetching history on a new message does.
+            self.mam_on_message = False
+            await self.query_archive(msg["from"].bare, "mam_on_message")
+
+    def on_carbon(self, direction, msg):
+        fwd = msg["carbon_" + direction]
+        emit("carbon_" + direction, **{"from": fwd["from"].full, "to": fwd["to"].full, "body": fwd["body"]})
+
+    def on_roster_update(self, iq):
+        items = {str(jid): item["subscription"] for jid, item in iq["roster"]["items"].items()}
+        emit("roster", items=items)
+
+    async def query_archive(self, with_jid, cmd):
+        try:
+            iq = await self["xep_0313"].retrieve(with_jid=slixmpp.JID(with_jid), timeout=10)
+        except (IqError, IqTimeout) as e:
+            return failed(cmd, e)
+        bodies = [r["mam_result"]["forwarded"]["stanza"]["body"] for r in iq["mam"]["results"]]
+        emit("done", cmd=cmd, bodies=bodies)
+
+
+def failed(cmd, e):
+    if isinstance(e, IqTimeout):
+        emit("error", cmd=cmd, condition="timeout")
+    else:
+        emit("error", cmd=cmd, condition=e.condition, type=e.etype)
+
+
+async def run(xmpp, cmd):
+    name = cmd["cmd"]
+    if name == "send":
+        xmpp.send_message(mto=cmd["to"], mbody=cmd["body"], mtype="chat")
+        emit("done", cmd=name)
+    elif name == "subscribe":
+        xmpp.send_presence_subscription(pto=cmd["to"])
+        emit("done", cmd=name)
+    elif name == "roster":
+        # With roster versioning the answer may carry no items (nothing
+        # changed): report the roster slixmpp keeps from answers and pushes.
+        await xmpp.get_roster()
+        roster = xmpp.client_roster
+        emit("done", cmd=name, items={jid: roster[jid]["subscription"] for jid in roster})
+    elif name == "carbons":
+        await xmpp["xep_0280"].enable(timeout=10)
+        emit("done", cmd=name)
+    elif name == "mam":
+        await xmpp.query_archive(cmd["with"], name)
+    elif name == "mam_on_message":
+        xmpp.mam_on_message = True
+        emit("done", cmd=name)
+    elif name == "set_vcard":
+        vcard = xmpp["xep_0054"].make_vcard()
+        vcard["FN"] = cmd["fn"]
+        await xmpp["xep_0054"].publish_vcard(vcard, timeout=10)
+        emit("done", cmd=name)
+    elif name == "get_vcard":
+        iq = await xmpp["xep_0054"].get_vcard(slixmpp.JID(cmd["jid"]), timeout=10)
+        emit("done", cmd=name, fn=iq["vcard_temp"]["FN"])
+    elif name == "quit":
+        await xmpp.disconnect()
+        emit("done", cmd=name)
+    else:
+        emit("error", cmd=name, condition="unknown command")
+
+
+async def commands(xmpp):
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := await reader.readline():
+        cmd = json.loads(line)
+        try:
+            await run(xmpp, cmd)
+        except (IqError, IqTimeout) as e:
+            failed(cmd["cmd"], e)
+        if cmd["cmd"] == "quit":
+            return
+
+
+def main():
+    jid, password, host, port, ca_file = sys.argv[1:]
+    emit("version", slixmpp=slixmpp.__version__)
+    xmpp = Client(jid, password, ca_file)
+    xmpp.connect((host, int(port)))
+    xmpp.loop.run_until_complete(commands(xmpp))
+
+
+if __name__ == "__main__":
+    main()
