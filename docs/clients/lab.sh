@@ -6,7 +6,8 @@
 #                               "localhost", creates the accounts and starts,
 #                               in a private network namespace, a tmux server
 #                               with windows "server" (switchboard serve,
-#                               log level debug), "xvfb" (display :DISPLAY_NUM, 99) and
+#                               log level LOG_LEVEL, default trace: every
+#                               element in and out), "xvfb" (display :DISPLAY_NUM, 99) and
 #                               "dbus" (a session bus for the GUI clients)
 #   docs/clients/lab.sh run CMD...   runs CMD inside the namespace as the
 #                               unprivileged user (xdotool, import, node...)
@@ -14,7 +15,10 @@
 #
 # Why a namespace: the clients look for the server at "localhost" on the
 # standard ports (5222, 5223, 5443), which on a shared machine may be taken;
-# a private network namespace has a loopback of its own. The same namespace
+# a private network namespace has a loopback of its own, and nothing but it,
+# so the server listens on every address there: "localhost" is ::1 as well
+# as 127.0.0.1, and clients that try ::1 first (poezio) connect at once
+# instead of logging a failure before they fall back. The same namespace
 # gets a mount of /etc/ssl/certs that also trusts the lab's certificate, so
 # every client that uses the system's trust store (libstrophe, Python,
 # GLib, Qt, Go) accepts the server the way it would accept a real
@@ -29,6 +33,7 @@ LAB_USER=${LAB_USER:-sbclient}
 ACCOUNTS=${ACCOUNTS:-"alice bob carol dave erin frank gina hank ivy jack kate lena mike"}
 TMUX_SOCK=$LAB/tmux.sock
 DISPLAY_NUM=${DISPLAY_NUM:-99}
+LOG_LEVEL=${LOG_LEVEL:-trace}
 
 as_user() { setpriv --reuid "$LAB_USER" --regid "$LAB_USER" --init-groups "$@"; }
 holder_pid() { tmux -S "$TMUX_SOCK" display -p '#{pid}'; }
@@ -58,14 +63,14 @@ start() {
 	domain: localhost
 	data_dir: $LAB/data
 	listen:
-	  c2s: 127.0.0.1:5222
-	  c2s_tls: 127.0.0.1:5223
-	  websocket: 127.0.0.1:5443
+	  c2s: :5222
+	  c2s_tls: :5223
+	  websocket: :5443
 	tls:
 	  cert_file: $LAB/cert.pem
 	  key_file: $LAB/key.pem
 	log:
-	  level: debug
+	  level: $LOG_LEVEL
 	EOF
 	chown -R "$LAB_USER:" "$LAB"
 	chmod 700 "$LAB/xdg"
