@@ -131,8 +131,11 @@ type Plugin struct {
 	MaxProcs int `koanf:"max_procs"`
 	// MaxConcurrent bounds the stanzas the plugin handles at once (0:
 	// DefaultPluginMaxConcurrent); more wait their turn in the core.
-	MaxConcurrent int            `koanf:"max_concurrent"`
-	Config        map[string]any `koanf:"config"` // handed to the plugin's Configure untouched, never validated here
+	MaxConcurrent int `koanf:"max_concurrent"`
+	// Domain is the domain a service plugin owns ("" for the one its
+	// manifest names under the server's domain: SUBDOMAIN.domain).
+	Domain string         `koanf:"domain"`
+	Config map[string]any `koanf:"config"` // handed to the plugin's Configure untouched, never validated here
 }
 
 // DefaultPluginMaxConcurrent is how many stanzas a plugin handles at once

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"slices"
 
+	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -47,6 +48,13 @@ func (c *Config) validatePlugins(p *problems) {
 		}
 		if len(pl.Grants) > 0 && pl.Path == "" {
 			p.addf(key+".grants", "built-in plugins have every capability; grants are for plugins with a path")
+		}
+		if pl.Domain != "" {
+			if d, err := jidprep.Parse(pl.Domain); err != nil || d.Local != "" || d.Resource != "" || d.String() != pl.Domain {
+				p.addf(key+".domain", "must be a domain name in its prepared form (lower case), got %q", pl.Domain)
+			} else if pl.Domain == c.Domain {
+				p.addf(key+".domain", "is the server's own domain; a service needs a domain of its own, such as conference.%s", c.Domain)
+			}
 		}
 		if pl.SHA256 == "" {
 			continue

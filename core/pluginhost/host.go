@@ -85,7 +85,10 @@ type Spec struct {
 	// MaxConcurrent bounds the stanzas handed to the plugin at once
 	// (default 64); more wait for a turn, up to the call timeout.
 	MaxConcurrent int
-	Config        map[string]any
+	// Domain is the domain a service plugin owns; "" for the subdomain
+	// its manifest names under the server's domain.
+	Domain string
+	Config map[string]any
 }
 
 // Host runs the configured plugins.

@@ -105,6 +105,10 @@ func (in *instance) launch(ctx context.Context) error {
 			return fmt.Errorf("plugin %s: %w", in.spec.Name, err)
 		}
 	}
+	if err := in.claimDomain(m); err != nil {
+		client.Kill()
+		return err
+	}
 	if m.GetName() != in.spec.Name {
 		in.log.Debug("plugin calls itself by another name; the configured name is used", "manifest_name", m.GetName())
 	}
@@ -144,7 +148,7 @@ func (in *instance) configure(ctx context.Context) error {
 	})
 	cctx, cancel := context.WithTimeout(ctx, in.h.cfg.CallTimeout)
 	defer cancel()
-	_, err = rem.client.Configure(cctx, &pluginv1.ConfigureRequest{ConfigJson: cfgJSON, HostBrokerId: id, Domain: in.h.cfg.Domain, ServerStartedUnixNano: in.h.cfg.Started.UnixNano()})
+	_, err = rem.client.Configure(cctx, &pluginv1.ConfigureRequest{ConfigJson: cfgJSON, HostBrokerId: id, Domain: in.h.cfg.Domain, ServerStartedUnixNano: in.h.cfg.Started.UnixNano(), ServiceDomain: in.serviceDomain()})
 	if err != nil {
 		return fmt.Errorf("plugin %s: configure: %s", in.spec.Name, describeErr(err))
 	}
