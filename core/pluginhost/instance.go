@@ -95,6 +95,10 @@ func (in *instance) launch(ctx context.Context) error {
 		client.Kill()
 		return fmt.Errorf("plugin %s speaks protocol %d, this server speaks %d", in.spec.Name, m.GetProtocolVersion(), pluginv1.ProtocolVersion)
 	}
+	if m.GetName() != in.spec.Name {
+		client.Kill()
+		return fmt.Errorf("plugin %s calls itself %q: configure it as plugins.%s, the name it answers to", in.spec.Name, m.GetName(), m.GetName())
+	}
 	if err := in.checkCapabilities(m); err != nil {
 		client.Kill()
 		return err
@@ -108,9 +112,6 @@ func (in *instance) launch(ctx context.Context) error {
 	if err := in.claimDomain(m); err != nil {
 		client.Kill()
 		return err
-	}
-	if m.GetName() != in.spec.Name {
-		in.log.Debug("plugin calls itself by another name; the configured name is used", "manifest_name", m.GetName())
 	}
 	in.mu.Lock()
 	in.client, in.remote, in.manifest, in.dynamic = client, rem, m, nil
