@@ -94,8 +94,16 @@ type deadlineReader struct{ c *Conn }
 
 func (r deadlineReader) Read(p []byte) (int, error) {
 	c := r.c
-	if c.state&stateAuthenticated != 0 && c.srv.cfg.IdleTimeout > 0 {
-		c.conn.SetReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
+	if c.state&stateAuthenticated != 0 {
+		switch {
+		case c.srv.cfg.IdleTimeout > 0:
+			c.conn.SetReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
+		case !c.preauthDeadline.IsZero():
+			// No idle timeout: the pre-auth deadline must not outlive
+			// authentication either.
+			c.conn.SetReadDeadline(time.Time{})
+			c.preauthDeadline = time.Time{}
+		}
 	}
 	n, err := c.conn.Read(p)
 	if n > 0 {
