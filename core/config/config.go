@@ -93,6 +93,10 @@ type Limits struct {
 	RateBytesPerSecond    int           `koanf:"rate_bytes_per_second"` // what one stream may send, shaped; 0 no limit
 	RateBurstBytes        int           `koanf:"rate_burst_bytes"`      // bytes a stream may send at once above the rate
 	TrustedNetworks       []string      `koanf:"trusted_networks"`      // CIDRs exempt from the per-address limits and bans
+	// Open files: every client connection holds a file descriptor.
+	MaxConnections int `koanf:"max_connections"` // client connections held at once, every listener together; 0: as many as the open-file limit allows
+	MaxOpenFiles   int `koanf:"max_open_files"`  // the open-file limit set at start; 0 raises the soft limit to the hard one
+	ReservedFiles  int `koanf:"reserved_files"`  // descriptors clients never get: storage, plugins, listeners
 }
 
 // Memory tunes how the core and its plugin processes hold on to memory.

@@ -54,6 +54,7 @@ func Default() *Config {
 			RateBytesPerSecond:    1 << 20,
 			RateBurstBytes:        4 << 20,
 			TrustedNetworks:       []string{"127.0.0.0/8", "::1/128"},
+			ReservedFiles:         256,
 		},
 		Memory:  Memory{ReleaseAfter: 2 * time.Second},
 		Log:     Log{Level: "info", Format: "text"},

@@ -39,6 +39,12 @@ func (c *Config) validateLimits(p *problems) {
 	if l.RateBytesPerSecond > 0 && l.RateBurstBytes < l.MaxStanzaBytes {
 		p.addf("limits.rate_burst_bytes", "must be at least limits.max_stanza_bytes (%d) so that one stanza fits, got %d", l.MaxStanzaBytes, l.RateBurstBytes)
 	}
+	atLeast(p, "limits.max_connections", l.MaxConnections, 0)
+	atLeast(p, "limits.max_open_files", l.MaxOpenFiles, 0)
+	atLeast(p, "limits.reserved_files", l.ReservedFiles, 0)
+	if l.MaxOpenFiles > 0 && l.MaxOpenFiles <= l.ReservedFiles {
+		p.addf("limits.max_open_files", "must be more than limits.reserved_files (%d), or no client could connect; got %d", l.ReservedFiles, l.MaxOpenFiles)
+	}
 	for _, n := range l.TrustedNetworks {
 		if _, err := netip.ParsePrefix(n); err != nil {
 			p.addf("limits.trusted_networks", "%q is not a CIDR prefix such as 127.0.0.0/8", n)
