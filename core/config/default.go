@@ -41,6 +41,7 @@ func Default() *Config {
 			HTTPIdleTimeout:       15 * time.Second,
 			MaxResources:          16,
 			SendQueueBytes:        1 << 20,
+			ComponentQueue:        10000,
 			ShutdownGrace:         5 * time.Second,
 			WriteTimeout:          30 * time.Second,
 			PluginTimeout:         10 * time.Second,

@@ -101,11 +101,44 @@ func TestTwoServicesOneDomain(t *testing.T) {
 	if a.serviceDomain() != "conference.localhost" {
 		t.Fatalf("default service domain %q", a.serviceDomain())
 	}
-	if _, err := buildServices([]*instance{a, b}); err == nil || !strings.Contains(err.Error(), "both own conference.localhost") {
+	if _, err := buildServices([]*instance{a, b}, nil); err == nil || !strings.Contains(err.Error(), "both own conference.localhost") {
 		t.Fatalf("buildServices = %v, want a conflict naming the domain", err)
 	}
 	notService := &instance{h: h, spec: Spec{Name: "ping", Domain: "ping.localhost"}, log: hclog.NewNullLogger()}
 	if err := notService.claimDomain(&pluginv1.Manifest{}); err == nil {
 		t.Error("a domain configured for a plugin that is no service was accepted")
+	}
+}
+
+type discardComponent struct{}
+
+func (discardComponent) Deliver([]byte) bool { return true }
+
+// TestComponentsShareTheServicesTable: an external component gets a domain
+// no plugin and no other component owns, shows in the manifests as a
+// service while attached, and gives the domain back when it leaves.
+func TestComponentsShareTheServicesTable(t *testing.T) {
+	h := New(Config{Domain: "localhost"}, Deps{}, hclog.NewNullLogger())
+	defer h.Stop()
+	detach, err := h.AttachComponent("gateway.localhost", "Gateway", discardComponent{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.ServiceDomain("gateway.localhost") {
+		t.Fatal("the component's domain is not a service domain")
+	}
+	if _, err := h.AttachComponent("gateway.localhost", "Again", discardComponent{}); err == nil {
+		t.Error("a second component took the same domain")
+	}
+	listed := false
+	for _, m := range h.Manifests() {
+		listed = listed || m.GetService().GetDomain() == "gateway.localhost" && m.GetService().GetName() == "Gateway"
+	}
+	if !listed {
+		t.Error("the component is not among the manifests")
+	}
+	detach()
+	if h.ServiceDomain("gateway.localhost") {
+		t.Error("the domain stayed taken after the component left")
 	}
 }

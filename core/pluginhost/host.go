@@ -98,10 +98,12 @@ type Host struct {
 	router *router.Router
 	log    hclog.Logger
 
-	mu      sync.Mutex // guards plugins and serializes rebuilds
+	mu      sync.Mutex // guards plugins and components, and serializes rebuilds
 	plugins map[string]*instance
-	snap    atomic.Pointer[snapshot]
-	pending pendingIQs
+	// components are the external components attached, by domain.
+	components map[string]componentEntry
+	snap       atomic.Pointer[snapshot]
+	pending    pendingIQs
 
 	// rebuilds asks the rebuilder goroutine for a new snapshot.
 	rebuilds chan struct{}

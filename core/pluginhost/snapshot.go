@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -20,7 +21,7 @@ type snapshot struct {
 	topics      map[string][]*instance // "plugin.topic" -> subscribers
 	observers   []*instance            // archive observers
 	byName      map[string]*instance
-	services    map[string]*instance // by the domain each owns
+	services    map[string]owner // by the domain each owns
 }
 
 type routeKey struct {
@@ -126,7 +127,7 @@ func (h *Host) rebuild() {
 		h.log.Error("rebuilding the route table", "error", err)
 		return
 	}
-	services, err := buildServices(ins)
+	services, err := buildServices(ins, componentsOf(h.components))
 	if err != nil {
 		h.log.Error("rebuilding the service table", "error", err)
 		return
@@ -161,6 +162,9 @@ func (h *Host) rebuild() {
 		for _, f := range in.streamFeatures() {
 			s.features[f.GetStage()] = append(s.features[f.GetStage()], f.GetXml())
 		}
+	}
+	for _, d := range slices.Sorted(maps.Keys(h.components)) {
+		s.manifests = append(s.manifests, h.components[d].manifest)
 	}
 	old := h.snap.Swap(s)
 	if !sameManifests(old.manifests, s.manifests) {
@@ -211,7 +215,7 @@ func (h *Host) checkRoutes(in *instance) error {
 	if _, err := buildRoutes(h.live()); err != nil {
 		return err
 	}
-	_, err := buildServices(h.live())
+	_, err := buildServices(h.live(), componentsOf(h.components))
 	return err
 }
 
@@ -225,7 +229,7 @@ func startOrder(ins []*instance) ([]*instance, error) {
 	if _, err := buildRoutes(ins); err != nil {
 		return nil, err
 	}
-	if _, err := buildServices(ins); err != nil {
+	if _, err := buildServices(ins, nil); err != nil {
 		return nil, err
 	}
 	var order []*instance

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/accept"
 	"github.com/switchboard-xmpp/switchboard/core/accounts"
 	"github.com/switchboard-xmpp/switchboard/core/c2s"
+	"github.com/switchboard-xmpp/switchboard/core/component"
 	"github.com/switchboard-xmpp/switchboard/core/config"
 	"github.com/switchboard-xmpp/switchboard/core/fdlimit"
 	"github.com/switchboard-xmpp/switchboard/core/filter"
@@ -69,14 +70,17 @@ type Server struct {
 	gate      *accept.Gate
 	fileLimit fdlimit.Limit
 	listeners []net.Listener
-	web       *http.Server // WebSocket and host-meta
-	webAddr   net.Addr
-	pprof     *http.Server
-	wg        sync.WaitGroup
-	serveErr  chan error
-	stopOnce  sync.Once
-	stopErr   error
-	stopping  chan struct{} // closed when Shutdown begins
+	// components serves listen.component; nil when it is off.
+	components *component.Server
+	router     *router.Router
+	web        *http.Server // WebSocket and host-meta
+	webAddr    net.Addr
+	pprof      *http.Server
+	wg         sync.WaitGroup
+	serveErr   chan error
+	stopOnce   sync.Once
+	stopErr    error
+	stopping   chan struct{} // closed when Shutdown begins
 }
 
 // New builds a server from cfg; nothing listens and no plugin runs until
@@ -163,6 +167,7 @@ func (s *Server) build() error {
 	}, s.log.Named("plugin"))
 	r := router.New(cfg.Domain, s.sessions, s.accounts, s.plugins, s.filters, s.plugins, s.log.Named("router"))
 	s.plugins.SetRouter(r)
+	s.router = r
 	s.c2s = c2s.NewServer(c2s.Config{
 		Domain:           cfg.Domain,
 		TLS:              certs.Config(),
@@ -250,6 +255,10 @@ func (s *Server) Start(ctx context.Context) error {
 			}
 		}(l.direct)
 	}
+	if err := s.startComponents(ctx); err != nil {
+		s.closeListeners()
+		return err
+	}
 	s.wg.Add(1)
 	go s.sweep(ctx)
 	if err := s.startWebSocket(ctx); err != nil {
@@ -271,6 +280,40 @@ func (s *Server) listen(addr string) (net.Listener, error) {
 		return nil, err
 	}
 	return accept.Wrap(ln, s.gate, s.log.Named("accept").With("listener", ln.Addr().String())), nil
+}
+
+// startComponents serves external components (XEP-0114) when
+// listen.component is set: each owns its domain through the plugin host's
+// table of service domains.
+func (s *Server) startComponents(ctx context.Context) error {
+	if s.cfg.Listen.Component == "" {
+		return nil
+	}
+	secrets := map[string]string{}
+	for _, c := range s.cfg.Components {
+		secrets[c.Domain] = c.Secret
+	}
+	s.components = component.NewServer(component.Config{
+		Secrets:          secrets,
+		Limits:           streamLimits(s.cfg, s.cfg.Limits.MaxStanzaBytes),
+		HandshakeTimeout: s.cfg.Limits.PreauthTimeout,
+		WriteTimeout:     s.cfg.Limits.WriteTimeout,
+		Queue:            s.cfg.Limits.ComponentQueue,
+	}, s.plugins, s.router, s.log.Named("component"))
+	ln, err := s.listen(s.cfg.Listen.Component)
+	if err != nil {
+		return fmt.Errorf("listening for components on %s: %w", s.cfg.Listen.Component, err)
+	}
+	s.listeners = append(s.listeners, ln)
+	s.log.Info("listening for components", "addr", ln.Addr().String(), "components", len(secrets))
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.components.Serve(ctx, ln); !errors.Is(err, net.ErrClosed) {
+			s.serveErr <- fmt.Errorf("accepting components on %s: %w", ln.Addr(), err)
+		}
+	}()
+	return nil
 }
 
 // startWebSocket serves RFC 7395 and host-meta over HTTPS with the
@@ -410,6 +453,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	n := s.c2s.Len()
 	s.c2s.Shutdown(ctx)
+	if s.components != nil {
+		s.components.Shutdown(ctx)
+	}
 	s.plugins.Stop()
 	s.log.Info("server stopped", "connections_closed", n)
 	if err := s.store.Close(); err != nil {
