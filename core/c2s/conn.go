@@ -99,12 +99,15 @@ type deadlineReader struct{ c *Conn }
 func (r deadlineReader) Read(p []byte) (int, error) {
 	c := r.c
 	if c.state&stateAuthenticated != 0 {
-		// No idle timeout is no deadline: the pre-auth one must go.
-		var d time.Time
-		if c.srv.cfg.IdleTimeout > 0 {
-			d = time.Now().Add(c.srv.cfg.IdleTimeout)
+		switch {
+		case c.srv.cfg.IdleTimeout > 0:
+			c.conn.SetReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
+		case !c.preauthDeadline.IsZero():
+			// No idle timeout: the pre-auth deadline must not outlive
+			// authentication either.
+			c.conn.SetReadDeadline(time.Time{})
+			c.preauthDeadline = time.Time{}
 		}
-		c.conn.SetReadDeadline(d)
 	}
 	n, err := c.conn.Read(p)
 	if n > 0 {

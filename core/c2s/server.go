@@ -105,15 +105,14 @@ func NewServer(cfg Config, sessions *session.Table, r *router.Router, log hclog.
 	return s
 }
 
-// Serve accepts connections on l until it is closed. directTLS selects
-// XEP-0368 TLS-first instead of STARTTLS.
+// Serve accepts connections on l until its Accept fails, which should
+// be only when it is closed: the composition root hands it an
+// accept.Listener, which rides out running short of descriptors.
+// directTLS selects XEP-0368 TLS-first instead of STARTTLS.
 func (s *Server) Serve(ctx context.Context, l net.Listener, directTLS bool) error {
 	for {
 		nc, err := l.Accept()
 		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				continue
-			}
 			return err
 		}
 		release, ok := s.admit(nc)

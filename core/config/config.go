@@ -22,6 +22,17 @@ type Config struct {
 	Log     Log               `koanf:"log"`
 	Debug   Debug             `koanf:"debug"`
 	Plugins map[string]Plugin `koanf:"plugins"` // by plugin name
+	// Components are the external components (XEP-0114) that may connect
+	// to listen.component, each by a name of the operator's choosing.
+	Components map[string]Component `koanf:"components"`
+}
+
+// Component is an external component (XEP-0114): a program that connects
+// to listen.component, authenticates with the shared secret and then owns
+// Domain as a service plugin would.
+type Component struct {
+	Domain string `koanf:"domain"` // the domain it owns, say gateway.example.org
+	Secret string `koanf:"secret"` // the shared secret of its handshake
 }
 
 // Listen holds the client listener addresses; "" turns a listener off.
@@ -33,6 +44,9 @@ type Listen struct {
 	// behind a proxy or port forward; "" -> wss://<domain>:<port the
 	// client reached>/xmpp-websocket.
 	WebSocketURL string `koanf:"websocket_url"`
+	// Component is where external components (XEP-0114) connect; "" (the
+	// default) is off.
+	Component string `koanf:"component"`
 }
 
 // TLS configures the server certificate.
@@ -80,6 +94,7 @@ type Limits struct {
 	HTTPIdleTimeout       time.Duration `koanf:"http_idle_timeout"`
 	MaxResources          int           `koanf:"max_resources"`    // sessions per account
 	SendQueueBytes        int           `koanf:"send_queue_bytes"` // queued for a client that does not read
+	ComponentQueue        int           `koanf:"component_queue"`  // stanzas queued for an external component that does not read
 	ShutdownGrace         time.Duration `koanf:"shutdown_grace"`
 	WriteTimeout          time.Duration `koanf:"write_timeout"`         // a client that accepts no data for this long is dropped
 	PluginTimeout         time.Duration `koanf:"plugin_timeout"`        // a plugin call that takes longer fails with an error stanza
@@ -93,6 +108,10 @@ type Limits struct {
 	RateBytesPerSecond    int           `koanf:"rate_bytes_per_second"` // what one stream may send, shaped; 0 no limit
 	RateBurstBytes        int           `koanf:"rate_burst_bytes"`      // bytes a stream may send at once above the rate
 	TrustedNetworks       []string      `koanf:"trusted_networks"`      // CIDRs exempt from the per-address limits and bans
+	// Open files: every client connection holds a file descriptor.
+	MaxConnections int `koanf:"max_connections"` // client connections held at once, every listener together; 0: as many as the open-file limit allows
+	MaxOpenFiles   int `koanf:"max_open_files"`  // the open-file limit set at start; 0 raises the soft limit to the hard one
+	ReservedFiles  int `koanf:"reserved_files"`  // descriptors clients never get: storage, plugins, listeners
 }
 
 // Memory tunes how the core and its plugin processes hold on to memory.
@@ -131,8 +150,11 @@ type Plugin struct {
 	MaxProcs int `koanf:"max_procs"`
 	// MaxConcurrent bounds the stanzas the plugin handles at once (0:
 	// DefaultPluginMaxConcurrent); more wait their turn in the core.
-	MaxConcurrent int            `koanf:"max_concurrent"`
-	Config        map[string]any `koanf:"config"` // handed to the plugin's Configure untouched, never validated here
+	MaxConcurrent int `koanf:"max_concurrent"`
+	// Domain is the domain a service plugin owns ("" for the one its
+	// manifest names under the server's domain: SUBDOMAIN.domain).
+	Domain string         `koanf:"domain"`
+	Config map[string]any `koanf:"config"` // handed to the plugin's Configure untouched, never validated here
 }
 
 // DefaultPluginMaxConcurrent is how many stanzas a plugin handles at once

@@ -30,6 +30,7 @@ func (c *Config) Validate() error {
 	c.validateAuth(&p)
 	c.validateLimits(&p)
 	c.validatePlugins(&p)
+	c.validateComponents(&p)
 	return errors.Join(p...)
 }
 
@@ -47,6 +48,7 @@ func (c *Config) validateServer(p *problems) {
 	checkAddr(p, "listen.c2s_tls", c.Listen.C2STLS)
 	checkAddr(p, "listen.websocket", c.Listen.WebSocket)
 	checkWebSocketURL(p, c.Listen.WebSocketURL)
+	checkAddr(p, "listen.component", c.Listen.Component)
 	switch {
 	case c.Listen.C2S == "" && c.Listen.C2STLS == "":
 		p.addf("listen", "c2s and c2s_tls are both empty, so no client could connect")

@@ -32,12 +32,19 @@ func (c *Config) validateLimits(p *problems) {
 	notNegative(p, "limits.archive_wait", l.ArchiveWait)
 	notNegative(p, "limits.resume_timeout", l.ResumeTimeout)
 	atLeast(p, "limits.max_unacked", l.MaxUnacked, 10)
+	atLeast(p, "limits.component_queue", l.ComponentQueue, 1)
 	atLeast(p, "limits.connections_per_ip", l.ConnectionsPerIP, 0)
 	atLeast(p, "limits.connect_rate_per_ip", l.ConnectRatePerIP, 0)
 	atLeast(p, "limits.max_tracked_addresses", l.MaxTrackedAddresses, 0)
 	atLeast(p, "limits.rate_bytes_per_second", l.RateBytesPerSecond, 0)
 	if l.RateBytesPerSecond > 0 && l.RateBurstBytes < l.MaxStanzaBytes {
 		p.addf("limits.rate_burst_bytes", "must be at least limits.max_stanza_bytes (%d) so that one stanza fits, got %d", l.MaxStanzaBytes, l.RateBurstBytes)
+	}
+	atLeast(p, "limits.max_connections", l.MaxConnections, 0)
+	atLeast(p, "limits.max_open_files", l.MaxOpenFiles, 0)
+	atLeast(p, "limits.reserved_files", l.ReservedFiles, 0)
+	if l.MaxOpenFiles > 0 && l.MaxOpenFiles <= l.ReservedFiles {
+		p.addf("limits.max_open_files", "must be more than limits.reserved_files (%d), or no client could connect; got %d", l.ReservedFiles, l.MaxOpenFiles)
 	}
 	for _, n := range l.TrustedNetworks {
 		if _, err := netip.ParsePrefix(n); err != nil {

@@ -36,6 +36,13 @@ type Handlers interface {
 	// whether it was taken; if not the router bounces or drops it. from is
 	// nil when the server itself sent the message.
 	Undeliverable(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
+	// Service offers a stanza addressed to a domain other than the
+	// server's to the service that owns it (a plugin with a domain of its
+	// own); false when no service owns that domain.
+	Service(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
+	// ServiceDomain reports whether a service owns domain: the server
+	// routes stanzas from its JIDs as its own.
+	ServiceDomain(domain string) bool
 }
 
 // Router routes stanzas between local sessions.
@@ -65,8 +72,8 @@ func (r *Router) Route(ctx context.Context, from *session.Session, el *stream.El
 	return d.buf
 }
 
-// Deliver routes a stanza that the server itself sends, on its own behalf
-// or a local user's (plugins do, through the host). Its 'from' is kept as
+// Deliver routes a stanza that the server itself sends, on its own behalf,
+// a local user's or a service's (plugins do, through the host). Its 'from' is kept as
 // it is, absent included (RFC 6120 §8.1.2.1: a reply on behalf of the
 // client's own account may carry none); it must not name another domain. Nothing is bounced: a server-sent stanza that cannot be
 // delivered is dropped, or offered to the handlers' Undeliverable.
@@ -74,8 +81,8 @@ func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([
 	sender, senderJID := "", jidprep.JID{Domain: r.domain}
 	if raw := el.Attr("from"); raw != "" {
 		from, err := jidprep.Parse(raw)
-		if err != nil || from.Domain != r.domain {
-			return buf, fmt.Errorf("a stanza from the server may only come from %s or its users, not %q", r.domain, raw)
+		if err != nil || from.Domain != r.domain && (r.handlers == nil || !r.handlers.ServiceDomain(from.Domain)) {
+			return buf, fmt.Errorf("a stanza from the server may only come from %s, its users or its services, not %q", r.domain, raw)
 		}
 		sender, senderJID = from.String(), from
 	}
@@ -158,6 +165,9 @@ func (d *delivery) route() {
 	}
 	switch {
 	case to.Domain != d.r.domain:
+		if d.r.handlers != nil && d.r.handlers.Service(d.ctx, d.from, d.el, to) {
+			return
+		}
 		d.bounce(raw, stanza.Errorf(stanza.RemoteServerNotFound, "this server does not federate with other domains"))
 	case to.Local == "":
 		d.toServer(kind)

@@ -173,20 +173,3 @@ func TestTLSBelow12IsRefused(t *testing.T) {
 		}
 	}
 }
-
-// TestNoIdleTimeoutOutlivesThePreauthDeadline: with limits.idle_timeout 0
-// ("never"), an authenticated session is not cut when the pre-auth
-// deadline passes; it was, since nothing cleared that deadline.
-func TestNoIdleTimeoutOutlivesThePreauthDeadline(t *testing.T) {
-	s := start(t, func(c *config.Config) {
-		c.Limits.PreauthTimeout = 300 * time.Millisecond
-		c.Limits.IdleTimeout = 0
-	})
-	alice, aliceJID := s.login(t, "alice", "a")
-	// The time that passes with the session quiet is what is tested.
-	time.Sleep(3 * 300 * time.Millisecond)
-	alice.Sendf("<message to='%s' id='still'/>", aliceJID)
-	if _, err := alice.Expect(isMessage("still")); err != nil {
-		t.Fatalf("after the pre-auth deadline the session is gone: %v", err)
-	}
-}

@@ -17,9 +17,12 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/core/accept"
 	"github.com/switchboard-xmpp/switchboard/core/accounts"
 	"github.com/switchboard-xmpp/switchboard/core/c2s"
+	"github.com/switchboard-xmpp/switchboard/core/component"
 	"github.com/switchboard-xmpp/switchboard/core/config"
+	"github.com/switchboard-xmpp/switchboard/core/fdlimit"
 	"github.com/switchboard-xmpp/switchboard/core/filter"
 	"github.com/switchboard-xmpp/switchboard/core/limiter"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
@@ -62,15 +65,22 @@ type Server struct {
 	connLimits *limiter.Conns
 	c2s        *c2s.Server
 
+	// gate caps the client connections of every listener together, below
+	// the open-file limit fileLimit.
+	gate      *accept.Gate
+	fileLimit fdlimit.Limit
 	listeners []net.Listener
-	web       *http.Server // WebSocket and host-meta
-	webAddr   net.Addr
-	pprof     *http.Server
-	wg        sync.WaitGroup
-	serveErr  chan error
-	stopOnce  sync.Once
-	stopErr   error
-	stopping  chan struct{} // closed when Shutdown begins
+	// components serves listen.component; nil when it is off.
+	components *component.Server
+	router     *router.Router
+	web        *http.Server // WebSocket and host-meta
+	webAddr    net.Addr
+	pprof      *http.Server
+	wg         sync.WaitGroup
+	serveErr   chan error
+	stopOnce   sync.Once
+	stopErr    error
+	stopping   chan struct{} // closed when Shutdown begins
 }
 
 // New builds a server from cfg; nothing listens and no plugin runs until
@@ -157,6 +167,7 @@ func (s *Server) build() error {
 	}, s.log.Named("plugin"))
 	r := router.New(cfg.Domain, s.sessions, s.accounts, s.plugins, s.filters, s.plugins, s.log.Named("router"))
 	s.plugins.SetRouter(r)
+	s.router = r
 	s.c2s = c2s.NewServer(c2s.Config{
 		Domain:           cfg.Domain,
 		TLS:              certs.Config(),
@@ -203,13 +214,18 @@ func streamLimits(cfg *config.Config, maxBytes int) stream.Limits {
 	return stream.Limits{MaxStanzaBytes: maxBytes, MaxDepth: cfg.Limits.MaxDepth, MaxAttrs: cfg.Limits.MaxAttrs}
 }
 
-// Start launches the plugins, then opens the listeners and begins
-// accepting clients.
+// Start sets the open-file limit, launches the plugins, then opens the
+// listeners and begins accepting clients.
 func (s *Server) Start(ctx context.Context) error {
 	specs, err := PluginSpecs(s.cfg, s.opts.Builtins)
 	if err != nil {
 		return err
 	}
+	maxConns, err := s.openFiles()
+	if err != nil {
+		return err
+	}
+	s.gate = accept.NewGate(maxConns, s.log.Named("accept"))
 	if err := s.plugins.Start(ctx, specs); err != nil {
 		return fmt.Errorf("starting plugins: %w", err)
 	}
@@ -224,7 +240,7 @@ func (s *Server) Start(ctx context.Context) error {
 		if l.addr == "" {
 			continue
 		}
-		ln, err := net.Listen("tcp", l.addr)
+		ln, err := s.listen(l.addr)
 		if err != nil {
 			s.closeListeners()
 			return fmt.Errorf("listening for %s clients on %s: %w", l.what, l.addr, err)
@@ -234,10 +250,14 @@ func (s *Server) Start(ctx context.Context) error {
 		s.wg.Add(1)
 		go func(direct bool) {
 			defer s.wg.Done()
-			if err := s.c2s.Serve(ctx, ln, direct); err != nil && !errors.Is(err, net.ErrClosed) {
+			if err := s.c2s.Serve(ctx, ln, direct); !errors.Is(err, net.ErrClosed) {
 				s.serveErr <- fmt.Errorf("accepting clients on %s: %w", ln.Addr(), err)
 			}
 		}(l.direct)
+	}
+	if err := s.startComponents(ctx); err != nil {
+		s.closeListeners()
+		return err
 	}
 	s.wg.Add(1)
 	go s.sweep(ctx)
@@ -245,7 +265,55 @@ func (s *Server) Start(ctx context.Context) error {
 		s.closeListeners()
 		return err
 	}
-	return s.startPprof()
+	if err := s.startPprof(); err != nil {
+		return err
+	}
+	s.reportOpenFiles()
+	return nil
+}
+
+// listen opens a client listener: its connections count against the
+// gate, and running out of descriptors pauses it instead of ending it.
+func (s *Server) listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return accept.Wrap(ln, s.gate, s.log.Named("accept").With("listener", ln.Addr().String())), nil
+}
+
+// startComponents serves external components (XEP-0114) when
+// listen.component is set: each owns its domain through the plugin host's
+// table of service domains.
+func (s *Server) startComponents(ctx context.Context) error {
+	if s.cfg.Listen.Component == "" {
+		return nil
+	}
+	secrets := map[string]string{}
+	for _, c := range s.cfg.Components {
+		secrets[c.Domain] = c.Secret
+	}
+	s.components = component.NewServer(component.Config{
+		Secrets:          secrets,
+		Limits:           streamLimits(s.cfg, s.cfg.Limits.MaxStanzaBytes),
+		HandshakeTimeout: s.cfg.Limits.PreauthTimeout,
+		WriteTimeout:     s.cfg.Limits.WriteTimeout,
+		Queue:            s.cfg.Limits.ComponentQueue,
+	}, s.plugins, s.router, s.log.Named("component"))
+	ln, err := s.listen(s.cfg.Listen.Component)
+	if err != nil {
+		return fmt.Errorf("listening for components on %s: %w", s.cfg.Listen.Component, err)
+	}
+	s.listeners = append(s.listeners, ln)
+	s.log.Info("listening for components", "addr", ln.Addr().String(), "components", len(secrets))
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.components.Serve(ctx, ln); !errors.Is(err, net.ErrClosed) {
+			s.serveErr <- fmt.Errorf("accepting components on %s: %w", ln.Addr(), err)
+		}
+	}()
+	return nil
 }
 
 // startWebSocket serves RFC 7395 and host-meta over HTTPS with the
@@ -254,7 +322,7 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	if s.cfg.Listen.WebSocket == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", s.cfg.Listen.WebSocket)
+	ln, err := s.listen(s.cfg.Listen.WebSocket)
 	if err != nil {
 		return fmt.Errorf("listening for WebSocket clients on %s: %w", s.cfg.Listen.WebSocket, err)
 	}
@@ -271,7 +339,12 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 		Advertised:     ad,
 	}, s.log.Named("websocket"))
 	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", ad.EndpointURL("wss", ln.Addr().String()))
-	go s.web.Serve(tls.NewListener(ln, tlsCfg))
+	go func() {
+		// Shutdown closes the server, which ends Serve.
+		if err := s.web.Serve(tls.NewListener(ln, tlsCfg)); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			s.serveErr <- fmt.Errorf("accepting WebSocket clients on %s: %w", ln.Addr(), err)
+		}
+	}()
 	return nil
 }
 
@@ -374,11 +447,15 @@ func (s *Server) shutdown(ctx context.Context) error {
 	if s.web != nil {
 		s.web.Close() // WebSocket streams themselves end with the c2s shutdown
 	}
+	s.gate.Close()
 	if s.pprof != nil {
 		s.pprof.Close()
 	}
 	n := s.c2s.Len()
 	s.c2s.Shutdown(ctx)
+	if s.components != nil {
+		s.components.Shutdown(ctx)
+	}
 	s.plugins.Stop()
 	s.log.Info("server stopped", "connections_closed", n)
 	if err := s.store.Close(); err != nil {

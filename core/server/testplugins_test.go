@@ -261,6 +261,11 @@ func (e *echo) Describe() sdk.Description {
 			{Kind: sdk.IQ, Namespace: nsEcho + ":panic", Types: []string{"get"}, To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
 				panic("echo was asked to panic")
 			}},
+			{Kind: sdk.IQ, Namespace: nsEcho + ":print", Types: []string{"get"}, To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
+				fmt.Println("echo wrote this to its stdout")
+				fmt.Fprintln(os.Stderr, "echo wrote this to its stderr")
+				return nil, nil
+			}},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":secure", Types: []string{"get"}, To: sdk.ToServer, Handle: func(_ context.Context, req *sdk.Request) (*etree.Element, error) {
 				out := etree.NewElement("echo")
 				out.CreateAttr("xmlns", nsEcho+":secure")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,11 +51,19 @@ func run(t testing.TB, dir string, env []string, stdin string, args ...string) (
 // JSON logs, and waits until both listeners are up.
 func startServer(t testing.TB, dir string, env []string, args ...string) *server {
 	t.Helper()
+	return startServerUnder(t, dir, env, nil, args...)
+}
+
+// startServerUnder is startServer with the server run by the command
+// launcher (say prlimit with its options and "--"); nil runs it directly.
+func startServerUnder(t testing.TB, dir string, env, launcher []string, args ...string) *server {
+	t.Helper()
 	s := &server{t: t, dir: dir, exit: make(chan error, 1)}
 	s.cond = sync.NewCond(&s.mu)
 	s.env = append([]string{"SWITCHBOARD_LOG_FORMAT=json", "SWITCHBOARD_LOG_LEVEL=debug", "SWITCHBOARD_LISTEN_WEBSOCKET=127.0.0.1:0"}, env...)
-	all := append([]string{"serve", "--listen-c2s", "127.0.0.1:0", "--listen-c2s-tls", "127.0.0.1:0"}, args...)
-	s.cmd = exec.Command(binary, all...)
+	all := append([]string{binary, "serve", "--listen-c2s", "127.0.0.1:0", "--listen-c2s-tls", "127.0.0.1:0"}, args...)
+	all = append(slices.Clone(launcher), all...)
+	s.cmd = exec.Command(all[0], all[1:]...)
 	s.cmd.Dir = dir
 	s.cmd.Env = append(os.Environ(), s.env...)
 	stderr, err := s.cmd.StderrPipe()
