@@ -106,7 +106,7 @@ func (p *Privacy) announce(ctx context.Context, host sdk.Host, a *account, roste
 		if err != nil {
 			continue
 		}
-		if c.receivesPresence() {
+		if c.ReceivesPresence() {
 			was, now := denied(before, peer, sdk.PresenceOut), denied(after, peer, sdk.PresenceOut)
 			switch {
 			case !was && now:
@@ -117,7 +117,7 @@ func (p *Privacy) announce(ctx context.Context, host sdk.Host, a *account, roste
 				shown.out = append(shown.out, c.JID)
 			}
 		}
-		if c.sendsPresence() {
+		if c.SendsPresence() {
 			was, now := denied(before, peer, sdk.PresenceIn), denied(after, peer, sdk.PresenceIn)
 			switch {
 			case !was && now:
