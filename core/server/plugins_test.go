@@ -319,16 +319,8 @@ func TestPluginOutputReachesTheLog(t *testing.T) {
 // the name it gives itself is refused, naming the key it should have.
 func TestPluginUnderAnotherName(t *testing.T) {
 	cfg := testConfig(t, nil)
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	script := filepath.Join(t.TempDir(), "renamed")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\nexec '"+exe+"' plugin echo\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Plugins = map[string]config.Plugin{"renamed": {Path: script}}
-	s, err := New(context.Background(), cfg, Options{}, hclog.NewNullLogger())
+	opts := thirdPartyAs(t, "renamed", "echo", nil)(cfg)
+	s, err := New(context.Background(), cfg, opts, hclog.NewNullLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -748,16 +740,22 @@ func TestSessionPresenceEvents(t *testing.T) {
 // thirdParty runs a test plugin as a third-party plugin: by path (a
 // script that re-executes the test binary), with the given grants.
 func thirdParty(t *testing.T, name string, grants []string) func(*config.Config) Options {
+	return thirdPartyAs(t, name, name, grants)
+}
+
+// thirdPartyAs configures the test plugin named plugin as a third-party
+// plugin under the key plugins.<key>.
+func thirdPartyAs(t *testing.T, key, plugin string, grants []string) func(*config.Config) Options {
 	return func(c *config.Config) Options {
 		exe, err := os.Executable()
 		if err != nil {
 			panic(err)
 		}
-		script := filepath.Join(t.TempDir(), name)
-		if err := os.WriteFile(script, []byte("#!/bin/sh\nexec '"+exe+"' plugin "+name+"\n"), 0o755); err != nil {
+		script := filepath.Join(t.TempDir(), key)
+		if err := os.WriteFile(script, []byte("#!/bin/sh\nexec '"+exe+"' plugin "+plugin+"\n"), 0o755); err != nil {
 			panic(err)
 		}
-		c.Plugins = map[string]config.Plugin{name: {Path: script, Grants: grants}}
+		c.Plugins = map[string]config.Plugin{key: {Path: script, Grants: grants}}
 		return Options{}
 	}
 }
