@@ -149,7 +149,7 @@ func TestThousandContacts(t *testing.T) {
 		// Each resource writes its changes as fast as it can. The server
 		// reads a stream no further while its broadcast is out, so what
 		// waits is in the socket's buffers, not the server's memory.
-		const changes = 100
+		const changes = 20
 		heap0, _ := coreMemory(t, srv, pprofAddr)
 		pid := pluginPID(t, srv, "presence")
 		rss0 := procStatus(t, pid, "VmRSS")
