@@ -84,14 +84,21 @@ func (w *wsClient) open() {
 // login authenticates with PLAIN and binds resource.
 func (w *wsClient) login(user, resource string) {
 	w.t.Helper()
-	w.open()
-	w.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>%s</auth>", base64.StdEncoding.EncodeToString([]byte("\x00"+user+"\x00pw")))
-	w.expect("success")
-	w.open()
+	w.authenticate(user)
 	w.send("<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>%s</resource></bind></iq>", resource)
 	if r := w.expect("iq"); r.SelectAttrValue("type", "") != "result" {
 		w.t.Fatalf("bind: %s", rawxmpp.Describe(r))
 	}
+}
+
+// authenticate opens the stream, authenticates with PLAIN and opens the
+// authenticated stream, leaving the client where it binds or resumes.
+func (w *wsClient) authenticate(user string) {
+	w.t.Helper()
+	w.open()
+	w.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>%s</auth>", base64.StdEncoding.EncodeToString([]byte("\x00"+user+"\x00pw")))
+	w.expect("success")
+	w.open()
 }
 
 // sendWithheld starts a text message of size bytes, in frames of a MiB,
