@@ -284,6 +284,7 @@ func TestConfig(t *testing.T) {
 		wantErr string // "" for none
 	}{
 		{"defaults", nil, ""},
+		{"an empty list, as in switchboard.example.yaml", map[string]any{"services": []any{}}, ""},
 		{"turn with a secret", map[string]any{"secret": "s", "services": []any{svc()}}, ""},
 		{"as from the environment", map[string]any{"secret": "s", "credential_lifetime": "12h", "services": []any{svc("port", "3478", "restricted", "true")}}, ""},
 		{"turn without a secret", map[string]any{"services": []any{svc()}}, "set secret"},
