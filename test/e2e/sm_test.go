@@ -56,9 +56,17 @@ func (c *smClient) next(t *testing.T, answer bool) *etree.Element {
 // closeCleanly ends the stream as a client that is done does.
 func closeCleanly(t *testing.T, srv *server, c *rawxmpp.Client, full string) {
 	t.Helper()
+	ended := func(line map[string]any) bool { return line["@message"] == "session ended" && line["jid"] == full }
+	// An earlier session on the same resource ended too: wait for the
+	// next end, this session's.
+	before := srv.countLog(ended)
 	c.Send("</stream:stream>")
+	seen := 0
 	srv.waitLogWhere("the end of "+full+"'s session", func(line map[string]any) bool {
-		return line["@message"] == "session ended" && line["jid"] == full
+		if ended(line) {
+			seen++
+		}
+		return seen > before
 	})
 }
 
