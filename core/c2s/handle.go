@@ -76,7 +76,7 @@ func (c *Conn) handleStanza(ctx context.Context, el *stream.Element) error {
 	if el.Name.Local == "presence" && !el.HasAttr("to") {
 		c.recordPresence(el)
 	}
-	c.buf = c.srv.router.Route(ctx, c.sess, el, c.buf)
+	c.buf = c.srv.router.Route(ctx, c.sess, el, c.buf, nil)
 	return nil
 }
 

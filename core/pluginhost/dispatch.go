@@ -133,6 +133,20 @@ func (h *Host) Handle(ctx context.Context, from *session.Session, el *stream.Ele
 	return true
 }
 
+// Claims implements router.Handlers: whether a route takes el, which
+// Handle then offers to its plugin.
+func (h *Host) Claims(_ *session.Session, el *stream.Element, to jidprep.JID) bool {
+	_, ok := h.snap.Load().match(el, addressingOf(el, to), false)
+	return ok
+}
+
+// ClaimsUndeliverable implements router.Handlers: whether Undeliverable
+// has a route for el.
+func (h *Host) ClaimsUndeliverable(el *stream.Element) bool {
+	_, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_BARE, false)
+	return ok
+}
+
 // Undeliverable implements router.Handlers: a message no resource could
 // take goes to a route for messages addressed to bare JIDs (offline
 // storage), which sees only such messages.
