@@ -31,6 +31,7 @@ func (c *Config) validateLimits(p *problems) {
 	notNegative(p, "limits.archive_wait", l.ArchiveWait)
 	notNegative(p, "limits.resume_timeout", l.ResumeTimeout)
 	atLeast(p, "limits.max_unacked", l.MaxUnacked, 10)
+	atLeast(p, "limits.max_in_flight", l.MaxInFlight, 1)
 	atLeast(p, "limits.connections_per_ip", l.ConnectionsPerIP, 0)
 	atLeast(p, "limits.connect_rate_per_ip", l.ConnectRatePerIP, 0)
 	atLeast(p, "limits.rate_bytes_per_second", l.RateBytesPerSecond, 0)

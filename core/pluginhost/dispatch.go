@@ -249,11 +249,12 @@ func (in *instance) handle(ctx context.Context, env *pluginv1.Envelope) ([][]byt
 const defaultMaxConcurrent = 64
 
 // takeTurn waits until the plugin handles fewer than its bound of stanzas
-// at once. The caller is a client's reader (or a plugin's send), which
-// waits here, so an overloaded plugin slows the streams that feed it
-// instead of timing out everything it holds; the call's own timeout starts
-// only once it has its turn. Waiting longer than a call may take fails
-// with resource-constraint.
+// at once. The caller is a session's worker for stanzas handed off its
+// reader (or a plugin's send), which waits here, so an overloaded plugin
+// holds the stanzas that feed it, each session's no more than its
+// in-flight bound, instead of timing out everything it holds; the call's
+// own timeout starts only once it has its turn. Waiting longer than a call
+// may take fails with resource-constraint.
 func (in *instance) takeTurn(ctx context.Context) error {
 	select {
 	case in.turns <- struct{}{}:

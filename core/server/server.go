@@ -166,6 +166,7 @@ func (s *Server) build() error {
 		SendQueueBytes:   cfg.Limits.SendQueueBytes,
 		ResumeTimeout:    cfg.Limits.ResumeTimeout,
 		MaxUnacked:       cfg.Limits.MaxUnacked,
+		MaxInFlight:      cfg.Limits.MaxInFlight,
 		Extensions:       s.plugins,
 		Conns:            limiter.NewConns(cfg.Limits.ConnectionsPerIP, float64(cfg.Limits.ConnectRatePerIP), 2*cfg.Limits.ConnectRatePerIP, trusted),
 		Auth:             s.authLimits,
