@@ -62,6 +62,10 @@ type Conn struct {
 	// preauthDeadline is when an unauthenticated stream is cut off.
 	preauthDeadline time.Time
 	buf             []byte
+	// seq is the stream-management number of the stanza being handled,
+	// when seqCounted.
+	seq        uint32
+	seqCounted bool
 
 	mu         sync.Mutex // guards headerSent against Close from elsewhere
 	headerSent bool

@@ -66,7 +66,7 @@ func (c *Conn) handleStanza(ctx context.Context, el *stream.Element) error {
 	if err := c.checkFrom(el); err != nil {
 		return err
 	}
-	defer c.countInbound()
+	c.seq, c.seqCounted = c.countInbound()
 	if el.Name.Local == "iq" {
 		if handled, err := c.handleOwnIQ(el); handled {
 			return err
@@ -76,7 +76,10 @@ func (c *Conn) handleStanza(ctx context.Context, el *stream.Element) error {
 	if el.Name.Local == "presence" && !el.HasAttr("to") {
 		c.recordPresence(el)
 	}
-	c.buf = c.srv.router.Route(ctx, c.sess, el, c.buf)
+	if c.ep.inflight.active() && c.waitsInLine(el) {
+		return nil
+	}
+	c.buf = c.srv.router.Route(ctx, c.sess, el, c.buf, (*deferrer)(c))
 	return nil
 }
 

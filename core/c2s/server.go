@@ -48,6 +48,10 @@ type Config struct {
 	// MaxUnacked bounds the stanzas kept for a client that does not
 	// acknowledge them.
 	MaxUnacked int
+	// MaxInFlight bounds the stanzas of one session handed off its reader:
+	// waiting for a plugin, or behind one. Past it an IQ request gets
+	// resource-constraint and anything else waits for room.
+	MaxInFlight int
 
 	// Extensions are what plugins add to streams; nil for none.
 	Extensions Extensions
@@ -95,14 +99,30 @@ type Server struct {
 	conns     map[*Conn]struct{}
 	resumable map[string]*endpoint // by stream management id
 	draining  bool
-	wg        sync.WaitGroup
+	wg        sync.WaitGroup // connections, and inflight's workers
+	// work is the context of inflight's workers: it outlives the streams
+	// whose stanzas they process, and ends when Shutdown runs out of time.
+	work     context.Context
+	stopWork context.CancelFunc
 }
 
 // NewServer returns a server; the router decides where stanzas go.
 func NewServer(cfg Config, sessions *session.Table, r *router.Router, log hclog.Logger) *Server {
 	s := &Server{cfg: cfg, sessions: sessions, router: r, log: log, conns: make(map[*Conn]struct{}), resumable: map[string]*endpoint{}}
 	s.features = coreFeatures()
+	s.work, s.stopWork = context.WithCancel(context.Background())
 	return s
+}
+
+// goWork runs fn on a goroutine that Shutdown waits for. It is called only
+// from goroutines Shutdown waits for, so that the count never rises from
+// zero while Shutdown waits.
+func (s *Server) goWork(fn func(context.Context)) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn(s.work)
+	}()
 }
 
 // Serve accepts connections on l until its Accept fails, which should
@@ -179,8 +199,10 @@ func (s *Server) forget(c *Conn) {
 }
 
 // Shutdown sends every client a system-shutdown stream error, closes the
-// streams, and waits for the connections to end or ctx to expire, after
-// which the remaining ones are cut.
+// streams, and waits for the connections, and the stanzas they handed off,
+// to end or ctx to expire, after which the remaining connections are cut
+// and the plugin calls still running are cancelled (their stanzas are
+// answered with errors).
 func (s *Server) Shutdown(ctx context.Context) {
 	s.mu.Lock()
 	s.draining = true
@@ -212,8 +234,10 @@ func (s *Server) Shutdown(ctx context.Context) {
 		for _, c := range conns {
 			c.out.abort()
 		}
+		s.stopWork()
 		<-done
 	}
+	s.stopWork()
 }
 
 // admit applies the per-address limits to a new connection: banned
@@ -269,7 +293,7 @@ func (s *Server) takeResumable(id, username string) *endpoint {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.ended {
+	if e.ended || e.ending {
 		return nil
 	}
 	return e

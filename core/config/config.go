@@ -102,6 +102,7 @@ type Limits struct {
 	ArchiveWait           time.Duration `koanf:"archive_wait"`          // how long a sender waits for room in a full archive queue; 0 drops at once
 	ResumeTimeout         time.Duration `koanf:"resume_timeout"`        // how long a broken session waits to be resumed (XEP-0198); 0 disables
 	MaxUnacked            int           `koanf:"max_unacked"`           // stanzas kept for a client that does not acknowledge them
+	MaxInFlight           int           `koanf:"max_in_flight"`         // stanzas of one session waiting for a plugin or behind one; past it IQ requests get resource-constraint
 	ConnectionsPerIP      int           `koanf:"connections_per_ip"`    // open connections from one address; 0 no limit
 	ConnectRatePerIP      int           `koanf:"connect_rate_per_ip"`   // new connections per second from one address (burst twice that); 0 no limit
 	MaxTrackedAddresses   int           `koanf:"max_tracked_addresses"` // addresses the per-address limits remember at once; 0 no bound
@@ -158,9 +159,9 @@ type Plugin struct {
 }
 
 // DefaultPluginMaxConcurrent is how many stanzas a plugin handles at once
-// unless configured. Past it a client's stanza waits in the core, and that
-// client's stream is read no further meanwhile: under overload requests
-// queue where they cost nothing and each gets the plugin's full timeout,
+// unless configured. Past it a client's stanza waits in the core, held
+// against its session's max_in_flight: under overload requests queue
+// where they cost nothing and each gets the plugin's full timeout,
 // instead of all of them starting their clocks inside a plugin that
 // cannot keep up and failing together.
 const DefaultPluginMaxConcurrent = 64

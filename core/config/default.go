@@ -49,6 +49,7 @@ func Default() *Config {
 			ArchiveWait:           time.Second,
 			ResumeTimeout:         5 * time.Minute,
 			MaxUnacked:            1000,
+			MaxInFlight:           32,
 			ConnectionsPerIP:      100,
 			ConnectRatePerIP:      10,
 			MaxTrackedAddresses:   100_000,

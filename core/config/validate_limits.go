@@ -33,6 +33,7 @@ func (c *Config) validateLimits(p *problems) {
 	notNegative(p, "limits.resume_timeout", l.ResumeTimeout)
 	atLeast(p, "limits.max_unacked", l.MaxUnacked, 10)
 	atLeast(p, "limits.component_queue", l.ComponentQueue, 1)
+	atLeast(p, "limits.max_in_flight", l.MaxInFlight, 1)
 	atLeast(p, "limits.connections_per_ip", l.ConnectionsPerIP, 0)
 	atLeast(p, "limits.connect_rate_per_ip", l.ConnectRatePerIP, 0)
 	atLeast(p, "limits.max_tracked_addresses", l.MaxTrackedAddresses, 0)

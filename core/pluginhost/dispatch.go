@@ -140,6 +140,20 @@ func (h *Host) offer(ctx context.Context, s *snapshot, from *session.Session, el
 	return true
 }
 
+// Claims implements router.Handlers: whether a route takes el, which
+// Handle then offers to its plugin.
+func (h *Host) Claims(_ *session.Session, el *stream.Element, to jidprep.JID) bool {
+	_, ok := h.snap.Load().match(el, addressingOf(el, to), "", false)
+	return ok
+}
+
+// ClaimsUndeliverable implements router.Handlers: whether Undeliverable
+// has a route for el.
+func (h *Host) ClaimsUndeliverable(el *stream.Element) bool {
+	_, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_BARE, "", false)
+	return ok
+}
+
 // Undeliverable implements router.Handlers: a message no resource could
 // take goes to a route for messages addressed to bare JIDs (offline
 // storage), which sees only such messages.
@@ -242,11 +256,12 @@ func (in *instance) handle(ctx context.Context, env *pluginv1.Envelope) ([][]byt
 const defaultMaxConcurrent = 64
 
 // takeTurn waits until the plugin handles fewer than its bound of stanzas
-// at once. The caller is a client's reader (or a plugin's send), which
-// waits here, so an overloaded plugin slows the streams that feed it
-// instead of timing out everything it holds; the call's own timeout starts
-// only once it has its turn. Waiting longer than a call may take fails
-// with resource-constraint.
+// at once. The caller is a session's worker for stanzas handed off its
+// reader (or a plugin's send), which waits here, so an overloaded plugin
+// holds the stanzas that feed it, each session's no more than its
+// in-flight bound, instead of timing out everything it holds; the call's
+// own timeout starts only once it has its turn. Waiting longer than a call
+// may take fails with resource-constraint.
 func (in *instance) takeTurn(ctx context.Context) error {
 	select {
 	case in.turns <- struct{}{}:

@@ -164,6 +164,10 @@ func startBWith(b *testing.B, opts Options) *testServer {
 	cfg.Listen.C2S = "127.0.0.1:0"
 	cfg.Listen.C2STLS = ""
 	cfg.Listen.WebSocket = ""
+	// Benchmarks measure the server, not the per-stream shaping that a
+	// load test from one client would run into (bench/compare.sh turns it
+	// off too).
+	cfg.Limits.RateBytesPerSecond = 0
 	ctx := context.Background()
 	s, err := New(ctx, cfg, opts, hclog.NewNullLogger())
 	if err != nil {

@@ -186,6 +186,7 @@ func (s *Server) build() error {
 		SendQueueBytes:   cfg.Limits.SendQueueBytes,
 		ResumeTimeout:    cfg.Limits.ResumeTimeout,
 		MaxUnacked:       cfg.Limits.MaxUnacked,
+		MaxInFlight:      cfg.Limits.MaxInFlight,
 		Extensions:       s.plugins,
 		Conns:            s.connLimits,
 		Auth:             s.authLimits,
