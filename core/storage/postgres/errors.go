@@ -75,20 +75,28 @@ func connectFailure(err error) string {
 // again: PostgreSQL aborted the transaction to resolve a conflict, or the
 // connection to it broke.
 func transient(err error) bool {
+	return conflict(err) || connectionLost(err)
+}
+
+// conflict reports whether PostgreSQL rolled the transaction back to let
+// another one through; nothing of it was written.
+func conflict(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == serializationFailure || pe.Code == deadlockDetected)
+}
+
+// connectionLost reports whether err is the connection failing rather than
+// the statement: the server closing it (shutting down, or the backend
+// terminated) or the network.
+func connectionLost(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
-		case serializationFailure, deadlockDetected, adminShutdown, crashShutdown, cannotConnectNow:
+		case adminShutdown, crashShutdown, cannotConnectNow:
 			return true
 		}
 		return strings.HasPrefix(pe.Code, "08") // connection exception
 	}
-	return connectionLost(err)
-}
-
-// connectionLost reports whether err is the connection failing rather than
-// the statement.
-func connectionLost(err error) bool {
 	var ce *pgconn.ConnectError
 	var ne net.Error
 	return errors.As(err, &ce) || errors.As(err, &ne) ||
@@ -142,10 +150,5 @@ func (s *Store) retryable(err error, safe idempotence) bool {
 	if !transient(err) {
 		return false
 	}
-	if safe == idempotent || pgconn.SafeToRetry(err) {
-		return true
-	}
-	// A conflict rolled the whole transaction back: nothing was written.
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == serializationFailure || pe.Code == deadlockDetected)
+	return safe == idempotent || pgconn.SafeToRetry(err) || conflict(err)
 }

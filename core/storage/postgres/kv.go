@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -101,17 +103,26 @@ type rows struct {
 	values [][]byte
 }
 
-// collapse keeps the last op on each key, in the order the ops came.
+// collapse keeps the last op on each key, sorted by owner and key: two
+// batches then lock the rows they share in the same order, so they wait for
+// each other instead of deadlocking.
 func collapse(ops []storage.Op) (puts, dels rows) {
 	type id struct{ owner, key string }
 	last := make(map[id]int, len(ops))
 	for i, op := range ops {
 		last[id{op.Owner, op.Key}] = i
 	}
+	order := make([]int, 0, len(last))
 	for i, op := range ops {
-		if last[id{op.Owner, op.Key}] != i {
-			continue
+		if last[id{op.Owner, op.Key}] == i {
+			order = append(order, i)
 		}
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(strings.Compare(ops[a].Owner, ops[b].Owner), strings.Compare(ops[a].Key, ops[b].Key))
+	})
+	for _, i := range order {
+		op := ops[i]
 		if op.Delete {
 			dels.owners = append(dels.owners, op.Owner)
 			dels.keys = append(dels.keys, []byte(op.Key))

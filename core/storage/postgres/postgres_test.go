@@ -7,8 +7,10 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/switchboard-xmpp/switchboard/core/storage"
 	"github.com/switchboard-xmpp/switchboard/core/storage/postgres/pgtest"
@@ -202,5 +204,47 @@ func TestOpenNamesTheFailure(t *testing.T) {
 	}
 	if err := Check(t.Context(), "", Options{}); err != nil {
 		t.Errorf("Check of the test server: %v", err)
+	}
+}
+
+// A connection that the server dropped (a restart, a terminated backend)
+// costs the caller nothing: the store retries on a fresh one, and says so
+// in the log.
+func TestLostConnectionIsRetried(t *testing.T) {
+	ctx := t.Context()
+	app := "switchboard_test_lost"
+	var buf bytes.Buffer
+	log := hclog.New(&hclog.LoggerOptions{Output: &buf, Level: hclog.Warn})
+	s := openTest(t, pgtest.DSN(t)+" application_name="+app, log)
+	if err := s.Put(ctx, "ns", "", "before", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := pgx.Connect(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var killed int
+	if err := admin.QueryRow(ctx, `SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&killed); err != nil || killed == 0 {
+		t.Fatalf("terminating the store's connections: %d terminated, %v", killed, err)
+	}
+	// pg_terminate_backend only signals; wait until the backends are gone.
+	deadline := time.Now().Add(10 * time.Second)
+	for left := 1; left > 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d terminated backends still running", left)
+		}
+		if err := admin.QueryRow(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Put(ctx, "ns", "", "after", []byte("v")); err != nil {
+		t.Fatalf("Put after the server dropped the connection: %v", err)
+	}
+	if v, err := s.Get(ctx, "ns", "", "after"); err != nil || string(v) != "v" {
+		t.Errorf("Get after the retried Put = %q, %v", v, err)
+	}
+	if !strings.Contains(buf.String(), "database connection lost, retrying") {
+		t.Errorf("the retry was not logged; log:\n%s", buf.String())
 	}
 }
