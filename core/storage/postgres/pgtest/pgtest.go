@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -71,9 +70,7 @@ func run(m *testing.M) int {
 	cmd := exec.Command(virtualenv, append([]string{"-t", "--"}, os.Args...)...)
 	cmd.Env = append(os.Environ(), childEnv+"=1", "PGPORT="+strconv.Itoa(port))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	// If go test kills this process (its -timeout), pg_virtualenv still
-	// drops the cluster: it cleans up on SIGTERM.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	stopWithParent(cmd)
 	if err := cmd.Run(); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
