@@ -88,8 +88,9 @@ func (s *Store) Close() error {
 func poolConfig(dsn string, opts Options) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		// pgx's message quotes the DSN's parts, password included, only
-		// as far as the syntax error; it never echoes a parsed password.
+		// pgx masks the password it recognises in the DSN it quotes; a
+		// DSN too broken to parse may still show it, in the operator's
+		// own terminal or log.
 		return nil, fmt.Errorf("parsing storage.dsn: %w", err)
 	}
 	if opts.PoolSize > 0 {
