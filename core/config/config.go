@@ -58,12 +58,20 @@ type TLS struct {
 
 // Storage selects the database.
 type Storage struct {
-	Driver string `koanf:"driver"` // sqlite
-	DSN    string `koanf:"dsn"`    // "" -> <data_dir>/switchboard.db for sqlite; see StorageDSN
+	Driver string `koanf:"driver"` // sqlite or postgres
+	// DSN is the SQLite file, or PostgreSQL's libpq URL or keyword/value
+	// string. "" -> <data_dir>/switchboard.db for sqlite, the PG*
+	// environment variables for postgres; see StorageDSN.
+	DSN string `koanf:"dsn"`
 	// MaxSize caps the database in bytes (0: no cap, only the disk's
 	// size). Writes past it fail as a full disk does: the stanza at hand
-	// gets resource-constraint.
+	// gets resource-constraint. SQLite only.
 	MaxSize int `koanf:"max_size"`
+	// PoolSize is the most connections to PostgreSQL the server holds.
+	PoolSize int `koanf:"pool_size"`
+	// StatementTimeout makes PostgreSQL cancel a statement that runs
+	// longer (0: the server's own setting).
+	StatementTimeout time.Duration `koanf:"statement_timeout"`
 }
 
 // Auth configures SASL.

@@ -18,7 +18,9 @@ func Default() *Config {
 		},
 		TLS: TLS{Required: true},
 		Storage: Storage{
-			Driver: DriverSQLite,
+			Driver:           DriverSQLite,
+			PoolSize:         10,
+			StatementTimeout: 30 * time.Second,
 		},
 		Auth: Auth{
 			Mechanisms:      knownMechanisms(),
@@ -66,6 +68,9 @@ func Default() *Config {
 
 // DriverSQLite is the embedded storage driver, and the default.
 const DriverSQLite = "sqlite"
+
+// DriverPostgres is the PostgreSQL storage driver.
+const DriverPostgres = "postgres"
 
 // sqliteFile is the database file name under data_dir when storage.dsn is empty.
 const sqliteFile = "switchboard.db"

@@ -100,11 +100,20 @@ func New(ctx context.Context, cfg *config.Config, opts Options, log hclog.Logger
 
 // OpenStore opens the configured storage; the CLI uses it too.
 func OpenStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (storage.Store, error) {
-	store, err := backend.Open(ctx, cfg.Storage.Driver, cfg.StorageDSN(), backend.Options{MaxBytes: int64(cfg.Storage.MaxSize)}, log.Named("storage"))
+	store, err := backend.Open(ctx, cfg.Storage.Driver, cfg.StorageDSN(), StorageOptions(cfg), log.Named("storage"))
 	if err != nil {
 		return nil, fmt.Errorf("opening storage: %w", err)
 	}
 	return store, nil
+}
+
+// StorageOptions are the storage driver's settings from cfg.
+func StorageOptions(cfg *config.Config) backend.Options {
+	return backend.Options{
+		MaxBytes:         int64(cfg.Storage.MaxSize),
+		PoolSize:         cfg.Storage.PoolSize,
+		StatementTimeout: cfg.Storage.StatementTimeout,
+	}
 }
 
 func (s *Server) build() error {
