@@ -127,7 +127,10 @@ func (c *Conn) handleOwnIQ(el *stream.Element) (bool, error) {
 	default:
 		return false, nil
 	}
-	return true, c.send(c.buf)
+	// Through the session, so that stream management counts the answer
+	// as the client does.
+	c.ep.Deliver(c.buf)
+	return true, nil
 }
 
 // recordPresence keeps the availability and priority of a broadcast
