@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/plugins/carbons"
 	"github.com/switchboard-xmpp/switchboard/plugins/disco"
 	"github.com/switchboard-xmpp/switchboard/plugins/entitytime"
+	"github.com/switchboard-xmpp/switchboard/plugins/extdisco"
 	"github.com/switchboard-xmpp/switchboard/plugins/last"
 	"github.com/switchboard-xmpp/switchboard/plugins/mam"
 	"github.com/switchboard-xmpp/switchboard/plugins/offline"
@@ -35,6 +36,7 @@ func All() map[string]func() sdk.Plugin {
 		"carbons":      func() sdk.Plugin { return carbons.New() },
 		"disco":        func() sdk.Plugin { return disco.New() },
 		"entitytime":   func() sdk.Plugin { return entitytime.New() },
+		"extdisco":     func() sdk.Plugin { return extdisco.New() },
 		"last":         func() sdk.Plugin { return last.New() },
 		"mam":          func() sdk.Plugin { return mam.New() },
 		"offline":      func() sdk.Plugin { return offline.New() },

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"slices"
 	"strconv"
 	"time"
@@ -38,6 +39,7 @@ type Config struct {
 	Hold           time.Duration // --hold: idle: keep the sessions this long after measuring
 	PID            int           // --pid: the server process whose CPU time (every scenario) and RSS (idle) are measured, children included
 	Relay          bool          // --relay: messages: drive a bench relay instead of an XMPP server
+	SourceAddrs    []string      // --source-addrs: local addresses the connections come from, in turn; empty: the system's choice
 	Progress       io.Writer     // where the progress bar is drawn; nil for none
 }
 
@@ -79,6 +81,11 @@ func (c *Config) Validate(scenario string) error {
 		return fmt.Errorf("--concurrency, --rounds, --count and --window must be at least 1")
 	case c.Relay && scenario != "messages":
 		return fmt.Errorf("--relay only applies to the messages scenario")
+	}
+	for _, a := range c.SourceAddrs {
+		if _, err := netip.ParseAddr(a); err != nil {
+			return fmt.Errorf("--source-addrs: %q is not an IP address", a)
+		}
 	}
 	switch scenario {
 	case "messages":
@@ -123,5 +130,18 @@ func (c *Config) clientOptions() *client.Options {
 		DirectTLS: c.DirectTLS,
 		Mechanism: c.Mechanism,
 		Resource:  c.Resource,
+		Sources:   client.NewSources(c.sources()),
 	}
+}
+
+// sources parses --source-addrs; Validate has reported any that do not
+// parse.
+func (c *Config) sources() []netip.Addr {
+	var out []netip.Addr
+	for _, s := range c.SourceAddrs {
+		if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -26,6 +26,9 @@ type Config struct {
 	// ServerStarted is when the server (not this plugin process) started,
 	// for uptime (XEP-0012).
 	ServerStarted time.Time
+	// ServiceDomain is the domain a service plugin owns (Description.Service):
+	// plugins.<name>.domain in the server's config, or Subdomain.Domain.
+	ServiceDomain string
 
 	raw []byte // the plugin's section, as JSON
 }

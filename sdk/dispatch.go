@@ -26,7 +26,7 @@ type dispatcher struct {
 }
 
 func newDispatcher(p Plugin, log hclog.Logger) *dispatcher {
-	return &dispatcher{p: p, desc: p.Describe(), log: log}
+	return &dispatcher{p: p, desc: withServiceDisco(p.Describe()), log: log}
 }
 
 func (d *dispatcher) Describe() (*pluginv1.Manifest, error) {
@@ -45,6 +45,7 @@ func (d *dispatcher) Configure(ctx context.Context, req *pluginv1.ConfigureReque
 		Logger:        d.log,
 		raw:           req.GetConfigJson(),
 		ServerStarted: time.Unix(0, req.GetServerStartedUnixNano()).UTC(),
+		ServiceDomain: req.GetServiceDomain(),
 	})
 }
 

@@ -16,6 +16,7 @@ type Manifest struct {
 	AccountIdentities []Identity
 	AccountFeatures   []string
 	StreamFeatures    []StreamFeature
+	Service           *Service // set for a service that owns a domain
 	Provides          []string // method names
 	Requires          []string // "plugin.method"
 	Uses              []string // "plugin.method" or "*.method", called when loaded
@@ -32,6 +33,7 @@ func (d Description) Manifest() Manifest {
 		AccountIdentities: d.AccountIdentities,
 		AccountFeatures:   d.AccountFeatures,
 		StreamFeatures:    d.StreamFeatures,
+		Service:           d.Service,
 		Requires:          d.Requires,
 		Uses:              d.Uses,
 	}

@@ -57,6 +57,9 @@ type Description struct {
 	AccountFeatures   []string
 	// StreamFeatures are elements the core adds to <stream:features/>.
 	StreamFeatures []StreamFeature
+	// Service, when set, makes the plugin a service that owns a domain
+	// (see Service); its ToService routes take the stanzas sent there.
+	Service *Service
 
 	// Provides are methods other plugins may call through Host.Call.
 	Provides []Method
@@ -71,9 +74,9 @@ type Description struct {
 
 	// Capabilities are what a plugin asks to be allowed beyond answering
 	// its routes and keeping its data, when it runs as a third-party
-	// plugin: CapSendAsUsers, CapPreAuth, CapStreamFeatures, CapCall,
-	// CapAccounts, CapSessions, CapFilters, CapObserve. The operator grants
-	// them; built-in plugins have them all.
+	// plugin: CapSendAsUsers, CapPreAuth, CapStreamFeatures, CapService,
+	// CapCall, CapAccounts, CapSessions, CapFilters, CapObserve. The
+	// operator grants them; built-in plugins have them all.
 	Capabilities []string
 
 	// Observe, when set, makes the plugin a message archive (XEP-0313):
@@ -91,6 +94,7 @@ const (
 	CapSendAsUsers    = pluginv1.CapSendAsUsers    // Host.Send with 'from' a local user, not only the server
 	CapPreAuth        = pluginv1.CapPreAuth        // routes and stream features served before authentication
 	CapStreamFeatures = pluginv1.CapStreamFeatures // Description.StreamFeatures, Host.SetStreamFeatures
+	CapService        = pluginv1.CapService        // Description.Service: a domain of its own
 	CapCall           = pluginv1.CapCall           // Host.Call: other plugins' methods
 	CapAccounts       = pluginv1.CapAccounts       // Host.Accounts, except Exists
 	CapSessions       = pluginv1.CapSessions       // AllSessions, EndSession, SetSessionOption

@@ -33,6 +33,9 @@ const (
 	ToFull Addressing = 3
 	// Broadcast: a presence without 'to'.
 	Broadcast Addressing = 4
+	// ToService: to the plugin's service domain, or to any JID in it
+	// (Description.Service).
+	ToService Addressing = 5
 )
 
 // Route declares stanzas a plugin handles, together with their handler.

@@ -19,6 +19,12 @@ func validate(d Description) error {
 		if err := validateRoute(r); err != nil {
 			return fmt.Errorf("route %d: %w", i, err)
 		}
+		if r.To == ToService && d.Service == nil {
+			return fmt.Errorf("route %d: ToService routes need a Service", i)
+		}
+	}
+	if s := d.Service; s != nil && (s.Subdomain == "" || strings.ContainsAny(s.Subdomain, "@/. ")) {
+		return fmt.Errorf("service: Subdomain %q is not one domain label", s.Subdomain)
 	}
 	for i, e := range d.Events {
 		if e.Kind < SessionBound || e.Kind > SessionPresence || e.Handle == nil {
@@ -57,7 +63,7 @@ func validateRoute(r Route) error {
 	switch {
 	case r.Kind < Message || r.Kind > IQ:
 		return errors.New("unknown kind")
-	case r.To < ToServer || r.To > Broadcast:
+	case r.To < ToServer || r.To > ToService:
 		return errors.New("unknown addressing")
 	case r.Handle == nil:
 		return errors.New("no handler")

@@ -40,6 +40,12 @@ func manifestToProto(m Manifest) *pluginv1.Manifest {
 	for _, f := range m.StreamFeatures {
 		p.StreamFeatures = append(p.StreamFeatures, &pluginv1.StreamFeature{Xml: f.XML, Stage: pluginv1.Stage(f.Stage)})
 	}
+	if s := m.Service; s != nil {
+		p.Service = &pluginv1.Service{Subdomain: s.Subdomain, Name: s.Name, Features: s.Features, Domain: s.Domain}
+		for _, id := range s.Identities {
+			p.Service.Identities = append(p.Service.Identities, &pluginv1.Identity{Category: id.Category, Type: id.Type, Name: id.Name})
+		}
+	}
 	return p
 }
 
@@ -80,6 +86,9 @@ func manifestFromProto(p *pluginv1.Manifest) Manifest {
 	m.AccountIdentities = identitiesFromProto(p.GetAccountIdentities())
 	for _, f := range p.GetStreamFeatures() {
 		m.StreamFeatures = append(m.StreamFeatures, StreamFeature{XML: f.GetXml(), Stage: Stage(f.GetStage())})
+	}
+	if s := p.GetService(); s != nil {
+		m.Service = &Service{Subdomain: s.GetSubdomain(), Name: s.GetName(), Features: s.GetFeatures(), Domain: s.GetDomain(), Identities: identitiesFromProto(s.GetIdentities())}
 	}
 	return m
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/switchboard-xmpp/switchboard/core/fdlimit"
 	"github.com/switchboard-xmpp/switchboard/loadgen"
 )
 
@@ -27,7 +28,9 @@ Scenarios, run one after another when several are named:
              p50/p99, lost and duplicated (both must be 0). --relay drives the
              bare relay (go run ./bench/relay) instead of a server.
   idle       --users sessions held; with --pid, the growth of the server's RSS
-             (its process and its plugin processes) per session.
+             (its process and its plugin processes) per session. Past about
+             28 000 sessions one source address runs out of ports: spread
+             them with --source-addrs 127.0.0.2,127.0.0.3,…
   presence   each user has --contacts contacts (mutual subscriptions are set up
              by protocol first if the rosters lack them); all log in, then all
              send initial presence: time until every expected presence arrived.
@@ -97,6 +100,7 @@ func parseBench(args []string, help io.Writer) (*benchCmd, error) {
 	fs.DurationVar(&c.Hold, "hold", 0, "idle: keep the sessions this long after measuring")
 	fs.IntVar(&c.PID, "pid", 0, "server process: its CPU time (with its children, the plugins) in every summary; idle: its RSS")
 	fs.BoolVar(&c.Relay, "relay", false, "messages: --addr is a bench relay, not an XMPP server")
+	fs.StringSliceVar(&c.SourceAddrs, "source-addrs", nil, "local addresses to connect from, in turn (127.0.0.2,127.0.0.3): one address has about 28 000 ports to a server (default: the system's choice)")
 	fs.StringVar(&b.create, "create", "", `create the accounts first: cli ("switchboard user add", needs --config) or register (XEP-0077)`)
 	fs.Lookup("create").NoOptDefVal = "cli"
 	fs.StringVar(&b.serverConfig, "config", "", "the server's configuration file, for --create=cli")
@@ -134,6 +138,10 @@ func bench(ctx context.Context, env cliEnv, args []string) error {
 	}
 	if b.workers > 0 {
 		runtime.GOMAXPROCS(b.workers)
+	}
+	// Every session is a descriptor here as on the server.
+	if lim, err := fdlimit.Current(); err == nil && lim.Soft < uint64(b.cfg.Users)+64 {
+		fmt.Fprintf(env.stderr, "bench: note: the open-file limit is %d and the run may hold %d connections; raise it (ulimit -n, or prlimit as root; docs/OPERATIONS.md)\n", lim.Soft, b.cfg.Users)
 	}
 	if isTerminal(env.stderr) {
 		b.cfg.Progress = env.stderr

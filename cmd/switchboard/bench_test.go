@@ -52,6 +52,12 @@ func TestParseBench(t *testing.T) {
 				t.Errorf("parsed %+v", b.cfg)
 			}
 		}, ""},
+		{"several source addresses", "idle --source-addrs 127.0.0.2,127.0.0.3 --source-addrs ::1", func(t *testing.T, b *benchCmd) {
+			if !slices.Equal(b.cfg.SourceAddrs, []string{"127.0.0.2", "127.0.0.3", "::1"}) {
+				t.Errorf("source addresses %q", b.cfg.SourceAddrs)
+			}
+		}, ""},
+		{"a source that is not an address", "idle --source-addrs localhost", nil, `--source-addrs: "localhost" is not an IP address`},
 		{"no scenario", "--users 5", nil, "name a scenario"},
 		{"unknown scenario", "chat", nil, `unknown scenario "chat"`},
 		{"cli creation needs the config", "login --create", nil, "--create=cli needs the server's --config"},

@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "user":
 		err = user(ctx, env, args[1:])
 	case "config":
-		err = configCmd(env, args[1:])
+		err = configCmd(ctx, env, args[1:])
 	case "plugin":
 		err = pluginCmd(ctx, env, args[1:])
 	case "bench":

@@ -118,7 +118,7 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 		return err
 	}
 	c.dec.Restart()
-	c.dec.SetLimits(c.srv.cfg.Limits)
+	c.setLimits(c.srv.cfg.Limits)
 	c.restart = true
 	return nil
 }

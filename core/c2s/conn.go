@@ -62,6 +62,10 @@ type Conn struct {
 	// preauthDeadline is when an unauthenticated stream is cut off.
 	preauthDeadline time.Time
 	buf             []byte
+	// seq is the stream-management number of the stanza being handled,
+	// when seqCounted.
+	seq        uint32
+	seqCounted bool
 
 	mu         sync.Mutex // guards headerSent against Close from elsewhere
 	headerSent bool
@@ -79,6 +83,7 @@ func newConn(s *Server, nc net.Conn, directTLS bool, f Framing) *Conn {
 	c.log = s.log.With("conn_id", c.id, "remote", nc.RemoteAddr().String())
 	c.out = newOutbox(&s.bufs, nc, s.cfg.SendQueueBytes, s.cfg.WriteTimeout, c.writeFailed)
 	c.dec = stream.NewDecoder(deadlineReader{c}, s.cfg.PreauthLimits)
+	c.setLimits(s.cfg.PreauthLimits)
 	c.shaper = limiter.NewShaper(s.cfg.RateBytes, s.cfg.RateBurst)
 	c.release = func() {}
 	return c
@@ -97,8 +102,16 @@ type deadlineReader struct{ c *Conn }
 
 func (r deadlineReader) Read(p []byte) (int, error) {
 	c := r.c
-	if c.state&stateAuthenticated != 0 && c.srv.cfg.IdleTimeout > 0 {
-		c.conn.SetReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
+	if c.state&stateAuthenticated != 0 {
+		switch {
+		case c.srv.cfg.IdleTimeout > 0:
+			c.conn.SetReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
+		case !c.preauthDeadline.IsZero():
+			// No idle timeout: the pre-auth deadline must not outlive
+			// authentication either.
+			c.conn.SetReadDeadline(time.Time{})
+			c.preauthDeadline = time.Time{}
+		}
 	}
 	n, err := c.conn.Read(p)
 	if n > 0 {
@@ -136,6 +149,7 @@ func (c *Conn) serve(ctx context.Context) {
 			c.fail(err)
 			return
 		}
+		c.traceReceived(el)
 		if err := c.handle(ctx, el); err != nil {
 			c.fail(err)
 			return
@@ -207,6 +221,7 @@ func (c *Conn) closeStream(err *stream.Error) {
 
 // deliver queues b for the client; a client that does not read is cut off.
 func (c *Conn) deliver(b []byte) bool {
+	c.traceSent(b)
 	err := c.out.write(b)
 	if errors.Is(err, errOverflow) {
 		c.log.Warn("closing a stream whose client does not read", "queued_bytes_limit", c.srv.cfg.SendQueueBytes)
@@ -218,6 +233,7 @@ func (c *Conn) deliver(b []byte) bool {
 // send queues bytes the connection generates itself. An error means the
 // stream is closing or the client is not reading; either ends the stream.
 func (c *Conn) send(b []byte) error {
+	c.traceSent(b)
 	return c.out.write(b)
 }
 

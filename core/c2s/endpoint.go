@@ -2,6 +2,7 @@ package c2s
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -25,10 +26,17 @@ type endpoint struct {
 	held     [][]byte // presence held while inactive, oldest first
 	heldFrom map[string]int
 	expiry   *time.Timer // while detached
-	ended    bool
+	// ending: the session is over, but what inflight holds is processed
+	// first; ended once it is.
+	ending bool
+	ended  bool
 	// usesArchive: the client queried its archive (XEP-0313) on this
 	// session, so it finds there what it never acknowledged.
 	usesArchive bool
+
+	// inflight holds the stanzas handed off the reader: those waiting for
+	// a plugin, and those behind them.
+	inflight *inflight
 }
 
 // maxHeld bounds the presence held for an inactive client; past it the
@@ -36,7 +44,29 @@ type endpoint struct {
 const maxHeld = 1000
 
 func newEndpoint(srv *Server, c *Conn) *endpoint {
-	return &endpoint{srv: srv, conn: c}
+	e := &endpoint{srv: srv, conn: c}
+	e.inflight = newInflight(cmp.Or(srv.cfg.MaxInFlight, defaultMaxInFlight), srv.goWork, e.process)
+	return e
+}
+
+// defaultMaxInFlight is the in-flight bound when the configuration names
+// none.
+const defaultMaxInFlight = 32
+
+// process routes a stanza that inflight held: the rest of its routing
+// from its plugin call on, or the whole of it once its turn came. Its
+// plugin calls are made here, on inflight's worker.
+func (e *endpoint) process(ctx context.Context, j *job) {
+	if j.run != nil {
+		j.run(ctx)
+		return
+	}
+	e.srv.router.Route(ctx, e.sess, j.el, nil, nil)
+}
+
+// handled is the h stream management reports, e.mu held.
+func (e *endpoint) handled() uint32 {
+	return e.inflight.handled(e.sm.inbound)
 }
 
 // Deliver implements session.Sink.
@@ -139,7 +169,7 @@ func (e *endpoint) Close(err *stream.Error) {
 // resumption enabled) or ends now.
 func (e *endpoint) connectionLost(c *Conn, broken bool) {
 	e.mu.Lock()
-	if e.conn != c || e.ended {
+	if e.conn != c || e.ended || e.ending {
 		e.mu.Unlock()
 		return // the session moved to another connection, or is over
 	}
@@ -176,17 +206,27 @@ func (e *endpoint) queriedArchive() {
 // end finishes the session: unbound, announced to the plugins, and what
 // the client never acknowledged and did not get another way goes back to
 // routing (offline storage, or an error to the sender) instead of
-// vanishing.
+// vanishing. What the client sent before is processed first, by
+// inflight's last worker when it holds any: the stanzas were read, and an
+// unavailable presence must not be followed by the session's earlier
+// stanzas.
 func (e *endpoint) end(ctx context.Context) {
 	e.mu.Lock()
-	if e.ended {
+	if e.ended || e.ending {
 		e.mu.Unlock()
 		return
 	}
-	e.ended = true
+	e.ending = true
 	if e.expiry != nil {
 		e.expiry.Stop()
 	}
+	e.mu.Unlock()
+	e.inflight.whenIdle(func() { e.finish(ctx) })
+}
+
+func (e *endpoint) finish(ctx context.Context) {
+	e.mu.Lock()
+	e.ended = true
 	var pending []unacked
 	if e.sm != nil {
 		pending = e.sm.queue

@@ -41,3 +41,18 @@ func (WebSocketFraming) appendOpen(dst []byte, h stream.Header) []byte {
 func (WebSocketFraming) appendClose(dst []byte) []byte {
 	return append(dst, "<close xmlns='"+NSFraming+"'/>"...)
 }
+
+// messageLimiter is a transport that reads the client's input in messages
+// (a WebSocket). It is told the stanza limit in force and refuses a longer
+// message with policy-violation as it reads, so that it never holds more
+// than the stream reader would.
+type messageLimiter interface{ SetMessageLimit(maxBytes int) }
+
+// setLimits changes the stanza limits of the stream, and of the transport
+// if it reads in messages.
+func (c *Conn) setLimits(l stream.Limits) {
+	c.dec.SetLimits(l)
+	if ml, ok := c.raw.(messageLimiter); ok {
+		ml.SetMessageLimit(l.MaxStanzaBytes)
+	}
+}

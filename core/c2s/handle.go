@@ -66,7 +66,7 @@ func (c *Conn) handleStanza(ctx context.Context, el *stream.Element) error {
 	if err := c.checkFrom(el); err != nil {
 		return err
 	}
-	defer c.countInbound()
+	c.seq, c.seqCounted = c.countInbound()
 	if el.Name.Local == "iq" {
 		if handled, err := c.handleOwnIQ(el); handled {
 			return err
@@ -76,7 +76,10 @@ func (c *Conn) handleStanza(ctx context.Context, el *stream.Element) error {
 	if el.Name.Local == "presence" && !el.HasAttr("to") {
 		c.recordPresence(el)
 	}
-	c.buf = c.srv.router.Route(ctx, c.sess, el, c.buf)
+	if c.ep.inflight.active() && c.waitsInLine(el) {
+		return nil
+	}
+	c.buf = c.srv.router.Route(ctx, c.sess, el, c.buf, (*deferrer)(c))
 	return nil
 }
 
@@ -124,7 +127,10 @@ func (c *Conn) handleOwnIQ(el *stream.Element) (bool, error) {
 	default:
 		return false, nil
 	}
-	return true, c.send(c.buf)
+	// Through the session, so that stream management counts the answer
+	// as the client does.
+	c.ep.Deliver(c.buf)
+	return true, nil
 }
 
 // recordPresence keeps the availability and priority of a broadcast

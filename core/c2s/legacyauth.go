@@ -69,7 +69,7 @@ func (c *Conn) legacyAuth(ctx context.Context, el *stream.Element) error {
 	c.username = j.Local
 	c.state |= stateAuthenticated
 	c.tlsState = nil // only SASL (channel binding) needed it; it holds key material
-	c.dec.SetLimits(c.srv.cfg.Limits)
+	c.setLimits(c.srv.cfg.Limits)
 	c.loggedIn(ctx, att)
 	sess, serr := c.bindResource(j.Resource)
 	if serr != nil {

@@ -48,6 +48,10 @@ type Config struct {
 	// MaxUnacked bounds the stanzas kept for a client that does not
 	// acknowledge them.
 	MaxUnacked int
+	// MaxInFlight bounds the stanzas of one session handed off its reader:
+	// waiting for a plugin, or behind one. Past it an IQ request gets
+	// resource-constraint and anything else waits for room.
+	MaxInFlight int
 
 	// Extensions are what plugins add to streams; nil for none.
 	Extensions Extensions
@@ -95,25 +99,40 @@ type Server struct {
 	conns     map[*Conn]struct{}
 	resumable map[string]*endpoint // by stream management id
 	draining  bool
-	wg        sync.WaitGroup
+	wg        sync.WaitGroup // connections, and inflight's workers
+	// work is the context of inflight's workers: it outlives the streams
+	// whose stanzas they process, and ends when Shutdown runs out of time.
+	work     context.Context
+	stopWork context.CancelFunc
 }
 
 // NewServer returns a server; the router decides where stanzas go.
 func NewServer(cfg Config, sessions *session.Table, r *router.Router, log hclog.Logger) *Server {
 	s := &Server{cfg: cfg, sessions: sessions, router: r, log: log, conns: make(map[*Conn]struct{}), resumable: map[string]*endpoint{}}
 	s.features = coreFeatures()
+	s.work, s.stopWork = context.WithCancel(context.Background())
 	return s
 }
 
-// Serve accepts connections on l until it is closed. directTLS selects
-// XEP-0368 TLS-first instead of STARTTLS.
+// goWork runs fn on a goroutine that Shutdown waits for. It is called only
+// from goroutines Shutdown waits for, so that the count never rises from
+// zero while Shutdown waits.
+func (s *Server) goWork(fn func(context.Context)) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn(s.work)
+	}()
+}
+
+// Serve accepts connections on l until its Accept fails, which should
+// be only when it is closed: the composition root hands it an
+// accept.Listener, which rides out running short of descriptors.
+// directTLS selects XEP-0368 TLS-first instead of STARTTLS.
 func (s *Server) Serve(ctx context.Context, l net.Listener, directTLS bool) error {
 	for {
 		nc, err := l.Accept()
 		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				continue
-			}
 			return err
 		}
 		release, ok := s.admit(nc)
@@ -135,16 +154,17 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, directTLS bool) erro
 	}
 }
 
+// Admit applies the per-address limits to a connection that another
+// transport accepted (HTTPS, before it carries a WebSocket), from the
+// moment it is accepted. release gives its place back.
+func (s *Server) Admit(nc net.Conn) (release func(), ok bool) { return s.admit(nc) }
+
 // ServeStream serves one connection whose transport is already set up — a
-// WebSocket over HTTPS — with the given framing. tlsState is the TLS the
+// WebSocket over HTTPS — with the given framing. The transport admitted it
+// (Admit); release is called when the stream ends. tlsState is the TLS the
 // transport runs over, or nil; with it the stream counts as encrypted
 // and SASL may bind to that channel. It returns when the stream ends.
-func (s *Server) ServeStream(ctx context.Context, nc net.Conn, f Framing, tlsState *tls.ConnectionState) {
-	release, ok := s.admit(nc)
-	if !ok {
-		nc.Close()
-		return
-	}
+func (s *Server) ServeStream(ctx context.Context, nc net.Conn, f Framing, tlsState *tls.ConnectionState, release func()) {
 	c := s.newConn(nc, false, f)
 	if c == nil {
 		release()
@@ -179,8 +199,10 @@ func (s *Server) forget(c *Conn) {
 }
 
 // Shutdown sends every client a system-shutdown stream error, closes the
-// streams, and waits for the connections to end or ctx to expire, after
-// which the remaining ones are cut.
+// streams, and waits for the connections, and the stanzas they handed off,
+// to end or ctx to expire, after which the remaining connections are cut
+// and the plugin calls still running are cancelled (their stanzas are
+// answered with errors).
 func (s *Server) Shutdown(ctx context.Context) {
 	s.mu.Lock()
 	s.draining = true
@@ -212,8 +234,10 @@ func (s *Server) Shutdown(ctx context.Context) {
 		for _, c := range conns {
 			c.out.abort()
 		}
+		s.stopWork()
 		<-done
 	}
+	s.stopWork()
 }
 
 // admit applies the per-address limits to a new connection: banned
@@ -269,7 +293,7 @@ func (s *Server) takeResumable(id, username string) *endpoint {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.ended {
+	if e.ended || e.ending {
 		return nil
 	}
 	return e

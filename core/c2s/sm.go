@@ -71,7 +71,7 @@ func (c *Conn) answerRequest() error {
 		return stream.NewError("unsupported-stanza-type", "stream management is not enabled")
 	}
 	c.ep.mu.Lock()
-	h := c.ep.sm.inbound
+	h := c.ep.handled()
 	c.ep.mu.Unlock()
 	return c.send([]byte("<a xmlns='" + nsSM + "' h='" + strconv.FormatUint(uint64(h), 10) + "'/>"))
 }
@@ -97,16 +97,20 @@ func (c *Conn) receiveAck(el *stream.Element) error {
 	return nil
 }
 
-// countInbound counts a stanza handled from the client.
-func (c *Conn) countInbound() {
+// countInbound counts a stanza taken from the client and returns its
+// number, if stream management counts it. It counts as handled once it
+// is processed: at once, unless inflight holds it.
+func (c *Conn) countInbound() (seq uint32, counted bool) {
 	if c.ep == nil {
-		return
+		return 0, false
 	}
 	c.ep.mu.Lock()
-	if c.ep.sm != nil {
-		c.ep.sm.inbound++
+	defer c.ep.mu.Unlock()
+	if c.ep.sm == nil {
+		return 0, false
 	}
-	c.ep.mu.Unlock()
+	c.ep.sm.inbound++
+	return c.ep.sm.inbound, true
 }
 
 // resumeSM takes over a session the client left (XEP-0198 §5): the
@@ -114,7 +118,9 @@ func (c *Conn) countInbound() {
 // this connection, after <resumed/>. A refused resumption leaves the old
 // session as it was, waiting or expiring on schedule, except for an h it
 // never sent: that client's idea of the session is wrong, so the session
-// ends as on expiry.
+// ends as on expiry. Either answer tells the client how many of its
+// stanzas were handled, so it first waits for what the old connection
+// still has in flight: a stanza counted as not handled is sent again.
 func (c *Conn) resumeSM(el *stream.Element) error {
 	if c.state&stateAuthenticated == 0 || c.state&stateBound != 0 {
 		return c.send(smFailed("unexpected-request"))
@@ -127,22 +133,33 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 	}
 	e.mu.Lock()
 	if !e.sm.acceptable(h) {
-		handled := e.sm.inbound
 		e.mu.Unlock()
 		c.log.Debug("resumption refused: the client acknowledged more than was sent; the session ends", "previd", e.sm.id, "h", h)
 		e.Close(stream.NewError("undefined-condition", "a resumption acknowledged more stanzas than were sent"))
+		e.inflight.wait()
+		e.mu.Lock()
+		handled := e.handled()
+		e.mu.Unlock()
 		return c.send(smFailedHandled("undefined-condition", handled))
 	}
-	defer e.mu.Unlock()
-	if old := e.conn; old != nil {
-		// The client came back before we noticed the old connection die;
-		// the old one no longer owns the session.
-		e.conn = nil
-		old.out.abort()
-	}
+	old := e.conn
+	// The client came back before we noticed the old connection die; the
+	// old one no longer owns the session.
+	e.conn = nil
 	if e.expiry != nil {
 		e.expiry.Stop()
 		e.expiry = nil
+	}
+	e.mu.Unlock()
+	if old != nil {
+		old.out.abort()
+	}
+	e.inflight.wait()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ended || e.ending {
+		c.log.Debug("resumption refused: the session ended meanwhile", "previd", e.sm.id)
+		return c.send(smFailed("item-not-found"))
 	}
 	e.sm.ack(h)
 	e.conn = c
@@ -151,7 +168,7 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 	c.sess.Secure.Store(c.state&stateSecure != 0)
 	c.state |= stateBound
 	c.log = c.log.With("jid", e.sess.Full)
-	b := []byte("<resumed xmlns='" + nsSM + "' h='" + strconv.FormatUint(uint64(e.sm.inbound), 10) + "' previd='" + e.sm.id + "'/>")
+	b := []byte("<resumed xmlns='" + nsSM + "' h='" + strconv.FormatUint(uint64(e.handled()), 10) + "' previd='" + e.sm.id + "'/>")
 	if err := c.send(b); err != nil {
 		return err
 	}

@@ -22,6 +22,17 @@ type Config struct {
 	Log     Log               `koanf:"log"`
 	Debug   Debug             `koanf:"debug"`
 	Plugins map[string]Plugin `koanf:"plugins"` // by plugin name
+	// Components are the external components (XEP-0114) that may connect
+	// to listen.component, each by a name of the operator's choosing.
+	Components map[string]Component `koanf:"components"`
+}
+
+// Component is an external component (XEP-0114): a program that connects
+// to listen.component, authenticates with the shared secret and then owns
+// Domain as a service plugin would.
+type Component struct {
+	Domain string `koanf:"domain"` // the domain it owns, say gateway.example.org
+	Secret string `koanf:"secret"` // the shared secret of its handshake
 }
 
 // Listen holds the client listener addresses; "" turns a listener off.
@@ -33,6 +44,9 @@ type Listen struct {
 	// behind a proxy or port forward; "" -> wss://<domain>:<port the
 	// client reached>/xmpp-websocket.
 	WebSocketURL string `koanf:"websocket_url"`
+	// Component is where external components (XEP-0114) connect; "" (the
+	// default) is off.
+	Component string `koanf:"component"`
 }
 
 // TLS configures the server certificate.
@@ -44,12 +58,20 @@ type TLS struct {
 
 // Storage selects the database.
 type Storage struct {
-	Driver string `koanf:"driver"` // sqlite
-	DSN    string `koanf:"dsn"`    // "" -> <data_dir>/switchboard.db for sqlite; see StorageDSN
+	Driver string `koanf:"driver"` // sqlite or postgres
+	// DSN is the SQLite file, or PostgreSQL's libpq URL or keyword/value
+	// string. "" -> <data_dir>/switchboard.db for sqlite, the PG*
+	// environment variables for postgres; see StorageDSN.
+	DSN string `koanf:"dsn"`
 	// MaxSize caps the database in bytes (0: no cap, only the disk's
 	// size). Writes past it fail as a full disk does: the stanza at hand
-	// gets resource-constraint.
+	// gets resource-constraint. SQLite only.
 	MaxSize int `koanf:"max_size"`
+	// PoolSize is the most connections to PostgreSQL the server holds.
+	PoolSize int `koanf:"pool_size"`
+	// StatementTimeout makes PostgreSQL cancel a statement that runs
+	// longer (0: the server's own setting).
+	StatementTimeout time.Duration `koanf:"statement_timeout"`
 }
 
 // Auth configures SASL.
@@ -86,8 +108,10 @@ type Limits struct {
 	PreauthTimeout        time.Duration `koanf:"preauth_timeout"`
 	IdleTimeout           time.Duration `koanf:"idle_timeout"` // 0 disables
 	TLSHandshakeTimeout   time.Duration `koanf:"tls_handshake_timeout"`
+	HTTPIdleTimeout       time.Duration `koanf:"http_idle_timeout"`
 	MaxResources          int           `koanf:"max_resources"`    // sessions per account
 	SendQueueBytes        int           `koanf:"send_queue_bytes"` // queued for a client that does not read
+	ComponentQueue        int           `koanf:"component_queue"`  // stanzas queued for an external component that does not read
 	ShutdownGrace         time.Duration `koanf:"shutdown_grace"`
 	WriteTimeout          time.Duration `koanf:"write_timeout"`         // a client that accepts no data for this long is dropped
 	PluginTimeout         time.Duration `koanf:"plugin_timeout"`        // a plugin call that takes longer fails with an error stanza
@@ -95,11 +119,17 @@ type Limits struct {
 	ArchiveWait           time.Duration `koanf:"archive_wait"`          // how long a sender waits for room in a full archive queue; 0 drops at once
 	ResumeTimeout         time.Duration `koanf:"resume_timeout"`        // how long a broken session waits to be resumed (XEP-0198); 0 disables
 	MaxUnacked            int           `koanf:"max_unacked"`           // stanzas kept for a client that does not acknowledge them
+	MaxInFlight           int           `koanf:"max_in_flight"`         // stanzas of one session waiting for a plugin or behind one; past it IQ requests get resource-constraint
 	ConnectionsPerIP      int           `koanf:"connections_per_ip"`    // open connections from one address; 0 no limit
 	ConnectRatePerIP      int           `koanf:"connect_rate_per_ip"`   // new connections per second from one address (burst twice that); 0 no limit
+	MaxTrackedAddresses   int           `koanf:"max_tracked_addresses"` // addresses the per-address limits remember at once; 0 no bound
 	RateBytesPerSecond    int           `koanf:"rate_bytes_per_second"` // what one stream may send, shaped; 0 no limit
 	RateBurstBytes        int           `koanf:"rate_burst_bytes"`      // bytes a stream may send at once above the rate
 	TrustedNetworks       []string      `koanf:"trusted_networks"`      // CIDRs exempt from the per-address limits and bans
+	// Open files: every client connection holds a file descriptor.
+	MaxConnections int `koanf:"max_connections"` // client connections held at once, every listener together; 0: as many as the open-file limit allows
+	MaxOpenFiles   int `koanf:"max_open_files"`  // the open-file limit set at start; 0 raises the soft limit to the hard one
+	ReservedFiles  int `koanf:"reserved_files"`  // descriptors clients never get: storage, plugins, listeners
 }
 
 // Memory tunes how the core and its plugin processes hold on to memory.
@@ -138,14 +168,17 @@ type Plugin struct {
 	MaxProcs int `koanf:"max_procs"`
 	// MaxConcurrent bounds the stanzas the plugin handles at once (0:
 	// DefaultPluginMaxConcurrent); more wait their turn in the core.
-	MaxConcurrent int            `koanf:"max_concurrent"`
-	Config        map[string]any `koanf:"config"` // handed to the plugin's Configure untouched, never validated here
+	MaxConcurrent int `koanf:"max_concurrent"`
+	// Domain is the domain a service plugin owns ("" for the one its
+	// manifest names under the server's domain: SUBDOMAIN.domain).
+	Domain string         `koanf:"domain"`
+	Config map[string]any `koanf:"config"` // handed to the plugin's Configure untouched, never validated here
 }
 
 // DefaultPluginMaxConcurrent is how many stanzas a plugin handles at once
-// unless configured. Past it a client's stanza waits in the core, and that
-// client's stream is read no further meanwhile: under overload requests
-// queue where they cost nothing and each gets the plugin's full timeout,
+// unless configured. Past it a client's stanza waits in the core, held
+// against its session's max_in_flight: under overload requests queue
+// where they cost nothing and each gets the plugin's full timeout,
 // instead of all of them starting their clocks inside a plugin that
 // cannot keep up and failing together.
 const DefaultPluginMaxConcurrent = 64

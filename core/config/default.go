@@ -18,7 +18,9 @@ func Default() *Config {
 		},
 		TLS: TLS{Required: true},
 		Storage: Storage{
-			Driver: DriverSQLite,
+			Driver:           DriverSQLite,
+			PoolSize:         10,
+			StatementTimeout: 30 * time.Second,
 		},
 		Auth: Auth{
 			Mechanisms:      knownMechanisms(),
@@ -41,8 +43,10 @@ func Default() *Config {
 			PreauthTimeout:        30 * time.Second,
 			IdleTimeout:           10 * time.Minute,
 			TLSHandshakeTimeout:   10 * time.Second,
+			HTTPIdleTimeout:       15 * time.Second,
 			MaxResources:          16,
 			SendQueueBytes:        1 << 20,
+			ComponentQueue:        10000,
 			ShutdownGrace:         5 * time.Second,
 			WriteTimeout:          30 * time.Second,
 			PluginTimeout:         10 * time.Second,
@@ -50,11 +54,14 @@ func Default() *Config {
 			ArchiveWait:           time.Second,
 			ResumeTimeout:         5 * time.Minute,
 			MaxUnacked:            1000,
+			MaxInFlight:           32,
 			ConnectionsPerIP:      100,
 			ConnectRatePerIP:      10,
+			MaxTrackedAddresses:   100_000,
 			RateBytesPerSecond:    1 << 20,
 			RateBurstBytes:        4 << 20,
 			TrustedNetworks:       []string{"127.0.0.0/8", "::1/128"},
+			ReservedFiles:         256,
 		},
 		Memory:  Memory{ReleaseAfter: 2 * time.Second},
 		Log:     Log{Level: "info", Format: "text"},
@@ -64,6 +71,9 @@ func Default() *Config {
 
 // DriverSQLite is the embedded storage driver, and the default.
 const DriverSQLite = "sqlite"
+
+// DriverPostgres is the PostgreSQL storage driver.
+const DriverPostgres = "postgres"
 
 // sqliteFile is the database file name under data_dir when storage.dsn is empty.
 const sqliteFile = "switchboard.db"

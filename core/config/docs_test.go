@@ -119,7 +119,7 @@ func TestExampleLoadsAndValidates(t *testing.T) {
 	wantErrors(t, c.Validate())
 
 	// The example states the defaults, so it cannot drift from them either.
-	c.Plugins = Default().Plugins
+	c.Plugins, c.Components = Default().Plugins, Default().Components
 	if !reflect.DeepEqual(c, Default()) {
 		t.Errorf("switchboard.example.yaml differs from Default():\n got %+v\nwant %+v", c, Default())
 	}

@@ -30,6 +30,7 @@ func (c *Config) Validate() error {
 	c.validateAuth(&p)
 	c.validateLimits(&p)
 	c.validatePlugins(&p)
+	c.validateComponents(&p)
 	return errors.Join(p...)
 }
 
@@ -47,6 +48,7 @@ func (c *Config) validateServer(p *problems) {
 	checkAddr(p, "listen.c2s_tls", c.Listen.C2STLS)
 	checkAddr(p, "listen.websocket", c.Listen.WebSocket)
 	checkWebSocketURL(p, c.Listen.WebSocketURL)
+	checkAddr(p, "listen.component", c.Listen.Component)
 	switch {
 	case c.Listen.C2S == "" && c.Listen.C2STLS == "":
 		p.addf("listen", "c2s and c2s_tls are both empty, so no client could connect")
@@ -56,12 +58,15 @@ func (c *Config) validateServer(p *problems) {
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		p.addf("tls", "cert_file and key_file must be set together (or both left empty for a self-signed certificate)")
 	}
-	if c.Storage.Driver != DriverSQLite {
-		p.addf("storage.driver", "must be one of %s, got %q", DriverSQLite, c.Storage.Driver)
-	}
-	if c.Storage.MaxSize != 0 && c.Storage.MaxSize < 1<<20 {
+	oneOf(p, "storage.driver", c.Storage.Driver, DriverSQLite, DriverPostgres)
+	switch {
+	case c.Storage.MaxSize != 0 && c.Storage.Driver == DriverPostgres:
+		p.addf("storage.max_size", "is for sqlite; cap a PostgreSQL database on its server (a quota on its tablespace's disk), got %d", c.Storage.MaxSize)
+	case c.Storage.MaxSize != 0 && c.Storage.MaxSize < 1<<20:
 		p.addf("storage.max_size", "must be 0 (no cap) or at least 1048576 bytes, got %d", c.Storage.MaxSize)
 	}
+	atLeast(p, "storage.pool_size", c.Storage.PoolSize, 1)
+	notNegative(p, "storage.statement_timeout", c.Storage.StatementTimeout)
 	if r := c.Memory.ReleaseAfter; r != 0 && r < 100*time.Millisecond {
 		p.addf("memory.release_after", "must be 0 (leave it to Go) or at least 100ms, got %s", r)
 	}

@@ -19,6 +19,7 @@ func (c *Config) validateLimits(p *problems) {
 	positive(p, "limits.preauth_timeout", l.PreauthTimeout)
 	notNegative(p, "limits.idle_timeout", l.IdleTimeout)
 	positive(p, "limits.tls_handshake_timeout", l.TLSHandshakeTimeout)
+	positive(p, "limits.http_idle_timeout", l.HTTPIdleTimeout)
 	atLeast(p, "limits.max_resources", l.MaxResources, 1)
 	// The queue must hold at least one stanza of the largest allowed size.
 	if l.SendQueueBytes < l.MaxStanzaBytes {
@@ -31,11 +32,20 @@ func (c *Config) validateLimits(p *problems) {
 	notNegative(p, "limits.archive_wait", l.ArchiveWait)
 	notNegative(p, "limits.resume_timeout", l.ResumeTimeout)
 	atLeast(p, "limits.max_unacked", l.MaxUnacked, 10)
+	atLeast(p, "limits.component_queue", l.ComponentQueue, 1)
+	atLeast(p, "limits.max_in_flight", l.MaxInFlight, 1)
 	atLeast(p, "limits.connections_per_ip", l.ConnectionsPerIP, 0)
 	atLeast(p, "limits.connect_rate_per_ip", l.ConnectRatePerIP, 0)
+	atLeast(p, "limits.max_tracked_addresses", l.MaxTrackedAddresses, 0)
 	atLeast(p, "limits.rate_bytes_per_second", l.RateBytesPerSecond, 0)
 	if l.RateBytesPerSecond > 0 && l.RateBurstBytes < l.MaxStanzaBytes {
 		p.addf("limits.rate_burst_bytes", "must be at least limits.max_stanza_bytes (%d) so that one stanza fits, got %d", l.MaxStanzaBytes, l.RateBurstBytes)
+	}
+	atLeast(p, "limits.max_connections", l.MaxConnections, 0)
+	atLeast(p, "limits.max_open_files", l.MaxOpenFiles, 0)
+	atLeast(p, "limits.reserved_files", l.ReservedFiles, 0)
+	if l.MaxOpenFiles > 0 && l.MaxOpenFiles <= l.ReservedFiles {
+		p.addf("limits.max_open_files", "must be more than limits.reserved_files (%d), or no client could connect; got %d", l.ReservedFiles, l.MaxOpenFiles)
 	}
 	for _, n := range l.TrustedNetworks {
 		if _, err := netip.ParsePrefix(n); err != nil {

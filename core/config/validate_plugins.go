@@ -2,8 +2,10 @@ package config
 
 import (
 	"encoding/hex"
+	"maps"
 	"slices"
 
+	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -48,6 +50,13 @@ func (c *Config) validatePlugins(p *problems) {
 		if len(pl.Grants) > 0 && pl.Path == "" {
 			p.addf(key+".grants", "built-in plugins have every capability; grants are for plugins with a path")
 		}
+		if pl.Domain != "" {
+			if d, err := jidprep.Parse(pl.Domain); err != nil || d.Local != "" || d.Resource != "" || d.String() != pl.Domain {
+				p.addf(key+".domain", "must be a domain name in its prepared form (lower case), got %q", pl.Domain)
+			} else if pl.Domain == c.Domain {
+				p.addf(key+".domain", "is the server's own domain; a service needs a domain of its own, such as conference.%s", c.Domain)
+			}
+		}
 		if pl.SHA256 == "" {
 			continue
 		}
@@ -56,6 +65,28 @@ func (c *Config) validatePlugins(p *problems) {
 		}
 		if pl.Path == "" {
 			p.addf(key+".sha256", "pins an executable, so %s.path must be set", key)
+		}
+	}
+}
+
+func (c *Config) validateComponents(p *problems) {
+	if c.Listen.Component != "" && len(c.Components) == 0 {
+		p.addf("listen.component", "is set, but no component is configured under components")
+	}
+	domains := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(c.Components)) {
+		cp, key := c.Components[name], "components."+name
+		if !validPluginName(name) {
+			p.addf(key, "component names are lower-case letters, digits, '-' and '_', starting with a letter or digit")
+		}
+		if d, err := jidprep.Parse(cp.Domain); err != nil || d.Local != "" || d.Resource != "" || d.String() != cp.Domain || cp.Domain == c.Domain {
+			p.addf(key+".domain", "must be a domain of its own in its prepared form (lower case), not the server's, got %q", cp.Domain)
+		} else if other, ok := domains[cp.Domain]; ok {
+			p.addf(key+".domain", "%s is components.%s's domain already", cp.Domain, other)
+		}
+		domains[cp.Domain] = name
+		if cp.Secret == "" {
+			p.addf(key+".secret", "must not be empty: it is all a component authenticates with")
 		}
 	}
 }

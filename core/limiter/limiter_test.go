@@ -27,7 +27,7 @@ func trusted(t *testing.T) Trusted {
 
 func TestConnsLimitsOpenAndRate(t *testing.T) {
 	clk := &clock{t: time.Unix(1000, 0)}
-	c := NewConns(2, 1, 3, trusted(t))
+	c := NewConns(ConnsConfig{MaxOpen: 2, Rate: 1, Burst: 3, Trusted: trusted(t)})
 	c.now = clk.now
 	r1, why := c.Open(client)
 	r2, _ := c.Open(client)
@@ -46,7 +46,7 @@ func TestConnsLimitsOpenAndRate(t *testing.T) {
 	}
 	// The burst of 3 is spent; the rate (1/s) refuses a fourth at once.
 	r2()
-	if r, why := c.Open(client); r != nil || why != "connecting too fast" {
+	if r, why := c.Open(client); r != nil || why != ReasonTooFast {
 		t.Fatalf("rate limit: %v %q", r != nil, why)
 	}
 	clk.advance(time.Second)

@@ -55,9 +55,10 @@ func addressingOf(el *stream.Element, to jidprep.JID) pluginv1.Addressing {
 	return pluginv1.Addressing_ADDRESSING_BARE
 }
 
-// match finds the route that takes el.
-func (s *snapshot) match(el *stream.Element, addr pluginv1.Addressing, preAuth bool) (routeEntry, bool) {
-	k := routeKey{kind: kindOf(el), addr: addr}
+// match finds the route that takes el; domain names the service for
+// ADDRESSING_SERVICE, "" otherwise.
+func (s *snapshot) match(el *stream.Element, addr pluginv1.Addressing, domain string, preAuth bool) (routeEntry, bool) {
+	k := routeKey{kind: kindOf(el), addr: addr, domain: domain}
 	if k.kind == pluginv1.Kind_KIND_IQ {
 		k.ns = el.Child.Space
 	}
@@ -104,8 +105,14 @@ func (h *Host) Handle(ctx context.Context, from *session.Session, el *stream.Ele
 			return true
 		}
 	}
-	addr := addressingOf(el, to)
-	e, ok := h.snap.Load().match(el, addr, false)
+	return h.offer(ctx, h.snap.Load(), from, el, to, addressingOf(el, to), "")
+}
+
+// offer hands el to the route that takes it, with addr (and the service
+// domain for ADDRESSING_SERVICE), and routes the plugin's replies; it
+// reports false when no route takes el or the route declines it.
+func (h *Host) offer(ctx context.Context, s *snapshot, from *session.Session, el *stream.Element, to jidprep.JID, addr pluginv1.Addressing, domain string) bool {
+	e, ok := s.match(el, addr, domain, false)
 	if !ok {
 		return false
 	}
@@ -133,11 +140,25 @@ func (h *Host) Handle(ctx context.Context, from *session.Session, el *stream.Ele
 	return true
 }
 
+// Claims implements router.Handlers: whether a route takes el, which
+// Handle then offers to its plugin.
+func (h *Host) Claims(_ *session.Session, el *stream.Element, to jidprep.JID) bool {
+	_, ok := h.snap.Load().match(el, addressingOf(el, to), "", false)
+	return ok
+}
+
+// ClaimsUndeliverable implements router.Handlers: whether Undeliverable
+// has a route for el.
+func (h *Host) ClaimsUndeliverable(el *stream.Element) bool {
+	_, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_BARE, "", false)
+	return ok
+}
+
 // Undeliverable implements router.Handlers: a message no resource could
 // take goes to a route for messages addressed to bare JIDs (offline
 // storage), which sees only such messages.
 func (h *Host) Undeliverable(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool {
-	e, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_BARE, false)
+	e, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_BARE, "", false)
 	if !ok {
 		return false
 	}
@@ -178,7 +199,7 @@ func (h *Host) PreAuth(ctx context.Context, sessionID, remoteAddr string, secure
 			return nil, false
 		}
 	}
-	e, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_SERVER, true)
+	e, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_SERVER, "", true)
 	if !ok {
 		return nil, false
 	}
@@ -235,11 +256,12 @@ func (in *instance) handle(ctx context.Context, env *pluginv1.Envelope) ([][]byt
 const defaultMaxConcurrent = 64
 
 // takeTurn waits until the plugin handles fewer than its bound of stanzas
-// at once. The caller is a client's reader (or a plugin's send), which
-// waits here, so an overloaded plugin slows the streams that feed it
-// instead of timing out everything it holds; the call's own timeout starts
-// only once it has its turn. Waiting longer than a call may take fails
-// with resource-constraint.
+// at once. The caller is a session's worker for stanzas handed off its
+// reader (or a plugin's send), which waits here, so an overloaded plugin
+// holds the stanzas that feed it, each session's no more than its
+// in-flight bound, instead of timing out everything it holds; the call's
+// own timeout starts only once it has its turn. Waiting longer than a call
+// may take fails with resource-constraint.
 func (in *instance) takeTurn(ctx context.Context) error {
 	select {
 	case in.turns <- struct{}{}:

@@ -25,8 +25,9 @@ var errRefusedSender = errors.New("refused sender")
 // stanza must parse within the stream limits, and come from the server
 // (no 'from', or the domain), or — as the answer to a request, an IQ result
 // or error with its id — from what the request was addressed to (a reply
-// on behalf of an account the request named), or, with the send_as_users
-// capability, from any local user.
+// on behalf of an account the request named), or from any JID of the
+// plugin's own service domain, or, with the send_as_users capability,
+// from any local user.
 func (in *instance) emitted(b []byte, a *answered) (*stream.Element, error) {
 	el, err := stream.ParseElement(b, in.h.cfg.Limits)
 	if err != nil {
@@ -37,6 +38,9 @@ func (in *instance) emitted(b []byte, a *answered) (*stream.Element, error) {
 		return el, nil
 	}
 	j, err := jidprep.Parse(from)
+	if err == nil && j.Domain != in.h.cfg.Domain && j.Domain == in.serviceDomain() {
+		return el, nil // any JID of its own domain
+	}
 	if err != nil || j.Domain != in.h.cfg.Domain {
 		return nil, fmt.Errorf("%w: a plugin's stanza may only come from %s or its users, not %q", errRefusedSender, in.h.cfg.Domain, from)
 	}

@@ -85,7 +85,10 @@ type Spec struct {
 	// MaxConcurrent bounds the stanzas handed to the plugin at once
 	// (default 64); more wait for a turn, up to the call timeout.
 	MaxConcurrent int
-	Config        map[string]any
+	// Domain is the domain a service plugin owns; "" for the subdomain
+	// its manifest names under the server's domain.
+	Domain string
+	Config map[string]any
 }
 
 // Host runs the configured plugins.
@@ -95,10 +98,12 @@ type Host struct {
 	router *router.Router
 	log    hclog.Logger
 
-	mu      sync.Mutex // guards plugins and serializes rebuilds
+	mu      sync.Mutex // guards plugins and components, and serializes rebuilds
 	plugins map[string]*instance
-	snap    atomic.Pointer[snapshot]
-	pending pendingIQs
+	// components are the external components attached, by domain.
+	components map[string]componentEntry
+	snap       atomic.Pointer[snapshot]
+	pending    pendingIQs
 
 	// rebuilds asks the rebuilder goroutine for a new snapshot.
 	rebuilds chan struct{}

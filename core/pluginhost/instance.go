@@ -95,6 +95,10 @@ func (in *instance) launch(ctx context.Context) error {
 		client.Kill()
 		return fmt.Errorf("plugin %s speaks protocol %d, this server speaks %d", in.spec.Name, m.GetProtocolVersion(), pluginv1.ProtocolVersion)
 	}
+	if m.GetName() != in.spec.Name {
+		client.Kill()
+		return fmt.Errorf("plugin %s calls itself %q: configure it as plugins.%s, the name it answers to", in.spec.Name, m.GetName(), m.GetName())
+	}
 	if err := in.checkCapabilities(m); err != nil {
 		client.Kill()
 		return err
@@ -105,8 +109,9 @@ func (in *instance) launch(ctx context.Context) error {
 			return fmt.Errorf("plugin %s: %w", in.spec.Name, err)
 		}
 	}
-	if m.GetName() != in.spec.Name {
-		in.log.Debug("plugin calls itself by another name; the configured name is used", "manifest_name", m.GetName())
+	if err := in.claimDomain(m); err != nil {
+		client.Kill()
+		return err
 	}
 	in.mu.Lock()
 	in.client, in.remote, in.manifest, in.dynamic = client, rem, m, nil
@@ -144,7 +149,7 @@ func (in *instance) configure(ctx context.Context) error {
 	})
 	cctx, cancel := context.WithTimeout(ctx, in.h.cfg.CallTimeout)
 	defer cancel()
-	_, err = rem.client.Configure(cctx, &pluginv1.ConfigureRequest{ConfigJson: cfgJSON, HostBrokerId: id, Domain: in.h.cfg.Domain, ServerStartedUnixNano: in.h.cfg.Started.UnixNano()})
+	_, err = rem.client.Configure(cctx, &pluginv1.ConfigureRequest{ConfigJson: cfgJSON, HostBrokerId: id, Domain: in.h.cfg.Domain, ServerStartedUnixNano: in.h.cfg.Started.UnixNano(), ServiceDomain: in.serviceDomain()})
 	if err != nil {
 		return fmt.Errorf("plugin %s: configure: %s", in.spec.Name, describeErr(err))
 	}

@@ -100,6 +100,11 @@ func (h *Host) launch(s Spec, log hclog.Logger) (*plugin.Client, *remote, error)
 		AutoMTLS:         true,
 		Logger:           fixedName{log},
 		StartTimeout:     h.cfg.StartTimeout,
+		// What the plugin writes to its own stdout and stderr (not through
+		// its logger) reaches the server's log under its name; go-plugin
+		// would discard it.
+		SyncStdout: log.StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Info}),
+		SyncStderr: log.StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Warn}),
 	})
 	rpc, err := client.Client()
 	if err != nil {

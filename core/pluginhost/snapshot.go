@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -20,12 +21,14 @@ type snapshot struct {
 	topics      map[string][]*instance // "plugin.topic" -> subscribers
 	observers   []*instance            // archive observers
 	byName      map[string]*instance
+	services    map[string]owner // by the domain each owns
 }
 
 type routeKey struct {
-	kind pluginv1.Kind
-	addr pluginv1.Addressing
-	ns   string // IQ only; message and presence routes are keyed by ""
+	kind   pluginv1.Kind
+	addr   pluginv1.Addressing
+	ns     string // IQ only; message and presence routes are keyed by ""
+	domain string // the service's, for ADDRESSING_SERVICE routes
 }
 
 type routeEntry struct {
@@ -86,6 +89,9 @@ func buildRoutes(ins []*instance) (map[routeKey][]routeEntry, error) {
 		m := in.manifestOf()
 		for i, r := range m.GetRoutes() {
 			k := keyOf(r)
+			if k.addr == pluginv1.Addressing_ADDRESSING_SERVICE {
+				k.domain = m.GetService().GetDomain()
+			}
 			for _, other := range table[k] {
 				if other.in != in && overlaps(other.route, r) {
 					return nil, fmt.Errorf("route conflict: plugins %s and %s both claim %s", other.in.spec.Name, in.spec.Name, describeRoute(r))
@@ -121,12 +127,18 @@ func (h *Host) rebuild() {
 		h.log.Error("rebuilding the route table", "error", err)
 		return
 	}
+	services, err := buildServices(ins, componentsOf(h.components))
+	if err != nil {
+		h.log.Error("rebuilding the service table", "error", err)
+		return
+	}
 	s := &snapshot{
 		routes:      routes,
 		features:    map[pluginv1.Stage][]string{},
 		subscribers: map[pluginv1.EventKind][]*instance{},
 		topics:      map[string][]*instance{},
 		byName:      map[string]*instance{},
+		services:    services,
 	}
 	if h.cfg.Core != nil {
 		s.manifests = append(s.manifests, h.cfg.Core)
@@ -150,6 +162,9 @@ func (h *Host) rebuild() {
 		for _, f := range in.streamFeatures() {
 			s.features[f.GetStage()] = append(s.features[f.GetStage()], f.GetXml())
 		}
+	}
+	for _, d := range slices.Sorted(maps.Keys(h.components)) {
+		s.manifests = append(s.manifests, h.components[d].manifest)
 	}
 	old := h.snap.Swap(s)
 	if !sameManifests(old.manifests, s.manifests) {
@@ -197,7 +212,10 @@ func (h *Host) rebuilder() {
 func (h *Host) checkRoutes(in *instance) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	_, err := buildRoutes(h.live())
+	if _, err := buildRoutes(h.live()); err != nil {
+		return err
+	}
+	_, err := buildServices(h.live(), componentsOf(h.components))
 	return err
 }
 
@@ -209,6 +227,9 @@ func startOrder(ins []*instance) ([]*instance, error) {
 		byName[in.spec.Name] = in
 	}
 	if _, err := buildRoutes(ins); err != nil {
+		return nil, err
+	}
+	if _, err := buildServices(ins, nil); err != nil {
 		return nil, err
 	}
 	var order []*instance

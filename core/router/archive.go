@@ -59,9 +59,32 @@ func (d *delivery) recordIncoming() {
 		return
 	}
 	d.archived = archiveYes
-	d.stanzaID, _ = d.r.ids.Next(time.Now())
+	if d.stanzaID == "" { // offlineCopy may have chosen it
+		d.stanzaID, _ = d.r.ids.Next(time.Now())
+	}
 	owner := d.to.Bare()
 	d.r.archive.Record(owner, d.stanzaID, d.senderJID.Bare(), d.el.AppendWithFrom(nil, d.sender), false)
+}
+
+// offlineCopy is the message as offline storage keeps it: with the
+// stanza-id the recipient's archive will keep it under, chosen now (the
+// archive records it once storage has taken it), so that the copy a
+// client gets at its next login matches the one it finds when it syncs
+// its archive (XEP-0313, "Communicating the archive ID"); without it,
+// clients such as Gajim show the message twice.
+func (d *delivery) offlineCopy() *stream.Element {
+	if d.archived != archiveUnknown || d.from == nil || !d.archivable() {
+		return d.el
+	}
+	if d.stanzaID == "" {
+		d.stanzaID, _ = d.r.ids.Next(time.Now())
+	}
+	b := appendStanzaID(d.el.Append(nil), d.stanzaID, d.to.Bare())
+	el, err := stream.ParseElement(b, stream.Limits{MaxStanzaBytes: len(b)})
+	if err != nil {
+		return d.el
+	}
+	return el
 }
 
 // recordOutgoing archives what a local user sent, for the sender, under

@@ -45,7 +45,7 @@ func BenchmarkReadRouteWrite(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			buf = f.r.Route(ctx, from, el, buf)
+			buf = f.r.Route(ctx, from, el, buf, nil)
 		}
 	}
 	if sink.n == 0 {

@@ -27,9 +27,15 @@ func (d *delivery) toFull(kind string) {
 	}
 	// Directed presence goes to the presence plugin when there is one, so
 	// that it can remember who must hear about the sender going offline.
-	if kind == "presence" && d.typ != "error" && d.handle() {
+	if kind == "presence" && d.typ != "error" && d.handle(atFullPresence) {
 		return
 	}
+	d.deliverFull(kind)
+}
+
+// deliverFull delivers to the full JID, or applies §8.5.3.2 when no such
+// resource is bound.
+func (d *delivery) deliverFull(kind string) {
 	if s := d.r.sessions.Lookup(d.to.Bare(), d.to.Resource); s != nil {
 		if kind == "message" {
 			d.shared = d.carbonsBesides(s)
@@ -67,12 +73,10 @@ func (d *delivery) toBare(kind string) {
 		if d.typ != "result" && d.typ != "error" && d.blockedInbound(kind) {
 			return
 		}
-		if d.handle() {
+		if d.handle(atBareIQ) {
 			return
 		}
-		if d.typ == "get" || d.typ == "set" {
-			d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
-		}
+		d.unclaimedIQ()
 	case "presence":
 		d.presenceToBare()
 	default:
@@ -86,9 +90,22 @@ func (d *delivery) presenceToBare() {
 	}
 	// Subscription requests, probes and directed presence go to the
 	// presence plugin when there is one; it delivers what should be.
-	if d.typ != "error" && d.handle() {
+	if d.typ != "error" && d.handle(atBarePresence) {
 		return
 	}
+	d.presenceToResources()
+}
+
+// unclaimedIQ answers an IQ request that nothing takes (RFC 6120 §8.4).
+func (d *delivery) unclaimedIQ() {
+	if d.typ == "get" || d.typ == "set" {
+		d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
+	}
+}
+
+// presenceToResources delivers presence to the account's available
+// resources (RFC 6121 §8.5.2.1.2).
+func (d *delivery) presenceToResources() {
 	if d.typ == "probe" || d.typ == "error" {
 		return
 	}
@@ -167,10 +184,22 @@ func (d *delivery) undeliverable() {
 		d.bounce(d.el.Attr("to"), stanza.New(stanza.InternalServerError))
 		return
 	}
-	if exists && d.r.handlers != nil && d.r.handlers.Undeliverable(d.ctx, d.from, d.el, d.to) {
-		d.recordIncoming() // kept offline: it is the recipient's message all the same
-		return
+	if exists && d.r.handlers != nil {
+		if d.later != nil && d.from != nil && d.r.handlers.ClaimsUndeliverable(d.el) {
+			d.handOff(atOffline)
+			return
+		}
+		if d.r.handlers.Undeliverable(d.ctx, d.from, d.offlineCopy(), d.to) {
+			d.recordIncoming() // kept offline: it is the recipient's message all the same
+			return
+		}
 	}
+	d.notKept()
+}
+
+// notKept answers a message that no resource and no offline store took: a
+// headline vanishes, the rest goes back to the sender.
+func (d *delivery) notKept() {
 	if d.typ == "headline" {
 		return
 	}

@@ -31,11 +31,24 @@ type Handlers interface {
 	// server on an account's behalf, to whatever claimed its route. It
 	// reports whether something took it.
 	Handle(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
+	// Claims reports, from what is in memory, whether Handle would give
+	// el to a plugin, so that the router can take that call off the
+	// client's reader.
+	Claims(from *session.Session, el *stream.Element, to jidprep.JID) bool
 	// Undeliverable offers a message that no resource can take right now
 	// (RFC 6121 §8.5.2.2), for example to offline storage. It reports
 	// whether it was taken; if not the router bounces or drops it. from is
 	// nil when the server itself sent the message.
 	Undeliverable(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
+	// ClaimsUndeliverable is Claims for Undeliverable.
+	ClaimsUndeliverable(el *stream.Element) bool
+	// Service offers a stanza addressed to a domain other than the
+	// server's to the service that owns it (a plugin with a domain of its
+	// own); false when no service owns that domain.
+	Service(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
+	// ServiceDomain reports whether a service owns domain: the server
+	// routes stanzas from its JIDs as its own.
+	ServiceDomain(domain string) bool
 }
 
 // Router routes stanzas between local sessions.
@@ -58,15 +71,17 @@ func New(domain string, sessions *session.Table, accounts Accounts, handlers Han
 
 // Route handles a stanza from a bound session whose from address the
 // caller has verified. buf is scratch space owned by the caller's goroutine;
-// Route returns it, possibly grown, for reuse.
-func (r *Router) Route(ctx context.Context, from *session.Session, el *stream.Element, buf []byte) []byte {
-	d := delivery{r: r, ctx: ctx, from: from, sender: from.Full, senderJID: from.JID, el: el, buf: buf[:0], typ: el.Attr("type")}
+// Route returns it, possibly grown, for reuse. With later, the plugin call
+// a stanza needs, and whatever routing follows it, is handed to later
+// instead of being made here (see Deferrer); with nil, Route makes it.
+func (r *Router) Route(ctx context.Context, from *session.Session, el *stream.Element, buf []byte, later Deferrer) []byte {
+	d := delivery{r: r, ctx: ctx, from: from, sender: from.Full, senderJID: from.JID, el: el, buf: buf[:0], typ: el.Attr("type"), later: later}
 	d.route()
 	return d.buf
 }
 
-// Deliver routes a stanza that the server itself sends, on its own behalf
-// or a local user's (plugins do, through the host). Its 'from' is kept as
+// Deliver routes a stanza that the server itself sends, on its own behalf,
+// a local user's or a service's (plugins do, through the host). Its 'from' is kept as
 // it is, absent included (RFC 6120 §8.1.2.1: a reply on behalf of the
 // client's own account may carry none); it must not name another domain. Nothing is bounced: a server-sent stanza that cannot be
 // delivered is dropped, or offered to the handlers' Undeliverable.
@@ -74,8 +89,8 @@ func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([
 	sender, senderJID := "", jidprep.JID{Domain: r.domain}
 	if raw := el.Attr("from"); raw != "" {
 		from, err := jidprep.Parse(raw)
-		if err != nil || from.Domain != r.domain {
-			return buf, fmt.Errorf("a stanza from the server may only come from %s or its users, not %q", r.domain, raw)
+		if err != nil || from.Domain != r.domain && (r.handlers == nil || !r.handlers.ServiceDomain(from.Domain)) {
+			return buf, fmt.Errorf("a stanza from the server may only come from %s, its users or its services, not %q", r.domain, raw)
 		}
 		sender, senderJID = from.String(), from
 	}
@@ -124,6 +139,10 @@ type delivery struct {
 	archived archiveState
 	stanzaID string // given for the recipient's archive
 	sentID   string // given for the sender's archive
+	// later takes plugin calls off the client's reader; nil makes them
+	// here. at is where a handed-off delivery resumes.
+	later Deferrer
+	at    resumePoint
 }
 
 type archiveState uint8
@@ -158,6 +177,9 @@ func (d *delivery) route() {
 	}
 	switch {
 	case to.Domain != d.r.domain:
+		if d.r.handlers != nil && d.r.handlers.Service(d.ctx, d.from, d.el, to) {
+			return
+		}
 		d.bounce(raw, stanza.Errorf(stanza.RemoteServerNotFound, "this server does not federate with other domains"))
 	case to.Local == "":
 		d.toServer(kind)
@@ -201,20 +223,36 @@ func (d *delivery) validIQ() bool {
 func (d *delivery) routeNoTo(kind string) {
 	d.to = d.from.JID.BareJID()
 	if kind == "presence" {
-		d.handle()
+		d.handle(atBroadcast)
 		return
 	}
 	d.toBare(kind)
 }
 
-func (d *delivery) handle() bool {
-	return d.from != nil && d.r.handlers != nil && d.r.handlers.Handle(d.ctx, d.from, d.el, d.to)
+// handle offers the stanza to the plugins: at once, or, when a plugin
+// claims it and the caller gave a Deferrer, later, going on from p. It
+// reports whether something took the stanza.
+func (d *delivery) handle(p resumePoint) bool {
+	if d.from == nil || d.r.handlers == nil {
+		return false
+	}
+	if d.later != nil && d.r.handlers.Claims(d.from, d.el, d.to) {
+		d.handOff(p)
+		return true
+	}
+	return d.r.handlers.Handle(d.ctx, d.from, d.el, d.to)
 }
 
 func (d *delivery) toServer(kind string) {
-	if d.handle() {
+	if d.handle(atServer) {
 		return
 	}
+	d.unclaimedAtServer(kind)
+}
+
+// unclaimedAtServer answers what was addressed to the server and no
+// plugin took.
+func (d *delivery) unclaimedAtServer(kind string) {
 	switch kind {
 	case "iq":
 		if d.typ == "get" || d.typ == "set" {

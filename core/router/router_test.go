@@ -131,7 +131,7 @@ func TestRoute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, binds...)
-			f.r.Route(context.Background(), f.sessions["alice@localhost/a"], element(t, tt.stanza), nil)
+			f.r.Route(context.Background(), f.sessions["alice@localhost/a"], element(t, tt.stanza), nil, nil)
 			for full, want := range tt.want {
 				got := strings.Join(f.sinks[full].take(), "")
 				if want == "" && got != "" {
@@ -156,7 +156,7 @@ func TestFilters(t *testing.T) {
 	}
 	alice, bob := f.sessions["alice@localhost/a"], f.sessions["bob@localhost/b"]
 	route := func(from *session.Session, s string) {
-		f.r.Route(context.Background(), from, element(t, s), nil)
+		f.r.Route(context.Background(), from, element(t, s), nil, nil)
 	}
 
 	// Bob blocks alice (XEP-0191 as the privacy plugin installs it).
@@ -211,7 +211,7 @@ func TestAMP(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, binds...)
 			stanza := strings.Replace(amp(tt.rules), "%s", tt.to, 1)
-			f.r.Route(context.Background(), f.sessions["alice@localhost/a"], element(t, stanza), nil)
+			f.r.Route(context.Background(), f.sessions["alice@localhost/a"], element(t, stanza), nil, nil)
 			if got := len(f.sinks["bob@localhost/b"].take()) > 0; got != tt.bobGets {
 				t.Errorf("bob received: %v, want %v", got, tt.bobGets)
 			}
@@ -226,7 +226,7 @@ func TestAMP(t *testing.T) {
 func TestForgedStanzaIDIsStripped(t *testing.T) {
 	f := newFixture(t, bind{"alice@localhost/a", true, 0}, bind{"bob@localhost/b", true, 0})
 	f.r.Route(context.Background(), f.sessions["alice@localhost/a"], element(t,
-		"<message to='bob@localhost/b' id='m'><body>x</body><stanza-id xmlns='urn:xmpp:sid:0' id='fake' by='bob@localhost'/><stanza-id xmlns='urn:xmpp:sid:0' id='kept' by='muc.example'/></message>"), nil)
+		"<message to='bob@localhost/b' id='m'><body>x</body><stanza-id xmlns='urn:xmpp:sid:0' id='fake' by='bob@localhost'/><stanza-id xmlns='urn:xmpp:sid:0' id='kept' by='muc.example'/></message>"), nil, nil)
 	got := strings.Join(f.sinks["bob@localhost/b"].take(), "")
 	if strings.Contains(got, "fake") || !strings.Contains(got, "kept") || !strings.Contains(got, "<body>x</body>") {
 		t.Errorf("bob received %q", got)

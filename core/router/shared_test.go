@@ -41,7 +41,7 @@ func TestSharedDeliveries(t *testing.T) {
 			for _, full := range tt.carbons {
 				f.sessions[full].Carbons.Store(true)
 			}
-			f.r.Route(context.Background(), f.sessions["alice@localhost/x"], element(t, "<message type='chat' id='m' to='"+tt.to+"'><body>hi</body></message>"), nil)
+			f.r.Route(context.Background(), f.sessions["alice@localhost/x"], element(t, "<message type='chat' id='m' to='"+tt.to+"'><body>hi</body></message>"), nil, nil)
 			for full, want := range tt.want {
 				sk := f.sinks[full]
 				if !slices.Equal(sk.shared, want) {

@@ -123,7 +123,9 @@ func TestPluginWithoutHandleStream(t *testing.T) {
 // A stanza the plugin takes longer than limits.plugin_timeout over is
 // answered with an error, and the plugin is told to stop working on it.
 func TestPluginCallTimesOut(t *testing.T) {
-	s := startWith(t, func(c *config.Config) { c.Limits.PluginTimeout = 300 * time.Millisecond }, withPlugins("echo"))
+	// Short enough for the test, long enough that the ordinary calls after
+	// it are not timed out too on a loaded machine.
+	s := startWith(t, func(c *config.Config) { c.Limits.PluginTimeout = 1500 * time.Millisecond }, withPlugins("echo"))
 	c, _ := s.login(t, "alice", "r")
 	c.Sendf("<iq type='get' to='localhost' id='slow'><q xmlns='%s' sleep='1h'/></iq>", nsEcho)
 	el := expectStanzaError(t, c, "slow", "internal-server-error")

@@ -19,7 +19,7 @@ const domain = "localhost"
 type testServer struct {
 	*Server
 	starttls, direct string
-	logs             *logLines // what the server logged, Warn and above
+	logs             *logLines // what the server logged, Warn and above; nil from startLogged
 }
 
 // start runs a server on free loopback ports with a fresh data directory
@@ -54,7 +54,14 @@ func startWith(t *testing.T, mutate func(*config.Config), options func(*config.C
 		opts = options(cfg)
 	}
 	logs := &logLines{}
-	log := hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Warn, Output: testWriter{t, logs}})
+	ts := startLogged(t, cfg, opts, hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Warn, Output: testWriter{t, logs}}))
+	ts.logs = logs
+	return ts
+}
+
+// startLogged starts a server built from cfg and opts that logs to log.
+func startLogged(t *testing.T, cfg *config.Config, opts Options, log hclog.Logger) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	s, err := New(ctx, cfg, opts, log)
 	if err != nil {
@@ -73,7 +80,7 @@ func startWith(t *testing.T, mutate func(*config.Config), options func(*config.C
 			t.Fatal(err)
 		}
 	}
-	ts := &testServer{Server: s, logs: logs}
+	ts := &testServer{Server: s}
 	addrs := s.Addrs()
 	if cfg.Listen.C2S != "" {
 		ts.starttls = addrs[0].String()
@@ -188,6 +195,10 @@ func startBWith(b *testing.B, opts Options) *testServer {
 	cfg.Listen.C2S = "127.0.0.1:0"
 	cfg.Listen.C2STLS = ""
 	cfg.Listen.WebSocket = ""
+	// Benchmarks measure the server, not the per-stream shaping that a
+	// load test from one client would run into (bench/compare.sh turns it
+	// off too).
+	cfg.Limits.RateBytesPerSecond = 0
 	ctx := context.Background()
 	s, err := New(ctx, cfg, opts, hclog.NewNullLogger())
 	if err != nil {

@@ -1,10 +1,14 @@
 package server
 
 import (
+	"bytes"
+	"encoding/base64"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/switchboard-xmpp/switchboard/core/config"
 	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
@@ -266,4 +270,43 @@ func TestLegacyAuth(t *testing.T) {
 	if _, err := c.Expect(rawxmpp.ID("hi")); err != nil {
 		t.Fatalf("the legacy session does not receive: %v", err)
 	}
+}
+
+// TestTraceLogsTheWireButNoPassword: at log level trace the server logs
+// what each stream reads and writes, so an operator can see what a client
+// does, but never the content of an authentication exchange.
+func TestTraceLogsTheWireButNoPassword(t *testing.T) {
+	var out syncBuffer
+	s := startLogged(t, testConfig(t, nil), Options{}, hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Trace, Output: &out}))
+	alice, aliceJID := s.login(t, "alice", "a")
+	alice.Sendf("<message to='%s' id='traced'><body>look at me</body></message>", aliceJID)
+	if _, err := alice.Expect(isMessage("traced")); err != nil {
+		t.Fatal(err)
+	}
+	log := out.String()
+	if n := strings.Count(log, "look at me"); n < 2 {
+		t.Errorf("the message appears %d times in the trace log, want as received and as sent:\n%s", n, log)
+	}
+	plain := base64.StdEncoding.EncodeToString([]byte("\x00alice\x00secret"))
+	if strings.Contains(log, plain) || strings.Contains(log, "secret") {
+		t.Errorf("the trace log holds alice's credentials:\n%s", log)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

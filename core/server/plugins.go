@@ -25,7 +25,7 @@ func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, erro
 		if p.Path != "" {
 			return nil, fmt.Errorf("plugins.%s: %s is built in; a path is only for third-party plugins (choose another name)", name, name)
 		}
-		specs = append(specs, pluginhost.Spec{Name: name, Env: runtimeEnv(cfg, p), MaxConcurrent: maxConcurrent(p), Config: p.Config})
+		specs = append(specs, pluginhost.Spec{Name: name, Env: runtimeEnv(cfg, p), MaxConcurrent: maxConcurrent(p), Domain: p.Domain, Config: p.Config})
 	}
 	names := make([]string, 0, len(cfg.Plugins))
 	for name := range cfg.Plugins {
@@ -43,7 +43,7 @@ func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, erro
 		if p.Enabled != nil && !*p.Enabled {
 			continue
 		}
-		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Grants: p.Grants, Env: runtimeEnv(cfg, p), MaxConcurrent: maxConcurrent(p), Config: p.Config})
+		specs = append(specs, pluginhost.Spec{Name: name, Path: p.Path, SHA256: p.SHA256, Grants: p.Grants, Env: runtimeEnv(cfg, p), MaxConcurrent: maxConcurrent(p), Domain: p.Domain, Config: p.Config})
 	}
 	return specs, nil
 }

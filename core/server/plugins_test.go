@@ -297,6 +297,39 @@ func TestCoreFeaturesAreReserved(t *testing.T) {
 	}
 }
 
+// TestPluginOutputReachesTheLog: what a plugin prints to its stdout and
+// stderr, not through its logger, is in the server's log under the
+// plugin's name (go-plugin discarded it).
+func TestPluginOutputReachesTheLog(t *testing.T) {
+	var out syncBuffer
+	cfg := testConfig(t, nil)
+	s := startLogged(t, cfg, withPlugins("echo")(cfg), hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Info, Output: &out}))
+	alice, _ := s.login(t, "alice", "a")
+	alice.Sendf("<iq type='get' to='localhost' id='p'><q xmlns='%s:print'/></iq>", nsEcho)
+	if r, err := alice.Expect(rawxmpp.ID("p")); err != nil || r.SelectAttrValue("type", "") != "result" {
+		t.Fatalf("print: %s %v", rawxmpp.Describe(r), err)
+	}
+	waitFor(t, "the plugin's output in the log", func() bool {
+		log := out.String()
+		return strings.Contains(log, "plugin.echo: echo wrote this to its stdout") && strings.Contains(log, "plugin.echo: echo wrote this to its stderr")
+	})
+}
+
+// TestPluginUnderAnotherName: a plugin configured under a key that is not
+// the name it gives itself is refused, naming the key it should have.
+func TestPluginUnderAnotherName(t *testing.T) {
+	cfg := testConfig(t, nil)
+	opts := thirdPartyAs(t, "renamed", "echo", nil)(cfg)
+	s, err := New(context.Background(), cfg, opts, hclog.NewNullLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	if err := s.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "plugins.echo") {
+		t.Fatalf("Start() = %v, want a refusal naming plugins.echo", err)
+	}
+}
+
 // TestPreAuthOnlyTheServerAnswers: before authentication a plugin's
 // pre-auth route serves IQs to the server only; one addressed to a user
 // closes the stream as any other unauthenticated stanza does, instead of
@@ -707,16 +740,22 @@ func TestSessionPresenceEvents(t *testing.T) {
 // thirdParty runs a test plugin as a third-party plugin: by path (a
 // script that re-executes the test binary), with the given grants.
 func thirdParty(t *testing.T, name string, grants []string) func(*config.Config) Options {
+	return thirdPartyAs(t, name, name, grants)
+}
+
+// thirdPartyAs configures the test plugin named plugin as a third-party
+// plugin under the key plugins.<key>.
+func thirdPartyAs(t *testing.T, key, plugin string, grants []string) func(*config.Config) Options {
 	return func(c *config.Config) Options {
 		exe, err := os.Executable()
 		if err != nil {
 			panic(err)
 		}
-		script := filepath.Join(t.TempDir(), name)
-		if err := os.WriteFile(script, []byte("#!/bin/sh\nexec '"+exe+"' plugin "+name+"\n"), 0o755); err != nil {
+		script := filepath.Join(t.TempDir(), key)
+		if err := os.WriteFile(script, []byte("#!/bin/sh\nexec '"+exe+"' plugin "+plugin+"\n"), 0o755); err != nil {
 			panic(err)
 		}
-		c.Plugins = map[string]config.Plugin{name: {Path: script, Grants: grants}}
+		c.Plugins = map[string]config.Plugin{key: {Path: script, Grants: grants}}
 		return Options{}
 	}
 }

@@ -12,6 +12,12 @@ func TestMessageBetweenTwoUsers(t *testing.T) {
 	s := start(t, nil)
 	alice, aliceJID := s.login(t, "alice", "home")
 	bob, _ := s.login(t, "bob", "work")
+	// An answer to bob says his initial presence, sent before, is handled:
+	// the message to his bare JID below needs him available.
+	bob.Send("<iq type='get' to='localhost' id='sync'><query xmlns='urn:example:none'/></iq>")
+	if _, err := bob.Expect(rawxmpp.ID("sync")); err != nil {
+		t.Fatal(err)
+	}
 
 	// Naming herself by her bare JID is allowed; the server stamps the
 	// full JID.

@@ -17,9 +17,12 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/core/accept"
 	"github.com/switchboard-xmpp/switchboard/core/accounts"
 	"github.com/switchboard-xmpp/switchboard/core/c2s"
+	"github.com/switchboard-xmpp/switchboard/core/component"
 	"github.com/switchboard-xmpp/switchboard/core/config"
+	"github.com/switchboard-xmpp/switchboard/core/fdlimit"
 	"github.com/switchboard-xmpp/switchboard/core/filter"
 	"github.com/switchboard-xmpp/switchboard/core/limiter"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
@@ -58,17 +61,26 @@ type Server struct {
 	plugins  *pluginhost.Host
 	// authLimits remembers failed logins (delays, bans, account locks).
 	authLimits *limiter.Auth
+	// connLimits counts connections per client address, on every listener.
+	connLimits *limiter.Conns
 	c2s        *c2s.Server
 
+	// gate caps the client connections of every listener together, below
+	// the open-file limit fileLimit.
+	gate      *accept.Gate
+	fileLimit fdlimit.Limit
 	listeners []net.Listener
-	web       *http.Server // WebSocket and host-meta
-	webAddr   net.Addr
-	pprof     *http.Server
-	wg        sync.WaitGroup
-	serveErr  chan error
-	stopOnce  sync.Once
-	stopErr   error
-	stopping  chan struct{} // closed when Shutdown begins
+	// components serves listen.component; nil when it is off.
+	components *component.Server
+	router     *router.Router
+	web        *http.Server // WebSocket and host-meta
+	webAddr    net.Addr
+	pprof      *http.Server
+	wg         sync.WaitGroup
+	serveErr   chan error
+	stopOnce   sync.Once
+	stopErr    error
+	stopping   chan struct{} // closed when Shutdown begins
 }
 
 // New builds a server from cfg; nothing listens and no plugin runs until
@@ -88,11 +100,20 @@ func New(ctx context.Context, cfg *config.Config, opts Options, log hclog.Logger
 
 // OpenStore opens the configured storage; the CLI uses it too.
 func OpenStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (storage.Store, error) {
-	store, err := backend.Open(ctx, cfg.Storage.Driver, cfg.StorageDSN(), backend.Options{MaxBytes: int64(cfg.Storage.MaxSize)}, log.Named("storage"))
+	store, err := backend.Open(ctx, cfg.Storage.Driver, cfg.StorageDSN(), StorageOptions(cfg), log.Named("storage"))
 	if err != nil {
 		return nil, fmt.Errorf("opening storage: %w", err)
 	}
 	return store, nil
+}
+
+// StorageOptions are the storage driver's settings from cfg.
+func StorageOptions(cfg *config.Config) backend.Options {
+	return backend.Options{
+		MaxBytes:         int64(cfg.Storage.MaxSize),
+		PoolSize:         cfg.Storage.PoolSize,
+		StatementTimeout: cfg.Storage.StatementTimeout,
+	}
 }
 
 func (s *Server) build() error {
@@ -115,6 +136,13 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("limits.trusted_networks: %w", err)
 	}
+	s.connLimits = limiter.NewConns(limiter.ConnsConfig{
+		MaxOpen:      cfg.Limits.ConnectionsPerIP,
+		Rate:         float64(cfg.Limits.ConnectRatePerIP),
+		Burst:        2 * cfg.Limits.ConnectRatePerIP,
+		MaxAddresses: cfg.Limits.MaxTrackedAddresses,
+		Trusted:      trusted,
+	})
 	s.accounts = accounts.New(s.store, cfg.Auth.SCRAMIterations)
 	s.authLimits = limiter.NewAuth(limiter.AuthConfig{
 		MaxFailures:     cfg.Auth.BanFailures,
@@ -153,6 +181,7 @@ func (s *Server) build() error {
 	}, s.log.Named("plugin"))
 	r := router.New(cfg.Domain, s.sessions, s.accounts, s.plugins, s.filters, s.plugins, s.log.Named("router"))
 	s.plugins.SetRouter(r)
+	s.router = r
 	s.c2s = c2s.NewServer(c2s.Config{
 		Domain:           cfg.Domain,
 		TLS:              certs.Config(),
@@ -171,8 +200,9 @@ func (s *Server) build() error {
 		SendQueueBytes:   cfg.Limits.SendQueueBytes,
 		ResumeTimeout:    cfg.Limits.ResumeTimeout,
 		MaxUnacked:       cfg.Limits.MaxUnacked,
+		MaxInFlight:      cfg.Limits.MaxInFlight,
 		Extensions:       s.plugins,
-		Conns:            limiter.NewConns(cfg.Limits.ConnectionsPerIP, float64(cfg.Limits.ConnectRatePerIP), 2*cfg.Limits.ConnectRatePerIP, trusted),
+		Conns:            s.connLimits,
 		Auth:             s.authLimits,
 		BanTime:          cfg.Auth.BanTime,
 		RateBytes:        cfg.Limits.RateBytesPerSecond,
@@ -199,13 +229,18 @@ func streamLimits(cfg *config.Config, maxBytes int) stream.Limits {
 	return stream.Limits{MaxStanzaBytes: maxBytes, MaxDepth: cfg.Limits.MaxDepth, MaxAttrs: cfg.Limits.MaxAttrs}
 }
 
-// Start launches the plugins, then opens the listeners and begins
-// accepting clients.
+// Start sets the open-file limit, launches the plugins, then opens the
+// listeners and begins accepting clients.
 func (s *Server) Start(ctx context.Context) error {
 	specs, err := PluginSpecs(s.cfg, s.opts.Builtins)
 	if err != nil {
 		return err
 	}
+	maxConns, err := s.openFiles()
+	if err != nil {
+		return err
+	}
+	s.gate = accept.NewGate(maxConns, s.log.Named("accept"))
 	if err := s.plugins.Start(ctx, specs); err != nil {
 		return fmt.Errorf("starting plugins: %w", err)
 	}
@@ -220,7 +255,7 @@ func (s *Server) Start(ctx context.Context) error {
 		if l.addr == "" {
 			continue
 		}
-		ln, err := net.Listen("tcp", l.addr)
+		ln, err := s.listen(l.addr)
 		if err != nil {
 			s.closeListeners()
 			return fmt.Errorf("listening for %s clients on %s: %w", l.what, l.addr, err)
@@ -230,10 +265,14 @@ func (s *Server) Start(ctx context.Context) error {
 		s.wg.Add(1)
 		go func(direct bool) {
 			defer s.wg.Done()
-			if err := s.c2s.Serve(ctx, ln, direct); err != nil && !errors.Is(err, net.ErrClosed) {
+			if err := s.c2s.Serve(ctx, ln, direct); !errors.Is(err, net.ErrClosed) {
 				s.serveErr <- fmt.Errorf("accepting clients on %s: %w", ln.Addr(), err)
 			}
 		}(l.direct)
+	}
+	if err := s.startComponents(ctx); err != nil {
+		s.closeListeners()
+		return err
 	}
 	s.wg.Add(1)
 	go s.sweep(ctx)
@@ -241,7 +280,55 @@ func (s *Server) Start(ctx context.Context) error {
 		s.closeListeners()
 		return err
 	}
-	return s.startPprof()
+	if err := s.startPprof(); err != nil {
+		return err
+	}
+	s.reportOpenFiles()
+	return nil
+}
+
+// listen opens a client listener: its connections count against the
+// gate, and running out of descriptors pauses it instead of ending it.
+func (s *Server) listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return accept.Wrap(ln, s.gate, s.log.Named("accept").With("listener", ln.Addr().String())), nil
+}
+
+// startComponents serves external components (XEP-0114) when
+// listen.component is set: each owns its domain through the plugin host's
+// table of service domains.
+func (s *Server) startComponents(ctx context.Context) error {
+	if s.cfg.Listen.Component == "" {
+		return nil
+	}
+	secrets := map[string]string{}
+	for _, c := range s.cfg.Components {
+		secrets[c.Domain] = c.Secret
+	}
+	s.components = component.NewServer(component.Config{
+		Secrets:          secrets,
+		Limits:           streamLimits(s.cfg, s.cfg.Limits.MaxStanzaBytes),
+		HandshakeTimeout: s.cfg.Limits.PreauthTimeout,
+		WriteTimeout:     s.cfg.Limits.WriteTimeout,
+		Queue:            s.cfg.Limits.ComponentQueue,
+	}, s.plugins, s.router, s.log.Named("component"))
+	ln, err := s.listen(s.cfg.Listen.Component)
+	if err != nil {
+		return fmt.Errorf("listening for components on %s: %w", s.cfg.Listen.Component, err)
+	}
+	s.listeners = append(s.listeners, ln)
+	s.log.Info("listening for components", "addr", ln.Addr().String(), "components", len(secrets))
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.components.Serve(ctx, ln); !errors.Is(err, net.ErrClosed) {
+			s.serveErr <- fmt.Errorf("accepting components on %s: %w", ln.Addr(), err)
+		}
+	}()
+	return nil
 }
 
 // startWebSocket serves RFC 7395 and host-meta over HTTPS with the
@@ -250,7 +337,7 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	if s.cfg.Listen.WebSocket == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", s.cfg.Listen.WebSocket)
+	ln, err := s.listen(s.cfg.Listen.WebSocket)
 	if err != nil {
 		return fmt.Errorf("listening for WebSocket clients on %s: %w", s.cfg.Listen.WebSocket, err)
 	}
@@ -258,17 +345,26 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	tlsCfg.NextProtos = []string{"http/1.1"}
 	s.webAddr = ln.Addr()
 	ad := websocket.Advertised{Domain: s.cfg.Domain, URL: s.cfg.Listen.WebSocketURL}
-	s.web = &http.Server{
-		Handler:           websocket.New(ctx, s.c2s, ad, s.log.Named("websocket")),
-		ReadHeaderTimeout: s.cfg.Limits.PreauthTimeout,
-		ErrorLog:          s.log.Named("websocket").StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
-	}
+	s.web = websocket.NewServer(ctx, s.c2s, websocket.Config{
+		HeaderTimeout:  s.cfg.Limits.PreauthTimeout,
+		MaxHeaderBytes: s.cfg.Limits.MaxStanzaBytesPreauth,
+		UpgradeTimeout: s.cfg.Limits.PreauthTimeout,
+		IdleTimeout:    s.cfg.Limits.HTTPIdleTimeout,
+		CloseTimeout:   s.cfg.Limits.WriteTimeout,
+		Advertised:     ad,
+	}, s.log.Named("websocket"))
 	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", ad.EndpointURL("wss", ln.Addr().String()))
-	go s.web.Serve(tls.NewListener(ln, tlsCfg))
+	go func() {
+		// Shutdown closes the server, which ends Serve.
+		if err := s.web.Serve(tls.NewListener(ln, tlsCfg)); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			s.serveErr <- fmt.Errorf("accepting WebSocket clients on %s: %w", ln.Addr(), err)
+		}
+	}()
 	return nil
 }
 
-// sweep forgets old login failures now and then, until shutdown.
+// sweep forgets old login failures and idle client addresses now and
+// then, until shutdown.
 func (s *Server) sweep(ctx context.Context) {
 	defer s.wg.Done()
 	t := time.NewTicker(time.Minute)
@@ -277,6 +373,10 @@ func (s *Server) sweep(ctx context.Context) {
 		select {
 		case <-t.C:
 			s.authLimits.Sweep()
+			if tracked, refused := s.connLimits.Sweep(); refused > 0 {
+				s.log.Warn("connections from new addresses refused: every remembered address has a connection open; raise limits.max_tracked_addresses if they are genuine clients",
+					"refused", refused, "tracked", tracked)
+			}
 		case <-ctx.Done():
 			return
 		case <-s.stopping:
@@ -362,11 +462,15 @@ func (s *Server) shutdown(ctx context.Context) error {
 	if s.web != nil {
 		s.web.Close() // WebSocket streams themselves end with the c2s shutdown
 	}
+	s.gate.Close()
 	if s.pprof != nil {
 		s.pprof.Close()
 	}
 	n := s.c2s.Len()
 	s.c2s.Shutdown(ctx)
+	if s.components != nil {
+		s.components.Shutdown(ctx)
+	}
 	s.plugins.Stop()
 	s.log.Info("server stopped", "connections_closed", n)
 	if err := s.store.Close(); err != nil {

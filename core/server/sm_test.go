@@ -335,3 +335,21 @@ func TestClientStateIndication(t *testing.T) {
 		t.Errorf("more than the latest held presence was delivered: %s", rawxmpp.Describe(el))
 	}
 }
+
+// TestOwnIQAnswersAreCounted: the answer to a legacy session request sent
+// after stream management is on is a stanza like any other: a client that
+// acknowledges it is not told it acknowledged more than was sent.
+func TestOwnIQAnswersAreCounted(t *testing.T) {
+	s := start(t, nil)
+	alice, _ := s.login(t, "alice", "a")
+	enableSM(t, alice)
+	alice.Send("<iq type='set' id='sess'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>")
+	if _, err := alice.Expect(rawxmpp.ID("sess")); err != nil {
+		t.Fatal(err)
+	}
+	alice.Send("<a xmlns='urn:xmpp:sm:3' h='1'/>")
+	alice.Send("<r xmlns='urn:xmpp:sm:3'/>")
+	if _, err := alice.Expect(rawxmpp.Is("a")); err != nil {
+		t.Fatalf("acknowledging the session answer: %v", err)
+	}
+}

@@ -101,6 +101,23 @@ func TestIdleTimeout(t *testing.T) {
 	expectStreamError(t, c, "connection-timeout")
 }
 
+// TestNoIdleTimeoutOutlivesThePreauthDeadline: with limits.idle_timeout 0
+// an authenticated session is never cut off, in particular not when the
+// time it had to authenticate runs out.
+func TestNoIdleTimeoutOutlivesThePreauthDeadline(t *testing.T) {
+	const preauth = time.Second
+	s := start(t, func(c *config.Config) { c.Limits.IdleTimeout, c.Limits.PreauthTimeout = 0, preauth })
+	connected := time.Now()
+	c, _ := s.login(t, "alice", "a")
+	// The session has to outlive the pre-auth deadline; only time passing
+	// shows that.
+	time.Sleep(time.Until(connected.Add(preauth + 500*time.Millisecond)))
+	c.Send("<iq type='set' id='alive'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>")
+	if el, err := c.Expect(rawxmpp.ID("alive")); err != nil || el.SelectAttrValue("type", "") != "result" {
+		t.Fatalf("an IQ after the pre-auth deadline: %v %v", el, err)
+	}
+}
+
 func TestShutdownSendsSystemShutdown(t *testing.T) {
 	s := start(t, nil)
 	alice, _ := s.login(t, "alice", "a")

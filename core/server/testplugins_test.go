@@ -13,6 +13,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/ping"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
@@ -25,6 +26,7 @@ func testPlugins() map[string]func() sdk.Plugin {
 	return map[string]func() sdk.Plugin{
 		"echo":     func() sdk.Plugin { return &echo{name: "echo"} },
 		"echo2":    func() sdk.Plugin { return &echo{name: "echo2"} },
+		"ping":     func() sdk.Plugin { return ping.New() },
 		"needy":    func() sdk.Plugin { return &needy{} },
 		"caller":   func() sdk.Plugin { return &caller{} },
 		"archiver": func() sdk.Plugin { return &archiver{} },
@@ -239,12 +241,15 @@ func (a *archiver) Configure(_ context.Context, c sdk.Config) error {
 
 // echo answers IQs in its namespace with the sender's JID, sleeps first
 // when asked (to be killed or timed out mid-request; it fails if its
-// context ends first), offers a pre-auth route, a stream
-// feature, and a method.
+// context ends first) or holds the request until it is released (hold=
+// NAME, released by an IQ in its :release namespace with the same hold=),
+// offers a pre-auth route, a stream feature, and a method.
 type echo struct {
 	name      string
 	host      sdk.Host
 	cur, peak atomic.Int64 // requests in hand at once, and the most seen
+	mu        sync.Mutex
+	holds     map[string]chan struct{} // closed when released
 }
 
 func (e *echo) Describe() sdk.Description {
@@ -257,9 +262,15 @@ func (e *echo) Describe() sdk.Description {
 			{Kind: sdk.IQ, Namespace: nsEcho + ":refuse", Types: []string{"get"}, To: sdk.ToServer, Handle: e.refuse},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":runtime", Types: []string{"get"}, To: sdk.ToServer, Handle: e.runtime},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":peak", Types: []string{"get"}, To: sdk.ToServer, Handle: e.peakRequests},
+			{Kind: sdk.IQ, Namespace: nsEcho + ":release", Types: []string{"get"}, To: sdk.ToServer, Handle: e.release},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":inhand", Types: []string{"get"}, To: sdk.ToServer, Handle: e.inHand},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":panic", Types: []string{"get"}, To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
 				panic("echo was asked to panic")
+			}},
+			{Kind: sdk.IQ, Namespace: nsEcho + ":print", Types: []string{"get"}, To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
+				fmt.Println("echo wrote this to its stdout")
+				fmt.Fprintln(os.Stderr, "echo wrote this to its stderr")
+				return nil, nil
 			}},
 			{Kind: sdk.IQ, Namespace: nsEcho + ":secure", Types: []string{"get"}, To: sdk.ToServer, Handle: func(_ context.Context, req *sdk.Request) (*etree.Element, error) {
 				out := etree.NewElement("echo")
@@ -301,6 +312,13 @@ func (e *echo) echo(ctx context.Context, req *sdk.Request) (*etree.Element, erro
 	for p := e.peak.Load(); n > p && !e.peak.CompareAndSwap(p, n); p = e.peak.Load() {
 	}
 	q := req.Stanza.ChildElements()[0]
+	if name := q.SelectAttrValue("hold", ""); name != "" {
+		select {
+		case <-e.hold(name):
+		case <-ctx.Done():
+			return nil, fmt.Errorf("echo gave up holding %s: %w", name, ctx.Err())
+		}
+	}
 	if d := q.SelectAttrValue("sleep", ""); d != "" {
 		dur, _ := time.ParseDuration(d)
 		select {
@@ -314,6 +332,38 @@ func (e *echo) echo(ctx context.Context, req *sdk.Request) (*etree.Element, erro
 	out := etree.NewElement("echo")
 	out.CreateAttr("xmlns", q.NamespaceURI())
 	out.SetText(req.From)
+	return out, nil
+}
+
+// hold returns the channel that releasing name closes.
+func (e *echo) hold(name string) chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.holds == nil {
+		e.holds = map[string]chan struct{}{}
+	}
+	ch, ok := e.holds[name]
+	if !ok {
+		ch = make(chan struct{})
+		e.holds[name] = ch
+	}
+	return ch
+}
+
+// release lets the requests held under its hold= go on, now and later.
+func (e *echo) release(_ context.Context, req *sdk.Request) (*etree.Element, error) {
+	name := req.Stanza.ChildElements()[0].SelectAttrValue("hold", "")
+	ch := e.hold(name)
+	e.mu.Lock()
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
+	e.mu.Unlock()
+	out := etree.NewElement("echo")
+	out.CreateAttr("xmlns", nsEcho+":release")
+	out.SetText(name)
 	return out, nil
 }
 

@@ -3,7 +3,6 @@ package websocket
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"os"
@@ -14,28 +13,29 @@ import (
 
 	ws "github.com/coder/websocket"
 
-	"github.com/switchboard-xmpp/switchboard/core/c2s"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 )
 
 // frameConn turns a WebSocket carrying RFC 7395 framing into the byte
-// stream the c2s code reads and writes: an incoming <open/> becomes a
-// stream header and <close/> its end tag; outgoing bytes are cut into one
-// message per top-level element, each made to stand alone.
+// stream the c2s code reads and writes: incoming messages through inbound,
+// outgoing bytes cut into one message per top-level element, each made to
+// stand alone.
 type frameConn struct {
 	ws            *ws.Conn
+	raw           net.Conn // the connection under the WebSocket
+	closeTimeout  time.Duration
 	local, remote net.Addr
-	readDeadline  atomic.Int64 // unix nanoseconds, 0 for none
-	writeDeadline atomic.Int64
-	pending       []byte // input already translated, not yet read
+	in            *inbound
+	readDeadline  deadline
+	writeDeadline atomic.Int64 // unix nanoseconds, 0 for none
 	out           *io.PipeWriter
 	framerDone    chan struct{}
 	closeOnce     sync.Once
 }
 
-func newFrameConn(c *ws.Conn, local, remote net.Addr) *frameConn {
+func newFrameConn(c *ws.Conn, raw net.Conn, heads *headPool, closeTimeout time.Duration, local, remote net.Addr) *frameConn {
 	pr, pw := io.Pipe()
-	fc := &frameConn{ws: c, local: local, remote: remote, out: pw, framerDone: make(chan struct{})}
+	fc := &frameConn{ws: c, raw: raw, closeTimeout: closeTimeout, local: local, remote: remote, in: newInbound(c, heads), out: pw, framerDone: make(chan struct{})}
 	go fc.frame(pr)
 	return fc
 }
@@ -47,62 +47,23 @@ func deadlineCtx(d int64) (context.Context, context.CancelFunc) {
 	return context.WithDeadline(context.Background(), time.Unix(0, d))
 }
 
-// Read returns the client's stream, one translated message at a time.
+// Read returns the client's stream as its messages arrive.
 func (c *frameConn) Read(p []byte) (int, error) {
-	for len(c.pending) == 0 {
-		ctx, cancel := deadlineCtx(c.readDeadline.Load())
-		typ, msg, err := c.ws.Read(ctx)
-		timedOut := ctx.Err() == context.DeadlineExceeded
-		cancel()
-		if timedOut {
-			return 0, os.ErrDeadlineExceeded
-		}
-		if err != nil {
-			if ws.CloseStatus(err) != -1 {
-				return 0, io.ErrUnexpectedEOF // closed without <close/>
-			}
-			return 0, err
-		}
-		if typ != ws.MessageText {
-			return 0, errors.New("binary WebSocket message: RFC 7395 allows text only")
-		}
-		c.pending = translateIn(msg)
-	}
-	n := copy(p, c.pending)
-	c.pending = c.pending[n:]
-	return n, nil
-}
-
-// translateIn maps one client message onto the stream the c2s code reads.
-func translateIn(msg []byte) []byte {
-	trimmed := bytes.TrimSpace(msg)
+	ctx := c.readDeadline.context()
+	n, err := c.in.read(ctx, p)
 	switch {
-	case len(trimmed) == 0:
-		return []byte(" ") // a keepalive
-	case isFraming(trimmed, "open"):
-		el, err := stream.ParseElement(trimmed, stream.Limits{MaxStanzaBytes: 4096})
-		if err != nil {
-			return trimmed // the c2s reader reports the error
-		}
-		h := "<stream:stream xmlns='" + stream.NSClient + "' xmlns:stream='" + stream.NSStream + "'"
-		for _, a := range []string{"to", "from", "version", "id"} {
-			if v := el.Attr(a); v != "" {
-				h += " " + a + "='" + string(stream.AppendEscapedAttr(nil, v)) + "'"
-			}
-		}
-		if l := el.Lang(); l != "" {
-			h += " xml:lang='" + string(stream.AppendEscapedAttr(nil, l)) + "'"
-		}
-		return []byte(h + ">")
-	case isFraming(trimmed, "close"):
-		return []byte(stream.Close)
+	case err == nil:
+	case ctx.Err() != nil:
+		return n, os.ErrDeadlineExceeded
+	case ws.CloseStatus(err) != -1:
+		return n, io.ErrUnexpectedEOF // closed without <close/>
 	}
-	return msg
+	return n, err
 }
 
-func isFraming(b []byte, name string) bool {
-	return bytes.HasPrefix(b, []byte("<"+name)) && bytes.Contains(b, []byte(c2s.NSFraming))
-}
+// SetMessageLimit bounds the client's messages by the stanza limit in
+// force (c2s calls it when the limit changes).
+func (c *frameConn) SetMessageLimit(maxBytes int) { c.in.setLimit(maxBytes) }
 
 // Write feeds the framer; it returns once the framer has taken the bytes.
 func (c *frameConn) Write(b []byte) (int, error) { return c.out.Write(b) }
@@ -169,6 +130,12 @@ func (c *frameConn) Close() error {
 		case <-c.framerDone:
 		case <-time.After(5 * time.Second):
 		}
+		// The closing handshake reads on until the client's close frame,
+		// through the rest of any message it is still sending: a client
+		// that sends on slowly, or withholds the end of a message, would
+		// hold the connection for ever.
+		cut := time.AfterFunc(c.closeTimeout, func() { c.raw.Close() })
+		defer cut.Stop()
 		c.ws.Close(ws.StatusNormalClosure, "")
 	})
 	return nil
@@ -183,7 +150,7 @@ func (c *frameConn) SetDeadline(t time.Time) error {
 }
 
 func (c *frameConn) SetReadDeadline(t time.Time) error {
-	c.readDeadline.Store(unixNano(t))
+	c.readDeadline.set(t)
 	return nil
 }
 

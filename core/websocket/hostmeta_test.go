@@ -17,7 +17,7 @@ import (
 // listener at host, and returns the WebSocket link of each.
 func hostMeta(t *testing.T, ad websocket.Advertised, host string) (fromXML, fromJSON string) {
 	t.Helper()
-	h := websocket.New(context.Background(), nil, ad, hclog.NewNullLogger())
+	h := websocket.NewServer(context.Background(), nil, websocket.Config{Advertised: ad}, hclog.NewNullLogger()).Handler
 	get := func(path string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest("GET", "https://"+host+path, nil)
 		r.TLS = &tls.ConnectionState{}

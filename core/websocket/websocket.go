@@ -13,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	ws "github.com/coder/websocket"
 	"github.com/hashicorp/go-hclog"
@@ -26,13 +28,25 @@ const Path = "/xmpp-websocket"
 
 const relWebSocket = "urn:xmpp:alt-connections:websocket"
 
-// Handler serves the endpoint and host-meta.
-type Handler struct {
-	ctx context.Context
-	c2s *c2s.Server
-	ad  Advertised
-	log hclog.Logger
-	mux *http.ServeMux
+// Config bounds what an HTTP connection may hold before and after it
+// carries a stream; zero durations are not allowed.
+type Config struct {
+	// HeaderTimeout is the time to send a request's headers, and
+	// MaxHeaderBytes how much of them the server will hold.
+	HeaderTimeout  time.Duration
+	MaxHeaderBytes int
+	// UpgradeTimeout is how long after it was accepted a connection may go
+	// on without becoming a WebSocket, however busy with requests.
+	UpgradeTimeout time.Duration
+	// IdleTimeout is how long a kept-alive connection may wait for its next
+	// request.
+	IdleTimeout time.Duration
+	// CloseTimeout is how long a client gets to finish the WebSocket
+	// closing handshake (and whatever message it was still sending) before
+	// its connection is cut.
+	CloseTimeout time.Duration
+	// Advertised is what host-meta tells clients.
+	Advertised Advertised
 }
 
 // Advertised is what host-meta tells clients about the endpoint.
@@ -46,24 +60,60 @@ type Advertised struct {
 	URL string
 }
 
-// New returns a handler that hands streams to srv.
-func New(ctx context.Context, srv *c2s.Server, ad Advertised, log hclog.Logger) *Handler {
-	h := &Handler{ctx: ctx, c2s: srv, ad: ad, log: log, mux: http.NewServeMux()}
+// handler serves the endpoint and host-meta, and keeps the HTTP
+// connections under the per-address limits.
+type handler struct {
+	ctx context.Context
+	c2s *c2s.Server
+	cfg Config
+	log hclog.Logger
+	mux *http.ServeMux
+
+	heads *headPool
+
+	mu    sync.Mutex
+	conns map[net.Conn]*httpConn // admitted, not yet closed or upgraded
+}
+
+// NewServer returns the HTTP server for the WebSocket listener: it hands
+// streams to srv, counts every connection against the per-address limits
+// from the moment it is accepted, and closes connections that do not
+// send, do not upgrade, or sit idle.
+func NewServer(ctx context.Context, srv *c2s.Server, cfg Config, log hclog.Logger) *http.Server {
+	h := &handler{ctx: ctx, c2s: srv, cfg: cfg, log: log, mux: http.NewServeMux(), heads: newHeadPool(), conns: map[net.Conn]*httpConn{}}
 	h.mux.HandleFunc(Path, h.serveXMPP)
 	h.mux.HandleFunc("/.well-known/host-meta", h.hostMetaXML)
 	h.mux.HandleFunc("/.well-known/host-meta.json", h.hostMetaJSON)
-	return h
+	return &http.Server{
+		Handler:           h.mux,
+		ReadHeaderTimeout: cfg.HeaderTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		IdleTimeout:       cfg.IdleTimeout,
+		ConnContext:       h.admit,
+		ConnState:         h.track,
+		ErrorLog:          log.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
+	}
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
-
-func (h *Handler) serveXMPP(w http.ResponseWriter, r *http.Request) {
+func (h *handler) serveXMPP(w http.ResponseWriter, r *http.Request) {
+	hc, _ := r.Context().Value(httpConnKey{}).(*httpConn)
+	if hc == nil {
+		// admit closes a connection it turns away before it can send a
+		// request; never serve one that has no place under the limits.
+		http.Error(w, "connection not admitted", http.StatusServiceUnavailable)
+		return
+	}
 	c, err := ws.Accept(w, r, &ws.AcceptOptions{
 		Subprotocols: []string{"xmpp"},
 		// Authentication is SASL inside the stream, not a cookie, so a
 		// page from any origin may connect, as with Prosody and ejabberd.
 		InsecureSkipVerify: true,
 	})
+	if hc.upgraded.Load() {
+		// The stream has the connection's place under the per-address
+		// limits now, and gives it back when it ends.
+		defer hc.release()
+	}
 	if err != nil {
 		h.log.Debug("WebSocket upgrade failed", "remote", r.RemoteAddr, "error", err)
 		return
@@ -72,9 +122,12 @@ func (h *Handler) serveXMPP(w http.ResponseWriter, r *http.Request) {
 		c.Close(ws.StatusPolicyViolation, "the xmpp subprotocol is required (RFC 7395)")
 		return
 	}
-	c.SetReadLimit(16 << 20) // the c2s reader enforces the real stanza limit
+	// The framing reads messages as a stream and enforces the stanza limit
+	// in force itself, with a stream error the client understands.
+	c.SetReadLimit(-1)
 	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	h.c2s.ServeStream(h.ctx, newFrameConn(c, local, addrOf(r.RemoteAddr)), c2s.WebSocketFraming{}, r.TLS)
+	fc := newFrameConn(c, hc.raw, h.heads, h.cfg.CloseTimeout, local, addrOf(r.RemoteAddr))
+	h.c2s.ServeStream(h.ctx, fc, c2s.WebSocketFraming{}, r.TLS, hc.release)
 }
 
 func addrOf(s string) net.Addr {
@@ -101,15 +154,15 @@ func (ad Advertised) EndpointURL(scheme, host string) string {
 	return scheme + "://" + addr + Path
 }
 
-func (h *Handler) endpointURL(r *http.Request) string {
+func (h *handler) endpointURL(r *http.Request) string {
 	scheme := "wss"
 	if r.TLS == nil {
 		scheme = "ws"
 	}
-	return h.ad.EndpointURL(scheme, r.Host)
+	return h.cfg.Advertised.EndpointURL(scheme, r.Host)
 }
 
-func (h *Handler) hostMetaXML(w http.ResponseWriter, r *http.Request) {
+func (h *handler) hostMetaXML(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/xrd+xml")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	var href strings.Builder
@@ -117,7 +170,7 @@ func (h *Handler) hostMetaXML(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel='%s' href='%s'/>\n</XRD>\n", relWebSocket, href.String())
 }
 
-func (h *Handler) hostMetaJSON(w http.ResponseWriter, r *http.Request) {
+func (h *handler) hostMetaJSON(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	json.NewEncoder(w).Encode(map[string]any{"links": []map[string]string{{"rel": relWebSocket, "href": h.endpointURL(r)}}})

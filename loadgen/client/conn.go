@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"sync/atomic"
 	"time"
@@ -43,6 +44,41 @@ type Options struct {
 	// same handshake work (Go would otherwise pick the costlier hybrid
 	// X25519MLKEM768 with a Go server).
 	TLS *tls.Config
+	// Sources are the local addresses connections come from; nil lets
+	// the system choose.
+	Sources *Sources
+}
+
+// Sources are local addresses that connections take in turn. One source
+// address has only as many ephemeral ports as the system's range holds
+// (net.ipv4.ip_local_port_range on Linux), so a run holding more
+// connections than that spreads them over several; on Linux every
+// 127.x.y.z is a loopback address that needs no setting up.
+type Sources struct {
+	addrs []*net.TCPAddr
+	next  atomic.Uint64
+}
+
+// NewSources returns the addresses in turn; none gives nil, the system's
+// choice.
+func NewSources(addrs []netip.Addr) *Sources {
+	if len(addrs) == 0 {
+		return nil
+	}
+	s := &Sources{}
+	for _, a := range addrs {
+		s.addrs = append(s.addrs, net.TCPAddrFromAddrPort(netip.AddrPortFrom(a, 0)))
+	}
+	return s
+}
+
+// pick returns the next address, or nil (an untyped nil, which a Dialer
+// takes as "any") when there are none.
+func (s *Sources) pick() net.Addr {
+	if s == nil {
+		return nil
+	}
+	return s.addrs[(s.next.Add(1)-1)%uint64(len(s.addrs))]
 }
 
 func (o *Options) timeout() time.Duration {
@@ -92,8 +128,9 @@ type Conn struct {
 
 // dial opens the TCP (and, for direct TLS, TLS) connection and makes ctx's
 // end, or the login timeout, interrupt anything blocked on it.
-func dial(ctx context.Context, addr string, directTLS bool, cfg *tls.Config, timeout time.Duration) (*Conn, error) {
-	d := net.Dialer{Timeout: timeout}
+func dial(ctx context.Context, o *Options) (*Conn, error) {
+	addr, timeout := o.Addr, o.timeout()
+	d := net.Dialer{Timeout: timeout, LocalAddr: o.Sources.pick()}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", addr, err)
@@ -103,8 +140,8 @@ func dial(ctx context.Context, addr string, directTLS bool, cfg *tls.Config, tim
 	// blocked on it, TLS included, when the run's context ends.
 	c.stop = context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 	nc.SetDeadline(time.Now().Add(timeout))
-	if directTLS {
-		tc := tls.Client(nc, cfg)
+	if o.DirectTLS {
+		tc := tls.Client(nc, o.tlsConfig())
 		if err := tc.HandshakeContext(ctx); err != nil {
 			c.Abort()
 			return nil, fmt.Errorf("TLS handshake with %s: %w", addr, err)

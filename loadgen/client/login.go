@@ -20,7 +20,7 @@ type Steps struct {
 // get the server refuses does not fail the login (a server may not have
 // rosters); it is left in RosterErr.
 func Login(ctx context.Context, o *Options, a *Account, s Steps) (*Conn, error) {
-	c, err := dial(ctx, o.Addr, o.DirectTLS, o.tlsConfig(), o.timeout())
+	c, err := dial(ctx, o)
 	if err != nil {
 		return nil, err
 	}

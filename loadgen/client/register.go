@@ -14,7 +14,7 @@ var ErrExists = errors.New("account exists")
 // server that allows it: TLS, then one registration set, before any
 // authentication.
 func Register(ctx context.Context, o *Options, a *Account) error {
-	c, err := dial(ctx, o.Addr, o.DirectTLS, o.tlsConfig(), o.timeout())
+	c, err := dial(ctx, o)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ const RelayHeader = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' x
 // server once logged in, so the same scenario code measures both. It does
 // not wait for the peer: the peer's header is read by the first Next.
 func DialRelay(ctx context.Context, o *Options, token string) (*Conn, error) {
-	c, err := dial(ctx, o.Addr, o.DirectTLS, o.tlsConfig(), o.timeout())
+	c, err := dial(ctx, o)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/caps"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
@@ -100,7 +101,7 @@ func (d *Disco) mayDisclose(ctx context.Context, req *sdk.Request) (bool, error)
 	if !exists {
 		return false, nil
 	}
-	return seesPresence(ctx, host, owner, requester)
+	return rosterapi.ReceivesPresenceOf(ctx, host, owner, requester)
 }
 
 // nodesMethod is what a plugin keeping nodes on accounts provides:

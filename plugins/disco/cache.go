@@ -27,7 +27,10 @@ type snapshot struct {
 	// nodeSources are the plugins that provide a "nodes" method: they
 	// keep nodes on accounts (PEP), which the account's disco lists.
 	nodeSources []string
-	expires     time.Time
+	// services are the domains service plugins own, listed in the
+	// server's disco#items, sorted by domain.
+	services []Item
+	expires  time.Time
 }
 
 // current returns the cached snapshot, computing it again when there is
@@ -106,7 +109,11 @@ func aggregate(ms []sdk.Manifest, cfg Config) *snapshot {
 		if slices.Contains(m.Provides, nodesMethod) {
 			s.nodeSources = append(s.nodeSources, m.Name)
 		}
+		if svc := m.Service; svc != nil && svc.Domain != "" {
+			s.services = append(s.services, Item{JID: svc.Domain, Name: svc.Name})
+		}
 	}
+	slices.SortFunc(s.services, func(a, b Item) int { return strings.Compare(a.JID, b.JID) })
 	s.features = sortedSet(append(feats, NSInfo, NSItems))
 	s.accountFeatures = sortedSet(append(accFeats, NSInfo, NSItems))
 	// An account is first of all a registered account (XEP-0030 §3.1).

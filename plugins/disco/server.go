@@ -2,6 +2,7 @@ package disco
 
 import (
 	"context"
+	"slices"
 
 	"github.com/beevik/etree"
 
@@ -32,18 +33,23 @@ func (d *Disco) serverInfo(ctx context.Context, req *sdk.Request) (*etree.Elemen
 	return q, nil
 }
 
-// serverItems answers disco#items to the server with the configured
-// items; the one node below the server is that of ad-hoc commands.
-func (d *Disco) serverItems(_ context.Context, req *sdk.Request) (*etree.Element, error) {
+// serverItems answers disco#items to the server with the services that
+// plugins run and the configured items; the one node below the server is
+// that of ad-hoc commands.
+func (d *Disco) serverItems(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
 	if node := queryNode(req); node != "" {
 		if q, ok := d.commandItems(req, node); ok {
 			return q, nil
 		}
 		return nil, stanza.New(stanza.ItemNotFound)
 	}
+	s, err := d.current(ctx)
+	if err != nil {
+		return nil, err
+	}
 	_, cfg := d.state()
 	q := sdk.NewElement(NSItems, "query")
-	for _, it := range cfg.Items {
+	for _, it := range append(slices.Clip(s.services), cfg.Items...) {
 		el := q.CreateElement("item")
 		el.CreateAttr("jid", it.JID)
 		if it.Name != "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
@@ -29,7 +30,7 @@ func (l *Last) account(ctx context.Context, req *sdk.Request) (*etree.Element, e
 	owner := req.To
 	requester, _, _ := strings.Cut(req.From, "/")
 	if requester != owner {
-		ok, err := seesPresence(ctx, host, owner, requester)
+		ok, err := rosterapi.ReceivesPresenceOf(ctx, host, owner, requester)
 		if err != nil {
 			return nil, err
 		}

@@ -2,13 +2,13 @@ package mam
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 
 	"mellium.im/xmpp/jid"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanzaid"
 )
@@ -239,15 +239,7 @@ func (r *rosterSet) has(jid string) bool { return r.unknown || r.jids[jid] }
 
 // readRoster asks the roster plugin for the account's contacts.
 func (m *MAM) readRoster(ctx context.Context, host sdk.Host, owner string) *rosterSet {
-	out, err := host.Call(ctx, "roster", "items", []byte(owner))
-	var items struct {
-		Items []struct {
-			JID string `json:"jid"`
-		} `json:"items"`
-	}
-	if err == nil {
-		err = json.Unmarshal(out, &items)
-	}
+	items, err := rosterapi.ReadItems(ctx, host, owner)
 	if err != nil {
 		host.Logger().Warn("reading the roster failed; archiving as if every peer were in it", "jid", owner, "error", err)
 		return &rosterSet{unknown: true}

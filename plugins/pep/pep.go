@@ -21,6 +21,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
@@ -124,7 +125,7 @@ func (p *PEP) Describe() sdk.Description {
 			{Kind: sdk.SessionPresence, Handle: p.sessionPresence},
 			{Kind: sdk.SessionClosed, Handle: p.sessionClosed},
 			{Kind: sdk.AccountDeleted, Handle: p.accountDeleted},
-			{Kind: sdk.Published, Topic: "roster.changed", Handle: p.rosterChanged},
+			{Kind: sdk.Published, Topic: rosterapi.Plugin + "." + rosterapi.TopicChanged, Handle: p.rosterChanged},
 		},
 		// XEP-0163 §7.1: a PEP service shows pubsub/pep on the account; the
 		// server's own disco#info shows it too, as the seed's server does,

@@ -2,12 +2,12 @@ package pep
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
@@ -23,18 +23,9 @@ type contact struct {
 	groups []string
 }
 
-// rosterChange is the part of roster's items and changed payloads that
-// PEP reads: an item after a change, or its removal.
-type rosterChange struct {
-	JID          string   `json:"jid"`
-	Subscription string   `json:"subscription"`
-	Groups       []string `json:"groups"`
-	Removed      bool     `json:"removed"`
-}
-
-type rosterItems struct {
-	Items []rosterChange `json:"items"`
-}
+// rosterChange is a roster item after a change, or its removal: the
+// payload of roster's changed topic, and each item of its items answer.
+type rosterChange = rosterapi.Change
 
 func subOf(s string) uint8 {
 	switch s {
@@ -96,17 +87,13 @@ func (p *PEP) rosterOf(ctx context.Context, bare string) (map[string]contact, er
 }
 
 func fetchRoster(ctx context.Context, host sdk.Host, bare string) (map[string]contact, error) {
-	b, err := host.Call(ctx, "roster", "items", []byte(bare))
+	items, err := rosterapi.ReadItems(ctx, host, bare)
 	if err != nil {
-		return nil, fmt.Errorf("reading the roster of %s: %w", bare, err)
-	}
-	var items rosterItems
-	if err := json.Unmarshal(b, &items); err != nil {
-		return nil, fmt.Errorf("decoding the roster of %s: %w", bare, err)
+		return nil, err
 	}
 	r := make(map[string]contact, len(items.Items))
 	for _, it := range items.Items {
-		applyChange(r, it)
+		applyChange(r, rosterChange{Item: it})
 	}
 	return r, nil
 }
@@ -116,9 +103,9 @@ func fetchRoster(ctx context.Context, host sdk.Host, bare string) (map[string]co
 // last items of that contact's nodes they are interested in, as they
 // would have at login (XEP-0163 §4.3.2).
 func (p *PEP) rosterChanged(ctx context.Context, ev sdk.Event) error {
-	var c rosterChange
-	if err := json.Unmarshal(ev.Payload, &c); err != nil {
-		return fmt.Errorf("decoding a change of %s's roster: %w", ev.JID, err)
+	c, err := rosterapi.DecodeChange(ev.Payload)
+	if err != nil {
+		return fmt.Errorf("a change of %s's roster: %w", ev.JID, err)
 	}
 	p.mu.Lock()
 	acc := p.accounts[ev.JID]

@@ -2,27 +2,15 @@ package presence
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
-// itemChange is the part of roster's items and changed payloads that
-// presence reads: an item after a change, or its removal.
-type itemChange struct {
-	JID          string `json:"jid"`
-	Subscription string `json:"subscription"`
-	Removed      bool   `json:"removed"`
-}
-
-// rosterItems is the part of roster's items answer that presence reads.
-type rosterItems struct {
-	Items []itemChange `json:"items"`
-	// Requests are the unanswered subscription requests, read with the
-	// items; nil from a roster that does not send them.
-	Requests []string `json:"requests"`
-}
+// itemChange is a roster item after a change, or its removal: the
+// payload of roster's changed topic, and each item of its items answer.
+type itemChange = rosterapi.Change
 
 // ensureSubs loads an account's subscriptions from roster unless they are
 // in memory already: once per account while it has sessions, and never
@@ -40,11 +28,7 @@ func (p *Presence) ensureSubs(ctx context.Context, bare string) ([]string, error
 	host := p.host
 	p.mu.Unlock()
 
-	b, err := host.Call(ctx, "roster", "items", []byte(bare))
-	var items rosterItems
-	if err == nil {
-		err = json.Unmarshal(b, &items)
-	}
+	items, err := rosterapi.ReadItems(ctx, host, bare)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	acc = p.account(bare)
@@ -57,7 +41,7 @@ func (p *Presence) ensureSubs(ctx context.Context, bare string) ([]string, error
 	}
 	subs := make(map[string]sub, len(items.Items))
 	for _, it := range items.Items {
-		apply(subs, it)
+		apply(subs, itemChange{Item: it})
 	}
 	// Changes published while roster was answering may or may not be in
 	// its answer; applying them again is harmless.
@@ -83,9 +67,9 @@ func apply(subs map[string]sub, c itemChange) {
 // from the change itself, they happen however the change came about: a
 // subscription stanza, a roster item removed, an account deleted.
 func (p *Presence) rosterChanged(ctx context.Context, ev sdk.Event) error {
-	var c itemChange
-	if err := json.Unmarshal(ev.Payload, &c); err != nil {
-		return fmt.Errorf("decoding a change of %s's roster: %w", ev.JID, err)
+	c, err := rosterapi.DecodeChange(ev.Payload)
+	if err != nil {
+		return fmt.Errorf("a change of %s's roster: %w", ev.JID, err)
 	}
 	p.mu.Lock()
 	var out []outgoing

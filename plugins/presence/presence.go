@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
@@ -66,7 +67,7 @@ func (p *Presence) Describe() sdk.Description {
 		Events: []sdk.EventHandler{
 			{Kind: sdk.SessionClosed, Handle: p.sessionClosed},
 			{Kind: sdk.AccountDeleted, Handle: p.accountDeleted},
-			{Kind: sdk.Published, Topic: "roster.changed", Handle: p.rosterChanged},
+			{Kind: sdk.Published, Topic: rosterapi.Plugin + "." + rosterapi.TopicChanged, Handle: p.rosterChanged},
 		},
 		StreamFeatures: []sdk.StreamFeature{{XML: "<sub xmlns='" + NSPreApproval + "'/>", Stage: sdk.StagePostAuth}},
 		Requires:       []string{"roster.items", "roster.pending", "roster.subscription"},

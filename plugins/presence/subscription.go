@@ -2,30 +2,14 @@ package presence
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
-
-// subscriptionRequest and subscriptionResult are roster's subscription
-// method, as presence calls it.
-type subscriptionRequest struct {
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Stanza string `json:"stanza"`
-}
-
-type subscriptionResult struct {
-	Deliver []string `json:"deliver"`
-}
-
-type pendingResult struct {
-	Requests []string `json:"requests"`
-}
 
 // handleSubscription takes subscribe, subscribed, unsubscribe and
 // unsubscribed (RFC 6121 §3). Both parties are accounts here, so one call
@@ -38,17 +22,9 @@ type pendingResult struct {
 func (p *Presence) handleSubscription(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
 	host, _ := p.env()
 	from, to := bareOf(req.From), bareOf(req.To)
-	payload, err := json.Marshal(subscriptionRequest{From: from, To: to, Stanza: xmlString(req.Stanza)})
-	if err != nil {
-		return nil, fmt.Errorf("encoding a subscription stanza: %w", err)
-	}
-	b, err := host.Call(ctx, "roster", "subscription", payload)
+	res, err := rosterapi.Subscribe(ctx, host, rosterapi.SubscriptionRequest{From: from, To: to, Stanza: xmlString(req.Stanza)})
 	if err != nil {
 		return nil, fmt.Errorf("applying %s from %s to %s: %w", req.Stanza.SelectAttrValue("type", ""), from, to, err)
-	}
-	var res subscriptionResult
-	if err := json.Unmarshal(b, &res); err != nil {
-		return nil, fmt.Errorf("decoding roster's answer: %w", err)
 	}
 	out, err := parseAll(res.Deliver)
 	if err != nil {
@@ -61,13 +37,9 @@ func (p *Presence) handleSubscription(ctx context.Context, req *sdk.Request) (*e
 // answered, to deliver again when it comes online (§3.1.3).
 func (p *Presence) pendingRequests(ctx context.Context, bare string) ([]outgoing, error) {
 	host, _ := p.env()
-	b, err := host.Call(ctx, "roster", "pending", []byte(bare))
+	res, err := rosterapi.Pending(ctx, host, bare)
 	if err != nil {
-		return nil, fmt.Errorf("reading the pending requests of %s: %w", bare, err)
-	}
-	var res pendingResult
-	if err := json.Unmarshal(b, &res); err != nil {
-		return nil, fmt.Errorf("decoding roster's answer: %w", err)
+		return nil, err
 	}
 	return parseAll(res.Requests)
 }

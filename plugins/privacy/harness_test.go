@@ -55,7 +55,7 @@ func newHarness(t *testing.T, config map[string]any) (*sdktest.Harness, *fakeRos
 	p.newID = func() string { return fmt.Sprintf("push%d", n.Add(1)) }
 	h := sdktest.New(t, p, sdktest.Options{Config: config, Logger: hclog.NewNullLogger()})
 	r := populate(h)
-	h.SetSessions("nurse@localhost", sdk.Session{JID: "nurse@localhost/kitchen", SessionID: "s4", Available: true})
+	h.SetSessions("nurse@localhost", online("nurse@localhost/kitchen", "s4", "busy"))
 	return h, r
 }
 
@@ -70,12 +70,18 @@ func populate(h *sdktest.Harness) *fakeRoster {
 		contact{JID: "paris@localhost", Subscription: "none", Groups: []string{"Suitors"}},
 	)
 	h.Provide("roster", "items", r.serve)
-	h.SetSessions(juliet,
-		sdk.Session{JID: juliet + "/balcony", SessionID: "s1", Available: true},
-		sdk.Session{JID: juliet + "/chamber", SessionID: "s2", Available: true},
-	)
-	h.SetSessions("romeo@localhost", sdk.Session{JID: "romeo@localhost/orchard", SessionID: "s3", Available: true})
+	h.SetSessions(juliet, online(juliet+"/balcony", "s1", "at the window"), online(juliet+"/chamber", "s2", "asleep"))
+	h.SetSessions("romeo@localhost", online("romeo@localhost/orchard", "s3", "climbing"))
 	return r
+}
+
+// online is an available session whose last presence has the status.
+func online(full, id, status string) sdk.Session {
+	pres := sdk.NewElement("", "presence")
+	pres.CreateAttr("from", full)
+	pres.CreateElement("show").SetText("away")
+	pres.CreateElement("status").SetText(status)
+	return sdk.Session{JID: full, SessionID: id, Available: true, Presence: pres}
 }
 
 // do sends a stanza and fails the test on a stanza error.

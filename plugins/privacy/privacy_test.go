@@ -81,40 +81,115 @@ func TestRosterChangeReResolves(t *testing.T) {
 	}
 }
 
-// Blocking hides presence both ways; unblocking announces, for the
-// presence plugin, who may see it again.
-func TestBlockWithdrawsAndUnblockAnnounces(t *testing.T) {
+// Blocking hides presence both ways; unblocking everyone shows it again,
+// each way only where a subscription calls for it: the nurse sends juliet
+// her presence (to) but does not receive juliet's.
+func TestBlockWithdrawsAndUnblockRestores(t *testing.T) {
 	h, _ := newHarness(t, nil)
 	do(t, h, juliet+"/balcony", `<iq type='set' id='b1'><block xmlns='urn:xmpp:blocking'><item jid='nurse@localhost'/></block></iq>`)
-	var got []string
-	for _, el := range h.Sent() {
-		if el.Tag == "presence" {
-			got = append(got, el.SelectAttrValue("from", "")+">"+el.SelectAttrValue("to", ""))
-		}
+	want := []string{
+		`<presence type="unavailable" from="nurse@localhost/kitchen" to="juliet@localhost/balcony"/>`,
+		`<presence type="unavailable" from="nurse@localhost/kitchen" to="juliet@localhost/chamber"/>`,
 	}
-	// The nurse sends juliet her presence (to) but does not receive
-	// juliet's: only hers is withdrawn, from each of juliet's sessions.
-	want := []string{"nurse@localhost/kitchen>" + juliet + "/balcony", "nurse@localhost/kitchen>" + juliet + "/chamber"}
-	if !slices.Equal(got, want) {
-		t.Errorf("presence sent = %v, want %v", got, want)
+	if got := sentPresence(h, 0); !slices.Equal(got, want) {
+		t.Errorf("presence sent on blocking = %v, want %v", got, want)
 	}
 	if !denies(h.Filters(juliet), "nurse@localhost") {
 		t.Errorf("the nurse is not blocked: %+v", h.Filters(juliet))
 	}
-	h.Published()
 
+	n := len(h.Sent())
 	do(t, h, juliet+"/balcony", `<iq type='set' id='b2'><unblock xmlns='urn:xmpp:blocking'/></iq>`)
-	pubs := h.Published()
-	if len(pubs) != 1 || pubs[0].Topic != TopicAllowed || pubs[0].JID != juliet {
-		t.Fatalf("published %+v", pubs)
+	want = []string{
+		`<presence from="nurse@localhost/kitchen" to="juliet@localhost/balcony"><show>away</show><status>busy</status></presence>`,
+		`<presence from="nurse@localhost/kitchen" to="juliet@localhost/chamber"><show>away</show><status>busy</status></presence>`,
 	}
-	var a Allowed
-	if err := json.Unmarshal(pubs[0].Payload, &a); err != nil || !slices.Equal(a.PresenceIn, []string{"nurse@localhost"}) || len(a.PresenceOut) != 0 {
-		t.Errorf("allowed = %+v (%v)", a, err)
+	if got := sentPresence(h, n); !slices.Equal(got, want) {
+		t.Errorf("presence sent on unblocking = %v, want %v", got, want)
 	}
 	if rules := h.Filters(juliet); len(rules) != 0 {
 		t.Errorf("rules after unblocking everyone: %+v", rules)
 	}
+}
+
+// Unblocking, one JID at a time or everyone at once (XEP-0191 §3.4–3.5),
+// sends the current presence of each of juliet's available sessions to
+// the contacts subscribed to it (from, both), and that of the available
+// sessions of the contacts she is subscribed to (to, both) to her
+// available sessions — nothing to or from anyone else.
+func TestUnblockSendsCurrentPresence(t *testing.T) {
+	for _, tt := range []struct{ name, unblock string }{
+		{"each", `<unblock xmlns='urn:xmpp:blocking'><item jid='romeo@localhost'/><item jid='nurse@localhost'/><item jid='benvolio@localhost'/><item jid='paris@localhost'/></unblock>`},
+		{"all", `<unblock xmlns='urn:xmpp:blocking'/>`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h, _ := newHarness(t, nil)
+			h.SetSessions(juliet,
+				online(juliet+"/balcony", "s1", "at the window"),
+				online(juliet+"/chamber", "s2", "asleep"),
+				sdk.Session{JID: juliet + "/attic", SessionID: "s6"}, // bound, never available
+			)
+			h.SetSessions("benvolio@localhost", online("benvolio@localhost/square", "s7", "brawling"))
+			h.SetSessions("paris@localhost", online("paris@localhost/church", "s8", "waiting"))
+			do(t, h, juliet+"/balcony", `<iq type='set' id='b1'><block xmlns='urn:xmpp:blocking'>
+				<item jid='romeo@localhost'/><item jid='nurse@localhost'/><item jid='benvolio@localhost'/><item jid='paris@localhost'/></block></iq>`)
+			n := len(h.Sent())
+			do(t, h, juliet+"/balcony", `<iq type='set' id='u1'>`+tt.unblock+`</iq>`)
+			got := sentPresence(h, n)
+			slices.Sort(got)
+			want := []string{
+				`<presence from="juliet@localhost/balcony" to="benvolio@localhost"><show>away</show><status>at the window</status></presence>`,
+				`<presence from="juliet@localhost/balcony" to="romeo@localhost"><show>away</show><status>at the window</status></presence>`,
+				`<presence from="juliet@localhost/chamber" to="benvolio@localhost"><show>away</show><status>asleep</status></presence>`,
+				`<presence from="juliet@localhost/chamber" to="romeo@localhost"><show>away</show><status>asleep</status></presence>`,
+				`<presence from="nurse@localhost/kitchen" to="juliet@localhost/balcony"><show>away</show><status>busy</status></presence>`,
+				`<presence from="nurse@localhost/kitchen" to="juliet@localhost/chamber"><show>away</show><status>busy</status></presence>`,
+				`<presence from="romeo@localhost/orchard" to="juliet@localhost/balcony"><show>away</show><status>climbing</status></presence>`,
+				`<presence from="romeo@localhost/orchard" to="juliet@localhost/chamber"><show>away</show><status>climbing</status></presence>`,
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("presence sent on unblocking:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+// A privacy list that stops juliet's presence reaching romeo (XEP-0016
+// presence-out) withdraws it once both her sessions make it active;
+// declining it on one sends her presence again. Romeo's presence was never
+// stopped, so juliet is not sent it.
+func TestPresenceOutListRestoresPresence(t *testing.T) {
+	h, _ := newHarness(t, nil)
+	do(t, h, juliet+"/chamber", `<iq type='set' id='e1'><query xmlns='jabber:iq:privacy'><list name='hidden'><item type='jid' value='romeo@localhost' action='deny' order='1'><presence-out/></item></list></query></iq>`)
+	do(t, h, juliet+"/chamber", `<iq type='set' id='a1'><query xmlns='jabber:iq:privacy'><active name='hidden'/></query></iq>`)
+	do(t, h, juliet+"/balcony", `<iq type='set' id='a2'><query xmlns='jabber:iq:privacy'><active name='hidden'/></query></iq>`)
+	want := []string{
+		`<presence type="unavailable" from="juliet@localhost/balcony" to="romeo@localhost"/>`,
+		`<presence type="unavailable" from="juliet@localhost/chamber" to="romeo@localhost"/>`,
+	}
+	if got := sentPresence(h, 0); !slices.Equal(got, want) {
+		t.Errorf("presence sent when the list took effect = %v, want %v", got, want)
+	}
+	n := len(h.Sent())
+	do(t, h, juliet+"/balcony", `<iq type='set' id='a3'><query xmlns='jabber:iq:privacy'><active/></query></iq>`)
+	want = []string{
+		`<presence from="juliet@localhost/balcony" to="romeo@localhost"><show>away</show><status>at the window</status></presence>`,
+		`<presence from="juliet@localhost/chamber" to="romeo@localhost"><show>away</show><status>asleep</status></presence>`,
+	}
+	if got := sentPresence(h, n); !slices.Equal(got, want) {
+		t.Errorf("presence sent when the list was declined = %v, want %v", got, want)
+	}
+}
+
+// sentPresence renders the presence stanzas sent since the n-th stanza.
+func sentPresence(h *sdktest.Harness, n int) []string {
+	var out []string
+	for _, el := range h.Sent()[n:] {
+		if el.Tag == "presence" {
+			out = append(out, xmlString(el))
+		}
+	}
+	return out
 }
 
 // A privacy client that edits the default list changes the block list;

@@ -54,7 +54,7 @@ func (r *Roster) get(ctx context.Context, req *sdk.Request, owner string, q *etr
 	out := query(ver)
 	for _, e := range entries {
 		if e.rec.listed() {
-			out.AddChild(itemOf(e.contact, e.rec).element())
+			out.AddChild(elementOf(itemOf(e.contact, e.rec)))
 		}
 	}
 	return out, nil

@@ -6,38 +6,17 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
-// Item is a roster item as the items method and the changed topic carry
-// it to other plugins, in JSON.
-type Item struct {
-	JID          string   `json:"jid"`
-	Name         string   `json:"name"`
-	Subscription string   `json:"subscription"` // none, to, from or both
-	Ask          string   `json:"ask"`          // "subscribe" or ""
-	Approved     bool     `json:"approved"`
-	Groups       []string `json:"groups"`
-	// Managed: a plugin put the item in the roster (see the managed
-	// method); the owner cannot remove it.
-	Managed bool `json:"managed,omitempty"`
-}
-
-// Removed is what the changed topic carries when an item leaves a roster.
-type Removed struct {
-	JID     string `json:"jid"`
-	Removed bool   `json:"removed"`
-}
-
-// Items is the items method's answer. Requests are the subscription
-// requests the owner has not answered (what the pending method returns),
-// read with the items: presence needs both at an account's first initial
-// presence, and one call instead of two was a tenth of a login's CPU.
-type Items struct {
-	Ver      string   `json:"ver"`
-	Items    []Item   `json:"items"`
-	Requests []string `json:"requests"`
-}
+// The types other plugins see are rosterapi's: that package is what
+// they import, and these names keep the plugin's own code short.
+type (
+	Item    = rosterapi.Item
+	Removed = rosterapi.Removed
+	Items   = rosterapi.Items
+)
 
 // itemOf is the item as clients and other plugins see it. A managed item
 // shares presence both ways whatever the own part says, which stays
@@ -76,7 +55,7 @@ func itemOf(contact string, r *record) Item {
 }
 
 // element writes an item as RFC 6121 §2.1.2 does.
-func (it Item) element() *etree.Element {
+func elementOf(it Item) *etree.Element {
 	el := etree.NewElement("item")
 	el.CreateAttr("jid", it.JID)
 	if it.Name != "" {

@@ -8,24 +8,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
-// ManagedRequest is the payload of the managed method: every item that
-// the calling plugin manages in Owner's roster. Those it managed before
-// and does not list leave the roster, unless the owner has them too. The
-// answer is "{}".
-type ManagedRequest struct {
-	Owner string        `json:"owner"`
-	Items []ManagedItem `json:"items"`
-}
-
-// ManagedItem is one item of a ManagedRequest.
-type ManagedItem struct {
-	JID    string   `json:"jid"`
-	Name   string   `json:"name,omitempty"`
-	Groups []string `json:"groups"`
-}
+type (
+	ManagedRequest = rosterapi.ManagedRequest
+	ManagedItem    = rosterapi.ManagedItem
+)
 
 // managedPart is what one plugin says about an item it manages.
 type managedPart struct {

@@ -7,30 +7,15 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
-// SubscriptionRequest is the payload of the subscription method: From, a
-// local account, sent Stanza, a presence of type subscribe, subscribed,
-// unsubscribe or unsubscribed, to the bare JID To.
-type SubscriptionRequest struct {
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Stanza string `json:"stanza"`
-}
-
-// SubscriptionResult is what the subscription method returns: the
-// stanzas to deliver, in order, each addressed to a bare JID.
-type SubscriptionResult struct {
-	Deliver []string `json:"deliver"`
-}
-
-// PendingResult is what the pending method returns: the subscription
-// requests awaiting the owner's answer, each a presence stanza from the
-// requester's bare JID to the owner's, as the requester sent it.
-type PendingResult struct {
-	Requests []string `json:"requests"`
-}
+type (
+	SubscriptionRequest = rosterapi.SubscriptionRequest
+	SubscriptionResult  = rosterapi.SubscriptionResult
+	PendingResult       = rosterapi.PendingResult
+)
 
 // methodItems returns an owner's roster (the payload is the bare JID).
 func (r *Roster) methodItems(ctx context.Context, _ string, payload []byte) ([]byte, error) {

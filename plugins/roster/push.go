@@ -86,7 +86,7 @@ func (r *Roster) announce(ctx context.Context, host sdk.Host, owner, contact, ve
 	var err error
 	if after.listed() {
 		it := itemOf(contact, after)
-		el = it.element()
+		el = elementOf(it)
 		payload, err = json.Marshal(it)
 	} else {
 		el = etree.NewElement("item")

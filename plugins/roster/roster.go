@@ -21,6 +21,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
@@ -28,7 +29,7 @@ import (
 const (
 	NS          = "jabber:iq:roster"            // RFC 6121 §2
 	NSVersion   = "urn:xmpp:features:rosterver" // RFC 6121 §2.6, XEP-0237: the stream feature
-	TopicChange = "changed"                     // published on every change of a roster
+	TopicChange = rosterapi.TopicChanged        // published on every change of a roster
 )
 
 // Roster is the plugin.
@@ -79,10 +80,10 @@ func (r *Roster) Describe() sdk.Description {
 		Features:       []string{NS},
 		StreamFeatures: []sdk.StreamFeature{{XML: "<ver xmlns='" + NSVersion + "'/>", Stage: sdk.StagePostAuth}},
 		Provides: []sdk.Method{
-			{Name: "items", Handle: r.methodItems},
-			{Name: "managed", Handle: r.methodManaged},
-			{Name: "pending", Handle: r.methodPending},
-			{Name: "subscription", Handle: r.methodSubscription},
+			{Name: rosterapi.MethodItems, Handle: r.methodItems},
+			{Name: rosterapi.MethodManaged, Handle: r.methodManaged},
+			{Name: rosterapi.MethodPending, Handle: r.methodPending},
+			{Name: rosterapi.MethodSubscription, Handle: r.methodSubscription},
 		},
 	}
 }

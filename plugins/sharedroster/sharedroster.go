@@ -18,27 +18,18 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
 // NS is Tigase's namespace for the extra data of dynamic roster contacts.
 const NS = "jabber:iq:roster-dynamic"
 
-// ManagedRequest is the payload of roster's managed method: the items
-// that the calling plugin manages in Owner's roster, all of them; those
-// it managed before and are not listed leave the roster. The answer is
-// "{}".
-type ManagedRequest struct {
-	Owner string        `json:"owner"`
-	Items []ManagedItem `json:"items"`
-}
-
-// ManagedItem is one item of a ManagedRequest.
-type ManagedItem struct {
-	JID    string   `json:"jid"`
-	Name   string   `json:"name,omitempty"`
-	Groups []string `json:"groups"`
-}
+// ManagedRequest and ManagedItem are roster's managed method (rosterapi).
+type (
+	ManagedRequest = rosterapi.ManagedRequest
+	ManagedItem    = rosterapi.ManagedItem
+)
 
 // SharedRoster is the plugin.
 type SharedRoster struct {

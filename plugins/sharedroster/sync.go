@@ -2,12 +2,12 @@ package sharedroster
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
@@ -68,11 +68,7 @@ func managed(ctx context.Context, host sdk.Host, owner string, items []ManagedIt
 	if items == nil {
 		items = []ManagedItem{}
 	}
-	b, err := json.Marshal(ManagedRequest{Owner: owner, Items: items})
-	if err != nil {
-		return fmt.Errorf("encoding the shared items of %s: %w", owner, err)
-	}
-	if _, err := host.Call(ctx, "roster", "managed", b); err != nil {
+	if err := rosterapi.SetManaged(ctx, host, ManagedRequest{Owner: owner, Items: items}); err != nil {
 		return fmt.Errorf("giving %s its shared items: %w", owner, err)
 	}
 	return nil

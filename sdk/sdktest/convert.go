@@ -40,5 +40,11 @@ func manifestToProto(m sdk.Manifest) *pluginv1.Manifest {
 	for _, f := range m.StreamFeatures {
 		p.StreamFeatures = append(p.StreamFeatures, &pluginv1.StreamFeature{Xml: f.XML, Stage: pluginv1.Stage(f.Stage)})
 	}
+	if s := m.Service; s != nil {
+		p.Service = &pluginv1.Service{Subdomain: s.Subdomain, Name: s.Name, Features: s.Features, Domain: s.Domain}
+		for _, id := range s.Identities {
+			p.Service.Identities = append(p.Service.Identities, &pluginv1.Identity{Category: id.Category, Type: id.Type, Name: id.Name})
+		}
+	}
 	return p
 }

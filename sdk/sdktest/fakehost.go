@@ -21,8 +21,10 @@ import (
 // makes that a plugin author would otherwise only meet in production.
 type fakeHost struct {
 	pluginv1.UnimplementedHostServer
-	domain   string
-	manifest *pluginv1.Manifest
+	domain string
+	// serviceDomain is the domain a service plugin owns; "" for others.
+	serviceDomain string
+	manifest      *pluginv1.Manifest
 
 	mu        sync.Mutex
 	sent      []*etree.Element
@@ -77,15 +79,16 @@ func (f *fakeHost) Publish(_ context.Context, req *pluginv1.PublishRequest) (*pl
 	return &pluginv1.PublishResponse{}, nil
 }
 
-func newFakeHost(domain string, m *pluginv1.Manifest) *fakeHost {
+func newFakeHost(domain, serviceDomain string, m *pluginv1.Manifest) *fakeHost {
 	return &fakeHost{
-		domain:   domain,
-		manifest: m,
-		sessions: map[string][]sdk.Session{},
-		stores:   map[string]*memStore{},
-		accounts: &memAccounts{passwords: map[string]string{}},
-		filters:  map[string][]sdk.FilterRule{},
-		provided: map[string]func(context.Context, string, []byte) ([]byte, error){},
+		domain:        domain,
+		serviceDomain: serviceDomain,
+		manifest:      m,
+		sessions:      map[string][]sdk.Session{},
+		stores:        map[string]*memStore{},
+		accounts:      &memAccounts{passwords: map[string]string{}},
+		filters:       map[string][]sdk.FilterRule{},
+		provided:      map[string]func(context.Context, string, []byte) ([]byte, error){},
 	}
 }
 
@@ -97,8 +100,8 @@ func (f *fakeHost) record(b []byte) (*etree.Element, error) {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	from := el.SelectAttrValue("from", "")
-	if from == "" || domainOf(from) != f.domain {
-		return nil, status.Errorf(codes.InvalidArgument, "'from' must be the domain or a local JID, not %q", from)
+	if d := domainOf(from); from == "" || d != f.domain && (f.serviceDomain == "" || d != f.serviceDomain) {
+		return nil, status.Errorf(codes.InvalidArgument, "'from' must be the domain, a local JID or one of the plugin's service domain, not %q", from)
 	}
 	f.mu.Lock()
 	f.sent = append(f.sent, el.Copy())

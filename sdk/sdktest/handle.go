@@ -86,13 +86,19 @@ func (h *Harness) Handle(stanzaXML, from string) Response {
 }
 
 // unrouted is the core's answer to a stanza no route took: an IQ get or
-// set to the server, or to a bare JID, which the server answers for, gets
-// service-unavailable (RFC 6120 §8.4; RFC 6121 §8.5.3.1); anything else
-// goes on its way to clients, which here means nowhere.
+// set to the server, to a bare JID, which the server answers for, or to a
+// service gets service-unavailable (RFC 6120 §8.4; RFC 6121 §8.5.3.1), as
+// does a message to a service; anything else goes on its way to clients,
+// which here means nowhere.
 func (h *Harness) unrouted(el *etree.Element, addr pluginv1.Addressing, err *stanza.Error) Response {
 	typ := el.SelectAttrValue("type", "")
-	forServer := addr == pluginv1.Addressing_ADDRESSING_SERVER || addr == pluginv1.Addressing_ADDRESSING_BARE
+	forServer := addr == pluginv1.Addressing_ADDRESSING_SERVER || addr == pluginv1.Addressing_ADDRESSING_BARE || addr == pluginv1.Addressing_ADDRESSING_SERVICE
 	if err == nil && forServer && el.Tag == "iq" && (typ == "get" || typ == "set") {
+		err = stanza.New(stanza.ServiceUnavailable)
+	}
+	// A service answers messages it has no route for as an entity that
+	// does not take them.
+	if err == nil && addr == pluginv1.Addressing_ADDRESSING_SERVICE && el.Tag == "message" && typ != "error" && typ != "headline" {
 		err = stanza.New(stanza.ServiceUnavailable)
 	}
 	return Response{NoRoute: true, Err: err}
@@ -119,6 +125,8 @@ func (h *Harness) addressing(el *etree.Element, preAuth bool) (pluginv1.Addressi
 	switch {
 	case preAuth:
 		return pluginv1.Addressing_ADDRESSING_SERVER, h.domain, nil
+	case h.serviceDomain != "" && to.Domainpart() == h.serviceDomain:
+		return pluginv1.Addressing_ADDRESSING_SERVICE, to.String(), nil
 	case to.Domainpart() != h.domain:
 		return pluginv1.Addressing_ADDRESSING_UNSPECIFIED, to.String(), nil
 	case to.Localpart() == "":

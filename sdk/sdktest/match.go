@@ -19,7 +19,9 @@ import (
 //     says: a presence without 'to' is Broadcast; an IQ or message without
 //     'to' is ToBare (the sender's own account); a 'to' without localpart
 //     (the domain) is ToServer; one with a resource ToFull; any other
-//     ToBare. A 'to' on another domain reaches no route.
+//     ToBare. A 'to' in the plugin's service domain (the domain itself or
+//     any JID in it) is ToService. A 'to' on another domain reaches no
+//     route.
 //  4. The stanza's type must be one of the route's Types, any when there
 //     are none; a message without type is "normal", a presence without
 //     type "available".

@@ -40,6 +40,9 @@ const callTimeout = 10 * time.Second
 type Options struct {
 	// Domain is the served domain; "localhost" when empty.
 	Domain string
+	// ServiceDomain is the domain a service plugin owns, as the operator
+	// would name it; by default the Service's Subdomain under Domain.
+	ServiceDomain string
 	// Config is the plugin's config section, as it would appear in the
 	// server's configuration; nil for none.
 	Config map[string]any
@@ -61,6 +64,8 @@ type Harness struct {
 	manifest *pluginv1.Manifest
 	host     *fakeHost
 	started  time.Time // the "server" start time plugins are given
+	// serviceDomain is the domain a service plugin owns; "" for others.
+	serviceDomain string
 }
 
 // New starts p, reads its manifest and configures it with opts.Config. It
@@ -103,7 +108,13 @@ func New(t testing.TB, p sdk.Plugin, opts Options) *Harness {
 		t.Fatalf("describe: %v", wire.FromStatus(err))
 	}
 	h.manifest = m
-	h.host = newFakeHost(opts.Domain, m)
+	if svc := m.GetService(); svc != nil {
+		h.serviceDomain = opts.ServiceDomain
+		if h.serviceDomain == "" {
+			h.serviceDomain = svc.GetSubdomain() + "." + opts.Domain
+		}
+	}
+	h.host = newFakeHost(opts.Domain, h.serviceDomain, m)
 	if err := h.Configure(opts.Config); err != nil {
 		t.Fatalf("configure: %v", err)
 	}
@@ -130,7 +141,7 @@ func (h *Harness) Configure(config map[string]any) error {
 	})
 	ctx, cancel := h.ctx()
 	defer cancel()
-	_, err = h.plugin.Configure(ctx, &pluginv1.ConfigureRequest{ConfigJson: raw, HostBrokerId: id, Domain: h.domain, ServerStartedUnixNano: h.started.UnixNano()})
+	_, err = h.plugin.Configure(ctx, &pluginv1.ConfigureRequest{ConfigJson: raw, HostBrokerId: id, Domain: h.domain, ServerStartedUnixNano: h.started.UnixNano(), ServiceDomain: h.serviceDomain})
 	if err != nil {
 		return errors.New(status.Convert(err).Message()) // the plugin's own words
 	}

@@ -149,3 +149,24 @@ func TestNoteToSelfArchivedTwice(t *testing.T) {
 		t.Fatalf("archive holds %q with bodies %q, want the note twice, one under the delivered id %q", ids, bodies, delivered)
 	}
 }
+
+// TestOfflineMessageCarriesItsArchiveID: a message kept offline reaches
+// the next login with the stanza-id its recipient's archive keeps it
+// under, so a client that also syncs the archive sees one message, not
+// two (Gajim showed every offline message twice).
+func TestOfflineMessageCarriesItsArchiveID(t *testing.T) {
+	srv := featureServer(t)
+	alice, _ := login(t, srv, "alice", "a")
+	alice.Send("<message to='bob@localhost' type='chat' id='away'><body>while you were away</body></message>")
+	iq(t, alice, "sync", "<iq type='get' to='localhost' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>")
+	bob, _ := login(t, srv, "bob", "b")
+	el, err := bob.Expect(isMsg("away"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := stanzaIDOf(el, "bob@localhost")
+	ids, _ := archiveIDs(t, bob, "q", "")
+	if got == "" || !slices.Equal(ids, []string{got}) {
+		t.Fatalf("offline copy has stanza-id %q, bob's archive %q; want the same one id", got, ids)
+	}
+}

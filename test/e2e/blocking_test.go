@@ -92,3 +92,78 @@ func expectError(t *testing.T, c *rawxmpp.Client, id string) string {
 	}
 	return rawxmpp.Describe(el)
 }
+
+// TestUnblockingRestoresPresence: alice and bob, subscribed both ways,
+// each with a status. Blocking shows each the other offline; unblocking —
+// one JID, then everyone — shows each the other's current presence again
+// (XEP-0191 §3.4, §3.5) without either of them sending presence.
+func TestUnblockingRestoresPresence(t *testing.T) {
+	srv := featureServer(t)
+	alice, aliceJID := login(t, srv, "alice", "a")
+	bob, bobJID := login(t, srv, "bob", "b")
+	befriend(t, alice, bob, "alice@localhost", "bob@localhost")
+	alice.Send("<presence><show>dnd</show><status>writing</status></presence>")
+	bob.Send("<presence><show>away</show><status>lunch</status></presence>")
+	expectAll(t, bob, "alice's status", presenceFrom(aliceJID, "writing"))
+	expectAll(t, alice, "bob's status", presenceFrom(bobJID, "lunch"))
+
+	for _, unblock := range []string{
+		"<unblock xmlns='urn:xmpp:blocking'><item jid='bob@localhost'/></unblock>",
+		"<unblock xmlns='urn:xmpp:blocking'/>", // everyone (§3.5)
+	} {
+		// The server may send presence before or after the IQ's result.
+		alice.Send("<iq type='set' id='blk'><block xmlns='urn:xmpp:blocking'><item jid='bob@localhost'/></block></iq>")
+		expectAll(t, alice, "blocking bob", isResult("blk"), unavailableFrom(bobJID))
+		expectAll(t, bob, "being blocked", unavailableFrom(aliceJID))
+
+		alice.Sendf("<iq type='set' id='ublk'>%s</iq>", unblock)
+		got := expectAll(t, alice, unblock, isResult("ublk"), presenceFrom(bobJID, "lunch"))
+		if show := got[1].FindElement("show"); show == nil || show.Text() != "away" {
+			t.Errorf("%s: alice got %s, want bob's show away", unblock, rawxmpp.Describe(got[1]))
+		}
+		got = expectAll(t, bob, "alice's "+unblock, presenceFrom(aliceJID, "writing"))
+		if show := got[0].FindElement("show"); show == nil || show.Text() != "dnd" {
+			t.Errorf("%s: bob got %s, want alice's show dnd", unblock, rawxmpp.Describe(got[0]))
+		}
+	}
+}
+
+// expectAll reads until each of matches has matched an element, in any
+// order, and returns those elements in the order of matches.
+func expectAll(t *testing.T, c *rawxmpp.Client, what string, matches ...func(*etree.Element) bool) []*etree.Element {
+	t.Helper()
+	got := make([]*etree.Element, len(matches))
+	for left := len(matches); left > 0; {
+		el, err := c.Expect(func(el *etree.Element) bool {
+			for i, m := range matches {
+				if got[i] == nil && m(el) {
+					return true
+				}
+			}
+			return false
+		})
+		if err != nil {
+			t.Fatalf("%s: %d of %d expected stanzas never came: %v", what, left, len(matches), err)
+		}
+		for i, m := range matches {
+			if got[i] == nil && m(el) {
+				got[i] = el
+				left--
+				break
+			}
+		}
+	}
+	return got
+}
+
+func isResult(id string) func(*etree.Element) bool {
+	return func(el *etree.Element) bool {
+		return el.Tag == "iq" && el.SelectAttrValue("id", "") == id && el.SelectAttrValue("type", "") == "result"
+	}
+}
+
+func unavailableFrom(full string) func(*etree.Element) bool {
+	return func(el *etree.Element) bool {
+		return el.Tag == "presence" && el.SelectAttrValue("from", "") == full && el.SelectAttrValue("type", "") == "unavailable"
+	}
+}

@@ -117,9 +117,9 @@ func TestOfflineMessagesArriveAtNextLogin(t *testing.T) {
 	for _, id := range []string{"o1", "o2"} {
 		alice.Sendf("<message to='bob@localhost' type='chat' id='%s'><body>while you were away</body></message>", id)
 	}
-	// The messages are stored before alice's stream moves on: a round trip
-	// on her stream proves the server handled them.
-	iq(t, alice, "sync", "<iq type='get' to='localhost' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>")
+	// Stanzas to the same entity are processed in order (RFC 6120 §10.1):
+	// the answer to an IQ to bob's bare JID proves the messages stored.
+	iq(t, alice, "sync", "<iq type='get' to='bob@localhost' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>")
 	bob, _ := login(t, srv, "bob", "b") // sends initial presence
 	for _, id := range []string{"o1", "o2"} {
 		el, err := bob.Expect(isMsg(id))

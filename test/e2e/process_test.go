@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,11 +51,19 @@ func run(t testing.TB, dir string, env []string, stdin string, args ...string) (
 // JSON logs, and waits until both listeners are up.
 func startServer(t testing.TB, dir string, env []string, args ...string) *server {
 	t.Helper()
+	return startServerUnder(t, dir, env, nil, args...)
+}
+
+// startServerUnder is startServer with the server run by the command
+// launcher (say prlimit with its options and "--"); nil runs it directly.
+func startServerUnder(t testing.TB, dir string, env, launcher []string, args ...string) *server {
+	t.Helper()
 	s := &server{t: t, dir: dir, exit: make(chan error, 1)}
 	s.cond = sync.NewCond(&s.mu)
 	s.env = append([]string{"SWITCHBOARD_LOG_FORMAT=json", "SWITCHBOARD_LOG_LEVEL=debug", "SWITCHBOARD_LISTEN_WEBSOCKET=127.0.0.1:0"}, env...)
-	all := append([]string{"serve", "--listen-c2s", "127.0.0.1:0", "--listen-c2s-tls", "127.0.0.1:0"}, args...)
-	s.cmd = exec.Command(binary, all...)
+	all := append([]string{binary, "serve", "--listen-c2s", "127.0.0.1:0", "--listen-c2s-tls", "127.0.0.1:0"}, args...)
+	all = append(slices.Clone(launcher), all...)
+	s.cmd = exec.Command(all[0], all[1:]...)
 	s.cmd.Dir = dir
 	s.cmd.Env = append(os.Environ(), s.env...)
 	stderr, err := s.cmd.StderrPipe()
@@ -100,8 +109,35 @@ func (s *server) waitLog(msg string) map[string]any {
 	})
 }
 
+// countLog counts the log lines so far for which match holds.
+func (s *server) countLog(match func(line map[string]any) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, l := range s.lines {
+		if match(l) {
+			n++
+		}
+	}
+	return n
+}
+
 // waitLogWhere waits until a log line for which match holds appears.
 func (s *server) waitLogWhere(what string, match func(line map[string]any) bool) map[string]any {
+	s.t.Helper()
+	return s.waitLogFrom(0, what, match)
+}
+
+// logMark returns where the log is now, for waitLogFrom.
+func (s *server) logMark() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.lines)
+}
+
+// waitLogFrom waits until a log line for which match holds appears at or
+// after mark, a value logMark returned.
+func (s *server) waitLogFrom(mark int, what string, match func(line map[string]any) bool) map[string]any {
 	s.t.Helper()
 	deadline := time.AfterFunc(30*time.Second, func() {
 		s.mu.Lock()
@@ -112,7 +148,7 @@ func (s *server) waitLogWhere(what string, match func(line map[string]any) bool)
 	defer deadline.Stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := 0; ; i++ {
+	for i := mark; ; i++ {
 		for i >= len(s.lines) {
 			s.cond.Wait()
 		}

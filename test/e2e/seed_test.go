@@ -91,6 +91,9 @@ func TestSeedSession(t *testing.T) {
 	}
 	defer g1.Conn.Close()
 	g1.Send(`<presence><priority>50</priority><c xmlns="http://jabber.org/protocol/caps" node="http://psi-dev.googlecode.com/caps" ver="0.16" ext="ca cs e-time ep-notify-2 html last-act mr sxe whiteboard"/></presence>`)
+	// The answer to a ping sent after it says the server has handled that
+	// presence: guanfei's probe must find it, not the empty one before.
+	iq(t, g1, "g1sync", "<iq type='get' id='g1sync'><ping xmlns='urn:xmpp:ping'/></iq>")
 
 	c, err := rawxmpp.Dial(srv.starttls)
 	if err != nil {

@@ -56,18 +56,21 @@ func (c *smClient) next(t *testing.T, answer bool) *etree.Element {
 // closeCleanly ends the stream as a client that is done does.
 func closeCleanly(t *testing.T, srv *server, c *rawxmpp.Client, full string) {
 	t.Helper()
+	mark := srv.logMark()
 	c.Send("</stream:stream>")
-	srv.waitLogWhere("the end of "+full+"'s session", func(line map[string]any) bool {
+	srv.waitLogFrom(mark, "the end of "+full+"'s session", func(line map[string]any) bool {
 		return line["@message"] == "session ended" && line["jid"] == full
 	})
 }
 
 // sendOffline sends alice a message while she is away, and waits for the
-// answer to a ping after it: the server has stored the message by then.
+// answer to a ping to her bare JID after it: stanzas to the same entity
+// are processed in order (RFC 6120 §10.1), so the server has stored the
+// message by then.
 func sendOffline(t *testing.T, bob *rawxmpp.Client, id string) {
 	t.Helper()
 	bob.Sendf("<message to='alice@localhost' type='chat' id='%s'><body>while away</body></message>", id)
-	iq(t, bob, "sync-"+id, "<iq type='get' to='localhost' id='sync-%s'><ping xmlns='urn:xmpp:ping'/></iq>", id)
+	iq(t, bob, "sync-"+id, "<iq type='get' to='alice@localhost' id='sync-%s'><ping xmlns='urn:xmpp:ping'/></iq>", id)
 }
 
 // offlineUntil logs alice in again, returns the ids of the messages that

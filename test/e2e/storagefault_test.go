@@ -54,7 +54,9 @@ func TestLockedDatabaseIsAnErrorNotADrop(t *testing.T) {
 	conn.Close()
 
 	alice.Send("<message to='bob@localhost' type='chat' id='later'><body>stored</body></message>")
-	alice.Send("<iq type='get' to='localhost' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>")
+	// Processed after the message to the same entity (RFC 6120 §10.1): its
+	// answer proves the message stored.
+	alice.Send("<iq type='get' to='bob@localhost' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>")
 	if _, err := alice.Expect(rawxmpp.ID("sync")); err != nil {
 		t.Fatal(err)
 	}
@@ -90,9 +92,10 @@ func TestFullDatabaseIsAnErrorNotADrop(t *testing.T) {
 	var refused *etree.Element
 	for i := 0; i < 100 && refused == nil; i++ {
 		alice.Sendf("<message to='bob@localhost' type='chat' id='m%d'><body>%s</body></message>", i, body)
-		// Stanzas from one stream are handled in order: an error for the
-		// message comes before the answer to the ping sent after it.
-		alice.Sendf("<iq type='get' to='localhost' id='p%d'><ping xmlns='urn:xmpp:ping'/></iq>", i)
+		// Stanzas from one stream to the same entity are handled in order
+		// (RFC 6120 §10.1): an error for the message comes before the
+		// answer to the ping to bob's bare JID sent after it.
+		alice.Sendf("<iq type='get' to='bob@localhost' id='p%d'><ping xmlns='urn:xmpp:ping'/></iq>", i)
 		for {
 			el, err := alice.Next()
 			if err != nil {

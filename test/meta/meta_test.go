@@ -106,3 +106,28 @@ func TestNoCatchAllPackages(t *testing.T) {
 		}
 	}
 }
+
+// TestPluginsShareOnlyTheirAPIs: a plugin reaches another only through the
+// core (Host.Call, topics), and the types those calls carry come from the
+// other plugin's small API package (plugins/roster/rosterapi), never from
+// its implementation; each piece of data keeps one writer.
+func TestPluginsShareOnlyTheirAPIs(t *testing.T) {
+	prefix := module + "/plugins/"
+	for _, p := range listDeps(t, "./plugins/...") {
+		own, ok := strings.CutPrefix(p.ImportPath, prefix)
+		if !ok {
+			continue
+		}
+		own, _, _ = strings.Cut(own, "/")
+		for _, d := range p.Deps {
+			other, ok := strings.CutPrefix(d, prefix)
+			if !ok {
+				continue
+			}
+			name, rest, _ := strings.Cut(other, "/")
+			if name != own && rest != name+"api" {
+				t.Errorf("%s imports %s: a plugin uses another plugin only through its API package (%s%s/%sapi)", p.ImportPath, d, prefix, name, name)
+			}
+		}
+	}
+}

@@ -10,6 +10,7 @@ const (
 	CapSendAsUsers    = "send_as_users"   // stanzas from local users, not only from the server
 	CapPreAuth        = "pre_auth"        // routes and stream features before authentication
 	CapStreamFeatures = "stream_features" // stream features offered to clients
+	CapService        = "service"         // a domain of its own (Manifest.service)
 	CapCall           = "call"            // other plugins' methods
 	CapAccounts       = "accounts"        // create, delete, list accounts, change passwords
 	CapSessions       = "sessions"        // list and end sessions, set session options
@@ -19,12 +20,13 @@ const (
 
 // Capabilities lists every capability.
 func Capabilities() []string {
-	return []string{CapSendAsUsers, CapPreAuth, CapStreamFeatures, CapCall, CapAccounts, CapSessions, CapFilters, CapObserve}
+	return []string{CapSendAsUsers, CapPreAuth, CapStreamFeatures, CapService, CapCall, CapAccounts, CapSessions, CapFilters, CapObserve}
 }
 
 // ImpliedCapabilities returns what m shows its plugin will use, each of
 // which it must ask for: pre-auth routes, stream features (pre-auth ones
-// need pre_auth as well), calls to other plugins, observing messages.
+// need pre_auth as well), calls to other plugins, observing messages, a
+// service domain.
 func ImpliedCapabilities(m *Manifest) []string {
 	var caps []string
 	add := func(c string) {
@@ -48,6 +50,9 @@ func ImpliedCapabilities(m *Manifest) []string {
 	}
 	if m.GetObservesMessages() {
 		add(CapObserve)
+	}
+	if m.GetService() != nil {
+		add(CapService)
 	}
 	return caps
 }
