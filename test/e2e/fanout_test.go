@@ -203,7 +203,20 @@ func TestThousandContacts(t *testing.T) {
 			before[k] = p.count()
 		}
 		start := time.Now()
+		// As a client does, at most a window of edits unanswered: past
+		// limits.max_in_flight the server refuses requests (resource-
+		// constraint), and a client waits for answers rather than flood.
+		const window = 16
 		for j := range edits {
+			if j >= window {
+				for deadline := time.After(2 * time.Minute); pushes[0].answered() < j-window+1; {
+					select {
+					case <-pushes[0].changed:
+					case <-deadline:
+						t.Fatalf("edit %d: no answer to the edits before it", j)
+					}
+				}
+			}
 			alice[0].Sendf("<iq type='set' id='edit%d'><query xmlns='jabber:iq:roster'><item jid='contact%04d@localhost' name='name-%d'/></query></iq>", j, j%contacts, j)
 		}
 		last := fmt.Sprintf("contact%04d@localhost", (edits-1)%contacts)
@@ -222,6 +235,9 @@ func TestThousandContacts(t *testing.T) {
 			if got := p.count() - before[k]; got != edits {
 				t.Errorf("res%d got %d roster pushes for %d edits", k, got, edits)
 			}
+		}
+		if refused := pushes[0].refusedEdits(); refused > 0 {
+			t.Errorf("%d edits were refused", refused)
 		}
 		t.Logf("%d roster edits of a %d-item roster pushed to %d resources in %v; roster plugin RSS %.1f -> %.1f MiB",
 			edits, contacts, resources, took, mib(rss0), mib(rss1))
@@ -248,6 +264,8 @@ func TestThousandContacts(t *testing.T) {
 type pushCount struct {
 	mu        sync.Mutex
 	pushes    int
+	edits     int // answers to this resource's own edits
+	refused   int // of which errors
 	names     map[string]string
 	changed   chan struct{}
 	gotRoster chan struct{}
@@ -266,6 +284,19 @@ func (p *pushCount) read(c *rawxmpp.Client) {
 			close(p.gotRoster)
 			continue
 		}
+		if typ := el.SelectAttrValue("type", ""); strings.HasPrefix(el.SelectAttrValue("id", ""), "edit") && (typ == "result" || typ == "error") {
+			p.mu.Lock()
+			p.edits++
+			if typ == "error" {
+				p.refused++
+			}
+			p.mu.Unlock()
+			select {
+			case p.changed <- struct{}{}:
+			default:
+			}
+			continue
+		}
 		item := el.FindElement("query/item")
 		if el.SelectAttrValue("type", "") != "set" || item == nil {
 			continue
@@ -280,6 +311,18 @@ func (p *pushCount) read(c *rawxmpp.Client) {
 		default:
 		}
 	}
+}
+
+func (p *pushCount) answered() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.edits
+}
+
+func (p *pushCount) refusedEdits() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.refused
 }
 
 func (p *pushCount) count() int {

@@ -109,19 +109,6 @@ func (s *server) waitLog(msg string) map[string]any {
 	})
 }
 
-// countLog counts the log lines so far for which match holds.
-func (s *server) countLog(match func(line map[string]any) bool) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, l := range s.lines {
-		if match(l) {
-			n++
-		}
-	}
-	return n
-}
-
 // waitLogWhere waits until a log line for which match holds appears.
 func (s *server) waitLogWhere(what string, match func(line map[string]any) bool) map[string]any {
 	s.t.Helper()
