@@ -1,7 +1,7 @@
 // Package filter holds the delivery rules that plugins install for users —
 // privacy lists (XEP-0016) and blocking (XEP-0191), resolved to JIDs — and
 // evaluates them in memory on every stanza, so that no plugin is asked per
-// stanza (DESIGN.md, rule 1).
+// stanza (docs/ARCHITECTURE.md, rule 1).
 package filter
 
 import (

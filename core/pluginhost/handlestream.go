@@ -16,7 +16,7 @@ import (
 var errNoHandleStream = errors.New("the plugin does not serve HandleStream")
 
 // handleStream carries the Handle calls to one plugin process on one
-// gRPC stream (DESIGN.md rule 1): a unary call per stanza set up and tore
+// gRPC stream (docs/ARCHITECTURE.md, rule 1): a unary call per stanza set up and tore
 // down an HTTP/2 stream, with its headers and trailers, on both sides.
 // Calls are matched to results by id; any number may be in flight.
 type handleStream struct {

@@ -3,7 +3,7 @@
 // The plugin only answers enable and disable: it switches the session's
 // "carbons" option in the core, which from then on copies the account's
 // chat messages to that session on its own, without a plugin call per
-// message (DESIGN.md, rule 1).
+// message (docs/ARCHITECTURE.md, rule 1).
 package carbons
 
 import (

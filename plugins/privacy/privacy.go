@@ -6,7 +6,7 @@
 // The plugin never sees the stanzas it filters. It turns the list in force
 // into rules — groups and subscription states resolved to JIDs through
 // the roster plugin — and installs them with Host.SetFilters; the core
-// evaluates them in memory on every stanza (DESIGN.md, rule 1). The rules
+// evaluates them in memory on every stanza (docs/ARCHITECTURE.md, rule 1). The rules
 // are installed again whenever the list, the sessions' choices or the
 // roster change, and for every owner with a default list when the plugin
 // starts.
