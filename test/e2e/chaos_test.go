@@ -15,8 +15,8 @@ import (
 )
 
 // TestChaosPluginKills kills every plugin process with SIGKILL three
-// times while clients exchange messages and IQs, and checks DESIGN.md
-// rule 2: no session dropped, no message lost, every IQ answered (result
+// times while clients exchange messages and IQs, and checks
+// docs/ARCHITECTURE.md rule 2: no session dropped, no message lost, every IQ answered (result
 // or error), every plugin serving again within 2 s of its death.
 func TestChaosPluginKills(t *testing.T) {
 	if testing.Short() {

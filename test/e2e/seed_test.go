@@ -274,7 +274,7 @@ func checkDiscoFloor(t *testing.T, el *etree.Element) {
 }
 
 // seedFeatures are the features of the seed's disco#info: the floor of
-// what the server advertises (DESIGN.md).
+// what the server advertises.
 var seedFeatures = []string{
 	"http://jabber.org/protocol/disco#info",
 	"http://jabber.org/protocol/disco#items",

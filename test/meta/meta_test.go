@@ -1,5 +1,5 @@
 // Package meta holds tests about the code base itself: the import
-// boundaries of DESIGN.md rule 3 and the house rules that a machine can
+// boundaries of docs/ARCHITECTURE.md rule 3 and the house rules that a machine can
 // check.
 package meta
 

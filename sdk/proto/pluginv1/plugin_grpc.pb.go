@@ -69,7 +69,7 @@ type PluginClient interface {
 	Invoke(ctx context.Context, in *InvokeRequest, opts ...grpc.CallOption) (*InvokeResponse, error)
 	// Observe hands an observer (Manifest.observes_messages) a batch of the
 	// messages that passed through the server, asynchronously: it never
-	// delays delivery (DESIGN.md rule 1). Batches arrive in order.
+	// delays delivery (docs/ARCHITECTURE.md, rule 1). Batches arrive in order.
 	Observe(ctx context.Context, in *ObserveRequest, opts ...grpc.CallOption) (*ObserveResponse, error)
 }
 
@@ -191,7 +191,7 @@ type PluginServer interface {
 	Invoke(context.Context, *InvokeRequest) (*InvokeResponse, error)
 	// Observe hands an observer (Manifest.observes_messages) a batch of the
 	// messages that passed through the server, asynchronously: it never
-	// delays delivery (DESIGN.md rule 1). Batches arrive in order.
+	// delays delivery (docs/ARCHITECTURE.md, rule 1). Batches arrive in order.
 	Observe(context.Context, *ObserveRequest) (*ObserveResponse, error)
 	mustEmbedUnimplementedPluginServer()
 }
