@@ -2,8 +2,6 @@ package pluginhost
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -65,9 +63,9 @@ func (in *instance) checkReplies(replies [][]byte, a *answered) ([]*stream.Eleme
 	for _, r := range replies {
 		el, err := in.emitted(r, a)
 		if err != nil {
-			id := errorID()
+			se, id := stanza.Incident()
 			in.log.Warn("plugin replied with a stanza the core refuses; none of its replies is sent", "error", err, "error_id", id)
-			return nil, stanza.Errorf(stanza.InternalServerError, "internal error, id "+id)
+			return nil, se
 		}
 		els = append(els, el)
 	}
@@ -95,12 +93,4 @@ func (h *Host) routeReplies(ctx context.Context, in *instance, from *session.Ses
 			in.log.Warn("plugin sent an undeliverable stanza", "error", err)
 		}
 	}
-}
-
-// errorID returns 8 hex digits: enough to find one log line, short enough
-// to read out over the phone.
-func errorID() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return hex.EncodeToString(b[:])
 }

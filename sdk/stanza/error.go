@@ -3,6 +3,8 @@
 package stanza
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"strings"
 )
 
@@ -184,4 +186,16 @@ func appendEscaped(dst []byte, s string) []byte {
 		return append(dst, s...)
 	}
 	return append(dst, escaper.Replace(s)...)
+}
+
+// Incident returns an internal-server-error whose text carries a fresh
+// id, and the id: the log line that says what went wrong carries it too,
+// so that an operator finds the line from a user's report. Eight hex
+// digits: enough to find one line, short enough to read out over the
+// phone.
+func Incident() (err *Error, id string) {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	id = hex.EncodeToString(b[:])
+	return Errorf(InternalServerError, "internal error, id "+id), id
 }

@@ -1,8 +1,6 @@
 package pluginserver
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -27,9 +25,9 @@ func (s *Server) stanzaErrorOf(err error, op string, fields ...any) *stanza.Erro
 	if errors.As(err, &se) {
 		return se
 	}
-	id := errorID()
+	se, id := stanza.Incident()
 	s.log.Error(op+" failed", append(fields, "error_id", id, "error", err)...)
-	return internal(id)
+	return se
 }
 
 // recoverInto turns a panic in the plugin into internal-server-error,
@@ -49,19 +47,7 @@ func (s *Server) recoverStanza(se **stanza.Error, op string, fields ...any) {
 }
 
 func (s *Server) panicked(r any, op string, fields ...any) *stanza.Error {
-	id := errorID()
+	se, id := stanza.Incident()
 	s.log.Error(op+" panicked", append(fields, "error_id", id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))...)
-	return internal(id)
-}
-
-func internal(id string) *stanza.Error {
-	return stanza.Errorf(stanza.InternalServerError, "internal error, id "+id)
-}
-
-// errorID returns 8 hex digits: enough to find one log line, short enough
-// to read out over the phone.
-func errorID() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return hex.EncodeToString(b[:])
+	return se
 }
