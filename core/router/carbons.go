@@ -63,17 +63,37 @@ func (d *delivery) sentCarbons() {
 // resources to the others that enabled carbons.
 func (d *delivery) receivedCarbons() {
 	owner := d.to.Bare()
-	if d.senderJID.Bare() == owner || !d.anyCarbons(owner, nil) || !d.carbonEligible() {
+	switch d.carbons {
+	case carbonsNo:
 		return
+	case carbonsUnknown:
+		if d.senderJID.Bare() == owner || !d.anyCarbons(owner, nil) || !d.carbonEligible() {
+			return
+		}
 	}
 	d.copyTo(owner, "received", nil, d.stanzaID)
 }
 
-// carbonsBesides reports whether a message delivered to s is also copied
-// to another of the recipient's resources.
+// carbonsBesides reports whether a message delivered to s alone is also
+// copied to another of the recipient's resources, and keeps the answer
+// for receivedCarbons, which then need not look again.
 func (d *delivery) carbonsBesides(s *session.Session) bool {
-	return d.senderJID.Bare() != d.to.Bare() && d.anyCarbons(d.to.Bare(), s) && d.carbonEligible()
+	yes := d.senderJID.Bare() != d.to.Bare() && d.anyCarbons(d.to.Bare(), s) && d.carbonEligible()
+	d.carbons = carbonsNo
+	if yes {
+		d.carbons = carbonsYes
+	}
+	return yes
 }
+
+// carbonsState is what carbonsBesides found, for the one recipient.
+type carbonsState uint8
+
+const (
+	carbonsUnknown carbonsState = iota
+	carbonsNo
+	carbonsYes
+)
 
 func (d *delivery) anyCarbons(owner string, except *session.Session) bool {
 	for _, s := range d.r.sessions.Resources(owner) {

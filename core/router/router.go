@@ -136,6 +136,7 @@ type delivery struct {
 	// shared: the message reaches more than one of the recipient's
 	// sessions, directly or as a carbon.
 	shared   bool
+	carbons  carbonsState // for a message delivered to one session
 	archived archiveState
 	stanzaID string // given for the recipient's archive
 	sentID   string // given for the sender's archive
