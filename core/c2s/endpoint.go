@@ -26,6 +26,9 @@ type endpoint struct {
 	held     [][]byte // presence held while inactive, oldest first
 	heldFrom map[string]int
 	expiry   *time.Timer // while detached
+	// resuming is the connection taking the session over while the old
+	// one's held stanzas finish; a later resumption supersedes it.
+	resuming *Conn
 	// ending: the session is over, but what inflight holds is processed
 	// first; ended once it is.
 	ending bool
@@ -89,10 +92,10 @@ func (e *endpoint) deliver(b []byte, shared bool) bool {
 }
 
 // deliverLocked sends b, counted and kept for stream management when it is
-// on; settled is what the queue keeps (see unacked).
-func (e *endpoint) deliverLocked(b []byte, settled bool) bool {
+// on; shared is what the queue keeps (see unacked).
+func (e *endpoint) deliverLocked(b []byte, shared bool) bool {
 	if e.sm != nil {
-		if !e.sm.enqueue(b, settled, e.srv.cfg.MaxUnacked) {
+		if !e.sm.enqueue(b, shared, e.srv.cfg.MaxUnacked) {
 			if e.conn != nil {
 				e.conn.log.Warn("closing a stream whose client does not acknowledge stanzas", "unacked", len(e.sm.queue))
 				e.conn.Close(stream.NewError("policy-violation", "too many unacknowledged stanzas"))
@@ -169,7 +172,7 @@ func (e *endpoint) Close(err *stream.Error) {
 // resumption enabled) or ends now.
 func (e *endpoint) connectionLost(c *Conn, broken bool) {
 	e.mu.Lock()
-	if e.conn != c || e.ended || e.ending {
+	if e.conn != c || e.ending {
 		e.mu.Unlock()
 		return // the session moved to another connection, or is over
 	}
@@ -212,7 +215,7 @@ func (e *endpoint) queriedArchive() {
 // stanzas.
 func (e *endpoint) end(ctx context.Context) {
 	e.mu.Lock()
-	if e.ended || e.ending {
+	if e.ending {
 		e.mu.Unlock()
 		return
 	}
@@ -240,9 +243,12 @@ func (e *endpoint) finish(ctx context.Context) {
 	if ext := e.srv.cfg.Extensions; ext != nil {
 		ext.SessionClosed(e.sess, e.sess.LastPresence())
 	}
+	// A stanza shared with sessions that have all gone too would
+	// otherwise be owed by none of them.
+	others := len(e.srv.sessions.Resources(e.sess.Bare)) > 0
 	redelivered := 0
 	for _, q := range pending {
-		if !q.settled && e.srv.router.Redeliver(ctx, q.b, e.sess.JID, usesArchive) {
+		if q.owed(others) && e.srv.router.Redeliver(ctx, q.b, e.sess.JID, usesArchive) {
 			redelivered++
 		}
 	}

@@ -293,7 +293,7 @@ func (s *Server) takeResumable(id, username string) *endpoint {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.ended || e.ending {
+	if e.ending {
 		return nil
 	}
 	return e

@@ -87,6 +87,9 @@ func (c *Conn) receiveAck(el *stream.Element) error {
 	if e.sm == nil {
 		return stream.NewError("unsupported-stanza-type", "stream management is not enabled")
 	}
+	if e.conn != c {
+		return nil // a connection the session has left; its resumption counts
+	}
 	if !e.sm.acceptable(h) {
 		return stream.NewError("undefined-condition", "acknowledged more stanzas than were sent")
 	}
@@ -142,26 +145,34 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 		e.mu.Unlock()
 		return c.send(smFailedHandled("undefined-condition", handled))
 	}
-	old := e.conn
+	old, rival := e.conn, e.resuming
 	// The client came back before we noticed the old connection die; the
-	// old one no longer owns the session.
-	e.conn = nil
+	// old one no longer owns the session, nor does an earlier attempt to
+	// resume it that is still waiting.
+	e.conn, e.resuming = nil, c
 	if e.expiry != nil {
 		e.expiry.Stop()
 		e.expiry = nil
 	}
 	e.mu.Unlock()
-	if old != nil {
-		old.out.abort()
+	for _, gone := range []*Conn{old, rival} {
+		if gone != nil {
+			gone.out.abort()
+		}
 	}
 	e.inflight.wait()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.ended || e.ending {
-		c.log.Debug("resumption refused: the session ended meanwhile", "previd", e.sm.id)
+	if e.resuming != c || e.ending {
+		c.log.Debug("resumption refused: the session ended or was resumed elsewhere meanwhile", "previd", e.sm.id)
 		return c.send(smFailed("item-not-found"))
 	}
-	e.sm.ack(h)
+	e.resuming = nil
+	// The old connection may have read an acknowledgement meanwhile that
+	// covers more than h: what it acknowledged stays acknowledged.
+	if e.sm.acceptable(h) {
+		e.sm.ack(h)
+	}
 	e.conn = c
 	c.ep = e
 	c.sess = e.sess

@@ -25,18 +25,24 @@ type smState struct {
 // unacked is a stanza sent to the client that it has not acknowledged.
 type unacked struct {
 	b []byte
-	// settled: nothing is owed for it if the session ends before the
-	// client acknowledges it. It also reached another of the account's
-	// resources live, or it is an IQ request the client already answered
+	// shared: the stanza also reached another of the account's sessions
+	// live (a message to several resources, a carbon); it is owed again
+	// only if none of them is left when this session ends.
+	shared bool
+	// answered: an IQ request the client answered; never owed again
 	// (RFC 6120 §8.2.3 allows one response).
-	settled bool
+	answered bool
 }
 
-func (s *smState) enqueue(b []byte, settled bool, max int) bool {
+// owed reports whether the session ending leaves the account without the
+// stanza, when other sessions of the account are bound or not.
+func (q unacked) owed(others bool) bool { return !q.answered && (!q.shared || !others) }
+
+func (s *smState) enqueue(b []byte, shared bool, max int) bool {
 	if max > 0 && len(s.queue) >= max {
 		return false
 	}
-	s.queue = append(s.queue, unacked{b: bytes.Clone(b), settled: settled})
+	s.queue = append(s.queue, unacked{b: bytes.Clone(b), shared: shared})
 	s.sent++
 	return true
 }
@@ -76,12 +82,12 @@ func (s *smState) ack(h uint32) {
 func (s *smState) settleAnswer(to, id, self, domain string) {
 	for i := len(s.queue) - 1; i >= 0; i-- {
 		q := &s.queue[i]
-		if q.settled || !isIQRequest(q.b) || attrValue(q.b, "id") != id {
+		if q.answered || !isIQRequest(q.b) || attrValue(q.b, "id") != id {
 			continue
 		}
 		from := attrValue(q.b, "from")
 		if from == to || to == "" && (from == "" || from == self || from == domain) {
-			q.settled = true
+			q.answered = true
 			return
 		}
 	}

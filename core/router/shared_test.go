@@ -85,3 +85,26 @@ func TestRedeliverWhatTheAccountDoesNotHave(t *testing.T) {
 		})
 	}
 }
+
+// TestRedeliverCarbons: a received carbon gives back the message it
+// carries; a sent carbon is a copy of what the account sent, and goes
+// nowhere.
+func TestRedeliverCarbons(t *testing.T) {
+	bob, err := jidprep.Parse("bob@localhost/gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrap := func(kind string) string {
+		return "<message from='bob@localhost' to='bob@localhost/gone' type='chat'><" + kind + " xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='alice@localhost/x' to='bob@localhost/other' type='chat' id='in'><body>hi</body></message></forwarded></" + kind + "></message>"
+	}
+	f := newFixture(t, bind{"bob@localhost/other", true, 0}, bind{"alice@localhost/x", true, 0})
+	f.r.Redeliver(context.Background(), []byte(wrap("received")), bob, false)
+	got := strings.Join(f.sinks["bob@localhost/other"].take(), "")
+	if !strings.Contains(got, "<body>hi</body>") || strings.Contains(got, "carbons") || !strings.Contains(got, "from='alice@localhost/x'") {
+		t.Errorf("a received carbon gave back %q, want the message it carries", got)
+	}
+	f.r.Redeliver(context.Background(), []byte(wrap("sent")), bob, false)
+	if got := f.sinks["bob@localhost/other"].take(); len(got) > 0 {
+		t.Errorf("a sent carbon gave back %q", got)
+	}
+}

@@ -353,3 +353,33 @@ func TestOwnIQAnswersAreCounted(t *testing.T) {
 		t.Fatalf("acknowledging the session answer: %v", err)
 	}
 }
+
+// TestSharedMessageOwedWhenEverySessionGoes: a message to the bare JID
+// reaches both of alice's resources, so neither owes it while the other
+// is there; when both end unacknowledged, the last one gives it back
+// (here, with no offline storage, to its sender as an error) instead of
+// both dropping it.
+func TestSharedMessageOwedWhenEverySessionGoes(t *testing.T) {
+	s := start(t, nil)
+	bob, _ := s.login(t, "bob", "b")
+	phone, _ := s.login(t, "alice", "phone")
+	desk, _ := s.login(t, "alice", "desk")
+	enableSM(t, phone)
+	enableSM(t, desk)
+	bob.Send("<message to='alice@localhost' type='chat' id='both'><body>hi</body></message>")
+	for _, c := range []*rawxmpp.Client{phone, desk} {
+		if _, err := c.Expect(isMessage("both")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	phone.Send("</stream:stream>")
+	waitFor(t, "the phone's session to end", func() bool { return len(s.Sessions().Resources("alice@localhost")) == 1 })
+	desk.Send("</stream:stream>")
+	el, err := bob.Expect(isMessage("both"))
+	if err != nil {
+		t.Fatalf("the message the last session never acknowledged did not come back: %v", err)
+	}
+	if el.SelectAttrValue("type", "") != "error" {
+		t.Fatalf("bob got %s, want his message back as an error", rawxmpp.Describe(el))
+	}
+}

@@ -19,8 +19,8 @@ type Sink interface {
 	// DeliverShared is Deliver for a stanza that other sessions of the
 	// same account receive as well (a message to several resources, a
 	// carbon): should this session end before its client acknowledges the
-	// stanza (XEP-0198), the account already has it, so it is not
-	// delivered again.
+	// stanza (XEP-0198), it is delivered again only if no other session
+	// of the account is left.
 	DeliverShared(b []byte) bool
 	// Close ends the stream, with a stream error when err is not nil.
 	Close(err *stream.Error)
