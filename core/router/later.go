@@ -40,6 +40,7 @@ func (d *delivery) handOff(p resumePoint) {
 	*rest = *d
 	rest.el = d.el.Copy()
 	rest.buf, rest.later, rest.at = nil, nil, p
+	d.handedOff = true
 	if !d.later.Defer(rest.el, rest.resume) {
 		d.bounce(d.el.Attr("to"), &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: "too many requests in progress; try again shortly"})
 	}
@@ -49,6 +50,7 @@ func (d *delivery) handOff(p resumePoint) {
 // delivery would have if it had been made at once.
 func (d *delivery) resume(ctx context.Context) {
 	d.ctx = ctx
+	defer d.outgoing()
 	if d.at == atOffline {
 		if d.r.handlers.Undeliverable(ctx, d.from, d.offlineCopy(), d.to) {
 			d.recordIncoming()

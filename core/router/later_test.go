@@ -2,6 +2,8 @@ package router
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,6 +132,36 @@ func check(t *testing.T, when string, f *fixture, want map[string]string) {
 		got := strings.Join(f.sinks[full].take(), "")
 		if sub == "" && got != "" || !strings.Contains(got, sub) {
 			t.Errorf("%s, %s got %q, want %q", when, full, got, sub)
+		}
+	}
+}
+
+// recorder is an archive that keeps who each copy was recorded for.
+type recorder struct{ copies []string }
+
+func (r *recorder) Enabled() bool { return true }
+func (r *recorder) Record(owner, _, _ string, _ []byte, outgoing bool) {
+	r.copies = append(r.copies, fmt.Sprintf("%s outgoing=%v", owner, outgoing))
+}
+
+// TestHandedOffMessageArchivedOnceDelivered: a message handed off to offline
+// storage is archived as sent only once storage took it; one that bounces
+// is not archived as sent, as on the reader.
+func TestHandedOffMessageArchivedOnceDelivered(t *testing.T) {
+	for _, take := range []bool{true, false} {
+		f := newFixture(t, bind{"alice@localhost/a", true, 0})
+		arch := &recorder{}
+		p := &plugins{offline: true, take: take}
+		f.r = New("localhost", f.r.sessions, accounts{"alice": true, "carol": true}, p, f.r.filters, arch, f.r.log)
+		l := &later{}
+		f.r.Route(context.Background(), f.sessions["alice@localhost/a"], element(t, "<message to='carol@localhost' type='chat' id='m'><body>x</body></message>"), nil, l)
+		if len(arch.copies) != 0 || len(l.runs) != 1 {
+			t.Fatalf("before the hand-off ran: archived %q, %d runs", arch.copies, len(l.runs))
+		}
+		l.runs[0](context.Background())
+		sent := slices.Contains(arch.copies, "alice@localhost outgoing=true")
+		if sent != take {
+			t.Errorf("stored %v: archived %q, want a sent copy %v", take, arch.copies, take)
 		}
 	}
 }

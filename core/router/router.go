@@ -135,11 +135,14 @@ type delivery struct {
 	bounced       bool // an error went back to the sender
 	// shared: the message reaches more than one of the recipient's
 	// sessions, directly or as a carbon.
-	shared   bool
-	carbons  carbonsState // for a message delivered to one session
-	archived archiveState
-	stanzaID string // given for the recipient's archive
-	sentID   string // given for the sender's archive
+	shared  bool
+	carbons carbonsState // for a message delivered to one session
+	// handedOff: the rest of the delivery went to the Deferrer, which
+	// finishes it (outgoing included).
+	handedOff bool
+	archived  archiveState
+	stanzaID  string // given for the recipient's archive
+	sentID    string // given for the sender's archive
 	// later takes plugin calls off the client's reader; nil makes them
 	// here. at is where a handed-off delivery resumes.
 	later Deferrer
@@ -192,7 +195,16 @@ func (d *delivery) route() {
 	default:
 		d.toBare(kind)
 	}
-	if kind == "message" && to.Domain == d.r.domain {
+	if !d.handedOff {
+		d.outgoing()
+	}
+}
+
+// outgoing archives a message a local user sent to a local user, for the
+// sender, and copies it to the sender's other resources: once its
+// delivery is over, since a bounced message is not archived as sent.
+func (d *delivery) outgoing() {
+	if d.el.Name.Local == "message" && d.to.Domain == d.r.domain {
 		d.recordOutgoing()
 		d.sentCarbons()
 	}
