@@ -103,7 +103,12 @@ func (o *Offline) store(ctx context.Context, req *sdk.Request) (*etree.Element, 
 	if err := o.add(ctx, host, cfg, owner, key, msg, redelivered); err != nil {
 		return nil, err
 	}
-	o.catchUp(ctx, host, owner)
+	// A message that comes back from a session that refused it must not be
+	// offered to the sessions again from here: that could go round while
+	// the session is still listed.
+	if !redelivered {
+		o.catchUp(ctx, host, owner)
+	}
 	return nil, nil
 }
 

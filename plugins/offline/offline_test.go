@@ -361,3 +361,25 @@ func TestALookOverlappingAStoreIsNotTrusted(t *testing.T) {
 		t.Error("a look with no write meanwhile was not remembered")
 	}
 }
+
+// TestRedeliveredMessageIsNotOfferedAgainAtOnce: a message that comes back
+// from a session that refused it is stored, and not handed straight back
+// to the sessions still listed, which could go round while the refusing
+// session is listed.
+func TestRedeliveredMessageIsNotOfferedAgainAtOnce(t *testing.T) {
+	o, h := newHarness(t, nil)
+	h.SetSessions(juliet, sdk.Session{JID: "juliet@localhost/chamber", Available: true})
+	back := etree.NewDocument()
+	if err := back.ReadFromString("<message type='chat' from='romeo@localhost/orchard' to='juliet@localhost/chamber'><body>again</body><delay xmlns='urn:xmpp:delay' from='localhost' stamp='2026-11-25T09:00:00.000Z'>Offline Storage</delay></message>"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.store(context.Background(), &sdk.Request{Stanza: back.Root(), To: juliet, Authenticated: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.Sent()); n != 0 {
+		t.Errorf("the redelivered message was sent %d times at once", n)
+	}
+	if n := len(queued(t, h)); n != 1 {
+		t.Errorf("%d messages queued, want the redelivered one", n)
+	}
+}
