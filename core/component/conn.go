@@ -80,12 +80,15 @@ func (c *conn) handshake(dec *stream.Decoder) (detach func(), err error) {
 	if h.DefaultNS != NS {
 		return nil, stream.NewError("invalid-namespace", "a component's stream is in "+NS)
 	}
-	secret, ok := c.srv.cfg.Secrets[h.To]
-	if !ok {
+	// Secrets are keyed by prepared domains, as the configuration checks.
+	to, err := jidprep.Parse(h.To)
+	secret, ok := c.srv.cfg.Secrets[to.Domain]
+	if err != nil || to.Local != "" || to.Resource != "" || !ok {
 		return nil, stream.NewError("host-unknown", "no component is configured for "+h.To)
 	}
+	domain := to.Domain
 	id := randomID()
-	c.sendHeader(h.To, id)
+	c.sendHeader(domain, id)
 	el, err := dec.Next()
 	if err != nil {
 		return nil, err
@@ -96,16 +99,20 @@ func (c *conn) handshake(dec *stream.Decoder) (detach func(), err error) {
 	sum := sha1.Sum([]byte(id + secret))
 	want := hex.EncodeToString(sum[:])
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(strings.TrimSpace(el.Text()))), []byte(want)) != 1 {
-		c.log.Warn("component refused: wrong handshake", "domain", h.To)
+		c.log.Warn("component refused: wrong handshake", "domain", domain)
 		return nil, stream.NewError("not-authorized", "wrong handshake")
 	}
-	detach, err = c.srv.registry.AttachComponent(h.To, h.To, c)
+	// Attached and answered under the lock that Deliver takes, so that no
+	// stanza routed to the new domain goes out ahead of <handshake/>.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	detach, err = c.srv.registry.AttachComponent(domain, domain, c)
 	if err != nil {
-		c.log.Warn("component refused", "domain", h.To, "error", err)
+		c.log.Warn("component refused", "domain", domain, "error", err)
 		return nil, stream.NewError("conflict", err.Error())
 	}
-	c.domain = h.To
-	c.Deliver([]byte("<handshake/>"))
+	c.domain = domain
+	c.deliverLocked([]byte("<handshake/>"))
 	return detach, nil
 }
 
@@ -144,6 +151,10 @@ func (c *conn) route(ctx context.Context, el *stream.Element, buf []byte) ([]byt
 func (c *conn) Deliver(b []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.deliverLocked(b)
+}
+
+func (c *conn) deliverLocked(b []byte) bool {
 	if c.closing {
 		return false
 	}

@@ -163,7 +163,7 @@ func (h *Host) startSet(ctx context.Context, specs []Spec, keep []*instance) ([]
 		stopAll(started)
 		return nil, err
 	}
-	order, err := startOrder(append(append([]*instance(nil), keep...), started...))
+	order, err := startOrder(append(append([]*instance(nil), keep...), started...), componentsOf(h.components))
 	if err != nil {
 		stopAll(started)
 		return nil, err

@@ -221,7 +221,7 @@ func (h *Host) checkRoutes(in *instance) error {
 
 // startOrder sorts plugins so that every provider is configured before the
 // plugins that require it, and fails on a requirement nobody provides.
-func startOrder(ins []*instance) ([]*instance, error) {
+func startOrder(ins []*instance, comps map[string]Component) ([]*instance, error) {
 	byName := map[string]*instance{}
 	for _, in := range ins {
 		byName[in.spec.Name] = in
@@ -229,7 +229,7 @@ func startOrder(ins []*instance) ([]*instance, error) {
 	if _, err := buildRoutes(ins); err != nil {
 		return nil, err
 	}
-	if _, err := buildServices(ins, nil); err != nil {
+	if _, err := buildServices(ins, comps); err != nil {
 		return nil, err
 	}
 	var order []*instance

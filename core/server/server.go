@@ -315,10 +315,14 @@ func (s *Server) startComponents(ctx context.Context) error {
 		WriteTimeout:     s.cfg.Limits.WriteTimeout,
 		Queue:            s.cfg.Limits.ComponentQueue,
 	}, s.plugins, s.router, s.log.Named("component"))
-	ln, err := s.listen(s.cfg.Listen.Component)
+	raw, err := net.Listen("tcp", s.cfg.Listen.Component)
 	if err != nil {
 		return fmt.Errorf("listening for components on %s: %w", s.cfg.Listen.Component, err)
 	}
+	// Not under the clients' connection cap: a server full of clients
+	// must not leave a component's whole domain dark when it reconnects.
+	// Running out of descriptors still pauses the listener.
+	ln := accept.Wrap(raw, nil, s.log.Named("accept").With("listener", raw.Addr().String()))
 	s.listeners = append(s.listeners, ln)
 	s.log.Info("listening for components", "addr", ln.Addr().String(), "components", len(secrets))
 	s.wg.Add(1)
