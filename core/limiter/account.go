@@ -97,21 +97,26 @@ type Verdict struct {
 // Admit waits until the password of account may be tested for a client at
 // ip: when no other attempt is testing it and the account's delay since its
 // last failure has passed. An attempt from a network the account logged in
-// from lately does not wait. Admit refuses (*Refused) an attempt whose
+// from lately does not wait for the delay, only for an attempt testing
+// now. Admit refuses (*Refused) an attempt whose
 // wait would outlast deadline (zero: none), or when another attempt from
 // the same network already waits. An empty account passes at once: only the
 // network's failures count then.
 func (a *Auth) Admit(ctx context.Context, ip netip.Addr, account string, deadline time.Time) (*Attempt, error) {
 	t := &Attempt{a: a, ip: ip, network: Network(ip), account: account}
-	if account == "" || (a.consult(ctx, account) && a.known(ctx, account, ip)) {
+	if account == "" {
 		return t, nil
 	}
+	// A network the owner logged in from lately skips the delay, not the
+	// gate: one test at a time holds there too, or an attacker sharing the
+	// owner's network (a café, a carrier's NAT) would test in parallel.
+	known := a.consult(ctx, account) && a.known(ctx, account, ip)
 	registered := false
 	for {
 		a.mu.Lock()
 		st := a.account(account)
 		now := a.now()
-		if !st.busy && !now.Before(st.next) {
+		if !st.busy && (known || !now.Before(st.next)) {
 			st.busy = true
 			if registered {
 				delete(st.waiting, t.network)
@@ -121,11 +126,14 @@ func (a *Auth) Admit(ctx context.Context, ip netip.Addr, account string, deadlin
 			return t, nil
 		}
 		retry := st.next.Sub(now)
+		if known {
+			retry = 0 // only the attempt testing now is waited for
+		}
 		refuse := ""
 		switch {
 		case !registered && st.waiting[t.network]:
 			refuse = "another login to this account from your network is waiting"
-		case !deadline.IsZero() && st.next.After(deadline):
+		case !known && !deadline.IsZero() && st.next.After(deadline):
 			refuse = "too many failed logins to this account"
 		}
 		if refuse != "" {
