@@ -13,7 +13,7 @@ import (
 // a plugin, and the stanzas sent after them that may not overtake them.
 // The reader goes on reading, so a slow plugin holds up only what must
 // wait for it, and what must wait is decided here, by the rule of
-// docs/ARCHITECTURE.md ("Stanzas that wait"):
+// docs/ARCHITECTURE.md ("Stanzas that wait for a plugin"):
 //
 //   - a stanza has a key, the entity it is addressed to (orderOf); stanzas
 //     with the same key are processed in the order they were sent, those

@@ -6,7 +6,6 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
-	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
 // orderOf places a stanza from the session for RFC 6120 §10.1 (see
@@ -38,19 +37,11 @@ func (c *Conn) orderOf(el *stream.Element) (key string, barrier bool) {
 			return "\x00" + el.Child.Space, el.Attr("type") == "set"
 		}
 	case "presence":
-		if raw == "" || isSubscription(el.Attr("type")) {
+		if raw == "" || router.IsSubscription(el.Attr("type")) {
 			return to.Bare(), true
 		}
 	}
 	return to.Bare(), false
-}
-
-func isSubscription(typ string) bool {
-	switch typ {
-	case "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe":
-		return true
-	}
-	return false
 }
 
 // isRequest tells an IQ get or set: what past the in-flight bound gets
@@ -63,9 +54,6 @@ func isRequest(el *stream.Element) bool {
 	return t == "get" || t == "set"
 }
 
-// errBusy answers a request past the session's in-flight bound.
-var errBusy = &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: "too many requests in progress; try again shortly"}
-
 // waitsInLine is asked, while the session has work in flight, about a
 // stanza the reader is about to route: it queues the stanza behind what
 // it may not overtake, or refuses it past the bound, and reports whether
@@ -77,7 +65,7 @@ func (c *Conn) waitsInLine(el *stream.Element) bool {
 		return false
 	case refused:
 		c.log.Debug("request refused: too many in flight", "id", el.Attr("id"), "max_in_flight", c.ep.inflight.max)
-		c.ep.Deliver(router.AppendError(c.buf[:0], el, el.Attr("to"), c.sess.Full, errBusy))
+		c.ep.Deliver(router.AppendError(c.buf[:0], el, el.Attr("to"), c.sess.Full, router.Busy()))
 	}
 	return true
 }

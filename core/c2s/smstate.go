@@ -11,7 +11,7 @@ import (
 type smState struct {
 	id        string
 	resumable bool
-	inbound   uint32    // stanzas handled from the client: the h we report
+	inbound   uint32    // stanzas taken from the client; h is those of them processed (endpoint.handled)
 	sent      uint32    // stanzas sent to the client
 	queue     []unacked // queue[i] is stanza number sent-len(queue)+i+1
 	// requested: an <r/> went out, after stanza number requestedAt, and

@@ -2,6 +2,7 @@ package c2s
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/switchboard-xmpp/switchboard/core/limiter"
@@ -51,7 +52,10 @@ func (c *Conn) penalize(ctx context.Context, att *limiter.Attempt, account strin
 	ip := addrOf(c.raw.RemoteAddr())
 	if att == nil {
 		// A failure no Testing announced; count it against the address.
-		att, _ = a.Admit(ctx, ip, "", time.Time{})
+		var err error
+		if att, err = a.Admit(ctx, ip, "", time.Time{}); err != nil {
+			return fmt.Errorf("counting a failed login: %w", err)
+		}
 	}
 	v := att.Failed()
 	if v.Locked {

@@ -8,8 +8,8 @@ import (
 
 // pendingIQs are IQs that plugins sent through SendIQ, waiting for their
 // answer. An answer is matched by id and by who sends it: it must come
-// from the address the request went to (or that address's bare JID), so
-// that another client cannot answer in its place.
+// from the address the request went to, so that another client cannot
+// answer in its place.
 type pendingIQs struct {
 	mu      sync.Mutex
 	waiting map[pendingKey]chan []byte

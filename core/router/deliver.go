@@ -5,9 +5,9 @@ import (
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
-// isSubscription reports presence types the server processes on the
+// IsSubscription reports presence types the server processes on the
 // recipient's behalf instead of delivering them as they are (RFC 6121 §3).
-func isSubscription(typ string) bool {
+func IsSubscription(typ string) bool {
 	switch typ {
 	case "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe":
 		return true
@@ -17,7 +17,7 @@ func isSubscription(typ string) bool {
 
 // toFull follows RFC 6121 §8.5.3.
 func (d *delivery) toFull(kind string) {
-	if kind == "presence" && isSubscription(d.typ) {
+	if kind == "presence" && IsSubscription(d.typ) {
 		d.to = d.to.BareJID()
 		d.toBare(kind)
 		return

@@ -20,7 +20,7 @@ func (d *delivery) blockedOutbound(kind string) bool {
 	switch {
 	case kind == "message":
 		k = filter.MessageOut
-	case kind == "presence" && isSubscription(d.typ):
+	case kind == "presence" && IsSubscription(d.typ):
 		k = filter.SubscriptionOut
 	case kind == "presence":
 		k = filter.PresenceOut
@@ -51,7 +51,7 @@ func (d *delivery) blockedInbound(kind string) bool {
 		switch {
 		case kind == "message":
 			k = filter.MessageIn
-		case kind == "presence" && isSubscription(d.typ):
+		case kind == "presence" && IsSubscription(d.typ):
 			k = filter.SubscriptionIn
 		case kind == "presence":
 			k = filter.PresenceIn

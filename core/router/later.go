@@ -19,6 +19,12 @@ type Deferrer interface {
 	Defer(el *stream.Element, run func(context.Context)) bool
 }
 
+// Busy is the error for a stanza refused because its sender has too much
+// in flight (the Deferrer refused it, or the session's bound).
+func Busy() *stanza.Error {
+	return &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: "too many requests in progress; try again shortly"}
+}
+
 // resumePoint is where a handed-off delivery goes on: which plugin call it
 // makes, and what follows when no plugin takes the stanza after all.
 type resumePoint uint8
@@ -42,7 +48,7 @@ func (d *delivery) handOff(p resumePoint) {
 	rest.buf, rest.later, rest.at = nil, nil, p
 	d.handedOff = true
 	if !d.later.Defer(rest.el, rest.resume) {
-		d.bounce(d.el.Attr("to"), &stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: "too many requests in progress; try again shortly"})
+		d.bounce(d.el.Attr("to"), Busy())
 	}
 }
 

@@ -81,10 +81,12 @@ func (r *Router) Route(ctx context.Context, from *session.Session, el *stream.El
 }
 
 // Deliver routes a stanza that the server itself sends, on its own behalf,
-// a local user's or a service's (plugins do, through the host). Its 'from' is kept as
-// it is, absent included (RFC 6120 §8.1.2.1: a reply on behalf of the
-// client's own account may carry none); it must not name another domain. Nothing is bounced: a server-sent stanza that cannot be
-// delivered is dropped, or offered to the handlers' Undeliverable.
+// a local user's or a service's (plugins and components do). Its 'from'
+// is kept as it is, absent included (RFC 6120 §8.1.2.1: a reply on behalf
+// of the client's own account may carry none); it must name the server's
+// domain or a service domain. Nothing is bounced: a server-sent stanza
+// that cannot be delivered is dropped, or offered to the handlers'
+// Undeliverable.
 func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([]byte, error) {
 	sender, senderJID := "", jidprep.JID{Domain: r.domain}
 	if raw := el.Attr("from"); raw != "" {

@@ -61,7 +61,7 @@ type Change struct {
 // Items is the items method's answer. Requests are the subscription
 // requests the owner has not answered (what the pending method returns),
 // read with the items: presence needs both at an account's first initial
-// presence, and one call instead of two was a tenth of a login's CPU.
+// presence, and one call is cheaper than two on every login.
 type Items struct {
 	Ver      string   `json:"ver"`
 	Items    []Item   `json:"items"`
