@@ -127,7 +127,7 @@ func (h *Host) offer(ctx context.Context, s *snapshot, from *session.Session, el
 	if el.HasAttr("to") {
 		env.To = to.String()
 	}
-	e.in.catchUpObserved(ctx)
+	e.in.catchUpObserved(ctx, from.Bare)
 	replies, err := e.in.handle(ctx, env)
 	if errors.Is(err, errDeclined) {
 		return false

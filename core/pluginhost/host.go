@@ -104,6 +104,7 @@ type Host struct {
 	components map[string]componentEntry
 	snap       atomic.Pointer[snapshot]
 	pending    pendingIQs
+	expected   expectations
 
 	// rebuilds asks the rebuilder goroutine for a new snapshot.
 	rebuilds chan struct{}

@@ -79,14 +79,19 @@ func (in *instance) waitToObserve(m *pluginv1.ObservedMessage, wait time.Duratio
 // client that saw a message's stanza-id finds the message when it queries
 // the archive right after. It costs nothing when none is on its way, and
 // otherwise sends what is queued at once instead of after observeWait.
+// It first waits for the copies promised for owner (see expectations).
 // An archive far behind holds the request no longer than a plugin call
 // may take.
-func (in *instance) catchUpObserved(ctx context.Context) {
-	if in.pendingObserved.Load() <= 0 {
+func (in *instance) catchUpObserved(ctx context.Context, owner string) {
+	if in.observed == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, in.h.cfg.CallTimeout)
 	defer cancel()
+	in.h.expected.wait(ctx, owner)
+	if in.pendingObserved.Load() <= 0 {
+		return
+	}
 	done := make(chan struct{})
 	select {
 	case in.catchUps <- done:

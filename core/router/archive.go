@@ -2,6 +2,7 @@ package router
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"time"
 
@@ -17,6 +18,10 @@ type Archive interface {
 	// stanza-id is stamped and nothing is recorded.
 	Enabled() bool
 	Record(owner, stanzaID, with string, stanza []byte, outgoing bool)
+	// Expect says a copy for owner will be recorded, or not, once a
+	// plugin call now under way ends; what owner asks of the archive
+	// meanwhile waits for it. The returned func ends the wait.
+	Expect(owner string) func()
 }
 
 const nsStanzaID = "urn:xmpp:sid:0" // XEP-0359
@@ -85,6 +90,22 @@ func (d *delivery) offlineCopy() *stream.Element {
 		return d.el
 	}
 	return el
+}
+
+// keptOffline offers the message to offline storage and, when storage
+// takes it, archives it for the recipient, who may already have the
+// stored copy (logging in meanwhile) and query the archive right after: the
+// archive is told to expect the copy before the call.
+func (d *delivery) keptOffline(ctx context.Context) bool {
+	el := d.offlineCopy()
+	if d.stanzaID != "" { // offlineCopy chose the id the archive will keep
+		defer d.r.archive.Expect(d.to.Bare())()
+	}
+	if !d.r.handlers.Undeliverable(ctx, d.from, el, d.to) {
+		return false
+	}
+	d.recordIncoming() // kept offline: it is the recipient's message all the same
+	return true
 }
 
 // recordOutgoing archives what a local user sent, for the sender, under

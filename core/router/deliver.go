@@ -189,8 +189,7 @@ func (d *delivery) undeliverable() {
 			d.handOff(atOffline)
 			return
 		}
-		if d.r.handlers.Undeliverable(d.ctx, d.from, d.offlineCopy(), d.to) {
-			d.recordIncoming() // kept offline: it is the recipient's message all the same
+		if d.keptOffline(d.ctx) {
 			return
 		}
 	}

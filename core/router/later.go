@@ -58,8 +58,7 @@ func (d *delivery) resume(ctx context.Context) {
 	d.ctx = ctx
 	defer d.outgoing()
 	if d.at == atOffline {
-		if d.r.handlers.Undeliverable(ctx, d.from, d.offlineCopy(), d.to) {
-			d.recordIncoming()
+		if d.keptOffline(ctx) {
 			return
 		}
 		d.notKept()

@@ -136,12 +136,27 @@ func check(t *testing.T, when string, f *fixture, want map[string]string) {
 	}
 }
 
-// recorder is an archive that keeps who each copy was recorded for.
-type recorder struct{ copies []string }
+// recorder is an archive that keeps who each copy was recorded for, and
+// whether it had been told to expect it.
+type recorder struct {
+	copies   []string
+	expected map[string]int
+}
 
 func (r *recorder) Enabled() bool { return true }
 func (r *recorder) Record(owner, _, _ string, _ []byte, outgoing bool) {
-	r.copies = append(r.copies, fmt.Sprintf("%s outgoing=%v", owner, outgoing))
+	c := fmt.Sprintf("%s outgoing=%v", owner, outgoing)
+	if r.expected[owner] > 0 {
+		c += " expected"
+	}
+	r.copies = append(r.copies, c)
+}
+func (r *recorder) Expect(owner string) func() {
+	if r.expected == nil {
+		r.expected = map[string]int{}
+	}
+	r.expected[owner]++
+	return func() { r.expected[owner]-- }
 }
 
 // TestHandedOffMessageArchivedOnceDelivered: a message handed off to offline
@@ -162,6 +177,13 @@ func TestHandedOffMessageArchivedOnceDelivered(t *testing.T) {
 		sent := slices.Contains(arch.copies, "alice@localhost outgoing=true")
 		if sent != take {
 			t.Errorf("stored %v: archived %q, want a sent copy %v", take, arch.copies, take)
+		}
+		// carol may have the stored copy and query her archive before
+		// it is recorded: the archive was told to expect it, and is
+		// told when the wait is over either way.
+		received := slices.Contains(arch.copies, "carol@localhost outgoing=false expected")
+		if received != take || arch.expected["carol@localhost"] != 0 {
+			t.Errorf("stored %v: archived %q with %d copies still expected, want carol's copy %v, announced, and none left expected", take, arch.copies, arch.expected["carol@localhost"], take)
 		}
 	}
 }

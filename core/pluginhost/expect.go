@@ -1,0 +1,64 @@
+package pluginhost
+
+import (
+	"context"
+	"sync"
+)
+
+// expectations counts, per account, the archive copies the router has
+// promised and not yet recorded: a message on its way to offline storage
+// is archived for its recipient only once storage took it, and the
+// recipient may already have the stored copy (at its next login) and query
+// its archive before the router gets to record it.
+type expectations struct {
+	mu sync.Mutex
+	m  map[string]*expected
+}
+
+type expected struct {
+	n    int
+	done chan struct{} // closed when n drops to zero
+}
+
+// Expect implements router.Archive: a copy for owner is coming; the
+// returned func says it has been recorded or will not be.
+func (h *Host) Expect(owner string) func() {
+	x := &h.expected
+	x.mu.Lock()
+	if x.m == nil {
+		x.m = map[string]*expected{}
+	}
+	e := x.m[owner]
+	if e == nil {
+		e = &expected{done: make(chan struct{})}
+		x.m[owner] = e
+	}
+	e.n++
+	x.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			x.mu.Lock()
+			defer x.mu.Unlock()
+			if e.n--; e.n == 0 {
+				close(e.done)
+				delete(x.m, owner)
+			}
+		})
+	}
+}
+
+// wait returns once no copy promised for owner is outstanding, or when ctx
+// ends.
+func (x *expectations) wait(ctx context.Context, owner string) {
+	x.mu.Lock()
+	e := x.m[owner]
+	x.mu.Unlock()
+	if e == nil {
+		return
+	}
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+	}
+}
