@@ -131,10 +131,10 @@ func parseBench(args []string, help io.Writer) (*benchCmd, error) {
 func bench(ctx context.Context, env cliEnv, args []string) error {
 	b, err := parseBench(args, env.stdout)
 	if errors.Is(err, pflag.ErrHelp) {
-		return nil
+		return helped{}
 	}
 	if err != nil {
-		return err
+		return badUsage("bench", "%v", err)
 	}
 	if b.workers > 0 {
 		runtime.GOMAXPROCS(b.workers)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,10 +15,14 @@ import (
 const storageCheckTimeout = 30 * time.Second
 
 func configCmd(ctx context.Context, env cliEnv, args []string) error {
-	if len(args) == 0 || args[0] != "check" {
-		return errors.New("config: expected check")
+	switch {
+	case len(args) > 0 && isHelp(args[0]):
+		printHelp(env.stdout, "config", nil)
+		return helped{}
+	case len(args) == 0 || args[0] != "check":
+		return badUsage("config", "expected check")
 	}
-	cfg, fs, err := loadConfig(env, "config check", args[1:], nil)
+	cfg, fs, err := loadConfig(env, "config check", serveFlags, args[1:], nil)
 	if err != nil {
 		return err
 	}

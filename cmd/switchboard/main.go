@@ -5,10 +5,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 )
 
@@ -25,7 +27,8 @@ Usage:
   switchboard plugin list [--config FILE]        show each configured plugin: source, state, routes, features
   switchboard plugin NAME                        run a built-in plugin (the server does this itself)
   switchboard bench SCENARIO... [flags]          load-test an XMPP server (see switchboard bench --help)
-  switchboard help                               this text
+  switchboard version                            version, commit and Go version (also --version)
+  switchboard help [COMMAND]                     this text, or a command's help (also COMMAND --help)
 
 Every command takes --config FILE; see docs/config.md.
 `
@@ -36,6 +39,18 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// commands are switchboard's commands by name.
+func commands() map[string]func(context.Context, cliEnv, []string) error {
+	return map[string]func(context.Context, cliEnv, []string) error{
+		"serve":   serve,
+		"user":    user,
+		"config":  configCmd,
+		"plugin":  pluginCmd,
+		"bench":   bench,
+		"version": version,
+	}
+}
+
 // run dispatches a command line and returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -43,30 +58,59 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	env := cliEnv{stdin: stdin, stdout: stdout, stderr: stderr, environ: os.Environ()}
-	var err error
 	switch args[0] {
-	case "serve":
-		err = serve(ctx, env, args[1:])
-	case "user":
-		err = user(ctx, env, args[1:])
-	case "config":
-		err = configCmd(ctx, env, args[1:])
-	case "plugin":
-		err = pluginCmd(ctx, env, args[1:])
-	case "bench":
-		err = bench(ctx, env, args[1:])
-	case "help", "-h", "--help":
+	case "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	default:
+	case "--version":
+		args = []string{"version"}
+	case "help":
+		if code := helpCmd(env, args[1:]); code >= 0 {
+			return code
+		}
+		args = append(slices.Clone(args[1:]), "--help")
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
 		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	if err != nil {
+	err := cmd(ctx, env, args[1:])
+	switch {
+	case err == nil, wasHelp(err):
+		return 0
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "switchboard: %v\n", err)
+		return 2
+	default:
 		fmt.Fprintf(stderr, "switchboard: %v\n", err)
 		return 1
 	}
-	return 0
+}
+
+// usageError is a command line the command does not understand; the exit
+// status says so (2, as for an unknown command).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// badUsage returns a usageError that points to the command's help.
+func badUsage(name, format string, a ...any) error {
+	return usageError{fmt.Errorf("%s: %s (see switchboard help %s)", name, fmt.Sprintf(format, a...), name)}
+}
+
+// version prints what was built.
+func version(_ context.Context, env cliEnv, args []string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		printHelp(env.stdout, "version", nil)
+		return helped{}
+	}
+	if len(args) > 0 {
+		return badUsage("version", "takes no arguments")
+	}
+	fmt.Fprint(env.stdout, versionText())
+	return nil
 }
 
 // cliEnv is the process environment a command runs in, passed explicitly

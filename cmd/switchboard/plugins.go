@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -28,7 +27,11 @@ func serverOptions() (server.Options, error) {
 // pluginCmd runs a built-in plugin (as the host does) or lists plugins.
 func pluginCmd(ctx context.Context, env cliEnv, args []string) error {
 	if len(args) == 0 {
-		return errors.New("plugin: expected NAME or list")
+		return badUsage("plugin", "expected list or NAME")
+	}
+	if isHelp(args[0]) {
+		printHelp(env.stdout, "plugin", nil)
+		return helped{}
 	}
 	if args[0] == "list" {
 		return pluginList(ctx, env, args[1:])
@@ -44,7 +47,7 @@ func pluginCmd(ctx context.Context, env cliEnv, args []string) error {
 // pluginList starts each configured plugin just long enough to read its
 // manifest, and prints where it comes from, its state, routes and features.
 func pluginList(ctx context.Context, env cliEnv, args []string) error {
-	cfg, _, err := loadConfig(env, "plugin list", args, nil)
+	cfg, _, err := loadConfig(env, "plugin list", serveFlags, args, nil)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -16,18 +18,24 @@ import (
 	"github.com/switchboard-xmpp/switchboard/sdk/heaptrim"
 )
 
-// loadConfig parses the flags common to every command and loads the
-// configuration layers.
-func loadConfig(env cliEnv, name string, args []string, extra func(*pflag.FlagSet)) (*config.Config, *pflag.FlagSet, error) {
+// loadConfig parses the flags of the command called name (the common ones
+// of which, and those extra adds) and loads the configuration layers. Asked
+// for help, it prints the command's help and returns helped.
+func loadConfig(env cliEnv, name string, which config.Flags, args []string, extra func(*pflag.FlagSet)) (*config.Config, *pflag.FlagSet, error) {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	path := fs.String("config", "", "configuration file (YAML)")
-	config.RegisterFlags(fs)
+	fs.SetOutput(io.Discard) // errors are returned, help goes to stdout
+	fs.Usage = func() {}
+	path := fs.String("config", "", "configuration file (YAML); default $"+config.EnvConfigFile+", else the built-in defaults")
+	config.RegisterFlags(fs, which)
 	if extra != nil {
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
+		if errors.Is(err, pflag.ErrHelp) {
+			printHelp(env.stdout, name, fs)
+			return nil, nil, helped{}
+		}
+		return nil, nil, badUsage(name, "%v", err)
 	}
 	if *path == "" {
 		*path = lookupEnv(env.environ, config.EnvConfigFile)
@@ -60,8 +68,12 @@ func newLogger(cfg *config.Config, env cliEnv) hclog.Logger {
 	})
 }
 
+// serveFlags are the common flags of the commands that run or describe a
+// server.
+const serveFlags = config.StorageFlags | config.ListenerFlags
+
 func serve(ctx context.Context, env cliEnv, args []string) error {
-	cfg, _, err := loadConfig(env, "serve", args, nil)
+	cfg, _, err := loadConfig(env, "serve", serveFlags, args, nil)
 	if err != nil {
 		return err
 	}
@@ -91,7 +103,7 @@ func serve(ctx context.Context, env cliEnv, args []string) error {
 		select {
 		case <-hup:
 			log.Info("SIGHUP: reloading the configuration")
-			next, _, err := loadConfig(env, "serve", args, nil)
+			next, _, err := loadConfig(env, "serve", serveFlags, args, nil)
 			if err == nil {
 				err = srv.Reload(ctx, next)
 			}

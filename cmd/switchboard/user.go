@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -19,11 +20,19 @@ import (
 
 func user(ctx context.Context, env cliEnv, args []string) error {
 	if len(args) == 0 {
-		return errors.New("user: expected add, del, passwd, unlock or list")
+		return badUsage("user", "expected add, del, passwd, unlock or list")
 	}
 	sub, args := args[0], args[1:]
+	switch {
+	case isHelp(sub):
+		printHelp(env.stdout, "user", nil)
+		return helped{}
+	case !slices.Contains([]string{"add", "del", "passwd", "unlock", "list"}, sub):
+		// Before the store is opened: a typo must not create a database.
+		return badUsage("user", "unknown subcommand %q (expected add, del, passwd, unlock or list)", sub)
+	}
 	var password string
-	cfg, fs, err := loadConfig(env, "user "+sub, args, func(fs *pflag.FlagSet) {
+	cfg, fs, err := loadConfig(env, "user "+sub, config.StorageFlags, args, func(fs *pflag.FlagSet) {
 		if sub == "add" || sub == "passwd" {
 			fs.StringVar(&password, "password", "", `the password, or "-" to read it from standard input`)
 		}
@@ -42,7 +51,7 @@ func user(ctx context.Context, env cliEnv, args []string) error {
 		return listUsers(ctx, env, cfg, acc)
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("user %s: expected one JID, got %d arguments", sub, fs.NArg())
+		return badUsage("user "+sub, "expected one JID, got %d arguments", fs.NArg())
 	}
 	j, err := accountJID(fs.Arg(0), cfg)
 	if err != nil {
@@ -79,8 +88,6 @@ func user(ctx context.Context, env cliEnv, args []string) error {
 		if err != nil {
 			return fmt.Errorf("user unlock %s: %w", j.Bare(), err)
 		}
-	default:
-		return fmt.Errorf("user: unknown subcommand %q (expected add, del, passwd, unlock or list)", sub)
 	}
 	fmt.Fprintf(env.stdout, "%s: %s\n", j.Bare(), map[string]string{
 		"add": "created", "passwd": "password changed", "del": "deleted",

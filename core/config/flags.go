@@ -9,19 +9,38 @@ import (
 // of its own and a caller may map further flags the same way.
 const flagKeyAnnotation = "switchboard/config-key"
 
-// RegisterFlags adds the common flags to fs. Each overrides its key only when
-// given on the command line; --config is left to the caller.
-func RegisterFlags(fs *pflag.FlagSet) {
-	for _, f := range []struct{ name, key, usage string }{
-		{"domain", "domain", "XMPP domain this server hosts"},
-		{"data-dir", "data_dir", "directory for the database and generated certificates"},
-		{"listen-c2s", "listen.c2s", `address for client connections with STARTTLS ("" disables)`},
-		{"listen-c2s-tls", "listen.c2s_tls", `address for client connections with direct TLS ("" disables)`},
-		{"listen-websocket", "listen.websocket", `address for XMPP over WebSocket on HTTPS ("" disables)`},
-		{"log-level", "log.level", "trace, debug, info, warn or error"},
-		{"storage-driver", "storage.driver", "storage driver: sqlite"},
-		{"storage-dsn", "storage.dsn", "storage DSN (empty: <data-dir>/switchboard.db for sqlite)"},
+// Flags chooses which of the common flags a command takes, so that its
+// help lists only what it uses.
+type Flags uint8
+
+const (
+	// StorageFlags: the domain, data directory, storage and log level,
+	// for every command that opens the store or loads the configuration.
+	StorageFlags Flags = 1 << iota
+	// ListenerFlags: the listeners, for the commands that run a server or
+	// check the configuration of one.
+	ListenerFlags
+)
+
+// RegisterFlags adds the common flags of which to fs. Each overrides its
+// key only when given on the command line; --config is left to the caller.
+func RegisterFlags(fs *pflag.FlagSet, which Flags) {
+	for _, f := range []struct {
+		group            Flags
+		name, key, usage string
+	}{
+		{StorageFlags, "domain", "domain", "XMPP domain this server hosts"},
+		{StorageFlags, "data-dir", "data_dir", "directory for the database and generated certificates"},
+		{ListenerFlags, "listen-c2s", "listen.c2s", `address for client connections with STARTTLS ("" disables)`},
+		{ListenerFlags, "listen-c2s-tls", "listen.c2s_tls", `address for client connections with direct TLS ("" disables)`},
+		{ListenerFlags, "listen-websocket", "listen.websocket", `address for XMPP over WebSocket on HTTPS ("" disables)`},
+		{StorageFlags, "log-level", "log.level", "trace, debug, info, warn or error"},
+		{StorageFlags, "storage-driver", "storage.driver", "storage driver: sqlite or postgres"},
+		{StorageFlags, "storage-dsn", "storage.dsn", "storage DSN (empty: <data-dir>/switchboard.db for sqlite)"},
 	} {
+		if which&f.group == 0 {
+			continue
+		}
 		// No default value: an unset flag defers to the lower layers, and the
 		// help text should not claim a default that the config file may change.
 		fs.String(f.name, "", f.usage+" (config key "+f.key+")")

@@ -24,7 +24,7 @@ func parsedFlags(t *testing.T, args ...string) *pflag.FlagSet {
 	t.Helper()
 	fs := pflag.NewFlagSet("switchboard", pflag.ContinueOnError)
 	fs.String("config", "", "config file")
-	RegisterFlags(fs)
+	RegisterFlags(fs, StorageFlags|ListenerFlags)
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// helped is the error of a command that printed its help instead of
+// running: the command line asked for it, so the exit status is 0.
+type helped struct{}
+
+func (helped) Error() string { return "help printed" }
+
+// wasHelp reports whether err says a command printed its help.
+func wasHelp(err error) bool { return errors.As(err, new(helped)) }
+
+// isHelp tells the words that ask for help in place of a subcommand.
+func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "help" }
+
+// helps is each command's help, printed above its flags. The keys are the
+// names loadConfig is given.
+var helps = map[string]string{
+	"serve": `Usage: switchboard serve [--config FILE] [flags]
+
+Runs the server until interrupted (SIGINT, SIGTERM). SIGHUP reloads the
+configuration. With no --config and no SWITCHBOARD_CONFIG, the embedded
+defaults serve localhost with a self-signed certificate under ./data.
+`,
+	"user": `Usage: switchboard user COMMAND JID [flags]
+
+Commands:
+  add JID --password PW|-      create an account ("-" reads the password from stdin)
+  passwd JID --password PW|-   change a password
+  del JID                      delete an account and everything it owns
+  unlock JID                   forget an account's failed logins (a running server too)
+  list [--domain D]            list accounts
+
+A JID without @ is an account of the configured domain. See switchboard help user COMMAND.
+`,
+	"user add":    "Usage: switchboard user add JID --password PW|- [flags]\n\nCreates an account.\n",
+	"user passwd": "Usage: switchboard user passwd JID --password PW|- [flags]\n\nChanges an account's password.\n",
+	"user del":    "Usage: switchboard user del JID [flags]\n\nDeletes an account and the data every plugin keeps for it.\n",
+	"user unlock": "Usage: switchboard user unlock JID [flags]\n\nForgets an account's failed logins; a running server reads this at the account's next login.\n",
+	"user list":   "Usage: switchboard user list [flags]\n\nLists the accounts of the configured domain (or --domain).\n",
+	"config": `Usage: switchboard config check [--config FILE] [flags]
+
+Validates a configuration as serve would, and tries the database when it
+is PostgreSQL.
+`,
+	"config check": "Usage: switchboard config check [--config FILE] [flags]\n\nValidates a configuration as serve would, and tries the database when it is PostgreSQL.\n",
+	"plugin": `Usage: switchboard plugin list [--config FILE] [flags]
+       switchboard plugin NAME
+
+list starts each configured plugin long enough to read its manifest and
+shows its source, state, routes and features. NAME runs a built-in plugin,
+as the server does itself; it is not for people.
+`,
+	"plugin list": "Usage: switchboard plugin list [--config FILE] [flags]\n\nShows each configured plugin: source, state, routes, features.\n",
+	"version":     "Usage: switchboard version\n\nPrints the version, the commit it was built from, and the Go version.\n",
+}
+
+// printHelp writes name's help and, when fs is not nil, its flags.
+func printHelp(w io.Writer, name string, fs *pflag.FlagSet) {
+	fmt.Fprint(w, helps[name])
+	if fs != nil && fs.HasFlags() {
+		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
+	}
+}
+
+// helpCmd answers "switchboard help [COMMAND...]": each command prints
+// its own help when asked with --help.
+func helpCmd(env cliEnv, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(env.stdout, usage)
+		return 0
+	}
+	if _, ok := commands()[args[0]]; !ok {
+		fmt.Fprintf(env.stderr, "switchboard help: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	return -1 // the caller runs args with --help
+}
+
+// versionText says what was built: the module's version (a pseudo-version
+// for an untagged commit), the commit, and the toolchain.
+func versionText() string {
+	version, commit, modified := "(devel)", "unknown", false
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if info.Main.Version != "" {
+			version = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "switchboard %s\ncommit %s", version, commit)
+	if modified {
+		b.WriteString(" (with uncommitted changes)")
+	}
+	fmt.Fprintf(&b, "\n%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return b.String()
+}
