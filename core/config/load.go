@@ -54,10 +54,6 @@ func Load(path string, environ []string, flags *pflag.FlagSet) (*Config, error) 
 		}
 		layer(m, nil, "command line")
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-
 	var c Config
 	err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
 		// Every value already has its key's type; the hook is kept so that a
@@ -66,10 +62,16 @@ func Load(path string, environ []string, flags *pflag.FlagSet) (*Config, error) 
 		TagName:    "koanf",
 	}})
 	if err != nil {
-		return nil, fmt.Errorf("decoding configuration: %w", err)
+		return nil, errors.Join(append(errs, fmt.Errorf("decoding configuration: %w", err))...)
 	}
 	if c.Plugins == nil {
 		c.Plugins = map[string]Plugin{}
+	}
+	if len(errs) > 0 {
+		// The keys in error were left out; what remains is checked now,
+		// so that one run names every mistake, not the range errors only
+		// once the unknown keys are fixed.
+		return nil, errors.Join(append(errs, c.Validate())...)
 	}
 	return &c, nil
 }

@@ -85,6 +85,8 @@ func TestLoadFileErrors(t *testing.T) {
 		{"yaml syntax names file and line", "domain: a\nlog: x\n  level: debug\n", []string{"switchboard.yaml", "line 3"}},
 		{"all problems at once", "domian: x\nlimits:\n  max_depth: deep\n  idle_timeout: soon\n",
 			[]string{`unknown key "domian" (did you mean "domain"?)`, "limits.max_depth:", "limits.idle_timeout:"}},
+		{"range errors with the unknown keys", "colour: blue\nlimits:\n  max_resources: -1\n",
+			[]string{`unknown key "colour"`, "limits.max_resources"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
