@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/switchboard-xmpp/switchboard/core/config"
 	"github.com/switchboard-xmpp/switchboard/core/server"
 	"github.com/switchboard-xmpp/switchboard/core/storage/backend"
+	"github.com/switchboard-xmpp/switchboard/core/tlscert"
 )
 
 // storageCheckTimeout bounds config check's connection to the database,
@@ -30,6 +33,22 @@ func configCmd(ctx context.Context, env cliEnv, args []string) error {
 	if path == "" {
 		path = "(built-in defaults)"
 	}
+	var problems []error
+	opts, err := serverOptions()
+	if err != nil {
+		return err
+	}
+	if _, err := server.PluginSpecs(cfg, opts.Builtins); err != nil {
+		problems = append(problems, err)
+	}
+	// A self-signed certificate is made by the server for its domain;
+	// only configured files can be wrong.
+	if cfg.TLS.CertFile != "" {
+		if err := tlscert.CheckFiles(cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.Domain, time.Now()); err != nil {
+			problems = append(problems, fmt.Errorf("tls: %w", err))
+		}
+	}
+	problems = append(problems, checkListeners(cfg)...)
 	// A database the server cannot reach is a configuration the server
 	// will refuse, so the check tries it (SQLite's file is left alone:
 	// the server creates it).
@@ -37,9 +56,28 @@ func configCmd(ctx context.Context, env cliEnv, args []string) error {
 		ctx, cancel := context.WithTimeout(ctx, storageCheckTimeout)
 		defer cancel()
 		if err := backend.Check(ctx, cfg.Storage.Driver, cfg.StorageDSN(), server.StorageOptions(cfg)); err != nil {
-			return fmt.Errorf("%s: storage: %w", path, err)
+			problems = append(problems, fmt.Errorf("storage: %w", err))
 		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s: %w", path, errors.Join(problems...))
 	}
 	fmt.Fprintf(env.stdout, "%s: OK (domain %s, storage %s)\n", path, cfg.Domain, cfg.Storage.Driver)
 	return nil
+}
+
+// checkListeners binds each configured address for a moment, as serve
+// would: a port another process holds (or this server, already running)
+// is named now rather than at start.
+func checkListeners(cfg *config.Config) []error {
+	var problems []error
+	for _, a := range cfg.Listeners() {
+		l, err := net.Listen("tcp", a.Addr)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s: cannot listen on %s (in use by another process, or by this server already running?): %w", a.Key, a.Addr, err))
+			continue
+		}
+		l.Close()
+	}
+	return problems
 }

@@ -49,6 +49,28 @@ type Listen struct {
 	Component string `koanf:"component"`
 }
 
+// Address is a listener's configured address with its key.
+type Address struct{ Key, Addr string }
+
+// Listeners are the addresses the server listens on, those that are on,
+// each with its key: what Validate checks the form of and `config check`
+// tries to bind.
+func (c *Config) Listeners() []Address {
+	var out []Address
+	for _, a := range []Address{
+		{"listen.c2s", c.Listen.C2S},
+		{"listen.c2s_tls", c.Listen.C2STLS},
+		{"listen.websocket", c.Listen.WebSocket},
+		{"listen.component", c.Listen.Component},
+		{"debug.pprof", c.Debug.Pprof},
+	} {
+		if a.Addr != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // TLS configures the server certificate.
 type TLS struct {
 	CertFile string `koanf:"cert_file"` // "" -> a self-signed certificate under data_dir/tls

@@ -44,11 +44,10 @@ func (c *Config) validateServer(p *problems) {
 	if c.DataDir == "" {
 		p.addf("data_dir", "must not be empty")
 	}
-	checkAddr(p, "listen.c2s", c.Listen.C2S)
-	checkAddr(p, "listen.c2s_tls", c.Listen.C2STLS)
-	checkAddr(p, "listen.websocket", c.Listen.WebSocket)
+	for _, a := range c.Listeners() {
+		checkAddr(p, a.Key, a.Addr)
+	}
 	checkWebSocketURL(p, c.Listen.WebSocketURL)
-	checkAddr(p, "listen.component", c.Listen.Component)
 	switch {
 	case c.Listen.C2S == "" && c.Listen.C2STLS == "":
 		p.addf("listen", "c2s and c2s_tls are both empty, so no client could connect")
@@ -72,7 +71,6 @@ func (c *Config) validateServer(p *problems) {
 	}
 	oneOf(p, "log.level", c.Log.Level, "trace", "debug", "info", "warn", "error")
 	oneOf(p, "log.format", c.Log.Format, "text", "json")
-	checkAddr(p, "debug.pprof", c.Debug.Pprof)
 }
 
 func (c *Config) validateAuth(p *problems) {
@@ -135,9 +133,6 @@ func checkWebSocketURL(p *problems, raw string) {
 }
 
 func checkAddr(p *problems, key, addr string) {
-	if addr == "" {
-		return
-	}
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		p.addf(key, "%q is not host:port", addr)

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -54,6 +55,12 @@ func (p *Provider) Reload() error {
 		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
 			return fmt.Errorf("parsing TLS certificate %q: %w", certFile, err)
 		}
+	}
+	for _, problem := range Problems(cert.Leaf, p.src.Domain, time.Now()) {
+		// Served all the same (a certificate for another name is still
+		// better than none to a client that pins it), but clients that
+		// check will refuse the server: the operator must know.
+		p.log.Warn("TLS certificate unfit for the domain", "cert_file", certFile, "problem", problem)
 	}
 	p.cert.Store(&cert)
 	p.log.Debug("TLS certificate loaded", "cert_file", certFile, "subject", cert.Leaf.Subject.String(), "not_after", cert.Leaf.NotAfter)
