@@ -173,3 +173,24 @@ func TestTLSBelow12IsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadSaysWhatNeedsARestart: a reload applies log.level at once and
+// names, at WARN, the changed keys it cannot apply; it said "configuration
+// reloaded" and ignored both before.
+func TestReloadSaysWhatNeedsARestart(t *testing.T) {
+	s := start(t, nil) // logs at warn
+	next := *s.cfg
+	next.Log.Level = "debug"
+	next.Listen.C2S = "127.0.0.1:1"
+	next.Limits.MaxResources = s.cfg.Limits.MaxResources + 1
+	if err := s.Reload(context.Background(), &next); err != nil {
+		t.Fatal(err)
+	}
+	if s.logs.count(`[WARN]  test: configuration reloaded, but these changed keys take effect only after a restart: keys="limits.max_resources, listen.c2s"`) != 1 {
+		t.Errorf("no WARN naming exactly limits.max_resources and listen.c2s: %q", s.logs.lines)
+	}
+	// The server logged at warn: its own INFO line shows debug applied.
+	if s.logs.count("[INFO]  test: configuration reloaded: plugins=0 log_level=debug") != 1 {
+		t.Errorf("log.level debug not applied: %q", s.logs.lines)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -438,7 +439,20 @@ func (s *Server) Reload(ctx context.Context, cfg *config.Config) error {
 	if err := s.plugins.Reload(ctx, specs); err != nil {
 		return err
 	}
-	s.log.Info("configuration reloaded", "plugins", len(specs))
+	var restart []string
+	for _, key := range config.Changed(s.cfg, cfg) {
+		if !config.LiveKey(key) {
+			restart = append(restart, key)
+		}
+	}
+	// Loggers named from this one share its level: the core's components
+	// and the plugins' lines, which the core filters.
+	s.log.SetLevel(hclog.LevelFromString(cfg.Log.Level))
+	s.cfg.Log.Level, s.cfg.Plugins = cfg.Log.Level, cfg.Plugins
+	if len(restart) > 0 {
+		s.log.Warn("configuration reloaded, but these changed keys take effect only after a restart", "keys", strings.Join(restart, ", "))
+	}
+	s.log.Info("configuration reloaded", "plugins", len(specs), "log_level", cfg.Log.Level)
 	return nil
 }
 
