@@ -96,6 +96,7 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 			c.log.Error("authentication could not be checked", "mechanism", c.exchange.mech.Name(), "error", err)
 		}
 		attempted := neg.Attempted()
+		c.srv.cfg.Metrics.Login(c.exchange.mech.Name(), false)
 		c.exchange = nil
 		if f.Condition != "not-authorized" || f.Negotiation {
 			att.Abandon()
@@ -111,6 +112,7 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 	c.username = neg.Username()
 	c.log.Debug("authenticated", "user", c.username, "mechanism", c.exchange.mech.Name())
 	c.loggedIn(ctx, att)
+	c.srv.cfg.Metrics.Login(c.exchange.mech.Name(), true)
 	c.exchange = nil
 	c.state |= stateAuthenticated
 	c.tlsState = nil // only SASL (channel binding) needed it; it holds key material

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/switchboard-xmpp/switchboard/core/limiter"
+	"github.com/switchboard-xmpp/switchboard/core/metrics"
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/sasl"
 	"github.com/switchboard-xmpp/switchboard/core/session"
@@ -63,6 +64,8 @@ type Config struct {
 	BanTime time.Duration
 	// RateBytes and RateBurst shape what one stream may send.
 	RateBytes, RateBurst int
+	// Metrics counts logins; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Extensions is what the plugin host adds to client streams.

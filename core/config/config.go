@@ -47,6 +47,9 @@ type Listen struct {
 	// Component is where external components (XEP-0114) connect; "" (the
 	// default) is off.
 	Component string `koanf:"component"`
+	// Metrics serves Prometheus metrics over plain HTTP at /metrics; ""
+	// (the default) is off.
+	Metrics string `koanf:"metrics"`
 }
 
 // Address is a listener's configured address with its key.
@@ -62,6 +65,7 @@ func (c *Config) Listeners() []Address {
 		{"listen.c2s_tls", c.Listen.C2STLS},
 		{"listen.websocket", c.Listen.WebSocket},
 		{"listen.component", c.Listen.Component},
+		{"listen.metrics", c.Listen.Metrics},
 		{"debug.pprof", c.Debug.Pprof},
 	} {
 		if a.Addr != "" {

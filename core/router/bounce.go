@@ -14,6 +14,7 @@ func (d *delivery) bounce(to string, e *stanza.Error) {
 		return
 	}
 	d.bounced = true
+	d.r.metrics.Bounced(string(e.Condition))
 	if d.from == nil {
 		d.bounceToLocalSender(to, e)
 		return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/filter"
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/metrics"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
@@ -61,7 +62,12 @@ type Router struct {
 	archive  Archive
 	ids      *stanzaid.Generator
 	log      hclog.Logger
+	metrics  *metrics.Metrics // nil: nothing counted
 }
+
+// SetMetrics has the router count what it routes and bounces; it must be
+// called before the first stanza.
+func (r *Router) SetMetrics(m *metrics.Metrics) { r.metrics = m }
 
 // New returns a router for one domain. handlers may be nil.
 // archive may be nil.
@@ -75,6 +81,7 @@ func New(domain string, sessions *session.Table, accounts Accounts, handlers Han
 // a stanza needs, and whatever routing follows it, is handed to later
 // instead of being made here (see Deferrer); with nil, Route makes it.
 func (r *Router) Route(ctx context.Context, from *session.Session, el *stream.Element, buf []byte, later Deferrer) []byte {
+	r.metrics.Routed(el.Name.Local)
 	d := delivery{r: r, ctx: ctx, from: from, sender: from.Full, senderJID: from.JID, el: el, buf: buf[:0], typ: el.Attr("type"), later: later}
 	d.route()
 	return d.buf

@@ -26,6 +26,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/fdlimit"
 	"github.com/switchboard-xmpp/switchboard/core/filter"
 	"github.com/switchboard-xmpp/switchboard/core/limiter"
+	"github.com/switchboard-xmpp/switchboard/core/metrics"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/sasl"
@@ -72,16 +73,19 @@ type Server struct {
 	fileLimit fdlimit.Limit
 	listeners []net.Listener
 	// components serves listen.component; nil when it is off.
-	components *component.Server
-	router     *router.Router
-	web        *http.Server // WebSocket and host-meta
-	webAddr    net.Addr
-	pprof      *http.Server
-	wg         sync.WaitGroup
-	serveErr   chan error
-	stopOnce   sync.Once
-	stopErr    error
-	stopping   chan struct{} // closed when Shutdown begins
+	components  *component.Server
+	router      *router.Router
+	web         *http.Server // WebSocket and host-meta
+	webAddr     net.Addr
+	pprof       *http.Server
+	metrics     *metrics.Metrics // nil when listen.metrics is off
+	metricsWeb  *http.Server
+	metricsAddr net.Addr
+	wg          sync.WaitGroup
+	serveErr    chan error
+	stopOnce    sync.Once
+	stopErr     error
+	stopping    chan struct{} // closed when Shutdown begins
 }
 
 // New builds a server from cfg; nothing listens and no plugin runs until
@@ -91,7 +95,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options, log hclog.Logger
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, opts: opts, log: log, store: store, serveErr: make(chan error, 3), stopping: make(chan struct{})}
+	s := &Server{cfg: cfg, opts: opts, log: log, serveErr: make(chan error, 3), stopping: make(chan struct{})}
+	// Off, nothing is counted: a nil *Metrics does nothing.
+	if cfg.Listen.Metrics != "" {
+		s.metrics = metrics.New()
+	}
+	s.store = s.metrics.Store(store)
 	if err := s.build(); err != nil {
 		store.Close()
 		return nil, err
@@ -181,6 +190,7 @@ func (s *Server) build() error {
 		Kick:     s.kick,
 	}, s.log.Named("plugin"))
 	r := router.New(cfg.Domain, s.sessions, s.accounts, s.plugins, s.filters, s.plugins, s.log.Named("router"))
+	r.SetMetrics(s.metrics)
 	s.plugins.SetRouter(r)
 	s.router = r
 	s.c2s = c2s.NewServer(c2s.Config{
@@ -208,8 +218,9 @@ func (s *Server) build() error {
 		BanTime:          cfg.Auth.BanTime,
 		RateBytes:        cfg.Limits.RateBytesPerSecond,
 		RateBurst:        cfg.Limits.RateBurstBytes,
+		Metrics:          s.metrics,
 	}, s.sessions, r, s.log.Named("c2s"))
-	return nil
+	return s.registerMetrics()
 }
 
 func (s *Server) pluginBackoff() pluginhost.Backoff {
@@ -246,17 +257,17 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("starting plugins: %w", err)
 	}
 	type listener struct {
-		addr, what string
-		direct     bool
+		addr, what, name string
+		direct           bool
 	}
 	for _, l := range []listener{
-		{s.cfg.Listen.C2S, "STARTTLS", false},
-		{s.cfg.Listen.C2STLS, "direct TLS", true},
+		{s.cfg.Listen.C2S, "STARTTLS", "c2s", false},
+		{s.cfg.Listen.C2STLS, "direct TLS", "c2s_tls", true},
 	} {
 		if l.addr == "" {
 			continue
 		}
-		ln, err := s.listen(l.addr)
+		ln, err := s.listen(l.addr, l.name)
 		if err != nil {
 			s.closeListeners()
 			return fmt.Errorf("listening for %s clients on %s: %w", l.what, l.addr, err)
@@ -284,18 +295,23 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.startPprof(); err != nil {
 		return err
 	}
+	if err := s.startMetrics(); err != nil {
+		s.closeListeners()
+		return err
+	}
 	s.reportOpenFiles()
 	return nil
 }
 
-// listen opens a client listener: its connections count against the
-// gate, and running out of descriptors pauses it instead of ending it.
-func (s *Server) listen(addr string) (net.Listener, error) {
+// listen opens the client listener called name: its connections count
+// against the gate, and running out of descriptors pauses it instead of
+// ending it.
+func (s *Server) listen(addr, name string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	return accept.Wrap(ln, s.gate, s.log.Named("accept").With("listener", ln.Addr().String())), nil
+	return s.metrics.Listener(accept.Wrap(ln, s.gate, s.log.Named("accept").With("listener", ln.Addr().String())), name), nil
 }
 
 // startComponents serves external components (XEP-0114) when
@@ -342,7 +358,7 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	if s.cfg.Listen.WebSocket == "" {
 		return nil
 	}
-	ln, err := s.listen(s.cfg.Listen.WebSocket)
+	ln, err := s.listen(s.cfg.Listen.WebSocket, "websocket")
 	if err != nil {
 		return fmt.Errorf("listening for WebSocket clients on %s: %w", s.cfg.Listen.WebSocket, err)
 	}
@@ -483,6 +499,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	s.gate.Close()
 	if s.pprof != nil {
 		s.pprof.Close()
+	}
+	if s.metricsWeb != nil {
+		s.metricsWeb.Close()
 	}
 	n := s.c2s.Len()
 	s.c2s.Shutdown(ctx)

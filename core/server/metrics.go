@@ -1,0 +1,86 @@
+package server
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// registerMetrics adds what is read when scraped: the sessions and
+// connections held, and each plugin's state.
+func (s *Server) registerMetrics() error {
+	if s.metrics == nil {
+		return nil
+	}
+	for _, g := range []struct {
+		name, help string
+		read       func() float64
+	}{
+		{"sessions", "Bound client sessions, stream-management sessions waiting for resumption included.", func() float64 { return float64(s.sessions.Len()) }},
+		{"client_connections", "Client connections open, every listener together.", func() float64 { return float64(s.c2s.Len()) }},
+	} {
+		if err := s.metrics.Gauge(g.name, g.help, g.read); err != nil {
+			return fmt.Errorf("registering metric %s: %w", g.name, err)
+		}
+	}
+	if err := s.metrics.Register(newPluginCollector(s)); err != nil {
+		return fmt.Errorf("registering plugin metrics: %w", err)
+	}
+	return nil
+}
+
+// pluginCollector reports each plugin's state from the host's status.
+type pluginCollector struct {
+	s                      *Server
+	up, restarts, inFlight *prometheus.Desc
+}
+
+func newPluginCollector(s *Server) pluginCollector {
+	return pluginCollector{
+		s:        s,
+		up:       prometheus.NewDesc("switchboard_plugin_up", "1 when the plugin's process is running, else 0.", []string{"plugin"}, nil),
+		restarts: prometheus.NewDesc("switchboard_plugin_restarts_total", "Times the plugin's process was restarted after it ended.", []string{"plugin"}, nil),
+		inFlight: prometheus.NewDesc("switchboard_plugin_requests_in_flight", "Requests the plugin is handling now.", []string{"plugin"}, nil),
+	}
+}
+
+func (c pluginCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.up
+	ch <- c.restarts
+	ch <- c.inFlight
+}
+
+func (c pluginCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range c.s.plugins.Status() {
+		up := 0.0
+		if st.State == "running" {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, st.Name)
+		ch <- prometheus.MustNewConstMetric(c.restarts, prometheus.CounterValue, float64(st.Restarts), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.inFlight, prometheus.GaugeValue, float64(st.InFlight), st.Name)
+	}
+}
+
+// startMetrics serves /metrics on listen.metrics.
+func (s *Server) startMetrics() error {
+	if s.metrics == nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.Listen.Metrics)
+	if err != nil {
+		return fmt.Errorf("listening for metrics on %s: %w", s.cfg.Listen.Metrics, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	s.metricsWeb = &http.Server{Handler: mux, ReadHeaderTimeout: s.cfg.Limits.PreauthTimeout, IdleTimeout: s.cfg.Limits.HTTPIdleTimeout}
+	s.metricsAddr = ln.Addr()
+	s.log.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	go s.metricsWeb.Serve(ln)
+	return nil
+}
+
+// MetricsAddr is the address of the metrics listener, or nil.
+func (s *Server) MetricsAddr() net.Addr { return s.metricsAddr }

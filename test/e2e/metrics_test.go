@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
+)
+
+// scrape reads the metrics page.
+func scrape(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("scraping %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("scraping %s: %s %v", url, resp.Status, err)
+	}
+	return string(b)
+}
+
+// sum adds the samples of the metric name whose labels contain every one
+// of labels (`kind="message"`).
+func sum(page, name string, labels ...string) float64 {
+	total := 0.0
+	for _, line := range strings.Split(page, "\n") {
+		series, value, ok := strings.Cut(line, " ")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if series != name && !strings.HasPrefix(series, name+"{") {
+			continue
+		}
+		matches := true
+		for _, l := range labels {
+			matches = matches && strings.Contains(series, l)
+		}
+		if v, err := strconv.ParseFloat(value, 64); err == nil && matches {
+			total += v
+		}
+	}
+	return total
+}
+
+// TestMetricsMoveWithTraffic: with listen.metrics on, a scrape shows the
+// logins, messages, errors, connections, sessions, plugins and store
+// operations a short session made.
+func TestMetricsMoveWithTraffic(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "switchboard.yaml")
+	os.WriteFile(cfg, []byte("listen:\n  metrics: 127.0.0.1:0\n"), 0o644)
+	for _, u := range []string{"alice", "bob"} {
+		if out, err := run(t, dir, nil, "", "user", "add", u+"@localhost", "--password", "pw", "--config", cfg); err != nil {
+			t.Fatalf("user add: %v %s", err, out)
+		}
+	}
+	srv := startServer(t, dir, nil, "--config", cfg)
+	url := srv.waitLog("serving metrics")["url"].(string)
+	srv.waitLog("server started")
+	before := scrape(t, url)
+
+	alice, _ := login(t, srv, "alice", "a")
+	bob, bobJID := login(t, srv, "bob", "b")
+	if c, _, err := rawxmpp.Login(srv.starttls, "localhost", "alice", "wrong", "x"); err == nil {
+		c.Conn.Close()
+		t.Fatal("a wrong password logged in")
+	}
+	alice.Sendf("<message to='%s' type='chat' id='m1'><body>hi</body></message>", bobJID)
+	if _, err := bob.Expect(isMsg("m1")); err != nil {
+		t.Fatal(err)
+	}
+	alice.Send("<message to='nobody@localhost' type='chat' id='m2'><body>anyone?</body></message>")
+	if _, err := alice.Expect(isMsg("m2")); err != nil { // the error comes back
+		t.Fatal(err)
+	}
+	after := scrape(t, url)
+
+	for _, c := range []struct {
+		what      string
+		name      string
+		labels    []string
+		increased float64
+	}{
+		{"successful logins", "switchboard_logins_total", []string{`result="success"`}, 2},
+		{"failed logins", "switchboard_logins_total", []string{`result="failure"`}, 1},
+		{"messages routed", "switchboard_stanzas_routed_total", []string{`kind="message"`}, 2},
+		{"presence routed", "switchboard_stanzas_routed_total", []string{`kind="presence"`}, 2},
+		{"errors bounced", "switchboard_stanza_errors_total", []string{`condition="service-unavailable"`}, 1},
+		{"connections accepted", "switchboard_connections_total", []string{`listener="c2s"`}, 3},
+		{"account reads", "switchboard_store_operation_seconds_count", []string{`operation="account"`, `result="ok"`}, 1},
+	} {
+		if got := sum(after, c.name, c.labels...) - sum(before, c.name, c.labels...); got < c.increased {
+			t.Errorf("%s: %s%v rose by %v, want at least %v", c.what, c.name, c.labels, got, c.increased)
+		}
+	}
+	if got := sum(after, "switchboard_sessions"); got != 2 {
+		t.Errorf("switchboard_sessions = %v, want 2", got)
+	}
+	if got := sum(after, "switchboard_plugin_up", `plugin="roster"`); got != 1 {
+		t.Errorf("switchboard_plugin_up{plugin=\"roster\"} = %v, want 1", got)
+	}
+	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes", "switchboard_client_connections"} {
+		if !strings.Contains(after, "\n"+name+" ") {
+			t.Errorf("no %s in the scrape", name)
+		}
+	}
+}
