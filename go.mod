@@ -14,6 +14,7 @@ require (
 	github.com/knadh/koanf/providers/posflag v1.0.2
 	github.com/knadh/koanf/v2 v2.4.1
 	github.com/spf13/pflag v1.1.0
+	github.com/switchboard-xmpp/switchboard/sdk v0.0.0
 	github.com/xdg-go/scram v1.4.0
 	github.com/xmppo/go-xmpp v0.4.1
 	golang.org/x/text v0.44.0
@@ -59,3 +60,5 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+replace github.com/switchboard-xmpp/switchboard/sdk => ./sdk
