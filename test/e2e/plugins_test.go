@@ -67,6 +67,15 @@ func buildExample(t *testing.T, pkg string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), filepath.Base(pkg))
 	cmd := exec.Command("go", "build", "-o", out, "github.com/switchboard-xmpp/switchboard/"+pkg)
+	// An example with a go.mod of its own (motd) is a module apart, as an
+	// author's plugin is: built in its directory, from its go.mod and go.sum
+	// as committed.
+	dir := filepath.Join("..", "..", pkg)
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		cmd = exec.Command("go", "build", "-o", out, ".")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOWORK=off")
+	}
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", pkg, err, b)
 	}
