@@ -91,6 +91,9 @@ func serve(ctx context.Context, env cliEnv, args []string) error {
 		return err
 	}
 	log.Info("server started", "domain", cfg.Domain, "data_dir", cfg.DataDir)
+	sd := notifier{log: log.Named("systemd")}
+	sd.ready()
+	go sd.watchdog(ctx, srv.Accepting)
 	if cfg.Memory.ReleaseAfter > 0 {
 		// The process's heap, not the server's: it belongs with main.
 		go heaptrim.New(cfg.Memory.ReleaseAfter, log.Named("heaptrim")).Run(ctx)
@@ -103,6 +106,7 @@ func serve(ctx context.Context, env cliEnv, args []string) error {
 		select {
 		case <-hup:
 			log.Info("SIGHUP: reloading the configuration")
+			sd.reloading()
 			next, _, err := loadConfig(env, "serve", serveFlags, args, nil)
 			if err == nil {
 				err = srv.Reload(ctx, next)
@@ -110,11 +114,14 @@ func serve(ctx context.Context, env cliEnv, args []string) error {
 			if err != nil {
 				log.Error("reload failed; keeping the running configuration", "error", err)
 			}
+			sd.ready()
 		case err := <-srv.Errors():
+			sd.stopping()
 			shutdown(srv, cfg, log)
 			return err
 		case <-ctx.Done():
 			log.Info("shutting down")
+			sd.stopping()
 			return shutdown(srv, cfg, log)
 		}
 	}
