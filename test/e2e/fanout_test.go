@@ -237,7 +237,7 @@ func TestThousandContacts(t *testing.T) {
 			}
 		}
 		if refused := pushes[0].refusedEdits(); refused > 0 {
-			t.Errorf("%d edits were refused", refused)
+			t.Errorf("%d edits were refused, the first with %s", refused, pushes[0].refusal)
 		}
 		t.Logf("%d roster edits of a %d-item roster pushed to %d resources in %v; roster plugin RSS %.1f -> %.1f MiB",
 			edits, contacts, resources, took, mib(rss0), mib(rss1))
@@ -266,6 +266,7 @@ type pushCount struct {
 	pushes    int
 	edits     int // answers to this resource's own edits
 	refused   int // of which errors
+	refusal   string // the first of them
 	names     map[string]string
 	changed   chan struct{}
 	gotRoster chan struct{}
@@ -288,7 +289,9 @@ func (p *pushCount) read(c *rawxmpp.Client) {
 			p.mu.Lock()
 			p.edits++
 			if typ == "error" {
-				p.refused++
+				if p.refused++; p.refusal == "" {
+					p.refusal = rawxmpp.Describe(el)
+				}
 			}
 			p.mu.Unlock()
 			select {
