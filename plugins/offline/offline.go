@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+	"github.com/switchboard-xmpp/switchboard/sdk/storecache"
 )
 
 // Feature is the disco feature of XEP-0160.
@@ -36,12 +37,24 @@ type Offline struct {
 	// so that two messages cannot both take its last place.
 	queues [queueLocks]sync.Mutex
 	clock  keyClock
-	empty  emptyQueues
+	// ends is where each account's queue ended when last looked at, ""
+	// for empty: a login whose queue is known to be empty does not look,
+	// a scan through the core that was one of the half-dozen calls a
+	// login made. Every message stored or delivered forgets it.
+	ends *storecache.Cache[string]
 }
+
+// queuesKept bounds the accounts whose queue's end is remembered.
+const queuesKept = 100_000
 
 // New returns the plugin.
 func New() *Offline {
-	return &Offline{cfg: defaultConfig(), delivering: map[string]bool{}, clock: keyClock{now: time.Now}}
+	return &Offline{
+		cfg:        defaultConfig(),
+		delivering: map[string]bool{},
+		clock:      keyClock{now: time.Now},
+		ends:       storecache.New[string](storecache.Options{Size: queuesKept}),
+	}
 }
 
 // Describe declares the route for undeliverable messages, the event that
@@ -67,7 +80,8 @@ func (o *Offline) Configure(_ context.Context, c sdk.Config) error {
 		return err
 	}
 	o.mu.Lock()
-	o.host, o.cfg = c.Host, cfg
+	o.host = storecache.WatchWrites(c.Host, storecache.Watch{Cache: o.ends, Keys: func(k string) bool { return strings.HasPrefix(k, prefix) }})
+	o.cfg = cfg
 	o.mu.Unlock()
 	return nil
 }
@@ -128,8 +142,6 @@ func (o *Offline) add(ctx context.Context, host sdk.Host, cfg Config, owner, key
 			return stanza.Errorf(stanza.ServiceUnavailable, "the recipient's offline message queue is full")
 		}
 	}
-	o.empty.storing(owner)
-	defer o.empty.storing(owner)
 	return st.add(ctx, key, msg)
 }
 
