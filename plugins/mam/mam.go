@@ -44,7 +44,7 @@ type MAM struct {
 }
 
 // New returns the plugin.
-func New() *MAM { return &MAM{cfg: defaultConfig(), groupMax: groupMax} }
+func New() *MAM { return &MAM{cfg: defaultConfig(), owners: newOwnerCache(), groupMax: groupMax} }
 
 // Describe declares the archive: the observer, the one IQ route for
 // queries, preferences and metadata, the account features, and the roster
@@ -77,8 +77,9 @@ func (m *MAM) Configure(_ context.Context, c sdk.Config) error {
 		return err
 	}
 	m.mu.Lock()
-	m.host, m.cfg = c.Host, cfg
+	m.host, m.cfg = m.owners.watch(c.Host), cfg
 	m.mu.Unlock()
+	m.owners.prefs.Clear() // what was read may be the old default preference
 	if cfg.Retention > 0 {
 		m.janitor.start(cfg.CleanupInterval, m.cleanup)
 	} else {

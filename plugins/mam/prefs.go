@@ -174,6 +174,5 @@ func (m *MAM) handlePrefs(ctx context.Context, req *sdk.Request, el *etree.Eleme
 	if err := savePrefs(ctx, st, p); err != nil {
 		return nil, err
 	}
-	m.owners.setPrefs(owner, p)
 	return p.element(), nil
 }
