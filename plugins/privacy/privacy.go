@@ -18,6 +18,7 @@ import (
 	"hash/maphash"
 	"sync"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
@@ -61,7 +62,7 @@ func (p *Privacy) Describe() sdk.Description {
 			{Kind: sdk.SessionBound, Handle: p.sessionBound},
 			{Kind: sdk.SessionClosed, Handle: p.sessionClosed},
 			{Kind: sdk.AccountDeleted, Handle: p.accountDeleted},
-			{Kind: sdk.Published, Topic: "roster.changed", Handle: p.rosterChanged},
+			{Kind: sdk.Published, Topic: rosterapi.Plugin + "." + rosterapi.TopicChanged, Handle: p.rosterChanged},
 		},
 		Features: []string{NS, NSBlocking},
 		Requires: []string{"roster.items"},
