@@ -50,7 +50,7 @@ func New() *AdHoc {
 func (a *AdHoc) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "adhoc",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"set"}, To: sdk.ToServer, Handle: a.handleCommand},
 		},

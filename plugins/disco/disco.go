@@ -48,7 +48,7 @@ func New() *Disco { return &Disco{} }
 func (d *Disco) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "disco",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NSInfo, Types: []string{"get"}, To: sdk.ToServer, Handle: d.serverInfo},
 			{Kind: sdk.IQ, Namespace: NSItems, Types: []string{"get"}, To: sdk.ToServer, Handle: d.serverItems},

@@ -52,7 +52,7 @@ func New() *MAM { return &MAM{cfg: defaultConfig(), owners: newOwnerCache(), gro
 func (m *MAM) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "mam",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: m.handleIQ},
 		},

@@ -62,7 +62,7 @@ func New() *Offline {
 func (o *Offline) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "offline",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			// The core offers a message addressed to a bare JID to this
 			// route only when no resource can take it (RFC 6121 §8.5.2.2).

@@ -116,7 +116,7 @@ func (p *PEP) Describe() sdk.Description {
 	getSet := []string{"get", "set"}
 	return sdk.Description{
 		Name:    "pep",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: getSet, To: sdk.ToBare, Handle: p.handlePubsub},
 			{Kind: sdk.IQ, Namespace: NSOwner, Types: getSet, To: sdk.ToBare, Handle: p.handleOwner},

@@ -52,7 +52,7 @@ func New() *Privacy {
 func (p *Privacy) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "privacy",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: p.handlePrivacy},
 			{Kind: sdk.IQ, Namespace: NSBlocking, Types: []string{"get"}, To: sdk.ToBare, Handle: p.handleBlocklist},

@@ -39,7 +39,7 @@ func New() *Private { return &Private{cfg: defaultConfig()} }
 func (p *Private) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "private",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: p.handle},
 		},

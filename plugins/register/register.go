@@ -45,7 +45,7 @@ func New() *Register {
 func (r *Register) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "register",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			// To the server: registration before authentication; after
 			// it, what XEP-0077 addresses to the server.

@@ -70,7 +70,7 @@ func New() *Roster {
 func (r *Roster) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "roster",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: r.handleIQ},
 		},

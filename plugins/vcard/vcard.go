@@ -37,7 +37,7 @@ func New() *VCard { return &VCard{cfg: defaultConfig()} }
 func (v *VCard) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "vcard",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToBare, Handle: v.get},
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"set"}, To: sdk.ToBare, Handle: v.set},
