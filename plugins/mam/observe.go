@@ -30,7 +30,7 @@ type observed struct {
 func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 	m.observing.Lock()
 	defer m.observing.Unlock()
-	host, cfg := m.current()
+	host, cfg := m.settings.Current()
 	if host == nil {
 		return errors.New("archiving messages: not configured yet")
 	}
@@ -247,7 +247,7 @@ func (m *MAM) readRoster(ctx context.Context, host sdk.Host, owner string) *rost
 // forget drops what is kept about a deleted account beyond its own rows,
 // which the core deletes: its place in the owner index.
 func (m *MAM) forget(ctx context.Context, ev sdk.Event) error {
-	host, _ := m.current()
+	host, _ := m.settings.Current()
 	m.owners.forget(ev.JID)
 	if err := host.Store("").Delete(ctx, ownerPrefix+ev.JID); err != nil {
 		return fmt.Errorf("removing %s from archive owners: %w", ev.JID, err)

@@ -61,7 +61,7 @@ func (o *Offline) catchUp(ctx context.Context, host sdk.Host, owner string) {
 
 // giveQueue sends to the session full what owner's queue holds now.
 func (o *Offline) giveQueue(ctx context.Context, owner, full string) error {
-	host, _ := o.current()
+	host, _ := o.settings.Current()
 	st := store{host.Store(owner)}
 	// Only what is queued now: a message sent to a session that has gone
 	// away comes back into the queue, and must not be tried again here.

@@ -25,9 +25,9 @@ const Feature = "msgoffline"
 
 // Offline is the plugin.
 type Offline struct {
-	mu   sync.Mutex // guards host, cfg and delivering
-	host sdk.Host
-	cfg  Config
+	settings sdk.Settings[Config]
+
+	mu sync.Mutex // guards delivering
 	// delivering holds the accounts whose queue a session is being given;
 	// true when something was stored meanwhile, which that delivery may
 	// have missed.
@@ -50,7 +50,6 @@ const queuesKept = 100_000
 // New returns the plugin.
 func New() *Offline {
 	return &Offline{
-		cfg:        defaultConfig(),
 		delivering: map[string]bool{},
 		clock:      keyClock{now: time.Now},
 		ends:       storecache.New[string](storecache.Options{Size: queuesKept}),
@@ -75,21 +74,9 @@ func (o *Offline) Describe() sdk.Description {
 
 // Configure decodes the quota.
 func (o *Offline) Configure(_ context.Context, c sdk.Config) error {
-	cfg := defaultConfig()
-	if err := c.Decode(&cfg); err != nil {
-		return err
-	}
-	o.mu.Lock()
-	o.host = storecache.WatchWrites(c.Host, storecache.Watch{Cache: o.ends, Keys: func(k string) bool { return strings.HasPrefix(k, prefix) }})
-	o.cfg = cfg
-	o.mu.Unlock()
-	return nil
-}
-
-func (o *Offline) current() (sdk.Host, Config) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.host, o.cfg
+	c.Host = storecache.WatchWrites(c.Host, storecache.Watch{Cache: o.ends, Keys: func(k string) bool { return strings.HasPrefix(k, prefix) }})
+	_, err := o.settings.Configure(c, defaultConfig())
+	return err
 }
 
 // store keeps an undeliverable message. It returns only once the message
@@ -100,7 +87,7 @@ func (o *Offline) store(ctx context.Context, req *sdk.Request) (*etree.Element, 
 	if !worthStoring(msg) {
 		return nil, nil // dropped without an error, as XEP-0160 §3 has it for chat states
 	}
-	host, cfg := o.current()
+	host, cfg := o.settings.Current()
 	owner := bareOf(req.To)
 	// A message this plugin delivered to a session that went away
 	// meanwhile comes back from the server (no sender session) with the
