@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/adhoc/adhocapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
@@ -27,25 +28,6 @@ const (
 	NS      = "http://jabber.org/protocol/commands" // XEP-0050
 	NSAdmin = "http://jabber.org/protocol/admin"    // XEP-0133: node prefix and FORM_TYPE
 )
-
-// TopicCommands is the topic the list of commands is published on
-// (subscribers name it "adhoc.commands").
-const TopicCommands = "commands"
-
-// Listing is what TopicCommands carries: every command the server can run
-// now, and the bare JIDs that may see and run it.
-type Listing struct {
-	Commands []ListedCommand `json:"commands"`
-}
-
-// ListedCommand is one command of a Listing: every account of the domain
-// may see and run it when Everyone is set, else the bare JIDs in JIDs.
-type ListedCommand struct {
-	Node     string   `json:"node"`
-	Name     string   `json:"name"`
-	JIDs     []string `json:"jids"`
-	Everyone bool     `json:"everyone,omitempty"`
-}
 
 // AdHoc is the plugin.
 type AdHoc struct {
@@ -68,7 +50,7 @@ func New() *AdHoc {
 func (a *AdHoc) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "adhoc",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"set"}, To: sdk.ToServer, Handle: a.handleCommand},
 		},
@@ -115,21 +97,21 @@ func (a *AdHoc) publish(ctx context.Context) error {
 		jids = append(jids, j)
 	}
 	slices.Sort(jids)
-	l := Listing{Commands: []ListedCommand{}}
+	l := adhocapi.Listing{Commands: []adhocapi.ListedCommand{}}
 	for _, c := range a.commands {
 		switch {
 		case !c.available(host):
 		case c.everyone:
-			l.Commands = append(l.Commands, ListedCommand{Node: c.node, Name: c.name, JIDs: []string{}, Everyone: true})
+			l.Commands = append(l.Commands, adhocapi.ListedCommand{Node: c.node, Name: c.name, JIDs: []string{}, Everyone: true})
 		default:
-			l.Commands = append(l.Commands, ListedCommand{Node: c.node, Name: c.name, JIDs: jids})
+			l.Commands = append(l.Commands, adhocapi.ListedCommand{Node: c.node, Name: c.name, JIDs: jids})
 		}
 	}
 	b, err := json.Marshal(l)
 	if err != nil {
 		return fmt.Errorf("encoding the list of commands: %w", err)
 	}
-	return host.Publish(ctx, TopicCommands, "", b)
+	return host.Publish(ctx, adhocapi.TopicCommands, "", b)
 }
 
 func (a *AdHoc) state() (sdk.Host, map[string]bool) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-xmpp/switchboard/plugins/adhoc"
+	"github.com/switchboard-xmpp/switchboard/plugins/adhoc/adhocapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/sdktest"
 )
@@ -56,10 +57,10 @@ func TestListingPublished(t *testing.T) {
 
 func checkListing(t *testing.T, pubs []sdktest.Publication, nodes, jids []string) {
 	t.Helper()
-	if len(pubs) != 1 || pubs[0].Topic != adhoc.TopicCommands {
-		t.Fatalf("published %+v, want one listing on %q", pubs, adhoc.TopicCommands)
+	if len(pubs) != 1 || pubs[0].Topic != adhocapi.TopicCommands {
+		t.Fatalf("published %+v, want one listing on %q", pubs, adhocapi.TopicCommands)
 	}
-	var l adhoc.Listing
+	var l adhocapi.Listing
 	if err := json.Unmarshal(pubs[0].Payload, &l); err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func New() *Carbons { return &Carbons{} }
 func (c *Carbons) Describe() sdk.Description {
 	return sdk.Description{
 		Name:     "carbons",
-		Version:  "1.0.0",
+		Version:  sdk.BuildVersion(),
 		Routes:   []sdk.Route{{Kind: sdk.IQ, Namespace: NS, Types: []string{"set"}, To: sdk.ToBare, Handle: c.handle}},
 		Features: []string{NS},
 	}

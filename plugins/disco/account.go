@@ -2,13 +2,13 @@ package disco
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/disco/discoapi"
 	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/caps"
@@ -36,7 +36,7 @@ func (d *Disco) accountInfo(ctx context.Context, req *sdk.Request) (*etree.Eleme
 	if node := queryNode(req); node != "" {
 		// A node the requester may see is a pubsub leaf (XEP-0060 §5.3).
 		nodes := d.accountNodes(ctx, s, req)
-		if !slices.ContainsFunc(nodes, func(n accountNode) bool { return n.Node == node }) {
+		if !slices.ContainsFunc(nodes, func(n discoapi.NodeInfo) bool { return n.Node == node }) {
 			return nil, stanza.New(stanza.ItemNotFound)
 		}
 		return infoQuery(node, []caps.Identity{{Category: "pubsub", Type: "leaf"}}, []string{NSInfo, nsPubsub}), nil
@@ -104,38 +104,20 @@ func (d *Disco) mayDisclose(ctx context.Context, req *sdk.Request) (bool, error)
 	return rosterapi.ReceivesPresenceOf(ctx, host, owner, requester)
 }
 
-// nodesMethod is what a plugin keeping nodes on accounts provides:
-// {"owner","requester"} (bare JIDs) in, {"nodes":[{"node","title"}]} out,
-// only the nodes the requester may see. PEP provides it.
-const nodesMethod = "nodes"
-
 const nsPubsub = "http://jabber.org/protocol/pubsub"
-
-// accountNode is one node a plugin keeps on an account.
-type accountNode struct {
-	Node  string `json:"node"`
-	Title string `json:"title,omitempty"`
-}
 
 // accountNodes asks each plugin keeping nodes on accounts for those of
 // the account req is addressed to that its sender may see. A plugin that
 // fails is logged and left out: the rest of the answer stands.
-func (d *Disco) accountNodes(ctx context.Context, s *snapshot, req *sdk.Request) []accountNode {
+func (d *Disco) accountNodes(ctx context.Context, s *snapshot, req *sdk.Request) []discoapi.NodeInfo {
 	if len(s.nodeSources) == 0 {
 		return nil
 	}
 	host, _ := d.state()
 	requester, _, _ := strings.Cut(req.From, "/")
-	payload, _ := json.Marshal(map[string]string{"owner": req.To, "requester": requester}) // strings only: cannot fail
-	var out []accountNode
+	var out []discoapi.NodeInfo
 	for _, src := range s.nodeSources {
-		b, err := host.Call(ctx, src, nodesMethod, payload)
-		var r struct {
-			Nodes []accountNode `json:"nodes"`
-		}
-		if err == nil {
-			err = json.Unmarshal(b, &r)
-		}
+		r, err := discoapi.ReadNodes(ctx, host, src, discoapi.NodesRequest{Owner: req.To, Requester: requester})
 		if err != nil {
 			host.Logger().Warn("listing the nodes of an account", "plugin", src, "account", req.To, "error", err)
 			continue

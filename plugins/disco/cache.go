@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/disco/discoapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/caps"
 )
@@ -106,7 +107,7 @@ func aggregate(ms []sdk.Manifest, cfg Config) *snapshot {
 		}
 		feats = append(feats, m.Features...)
 		accFeats = append(accFeats, m.AccountFeatures...)
-		if slices.Contains(m.Provides, nodesMethod) {
+		if slices.Contains(m.Provides, discoapi.MethodNodes) {
 			s.nodeSources = append(s.nodeSources, m.Name)
 		}
 		if svc := m.Service; svc != nil && svc.Domain != "" {

@@ -2,13 +2,12 @@ package disco
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/adhoc/adhocapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
@@ -16,34 +15,17 @@ import (
 // of the server that lists them.
 const NSCommands = "http://jabber.org/protocol/commands"
 
-// commandsPlugin is the plugin whose commands disco lists, and
-// commandsTopic the topic it publishes them on.
-const (
-	commandsPlugin = "adhoc"
-	commandsTopic  = commandsPlugin + ".commands"
-)
-
-// commandList is what adhoc publishes: the commands the server runs, each
-// with who may see and run it: every account, or the bare JIDs listed.
-type commandList struct {
-	Commands []listedCommand `json:"commands"`
-}
-
-type listedCommand struct {
-	Node     string   `json:"node"`
-	Name     string   `json:"name"`
-	JIDs     []string `json:"jids"`
-	Everyone bool     `json:"everyone"`
-}
+// commandsTopic is the topic adhoc publishes its commands on.
+const commandsTopic = adhocapi.Plugin + "." + adhocapi.TopicCommands
 
 // commandsPublished keeps the latest list of commands. disco owns the
 // disco routes, so it answers for adhoc's nodes from what adhoc last
 // published; it forgets the list when adhoc is no longer loaded (see
 // current).
 func (d *Disco) commandsPublished(_ context.Context, ev sdk.Event) error {
-	var l commandList
-	if err := json.Unmarshal(ev.Payload, &l); err != nil {
-		return fmt.Errorf("decoding the list of commands: %w", err)
+	l, err := adhocapi.DecodeListing(ev.Payload)
+	if err != nil {
+		return err
 	}
 	d.mu.Lock()
 	d.commands = &l
@@ -54,7 +36,7 @@ func (d *Disco) commandsPublished(_ context.Context, ev sdk.Event) error {
 // forgetCommandsUnlessLoaded drops the list when no loaded plugin is
 // adhoc: its commands went with it.
 func (d *Disco) forgetCommandsUnlessLoaded(ms []sdk.Manifest) {
-	if slices.ContainsFunc(ms, func(m sdk.Manifest) bool { return m.Name == commandsPlugin }) {
+	if slices.ContainsFunc(ms, func(m sdk.Manifest) bool { return m.Name == adhocapi.Plugin }) {
 		return
 	}
 	d.mu.Lock()
@@ -64,7 +46,7 @@ func (d *Disco) forgetCommandsUnlessLoaded(ms []sdk.Manifest) {
 
 // visibleCommands are the commands the requester may run; ok is false
 // when no list is known (adhoc is not loaded).
-func (d *Disco) visibleCommands(req *sdk.Request) (cmds []listedCommand, ok bool) {
+func (d *Disco) visibleCommands(req *sdk.Request) (cmds []adhocapi.ListedCommand, ok bool) {
 	requester, _, _ := strings.Cut(req.From, "/")
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -84,7 +66,7 @@ func (d *Disco) visibleCommands(req *sdk.Request) (cmds []listedCommand, ok bool
 // of a command it may run has no items.
 func (d *Disco) commandItems(req *sdk.Request, node string) (*etree.Element, bool) {
 	cmds, ok := d.visibleCommands(req)
-	if !ok || (node != NSCommands && !slices.ContainsFunc(cmds, func(c listedCommand) bool { return c.Node == node })) {
+	if !ok || (node != NSCommands && !slices.ContainsFunc(cmds, func(c adhocapi.ListedCommand) bool { return c.Node == node })) {
 		return nil, false
 	}
 	q := sdk.NewElement(NSItems, "query")

@@ -16,6 +16,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/adhoc/adhocapi"
+	"github.com/switchboard-xmpp/switchboard/plugins/disco/discoapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
@@ -30,10 +32,10 @@ type Disco struct {
 	mu        sync.Mutex
 	host      sdk.Host
 	cfg       Config
-	gen       int          // counts Configures, so that a late computation is not kept
-	cache     *snapshot    // nil until computed
-	published string       // the caps feature last offered
-	commands  *commandList // adhoc's, as last published; nil when unknown
+	gen       int               // counts Configures, so that a late computation is not kept
+	cache     *snapshot         // nil until computed
+	published string            // the caps feature last offered
+	commands  *adhocapi.Listing // adhoc's, as last published; nil when unknown
 }
 
 // New returns the plugin.
@@ -46,7 +48,7 @@ func New() *Disco { return &Disco{} }
 func (d *Disco) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "disco",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NSInfo, Types: []string{"get"}, To: sdk.ToServer, Handle: d.serverInfo},
 			{Kind: sdk.IQ, Namespace: NSItems, Types: []string{"get"}, To: sdk.ToServer, Handle: d.serverItems},
@@ -62,7 +64,7 @@ func (d *Disco) Describe() sdk.Description {
 		Requires:        []string{"roster.items"},
 		// Whichever plugins keep nodes on accounts (PEP) list them in
 		// the account's disco (account.go).
-		Uses: []string{"*." + nodesMethod},
+		Uses: []string{"*." + discoapi.MethodNodes},
 	}
 }
 

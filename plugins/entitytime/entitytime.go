@@ -35,7 +35,7 @@ func New() *EntityTime { return &EntityTime{now: time.Now, loc: time.Local} }
 func (e *EntityTime) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "entitytime",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: e.handle},
 		},

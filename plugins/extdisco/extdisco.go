@@ -61,7 +61,7 @@ func New() *ExtDisco {
 func (e *ExtDisco) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "extdisco",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: e.handle},
 		},

@@ -34,7 +34,7 @@ func New() *Last { return &Last{now: time.Now} }
 func (l *Last) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "last",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: l.uptime},
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToBare, Handle: l.account},

@@ -64,7 +64,7 @@ func queryForm() *etree.Element {
 // metadata names the first and last message of the archive (XEP-0313
 // §5); an empty archive has neither.
 func (m *MAM) metadata(ctx context.Context, owner string) (*etree.Element, error) {
-	host, _ := m.current()
+	host, _ := m.settings.Current()
 	st := host.Store(owner)
 	md := sdk.NewElement(NS, "metadata")
 	for _, end := range []struct {

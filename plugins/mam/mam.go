@@ -33,9 +33,7 @@ const (
 
 // MAM is the plugin.
 type MAM struct {
-	mu   sync.Mutex // guards host and cfg
-	host sdk.Host
-	cfg  Config
+	settings sdk.Settings[Config]
 
 	observing sync.Mutex // one batch at a time, in the order they come
 	owners    ownerCache
@@ -44,7 +42,7 @@ type MAM struct {
 }
 
 // New returns the plugin.
-func New() *MAM { return &MAM{cfg: defaultConfig(), groupMax: groupMax} }
+func New() *MAM { return &MAM{owners: newOwnerCache(), groupMax: groupMax} }
 
 // Describe declares the archive: the observer, the one IQ route for
 // queries, preferences and metadata, the account features, and the roster
@@ -52,7 +50,7 @@ func New() *MAM { return &MAM{cfg: defaultConfig(), groupMax: groupMax} }
 func (m *MAM) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "mam",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: m.handleIQ},
 		},
@@ -72,13 +70,12 @@ func (m *MAM) Describe() sdk.Description {
 
 // Configure decodes the section and (re)starts the retention cleanup.
 func (m *MAM) Configure(_ context.Context, c sdk.Config) error {
-	cfg := defaultConfig()
-	if err := c.Decode(&cfg); err != nil {
+	c.Host = m.owners.watch(c.Host)
+	cfg, err := m.settings.Configure(c, defaultConfig())
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	m.host, m.cfg = c.Host, cfg
-	m.mu.Unlock()
+	m.owners.prefs.Clear() // what was read may be the old default preference
 	if cfg.Retention > 0 {
 		m.janitor.start(cfg.CleanupInterval, m.cleanup)
 	} else {
@@ -91,12 +88,6 @@ func (m *MAM) Configure(_ context.Context, c sdk.Config) error {
 func (m *MAM) Cleanup() error {
 	m.janitor.stop()
 	return nil
-}
-
-func (m *MAM) current() (sdk.Host, Config) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.host, m.cfg
 }
 
 // bareOf strips the resource; the core has prepared the JID.

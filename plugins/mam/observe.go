@@ -30,7 +30,7 @@ type observed struct {
 func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 	m.observing.Lock()
 	defer m.observing.Unlock()
-	host, cfg := m.current()
+	host, cfg := m.settings.Current()
 	if host == nil {
 		return errors.New("archiving messages: not configured yet")
 	}
@@ -42,17 +42,13 @@ func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 		if msg.Owner == "" || msg.StanzaID == "" || failed[msg.Owner] {
 			continue
 		}
-		last, known := m.owners.lastOf(msg.Owner)
-		if !known {
-			// After a restart, or once the cache forgot the account: its
-			// new messages must come after those already archived, or a
-			// group of the index by peer could overlap an older one.
-			var err error
-			if last, err = (archive{host.Store(msg.Owner)}).last(ctx); err != nil {
-				failed[msg.Owner] = true
-				errs = append(errs, fmt.Errorf("archiving for %s: %w", msg.Owner, err))
-				continue
-			}
+		// New messages must come after those already archived, or a group
+		// of the index by peer could overlap an older one.
+		last, err := m.owners.lastOf(ctx, host.Store(msg.Owner), msg.Owner)
+		if err != nil {
+			failed[msg.Owner] = true
+			errs = append(errs, fmt.Errorf("archiving for %s: %w", msg.Owner, err))
+			continue
 		}
 		with := bareOf(msg.With)
 		// A message to oneself comes twice, sent and received, each with
@@ -161,13 +157,11 @@ func (w *batchWriter) flush(ctx context.Context) {
 // batch, as its preferences say.
 func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner string, msgs []observed, w *batchWriter) error {
 	st := host.Store(owner)
-	p := m.owners.prefs(owner)
-	if p == nil {
-		loaded, err := loadPrefs(ctx, st, cfg.DefaultPreference)
-		if err != nil {
-			return fmt.Errorf("archiving for %s: %w", owner, err)
-		}
-		p = m.owners.keepPrefs(owner, loaded)
+	p, err := m.owners.prefs.Get(ctx, owner, func(ctx context.Context) (*prefs, error) {
+		return loadPrefs(ctx, st, cfg.DefaultPreference)
+	})
+	if err != nil {
+		return fmt.Errorf("archiving for %s: %w", owner, err)
 	}
 	var roster *rosterSet // read once, if the preferences need it
 	for _, o := range msgs {
@@ -193,13 +187,12 @@ func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner
 // list enters an account in the server-wide index the retention cleanup
 // walks, once.
 func (m *MAM) list(ctx context.Context, host sdk.Host, owner string) error {
-	if m.owners.listed(owner) {
-		return nil
-	}
-	if err := host.Store("").Put(ctx, ownerPrefix+owner, []byte{}); err != nil {
+	_, err := m.owners.listed.Get(ctx, owner, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, host.Store("").Put(ctx, ownerPrefix+owner, []byte{})
+	})
+	if err != nil {
 		return fmt.Errorf("listing %s among archive owners: %w", owner, err)
 	}
-	m.owners.setListed(owner)
 	return nil
 }
 
@@ -254,7 +247,7 @@ func (m *MAM) readRoster(ctx context.Context, host sdk.Host, owner string) *rost
 // forget drops what is kept about a deleted account beyond its own rows,
 // which the core deletes: its place in the owner index.
 func (m *MAM) forget(ctx context.Context, ev sdk.Event) error {
-	host, _ := m.current()
+	host, _ := m.settings.Current()
 	m.owners.forget(ev.JID)
 	if err := host.Store("").Delete(ctx, ownerPrefix+ev.JID); err != nil {
 		return fmt.Errorf("removing %s from archive owners: %w", ev.JID, err)

@@ -158,7 +158,7 @@ func parsePrefs(el *etree.Element) (*prefs, error) {
 // handlePrefs gets or sets an account's preferences (XEP-0441 §2.1) and
 // answers with those in force.
 func (m *MAM) handlePrefs(ctx context.Context, req *sdk.Request, el *etree.Element, owner string) (*etree.Element, error) {
-	host, cfg := m.current()
+	host, cfg := m.settings.Current()
 	st := host.Store(owner)
 	if req.Stanza.SelectAttrValue("type", "") == "get" {
 		p, err := loadPrefs(ctx, st, cfg.DefaultPreference)
@@ -174,6 +174,5 @@ func (m *MAM) handlePrefs(ctx context.Context, req *sdk.Request, el *etree.Eleme
 	if err := savePrefs(ctx, st, p); err != nil {
 		return nil, err
 	}
-	m.owners.setPrefs(owner, p)
 	return p.element(), nil
 }

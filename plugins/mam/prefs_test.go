@@ -94,3 +94,31 @@ func TestPrefsProtocol(t *testing.T) {
 		t.Errorf("too many JIDs: error %q, want policy-violation", o.err)
 	}
 }
+
+// A reload that changes the default preference applies, from the next
+// message on, to the accounts that set none, even those whose preferences
+// were read before.
+func TestANewDefaultPreferenceAppliesAtOnce(t *testing.T) {
+	f := newFixture(t, nil) // always
+	f.observe(chat(romeoFull, julietFull, "one", t0, 0)...)
+	if err := f.h.Configure(map[string]any{"default_preference": "never"}); err != nil {
+		t.Fatal(err)
+	}
+	f.observe(chat(romeoFull, julietFull, "two", t0.Add(time.Minute), 1)...)
+	if o := f.query(julietFull, "", ""); !slices.Equal(o.ids, []string{"j-0"}) {
+		t.Errorf("archived %q, want only the message before the reload", o.ids)
+	}
+}
+
+// A user's new preferences apply from the next message on.
+func TestSetPrefsApplyAtOnce(t *testing.T) {
+	f := newFixture(t, nil) // always
+	f.observe(chat(romeoFull, julietFull, "one", t0, 0)...)
+	if o := f.raw(julietFull, "<iq type='set' id='p'><prefs xmlns='urn:xmpp:mam:2' default='never'/></iq>"); o.err != "" {
+		t.Fatal(o.err)
+	}
+	f.observe(chat(romeoFull, julietFull, "two", t0.Add(time.Minute), 1)...)
+	if o := f.query(julietFull, "", ""); !slices.Equal(o.ids, []string{"j-0"}) {
+		t.Errorf("archived %q, want only the message before the set", o.ids)
+	}
+}

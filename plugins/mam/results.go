@@ -23,7 +23,7 @@ func (m *MAM) handleQuery(ctx context.Context, req *sdk.Request, el *etree.Eleme
 	if err != nil {
 		return nil, err
 	}
-	host, cfg := m.current()
+	host, cfg := m.settings.Current()
 	a := archive{host.Store(owner)}
 	var items []item
 	more := false

@@ -21,7 +21,7 @@ const (
 // go to but the log.
 func (m *MAM) cleanup(ctx context.Context) {
 	n, err := m.expire(ctx, time.Now())
-	host, _ := m.current()
+	host, _ := m.settings.Current()
 	if err != nil && ctx.Err() == nil {
 		host.Logger().Error("archive retention cleanup failed", "deleted", n, "error", err)
 		return
@@ -35,7 +35,7 @@ func (m *MAM) cleanup(ctx context.Context) {
 // the retention, oldest first, so that no archive gets a hole (XEP-0313
 // §3.2). It returns how many it deleted.
 func (m *MAM) expire(ctx context.Context, now time.Time) (int, error) {
-	host, cfg := m.current()
+	host, cfg := m.settings.Current()
 	if cfg.Retention <= 0 {
 		return 0, nil
 	}

@@ -61,20 +61,15 @@ func (o *Offline) catchUp(ctx context.Context, host sdk.Host, owner string) {
 
 // giveQueue sends to the session full what owner's queue holds now.
 func (o *Offline) giveQueue(ctx context.Context, owner, full string) error {
-	if o.empty.isEmpty(owner) {
-		return nil
-	}
-	host, _ := o.current()
+	host, _ := o.settings.Current()
 	st := store{host.Store(owner)}
 	// Only what is queued now: a message sent to a session that has gone
 	// away comes back into the queue, and must not be tried again here.
-	epoch := o.empty.begin()
-	end, err := st.last(ctx)
+	end, err := o.ends.Get(ctx, owner, st.last)
 	if err != nil {
 		return err
 	}
 	if end == "" {
-		o.empty.saw(owner, epoch)
 		return nil
 	}
 	after := ""

@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
+	"github.com/switchboard-xmpp/switchboard/sdk/storecache"
 )
 
 // Feature is the disco feature of XEP-0160.
@@ -24,9 +25,9 @@ const Feature = "msgoffline"
 
 // Offline is the plugin.
 type Offline struct {
-	mu   sync.Mutex // guards host, cfg and delivering
-	host sdk.Host
-	cfg  Config
+	settings sdk.Settings[Config]
+
+	mu sync.Mutex // guards delivering
 	// delivering holds the accounts whose queue a session is being given;
 	// true when something was stored meanwhile, which that delivery may
 	// have missed.
@@ -36,12 +37,23 @@ type Offline struct {
 	// so that two messages cannot both take its last place.
 	queues [queueLocks]sync.Mutex
 	clock  keyClock
-	empty  emptyQueues
+	// ends is where each account's queue ended when last looked at, ""
+	// for empty: a login whose queue is known to be empty does not look,
+	// a scan through the core that was one of the half-dozen calls a
+	// login made. Every message stored or delivered forgets it.
+	ends *storecache.Cache[string]
 }
+
+// queuesKept bounds the accounts whose queue's end is remembered.
+const queuesKept = 100_000
 
 // New returns the plugin.
 func New() *Offline {
-	return &Offline{cfg: defaultConfig(), delivering: map[string]bool{}, clock: keyClock{now: time.Now}}
+	return &Offline{
+		delivering: map[string]bool{},
+		clock:      keyClock{now: time.Now},
+		ends:       storecache.New[string](storecache.Options{Size: queuesKept}),
+	}
 }
 
 // Describe declares the route for undeliverable messages, the event that
@@ -49,7 +61,7 @@ func New() *Offline {
 func (o *Offline) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "offline",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			// The core offers a message addressed to a bare JID to this
 			// route only when no resource can take it (RFC 6121 §8.5.2.2).
@@ -62,20 +74,9 @@ func (o *Offline) Describe() sdk.Description {
 
 // Configure decodes the quota.
 func (o *Offline) Configure(_ context.Context, c sdk.Config) error {
-	cfg := defaultConfig()
-	if err := c.Decode(&cfg); err != nil {
-		return err
-	}
-	o.mu.Lock()
-	o.host, o.cfg = c.Host, cfg
-	o.mu.Unlock()
-	return nil
-}
-
-func (o *Offline) current() (sdk.Host, Config) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.host, o.cfg
+	c.Host = storecache.WatchWrites(c.Host, storecache.Watch{Cache: o.ends, Keys: func(k string) bool { return strings.HasPrefix(k, prefix) }})
+	_, err := o.settings.Configure(c, defaultConfig())
+	return err
 }
 
 // store keeps an undeliverable message. It returns only once the message
@@ -86,7 +87,7 @@ func (o *Offline) store(ctx context.Context, req *sdk.Request) (*etree.Element, 
 	if !worthStoring(msg) {
 		return nil, nil // dropped without an error, as XEP-0160 §3 has it for chat states
 	}
-	host, cfg := o.current()
+	host, cfg := o.settings.Current()
 	owner := bareOf(req.To)
 	// A message this plugin delivered to a session that went away
 	// meanwhile comes back from the server (no sender session) with the
@@ -128,8 +129,6 @@ func (o *Offline) add(ctx context.Context, host sdk.Host, cfg Config, owner, key
 			return stanza.Errorf(stanza.ServiceUnavailable, "the recipient's offline message queue is full")
 		}
 	}
-	o.empty.storing(owner)
-	defer o.empty.storing(owner)
 	return st.add(ctx, key, msg)
 }
 

@@ -5,32 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/disco/discoapi"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
-
-// NodesRequest is the payload of the nodes method: whose nodes, and who
-// asks (both bare JIDs).
-type NodesRequest struct {
-	Owner     string `json:"owner"`
-	Requester string `json:"requester"`
-}
-
-// NodesResult is what the nodes method returns.
-type NodesResult struct {
-	Nodes []NodeInfo `json:"nodes"`
-}
-
-// NodeInfo is one node: its name, and its pubsub#title if it has one.
-type NodeInfo struct {
-	Node  string `json:"node"`
-	Title string `json:"title,omitempty"`
-}
 
 // methodNodes lists the nodes of an account that the requester may
 // retrieve items from (XEP-0163 §7.2), in name order: what the account's
 // disco#items would show (XEP-0060 §5.2).
 func (p *PEP) methodNodes(ctx context.Context, _ string, payload []byte) ([]byte, error) {
-	var req NodesRequest
+	var req discoapi.NodesRequest
 	if err := json.Unmarshal(payload, &req); err != nil || req.Owner == "" || req.Requester == "" {
 		return nil, stanza.Errorf(stanza.BadRequest, "expected {\"owner\":…,\"requester\":…}")
 	}
@@ -40,7 +23,7 @@ func (p *PEP) methodNodes(ctx context.Context, _ string, payload []byte) ([]byte
 		return nil, err
 	}
 	roster := p.lazyRoster(ctx, req.Owner)
-	out := NodesResult{Nodes: []NodeInfo{}}
+	out := discoapi.NodesResult{Nodes: []discoapi.NodeInfo{}}
 	for _, n := range nodes {
 		err := checkAccess(req.Owner, req.Requester, n.Config, roster)
 		var se *stanza.Error
@@ -50,7 +33,7 @@ func (p *PEP) methodNodes(ctx context.Context, _ string, payload []byte) ([]byte
 		case err != nil:
 			return nil, err
 		}
-		out.Nodes = append(out.Nodes, NodeInfo{Node: n.Name, Title: n.Config.Title})
+		out.Nodes = append(out.Nodes, discoapi.NodeInfo{Node: n.Name, Title: n.Config.Title})
 	}
 	return json.Marshal(out)
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/disco/discoapi"
 	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
@@ -115,7 +116,7 @@ func (p *PEP) Describe() sdk.Description {
 	getSet := []string{"get", "set"}
 	return sdk.Description{
 		Name:    "pep",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: getSet, To: sdk.ToBare, Handle: p.handlePubsub},
 			{Kind: sdk.IQ, Namespace: NSOwner, Types: getSet, To: sdk.ToBare, Handle: p.handleOwner},
@@ -134,7 +135,7 @@ func (p *PEP) Describe() sdk.Description {
 		Features:          []string{NS, NSOwner, NS + "#publish"},
 		AccountIdentities: []sdk.Identity{{Category: "pubsub", Type: "pep"}},
 		AccountFeatures:   accountFeatures,
-		Provides:          []sdk.Method{{Name: "nodes", Handle: p.methodNodes}},
+		Provides:          []sdk.Method{{Name: discoapi.MethodNodes, Handle: p.methodNodes}},
 		Requires:          []string{"roster.items"},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/disco/discoapi"
 	"github.com/switchboard-xmpp/switchboard/plugins/pep"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/sdktest"
@@ -87,12 +88,12 @@ func TestNodesMethod(t *testing.T) {
 		{carol, []string{"urn:example:open"}},
 	}
 	for _, tt := range tests {
-		payload, _ := json.Marshal(pep.NodesRequest{Owner: alice, Requester: tt.requester})
+		payload, _ := json.Marshal(discoapi.NodesRequest{Owner: alice, Requester: tt.requester})
 		out, err := w.h.Invoke("nodes", "disco", payload)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var res pep.NodesResult
+		var res discoapi.NodesResult
 		if err := json.Unmarshal(out, &res); err != nil {
 			t.Fatal(err)
 		}

@@ -32,7 +32,7 @@ func New() *Ping { return &Ping{} }
 func (p *Ping) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "ping",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: p.handlePing},
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToBare, Handle: p.handleOwnPing},

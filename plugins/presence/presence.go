@@ -56,7 +56,7 @@ var subscriptionTypes = []string{"subscribe", "subscribed", "unsubscribe", "unsu
 func (p *Presence) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "presence",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.Presence, To: sdk.Broadcast, Types: []string{"available", "unavailable"}, Handle: p.handleBroadcast},
 			{Kind: sdk.Presence, To: sdk.ToBare, Types: subscriptionTypes, Handle: p.handleSubscription},

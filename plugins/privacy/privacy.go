@@ -18,6 +18,7 @@ import (
 	"hash/maphash"
 	"sync"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
@@ -51,7 +52,7 @@ func New() *Privacy {
 func (p *Privacy) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "privacy",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: p.handlePrivacy},
 			{Kind: sdk.IQ, Namespace: NSBlocking, Types: []string{"get"}, To: sdk.ToBare, Handle: p.handleBlocklist},
@@ -61,7 +62,7 @@ func (p *Privacy) Describe() sdk.Description {
 			{Kind: sdk.SessionBound, Handle: p.sessionBound},
 			{Kind: sdk.SessionClosed, Handle: p.sessionClosed},
 			{Kind: sdk.AccountDeleted, Handle: p.accountDeleted},
-			{Kind: sdk.Published, Topic: "roster.changed", Handle: p.rosterChanged},
+			{Kind: sdk.Published, Topic: rosterapi.Plugin + "." + rosterapi.TopicChanged, Handle: p.rosterChanged},
 		},
 		Features: []string{NS, NSBlocking},
 		Requires: []string{"roster.items"},

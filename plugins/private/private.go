@@ -22,9 +22,7 @@ const NS = "jabber:iq:private"
 
 // Private is the plugin.
 type Private struct {
-	mu   sync.Mutex // guards host and cfg, replaced by a reload
-	host sdk.Host
-	cfg  Config
+	settings sdk.Settings[Config]
 
 	// setMu serialises sets, so that two of them cannot both pass the
 	// account's quota. Sets are rare (a client saves its bookmarks now and
@@ -33,13 +31,13 @@ type Private struct {
 }
 
 // New returns the plugin.
-func New() *Private { return &Private{cfg: defaultConfig()} }
+func New() *Private { return &Private{} }
 
 // Describe declares the one route and the disco feature.
 func (p *Private) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "private",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: p.handle},
 		},
@@ -49,14 +47,8 @@ func (p *Private) Describe() sdk.Description {
 
 // Configure decodes the limits.
 func (p *Private) Configure(_ context.Context, c sdk.Config) error {
-	cfg := defaultConfig()
-	if err := c.Decode(&cfg); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	p.host, p.cfg = c.Host, cfg
-	p.mu.Unlock()
-	return nil
+	_, err := p.settings.Configure(c, defaultConfig())
+	return err
 }
 
 func (p *Private) handle(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
@@ -69,9 +61,7 @@ func (p *Private) handle(ctx context.Context, req *sdk.Request) (*etree.Element,
 	if err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	host, cfg := p.host, p.cfg
-	p.mu.Unlock()
+	host, cfg := p.settings.Current()
 	st := store{host.Store(req.To)}
 	if get {
 		return st.load(ctx, ns, items[0].Tag)

@@ -23,7 +23,7 @@ func (r *Register) account(ctx context.Context, req *sdk.Request) (*etree.Elemen
 		q.CreateElement("password")
 		return q, nil
 	}
-	host, cfg := r.current()
+	host, cfg := r.settings.Current()
 	f := formOf(req)
 	if f.remove {
 		return nil, remove(ctx, host, cfg, user, f)

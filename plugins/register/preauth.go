@@ -14,7 +14,7 @@ import (
 // preAuth serves a client that has not authenticated: the registration
 // form, and the creation of an account (XEP-0077 §3.1).
 func (r *Register) preAuth(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
-	host, cfg := r.current()
+	host, cfg := r.settings.Current()
 	if !cfg.AllowRegistration {
 		// §3.1: a host without in-band registration says so.
 		return nil, stanza.Errorf(stanza.ServiceUnavailable, "registration is closed on this server")

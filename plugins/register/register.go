@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -27,9 +26,7 @@ const (
 
 // Register is the plugin.
 type Register struct {
-	mu   sync.Mutex // guards host and cfg, replaced by a reload
-	host sdk.Host
-	cfg  Config
+	settings sdk.Settings[Config]
 
 	limiter *limiter // kept across reloads
 	now     func() time.Time
@@ -37,7 +34,7 @@ type Register struct {
 
 // New returns the plugin.
 func New() *Register {
-	return &Register{cfg: defaultConfig(), limiter: newLimiter(), now: time.Now}
+	return &Register{limiter: newLimiter(), now: time.Now}
 }
 
 // Describe declares the routes and the disco feature. The stream feature
@@ -45,7 +42,7 @@ func New() *Register {
 func (r *Register) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "register",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			// To the server: registration before authentication; after
 			// it, what XEP-0077 addresses to the server.
@@ -73,16 +70,8 @@ func (r *Register) Configure(ctx context.Context, c sdk.Config) error {
 	if err := c.Host.SetStreamFeatures(ctx, features); err != nil {
 		return fmt.Errorf("offering the registration stream feature: %w", err)
 	}
-	r.mu.Lock()
-	r.host, r.cfg = c.Host, cfg
-	r.mu.Unlock()
+	r.settings.Set(c.Host, cfg)
 	return nil
-}
-
-func (r *Register) current() (sdk.Host, Config) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.host, r.cfg
 }
 
 func (r *Register) handle(ctx context.Context, req *sdk.Request) (*etree.Element, error) {

@@ -22,7 +22,7 @@ func (r *Roster) sessionClosed(_ context.Context, ev sdk.Event) error {
 // account's own roster is neither pushed nor published: it is gone.
 func (r *Roster) accountDeleted(ctx context.Context, ev sdk.Event) error {
 	owner := ev.JID
-	r.cache.invalidate() // the core has deleted the account's rows itself
+	r.cache.invalidate(owner) // the core has deleted the account's rows itself
 	host, _, _ := r.env()
 	st := host.Store(owner)
 	entries, err := loadAll(ctx, st)

@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -35,7 +36,7 @@ const (
 // Roster is the plugin.
 type Roster struct {
 	locks keyLocks // serialises the writes to each owner's roster
-	cache *readCache
+	cache readCache
 
 	mu   sync.Mutex
 	host sdk.Host
@@ -55,7 +56,7 @@ func New() *Roster {
 	var b [3]byte
 	rand.Read(b[:]) // never fails (crypto/rand documents it)
 	return &Roster{
-		cache:      newReadCache(),
+		cache:      newReadCache(time.Now),
 		interested: map[string]map[string]string{},
 		log:        hclog.NewNullLogger(),
 		cfg:        defaultConfig(),
@@ -69,7 +70,7 @@ func New() *Roster {
 func (r *Roster) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "roster",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: r.handleIQ},
 		},
@@ -95,7 +96,7 @@ func (r *Roster) Configure(_ context.Context, c sdk.Config) error {
 		return err
 	}
 	r.mu.Lock()
-	r.host, r.log, r.cfg = cachingHost{Host: c.Host, cache: r.cache}, c.Logger, cfg
+	r.host, r.log, r.cfg = r.cache.host(c.Host), c.Logger, cfg
 	r.mu.Unlock()
 	return nil
 }

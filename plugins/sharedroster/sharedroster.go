@@ -60,7 +60,7 @@ func New() *SharedRoster {
 func (s *SharedRoster) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "sharedroster",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: s.handleIQ},
 		},

@@ -38,7 +38,7 @@ func New() *Stats { return &Stats{} }
 func (s *Stats) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "stats",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: s.handle},
 		},

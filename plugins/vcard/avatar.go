@@ -38,7 +38,7 @@ func (v *VCard) avatarHash(ctx context.Context, _ string, payload []byte) ([]byt
 	if err := json.Unmarshal(payload, &req); err != nil || req.JID == "" {
 		return nil, stanza.Errorf(stanza.BadRequest, `avatar_hash takes {"jid": "<bare JID>"}`)
 	}
-	host, _ := v.current()
+	host, _ := v.settings.Current()
 	card, err := store{host.Store(bareOf(req.JID))}.load(ctx)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/beevik/etree"
 
@@ -24,20 +23,18 @@ const NS = "vcard-temp"
 
 // VCard is the plugin.
 type VCard struct {
-	mu   sync.Mutex // guards host and cfg, replaced by a reload
-	host sdk.Host
-	cfg  Config
+	settings sdk.Settings[Config]
 }
 
 // New returns the plugin.
-func New() *VCard { return &VCard{cfg: defaultConfig()} }
+func New() *VCard { return &VCard{} }
 
 // Describe declares the routes, the disco feature and the avatar_hash
 // method (avatar.go).
 func (v *VCard) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "vcard",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToBare, Handle: v.get},
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"set"}, To: sdk.ToBare, Handle: v.set},
@@ -49,20 +46,8 @@ func (v *VCard) Describe() sdk.Description {
 
 // Configure decodes the size limit.
 func (v *VCard) Configure(_ context.Context, c sdk.Config) error {
-	cfg := defaultConfig()
-	if err := c.Decode(&cfg); err != nil {
-		return err
-	}
-	v.mu.Lock()
-	v.host, v.cfg = c.Host, cfg
-	v.mu.Unlock()
-	return nil
-}
-
-func (v *VCard) current() (sdk.Host, Config) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.host, v.cfg
+	_, err := v.settings.Configure(c, defaultConfig())
+	return err
 }
 
 // get answers for the account the IQ is addressed to (XEP-0054 §3.1 and
@@ -75,7 +60,7 @@ func (v *VCard) get(ctx context.Context, req *sdk.Request) (*etree.Element, erro
 	if _, err := vcardOf(req); err != nil {
 		return nil, err
 	}
-	host, _ := v.current()
+	host, _ := v.settings.Current()
 	card, err := store{host.Store(req.To)}.load(ctx)
 	switch {
 	case err != nil:
@@ -98,7 +83,7 @@ func (v *VCard) set(ctx context.Context, req *sdk.Request) (*etree.Element, erro
 	if err != nil {
 		return nil, err
 	}
-	host, cfg := v.current()
+	host, cfg := v.settings.Current()
 	st := store{host.Store(req.To)}
 	if len(el.ChildElements()) == 0 {
 		return nil, st.remove(ctx)

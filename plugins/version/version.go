@@ -8,7 +8,6 @@ package version
 import (
 	"context"
 	"runtime"
-	"runtime/debug"
 	"sync"
 
 	"github.com/beevik/etree"
@@ -32,7 +31,7 @@ func New() *Version { return &Version{cfg: defaultConfig()} }
 func (v *Version) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "version",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: v.handle},
 		},
@@ -48,7 +47,7 @@ func (v *Version) Configure(_ context.Context, c sdk.Config) error {
 		return err
 	}
 	if cfg.Version == "" {
-		cfg.Version = buildVersion()
+		cfg.Version = sdk.BuildVersion()
 	}
 	if cfg.OS == "" {
 		cfg.OS = runtime.GOOS + "/" + runtime.GOARCH
@@ -71,22 +70,4 @@ func (v *Version) handle(context.Context, *sdk.Request) (*etree.Element, error) 
 		q.CreateElement("os").SetText(cfg.OS)
 	}
 	return q, nil
-}
-
-// buildVersion is the main module's version as the Go toolchain recorded
-// it ("v1.2.0" for a tagged build), else the VCS revision, else "devel".
-func buildVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "devel"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return "devel-" + s.Value[:12]
-		}
-	}
-	return "devel"
 }

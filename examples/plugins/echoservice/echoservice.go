@@ -25,7 +25,7 @@ func New() *EchoService { return &EchoService{} }
 func (e *EchoService) Describe() sdk.Description {
 	return sdk.Description{
 		Name:         "echoservice",
-		Version:      "1.0.0",
+		Version:      sdk.BuildVersion(),
 		Capabilities: []string{sdk.CapService},
 		Service: &sdk.Service{
 			Subdomain:  "echo",

@@ -25,7 +25,7 @@ func New() *MOTD { return &MOTD{greeted: map[string]bool{}} }
 func (m *MOTD) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "motd",
-		Version: "1.0.0",
+		Version: sdk.BuildVersion(),
 		Events: []sdk.EventHandler{
 			{Kind: sdk.SessionAvailable, Handle: m.greet},
 			{Kind: sdk.SessionClosed, Handle: m.forget},
