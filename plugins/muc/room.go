@@ -165,14 +165,5 @@ func (r *room) owners() int {
 	return n
 }
 
-// occupantJIDs lists every session of every occupant.
-func (r *room) allSessions() []string {
-	out := make([]string, 0, len(r.sessions))
-	for full := range r.sessions {
-		out = append(out, full)
-	}
-	return out
-}
-
 // nickJID is the occupant JID of nick in this room.
 func (r *room) nickJID(nick string) string { return r.jid + "/" + nick }
