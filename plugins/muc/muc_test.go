@@ -19,7 +19,7 @@ const (
 func TestCreateLockedUntilConfigured(t *testing.T) {
 	w := newWorld(t, nil)
 	out := w.ok(alice, "<presence to='"+roomJID+"/Alice'><x xmlns='"+NS+"'/></presence>")
-	if len(out) != 1 || !hasCode(out, codeCreated) || !hasCode(out, codeSelf) || out[0].FindElement("x/item[@affiliation='owner'][@role='moderator']") == nil {
+	if len(out) != 2 || !hasCode(out, codeCreated) || !hasCode(out, codeSelf) || out[0].FindElement("x/item[@affiliation='owner'][@role='moderator']") == nil {
 		t.Fatalf("creation:\n%s", describe(out))
 	}
 	if r, _ := w.send(bob, "<presence to='"+roomJID+"/Bob'><x xmlns='"+NS+"'/></presence>"); r.Err == nil || r.Err.Condition != stanza.ItemNotFound {

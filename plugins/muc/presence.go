@@ -200,10 +200,11 @@ func (m *MUC) welcome(r *room, o *occupant, req *sdk.Request, created bool) []*e
 		codes = append(codes, codeCreated)
 	}
 	out = append(out, r.presenceOf(o, to, true, codes...))
-	if created {
-		return out
+	if !created {
+		out = append(out, r.historyFor(child(req.Stanza, NS, "x"), to)...)
 	}
-	out = append(out, r.historyFor(child(req.Stanza, NS, "x"), to)...)
+	// A new room has no subject yet, but clients wait for one to know the
+	// join is complete (slixmpp's join_muc_wait does).
 	return append(out, r.subjectMessage(to))
 }
 
