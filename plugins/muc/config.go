@@ -30,6 +30,9 @@ type Config struct {
 	// archive (XEP-0313 on the room's JID) and history; older ones are
 	// deleted. At least HistorySize. Default 10000.
 	ArchiveSize int `json:"archive_size"`
+	// ArchivePageSize is how many messages one archive query returns at
+	// most, and when it names no <max/>. Default 100.
+	ArchivePageSize int `json:"archive_page_size"`
 }
 
 func defaultConfig() Config {
@@ -40,8 +43,12 @@ func defaultConfig() Config {
 		MessageBurst:      10,
 		HistorySize:       50,
 		ArchiveSize:       10000,
+		ArchivePageSize:   100,
 	}
 }
+
+// maxArchivePage bounds archive_page_size: a page goes out in one batch.
+const maxArchivePage = 1000
 
 // Validate refuses limits that would make the service unusable.
 func (c *Config) Validate() error {
@@ -56,6 +63,8 @@ func (c *Config) Validate() error {
 		return errors.New("message_burst must be at least 1")
 	case c.HistorySize < 0:
 		return errors.New("history_size must not be negative")
+	case c.ArchivePageSize < 1 || c.ArchivePageSize > maxArchivePage:
+		return fmt.Errorf("archive_page_size must be between 1 and %d", maxArchivePage)
 	case c.ArchiveSize < c.HistorySize:
 		return fmt.Errorf("archive_size (%d) must be at least history_size (%d)", c.ArchiveSize, c.HistorySize)
 	}

@@ -50,7 +50,7 @@ func (m *MUC) handleDiscoInfo(ctx context.Context, req *sdk.Request) (*etree.Ele
 	} else {
 		id.CreateAttr("name", r.local)
 	}
-	features := []string{nsDiscoInfo, NS, NSStable, NSSelfPingOpt, nsStanzaID, nsOccupantID,
+	features := []string{nsDiscoInfo, NS, NSStable, NSSelfPingOpt, nsMAM, nsStanzaID, nsOccupantID,
 		pick(r.Config.Public, "muc_public", "muc_hidden"),
 		pick(r.Config.Persistent, "muc_persistent", "muc_temporary"),
 		pick(r.Config.MembersOnly, "muc_membersonly", "muc_open"),

@@ -82,6 +82,7 @@ func (m *MUC) Describe() sdk.Description {
 			iq(NSOwner, m.handleOwner),
 			iq(nsDiscoInfo, m.handleDiscoInfo),
 			iq(nsDiscoItems, m.handleDiscoItems),
+			iq(nsMAM, m.handleMAM),
 			iq(nsPing, m.handlePing),
 			iq(nsVCard, m.forwardIQ),
 			iq(nsVersion, m.forwardIQ),

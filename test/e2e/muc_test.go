@@ -18,7 +18,7 @@ const mucRoom = "room@conference.localhost"
 
 // TestSlixmppGroupChat: slixmpp's XEP-0045 plugin creates and configures a
 // room, others join, chat, change nick, get kicked, and a late joiner gets
-// the history.
+// the history and finds the messages in the room's archive (XEP-0313).
 func TestSlixmppGroupChat(t *testing.T) {
 	srv := slixmppServer(t, "alice", "bob", "carol", "dave")
 	alice := slixmppLogin(t, srv, "alice")
@@ -66,6 +66,9 @@ func TestSlixmppGroupChat(t *testing.T) {
 	late := dave.do(t, map[string]any{"cmd": "muc_join", "room": mucRoom, "nick": "Dave"})
 	if !slices.Equal(late.Bodies, []string{"hello room", "I am Robert now"}) {
 		t.Errorf("history on join: %q", late.Bodies)
+	}
+	if got := dave.do(t, map[string]any{"cmd": "muc_mam", "room": mucRoom}).Bodies; !slices.Equal(got, []string{"hello room", "I am Robert now"}) {
+		t.Errorf("the room's archive (XEP-0313): %q", got)
 	}
 }
 

@@ -141,6 +141,9 @@ async def run(xmpp, cmd):
             await xmpp["xep_0045"].set_room_config(slixmpp.JID(cmd["room"]), form, timeout=10)
         emit("done", cmd=name, codes=codes, bodies=[m["body"] for m in history],
              items={p["from"].resource: p["muc"]["role"] for p in occupants})
+    elif name == "muc_mam":
+        iq = await xmpp["xep_0313"].retrieve(jid=slixmpp.JID(cmd["room"]), timeout=10)
+        emit("done", cmd=name, bodies=[r["mam_result"]["forwarded"]["stanza"]["body"] for r in iq["mam"]["results"]])
     elif name == "muc_send":
         xmpp.send_message(mto=cmd["room"], mbody=cmd["body"], mtype="groupchat")
         emit("done", cmd=name)
