@@ -126,6 +126,13 @@ func (m *MUC) state() (sdk.Host, Config, string) {
 	return m.host, m.cfg, m.domain
 }
 
+// logger is the plugin's logger, as Configure set it.
+func (m *MUC) logger() hclog.Logger {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.log
+}
+
 // address splits a JID of the service: room localpart and nick, either
 // possibly empty.
 func address(to string) (local, nick string) {

@@ -186,6 +186,6 @@ func (m *MUC) destroy(ctx context.Context, r *room, d *etree.Element) {
 	m.send(ctx, out)
 	m.dropRoom(r)
 	if err := m.deleteRoomData(ctx, r.local); err != nil {
-		m.log.Warn("deleting a destroyed room", "room", r.jid, "error", err)
+		m.logger().Warn("deleting a destroyed room", "room", r.jid, "error", err)
 	}
 }

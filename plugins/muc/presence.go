@@ -364,7 +364,7 @@ func (m *MUC) removeSessions(ctx context.Context, r *room, o *occupant, fulls []
 		out = append(out, unavailable(full, true))
 		m.forget(r, o, full)
 		if err := m.deleteOccupant(ctx, r, full); err != nil {
-			m.log.Warn("forgetting an occupant in storage", "room", r.jid, "jid", full, "error", err)
+			m.logger().Warn("forgetting an occupant in storage", "room", r.jid, "jid", full, "error", err)
 		}
 	}
 	if len(o.presence) > 0 {
@@ -400,7 +400,7 @@ func (m *MUC) forget(r *room, o *occupant, full string) {
 func (m *MUC) send(ctx context.Context, out []*etree.Element) {
 	host, _, _ := m.state()
 	if err := host.SendBatch(ctx, out); err != nil {
-		m.log.Warn("sending room stanzas", "count", len(out), "error", err)
+		m.logger().Warn("sending room stanzas", "count", len(out), "error", err)
 	}
 }
 

@@ -186,6 +186,6 @@ func (m *MUC) dropIfEmpty(ctx context.Context, r *room) {
 	}
 	m.dropRoom(r)
 	if err := m.deleteRoomData(ctx, r.local); err != nil {
-		m.log.Warn("deleting a temporary room", "room", r.jid, "error", err)
+		m.logger().Warn("deleting a temporary room", "room", r.jid, "error", err)
 	}
 }
