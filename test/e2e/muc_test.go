@@ -258,3 +258,43 @@ func TestMUCRoomOfTwoHundred(t *testing.T) {
 	}
 	t.Logf("one message to %d occupants: delivered to all in %v", n, time.Since(sent))
 }
+
+// TestMUCInvitations: a mediated invitation (XEP-0045 §7.8.2) comes from
+// the room with the inviter and the room's password; a direct one
+// (XEP-0249) goes from client to client; either lets the invitee in.
+func TestMUCInvitations(t *testing.T) {
+	srv := slixmppServer(t, "alice", "bob", "carol")
+	login := func(user string) *rawxmpp.Client {
+		c, _, err := rawxmpp.Login(srv.starttls, "localhost", user, "pw-"+user, "r")
+		if err != nil {
+			t.Fatalf("login %s: %v", user, err)
+		}
+		t.Cleanup(func() { c.Conn.Close() })
+		c.Send("<presence/>")
+		return c
+	}
+	alice, bob, carol := login("alice"), login("bob"), login("carol")
+	mucJoin(t, alice, mucRoom, "Alice", "")
+	mucConfigure(t, alice, mucRoom, "<field var='muc#roomconfig_passwordprotectedroom'><value>1</value></field><field var='muc#roomconfig_roomsecret'><value>open sesame</value></field>")
+
+	alice.Send("<message to='" + mucRoom + "'><x xmlns='http://jabber.org/protocol/muc#user'><invite to='bob@localhost'><reason>join us</reason></invite></x></message>")
+	inv, err := bob.Expect(func(el *etree.Element) bool { return el.Tag == "message" && el.FindElement("x/invite") != nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.SelectAttrValue("from", "") != mucRoom || inv.FindElement("x/invite").SelectAttrValue("from", "") != "alice@localhost" || inv.FindElement("x/password") == nil {
+		t.Fatalf("the mediated invitation: %s", rawxmpp.Describe(inv))
+	}
+	mucJoin(t, bob, mucRoom, "Bob", "<password>"+inv.FindElement("x/password").Text()+"</password>")
+
+	alice.Send("<message to='carol@localhost'><x xmlns='jabber:x:conference' jid='" + mucRoom + "' password='open sesame' reason='and you'/></message>")
+	direct, err := carol.Expect(func(el *etree.Element) bool { return el.Tag == "message" && el.SelectElement("x") != nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := direct.SelectElement("x")
+	if x.SelectAttrValue("jid", "") != mucRoom {
+		t.Fatalf("the direct invitation: %s", rawxmpp.Describe(direct))
+	}
+	mucJoin(t, carol, x.SelectAttrValue("jid", ""), "Carol", "<password>"+x.SelectAttrValue("password", "")+"</password>")
+}
