@@ -170,7 +170,9 @@ func TestEntryRules(t *testing.T) {
 	if !hasCode(to(out, bob), codeConfigChanged) || !hasCode(to(out, bob), codeNowNonAnon) {
 		t.Errorf("config change told:\n%s", describe(out))
 	}
-	w.ok(bob, "<presence type='unavailable' to='"+roomJID+"/Bob'/>")
+	if got := to(out, bob); !hasCode(got, codeMembersOnly) || got[len(got)-1].SelectAttrValue("type", "") != "unavailable" {
+		t.Errorf("bob, no member, removed from the room now members-only (322):\n%s", describe(out))
+	}
 	if r, _ := w.send(bob, "<presence to='"+roomJID+"/Bob'><x xmlns='"+NS+"'><password>s3cret</password></x></presence>"); r.Err == nil || r.Err.Condition != stanza.RegistrationRequired {
 		t.Errorf("a non-member joining a members-only room: %v", r.Err)
 	}

@@ -63,6 +63,14 @@ func (m *MUC) handleOwner(ctx context.Context, req *sdk.Request) (*etree.Element
 	if !wasLocked {
 		m.send(ctx, r.configChanged(prev))
 	}
+	if next.MembersOnly && !prev.MembersOnly {
+		// §9.3: non-members leave a room that became members-only (322).
+		for _, o := range r.occupants {
+			if r.affiliationOf(o.bare).rank() < member.rank() {
+				m.send(ctx, m.removeSessions(ctx, r, o, sessionsOf(o), nil, codeMembersOnly))
+			}
+		}
+	}
 	if !next.Persistent {
 		m.dropIfEmpty(ctx, r)
 	}
