@@ -139,7 +139,7 @@ func (m *MUC) setRole(ctx context.Context, r *room, it *etree.Element, actorAff 
 		return nil
 	}
 	target.role = ro
-	if err := m.saveRename(ctx, r, target, target.nick); err != nil {
+	if err := m.saveSessions(ctx, r, target); err != nil {
 		return err
 	}
 	m.send(ctx, m.occupantPresenceToAll(r, target))
@@ -199,7 +199,7 @@ func (m *MUC) setAffiliation(ctx context.Context, r *room, it *etree.Element, ac
 			m.send(ctx, m.removeSessions(ctx, r, o, sessionsOf(o), actorAndReason(it, actor), codeAffChanged))
 		default:
 			o.role = r.defaultRole(a)
-			if err := m.saveRename(ctx, r, o, o.nick); err != nil {
+			if err := m.saveSessions(ctx, r, o); err != nil {
 				return err
 			}
 			m.send(ctx, m.occupantPresenceToAll(r, o))

@@ -305,12 +305,11 @@ func (m *MUC) changeNick(ctx context.Context, r *room, o *occupant, req *sdk.Req
 		p.AddChild(occupantIDElement(r.occupantID(o.bare)))
 		out = append(out, p)
 	}
-	old := o.nick
-	delete(r.occupants, old)
+	delete(r.occupants, o.nick)
 	o.nick = nick
 	r.occupants[nick] = o
 	o.presence[req.From], o.latest = clientPresence(req.Stanza), req.From
-	if err := m.saveRename(ctx, r, o, old); err != nil {
+	if err := m.saveSessions(ctx, r, o); err != nil {
 		return err
 	}
 	return host.SendBatch(ctx, append(out, m.occupantPresenceToAll(r, o)...))

@@ -104,8 +104,8 @@ func (m *MUC) saveOccupant(ctx context.Context, r *room, o *occupant, full strin
 	return m.apply(ctx, "storing an occupant of "+r.jid, []sdk.StoreOp{op})
 }
 
-// saveRename stores every session of o under its new nick (and role).
-func (m *MUC) saveRename(ctx context.Context, r *room, o *occupant, _ string) error {
+// saveSessions stores every session of o: after a nick or role change.
+func (m *MUC) saveSessions(ctx context.Context, r *room, o *occupant) error {
 	var ops []sdk.StoreOp
 	for full := range o.presence {
 		op, err := occupantOp(r, o, full)
