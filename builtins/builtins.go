@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/plugins/extdisco"
 	"github.com/switchboard-xmpp/switchboard/plugins/last"
 	"github.com/switchboard-xmpp/switchboard/plugins/mam"
+	"github.com/switchboard-xmpp/switchboard/plugins/muc"
 	"github.com/switchboard-xmpp/switchboard/plugins/offline"
 	"github.com/switchboard-xmpp/switchboard/plugins/pep"
 	"github.com/switchboard-xmpp/switchboard/plugins/ping"
@@ -39,6 +40,7 @@ func All() map[string]func() sdk.Plugin {
 		"extdisco":     func() sdk.Plugin { return extdisco.New() },
 		"last":         func() sdk.Plugin { return last.New() },
 		"mam":          func() sdk.Plugin { return mam.New() },
+		"muc":          func() sdk.Plugin { return muc.New() },
 		"offline":      func() sdk.Plugin { return offline.New() },
 		"pep":          func() sdk.Plugin { return pep.New() },
 		"ping":         func() sdk.Plugin { return ping.New() },

@@ -87,6 +87,9 @@ type slixEvent struct {
 	Items     map[string]string `json:"items"`
 	Bodies    []string          `json:"bodies"`
 	FN        string            `json:"fn"`
+	Type      string            `json:"type"`
+	Codes     []string          `json:"codes"`
+	Role      string            `json:"role"`
 }
 
 // slixClient is one slixmpp client process.

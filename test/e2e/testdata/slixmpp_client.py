@@ -16,7 +16,7 @@ import json
 import sys
 
 import slixmpp
-from slixmpp.exceptions import IqError, IqTimeout
+from slixmpp.exceptions import IqError, IqTimeout, PresenceError
 
 
 def emit(event, **fields):
@@ -27,7 +27,7 @@ class Client(slixmpp.ClientXMPP):
     def __init__(self, jid, password, ca_file):
         super().__init__(jid, password)
         self.ca_certs = ca_file
-        for plugin in ("xep_0030", "xep_0054", "xep_0199", "xep_0203", "xep_0280", "xep_0313"):
+        for plugin in ("xep_0030", "xep_0045", "xep_0054", "xep_0199", "xep_0203", "xep_0280", "xep_0313"):
             self.register_plugin(plugin)
         self.mam_on_message = False
         self.add_event_handler("failed_auth", self.on_failed_auth)
@@ -39,6 +39,8 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler("carbon_sent", lambda m: self.on_carbon("sent", m))
         self.add_event_handler("roster_update", self.on_roster_update)
         self.add_event_handler("disconnected", lambda _: emit("disconnected"))
+        self.add_event_handler("groupchat_message", self.on_groupchat)
+        self.add_event_handler("groupchat_presence", self.on_muc_presence)
 
     def on_failed_auth(self, failure):
         emit("failed_auth", mechanism=self["feature_mechanisms"].mech.name,
@@ -61,6 +63,17 @@ class Client(slixmpp.ClientXMPP):
             # At once, as a client fetching history on a new message does.
             self.mam_on_message = False
             await self.query_archive(msg["from"].bare, "mam_on_message")
+
+    def on_groupchat(self, msg):
+        if not msg["body"]:
+            return
+        emit("groupchat", **{"from": msg["from"].full, "body": msg["body"],
+                             "delayed": msg["delay"]["stamp"] is not None})
+
+    def on_muc_presence(self, pres):
+        codes = sorted(str(c) for c in pres["muc"]["status_codes"])
+        emit("muc_presence", **{"from": pres["from"].full, "type": pres["type"],
+                                "codes": codes, "role": pres["muc"]["role"]})
 
     def on_carbon(self, direction, msg):
         fwd = msg["carbon_" + direction]
@@ -116,6 +129,31 @@ async def run(xmpp, cmd):
     elif name == "get_vcard":
         iq = await xmpp["xep_0054"].get_vcard(slixmpp.JID(cmd["jid"]), timeout=10)
         emit("done", cmd=name, fn=iq["vcard_temp"]["FN"])
+    elif name == "muc_join":
+        pres, _, occupants, history = await xmpp["xep_0045"].join_muc_wait(
+            slixmpp.JID(cmd["room"]), cmd["nick"], password=cmd.get("password"), timeout=10)
+        codes = sorted(str(c) for c in pres["muc"]["status_codes"])
+        if "201" in codes:
+            # A new room: configure it from the form the room offers.
+            form = await xmpp["xep_0045"].get_room_config(slixmpp.JID(cmd["room"]), timeout=10)
+            if cmd.get("persistent"):
+                form.field["muc#roomconfig_persistentroom"]["value"] = True
+            await xmpp["xep_0045"].set_room_config(slixmpp.JID(cmd["room"]), form, timeout=10)
+        emit("done", cmd=name, codes=codes, bodies=[m["body"] for m in history],
+             items={p["from"].resource: p["muc"]["role"] for p in occupants})
+    elif name == "muc_mam":
+        iq = await xmpp["xep_0313"].retrieve(jid=slixmpp.JID(cmd["room"]), timeout=10)
+        emit("done", cmd=name, bodies=[r["mam_result"]["forwarded"]["stanza"]["body"] for r in iq["mam"]["results"]])
+    elif name == "muc_send":
+        xmpp.send_message(mto=cmd["room"], mbody=cmd["body"], mtype="groupchat")
+        emit("done", cmd=name)
+    elif name == "muc_nick":
+        xmpp.send_presence(pto=cmd["room"] + "/" + cmd["nick"])
+        emit("done", cmd=name)
+    elif name == "muc_kick":
+        await xmpp["xep_0045"].set_role(slixmpp.JID(cmd["room"]), cmd["nick"], "none",
+                                        reason=cmd.get("reason", ""), timeout=10)
+        emit("done", cmd=name)
     elif name == "quit":
         await xmpp.disconnect()
         emit("done", cmd=name)
@@ -133,6 +171,10 @@ async def commands(xmpp):
             await run(xmpp, cmd)
         except (IqError, IqTimeout) as e:
             failed(cmd["cmd"], e)
+        except PresenceError as e:
+            emit("error", cmd=cmd["cmd"], condition=e.condition)
+        except asyncio.TimeoutError:
+            emit("error", cmd=cmd["cmd"], condition="timeout")
         if cmd["cmd"] == "quit":
             return
 
