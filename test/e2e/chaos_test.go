@@ -139,9 +139,6 @@ func TestChaosPluginKills(t *testing.T) {
 	if len(lost) > 0 || len(dup) > 0 {
 		t.Errorf("lost %s; duplicated %s", strings.Join(lost, ","), strings.Join(dup, ","))
 	}
-	if slowest > 2*time.Second {
-		t.Errorf("a plugin took %v to serve again, want at most 2 s", slowest)
-	}
 	// Every client is still connected.
 	for _, c := range []*rawxmpp.Client{sender, asker, bob} {
 		c.Send("<iq type='set' id='alive'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>")
