@@ -87,6 +87,7 @@ type slixEvent struct {
 	Items     map[string]string `json:"items"`
 	Bodies    []string          `json:"bodies"`
 	FN        string            `json:"fn"`
+	URL       string            `json:"url"`
 }
 
 // slixClient is one slixmpp client process.
