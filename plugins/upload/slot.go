@@ -101,11 +101,12 @@ func (u *Upload) grant(ctx context.Context, st state, slot slotRecord) (string, 
 // fileTooLarge is XEP-0363 §5's error for a file over the limit.
 func fileTooLarge(max int64) error {
 	return &stanza.Error{
-		Type:      stanza.Modify,
-		Condition: stanza.NotAcceptable,
-		Text:      fmt.Sprintf("file too large: the maximum file size is %d bytes", max),
-		AppSpace:  NS,
-		AppLocal:  "file-too-large",
+		Type:        stanza.Modify,
+		Condition:   stanza.NotAcceptable,
+		Text:        fmt.Sprintf("file too large: the maximum file size is %d bytes", max),
+		AppSpace:    NS,
+		AppLocal:    "file-too-large",
+		AppChildren: []stanza.Child{{Name: "max-file-size", Text: strconv.FormatInt(max, 10)}},
 	}
 }
 

@@ -206,6 +206,9 @@ func TestFileTooLarge(t *testing.T) {
 	if serr == nil || serr.Condition != stanza.NotAcceptable || serr.ErrorType() != stanza.Modify || serr.AppLocal != "file-too-large" || serr.AppSpace != NS {
 		t.Fatalf("a file over max_file_size: %#v, want not-acceptable with file-too-large", serr)
 	}
+	if len(serr.AppChildren) != 1 || serr.AppChildren[0] != (stanza.Child{Name: "max-file-size", Text: "100"}) {
+		t.Errorf("file-too-large: %v, want <max-file-size>100</max-file-size>", serr.AppChildren)
+	}
 	if _, _, serr := f.slot("fits.bin", 100, ""); serr != nil {
 		t.Fatalf("a file of max_file_size: %v", serr)
 	}

@@ -194,7 +194,7 @@ func TestUpload(t *testing.T) {
 	}
 
 	r = slotRequest(t, alice, "s2", "big.bin", 1001, "application/octet-stream")
-	if r.FindElement("error/not-acceptable") == nil || r.FindElement("error/file-too-large") == nil {
+	if r.FindElement("error/not-acceptable") == nil || r.FindElement("error/file-too-large/max-file-size") == nil || r.FindElement("error/file-too-large/max-file-size").Text() != "1000" {
 		t.Errorf("a file over max_file_size: %s", rawxmpp.Describe(r))
 	}
 	// 600 bytes are kept; 901 more would pass the quota of 1500.
