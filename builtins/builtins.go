@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/plugins/presence"
 	"github.com/switchboard-xmpp/switchboard/plugins/privacy"
 	"github.com/switchboard-xmpp/switchboard/plugins/private"
+	"github.com/switchboard-xmpp/switchboard/plugins/push"
 	"github.com/switchboard-xmpp/switchboard/plugins/register"
 	"github.com/switchboard-xmpp/switchboard/plugins/roster"
 	"github.com/switchboard-xmpp/switchboard/plugins/sharedroster"
@@ -46,6 +47,7 @@ func All() map[string]func() sdk.Plugin {
 		"presence":     func() sdk.Plugin { return presence.New() },
 		"privacy":      func() sdk.Plugin { return privacy.New() },
 		"private":      func() sdk.Plugin { return private.New() },
+		"push":         func() sdk.Plugin { return push.New() },
 		"register":     func() sdk.Plugin { return register.New() },
 		"roster":       func() sdk.Plugin { return roster.New() },
 		"sharedroster": func() sdk.Plugin { return sharedroster.New() },
