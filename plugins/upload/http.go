@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
@@ -82,11 +83,16 @@ func (u *Upload) put(w http.ResponseWriter, r *http.Request, st state, id, name 
 	}
 	if !found || slot.Name != name {
 		var f fileRecord
-		if done, _ := getJSON(ctx, st.host.Store(""), prefixFile+id, &f); done && f.Name == name {
+		done, err := getJSON(ctx, st.host.Store(""), prefixFile+id, &f)
+		switch {
+		case err != nil:
+			log.Warn("reading an upload's record", "id", id, "error", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		case done && f.Name == name:
 			http.Error(w, "this slot was used already", http.StatusConflict)
-			return
+		default:
+			http.Error(w, "no such upload slot", http.StatusForbidden)
 		}
-		http.Error(w, "no such upload slot", http.StatusForbidden)
 		return
 	}
 	if !u.now().Before(slot.Expires) {
@@ -119,7 +125,8 @@ func (u *Upload) put(w http.ResponseWriter, r *http.Request, st state, id, name 
 		return
 	}
 	defer u.release(id)
-	if err := http.NewResponseController(w).SetReadDeadline(u.now().Add(st.cfg.PutTimeout)); err != nil {
+	// The socket's deadline is on the real clock, whatever u.now says.
+	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(st.cfg.PutTimeout)); err != nil {
 		log.Debug("no read deadline for an upload", "error", err)
 	}
 	n, err := st.files.Write(ctx, id, io.LimitReader(r.Body, slot.Size))
