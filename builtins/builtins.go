@@ -21,10 +21,12 @@ import (
 	"github.com/switchboard-xmpp/switchboard/plugins/presence"
 	"github.com/switchboard-xmpp/switchboard/plugins/privacy"
 	"github.com/switchboard-xmpp/switchboard/plugins/private"
+	"github.com/switchboard-xmpp/switchboard/plugins/push"
 	"github.com/switchboard-xmpp/switchboard/plugins/register"
 	"github.com/switchboard-xmpp/switchboard/plugins/roster"
 	"github.com/switchboard-xmpp/switchboard/plugins/sharedroster"
 	"github.com/switchboard-xmpp/switchboard/plugins/stats"
+	"github.com/switchboard-xmpp/switchboard/plugins/upload"
 	"github.com/switchboard-xmpp/switchboard/plugins/vcard"
 	"github.com/switchboard-xmpp/switchboard/plugins/version"
 	"github.com/switchboard-xmpp/switchboard/sdk"
@@ -47,13 +49,22 @@ func All() map[string]func() sdk.Plugin {
 		"presence":     func() sdk.Plugin { return presence.New() },
 		"privacy":      func() sdk.Plugin { return privacy.New() },
 		"private":      func() sdk.Plugin { return private.New() },
+		"push":         func() sdk.Plugin { return push.New() },
 		"register":     func() sdk.Plugin { return register.New() },
 		"roster":       func() sdk.Plugin { return roster.New() },
 		"sharedroster": func() sdk.Plugin { return sharedroster.New() },
 		"stats":        func() sdk.Plugin { return stats.New() },
+		"upload":       func() sdk.Plugin { return upload.New() },
 		"vcard":        func() sdk.Plugin { return vcard.New() },
 		"version":      func() sdk.Plugin { return version.New() },
 	}
+}
+
+// OptIn returns the built-in plugins that run only when the config
+// enables them (plugins.<name>.enabled: true): services that need the
+// operator's settings before they are of any use.
+func OptIn() []string {
+	return []string{"upload"}
 }
 
 // Names returns the built-in plugin names, sorted.

@@ -38,7 +38,7 @@ func configCmd(ctx context.Context, env cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := server.PluginSpecs(cfg, opts.Builtins); err != nil {
+	if _, err := server.PluginSpecs(cfg, opts.Builtins, opts.OptIn); err != nil {
 		problems = append(problems, err)
 	}
 	// A self-signed certificate is made by the server for its domain;

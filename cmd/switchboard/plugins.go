@@ -21,7 +21,7 @@ func serverOptions() (server.Options, error) {
 	if err != nil {
 		return server.Options{}, fmt.Errorf("finding the switchboard executable for built-in plugins: %w", err)
 	}
-	return server.Options{Builtins: builtins.Names(), Executable: exe}, nil
+	return server.Options{Builtins: builtins.Names(), OptIn: builtins.OptIn(), Executable: exe}, nil
 }
 
 // pluginCmd runs a built-in plugin (as the host does) or lists plugins.
@@ -55,7 +55,7 @@ func pluginList(ctx context.Context, env cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	specs, err := server.PluginSpecs(cfg, opts.Builtins)
+	specs, err := server.PluginSpecs(cfg, opts.Builtins, opts.OptIn)
 	if err != nil {
 		return err
 	}

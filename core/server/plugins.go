@@ -13,13 +13,14 @@ import (
 )
 
 // PluginSpecs lists the plugins to run: every built-in unless the config
-// disables it, and every third-party plugin the config names by path and
-// does not disable.
-func PluginSpecs(cfg *config.Config, builtins []string) ([]pluginhost.Spec, error) {
+// disables it, except that the built-ins named in optIn run only when the
+// config enables them, and every third-party plugin the config names by
+// path and does not disable.
+func PluginSpecs(cfg *config.Config, builtins, optIn []string) ([]pluginhost.Spec, error) {
 	var specs []pluginhost.Spec
 	for _, name := range builtins {
 		p := cfg.Plugins[name]
-		if p.Enabled != nil && !*p.Enabled {
+		if p.Enabled != nil && !*p.Enabled || p.Enabled == nil && slices.Contains(optIn, name) {
 			continue
 		}
 		if p.Path != "" {

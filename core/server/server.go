@@ -43,6 +43,10 @@ type Options struct {
 	// Builtins names the plugins compiled into the binary; each runs unless
 	// the config disables it.
 	Builtins []string
+	// OptIn names the built-ins that run only when the config enables
+	// them: services that are of no use before the operator sets them up
+	// (upload needs a listener).
+	OptIn []string
 	// Executable is the switchboard binary that built-ins re-execute.
 	Executable string
 	// PluginBackoff is the restart policy; zero means
@@ -244,7 +248,7 @@ func streamLimits(cfg *config.Config, maxBytes int) stream.Limits {
 // Start sets the open-file limit, launches the plugins, then opens the
 // listeners and begins accepting clients.
 func (s *Server) Start(ctx context.Context) error {
-	specs, err := PluginSpecs(s.cfg, s.opts.Builtins)
+	specs, err := PluginSpecs(s.cfg, s.opts.Builtins, s.opts.OptIn)
 	if err != nil {
 		return err
 	}
@@ -448,7 +452,7 @@ func (s *Server) Reload(ctx context.Context, cfg *config.Config) error {
 	if err := s.certs.Reload(); err != nil {
 		return fmt.Errorf("reloading TLS certificate: %w", err)
 	}
-	specs, err := PluginSpecs(cfg, s.opts.Builtins)
+	specs, err := PluginSpecs(cfg, s.opts.Builtins, s.opts.OptIn)
 	if err != nil {
 		return err
 	}

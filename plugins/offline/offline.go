@@ -9,12 +9,14 @@ package offline
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/offline/offlineapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 	"github.com/switchboard-xmpp/switchboard/sdk/storecache"
@@ -109,8 +111,26 @@ func (o *Offline) store(ctx context.Context, req *sdk.Request) (*etree.Element, 
 	// the session is still listed.
 	if !redelivered {
 		o.catchUp(ctx, host, owner)
+		o.announce(ctx, host, owner, msg)
 	}
 	return nil, nil
+}
+
+// announce publishes that a message was stored for owner, for the plugins
+// that wake up a device (push). The message is stored already: a failure
+// here is logged, not returned.
+func (o *Offline) announce(ctx context.Context, host sdk.Host, owner string, msg *etree.Element) {
+	stored := offlineapi.Stored{From: msg.SelectAttrValue("from", "")}
+	if body := msg.SelectElement("body"); body != nil {
+		stored.Body = body.Text()
+	}
+	payload, err := json.Marshal(stored)
+	if err == nil {
+		err = host.Publish(ctx, offlineapi.TopicStored, owner, payload)
+	}
+	if err != nil {
+		host.Logger().Warn("announcing a stored message", "owner", owner, "error", err)
+	}
 }
 
 // add writes msg to owner's queue, within the quota unless it is a

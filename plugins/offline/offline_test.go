@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/offline/offlineapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/sdktest"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
@@ -391,5 +393,21 @@ func TestRedeliveredMessageIsNotOfferedAgainAtOnce(t *testing.T) {
 	}
 	if n := len(queued(t, h)); n != 1 {
 		t.Errorf("%d messages queued, want the redelivered one", n)
+	}
+}
+
+// Each message stored is announced on offline.stored, for push; a chat
+// state that is not stored is not.
+func TestStoredIsAnnounced(t *testing.T) {
+	_, h := newHarness(t, nil)
+	h.Handle("<message type='chat' to='juliet@localhost'><body>wake up</body></message>", romeo)
+	h.Handle("<message type='chat' to='juliet@localhost'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>", romeo)
+	pubs := h.Published()
+	if len(pubs) != 1 || pubs[0].Topic != offlineapi.TopicStored || pubs[0].JID != juliet {
+		t.Fatalf("published %+v, want one %s about %s", pubs, offlineapi.TopicStored, juliet)
+	}
+	var got offlineapi.Stored
+	if err := json.Unmarshal(pubs[0].Payload, &got); err != nil || got != (offlineapi.Stored{From: romeo, Body: "wake up"}) {
+		t.Errorf("payload %s (%v)", pubs[0].Payload, err)
 	}
 }

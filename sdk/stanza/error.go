@@ -80,10 +80,17 @@ type Error struct {
 	// AppAttrs are attributes of that element, in order, such as
 	// XEP-0060's feature='publish-options' on <unsupported/>.
 	AppAttrs []Attr
+	// AppChildren are elements of text inside it, in its namespace, such
+	// as XEP-0363's <max-file-size>20000</max-file-size> in
+	// <file-too-large/>.
+	AppChildren []Child
 }
 
 // Attr is an attribute of an application-specific condition.
 type Attr struct{ Name, Value string }
+
+// Child is an element of an application-specific condition, with text.
+type Child struct{ Name, Text string }
 
 // New returns an error with the condition's default type.
 func New(c Condition) *Error { return &Error{Condition: c} }
@@ -153,9 +160,36 @@ func (e *Error) AppendXML(dst []byte) []byte {
 			dst = appendEscaped(dst, a.Value)
 			dst = append(dst, '\'')
 		}
-		dst = append(dst, "/>"...)
+		dst = appendChildren(dst, e.AppLocal, e.AppChildren)
 	}
 	return append(dst, "</error>"...)
+}
+
+// appendChildren closes the application condition named local, with its
+// children; one whose name is not an XML name is left out.
+func appendChildren(dst []byte, local string, children []Child) []byte {
+	open := false
+	for _, c := range children {
+		if !validName(c.Name) {
+			continue
+		}
+		if !open {
+			dst, open = append(dst, '>'), true
+		}
+		dst = append(dst, '<')
+		dst = append(dst, c.Name...)
+		dst = append(dst, '>')
+		dst = appendEscaped(dst, c.Text)
+		dst = append(dst, "</"...)
+		dst = append(dst, c.Name...)
+		dst = append(dst, '>')
+	}
+	if !open {
+		return append(dst, "/>"...)
+	}
+	dst = append(dst, "</"...)
+	dst = append(dst, local...)
+	return append(dst, '>')
 }
 
 // validName accepts the XML names conditions use: ASCII letters, digits,

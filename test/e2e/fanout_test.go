@@ -269,8 +269,8 @@ func TestThousandContacts(t *testing.T) {
 type pushCount struct {
 	mu        sync.Mutex
 	pushes    int
-	edits     int // answers to this resource's own edits
-	refused   int // of which errors
+	edits     int    // answers to this resource's own edits
+	refused   int    // of which errors
 	refusal   string // the first of them
 	names     map[string]string
 	changed   chan struct{}

@@ -90,6 +90,7 @@ type slixEvent struct {
 	Type      string            `json:"type"`
 	Codes     []string          `json:"codes"`
 	Role      string            `json:"role"`
+	URL       string            `json:"url"`
 }
 
 // slixClient is one slixmpp client process.

@@ -24,6 +24,9 @@ func ErrorOf(el *etree.Element) *stanza.Error {
 					e.AppAttrs = append(e.AppAttrs, stanza.Attr{Name: a.Key, Value: a.Value})
 				}
 			}
+			for _, cc := range c.ChildElements() {
+				e.AppChildren = append(e.AppChildren, stanza.Child{Name: cc.Tag, Text: cc.Text()})
+			}
 		case c.Tag == "text":
 			e.Text = c.Text()
 		case e.Condition == "":

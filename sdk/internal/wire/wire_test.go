@@ -32,7 +32,7 @@ func TestStanzaRoundTrip(t *testing.T) {
 }
 
 func TestStatusCarriesTheStanzaError(t *testing.T) {
-	in := &stanza.Error{Condition: stanza.NotAllowed, Text: "no", AppSpace: "urn:x", AppLocal: "y", AppAttrs: []stanza.Attr{{Name: "feature", Value: "f"}}}
+	in := &stanza.Error{Condition: stanza.NotAllowed, Text: "no", AppSpace: "urn:x", AppLocal: "y", AppAttrs: []stanza.Attr{{Name: "feature", Value: "f"}}, AppChildren: []stanza.Child{{Name: "limit", Text: "5"}}}
 	got := FromStatus(Status(in))
 	var se *stanza.Error
 	if !errors.As(got, &se) {
@@ -91,6 +91,10 @@ func TestErrorOf(t *testing.T) {
 			`<iq type='error'><error type='cancel'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><unsupported xmlns='http://jabber.org/protocol/pubsub#errors' feature='retrieve-affiliations'/></error></iq>`,
 			&stanza.Error{Type: stanza.Cancel, Condition: stanza.FeatureNotImplemented, AppSpace: "http://jabber.org/protocol/pubsub#errors", AppLocal: "unsupported",
 				AppAttrs: []stanza.Attr{{Name: "feature", Value: "retrieve-affiliations"}}}},
+		{"application condition with a child",
+			`<iq type='error'><error type='modify'><not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><file-too-large xmlns='urn:xmpp:http:upload:0'><max-file-size>20000</max-file-size></file-too-large></error></iq>`,
+			&stanza.Error{Type: stanza.Modify, Condition: stanza.NotAcceptable, AppSpace: "urn:xmpp:http:upload:0", AppLocal: "file-too-large",
+				AppChildren: []stanza.Child{{Name: "max-file-size", Text: "20000"}}}},
 		{"no condition", `<iq type='error'><error type='wait'/></iq>`,
 			&stanza.Error{Type: stanza.Wait, Condition: stanza.UndefinedCondition}},
 		{"no error element", `<iq type='error'/>`, nil},

@@ -17,6 +17,9 @@ func StanzaErrorToProto(e *stanza.Error) *StanzaError {
 	for _, a := range e.AppAttrs {
 		p.AppAttrs = append(p.AppAttrs, &StanzaErrorAttr{Name: a.Name, Value: a.Value})
 	}
+	for _, c := range e.AppChildren {
+		p.AppChildren = append(p.AppChildren, &StanzaErrorChild{Name: c.Name, Text: c.Text})
+	}
 	return p
 }
 
@@ -31,6 +34,9 @@ func StanzaErrorFromProto(p *StanzaError) *stanza.Error {
 	}
 	for _, a := range p.GetAppAttrs() {
 		e.AppAttrs = append(e.AppAttrs, stanza.Attr{Name: a.GetName(), Value: a.GetValue()})
+	}
+	for _, c := range p.GetAppChildren() {
+		e.AppChildren = append(e.AppChildren, stanza.Child{Name: c.GetName(), Text: c.GetText()})
 	}
 	return e
 }

@@ -12,6 +12,7 @@ Run with Debian's python3 and python3-slixmpp:
 """
 
 import asyncio
+import io
 import json
 import sys
 
@@ -27,7 +28,7 @@ class Client(slixmpp.ClientXMPP):
     def __init__(self, jid, password, ca_file):
         super().__init__(jid, password)
         self.ca_certs = ca_file
-        for plugin in ("xep_0030", "xep_0045", "xep_0054", "xep_0199", "xep_0203", "xep_0280", "xep_0313"):
+        for plugin in ("xep_0030", "xep_0045", "xep_0054", "xep_0199", "xep_0203", "xep_0280", "xep_0313", "xep_0363"):
             self.register_plugin(plugin)
         self.mam_on_message = False
         self.add_event_handler("failed_auth", self.on_failed_auth)
@@ -82,6 +83,22 @@ class Client(slixmpp.ClientXMPP):
     def on_roster_update(self, iq):
         items = {str(jid): item["subscription"] for jid, item in iq["roster"]["items"].items()}
         emit("roster", items=items)
+
+    async def fill_domain_infos(self):
+        """Fills the cache of disco#info of the domain and its items that
+        the upload plugin reads to find the service.
+
+        slixmpp 1.8.3's get_info_from_domain hands coroutines to
+        asyncio.wait, which Python 3.11 refuses ("Passing coroutines is
+        forbidden"); this asks for the same infos one after the other.
+        """
+        disco = self["xep_0030"]
+        domain = self.boundjid.domain
+        infos = [await disco.get_info(domain, timeout=10)]
+        items = await disco.get_items(domain, timeout=10)
+        for item in items["disco_items"]["items"]:
+            infos.append(await disco.get_info(item[0], timeout=10))
+        disco.domain_infos[domain] = infos
 
     async def query_archive(self, with_jid, cmd):
         try:
@@ -154,6 +171,21 @@ async def run(xmpp, cmd):
         await xmpp["xep_0045"].set_role(slixmpp.JID(cmd["room"]), cmd["nick"], "none",
                                         reason=cmd.get("reason", ""), timeout=10)
         emit("done", cmd=name)
+    elif name == "upload":
+        # Finds the service through disco, asks for a slot and PUTs the
+        # bytes with aiohttp, which trusts the CAs of SSL_CERT_FILE.
+        data = cmd["body"].encode()
+        await xmpp.fill_domain_infos()
+        try:
+            url = await xmpp["xep_0363"].upload_file(
+                cmd["name"], size=len(data), content_type=cmd["type"],
+                input_file=io.BytesIO(data), timeout=10)
+        except (IqError, IqTimeout):
+            raise
+        except Exception as e:  # the HTTP side, or no service found
+            emit("error", cmd=name, condition=type(e).__name__, text=str(e))
+            return
+        emit("done", cmd=name, url=url)
     elif name == "quit":
         await xmpp.disconnect()
         emit("done", cmd=name)
