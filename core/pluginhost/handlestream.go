@@ -2,7 +2,6 @@ package pluginhost
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"google.golang.org/grpc/codes"
@@ -11,14 +10,10 @@ import (
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
-// errNoHandleStream is the answer of a plugin built before HandleStream:
-// it gets unary Handle calls.
-var errNoHandleStream = errors.New("the plugin does not serve HandleStream")
-
-// handleStream carries the Handle calls to one plugin process on one
-// gRPC stream (docs/ARCHITECTURE.md, rule 1): a unary call per stanza set up and tore
-// down an HTTP/2 stream, with its headers and trailers, on both sides.
-// Calls are matched to results by id; any number may be in flight.
+// handleStream carries the stanzas for one plugin process on one gRPC
+// stream (docs/ARCHITECTURE.md, rule 1): a call per stanza would set up
+// and tear down an HTTP/2 stream, with its headers and trailers, on both
+// sides. Calls are matched to results by id; any number may be in flight.
 type handleStream struct {
 	stream pluginv1.Plugin_HandleStreamClient
 	cancel context.CancelFunc
@@ -51,9 +46,6 @@ func (hs *handleStream) receive() {
 	for {
 		res, err := hs.stream.Recv()
 		if err != nil {
-			if status.Code(err) == codes.Unimplemented {
-				err = errNoHandleStream
-			}
 			hs.end(err)
 			return
 		}
@@ -85,8 +77,8 @@ func (hs *handleStream) broken() error {
 	return hs.err
 }
 
-// call is Handle over the stream. Its errors are a *stanza.Error from the
-// plugin, or a gRPC status as a failed unary call's.
+// call gives the plugin one stanza. Its errors are a *stanza.Error from
+// the plugin, or a gRPC status when the call itself failed.
 func (hs *handleStream) call(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error) {
 	ch := make(chan *pluginv1.HandleResult, 1)
 	hs.mu.Lock()

@@ -61,9 +61,9 @@ func (h *Harness) Handle(stanzaXML, from string) Response {
 	}
 	ctx, cancel := h.ctx()
 	defer cancel()
-	resp, err := h.plugin.Handle(ctx, env)
+	resp, err := h.call(ctx, env)
 	if err != nil {
-		se := wire.StanzaErrorOf(err)
+		se := stanzaErrorOf(err)
 		if se == nil {
 			h.t.Fatalf("Handle: the call failed: %v", err)
 		}
