@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
@@ -156,7 +157,7 @@ func (h *Host) Service(ctx context.Context, from *session.Session, el *stream.El
 		if o.comp.Deliver(el.AppendWithFrom(nil, from.Full)) {
 			return true
 		}
-	case isAnswer(el, el.Attr("id")) && h.pending.answer(from.Full, el):
+	case contract.IsAnswer(el.Name.Local, el.Attr("type")) && h.pending.answer(from.Full, el):
 		return true // the answer to the service's SendIQ
 	case h.offer(ctx, s, from, el, to, pluginv1.Addressing_ADDRESSING_SERVICE, to.Domain):
 		return true
