@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/accounts"
 	"github.com/switchboard-xmpp/switchboard/core/filter"
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost/archivefeed"
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/storage"
@@ -34,7 +35,8 @@ type Config struct {
 	// an observer's full queue before the copy is dropped: the sender's
 	// stream is read no faster than the archive keeps up. 0 never waits.
 	ObserveWait time.Duration
-	// ObserveQueue is the number of messages queued per observer (default 32768).
+	// ObserveQueue is the number of messages queued per observer (default
+	// archivefeed.DefaultQueue).
 	ObserveQueue int
 	StartTimeout time.Duration // for a process to start and hand-shake
 	Limits       stream.Limits // applied to stanzas plugins send
@@ -104,7 +106,7 @@ type Host struct {
 	components map[string]componentEntry
 	snap       atomic.Pointer[snapshot]
 	pending    pendingIQs
-	expected   expectations
+	expected   archivefeed.Expectations
 
 	// rebuilds asks the rebuilder goroutine for a new snapshot.
 	rebuilds chan struct{}
@@ -181,10 +183,9 @@ func (h *Host) startSet(ctx context.Context, specs []Spec, keep []*instance) ([]
 		in.log.Info("plugin started", "version", in.manifestOf().GetVersion(), "pid", in.pid())
 	}
 	for _, in := range started {
-		h.wg.Add(3)
+		h.wg.Add(2)
 		go in.supervise()
 		go in.deliverEvents()
-		go in.deliverObserved()
 	}
 	return started, nil
 }
