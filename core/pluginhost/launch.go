@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost/handlestream"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -36,14 +37,14 @@ type grpcPlugin struct {
 type remote struct {
 	client pluginv1.PluginClient
 	broker *plugin.GRPCBroker
-	hs     *handleStream
+	hs     *handlestream.Stream
 }
 
 // handle gives the plugin a stanza on the process's handle stream. A
 // stream that ended fails the call: the process is dying, and its
 // successor gets a new one.
 func (r *remote) handle(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error) {
-	return r.hs.call(ctx, env)
+	return r.hs.Call(ctx, env)
 }
 
 func (grpcPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {
@@ -109,7 +110,7 @@ func (h *Host) launch(s Spec, log hclog.Logger) (*plugin.Client, *remote, error)
 	}
 	rem := raw.(*remote)
 	// Opened here, once per process, before the remote is shared.
-	if rem.hs, err = openHandleStream(rem.client); err != nil {
+	if rem.hs, err = handlestream.Open(rem.client); err != nil {
 		client.Kill()
 		return nil, nil, fmt.Errorf("opening the handle stream of plugin %s: %w", s.Name, err)
 	}

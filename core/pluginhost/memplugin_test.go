@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost/handlestream"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -65,11 +66,11 @@ func loadMem(t *testing.T, p *memPlugin, m *pluginv1.Manifest) (*Host, *instance
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	client := pluginv1.NewPluginClient(conn)
-	hs, err := openHandleStream(client)
+	hs, err := handlestream.Open(client)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { hs.end(errors.New("test over")) })
+	t.Cleanup(func() { hs.End(errors.New("test over")) })
 
 	h := New(Config{Domain: "localhost", CallTimeout: 10 * time.Second}, Deps{}, hclog.NewNullLogger())
 	t.Cleanup(h.Stop)
