@@ -3,6 +3,19 @@
 // of sdk/proto. It builds the route table, stream features and manifests
 // from what the plugins declare, serves them the Host service, and
 // restarts them with backoff when they die, without dropping a client.
+//
+// Its jobs, each in files or a package of its own:
+//   - process supervision: host.go (start, stop, reload), startorder.go,
+//     instance.go, launch.go, supervise.go, events.go and eventqueue.go
+//     (event delivery), and package handlestream (the stream a process's
+//     stanzas travel on);
+//   - the route table and dispatch: snapshot.go (the tables built from
+//     the manifests), dispatch.go, routed.go, service.go (service domains
+//     and components), pending.go (answers to SendIQ), emit.go (the check
+//     on what plugins emit); the rules themselves are sdk/contract's;
+//   - the Host service: hostservice.go, capabilities.go;
+//   - the archive feed: observe.go and package archivefeed;
+//   - inspection: inspect.go.
 package pluginhost
 
 import (
