@@ -6,9 +6,9 @@
 //
 // Its jobs, each in files or a package of its own:
 //   - process supervision: host.go (start, stop, reload), startorder.go,
-//     instance.go, launch.go, supervise.go, events.go and eventqueue.go
-//     (event delivery), and package handlestream (the stream a process's
-//     stanzas travel on);
+//     instance.go, launch.go, supervise.go, events.go and package
+//     eventqueue (event delivery), and package handlestream (the stream a
+//     process's stanzas travel on);
 //   - the route table and dispatch: snapshot.go (the tables built from
 //     the manifests), dispatch.go, routed.go, service.go (service domains
 //     and components), pending.go (answers to SendIQ), emit.go (the check

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost/archivefeed"
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost/eventqueue"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -47,7 +48,7 @@ type instance struct {
 	restarts int
 	exited   chan struct{} // closed by stop, to wake the supervisor
 
-	events   *eventQueue
+	events   *eventqueue.Queue
 	inflight atomic.Int64
 	// turns bounds the stanzas handed to the plugin at once.
 	turns chan struct{}
@@ -65,7 +66,7 @@ func (h *Host) spawn(ctx context.Context, s Spec) (*instance, error) {
 		spec:   s,
 		log:    h.log.Named(s.Name),
 		exited: make(chan struct{}),
-		events: newEventQueue(),
+		events: eventqueue.New(),
 		turns:  make(chan struct{}, cmp.Or(max(s.MaxConcurrent, 0), defaultMaxConcurrent)),
 	}
 	if err := in.launch(ctx); err != nil {

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost/eventqueue"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost/handlestream"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
@@ -74,7 +75,7 @@ func loadMem(t *testing.T, p *memPlugin, m *pluginv1.Manifest) (*Host, *instance
 
 	h := New(Config{Domain: "localhost", CallTimeout: 10 * time.Second}, Deps{}, hclog.NewNullLogger())
 	t.Cleanup(h.Stop)
-	in := &instance{h: h, spec: Spec{Name: m.GetName(), Path: "/opt/" + m.GetName()}, log: hclog.NewNullLogger(), exited: make(chan struct{}), events: newEventQueue(), turns: make(chan struct{}, 4)}
+	in := &instance{h: h, spec: Spec{Name: m.GetName(), Path: "/opt/" + m.GetName()}, log: hclog.NewNullLogger(), exited: make(chan struct{}), events: eventqueue.New(), turns: make(chan struct{}, 4)}
 	in.remote = &remote{client: client, hs: hs}
 	in.manifest = m
 	in.st = stateRunning

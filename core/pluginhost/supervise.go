@@ -121,10 +121,10 @@ func (in *instance) deliverEvents() {
 		select {
 		case <-in.exited:
 			return
-		case <-in.events.wake:
+		case <-in.events.Wake():
 		}
 		for {
-			batch, dropped := in.events.take()
+			batch, dropped := in.events.Take()
 			if dropped > 0 {
 				in.log.Error("events dropped: the plugin is far behind", "dropped", dropped)
 			}
