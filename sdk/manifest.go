@@ -1,6 +1,11 @@
 package sdk
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+
+	"google.golang.org/protobuf/proto"
+)
 
 // Manifest is a Description without its handlers: what a plugin declares,
 // as other plugins see it through Host.Manifests (disco aggregates them).
@@ -55,4 +60,15 @@ func (d Description) Manifest() Manifest {
 		m.Provides = append(m.Provides, p.Name)
 	}
 	return m
+}
+
+// MarshalBinary encodes m as the contract's Manifest message
+// (sdk/proto/plugin.proto), as Describe hands it to the core: for a fake
+// core, such as sdktest's, that serves other plugins' manifests.
+func (m Manifest) MarshalBinary() ([]byte, error) {
+	b, err := proto.Marshal(manifestToProto(m))
+	if err != nil {
+		return nil, fmt.Errorf("encoding the manifest of %s: %w", m.Name, err)
+	}
+	return b, nil
 }

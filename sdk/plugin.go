@@ -6,7 +6,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 )
 
 // Plugin is what Serve runs. The lifecycle, written down once:
@@ -91,15 +91,15 @@ type Description struct {
 
 // The capabilities a plugin can ask for.
 const (
-	CapSendAsUsers    = pluginv1.CapSendAsUsers    // Host.Send with 'from' a local user, not only the server
-	CapPreAuth        = pluginv1.CapPreAuth        // routes and stream features served before authentication
-	CapStreamFeatures = pluginv1.CapStreamFeatures // Description.StreamFeatures, Host.SetStreamFeatures
-	CapService        = pluginv1.CapService        // Description.Service: a domain of its own
-	CapCall           = pluginv1.CapCall           // Host.Call: other plugins' methods
-	CapAccounts       = pluginv1.CapAccounts       // Host.Accounts, except Exists
-	CapSessions       = pluginv1.CapSessions       // AllSessions, EndSession, SetSessionOption
-	CapFilters        = pluginv1.CapFilters        // Host.SetFilters
-	CapObserve        = pluginv1.CapObserve        // Description.Observe
+	CapSendAsUsers    = contract.CapSendAsUsers    // Host.Send with 'from' a local user, not only the server
+	CapPreAuth        = contract.CapPreAuth        // routes and stream features served before authentication
+	CapStreamFeatures = contract.CapStreamFeatures // Description.StreamFeatures, Host.SetStreamFeatures
+	CapService        = contract.CapService        // Description.Service: a domain of its own
+	CapCall           = contract.CapCall           // Host.Call: other plugins' methods
+	CapAccounts       = contract.CapAccounts       // Host.Accounts, except Exists
+	CapSessions       = contract.CapSessions       // AllSessions, EndSession, SetSessionOption
+	CapFilters        = contract.CapFilters        // Host.SetFilters
+	CapObserve        = contract.CapObserve        // Description.Observe
 )
 
 // ObservedBatch is what Observe receives.

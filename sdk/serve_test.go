@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/status"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
@@ -98,9 +97,20 @@ func TestServe(t *testing.T) {
 	if _, err := conn.client.Configure(ctx, &pluginv1.ConfigureRequest{HostBrokerId: id, Domain: "localhost"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = conn.client.Handle(ctx, &pluginv1.Envelope{Stanza: []byte(`<iq type='get' id='1' from='a@localhost/r'><q xmlns='urn:test'/></iq>`), From: "a@localhost/r"})
-	if se := stanzaErrorOf(err); se == nil || se.Condition != stanza.NotAllowed {
-		t.Errorf("Handle error = %v, want not-allowed as a typed detail", err)
+	hs, err := conn.client.HandleStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &pluginv1.Envelope{Stanza: []byte(`<iq type='get' id='1' from='a@localhost/r'><q xmlns='urn:test'/></iq>`), From: "a@localhost/r"}
+	if err := hs.Send(&pluginv1.HandleRequest{Id: 7, Envelope: env}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := hs.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.GetId() != 7 || res.GetError().GetCondition() != string(stanza.NotAllowed) {
+		t.Errorf("handle result = %v, want call 7 failed with not-allowed", res)
 	}
 	select {
 	case b := <-host.sent:
@@ -140,17 +150,4 @@ type recordingHost struct {
 func (h *recordingHost) Send(_ context.Context, r *pluginv1.SendRequest) (*pluginv1.SendResponse, error) {
 	h.sent <- r.GetStanza()
 	return &pluginv1.SendResponse{}, nil
-}
-
-func stanzaErrorOf(err error) *stanza.Error {
-	st, ok := status.FromError(err)
-	if !ok {
-		return nil
-	}
-	for _, d := range st.Details() {
-		if se, ok := d.(*pluginv1.StanzaError); ok {
-			return &stanza.Error{Condition: stanza.Condition(se.GetCondition())}
-		}
-	}
-	return nil
 }

@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
-	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 )
 
 // validPluginName reports whether name may name a plugin: lower-case
@@ -34,8 +34,8 @@ func (c *Config) validatePlugins(p *problems) {
 			p.addf(key, "plugin names are lower-case letters, digits, '-' and '_', starting with a letter or digit")
 		}
 		for _, g := range pl.Grants {
-			if !slices.Contains(pluginv1.Capabilities(), g) {
-				p.addf(key+".grants", "%q is not a capability (known: %v)", g, pluginv1.Capabilities())
+			if !slices.Contains(contract.Capabilities(), g) {
+				p.addf(key+".grants", "%q is not a capability (known: %v)", g, contract.Capabilities())
 			}
 		}
 		if pl.GOGC < 0 {

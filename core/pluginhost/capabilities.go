@@ -8,45 +8,34 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
-// Capability names are the contract's (pluginv1); these short names keep
-// the host's checks readable.
+// Capability names are the contract's; these short names keep the host's
+// checks readable.
 const (
-	capSendAsUsers    = pluginv1.CapSendAsUsers
-	capPreAuth        = pluginv1.CapPreAuth
-	capStreamFeatures = pluginv1.CapStreamFeatures
-	capCall           = pluginv1.CapCall
-	capAccounts       = pluginv1.CapAccounts
-	capSessions       = pluginv1.CapSessions
-	capFilters        = pluginv1.CapFilters
+	capSendAsUsers    = contract.CapSendAsUsers
+	capPreAuth        = contract.CapPreAuth
+	capStreamFeatures = contract.CapStreamFeatures
+	capCall           = contract.CapCall
+	capAccounts       = contract.CapAccounts
+	capSessions       = contract.CapSessions
+	capFilters        = contract.CapFilters
 )
 
-// checkCapabilities runs when a third-party plugin starts: what its
-// manifest shows it will do must be among what it asks for, and what it
-// asks for must be granted. Built-in plugins are trusted.
+// checkCapabilities runs when a plugin starts: a third-party plugin must
+// ask for what its manifest shows it will use, and be granted what it
+// asks for. Built-in plugins are trusted.
 func (in *instance) checkCapabilities(m *pluginv1.Manifest) error {
-	if in.spec.Path == "" {
+	if in.builtIn() {
 		return nil
 	}
-	asked := m.GetCapabilities()
-	for _, c := range pluginv1.ImpliedCapabilities(m) {
-		if !slices.Contains(asked, c) {
-			return fmt.Errorf("plugin %s uses capability %s without asking for it in its manifest", in.spec.Name, c)
-		}
-	}
-	var missing []string
-	for _, c := range asked {
-		if !slices.Contains(in.spec.Grants, c) {
-			missing = append(missing, c)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("plugin %s asks for capabilities %v that plugins.%s.grants does not grant", in.spec.Name, missing, in.spec.Name)
-	}
-	return nil
+	return contract.CheckCapabilities(m, in.spec.Grants)
 }
+
+// builtIn: the plugin is compiled into the server, and trusted.
+func (in *instance) builtIn() bool { return in.spec.Path == "" }
 
 // checkFeature refuses a stream feature that is not one element, or that
 // is in a namespace the core's own features use.
@@ -63,10 +52,7 @@ func (h *Host) checkFeature(f *pluginv1.StreamFeature) error {
 
 // allowed reports whether the plugin may use a capability now.
 func (in *instance) allowed(capability string) bool {
-	if in.spec.Path == "" {
-		return true
-	}
-	return slices.Contains(in.manifestOf().GetCapabilities(), capability) && slices.Contains(in.spec.Grants, capability)
+	return contract.Allowed(in.builtIn(), in.manifestOf(), in.spec.Grants, capability)
 }
 
 // require refuses a Host call the plugin has no capability for.

@@ -11,90 +11,19 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
-func kindOf(el *stream.Element) pluginv1.Kind {
-	switch el.Name.Local {
-	case "message":
-		return pluginv1.Kind_KIND_MESSAGE
-	case "presence":
-		return pluginv1.Kind_KIND_PRESENCE
-	case "iq":
-		return pluginv1.Kind_KIND_IQ
-	}
-	return pluginv1.Kind_KIND_UNSPECIFIED
-}
-
-// typeOf names the stanza type as routes do: a message without a type is
-// "normal", a presence without one "available".
-func typeOf(el *stream.Element) string {
-	t := el.Attr("type")
-	if t != "" {
-		return t
-	}
-	switch el.Name.Local {
-	case "message":
-		return "normal"
-	case "presence":
-		return "available"
-	}
-	return t
+// match finds the route that takes el; domain names the service for
+// ADDRESSING_SERVICE, "" otherwise.
+func (s *snapshot) match(el *stream.Element, addr pluginv1.Addressing, domain string, preAuth bool) (contract.Entry[*instance], bool) {
+	return s.routes.Match(routed{el}, addr, domain, preAuth)
 }
 
 func addressingOf(el *stream.Element, to jidprep.JID) pluginv1.Addressing {
-	switch {
-	case el.Name.Local == "presence" && !el.HasAttr("to"):
-		return pluginv1.Addressing_ADDRESSING_BROADCAST
-	case to.Local == "":
-		return pluginv1.Addressing_ADDRESSING_SERVER
-	case to.Resource != "":
-		return pluginv1.Addressing_ADDRESSING_FULL
-	}
-	return pluginv1.Addressing_ADDRESSING_BARE
-}
-
-// match finds the route that takes el; domain names the service for
-// ADDRESSING_SERVICE, "" otherwise.
-func (s *snapshot) match(el *stream.Element, addr pluginv1.Addressing, domain string, preAuth bool) (routeEntry, bool) {
-	k := routeKey{kind: kindOf(el), addr: addr, domain: domain}
-	if k.kind == pluginv1.Kind_KIND_IQ {
-		k.ns = el.Child.Space
-	}
-	typ := typeOf(el)
-	for _, e := range s.routes[k] {
-		if preAuth && !e.route.GetPreAuth() {
-			continue
-		}
-		if !e.takes(typ) {
-			continue
-		}
-		if ns := e.route.GetNamespace(); k.kind != pluginv1.Kind_KIND_IQ && ns != "" && !hasChildNS(el, ns) {
-			continue
-		}
-		return e, true
-	}
-	return routeEntry{}, false
-}
-
-func hasChildNS(el *stream.Element, ns string) bool {
-	if el.Child.Space == ns {
-		return true
-	}
-	if el.Children < 2 {
-		return false
-	}
-	dom, err := el.DOM()
-	if err != nil {
-		return false
-	}
-	for _, c := range dom.ChildElements() {
-		if c.NamespaceURI() == ns {
-			return true
-		}
-	}
-	return false
+	return contract.AddressingOf(el.Name.Local, el.HasAttr("to"), contractJID(to))
 }
 
 // Handle implements router.Handlers: it offers a stanza from a bound
@@ -122,13 +51,13 @@ func (h *Host) offer(ctx context.Context, s *snapshot, from *session.Session, el
 		SessionId:     from.ID,
 		Authenticated: true,
 		Secure:        from.Secure.Load(),
-		Route:         e.index,
+		Route:         e.Index,
 	}
 	if el.HasAttr("to") {
 		env.To = to.String()
 	}
-	e.in.catchUpObserved(ctx, from.Bare)
-	replies, err := e.in.handle(ctx, env)
+	e.Owner.catchUpObserved(ctx, from.Bare)
+	replies, err := e.Owner.handle(ctx, env)
 	if errors.Is(err, errDeclined) {
 		return false
 	}
@@ -136,7 +65,7 @@ func (h *Host) offer(ctx context.Context, s *snapshot, from *session.Session, el
 		h.replyError(ctx, from, el, err)
 		return true
 	}
-	h.routeReplies(ctx, e.in, from, el, to, replies)
+	h.routeReplies(ctx, e.Owner, from, el, to, replies)
 	return true
 }
 
@@ -164,13 +93,13 @@ func (h *Host) Undeliverable(ctx context.Context, from *session.Session, el *str
 	}
 	// A message the server itself sends crossed no client stream: secure.
 	sender := el.Attr("from")
-	env := &pluginv1.Envelope{To: to.String(), Route: e.index, Authenticated: true, Secure: true}
+	env := &pluginv1.Envelope{To: to.String(), Route: e.Index, Authenticated: true, Secure: true}
 	if from != nil {
 		sender = from.Full
 		env.From, env.SessionId, env.Secure = from.Full, from.ID, from.Secure.Load()
 	}
 	env.Stanza = el.AppendWithFrom(nil, sender)
-	replies, err := e.in.handle(ctx, env)
+	replies, err := e.Owner.handle(ctx, env)
 	if errors.Is(err, errDeclined) {
 		return false
 	}
@@ -180,7 +109,7 @@ func (h *Host) Undeliverable(ctx context.Context, from *session.Session, el *str
 		}
 		return true
 	}
-	h.routeReplies(ctx, e.in, from, el, to, replies)
+	h.routeReplies(ctx, e.Owner, from, el, to, replies)
 	return true
 }
 
@@ -190,31 +119,34 @@ func (h *Host) Undeliverable(ctx context.Context, from *session.Session, el *str
 // IQ addressed to anything but the domain is no route's (RFC 6120
 // §4.9.3.12 then has the stream closed).
 func (h *Host) PreAuth(ctx context.Context, sessionID, remoteAddr string, secure bool, el *stream.Element) ([][]byte, bool) {
-	if el.Name.Local != "iq" {
-		return nil, false
-	}
 	to := jidprep.JID{Domain: h.cfg.Domain}
+	var addressed *contract.JID
 	if raw := el.Attr("to"); raw != "" {
-		if j, err := jidprep.Parse(raw); err != nil || j != to {
+		j, err := prepJID(raw)
+		if err != nil {
 			return nil, false
 		}
+		addressed = &j
+	}
+	if !contract.PreAuthAddressing(el.Name.Local, addressed, h.cfg.Domain) {
+		return nil, false
 	}
 	e, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_SERVER, "", true)
 	if !ok {
 		return nil, false
 	}
-	env := &pluginv1.Envelope{Stanza: el.Raw, SessionId: sessionID, RemoteAddr: remoteAddr, Secure: secure, Route: e.index}
+	env := &pluginv1.Envelope{Stanza: el.Raw, SessionId: sessionID, RemoteAddr: remoteAddr, Secure: secure, Route: e.Index}
 	if el.HasAttr("to") {
 		env.To = to.String()
 	}
-	replies, err := e.in.handle(ctx, env)
+	replies, err := e.Owner.handle(ctx, env)
 	if errors.Is(err, errDeclined) {
 		return nil, false
 	}
 	if err == nil {
 		// Written to the stream as they are: they must pass the same
 		// check as anything a plugin routes, and may not speak for users.
-		_, serr := e.in.checkReplies(replies, &answered{to: to.String(), id: el.Attr("id")})
+		_, serr := e.Owner.checkReplies(replies, &contract.Answered{To: to.String(), ID: el.Attr("id")})
 		if serr == nil {
 			return replies, true
 		}

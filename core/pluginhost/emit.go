@@ -2,72 +2,51 @@ package pluginhost
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
-// answered is the IQ request that a plugin's replies answer: what it was
-// addressed to, and its id.
-type answered struct{ to, id string }
+// emitter is the plugin as the contract's check on what it emits sees it.
+func (in *instance) emitter() contract.Emitter {
+	return contract.Emitter{Name: in.spec.Name, Domain: in.h.cfg.Domain, ServiceDomain: in.serviceDomain(), SendAsUsers: in.allowed(capSendAsUsers)}
+}
 
-// errRefusedSender is a stanza from someone the plugin may not speak for.
-var errRefusedSender = errors.New("refused sender")
-
-// emitted is the one check on every stanza a plugin emits, by any path:
-// sent through the Host, or returned from a handler as a reply. The
-// stanza must parse within the stream limits, and come from the server
-// (no 'from', or the domain), or — as the answer to a request, an IQ result
-// or error with its id — from what the request was addressed to (a reply
-// on behalf of an account the request named), or from any JID of the
-// plugin's own service domain, or, with the send_as_users capability,
-// from any local user.
-func (in *instance) emitted(b []byte, a *answered) (*stream.Element, error) {
-	el, err := stream.ParseElement(b, in.h.cfg.Limits)
+// emitted parses a stanza the plugin sends through the Host, within the
+// stream limits, and applies the contract's check on it.
+func (in *instance) emitted(b []byte) (*stream.Element, error) {
+	el, s, err := in.parseEmitted(b)
 	if err != nil {
 		return nil, fmt.Errorf("malformed stanza: %w", err)
 	}
-	from := el.Attr("from")
-	if from == "" || a != nil && from == a.to && isAnswer(el, a.id) {
-		return el, nil
+	if err := in.emitter().Check(s, nil, prepJID); err != nil {
+		return nil, err
 	}
-	j, err := jidprep.Parse(from)
-	if err == nil && j.Domain != in.h.cfg.Domain && j.Domain == in.serviceDomain() {
-		return el, nil // any JID of its own domain
-	}
-	if err != nil || j.Domain != in.h.cfg.Domain {
-		return nil, fmt.Errorf("%w: a plugin's stanza may only come from %s or its users, not %q", errRefusedSender, in.h.cfg.Domain, from)
-	}
-	if j.Local == "" || in.allowed(capSendAsUsers) {
-		return el, nil
-	}
-	return nil, fmt.Errorf("%w: plugin %s has no capability %s to send as %s", errRefusedSender, in.spec.Name, capSendAsUsers, from)
+	return el, nil
 }
 
-func isAnswer(el *stream.Element, id string) bool {
-	t := el.Attr("type")
-	return el.Name.Local == "iq" && (t == "result" || t == "error") && el.Attr("id") == id
+func (in *instance) parseEmitted(b []byte) (*stream.Element, contract.Emitted, error) {
+	el, err := stream.ParseElement(b, in.h.cfg.Limits)
+	if err != nil {
+		return nil, contract.Emitted{}, err
+	}
+	return el, emittedOf(el), nil
 }
 
-// checkReplies applies emitted to all of a handler's replies before any
-// is used, so that a request is answered by the plugin whole or not at
-// all. A refused reply is logged with an id, and the error the request
-// then gets, internal-server-error, carries it, as the sdk does for a
+// checkReplies applies the contract's check to a handler's replies. A
+// refused reply is logged with an id, and the error the request then
+// gets, internal-server-error, carries it, as the sdk does for a
 // handler's own failure: every IQ gets an answer.
-func (in *instance) checkReplies(replies [][]byte, a *answered) ([]*stream.Element, *stanza.Error) {
-	els := make([]*stream.Element, 0, len(replies))
-	for _, r := range replies {
-		el, err := in.emitted(r, a)
-		if err != nil {
-			se, id := stanza.Incident()
-			in.log.Warn("plugin replied with a stanza the core refuses; none of its replies is sent", "error", err, "error_id", id)
-			return nil, se
-		}
-		els = append(els, el)
+func (in *instance) checkReplies(replies [][]byte, a *contract.Answered) ([]*stream.Element, *stanza.Error) {
+	els, err := contract.CheckReplies(in.emitter(), replies, a, prepJID, in.parseEmitted)
+	if err != nil {
+		se, id := stanza.Incident()
+		in.log.Warn("plugin replied with a stanza the core refuses; none of its replies is sent", "error", err, "error_id", id)
+		return nil, se
 	}
 	return els, nil
 }
@@ -79,7 +58,7 @@ func (h *Host) routeReplies(ctx context.Context, in *instance, from *session.Ses
 	if len(replies) == 0 {
 		return
 	}
-	els, serr := in.checkReplies(replies, &answered{to: to.String(), id: el.Attr("id")})
+	els, serr := in.checkReplies(replies, &contract.Answered{To: to.String(), ID: el.Attr("id")})
 	if serr != nil {
 		if from != nil {
 			h.replyError(ctx, from, el, serr)

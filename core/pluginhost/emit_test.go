@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
@@ -24,12 +25,12 @@ func TestOneCheckOnWhatAPluginEmits(t *testing.T) {
 	}
 	service := third()
 	service.manifest.Service = &pluginv1.Service{Subdomain: "svc", Domain: "svc.localhost"}
-	toAlice := &answered{to: "alice@localhost", id: "q1"}
+	toAlice := &contract.Answered{To: "alice@localhost", ID: "q1"}
 	tests := []struct {
 		name    string
 		in      *instance
 		stanza  string
-		a       *answered
+		a       *contract.Answered
 		refused bool
 	}{
 		{"from the server", third(), "<message to='bob@localhost' from='localhost'/>", nil, false},
@@ -48,7 +49,12 @@ func TestOneCheckOnWhatAPluginEmits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.in.emitted([]byte(tt.stanza), tt.a)
+			var err error
+			if tt.a == nil {
+				_, err = tt.in.emitted([]byte(tt.stanza))
+			} else if _, serr := tt.in.checkReplies([][]byte{[]byte(tt.stanza)}, tt.a); serr != nil {
+				err = serr
+			}
 			if (err != nil) != tt.refused {
 				t.Fatalf("emitted = %v, want refused %v", err, tt.refused)
 			}

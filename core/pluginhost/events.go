@@ -15,7 +15,7 @@ func (h *Host) emit(ev *pluginv1.EventRequest) {
 		subs = h.snap.Load().topics[ev.GetTopic()]
 	}
 	for _, in := range subs {
-		in.events.push(ev)
+		in.events.Push(ev)
 	}
 }
 

@@ -3,6 +3,19 @@
 // of sdk/proto. It builds the route table, stream features and manifests
 // from what the plugins declare, serves them the Host service, and
 // restarts them with backoff when they die, without dropping a client.
+//
+// Its jobs, each in files or a package of its own:
+//   - process supervision: host.go (start, stop, reload), startorder.go,
+//     instance.go, launch.go, supervise.go, events.go and package
+//     eventqueue (event delivery), and package handlestream (the stream a
+//     process's stanzas travel on);
+//   - the route table and dispatch: snapshot.go (the tables built from
+//     the manifests), dispatch.go, routed.go, service.go (service domains
+//     and components), pending.go (answers to SendIQ), emit.go (the check
+//     on what plugins emit); the rules themselves are sdk/contract's;
+//   - the Host service: hostservice.go, capabilities.go;
+//   - the archive feed: observe.go and package archivefeed;
+//   - inspection: inspect.go.
 package pluginhost
 
 import (
@@ -17,6 +30,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/accounts"
 	"github.com/switchboard-xmpp/switchboard/core/filter"
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost/archivefeed"
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/storage"
@@ -34,7 +48,8 @@ type Config struct {
 	// an observer's full queue before the copy is dropped: the sender's
 	// stream is read no faster than the archive keeps up. 0 never waits.
 	ObserveWait time.Duration
-	// ObserveQueue is the number of messages queued per observer (default 32768).
+	// ObserveQueue is the number of messages queued per observer (default
+	// archivefeed.DefaultQueue).
 	ObserveQueue int
 	StartTimeout time.Duration // for a process to start and hand-shake
 	Limits       stream.Limits // applied to stanzas plugins send
@@ -104,7 +119,7 @@ type Host struct {
 	components map[string]componentEntry
 	snap       atomic.Pointer[snapshot]
 	pending    pendingIQs
-	expected   expectations
+	expected   archivefeed.Expectations
 
 	// rebuilds asks the rebuilder goroutine for a new snapshot.
 	rebuilds chan struct{}
@@ -181,10 +196,9 @@ func (h *Host) startSet(ctx context.Context, specs []Spec, keep []*instance) ([]
 		in.log.Info("plugin started", "version", in.manifestOf().GetVersion(), "pid", in.pid())
 	}
 	for _, in := range started {
-		h.wg.Add(3)
+		h.wg.Add(2)
 		go in.supervise()
 		go in.deliverEvents()
-		go in.deliverObserved()
 	}
 	return started, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/storage"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
@@ -36,7 +37,7 @@ func (s *hostServer) Send(ctx context.Context, req *pluginv1.SendRequest) (*plug
 	raw := append([][]byte{req.GetStanza()}, req.GetMore()...)
 	els := make([]*stream.Element, len(raw))
 	for i, b := range raw {
-		el, err := s.in.emitted(b, nil)
+		el, err := s.in.emitted(b)
 		if err != nil {
 			return nil, s.refused(i+1, err)
 		}
@@ -54,7 +55,7 @@ func (s *hostServer) Send(ctx context.Context, req *pluginv1.SendRequest) (*plug
 }
 
 func (s *hostServer) SendIQ(ctx context.Context, req *pluginv1.SendRequest) (*pluginv1.SendIQResponse, error) {
-	el, err := s.in.emitted(req.GetStanza(), nil)
+	el, err := s.in.emitted(req.GetStanza())
 	if err != nil {
 		return nil, s.refused(1, err)
 	}
@@ -298,7 +299,7 @@ func (s *hostServer) Call(ctx context.Context, req *pluginv1.CallRequest) (*plug
 		return nil, err
 	}
 	want := req.GetPlugin() + "." + req.GetMethod()
-	if !pluginv1.MayCall(s.in.manifestOf(), req.GetPlugin(), req.GetMethod()) {
+	if !contract.MayCall(s.in.manifestOf(), req.GetPlugin(), req.GetMethod()) {
 		return nil, status.Errorf(codes.PermissionDenied, "plugin %s calls %s without requiring it in its manifest", s.ns(), want)
 	}
 	p := s.h.snap.Load().byName[req.GetPlugin()]
@@ -332,10 +333,7 @@ func (s *hostServer) Publish(_ context.Context, req *pluginv1.PublishRequest) (*
 // the emission check refused.
 func (s *hostServer) refused(n int, err error) error {
 	s.in.log.Warn("plugin sent a stanza the core refuses", "error", err)
-	if errors.Is(err, errRefusedSender) {
-		return status.Errorf(codes.PermissionDenied, "stanza %d: %v (ask for send_as_users in the manifest; the operator grants it)", n, err)
-	}
-	return status.Errorf(codes.InvalidArgument, "stanza %d: %v", n, err)
+	return contract.SendStatus(n, err)
 }
 
 // SetStreamFeatures replaces the plugin's dynamic stream features, which

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -25,7 +26,7 @@ func Inspect(ctx context.Context, executable string, s Spec, log hclog.Logger) (
 func RouteNames(m *pluginv1.Manifest) []string {
 	names := make([]string, len(m.GetRoutes()))
 	for i, r := range m.GetRoutes() {
-		names[i] = describeRoute(r)
+		names[i] = contract.DescribeRoute(r)
 	}
 	return names
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost/archivefeed"
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost/eventqueue"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -46,32 +48,26 @@ type instance struct {
 	restarts int
 	exited   chan struct{} // closed by stop, to wake the supervisor
 
-	events   *eventQueue
+	events   *eventqueue.Queue
 	inflight atomic.Int64
 	// turns bounds the stanzas handed to the plugin at once.
 	turns chan struct{}
 	// dynamic are the stream features set through SetStreamFeatures.
 	dynamic []*pluginv1.StreamFeature
-	// observed queues archived messages for an observer plugin; pending
-	// counts those queued and not yet handed over, and catchUps asks the
-	// goroutine that hands them over to do so now.
-	observed        chan *pluginv1.ObservedMessage
-	pendingObserved atomic.Int64
-	catchUps        chan chan struct{}
-	droppedObserved atomic.Uint64
-	backpressured   atomic.Uint64 // copies that had to wait for room
+	// observed queues archived messages for an observer plugin; nil for
+	// others.
+	observed *archivefeed.Queue
 }
 
 // spawn launches the process and reads its manifest.
 func (h *Host) spawn(ctx context.Context, s Spec) (*instance, error) {
 	in := &instance{
-		h:        h,
-		spec:     s,
-		log:      h.log.Named(s.Name),
-		exited:   make(chan struct{}),
-		events:   newEventQueue(),
-		turns:    make(chan struct{}, cmp.Or(max(s.MaxConcurrent, 0), defaultMaxConcurrent)),
-		catchUps: make(chan chan struct{}),
+		h:      h,
+		spec:   s,
+		log:    h.log.Named(s.Name),
+		exited: make(chan struct{}),
+		events: eventqueue.New(),
+		turns:  make(chan struct{}, cmp.Or(max(s.MaxConcurrent, 0), defaultMaxConcurrent)),
 	}
 	if err := in.launch(ctx); err != nil {
 		return nil, err
@@ -115,12 +111,8 @@ func (in *instance) launch(ctx context.Context) error {
 	}
 	in.mu.Lock()
 	in.client, in.remote, in.manifest, in.dynamic = client, rem, m, nil
-	if m.GetObservesMessages() && in.observed == nil {
-		n := in.h.cfg.ObserveQueue
-		if n <= 0 {
-			n = defaultObserveQueue
-		}
-		in.observed = make(chan *pluginv1.ObservedMessage, n)
+	if m.GetObservesMessages() {
+		in.observe()
 	}
 	in.mu.Unlock()
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost/handlestream"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -36,23 +37,14 @@ type grpcPlugin struct {
 type remote struct {
 	client pluginv1.PluginClient
 	broker *plugin.GRPCBroker
-	hs     *handleStream // nil when it could not be opened
+	hs     *handlestream.Stream
 }
 
-// handle gives the plugin a stanza, on the process's handle stream while
-// the plugin serves one, else as a unary call: a plugin built before
-// HandleStream, or one whose stream ended (the process is dying, and its
-// successor gets a new one; or the plugin ended it, and unary calls still
-// work).
+// handle gives the plugin a stanza on the process's handle stream. A
+// stream that ended fails the call: the process is dying, and its
+// successor gets a new one.
 func (r *remote) handle(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error) {
-	if r.hs != nil && r.hs.broken() == nil {
-		resp, err := r.hs.call(ctx, env)
-		if !errors.Is(err, errNoHandleStream) {
-			return resp, err
-		}
-		// The call never reached the plugin.
-	}
-	return r.client.Handle(ctx, env)
+	return r.hs.Call(ctx, env)
 }
 
 func (grpcPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {
@@ -117,10 +109,10 @@ func (h *Host) launch(s Spec, log hclog.Logger) (*plugin.Client, *remote, error)
 		return nil, nil, fmt.Errorf("connecting to plugin %s: %w", s.Name, err)
 	}
 	rem := raw.(*remote)
-	// Opened here, once per process, before the remote is shared: a
-	// plugin without the method says so on the stream itself.
-	if rem.hs, err = openHandleStream(rem.client); err != nil {
-		log.Warn("opening the handle stream failed; stanzas go as unary calls", "error", err)
+	// Opened here, once per process, before the remote is shared.
+	if rem.hs, err = handlestream.Open(rem.client); err != nil {
+		client.Kill()
+		return nil, nil, fmt.Errorf("opening the handle stream of plugin %s: %w", s.Name, err)
 	}
 	return client, rem, nil
 }

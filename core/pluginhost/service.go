@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
@@ -140,6 +141,18 @@ func (h *Host) ServiceDomain(domain string) bool {
 	return ok
 }
 
+// ClaimsService implements router.Handlers: whether Service would offer
+// el to a service plugin's route, a call the router hands off the
+// sender's reader as it does every plugin call.
+func (h *Host) ClaimsService(el *stream.Element, to jidprep.JID) bool {
+	s := h.snap.Load()
+	if o, ok := s.services[to.Domain]; !ok || o.in == nil {
+		return false
+	}
+	_, ok := s.match(el, pluginv1.Addressing_ADDRESSING_SERVICE, to.Domain, false)
+	return ok
+}
+
 // Service implements router.Handlers: a stanza from a session to a
 // service's domain, or a JID in it, goes to the component that owns it or
 // to the service plugin's route for it. A service that takes none of it
@@ -156,7 +169,7 @@ func (h *Host) Service(ctx context.Context, from *session.Session, el *stream.El
 		if o.comp.Deliver(el.AppendWithFrom(nil, from.Full)) {
 			return true
 		}
-	case isAnswer(el, el.Attr("id")) && h.pending.answer(from.Full, el):
+	case contract.IsAnswer(el.Name.Local, el.Attr("type")) && h.pending.answer(from.Full, el):
 		return true // the answer to the service's SendIQ
 	case h.offer(ctx, s, from, el, to, pluginv1.Addressing_ADDRESSING_SERVICE, to.Domain):
 		return true

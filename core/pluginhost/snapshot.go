@@ -1,12 +1,11 @@
 package pluginhost
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"sort"
-	"strings"
 
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -14,7 +13,7 @@ import (
 // when a plugin starts, stops or restarts and read without locks by every
 // dispatch.
 type snapshot struct {
-	routes      map[routeKey][]routeEntry
+	routes      *contract.Table[*instance]
 	features    map[pluginv1.Stage][]string
 	manifests   []*pluginv1.Manifest
 	subscribers map[pluginv1.EventKind][]*instance
@@ -24,80 +23,13 @@ type snapshot struct {
 	services    map[string]owner // by the domain each owns
 }
 
-type routeKey struct {
-	kind   pluginv1.Kind
-	addr   pluginv1.Addressing
-	ns     string // IQ only; message and presence routes are keyed by ""
-	domain string // the service's, for ADDRESSING_SERVICE routes
-}
-
-type routeEntry struct {
-	in    *instance
-	index uint32
-	route *pluginv1.Route
-}
-
-func keyOf(r *pluginv1.Route) routeKey {
-	k := routeKey{kind: r.GetKind(), addr: r.GetAddressing()}
-	if r.GetKind() == pluginv1.Kind_KIND_IQ {
-		k.ns = r.GetNamespace()
-	}
-	return k
-}
-
-// takes reports whether the route takes a stanza of type typ.
-func (e routeEntry) takes(typ string) bool {
-	types := e.route.GetTypes()
-	return len(types) == 0 || slices.Contains(types, typ)
-}
-
-// overlaps reports whether two routes with the same key could both take
-// one stanza.
-func overlaps(a, b *pluginv1.Route) bool {
-	if a.GetKind() != pluginv1.Kind_KIND_IQ && a.GetNamespace() != b.GetNamespace() {
-		return false
-	}
-	ta, tb := a.GetTypes(), b.GetTypes()
-	if len(ta) == 0 || len(tb) == 0 {
-		return true
-	}
-	for _, t := range ta {
-		if slices.Contains(tb, t) {
-			return true
-		}
-	}
-	return false
-}
-
-func describeRoute(r *pluginv1.Route) string {
-	s := strings.ToLower(strings.TrimPrefix(r.GetKind().String(), "KIND_")) + " to " +
-		strings.ToLower(strings.TrimPrefix(r.GetAddressing().String(), "ADDRESSING_"))
-	if r.GetNamespace() != "" {
-		s += " {" + r.GetNamespace() + "}"
-	}
-	if len(r.GetTypes()) > 0 {
-		s += " types " + strings.Join(r.GetTypes(), ",")
-	}
-	return s
-}
-
 // buildRoutes makes the route table of ins, failing on a route claimed by
 // two plugins.
-func buildRoutes(ins []*instance) (map[routeKey][]routeEntry, error) {
-	table := map[routeKey][]routeEntry{}
+func buildRoutes(ins []*instance) (*contract.Table[*instance], error) {
+	table := &contract.Table[*instance]{}
 	for _, in := range ins {
-		m := in.manifestOf()
-		for i, r := range m.GetRoutes() {
-			k := keyOf(r)
-			if k.addr == pluginv1.Addressing_ADDRESSING_SERVICE {
-				k.domain = m.GetService().GetDomain()
-			}
-			for _, other := range table[k] {
-				if other.in != in && overlaps(other.route, r) {
-					return nil, fmt.Errorf("route conflict: plugins %s and %s both claim %s", other.in.spec.Name, in.spec.Name, describeRoute(r))
-				}
-			}
-			table[k] = append(table[k], routeEntry{in: in, index: uint32(i), route: r})
+		if err := table.Add(in, in.manifestOf()); err != nil {
+			return nil, err
 		}
 	}
 	return table, nil
@@ -217,53 +149,6 @@ func (h *Host) checkRoutes(in *instance) error {
 	}
 	_, err := buildServices(h.live(), componentsOf(h.components))
 	return err
-}
-
-// startOrder sorts plugins so that every provider is configured before the
-// plugins that require it, and fails on a requirement nobody provides.
-func startOrder(ins []*instance, comps map[string]Component) ([]*instance, error) {
-	byName := map[string]*instance{}
-	for _, in := range ins {
-		byName[in.spec.Name] = in
-	}
-	if _, err := buildRoutes(ins); err != nil {
-		return nil, err
-	}
-	if _, err := buildServices(ins, comps); err != nil {
-		return nil, err
-	}
-	var order []*instance
-	mark := map[*instance]int{} // 1 visiting, 2 done
-	var visit func(in *instance, path []string) error
-	visit = func(in *instance, path []string) error {
-		switch mark[in] {
-		case 1:
-			return fmt.Errorf("plugins require each other in a cycle: %s", strings.Join(append(path, in.spec.Name), " -> "))
-		case 2:
-			return nil
-		}
-		mark[in] = 1
-		for _, req := range in.manifestOf().GetRequires() {
-			name, method, ok := strings.Cut(req, ".")
-			p := byName[name]
-			if !ok || p == nil || !slices.Contains(p.manifestOf().GetProvides(), method) {
-				return fmt.Errorf("plugin %s requires %s, which no loaded plugin provides", in.spec.Name, req)
-			}
-			if err := visit(p, append(path, in.spec.Name)); err != nil {
-				return err
-			}
-		}
-		mark[in] = 2
-		order = append(order, in)
-		return nil
-	}
-	sort.Slice(ins, func(i, j int) bool { return ins[i].spec.Name < ins[j].spec.Name })
-	for _, in := range ins {
-		if err := visit(in, nil); err != nil {
-			return nil, err
-		}
-	}
-	return order, nil
 }
 
 // StreamFeatures returns the features plugins add at a stage.

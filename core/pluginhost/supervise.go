@@ -121,10 +121,10 @@ func (in *instance) deliverEvents() {
 		select {
 		case <-in.exited:
 			return
-		case <-in.events.wake:
+		case <-in.events.Wake():
 		}
 		for {
-			batch, dropped := in.events.take()
+			batch, dropped := in.events.Take()
 			if dropped > 0 {
 				in.log.Error("events dropped: the plugin is far behind", "dropped", dropped)
 			}
@@ -143,13 +143,7 @@ func (in *instance) sendEvents(batch []*pluginv1.EventRequest) {
 	}
 	ctx, cancel := context.WithTimeout(in.h.ctx, in.h.cfg.CallTimeout)
 	defer cancel()
-	var err error
-	if len(batch) == 1 {
-		_, err = in.remoteOf().client.Event(ctx, batch[0])
-	} else {
-		_, err = in.remoteOf().client.Events(ctx, &pluginv1.EventBatch{Events: batch})
-	}
-	if err != nil {
+	if _, err := in.remoteOf().client.Events(ctx, &pluginv1.EventBatch{Events: batch}); err != nil {
 		in.log.Warn("events not handled", "events", len(batch), "first", batch[0].GetKind().String(), "error", describeErr(err))
 	}
 }

@@ -36,6 +36,7 @@ const (
 	atBareIQ                              // an IQ the server handles for an account
 	atBarePresence                        // presence to a bare JID
 	atOffline                             // a message no resource can take
+	atService                             // addressed to a service's domain
 )
 
 // handOff gives the rest of the delivery, from p on, to the Deferrer. The
@@ -57,6 +58,12 @@ func (d *delivery) handOff(p resumePoint) {
 func (d *delivery) resume(ctx context.Context) {
 	d.ctx = ctx
 	defer d.outgoing()
+	if d.at == atService {
+		if !d.r.handlers.Service(ctx, d.from, d.el, d.to) {
+			d.bounce(d.el.Attr("to"), notFederated()) // the service left meanwhile
+		}
+		return
+	}
 	if d.at == atOffline {
 		if d.keptOffline(ctx) {
 			return

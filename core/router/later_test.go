@@ -17,6 +17,7 @@ type plugins struct {
 	claims  map[string]bool // by stanza kind
 	offline bool
 	take    bool
+	service bool     // owns every other domain, and claims what is sent to it
 	got     []string // the stanzas offered, as handled
 }
 
@@ -36,11 +37,16 @@ func (p *plugins) Undeliverable(_ context.Context, _ *session.Session, el *strea
 
 func (p *plugins) ClaimsUndeliverable(*stream.Element) bool { return p.offline }
 
-func (p *plugins) Service(context.Context, *session.Session, *stream.Element, jidprep.JID) bool {
-	return false
+func (p *plugins) Service(_ context.Context, _ *session.Session, el *stream.Element, _ jidprep.JID) bool {
+	if p.service {
+		p.got = append(p.got, string(el.Raw))
+	}
+	return p.service
 }
 
-func (p *plugins) ServiceDomain(string) bool { return false }
+func (p *plugins) ClaimsService(*stream.Element, jidprep.JID) bool { return p.service }
+
+func (p *plugins) ServiceDomain(string) bool { return p.service }
 
 // later keeps what the router hands it, or refuses.
 type later struct {
@@ -93,6 +99,12 @@ func TestPluginCallsAreHandedOff(t *testing.T) {
 		{name: "message to an offline account, not stored", stanza: "<message to='carol@localhost' type='chat' id='m'><body>x</body></message>",
 			p: plugins{offline: true}, handed: true, offered: true,
 			now: map[string]string{"alice@localhost/a": ""}, after: map[string]string{"alice@localhost/a": "service-unavailable"}},
+		{name: "IQ to a service plugin's domain", stanza: "<iq type='get' to='upload.localhost' id='q'><q xmlns='urn:x'/></iq>",
+			p: plugins{service: true}, handed: true, offered: true,
+			now: map[string]string{"alice@localhost/a": ""}, after: map[string]string{"alice@localhost/a": ""}},
+		{name: "IQ to a domain no service owns", stanza: "<iq type='get' to='upload.localhost' id='q'><q xmlns='urn:x'/></iq>",
+			p:   plugins{},
+			now: map[string]string{"alice@localhost/a": "remote-server-not-found"}},
 		{name: "message to an online account", stanza: "<message to='bob@localhost' type='chat' id='m'><body>x</body></message>",
 			p:   plugins{offline: true, claims: map[string]bool{"message": true}},
 			now: map[string]string{"bob@localhost/b": "id='m'"}},

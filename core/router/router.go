@@ -47,6 +47,9 @@ type Handlers interface {
 	// server's to the service that owns it (a plugin with a domain of its
 	// own); false when no service owns that domain.
 	Service(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
+	// ClaimsService is Claims for Service: whether Service would give el
+	// to a plugin.
+	ClaimsService(el *stream.Element, to jidprep.JID) bool
 	// ServiceDomain reports whether a service owns domain: the server
 	// routes stanzas from its JIDs as its own.
 	ServiceDomain(domain string) bool
@@ -190,10 +193,7 @@ func (d *delivery) route() {
 	}
 	switch {
 	case to.Domain != d.r.domain:
-		if d.r.handlers != nil && d.r.handlers.Service(d.ctx, d.from, d.el, to) {
-			return
-		}
-		d.bounce(raw, stanza.Errorf(stanza.RemoteServerNotFound, "this server does not federate with other domains"))
+		d.toService(raw)
 	case to.Local == "":
 		d.toServer(kind)
 	case kind == "message" && !d.applyAMP():
@@ -207,6 +207,27 @@ func (d *delivery) route() {
 	if !d.handedOff {
 		d.outgoing()
 	}
+}
+
+// toService offers a stanza for another domain to the service that owns
+// it: a plugin's call is handed off like any other plugin call, while a
+// component's queue is no call and is taken at once. A domain no service
+// owns is remote.
+func (d *delivery) toService(raw string) {
+	if d.r.handlers != nil {
+		if d.later != nil && d.from != nil && d.r.handlers.ClaimsService(d.el, d.to) {
+			d.handOff(atService)
+			return
+		}
+		if d.r.handlers.Service(d.ctx, d.from, d.el, d.to) {
+			return
+		}
+	}
+	d.bounce(raw, notFederated())
+}
+
+func notFederated() *stanza.Error {
+	return stanza.Errorf(stanza.RemoteServerNotFound, "this server does not federate with other domains")
 }
 
 // outgoing archives a message a local user sent to a local user, for the

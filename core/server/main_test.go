@@ -11,10 +11,6 @@ import (
 // binary as `<binary> plugin NAME`, exactly as it re-executes switchboard
 // for built-ins, and the test plugins below answer.
 func TestMain(m *testing.M) {
-	if len(os.Args) == 3 && os.Args[1] == "plugin" && os.Args[2] == "legacy" {
-		serveLegacy()
-		os.Exit(0)
-	}
 	if len(os.Args) == 3 && os.Args[1] == "plugin" {
 		newPlugin, ok := testPlugins()[os.Args[2]]
 		if !ok {

@@ -50,6 +50,6 @@ func (h *Harness) Event(ev Event) error {
 	}
 	ctx, cancel := h.ctx()
 	defer cancel()
-	_, err := h.plugin.Event(ctx, req)
+	_, err := h.plugin.Events(ctx, &pluginv1.EventBatch{Events: []*pluginv1.EventRequest{req}})
 	return wire.FromStatus(err)
 }

@@ -3,6 +3,7 @@ package sdktest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
@@ -25,6 +27,9 @@ type fakeHost struct {
 	// serviceDomain is the domain a service plugin owns; "" for others.
 	serviceDomain string
 	manifest      *pluginv1.Manifest
+	// grants are the operator's for a third-party plugin; nil for a
+	// built-in, which the core trusts.
+	grants []string
 
 	mu        sync.Mutex
 	sent      []*etree.Element
@@ -79,11 +84,12 @@ func (f *fakeHost) Publish(_ context.Context, req *pluginv1.PublishRequest) (*pl
 	return &pluginv1.PublishResponse{}, nil
 }
 
-func newFakeHost(domain, serviceDomain string, m *pluginv1.Manifest) *fakeHost {
+func newFakeHost(domain, serviceDomain string, m *pluginv1.Manifest, grants []string) *fakeHost {
 	return &fakeHost{
 		domain:        domain,
 		serviceDomain: serviceDomain,
 		manifest:      m,
+		grants:        grants,
 		sessions:      map[string][]sdk.Session{},
 		stores:        map[string]*memStore{},
 		accounts:      &memAccounts{passwords: map[string]string{}},
@@ -92,43 +98,57 @@ func newFakeHost(domain, serviceDomain string, m *pluginv1.Manifest) *fakeHost {
 	}
 }
 
-// record parses and keeps a stanza the plugin sent, checking its 'from'
-// as the core does.
-func (f *fakeHost) record(b []byte) (*etree.Element, error) {
-	el, err := wire.ParseStanza(b)
-	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+// emitter is the plugin as the contract's check on what it emits sees it.
+func (f *fakeHost) emitter() contract.Emitter {
+	return contract.Emitter{
+		Name:          f.manifest.GetName(),
+		Domain:        f.domain,
+		ServiceDomain: f.serviceDomain,
+		SendAsUsers:   contract.Allowed(f.grants == nil, f.manifest, f.grants, contract.CapSendAsUsers),
 	}
-	from := el.SelectAttrValue("from", "")
-	if d := domainOf(from); from == "" || d != f.domain && (f.serviceDomain == "" || d != f.serviceDomain) {
-		return nil, status.Errorf(codes.InvalidArgument, "'from' must be the domain, a local JID or one of the plugin's service domain, not %q", from)
+}
+
+// record checks every stanza of a Host call as the core does, and keeps
+// them all or, when one is refused, none.
+func (f *fakeHost) record(raw ...[]byte) ([]*etree.Element, error) {
+	els := make([]*etree.Element, len(raw))
+	for i, b := range raw {
+		el, s, err := parseEmitted(b)
+		if err != nil {
+			return nil, contract.SendStatus(i+1, fmt.Errorf("malformed stanza: %w", err))
+		}
+		if err := f.emitter().Check(s, nil, prepJID); err != nil {
+			return nil, contract.SendStatus(i+1, err)
+		}
+		els[i] = el
 	}
 	f.mu.Lock()
-	f.sent = append(f.sent, el.Copy())
+	for _, el := range els {
+		f.sent = append(f.sent, el.Copy())
+	}
 	f.mu.Unlock()
-	return el, nil
+	return els, nil
 }
 
 func (f *fakeHost) Send(_ context.Context, req *pluginv1.SendRequest) (*pluginv1.SendResponse, error) {
-	if _, err := f.record(req.GetStanza()); err != nil {
+	if _, err := f.record(append([][]byte{req.GetStanza()}, req.GetMore()...)...); err != nil {
 		return nil, err
-	}
-	for _, b := range req.GetMore() {
-		if _, err := f.record(b); err != nil {
-			return nil, err
-		}
 	}
 	return &pluginv1.SendResponse{}, nil
 }
 
 func (f *fakeHost) SendIQ(_ context.Context, req *pluginv1.SendRequest) (*pluginv1.SendIQResponse, error) {
-	iq, err := f.record(req.GetStanza())
+	els, err := f.record(req.GetStanza())
 	if err != nil {
 		return nil, err
 	}
+	iq := els[0]
 	typ := iq.SelectAttrValue("type", "")
 	if iq.Tag != "iq" || (typ != "get" && typ != "set") || iq.SelectAttrValue("id", "") == "" {
 		return nil, status.Error(codes.InvalidArgument, "SendIQ takes an IQ get or set with an id")
+	}
+	if to, err := prepJID(iq.SelectAttrValue("to", "")); err != nil || to.Resource == "" {
+		return nil, status.Error(codes.InvalidArgument, "SendIQ needs a full JID in 'to'")
 	}
 	f.mu.Lock()
 	answer := f.answerIQ
@@ -230,7 +250,7 @@ func (f *fakeHost) Manifests(context.Context, *pluginv1.ManifestsRequest) (*plug
 // method the plugin's manifest does not require.
 func (f *fakeHost) Call(ctx context.Context, req *pluginv1.CallRequest) (*pluginv1.CallResponse, error) {
 	want := req.GetPlugin() + "." + req.GetMethod()
-	if !pluginv1.MayCall(f.manifest, req.GetPlugin(), req.GetMethod()) {
+	if !contract.MayCall(f.manifest, req.GetPlugin(), req.GetMethod()) {
 		return nil, status.Errorf(codes.PermissionDenied, "plugin %s calls %s without requiring it in its manifest", f.manifest.GetName(), want)
 	}
 	f.mu.Lock()
@@ -254,14 +274,6 @@ func errorStatus(err error) error {
 		return wire.Status(se)
 	}
 	return status.Error(codes.Unknown, err.Error())
-}
-
-func domainOf(jid string) string {
-	bare, _, _ := strings.Cut(jid, "/")
-	if _, d, ok := strings.Cut(bare, "@"); ok {
-		return d
-	}
-	return bare
 }
 
 // sessionInfo is what the core would report of s.

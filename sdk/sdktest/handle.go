@@ -2,11 +2,13 @@ package sdktest
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/beevik/etree"
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
@@ -19,11 +21,14 @@ type Response struct {
 	Replies []*etree.Element
 	// Declined: the route's handler returned sdk.ErrNotMine.
 	Declined bool
-	// NoRoute: no route of the plugin takes the stanza (see match.go).
+	// NoRoute: no route of the plugin takes the stanza (the rules are
+	// sdk/contract's, the core's own).
 	NoRoute bool
-	// Err is the stanza error the sender gets: the plugin's, or the core's
-	// service-unavailable for an IQ get or set to the server or a bare JID
-	// that no route took or that was declined (see unrouted).
+	// Err is the stanza error the sender gets: the plugin's; the core's
+	// internal-server-error when it refuses the plugin's replies (one from
+	// someone the plugin may not speak for: the test log says why); or the
+	// core's service-unavailable for an IQ get or set to the server or a
+	// bare JID that no route took or that was declined (see unrouted).
 	Err *stanza.Error
 }
 
@@ -48,22 +53,19 @@ func (h *Harness) Handle(stanzaXML, from string) Response {
 		return h.unrouted(el, addr, stanza.Errorf(stanza.JIDMalformed, err.Error()))
 	}
 	env.To = to
-	i := -1
-	if addr != pluginv1.Addressing_ADDRESSING_UNSPECIFIED && (from != "" || el.Tag == "iq") {
-		i = match(h.manifest.GetRoutes(), el, addr, from == "")
-	}
-	if i < 0 {
+	e, ok := h.routes.Match(routed{el}, addr, h.serviceDomain, from == "")
+	if !ok {
 		return h.unrouted(el, addr, nil)
 	}
-	env.Route = uint32(i)
+	env.Route = e.Index
 	if env.Stanza, err = wire.MarshalStanza(el); err != nil {
 		h.t.Fatalf("Handle: %v", err)
 	}
 	ctx, cancel := h.ctx()
 	defer cancel()
-	resp, err := h.plugin.Handle(ctx, env)
+	resp, err := h.call(ctx, env)
 	if err != nil {
-		se := wire.StanzaErrorOf(err)
+		se := stanzaErrorOf(err)
 		if se == nil {
 			h.t.Fatalf("Handle: the call failed: %v", err)
 		}
@@ -74,15 +76,25 @@ func (h *Harness) Handle(stanzaXML, from string) Response {
 		r.NoRoute, r.Declined = false, true
 		return r
 	}
-	var out Response
-	for _, b := range resp.GetReplies() {
-		reply, err := wire.ParseStanza(b)
-		if err != nil {
-			h.t.Fatalf("Handle: the plugin replied with a malformed stanza: %v", err)
-		}
-		out.Replies = append(out.Replies, reply)
+	// What the core checks the replies against: the request's 'to', or
+	// when it had none the sender's account (the server before
+	// authentication).
+	answered := &contract.Answered{To: to, ID: el.SelectAttrValue("id", "")}
+	switch {
+	case to != "":
+	case from == "":
+		answered.To = h.domain
+	default:
+		bare, _, _ := strings.Cut(from, "/")
+		answered.To = bare
 	}
-	return out
+	replies, err := contract.CheckReplies(h.host.emitter(), resp.GetReplies(), answered, prepJID, parseEmitted)
+	if err != nil {
+		se, id := stanza.Incident()
+		h.t.Logf("Handle: the core refuses the plugin's replies, and answers %s (error_id %s): %v", se.Condition, id, err)
+		return Response{Err: se}
+	}
+	return Response{Replies: replies}
 }
 
 // unrouted is the core's answer to a stanza no route took: an IQ get or
@@ -104,37 +116,33 @@ func (h *Harness) unrouted(el *etree.Element, addr pluginv1.Addressing, err *sta
 	return Response{NoRoute: true, Err: err}
 }
 
-// addressing prepares 'to' and classifies it by rule 2 and 3 of match.go.
-// It returns the prepared 'to' ("" when absent), and no addressing for a
-// remote domain.
+// addressing prepares 'to' and classifies it by the contract's rules 2
+// and 3 (sdk/contract/route.go). It returns the prepared 'to' ("" when
+// absent), and no addressing for a stanza no route may take.
 func (h *Harness) addressing(el *etree.Element, preAuth bool) (pluginv1.Addressing, string, error) {
-	raw := el.SelectAttr("to")
-	if raw == nil {
-		switch {
-		case preAuth:
-			return pluginv1.Addressing_ADDRESSING_SERVER, "", nil
-		case el.Tag == "presence":
-			return pluginv1.Addressing_ADDRESSING_BROADCAST, "", nil
+	var to *contract.JID
+	var prepared string
+	if raw := el.SelectAttr("to"); raw != nil {
+		j, err := jid.Parse(raw.Value)
+		if err != nil {
+			return 0, "", err
 		}
-		return pluginv1.Addressing_ADDRESSING_BARE, "", nil
-	}
-	to, err := jid.Parse(raw.Value)
-	if err != nil {
-		return 0, "", err
+		to = &contract.JID{Local: j.Localpart(), Domain: j.Domainpart(), Resource: j.Resourcepart()}
+		prepared = j.String()
 	}
 	switch {
+	case preAuth && !contract.PreAuthAddressing(el.Tag, to, h.domain):
+		return pluginv1.Addressing_ADDRESSING_UNSPECIFIED, prepared, nil
 	case preAuth:
-		return pluginv1.Addressing_ADDRESSING_SERVER, h.domain, nil
-	case h.serviceDomain != "" && to.Domainpart() == h.serviceDomain:
-		return pluginv1.Addressing_ADDRESSING_SERVICE, to.String(), nil
-	case to.Domainpart() != h.domain:
-		return pluginv1.Addressing_ADDRESSING_UNSPECIFIED, to.String(), nil
-	case to.Localpart() == "":
-		return pluginv1.Addressing_ADDRESSING_SERVER, to.String(), nil
-	case to.Resourcepart() != "":
-		return pluginv1.Addressing_ADDRESSING_FULL, to.String(), nil
+		return pluginv1.Addressing_ADDRESSING_SERVER, prepared, nil
+	case to == nil:
+		return contract.AddressingOf(el.Tag, false, contract.JID{}), "", nil
+	case h.serviceDomain != "" && to.Domain == h.serviceDomain:
+		return pluginv1.Addressing_ADDRESSING_SERVICE, prepared, nil
+	case to.Domain != h.domain:
+		return pluginv1.Addressing_ADDRESSING_UNSPECIFIED, prepared, nil
 	}
-	return pluginv1.Addressing_ADDRESSING_BARE, to.String(), nil
+	return contract.AddressingOf(el.Tag, true, *to), prepared, nil
 }
 
 func (h *Harness) sessionID(from string) string {

@@ -4,8 +4,10 @@ import (
 	"context"
 
 	"github.com/beevik/etree"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
 // Sent returns copies of the stanzas the plugin sent through Host.Send and
@@ -105,9 +107,18 @@ func (h *Harness) Provide(plugin, method string, fn func(ctx context.Context, ca
 }
 
 // AddManifest adds another plugin's manifest to what Host.Manifests
-// returns, after the plugin's own.
+// returns, after the plugin's own, encoded as the sdk encodes its own.
 func (h *Harness) AddManifest(m sdk.Manifest) {
+	h.t.Helper()
+	b, err := m.MarshalBinary()
+	if err != nil {
+		h.t.Fatalf("AddManifest: %v", err)
+	}
+	p := &pluginv1.Manifest{}
+	if err := proto.Unmarshal(b, p); err != nil {
+		h.t.Fatalf("AddManifest: decoding: %v", err)
+	}
 	h.host.mu.Lock()
-	h.host.manifests = append(h.host.manifests, manifestToProto(m))
+	h.host.manifests = append(h.host.manifests, p)
 	h.host.mu.Unlock()
 }

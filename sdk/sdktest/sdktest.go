@@ -27,6 +27,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
+	"github.com/switchboard-xmpp/switchboard/sdk/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/internal/pluginserver"
 	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
@@ -49,6 +50,13 @@ type Options struct {
 	// Logger receives the plugin's log; by default it goes to the test's
 	// output.
 	Logger hclog.Logger
+	// Grants, when not nil, run the plugin as the core runs a third-party
+	// plugin with these capabilities granted (plugins.<name>.grants): it
+	// must ask in its Description for every capability it uses, and is
+	// refused, as by the core, what it may not do (sending as a user
+	// without send_as_users, say). Nil runs it as a built-in, which the
+	// core trusts with everything.
+	Grants []string
 	// Setup, when set, is called once the plugin is configured, before New
 	// returns: the place to Provide fakes or SetSessions for a harness a
 	// test does not build itself, such as FuzzStanzas'.
@@ -66,6 +74,7 @@ type Harness struct {
 	started  time.Time // the "server" start time plugins are given
 	// serviceDomain is the domain a service plugin owns; "" for others.
 	serviceDomain string
+	routes        contract.Table[string]
 }
 
 // New starts p, reads its manifest and configures it with opts.Config. It
@@ -113,8 +122,19 @@ func New(t testing.TB, p sdk.Plugin, opts Options) *Harness {
 		if h.serviceDomain == "" {
 			h.serviceDomain = svc.GetSubdomain() + "." + opts.Domain
 		}
+		// As the core does: Host.Manifests tells where the service is,
+		// and the route table keys the service's routes by it.
+		svc.Domain = h.serviceDomain
 	}
-	h.host = newFakeHost(opts.Domain, h.serviceDomain, m)
+	if opts.Grants != nil {
+		if err := contract.CheckCapabilities(m, opts.Grants); err != nil {
+			t.Fatalf("the core would not start the plugin: %v", err)
+		}
+	}
+	if err := h.routes.Add(m.GetName(), m); err != nil {
+		t.Fatalf("route table: %v", err)
+	}
+	h.host = newFakeHost(opts.Domain, h.serviceDomain, m, opts.Grants)
 	if err := h.Configure(opts.Config); err != nil {
 		t.Fatalf("configure: %v", err)
 	}

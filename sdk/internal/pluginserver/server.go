@@ -15,7 +15,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
@@ -96,15 +95,7 @@ func (s *Server) Configure(ctx context.Context, req *pluginv1.ConfigureRequest) 
 	return &pluginv1.ConfigureResponse{}, nil
 }
 
-func (s *Server) Handle(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error) {
-	resp, se := s.handle(ctx, env)
-	if se != nil {
-		return nil, wire.Status(se)
-	}
-	return resp, nil
-}
-
-// handle runs the plugin's Handle for a unary call or the handle stream,
+// handle runs the plugin's Handle for a call on the handle stream,
 // failures and panics turned into the stanza error the client gets.
 func (s *Server) handle(ctx context.Context, env *pluginv1.Envelope) (resp *pluginv1.HandleResponse, se *stanza.Error) {
 	fields := []any{"route", env.GetRoute(), "from", env.GetFrom(), "session_id", env.GetSessionId()}
@@ -116,24 +107,37 @@ func (s *Server) handle(ctx context.Context, env *pluginv1.Envelope) (resp *plug
 	return resp, nil
 }
 
-func (s *Server) Event(ctx context.Context, ev *pluginv1.EventRequest) (_ *pluginv1.EventResponse, err error) {
-	fields := []any{"event", ev.GetKind().String(), "jid", ev.GetJid(), "session_id", ev.GetSessionId()}
-	defer s.recoverInto(&err, "event", fields...)
-	if err := s.impl.Event(ctx, ev); err != nil {
-		return nil, s.statusOf(err, "event", fields...)
+// Events handles a batch of events in order. An event that fails does
+// not stop the rest: one bad event must not cost the others. The call
+// fails with the first failure, which the core logs; any later one is
+// logged here.
+func (s *Server) Events(ctx context.Context, b *pluginv1.EventBatch) (*pluginv1.EventResponse, error) {
+	var first error
+	for _, ev := range b.GetEvents() {
+		err := s.event(ctx, ev)
+		switch {
+		case err == nil:
+		case first == nil:
+			first = err
+		default:
+			s.log.Warn("event failed", "event", ev.GetKind().String(), "jid", ev.GetJid(), "error", err)
+		}
+	}
+	if first != nil {
+		return nil, first
 	}
 	return &pluginv1.EventResponse{}, nil
 }
 
-// Events handles a batch of events in order. An event that fails is
-// logged and the rest still run: one bad event must not cost the others.
-func (s *Server) Events(ctx context.Context, b *pluginv1.EventBatch) (*pluginv1.EventResponse, error) {
-	for _, ev := range b.GetEvents() {
-		if _, err := s.Event(ctx, ev); err != nil {
-			s.log.Warn("event failed", "event", ev.GetKind().String(), "jid", ev.GetJid(), "error", err)
-		}
+// event runs the plugin's handler for one event, a panic turned into an
+// error.
+func (s *Server) event(ctx context.Context, ev *pluginv1.EventRequest) (err error) {
+	fields := []any{"event", ev.GetKind().String(), "jid", ev.GetJid(), "session_id", ev.GetSessionId()}
+	defer s.recoverInto(&err, "event", fields...)
+	if err := s.impl.Event(ctx, ev); err != nil {
+		return s.statusOf(err, "event", fields...)
 	}
-	return &pluginv1.EventResponse{}, nil
+	return nil
 }
 
 func (s *Server) Observe(ctx context.Context, req *pluginv1.ObserveRequest) (_ *pluginv1.ObserveResponse, err error) {

@@ -34,9 +34,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	Plugin_Describe_FullMethodName     = "/switchboard.plugin.v1.Plugin/Describe"
 	Plugin_Configure_FullMethodName    = "/switchboard.plugin.v1.Plugin/Configure"
-	Plugin_Handle_FullMethodName       = "/switchboard.plugin.v1.Plugin/Handle"
 	Plugin_HandleStream_FullMethodName = "/switchboard.plugin.v1.Plugin/HandleStream"
-	Plugin_Event_FullMethodName        = "/switchboard.plugin.v1.Plugin/Event"
 	Plugin_Events_FullMethodName       = "/switchboard.plugin.v1.Plugin/Events"
 	Plugin_Invoke_FullMethodName       = "/switchboard.plugin.v1.Plugin/Invoke"
 	Plugin_Observe_FullMethodName      = "/switchboard.plugin.v1.Plugin/Observe"
@@ -52,18 +50,15 @@ type PluginClient interface {
 	// Configure hands the plugin its config section and the Host service.
 	// It is called once per process start and again on reload.
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
-	// Handle gives the plugin a stanza matching one of its routes.
-	Handle(ctx context.Context, in *Envelope, opts ...grpc.CallOption) (*HandleResponse, error)
-	// HandleStream carries Handle calls on one long-lived stream, which the
-	// core opens once per plugin process and uses in place of Handle: a
-	// unary call sets up and tears down an HTTP/2 stream per stanza. Each
-	// HandleRequest is answered by one HandleResult with its id, in any
-	// order. A plugin that answers Unimplemented gets unary Handle calls.
+	// HandleStream gives the plugin the stanzas matching its routes, on one
+	// long-lived stream that the core opens once per plugin process: a
+	// unary call would set up and tear down an HTTP/2 stream per stanza.
+	// Each HandleRequest is answered by one HandleResult with its id, in
+	// any order.
 	HandleStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HandleRequest, HandleResult], error)
-	// Event notifies the plugin of something it asked for in its manifest.
-	Event(ctx context.Context, in *EventRequest, opts ...grpc.CallOption) (*EventResponse, error)
-	// Events delivers several events in one call, in order; the core uses
-	// it when events queue up (a login storm), so none is dropped.
+	// Events notifies the plugin, in order, of what it asked for in its
+	// manifest: one event or, when they queue up (a login storm), several
+	// in one call, so that none is dropped.
 	Events(ctx context.Context, in *EventBatch, opts ...grpc.CallOption) (*EventResponse, error)
 	// Invoke runs a method this plugin provides, on behalf of another plugin.
 	Invoke(ctx context.Context, in *InvokeRequest, opts ...grpc.CallOption) (*InvokeResponse, error)
@@ -101,16 +96,6 @@ func (c *pluginClient) Configure(ctx context.Context, in *ConfigureRequest, opts
 	return out, nil
 }
 
-func (c *pluginClient) Handle(ctx context.Context, in *Envelope, opts ...grpc.CallOption) (*HandleResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(HandleResponse)
-	err := c.cc.Invoke(ctx, Plugin_Handle_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 func (c *pluginClient) HandleStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HandleRequest, HandleResult], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &Plugin_ServiceDesc.Streams[0], Plugin_HandleStream_FullMethodName, cOpts...)
@@ -123,16 +108,6 @@ func (c *pluginClient) HandleStream(ctx context.Context, opts ...grpc.CallOption
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Plugin_HandleStreamClient = grpc.BidiStreamingClient[HandleRequest, HandleResult]
-
-func (c *pluginClient) Event(ctx context.Context, in *EventRequest, opts ...grpc.CallOption) (*EventResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(EventResponse)
-	err := c.cc.Invoke(ctx, Plugin_Event_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
 
 func (c *pluginClient) Events(ctx context.Context, in *EventBatch, opts ...grpc.CallOption) (*EventResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -174,18 +149,15 @@ type PluginServer interface {
 	// Configure hands the plugin its config section and the Host service.
 	// It is called once per process start and again on reload.
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
-	// Handle gives the plugin a stanza matching one of its routes.
-	Handle(context.Context, *Envelope) (*HandleResponse, error)
-	// HandleStream carries Handle calls on one long-lived stream, which the
-	// core opens once per plugin process and uses in place of Handle: a
-	// unary call sets up and tears down an HTTP/2 stream per stanza. Each
-	// HandleRequest is answered by one HandleResult with its id, in any
-	// order. A plugin that answers Unimplemented gets unary Handle calls.
+	// HandleStream gives the plugin the stanzas matching its routes, on one
+	// long-lived stream that the core opens once per plugin process: a
+	// unary call would set up and tear down an HTTP/2 stream per stanza.
+	// Each HandleRequest is answered by one HandleResult with its id, in
+	// any order.
 	HandleStream(grpc.BidiStreamingServer[HandleRequest, HandleResult]) error
-	// Event notifies the plugin of something it asked for in its manifest.
-	Event(context.Context, *EventRequest) (*EventResponse, error)
-	// Events delivers several events in one call, in order; the core uses
-	// it when events queue up (a login storm), so none is dropped.
+	// Events notifies the plugin, in order, of what it asked for in its
+	// manifest: one event or, when they queue up (a login storm), several
+	// in one call, so that none is dropped.
 	Events(context.Context, *EventBatch) (*EventResponse, error)
 	// Invoke runs a method this plugin provides, on behalf of another plugin.
 	Invoke(context.Context, *InvokeRequest) (*InvokeResponse, error)
@@ -209,14 +181,8 @@ func (UnimplementedPluginServer) Describe(context.Context, *DescribeRequest) (*M
 func (UnimplementedPluginServer) Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Configure not implemented")
 }
-func (UnimplementedPluginServer) Handle(context.Context, *Envelope) (*HandleResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method Handle not implemented")
-}
 func (UnimplementedPluginServer) HandleStream(grpc.BidiStreamingServer[HandleRequest, HandleResult]) error {
 	return status.Error(codes.Unimplemented, "method HandleStream not implemented")
-}
-func (UnimplementedPluginServer) Event(context.Context, *EventRequest) (*EventResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method Event not implemented")
 }
 func (UnimplementedPluginServer) Events(context.Context, *EventBatch) (*EventResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Events not implemented")
@@ -284,48 +250,12 @@ func _Plugin_Configure_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
-func _Plugin_Handle_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(Envelope)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(PluginServer).Handle(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Plugin_Handle_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PluginServer).Handle(ctx, req.(*Envelope))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
 func _Plugin_HandleStream_Handler(srv interface{}, stream grpc.ServerStream) error {
 	return srv.(PluginServer).HandleStream(&grpc.GenericServerStream[HandleRequest, HandleResult]{ServerStream: stream})
 }
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Plugin_HandleStreamServer = grpc.BidiStreamingServer[HandleRequest, HandleResult]
-
-func _Plugin_Event_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(EventRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(PluginServer).Event(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Plugin_Event_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PluginServer).Event(ctx, req.(*EventRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
 
 func _Plugin_Events_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(EventBatch)
@@ -395,14 +325,6 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Configure",
 			Handler:    _Plugin_Configure_Handler,
-		},
-		{
-			MethodName: "Handle",
-			Handler:    _Plugin_Handle_Handler,
-		},
-		{
-			MethodName: "Event",
-			Handler:    _Plugin_Event_Handler,
 		},
 		{
 			MethodName: "Events",

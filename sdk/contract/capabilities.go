@@ -1,6 +1,11 @@
-package pluginv1
+package contract
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
+)
 
 // Capabilities a third-party plugin can ask for and the operator grant:
 // what it may do beyond answering its own routes and keeping its own
@@ -27,7 +32,7 @@ func Capabilities() []string {
 // which it must ask for: pre-auth routes, stream features (pre-auth ones
 // need pre_auth as well), calls to other plugins, observing messages, a
 // service domain.
-func ImpliedCapabilities(m *Manifest) []string {
+func ImpliedCapabilities(m *pluginv1.Manifest) []string {
 	var caps []string
 	add := func(c string) {
 		if !slices.Contains(caps, c) {
@@ -41,7 +46,7 @@ func ImpliedCapabilities(m *Manifest) []string {
 	}
 	for _, f := range m.GetStreamFeatures() {
 		add(CapStreamFeatures)
-		if f.GetStage() == Stage_STAGE_PRE_AUTH {
+		if f.GetStage() == pluginv1.Stage_STAGE_PRE_AUTH {
 			add(CapPreAuth)
 		}
 	}
@@ -55,4 +60,34 @@ func ImpliedCapabilities(m *Manifest) []string {
 		add(CapService)
 	}
 	return caps
+}
+
+// CheckCapabilities is the check on a third-party plugin when it starts:
+// what its manifest m shows it will use must be among what it asks for,
+// and what it asks for must be among grants, the operator's
+// plugins.<name>.grants. Built-in plugins are trusted and not checked.
+func CheckCapabilities(m *pluginv1.Manifest, grants []string) error {
+	asked := m.GetCapabilities()
+	for _, c := range ImpliedCapabilities(m) {
+		if !slices.Contains(asked, c) {
+			return fmt.Errorf("plugin %s uses capability %s without asking for it in its manifest", m.GetName(), c)
+		}
+	}
+	var missing []string
+	for _, c := range asked {
+		if !slices.Contains(grants, c) {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("plugin %s asks for capabilities %v that plugins.%s.grants does not grant", m.GetName(), missing, m.GetName())
+	}
+	return nil
+}
+
+// Allowed reports whether a plugin may use capability c now: a built-in
+// always, a third-party plugin when its manifest m asks for c and grants
+// include it.
+func Allowed(builtIn bool, m *pluginv1.Manifest, grants []string, c string) bool {
+	return builtIn || slices.Contains(m.GetCapabilities(), c) && slices.Contains(grants, c)
 }

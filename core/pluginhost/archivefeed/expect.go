@@ -1,16 +1,17 @@
-package pluginhost
+package archivefeed
 
 import (
 	"context"
 	"sync"
 )
 
-// expectations counts, per account, the archive copies the router has
+// Expectations count, per account, the archive copies the router has
 // promised and not yet recorded: a message on its way to offline storage
 // is archived for its recipient only once storage took it, and the
-// recipient may already have the stored copy (at its next login) and query
-// its archive before the router gets to record it.
-type expectations struct {
+// recipient may already have the stored copy (at its next login) and
+// query its archive before the router gets to record it. The zero value
+// is ready to use.
+type Expectations struct {
 	mu sync.Mutex
 	m  map[string]*expected
 }
@@ -20,10 +21,10 @@ type expected struct {
 	done chan struct{} // closed when n drops to zero
 }
 
-// Expect implements router.Archive: a copy for owner is coming; the
-// returned func says it has been recorded or will not be.
-func (h *Host) Expect(owner string) func() {
-	x := &h.expected
+// Expect says a copy for owner is coming; the returned func says it has
+// been recorded or will not be, and counts once however often it is
+// called.
+func (x *Expectations) Expect(owner string) func() {
 	x.mu.Lock()
 	if x.m == nil {
 		x.m = map[string]*expected{}
@@ -48,9 +49,9 @@ func (h *Host) Expect(owner string) func() {
 	}
 }
 
-// wait returns once no copy promised for owner is outstanding, or when ctx
-// ends.
-func (x *expectations) wait(ctx context.Context, owner string) {
+// Wait returns once no copy promised for owner is outstanding, or when
+// ctx ends.
+func (x *Expectations) Wait(ctx context.Context, owner string) {
 	x.mu.Lock()
 	e := x.m[owner]
 	x.mu.Unlock()

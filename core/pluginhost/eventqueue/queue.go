@@ -1,4 +1,6 @@
-package pluginhost
+// Package eventqueue holds a plugin's pending events in order, for the
+// goroutine that delivers them in batches.
+package eventqueue
 
 import (
 	"sync"
@@ -6,15 +8,23 @@ import (
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
-// eventQueue holds a plugin's pending events. It grows as needed — a
+// Queue holds a plugin's pending events. It grows as needed — a
 // login storm must not cost a presence plugin the end of a session —
 // up to a bound that only a plugin stuck for a long time reaches.
-type eventQueue struct {
+type Queue struct {
 	mu      sync.Mutex
 	items   []*pluginv1.EventRequest
 	dropped uint64
 	wake    chan struct{}
+	max     int // events held at most
 }
+
+// New returns an empty queue.
+func New() *Queue { return &Queue{wake: make(chan struct{}, 1), max: maxQueuedEvents} }
+
+// Wake is signalled after a Push: the receiver then Takes until the
+// queue is empty.
+func (q *Queue) Wake() <-chan struct{} { return q.wake }
 
 // maxQueuedEvents bounds the memory a stuck plugin can cost.
 const maxQueuedEvents = 1 << 20
@@ -22,11 +32,11 @@ const maxQueuedEvents = 1 << 20
 // eventBatch is the most events one call carries.
 const eventBatch = 256
 
-func newEventQueue() *eventQueue { return &eventQueue{wake: make(chan struct{}, 1)} }
-
-func (q *eventQueue) push(ev *pluginv1.EventRequest) {
+// Push queues an event, or drops and counts it past the bound; it never
+// blocks.
+func (q *Queue) Push(ev *pluginv1.EventRequest) {
 	q.mu.Lock()
-	if len(q.items) >= maxQueuedEvents {
+	if len(q.items) >= q.max {
 		q.dropped++
 	} else {
 		q.items = append(q.items, ev)
@@ -38,9 +48,9 @@ func (q *eventQueue) push(ev *pluginv1.EventRequest) {
 	}
 }
 
-// take removes up to eventBatch events, oldest first, and reports how many
+// Take removes up to eventBatch events, oldest first, and reports how many
 // were dropped since the last take.
-func (q *eventQueue) take() ([]*pluginv1.EventRequest, uint64) {
+func (q *Queue) Take() ([]*pluginv1.EventRequest, uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n := min(len(q.items), eventBatch)

@@ -1,8 +1,10 @@
-package pluginhost
+// Package handlestream carries the stanzas for one plugin process on one
+// gRPC stream, the Plugin service's HandleStream, with any number of
+// calls in flight, each matched to its result by id.
+package handlestream
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"google.golang.org/grpc/codes"
@@ -11,15 +13,11 @@ import (
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
-// errNoHandleStream is the answer of a plugin built before HandleStream:
-// it gets unary Handle calls.
-var errNoHandleStream = errors.New("the plugin does not serve HandleStream")
-
-// handleStream carries the Handle calls to one plugin process on one
-// gRPC stream (docs/ARCHITECTURE.md, rule 1): a unary call per stanza set up and tore
-// down an HTTP/2 stream, with its headers and trailers, on both sides.
-// Calls are matched to results by id; any number may be in flight.
-type handleStream struct {
+// Stream carries the stanzas for one plugin process on one gRPC
+// stream (docs/ARCHITECTURE.md, rule 1): a call per stanza would set up
+// and tear down an HTTP/2 stream, with its headers and trailers, on both
+// sides. Calls are matched to results by id; any number may be in flight.
+type Stream struct {
 	stream pluginv1.Plugin_HandleStreamClient
 	cancel context.CancelFunc
 
@@ -31,7 +29,9 @@ type handleStream struct {
 	err     error // why the stream ended; nil while it serves
 }
 
-func openHandleStream(client pluginv1.PluginClient) (*handleStream, error) {
+// Open opens the stream to a plugin process. It lives as long as the
+// process's connection, or until End.
+func Open(client pluginv1.PluginClient) (*Stream, error) {
 	// The stream lives as long as the process's connection: it ends when
 	// the process dies or is killed, not with any one call.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -40,21 +40,18 @@ func openHandleStream(client pluginv1.PluginClient) (*handleStream, error) {
 		cancel()
 		return nil, err
 	}
-	hs := &handleStream{stream: st, cancel: cancel, waiting: map[uint64]chan *pluginv1.HandleResult{}}
+	hs := &Stream{stream: st, cancel: cancel, waiting: map[uint64]chan *pluginv1.HandleResult{}}
 	go hs.receive()
 	return hs, nil
 }
 
 // receive hands each result to its caller until the stream ends, then
 // fails the calls still waiting with the reason.
-func (hs *handleStream) receive() {
+func (hs *Stream) receive() {
 	for {
 		res, err := hs.stream.Recv()
 		if err != nil {
-			if status.Code(err) == codes.Unimplemented {
-				err = errNoHandleStream
-			}
-			hs.end(err)
+			hs.End(err)
 			return
 		}
 		hs.mu.Lock()
@@ -67,9 +64,14 @@ func (hs *handleStream) receive() {
 	}
 }
 
-func (hs *handleStream) end(err error) {
+// End ends the stream, failing the calls still waiting with err. The
+// first reason stays: ending the stream makes its receiver end it again,
+// cancelled.
+func (hs *Stream) End(err error) {
 	hs.mu.Lock()
-	hs.err = err
+	if hs.err == nil {
+		hs.err = err
+	}
 	for id, ch := range hs.waiting {
 		close(ch)
 		delete(hs.waiting, id)
@@ -79,15 +81,15 @@ func (hs *handleStream) end(err error) {
 }
 
 // broken is why the stream ended, nil while it serves.
-func (hs *handleStream) broken() error {
+func (hs *Stream) broken() error {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
 	return hs.err
 }
 
-// call is Handle over the stream. Its errors are a *stanza.Error from the
-// plugin, or a gRPC status as a failed unary call's.
-func (hs *handleStream) call(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error) {
+// Call gives the plugin one stanza. Its errors are a *stanza.Error from
+// the plugin, or a gRPC status when the call itself failed.
+func (hs *Stream) Call(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error) {
 	ch := make(chan *pluginv1.HandleResult, 1)
 	hs.mu.Lock()
 	if hs.err != nil {
@@ -133,7 +135,7 @@ func (hs *handleStream) call(ctx context.Context, env *pluginv1.Envelope) (*plug
 	}
 }
 
-func (hs *handleStream) forget(id uint64) {
+func (hs *Stream) forget(id uint64) {
 	hs.mu.Lock()
 	delete(hs.waiting, id)
 	hs.mu.Unlock()
