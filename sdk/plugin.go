@@ -6,7 +6,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/switchboard-xmpp/switchboard/sdk/contract"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 )
 
 // Plugin is what Serve runs. The lifecycle, written down once:

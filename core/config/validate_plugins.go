@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
-	"github.com/switchboard-xmpp/switchboard/sdk/contract"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 )
 
 // validPluginName reports whether name may name a plugin: lower-case

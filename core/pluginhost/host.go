@@ -12,7 +12,7 @@
 //   - the route table and dispatch: snapshot.go (the tables built from
 //     the manifests), dispatch.go, routed.go, service.go (service domains
 //     and components), pending.go (answers to SendIQ), emit.go (the check
-//     on what plugins emit); the rules themselves are sdk/contract's;
+//     on what plugins emit); the rules themselves are sdk/proto/contract's;
 //   - the Host service: hostservice.go, capabilities.go;
 //   - the archive feed: observe.go and package archivefeed;
 //   - inspection: inspect.go.

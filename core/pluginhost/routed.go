@@ -3,7 +3,7 @@ package pluginhost
 import (
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
-	"github.com/switchboard-xmpp/switchboard/sdk/contract"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 )
 
 // routed is a stanza as the contract's route rules read it, without

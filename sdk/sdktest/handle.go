@@ -8,7 +8,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
-	"github.com/switchboard-xmpp/switchboard/sdk/contract"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
@@ -22,7 +22,7 @@ type Response struct {
 	// Declined: the route's handler returned sdk.ErrNotMine.
 	Declined bool
 	// NoRoute: no route of the plugin takes the stanza (the rules are
-	// sdk/contract's, the core's own).
+	// sdk/proto/contract's, the core's own).
 	NoRoute bool
 	// Err is the stanza error the sender gets: the plugin's; the core's
 	// internal-server-error when it refuses the plugin's replies (one from
@@ -117,7 +117,7 @@ func (h *Harness) unrouted(el *etree.Element, addr pluginv1.Addressing, err *sta
 }
 
 // addressing prepares 'to' and classifies it by the contract's rules 2
-// and 3 (sdk/contract/route.go). It returns the prepared 'to' ("" when
+// and 3 (sdk/proto/contract/route.go). It returns the prepared 'to' ("" when
 // absent), and no addressing for a stanza no route may take.
 func (h *Harness) addressing(el *etree.Element, preAuth bool) (pluginv1.Addressing, string, error) {
 	var to *contract.JID

@@ -4,11 +4,11 @@ import (
 	"github.com/beevik/etree"
 	"mellium.im/xmpp/jid"
 
-	"github.com/switchboard-xmpp/switchboard/sdk/contract"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
 )
 
-// The fake host applies the contract's rules (sdk/contract), the same the
+// The fake host applies the contract's rules (sdk/proto/contract), the same the
 // core applies: which route takes a stanza (Handle), and whom a stanza
 // the plugin emits may come from (Send, SendIQ, a handler's replies).
 
