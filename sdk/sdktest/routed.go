@@ -4,8 +4,8 @@ import (
 	"github.com/beevik/etree"
 	"mellium.im/xmpp/jid"
 
-	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 )
 
 // The fake host applies the contract's rules (sdk/proto/contract), the same the

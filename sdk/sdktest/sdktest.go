@@ -27,9 +27,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
-	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/internal/pluginserver"
 	"github.com/switchboard-xmpp/switchboard/sdk/internal/wire"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
