@@ -19,6 +19,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/accept"
 	"github.com/switchboard-xmpp/switchboard/core/accounts"
+	"github.com/switchboard-xmpp/switchboard/core/bosh"
 	"github.com/switchboard-xmpp/switchboard/core/c2s"
 	"github.com/switchboard-xmpp/switchboard/core/component"
 	"github.com/switchboard-xmpp/switchboard/core/config"
@@ -348,7 +349,11 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	tlsCfg := s.certs.Config()
 	tlsCfg.NextProtos = []string{"http/1.1"}
 	s.webAddr = ln.Addr()
-	ad := websocket.Advertised{Domain: s.cfg.Domain, URL: s.cfg.Listen.WebSocketURL}
+	ad := websocket.Advertised{Domain: s.cfg.Domain, URL: s.cfg.Listen.WebSocketURL, BOSHPath: s.cfg.BOSH.Path, BOSHURL: s.cfg.BOSH.URL}
+	var boshHandler http.Handler
+	if s.cfg.BOSH.Path != "" {
+		boshHandler = s.newBOSH(ctx)
+	}
 	s.web = websocket.NewServer(ctx, s.c2s, websocket.Config{
 		HeaderTimeout:  s.cfg.Limits.PreauthTimeout,
 		MaxHeaderBytes: s.cfg.Limits.MaxStanzaBytesPreauth,
@@ -356,8 +361,12 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 		IdleTimeout:    s.cfg.Limits.HTTPIdleTimeout,
 		CloseTimeout:   s.cfg.Limits.WriteTimeout,
 		Advertised:     ad,
+		BOSH:           boshHandler,
 	}, s.log.Named("websocket"))
 	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", ad.EndpointURL("wss", ln.Addr().String()))
+	if boshHandler != nil {
+		s.log.Info("listening for BOSH clients", "addr", ln.Addr().String(), "url", ad.BOSHEndpointURL("https", ln.Addr().String()))
+	}
 	go func() {
 		// Shutdown closes the server, which ends Serve.
 		if err := s.web.Serve(tls.NewListener(ln, tlsCfg)); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
@@ -365,6 +374,25 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// newBOSH serves XEP-0206 sessions to c2s, for the WebSocket listener.
+func (s *Server) newBOSH(ctx context.Context) *bosh.Handler {
+	b, l := s.cfg.BOSH, s.cfg.Limits
+	return bosh.New(ctx, s.c2s, bosh.Config{
+		Domain:         s.cfg.Domain,
+		MaxWait:        b.MaxWait,
+		MaxRequests:    b.MaxRequests,
+		Polling:        b.Polling,
+		Inactivity:     b.Inactivity,
+		MaxPause:       b.MaxPause,
+		MaxBodyBytes:   b.MaxBodyBytes,
+		Limits:         streamLimits(s.cfg, l.MaxStanzaBytes),
+		SendQueueBytes: l.SendQueueBytes,
+		ReadTimeout:    l.PreauthTimeout,
+		WriteTimeout:   l.WriteTimeout,
+		CORSOrigins:    b.CORSOrigins,
+	}, s.log.Named("bosh"))
 }
 
 // sweep forgets old login failures and idle client addresses now and

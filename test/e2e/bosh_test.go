@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
+)
+
+// TestBOSHSessionFromLoginToTermination: a BOSH client found through
+// host-meta logs in (SASL, restart, bind), exchanges messages with a TCP
+// client, gets again by rid a response whose connection broke, and ends
+// its session.
+func TestBOSHSessionFromLoginToTermination(t *testing.T) {
+	srv := featureServer(t)
+	addr := srv.waitLog("listening for BOSH clients")["addr"].(string)
+
+	// XEP-0156: host-meta lists BOSH beside WebSocket.
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: 10 * time.Second}
+	resp, err := hc.Get("https://" + addr + "/.well-known/host-meta.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		Links []struct{ Rel, Href string } `json:"links"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&meta)
+	resp.Body.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	found := false
+	for _, l := range meta.Links {
+		found = found || l.Rel == "urn:xmpp:alt-connections:xbosh" && l.Href == "https://localhost:"+port+"/http-bind"
+	}
+	if err != nil || !found {
+		t.Fatalf("host-meta.json lists %+v (%v), want the BOSH URL", meta.Links, err)
+	}
+
+	alice := newBOSHClient(t, addr)
+	aliceJID := alice.login("alice", "web")
+	bob, bobJID := login(t, srv, "bob", "tcp")
+
+	bob.Sendf("<message to='%s' type='chat' id='m1'><body>to BOSH</body></message>", aliceJID)
+	if got := alice.expect(alice.send("", ""), "message"); got.FindElement("body") == nil || got.FindElement("body").Text() != "to BOSH" {
+		t.Fatalf("BOSH client got %s", describe(got))
+	}
+	alice.send("", "<message xmlns='jabber:client' to='"+bobJID+"' type='chat' id='m2'><body>from BOSH</body></message>")
+	el, err := bob.Expect(rawxmpp.Is("message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := el.FindElement("body"); got == nil || got.Text() != "from BOSH" || el.SelectAttrValue("from", "") != aliceJID {
+		t.Fatalf("TCP client got %s", rawxmpp.Describe(el))
+	}
+
+	// A request whose response is lost on the way: the client reads the
+	// status line, the connection breaks, and it sends the same request
+	// again (XEP-0124 §14.3).
+	lost := alice.body("", "")
+	raw, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(raw, "POST /http-bind HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", len(lost), lost)
+	srv.waitLogWhere("the lost request taken", func(l map[string]any) bool {
+		return l["@message"] == "BOSH request taken" && fmt.Sprint(l["rid"]) == ridString(alice.rid)
+	})
+	bob.Sendf("<message to='%s' type='chat' id='m3'><body>lost once</body></message>", aliceJID)
+	raw.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if line, err := bufio.NewReader(raw).ReadString('\n'); err != nil || line != "HTTP/1.1 200 OK\r\n" {
+		t.Fatalf("the request that is to be lost got %q (%v)", line, err)
+	}
+	raw.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	again, body, err := alice.post(ctx, lost)
+	if err != nil {
+		t.Fatalf("asking again: %v (%s)", err, body)
+	}
+	if m := again.FindElement("message/body"); m == nil || m.Text() != "lost once" {
+		t.Fatalf("asked again by rid, got %s, want the message of the lost response", body)
+	}
+
+	// The client ends the session, saying goodbye.
+	end := alice.send(" type='terminate'", "<presence xmlns='jabber:client' type='unavailable'/>")
+	if end.SelectAttrValue("type", "") != "terminate" {
+		t.Fatalf("terminate answered %s", describe(end))
+	}
+	after, body, err := alice.post(ctx, alice.body("", ""))
+	if err != nil || after.SelectAttrValue("condition", "") != "item-not-found" {
+		t.Fatalf("a request after termination got %s (%v), want item-not-found", body, err)
+	}
+}
