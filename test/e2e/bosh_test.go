@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -95,5 +96,69 @@ func TestBOSHSessionFromLoginToTermination(t *testing.T) {
 	after, body, err := alice.post(ctx, alice.body("", ""))
 	if err != nil || after.SelectAttrValue("condition", "") != "item-not-found" {
 		t.Fatalf("a request after termination got %s (%v), want item-not-found", body, err)
+	}
+}
+
+// TestBOSHRequestAskedAgainWhileHeld: the connection of a held request
+// breaks and the client sends the same request again before anything
+// came for it; the new connection takes the old one's place and gets what
+// comes.
+func TestBOSHRequestAskedAgainWhileHeld(t *testing.T) {
+	srv := limitServer(t, "")
+	addr := srv.waitLog("listening for BOSH clients")["addr"].(string)
+	alice := newBOSHClient(t, addr)
+	aliceJID := alice.login("alice", "web")
+	bob, _ := login(t, srv, "bob", "tcp")
+
+	held := alice.body("", "")
+	raw, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := func(l map[string]any) bool {
+		return l["@message"] == "BOSH request taken" && fmt.Sprint(l["rid"]) == ridString(alice.rid)
+	}
+	mark := srv.logMark()
+	fmt.Fprintf(raw, "POST /http-bind HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", len(held), held)
+	srv.waitLogFrom(mark, "the held request taken", taken)
+	raw.Close()
+
+	again := alice.background(srv, held, alice.rid)
+	bob.Sendf("<message to='%s' type='chat' id='h1'><body>while held</body></message>", aliceJID)
+	el := <-again
+	if el == nil || el.FindElement("message/body") == nil || el.FindElement("message/body").Text() != "while held" {
+		t.Fatalf("the request asked again got %v, want the message", el)
+	}
+}
+
+// TestBOSHSessionResumesAfterInactivity: stream management over BOSH. A
+// client that enabled resumption and then sent no request for
+// bosh.inactivity loses its BOSH session, not its XMPP session: a new BOSH
+// session resumes it (XEP-0198) and gets the message that came meanwhile.
+func TestBOSHSessionResumesAfterInactivity(t *testing.T) {
+	srv := limitServer(t, "bosh:\n  inactivity: 2s\n")
+	addr := srv.waitLog("listening for BOSH clients")["addr"].(string)
+	alice := newBOSHClient(t, addr)
+	aliceJID := alice.login("alice", "web")
+	enabled := alice.expect(alice.send("", "<enable xmlns='urn:xmpp:sm:3' resume='true'/>"), "enabled")
+	previd := enabled.SelectAttrValue("id", "")
+	if enabled.SelectAttrValue("resume", "") != "true" || previd == "" {
+		t.Fatalf("enable answered %s", describe(enabled))
+	}
+	srv.waitLog("connection lost; the session waits for the client to resume")
+
+	bob, _ := login(t, srv, "bob", "tcp")
+	bob.Sendf("<message to='%s' type='chat' id='r1'><body>while away</body></message>", aliceJID)
+
+	back := newBOSHClient(t, addr)
+	back.create(3, 1)
+	auth := base64.StdEncoding.EncodeToString([]byte("\x00alice\x00pw"))
+	back.expect(back.send("", "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"+auth+"</auth>"), "success")
+	back.expect(back.send(" xmpp:restart='true'", ""), "features")
+	resp := back.send("", "<resume xmlns='urn:xmpp:sm:3' previd='"+previd+"' h='0'/>")
+	back.expect(resp, "resumed")
+	// The message may follow in a later response.
+	for m := back.expect(resp, "message"); m.SelectAttrValue("id", "") != "r1"; {
+		m = back.expect(back.send("", ""), "message")
 	}
 }
