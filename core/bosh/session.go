@@ -121,11 +121,13 @@ func (s *session) admit(req *request) <-chan []byte {
 		s.fail(x, condPolicyViolation, "more simultaneous requests than allowed")
 		return x.done
 	}
-	s.stopIdle()
 	if req.rid > s.next {
+		// Not taken yet: a session whose client never fills the gap
+		// still ends when nothing is held for the inactivity period.
 		s.early[req.rid] = x
 		return x.done
 	}
+	s.stopIdle()
 	for y := x; y != nil; y = s.early[s.next] {
 		delete(s.early, y.req.rid)
 		if cond, why := s.process(y); cond != "" {
@@ -190,7 +192,7 @@ func (s *session) process(x *exchange) (cond, why string) {
 	}
 	s.held = append(s.held, x)
 	x.timer = time.AfterFunc(s.wait, func() { s.expire(x) })
-	if req.pause > 0 {
+	if req.pause > 0 && s.h.cfg.MaxPause > 0 {
 		// XEP-0124 §10: every request is answered, and the session may
 		// stay without one for the pause.
 		s.idleFor = min(time.Duration(req.pause)*time.Second, s.h.cfg.MaxPause)
@@ -249,7 +251,7 @@ func (s *session) answer(x *exchange) {
 		s.sent = s.sent[1:]
 	}
 	x.done <- body
-	if len(s.held) == 0 && len(s.early) == 0 {
+	if len(s.held) == 0 {
 		s.startIdle()
 	}
 }
@@ -348,6 +350,7 @@ func (s *session) connClosed() {
 }
 
 func (s *session) startIdle() {
+	s.stopIdle()
 	d := s.idleFor
 	s.idleFor = s.inactivity
 	s.idle = time.AfterFunc(d, s.inactive)
@@ -365,7 +368,7 @@ func (s *session) stopIdle() {
 func (s *session) inactive() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.held) == 0 && len(s.early) == 0 && !s.ended {
+	if len(s.held) == 0 && !s.ended {
 		s.log.Debug("BOSH session inactive")
 		s.pipe.expire()
 	}
@@ -378,8 +381,11 @@ func (s *session) body(x *exchange) []byte {
 	if x.creation {
 		sec := func(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
 		b = append(b, " sid='"+s.sid+"' wait='"+sec(s.wait)+"' inactivity='"+sec(s.inactivity)+
-			"' polling='"+sec(s.polling)+"' requests='"+strconv.Itoa(s.requests)+"' hold='"+strconv.Itoa(s.hold)+
-			"' maxpause='"+sec(s.h.cfg.MaxPause)+"' ver='1.11' from='"...)
+			"' polling='"+sec(s.polling)+"' requests='"+strconv.Itoa(s.requests)+"' hold='"+strconv.Itoa(s.hold)+"'"...)
+		if s.h.cfg.MaxPause > 0 {
+			b = append(b, " maxpause='"+sec(s.h.cfg.MaxPause)+"'"...)
+		}
+		b = append(b, " ver='1.11' from='"...)
 		b = append(stream.AppendEscapedAttr(b, s.h.cfg.Domain), "' authid='"...)
 		b = append(stream.AppendEscapedAttr(b, s.authid), "' secure='true' xmlns:xmpp='"+nsXBOSH+"' xmpp:version='1.0' xmpp:restartlogic='true'"...)
 	}

@@ -176,3 +176,17 @@ func TestBOSHSessionsCountPerAddress(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestBOSHGapNeverFilled: a client that sends a request ahead of its turn
+// and never the one before it holds nothing: the session ends after
+// bosh.inactivity, and the waiting request learns it.
+func TestBOSHGapNeverFilled(t *testing.T) {
+	srv := limitServer(t, "bosh:\n  inactivity: 2s\n")
+	addr := srv.waitLog("listening for BOSH clients")["addr"].(string)
+	b := newBOSHClient(t, addr)
+	b.login("alice", "web") // past the pre-authentication timeout, which would end it too
+	early := b.background(srv, b.bodyAt(b.rid+2, "", ""), b.rid+2)
+	if el := <-early; el == nil || el.SelectAttrValue("type", "") != "terminate" {
+		t.Fatalf("the request waiting for a gap got %v, want the session terminated", el)
+	}
+}
