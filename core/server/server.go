@@ -491,15 +491,21 @@ func (s *Server) shutdown(ctx context.Context) error {
 	close(s.stopping)
 	s.closeListeners()
 	s.wg.Wait()
-	if s.web != nil {
-		s.web.Close() // WebSocket streams themselves end with the c2s shutdown
-	}
 	s.gate.Close()
 	if s.pprof != nil {
 		s.pprof.Close()
 	}
 	n := s.c2s.Len()
 	s.c2s.Shutdown(ctx)
+	if s.web != nil {
+		// After the streams, and letting responses being written finish:
+		// the held requests of BOSH sessions carry their system-shutdown.
+		// WebSocket streams ended with the c2s shutdown; the listener is
+		// closed, so nothing new arrives meanwhile.
+		if err := s.web.Shutdown(ctx); err != nil {
+			s.web.Close()
+		}
+	}
 	if s.components != nil {
 		s.components.Shutdown(ctx)
 	}

@@ -33,7 +33,10 @@ func (b *boshClient) background(srv *server, content string, rid uint64) <-chan 
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		el, _, _ := b.post(ctx, content)
+		el, raw, err := b.post(ctx, content)
+		if err != nil {
+			b.t.Logf("request %d: %v (%s)", rid, err, raw)
+		}
 		got <- el
 	}()
 	srv.waitLogFrom(mark, fmt.Sprintf("request %d taken", rid), func(l map[string]any) bool {

@@ -162,3 +162,23 @@ func TestBOSHSessionResumesAfterInactivity(t *testing.T) {
 		m = back.expect(back.send("", ""), "message")
 	}
 }
+
+// TestBOSHShutdownTellsHeldRequests: a server that stops answers a held
+// request with the system-shutdown condition, as it sends a TCP client
+// the stream error, instead of cutting its connection.
+func TestBOSHShutdownTellsHeldRequests(t *testing.T) {
+	srv := limitServer(t, "")
+	addr := srv.waitLog("listening for BOSH clients")["addr"].(string)
+	alice := newBOSHClient(t, addr)
+	alice.login("alice", "web")
+	alice.rid++
+	held := alice.background(srv, alice.bodyAt(alice.rid, "", ""), alice.rid)
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.stop() }()
+	if el := <-held; el == nil || el.SelectAttrValue("type", "") != "terminate" || el.SelectAttrValue("condition", "") != "system-shutdown" {
+		t.Errorf("the held request got %v, want a terminate with system-shutdown", el)
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("server exit: %v", err)
+	}
+}
