@@ -42,7 +42,9 @@ func converseChats(t *testing.T, urlVar, urlFormat, transport string) {
 	const aliceJID = "alice@localhost/browser"
 	hello := "Hello from Converse over " + transport
 	reply := "Hello back from TCP to " + transport
-	d := startDriver(t, tl.node, 60*time.Second,
+	// Generous: under `go test ./...` Chromium alone may take half a
+	// minute to start.
+	d := startDriver(t, tl.node, 120*time.Second,
 		"CHROMIUM="+tl.chromium,
 		"PAGE_URL="+page,
 		urlVar+"="+fmt.Sprintf(urlFormat, srv.websocket),
