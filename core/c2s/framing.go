@@ -56,3 +56,9 @@ func (c *Conn) setLimits(l stream.Limits) {
 		ml.SetMessageLimit(l.MaxStanzaBytes)
 	}
 }
+
+// BOSHFraming is WebSocketFraming's elements for a BOSH session (XEP-0206):
+// the transport adapter takes <open/> for the start of a stream (its id is
+// the session's authid) and <close/> for the end of the session, and sends
+// neither to the client as it is.
+type BOSHFraming struct{ WebSocketFraming }

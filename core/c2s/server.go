@@ -162,6 +162,11 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, directTLS bool) erro
 // moment it is accepted. release gives its place back.
 func (s *Server) Admit(nc net.Conn) (release func(), ok bool) { return s.admit(nc) }
 
+// AdmitFrom applies the per-address limits to a session from remote that
+// is no connection of its own (BOSH: its requests come over any number of
+// HTTP connections, each admitted too). release gives its place back.
+func (s *Server) AdmitFrom(remote net.Addr) (release func(), ok bool) { return s.admitAddr(remote) }
+
 // ServeStream serves one connection whose transport is already set up — a
 // WebSocket over HTTPS — with the given framing. The transport admitted it
 // (Admit); release is called when the stream ends. tlsState is the TLS the
@@ -246,8 +251,10 @@ func (s *Server) Shutdown(ctx context.Context) {
 // admit applies the per-address limits to a new connection: banned
 // addresses, too many connections, connecting too fast. A refused
 // connection is closed without a word; under attack, every byte counts.
-func (s *Server) admit(nc net.Conn) (release func(), ok bool) {
-	ip := addrOf(nc.RemoteAddr())
+func (s *Server) admit(nc net.Conn) (release func(), ok bool) { return s.admitAddr(nc.RemoteAddr()) }
+
+func (s *Server) admitAddr(remote net.Addr) (release func(), ok bool) {
+	ip := addrOf(remote)
 	if s.cfg.Auth != nil {
 		if banned, until := s.cfg.Auth.Banned(ip); banned {
 			s.log.Debug("connection refused: address banned", "remote", ip.String(), "until", until)

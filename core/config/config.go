@@ -14,6 +14,7 @@ type Config struct {
 	Domain  string            `koanf:"domain"`   // the XMPP domain this server hosts
 	DataDir string            `koanf:"data_dir"` // where the database and generated certificates live
 	Listen  Listen            `koanf:"listen"`
+	BOSH    BOSH              `koanf:"bosh"`
 	TLS     TLS               `koanf:"tls"`
 	Storage Storage           `koanf:"storage"`
 	Auth    Auth              `koanf:"auth"`
@@ -73,6 +74,25 @@ func (c *Config) Listeners() []Address {
 		}
 	}
 	return out
+}
+
+// BOSH configures XMPP over BOSH (XEP-0124, XEP-0206), served on the
+// listen.websocket listener beside WebSocket.
+type BOSH struct {
+	Path string `koanf:"path"` // where it is served; "" turns BOSH off
+	// URL is the endpoint host-meta advertises; "" -> https://<domain>:<port
+	// the client reached><path>.
+	URL         string   `koanf:"url"`
+	CORSOrigins []string `koanf:"cors_origins"` // web origins whose pages may use it; "*" for any
+	// MaxWait is the longest a request is held for want of data; a client
+	// may ask for less.
+	MaxWait     time.Duration `koanf:"max_wait"`
+	MaxRequests int           `koanf:"max_requests"` // requests a session may have open at once; it holds one less
+	Polling     time.Duration `koanf:"polling"`      // shortest interval between the empty requests of a session that holds none
+	Inactivity  time.Duration `koanf:"inactivity"`   // a session with no request open this long ends
+	MaxPause    time.Duration `koanf:"max_pause"`    // longest pause a client may ask for; 0 allows none
+	// MaxBodyBytes bounds one request's content.
+	MaxBodyBytes int `koanf:"max_body_bytes"`
 }
 
 // TLS configures the server certificate.

@@ -16,6 +16,16 @@ func Default() *Config {
 			C2STLS:    "127.0.0.1:5223",
 			WebSocket: "127.0.0.1:5443",
 		},
+		BOSH: BOSH{
+			Path:         "/http-bind",
+			CORSOrigins:  []string{"*"},
+			MaxWait:      60 * time.Second,
+			MaxRequests:  2,
+			Polling:      2 * time.Second,
+			Inactivity:   60 * time.Second,
+			MaxPause:     120 * time.Second,
+			MaxBodyBytes: 512 << 10,
+		},
 		TLS: TLS{Required: true},
 		Storage: Storage{
 			Driver:           DriverSQLite,

@@ -29,6 +29,7 @@ func (c *Config) Validate() error {
 	c.validateServer(&p)
 	c.validateAuth(&p)
 	c.validateLimits(&p)
+	c.validateBOSH(&p)
 	c.validatePlugins(&p)
 	c.validateComponents(&p)
 	return errors.Join(p...)

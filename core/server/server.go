@@ -20,6 +20,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/accept"
 	"github.com/switchboard-xmpp/switchboard/core/accounts"
+	"github.com/switchboard-xmpp/switchboard/core/bosh"
 	"github.com/switchboard-xmpp/switchboard/core/c2s"
 	"github.com/switchboard-xmpp/switchboard/core/component"
 	"github.com/switchboard-xmpp/switchboard/core/config"
@@ -369,7 +370,11 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	tlsCfg := s.certs.Config()
 	tlsCfg.NextProtos = []string{"http/1.1"}
 	s.webAddr = ln.Addr()
-	ad := websocket.Advertised{Domain: s.cfg.Domain, URL: s.cfg.Listen.WebSocketURL}
+	ad := websocket.Advertised{Domain: s.cfg.Domain, URL: s.cfg.Listen.WebSocketURL, BOSHPath: s.cfg.BOSH.Path, BOSHURL: s.cfg.BOSH.URL}
+	var boshHandler http.Handler
+	if s.cfg.BOSH.Path != "" {
+		boshHandler = s.newBOSH(ctx)
+	}
 	s.web = websocket.NewServer(ctx, s.c2s, websocket.Config{
 		HeaderTimeout:  s.cfg.Limits.PreauthTimeout,
 		MaxHeaderBytes: s.cfg.Limits.MaxStanzaBytesPreauth,
@@ -377,8 +382,12 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 		IdleTimeout:    s.cfg.Limits.HTTPIdleTimeout,
 		CloseTimeout:   s.cfg.Limits.WriteTimeout,
 		Advertised:     ad,
+		BOSH:           boshHandler,
 	}, s.log.Named("websocket"))
 	s.log.Info("listening for WebSocket clients", "addr", ln.Addr().String(), "url", ad.EndpointURL("wss", ln.Addr().String()))
+	if boshHandler != nil {
+		s.log.Info("listening for BOSH clients", "addr", ln.Addr().String(), "url", ad.BOSHEndpointURL("https", ln.Addr().String()))
+	}
 	go func() {
 		// Shutdown closes the server, which ends Serve.
 		if err := s.web.Serve(tls.NewListener(ln, tlsCfg)); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
@@ -386,6 +395,25 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// newBOSH serves XEP-0206 sessions to c2s, for the WebSocket listener.
+func (s *Server) newBOSH(ctx context.Context) *bosh.Handler {
+	b, l := s.cfg.BOSH, s.cfg.Limits
+	return bosh.New(ctx, s.c2s, bosh.Config{
+		Domain:         s.cfg.Domain,
+		MaxWait:        b.MaxWait,
+		MaxRequests:    b.MaxRequests,
+		Polling:        b.Polling,
+		Inactivity:     b.Inactivity,
+		MaxPause:       b.MaxPause,
+		MaxBodyBytes:   b.MaxBodyBytes,
+		Limits:         streamLimits(s.cfg, l.MaxStanzaBytes),
+		SendQueueBytes: l.SendQueueBytes,
+		ReadTimeout:    l.PreauthTimeout,
+		WriteTimeout:   l.WriteTimeout,
+		CORSOrigins:    b.CORSOrigins,
+	}, s.log.Named("bosh"))
 }
 
 // sweep forgets old login failures and idle client addresses now and
@@ -497,9 +525,6 @@ func (s *Server) shutdown(ctx context.Context) error {
 	close(s.stopping)
 	s.closeListeners()
 	s.wg.Wait()
-	if s.web != nil {
-		s.web.Close() // WebSocket streams themselves end with the c2s shutdown
-	}
 	s.gate.Close()
 	if s.pprof != nil {
 		s.pprof.Close()
@@ -509,6 +534,15 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	n := s.c2s.Len()
 	s.c2s.Shutdown(ctx)
+	if s.web != nil {
+		// After the streams, and letting responses being written finish:
+		// the held requests of BOSH sessions carry their system-shutdown.
+		// WebSocket streams ended with the c2s shutdown; the listener is
+		// closed, so nothing new arrives meanwhile.
+		if err := s.web.Shutdown(ctx); err != nil {
+			s.web.Close()
+		}
+	}
 	if s.components != nil {
 		s.components.Shutdown(ctx)
 	}

@@ -10,11 +10,11 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/config"
 )
 
-// TestHostMetaUsesTheConfiguredURL: listen.websocket_url is what
-// host-meta advertises, for a server behind a proxy or port forward.
+// TestHostMetaUsesTheConfiguredURL: listen.websocket_url and bosh.url are
+// what host-meta advertises, for a server behind a proxy or port forward.
 func TestHostMetaUsesTheConfiguredURL(t *testing.T) {
-	const public = "wss://chat.example.org/xmpp-websocket"
-	s := start(t, func(c *config.Config) { c.Listen.WebSocketURL = public })
+	const public, publicBOSH = "wss://chat.example.org/xmpp-websocket", "https://chat.example.org/bosh"
+	s := start(t, func(c *config.Config) { c.Listen.WebSocketURL, c.BOSH.URL = public, publicBOSH })
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: 10 * time.Second}
 	resp, err := client.Get("https://" + s.WebSocketAddr().String() + "/.well-known/host-meta.json")
 	if err != nil {
@@ -24,7 +24,8 @@ func TestHostMetaUsesTheConfiguredURL(t *testing.T) {
 	var meta struct {
 		Links []struct{ Rel, Href string } `json:"links"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&meta); err != nil || len(meta.Links) != 1 || meta.Links[0].Href != public {
-		t.Fatalf("host-meta.json links %+v (%v), want %s", meta.Links, err, public)
+	err = json.NewDecoder(resp.Body).Decode(&meta)
+	if err != nil || len(meta.Links) != 2 || meta.Links[0].Href != public || meta.Links[1] != (struct{ Rel, Href string }{"urn:xmpp:alt-connections:xbosh", publicBOSH}) {
+		t.Fatalf("host-meta.json links %+v (%v), want %s and %s", meta.Links, err, public, publicBOSH)
 	}
 }

@@ -120,3 +120,39 @@ func (e *Element) Copy() *Element {
 	c.inherit = slices.Clone(e.inherit)
 	return &c
 }
+
+// AttrNS returns the unescaped value of the attribute local in namespace
+// space, written with a prefix declared on the element itself or on the
+// stream header; "" if absent.
+func (e *Element) AttrNS(space, local string) string {
+	for i := range e.attrs {
+		a := &e.attrs[i]
+		if a.colon < 0 {
+			continue
+		}
+		name := e.Raw[a.nameOff : a.nameOff+a.nameLen]
+		if string(name[a.colon+1:]) == local && e.prefixURI(name[:a.colon]) == space {
+			return string(e.value(a))
+		}
+	}
+	return ""
+}
+
+// prefixURI resolves a prefix in the scope of the element's start tag.
+func (e *Element) prefixURI(prefix []byte) string {
+	if string(prefix) == "xml" {
+		return NSXML
+	}
+	for i := range e.attrs {
+		a := &e.attrs[i]
+		if p, ok := declPrefix(e.Raw, a); ok && a.colon >= 0 && string(p) == string(prefix) {
+			return string(e.value(a))
+		}
+	}
+	for _, ns := range e.inherit {
+		if ns.prefix == string(prefix) {
+			return ns.uri
+		}
+	}
+	return ""
+}

@@ -98,3 +98,11 @@ func (e *Element) appendDecls(dst []byte, all bool) []byte {
 	}
 	return dst
 }
+
+// AppendStandalone appends the element declaring every namespace it
+// inherited from the stream header, the default one included, so that it
+// means the same outside any stream: inside a BOSH <body/>, whose default
+// namespace is another.
+func (e *Element) AppendStandalone(dst []byte) []byte {
+	return e.rewrite(dst, true)
+}

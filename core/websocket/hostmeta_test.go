@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"encoding/xml"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -61,6 +62,45 @@ func TestHostMetaAdvertisesTheDomain(t *testing.T) {
 			x, j := hostMeta(t, tt.ad, tt.host)
 			if x != tt.want || j != tt.want {
 				t.Errorf("host-meta advertises %q (XML) and %q (JSON), want %q", x, j, tt.want)
+			}
+		})
+	}
+}
+
+// With BOSH served, host-meta lists it too, in both documents, found by
+// the same rules.
+func TestHostMetaListsBOSH(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ad   websocket.Advertised
+		want string
+	}{
+		{"reached by address", websocket.Advertised{Domain: "example.org", BOSHPath: "/http-bind"}, "https://example.org:5443/http-bind"},
+		{"configured", websocket.Advertised{Domain: "example.org", BOSHPath: "/http-bind", BOSHURL: "https://chat.example.org/bosh?x=&'"}, "https://chat.example.org/bosh?x=&'"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := websocket.NewServer(context.Background(), nil, websocket.Config{Advertised: tt.ad, BOSH: http.NotFoundHandler()}, hclog.NewNullLogger()).Handler
+			get := func(path string) []byte {
+				r := httptest.NewRequest("GET", "https://127.0.0.1:5443"+path, nil)
+				r.TLS = &tls.ConnectionState{}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				return w.Body.Bytes()
+			}
+			var xrd struct {
+				Links []struct {
+					Rel  string `xml:"rel,attr"`
+					Href string `xml:"href,attr"`
+				} `xml:"Link"`
+			}
+			var jrd struct {
+				Links []struct{ Rel, Href string } `json:"links"`
+			}
+			if err := xml.Unmarshal(get("/.well-known/host-meta"), &xrd); err != nil || len(xrd.Links) != 2 || xrd.Links[1].Rel != "urn:xmpp:alt-connections:xbosh" || xrd.Links[1].Href != tt.want {
+				t.Errorf("host-meta: %+v (%v), want the BOSH link %s second", xrd.Links, err, tt.want)
+			}
+			if err := json.Unmarshal(get("/.well-known/host-meta.json"), &jrd); err != nil || len(jrd.Links) != 2 || jrd.Links[1].Rel != "urn:xmpp:alt-connections:xbosh" || jrd.Links[1].Href != tt.want {
+				t.Errorf("host-meta.json: %+v (%v), want the BOSH link %s second", jrd.Links, err, tt.want)
 			}
 		})
 	}

@@ -1,5 +1,6 @@
 // Package websocket serves XMPP over WebSocket (RFC 7395) and the host-meta
-// documents (XEP-0156) with which browser clients find it. Streams are
+// documents (XEP-0156) with which browser clients find it and BOSH, whose
+// handler it serves beside its own on the same listener. Streams are
 // handed to the c2s code through a framing adapter, so everything after
 // the transport — SASL, routing, stream management — is the same as over
 // TCP.
@@ -9,7 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -26,7 +27,10 @@ import (
 // this is what most servers use).
 const Path = "/xmpp-websocket"
 
-const relWebSocket = "urn:xmpp:alt-connections:websocket"
+const (
+	relWebSocket = "urn:xmpp:alt-connections:websocket"
+	relBOSH      = "urn:xmpp:alt-connections:xbosh"
+)
 
 // Config bounds what an HTTP connection may hold before and after it
 // carries a stream; zero durations are not allowed.
@@ -47,6 +51,8 @@ type Config struct {
 	CloseTimeout time.Duration
 	// Advertised is what host-meta tells clients.
 	Advertised Advertised
+	// BOSH, when set, serves XMPP over BOSH at Advertised.BOSHPath.
+	BOSH http.Handler
 }
 
 // Advertised is what host-meta tells clients about the endpoint.
@@ -58,6 +64,9 @@ type Advertised struct {
 	// URL, when set, is advertised as it is: the endpoint as clients reach
 	// it through a proxy or port forward.
 	URL string
+	// BOSHPath is where BOSH is served, "" for nowhere; BOSHURL is
+	// advertised as it is when set, as URL is.
+	BOSHPath, BOSHURL string
 }
 
 // handler serves the endpoint and host-meta, and keeps the HTTP
@@ -82,6 +91,9 @@ type handler struct {
 func NewServer(ctx context.Context, srv *c2s.Server, cfg Config, log hclog.Logger) *http.Server {
 	h := &handler{ctx: ctx, c2s: srv, cfg: cfg, log: log, mux: http.NewServeMux(), heads: newHeadPool(), conns: map[net.Conn]*httpConn{}}
 	h.mux.HandleFunc(Path, h.serveXMPP)
+	if cfg.BOSH != nil && cfg.Advertised.BOSHPath != "" {
+		h.mux.Handle(cfg.Advertised.BOSHPath, h.plainHTTP(cfg.BOSH))
+	}
 	h.mux.HandleFunc("/.well-known/host-meta", h.hostMetaXML)
 	h.mux.HandleFunc("/.well-known/host-meta.json", h.hostMetaJSON)
 	return &http.Server{
@@ -144,34 +156,75 @@ func addrOf(s string) net.Addr {
 // client used. Neither a loopback address nor a proxy's internal name ever
 // reaches a browser, which checks the certificate against the name.
 func (ad Advertised) EndpointURL(scheme, host string) string {
-	if ad.URL != "" {
-		return ad.URL
+	return ad.url(ad.URL, scheme, host, Path)
+}
+
+// BOSHEndpointURL is EndpointURL for BOSH: https (or http) instead of
+// wss, BOSHURL instead of URL.
+func (ad Advertised) BOSHEndpointURL(scheme, host string) string {
+	return ad.url(ad.BOSHURL, scheme, host, ad.BOSHPath)
+}
+
+func (ad Advertised) url(configured, scheme, host, path string) string {
+	if configured != "" {
+		return configured
 	}
 	addr := ad.Domain
 	if _, port, err := net.SplitHostPort(host); err == nil && port != "" {
 		addr = net.JoinHostPort(ad.Domain, port)
 	}
-	return scheme + "://" + addr + Path
+	return scheme + "://" + addr + path
 }
 
-func (h *handler) endpointURL(r *http.Request) string {
-	scheme := "wss"
+// links are the endpoints host-meta lists for a client that fetched it
+// with r.
+func (h *handler) links(r *http.Request) [][2]string {
+	ws, web := "wss", "https"
 	if r.TLS == nil {
-		scheme = "ws"
+		ws, web = "ws", "http"
 	}
-	return h.cfg.Advertised.EndpointURL(scheme, r.Host)
+	links := [][2]string{{relWebSocket, h.cfg.Advertised.EndpointURL(ws, r.Host)}}
+	if h.cfg.BOSH != nil && h.cfg.Advertised.BOSHPath != "" {
+		links = append(links, [2]string{relBOSH, h.cfg.Advertised.BOSHEndpointURL(web, r.Host)})
+	}
+	return links
+}
+
+// plainHTTP serves a handler of ordinary requests (BOSH) on connections
+// admitted under the per-address limits. Such a connection is not going
+// to become a WebSocket; between requests the idle timeout bounds it.
+func (h *handler) plainHTTP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hc, _ := r.Context().Value(httpConnKey{}).(*httpConn)
+		if hc == nil {
+			http.Error(w, "connection not admitted", http.StatusServiceUnavailable)
+			return
+		}
+		hc.upgradeDeadline.Stop()
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (h *handler) hostMetaXML(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/xrd+xml")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	var href strings.Builder
-	xml.EscapeText(&href, []byte(h.endpointURL(r))) // never fails on a strings.Builder
-	fmt.Fprintf(w, "<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel='%s' href='%s'/>\n</XRD>\n", relWebSocket, href.String())
+	var doc strings.Builder
+	doc.WriteString("<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n")
+	for _, l := range h.links(r) {
+		doc.WriteString("  <Link rel='" + l[0] + "' href='")
+		xml.EscapeText(&doc, []byte(l[1])) // never fails on a strings.Builder
+		doc.WriteString("'/>\n")
+	}
+	doc.WriteString("</XRD>\n")
+	io.WriteString(w, doc.String())
 }
 
 func (h *handler) hostMetaJSON(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	json.NewEncoder(w).Encode(map[string]any{"links": []map[string]string{{"rel": relWebSocket, "href": h.endpointURL(r)}}})
+	var links []map[string]string
+	for _, l := range h.links(r) {
+		links = append(links, map[string]string{"rel": l[0], "href": l[1]})
+	}
+	json.NewEncoder(w).Encode(map[string]any{"links": links})
 }

@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,19 @@ import (
 // bob a message typed into its chat view; bob, on STARTTLS with our raw
 // client, reads it and answers; the answer must show in alice's chat view.
 func TestConverseChatsWithTCPClient(t *testing.T) {
+	converseChats(t, "WEBSOCKET_URL", "wss://%s/xmpp-websocket", "WebSocket")
+}
+
+// TestConverseOverBOSHChatsWithTCPClient is the same over BOSH
+// (XEP-0206): Converse is given only https://…/http-bind, and drive.mjs
+// fails the run if a WebSocket opens.
+func TestConverseOverBOSHChatsWithTCPClient(t *testing.T) {
+	converseChats(t, "BOSH_URL", "https://%s/http-bind", "BOSH")
+}
+
+// converseChats runs the chat over the transport whose URL (a format for
+// the listener's address) drive.mjs gets in the variable urlVar.
+func converseChats(t *testing.T, urlVar, urlFormat, transport string) {
 	tl := requireTools(t)
 	srv := startServer(t, t.TempDir(), "alice@localhost", "bob@localhost")
 	page := servePage(t)
@@ -25,15 +39,15 @@ func TestConverseChatsWithTCPClient(t *testing.T) {
 	}
 	t.Cleanup(func() { bob.Conn.Close() })
 
-	const (
-		aliceJID = "alice@localhost/browser"
-		hello    = "Hello from Converse over WebSocket"
-		reply    = "Hello back from TCP"
-	)
-	d := startDriver(t, tl.node, 60*time.Second,
+	const aliceJID = "alice@localhost/browser"
+	hello := "Hello from Converse over " + transport
+	reply := "Hello back from TCP to " + transport
+	// Generous: under `go test ./...` Chromium alone may take half a
+	// minute to start.
+	d := startDriver(t, tl.node, 120*time.Second,
 		"CHROMIUM="+tl.chromium,
 		"PAGE_URL="+page,
-		"WEBSOCKET_URL=wss://"+srv.websocket+"/xmpp-websocket",
+		urlVar+"="+fmt.Sprintf(urlFormat, srv.websocket),
 		"SPKI="+spkiHash(t, srv.websocket),
 		"JID="+aliceJID,
 		"PASSWORD=pw",

@@ -1,9 +1,10 @@
 // drive.mjs: run by browser_test.go. It opens the Converse.js page in
 // Debian's Chromium through playwright-core, waits until Converse has logged
-// in over WebSocket, sends SEND_TEXT to PEER by typing it into the chat view,
-// and waits until EXPECT_TEXT from PEER shows in that view. It prints every
-// WebSocket frame (C: sent by the browser, S: from the server), the page's
-// console and its errors, and exits 0 only on success.
+// in over WebSocket (WEBSOCKET_URL) or BOSH (BOSH_URL: then no WebSocket may
+// open), sends SEND_TEXT to PEER by typing it into the chat view, and waits
+// until EXPECT_TEXT from PEER shows in that view. It prints every WebSocket
+// frame or BOSH body (C: sent by the browser, S: from the server), the
+// page's console and its errors, and exits 0 only on success.
 import { chromium } from 'playwright-core';
 
 const need = (name) => {
@@ -17,7 +18,8 @@ const need = (name) => {
 const cfg = {
   chromium: need('CHROMIUM'),
   pageURL: need('PAGE_URL'),
-  wsURL: need('WEBSOCKET_URL'),
+  wsURL: process.env.WEBSOCKET_URL,
+  boshURL: process.env.BOSH_URL,
   jid: need('JID'),
   password: need('PASSWORD'),
   peer: need('PEER'),
@@ -26,6 +28,11 @@ const cfg = {
   spki: need('SPKI'),
   stepMs: Number(process.env.STEP_TIMEOUT_MS || 20000),
 };
+
+if (!cfg.wsURL === !cfg.boshURL) {
+  console.error('drive.mjs: set exactly one of WEBSOCKET_URL and BOSH_URL (browser_test.go does)');
+  process.exit(2);
+}
 
 const start = Date.now();
 const log = (...args) => console.log(`+${((Date.now() - start) / 1000).toFixed(2)}s`, ...args);
@@ -61,7 +68,9 @@ async function run(browser) {
     (url) => !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname),
     (route) => { log('blocked (not loopback):', route.request().url()); return route.abort('blockedbyclient'); },
   );
+  let websockets = 0;
   page.on('websocket', (ws) => {
+    websockets++;
     log('websocket opened:', ws.url());
     ws.on('framesent', (f) => log('C:', f.payload));
     ws.on('framereceived', (f) => log('S:', f.payload));
@@ -69,7 +78,15 @@ async function run(browser) {
     ws.on('close', () => log('websocket closed'));
   });
 
-  const q = new URLSearchParams({ websocket_url: cfg.wsURL, jid: cfg.jid, password: cfg.password });
+  if (cfg.boshURL) {
+    page.on('request', (r) => { if (r.url() === cfg.boshURL) log('C:', r.method(), r.postData()); });
+    page.on('response', async (r) => {
+      if (r.url() === cfg.boshURL) log('S:', r.status(), await r.text().catch((e) => `(${e.message})`));
+    });
+  }
+  const q = new URLSearchParams({ jid: cfg.jid, password: cfg.password });
+  if (cfg.wsURL) q.set('websocket_url', cfg.wsURL);
+  if (cfg.boshURL) q.set('bosh_service_url', cfg.boshURL);
   if (process.env.CONVERSE_LOGLEVEL) q.set('loglevel', process.env.CONVERSE_LOGLEVEL);
   await page.goto(`${cfg.pageURL}?${q}`);
 
@@ -90,6 +107,7 @@ async function run(browser) {
   const reply = chat.locator('.chat-msg__text', { hasText: cfg.expect });
   await reply.waitFor();
   log('STEP reply shown in the chat view:', await reply.innerText());
+  if (cfg.boshURL && websockets > 0) throw new Error(`${websockets} WebSocket(s) opened on a BOSH run`);
 }
 
 let code = 1;

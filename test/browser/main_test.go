@@ -1,7 +1,7 @@
 // Package browser runs a real browser client against the built server:
 // Converse.js (from the npm registry, see package.json) in Debian's Chromium,
-// driven by playwright-core from drive.mjs, logs in over WebSocket (RFC 7395)
-// and chats with a client on TCP.
+// driven by playwright-core from drive.mjs, logs in over WebSocket (RFC 7395),
+// and again over BOSH (XEP-0206), and chats with a client on TCP.
 //
 // It needs, once per machine (.ci/run does this):
 //
@@ -10,8 +10,8 @@
 //
 // Without them the test fails and says so; it is never skipped.
 //
-// `go test -v` prints every WebSocket frame the browser sent (C:) and got
-// (S:). drive.mjs also reads, from the environment: SCREENSHOT=/path.png
+// `go test -v` prints every WebSocket frame or BOSH body the browser sent
+// (C:) and got (S:). drive.mjs also reads, from the environment: SCREENSHOT=/path.png
 // for a picture of the page as the run ended, CONVERSE_LOGLEVEL=debug for
 // Converse's own log, STEP_TIMEOUT_MS (default 20000) for each wait.
 package browser
