@@ -7,6 +7,7 @@ package admin
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -92,9 +93,12 @@ type Status struct {
 
 // Handler serves the API under /api/ and the web page at /.
 type Handler struct {
-	cfg    Config
-	b      Backend
-	log    hclog.Logger
+	cfg Config
+	b   Backend
+	log hclog.Logger
+
+	mu     sync.RWMutex // guards token and admins, which a reload changes
+	token  string
 	admins map[string]bool
 	// passwordGate lets one password test run at a time: each costs a
 	// key derivation, and guessing must not get cheaper in parallel.
@@ -104,12 +108,27 @@ type Handler struct {
 
 // New returns the handler of the admin listener.
 func New(cfg Config, b Backend, log hclog.Logger) *Handler {
-	h := &Handler{cfg: cfg, b: b, log: log, admins: map[string]bool{}, passwordGate: make(chan struct{}, 1), mux: http.NewServeMux()}
-	for _, a := range cfg.Admins {
-		h.admins[a] = true
-	}
+	h := &Handler{cfg: cfg, b: b, log: log, passwordGate: make(chan struct{}, 1), mux: http.NewServeMux()}
+	h.SetAccess(cfg.Token, cfg.Admins)
 	h.routes()
 	return h
+}
+
+// SetAccess replaces who may use the API, for a reloaded configuration.
+func (h *Handler) SetAccess(token string, admins []string) {
+	set := make(map[string]bool, len(admins))
+	for _, a := range admins {
+		set[a] = true
+	}
+	h.mu.Lock()
+	h.token, h.admins = token, set
+	h.mu.Unlock()
+}
+
+func (h *Handler) access() (token string, admins map[string]bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.token, h.admins
 }
 
 // Server wraps h in an HTTP server whose every phase is bounded by the
