@@ -31,4 +31,6 @@ func (h *Handler) pageRoutes() {
 	h.mux.HandleFunc("GET /{$}", serve("index.html"))
 	h.mux.HandleFunc("GET /admin.js", serve("admin.js"))
 	h.mux.HandleFunc("GET /admin.css", serve("admin.css"))
+	// Browsers ask for an icon; there is none, and that is no error.
+	h.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 }

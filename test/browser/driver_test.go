@@ -37,16 +37,22 @@ func (d *driver) output() string {
 // cleanup does the same if the test ends first.
 func startDriver(t *testing.T, node string, timeout time.Duration, env ...string) *driver {
 	t.Helper()
+	return startScript(t, node, "drive.mjs", timeout, env...)
+}
+
+// startScript is startDriver for another script of this directory.
+func startScript(t *testing.T, node, script string, timeout time.Duration, env ...string) *driver {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	d := &driver{done: make(chan struct{})}
-	cmd := exec.CommandContext(ctx, node, "drive.mjs")
+	cmd := exec.CommandContext(ctx, node, script)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = d, d
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		cancel()
-		t.Fatalf("starting node drive.mjs: %v", err)
+		t.Fatalf("starting node %s: %v", script, err)
 	}
 	go func() {
 		d.err = cmd.Wait()
