@@ -220,7 +220,9 @@ func (b adminBackend) SetPluginEnabled(ctx context.Context, name string, enabled
 	s.overridesMu.Unlock()
 	specs, err := PluginSpecs(s.withOverrides(s.cfg), s.opts.Builtins)
 	if err == nil {
-		err = s.plugins.Reload(ctx, specs)
+		// Half a reload is worse than a late answer: it runs to its end
+		// even if the client stops waiting.
+		err = s.plugins.Reload(context.WithoutCancel(ctx), specs)
 	}
 	if err != nil {
 		s.overridesMu.Lock()
@@ -268,5 +270,6 @@ func (b adminBackend) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the configuration: %w", err)
 	}
-	return b.s.Reload(ctx, next)
+	// As above: once begun, the reload finishes.
+	return b.s.Reload(context.WithoutCancel(ctx), next)
 }
