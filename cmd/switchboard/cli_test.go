@@ -48,6 +48,10 @@ func TestHelpExitsZeroAndCreatesNothing(t *testing.T) {
 		{[]string{"bench", "--help"}, []string{"--users"}, nil},
 		{[]string{"help", "bench"}, []string{"--users"}, nil},
 		{[]string{"version", "--help"}, []string{"switchboard version"}, nil},
+		{[]string{"status", "--help"}, []string{"switchboard status", "admin.token", "--json", "--config"}, []string{"--kick", "--listen-c2s", "--data-dir"}},
+		{[]string{"help", "sessions"}, []string{"--kick", "--json", "policy-violation"}, []string{"--listen-c2s", "--data-dir"}},
+		{[]string{"broadcast", "-h"}, []string{"switchboard broadcast", "MESSAGE", "--config"}, []string{"--kick", "--json", "--data-dir"}},
+		{[]string{"--help"}, []string{"switchboard status", "switchboard sessions [--kick JID]", "switchboard broadcast MESSAGE"}, nil},
 	} {
 		code, stdout, stderr := runIn(t, tc.args...)
 		if code != 0 || stderr != "" {
@@ -92,6 +96,10 @@ func TestMistakesExitTwo(t *testing.T) {
 		{[]string{"serve", "--no-such-flag"}, "see switchboard help serve"},
 		{[]string{"config"}, "expected check"},
 		{[]string{"version", "extra"}, "takes no arguments"},
+		{[]string{"status", "extra"}, "status: takes no arguments"},
+		{[]string{"sessions", "--kik", "a@b"}, "unknown flag: --kik"},
+		{[]string{"broadcast"}, "expected the message to send"},
+		{[]string{"broadcast", " "}, "expected the message to send"},
 	} {
 		code, _, stderr := runIn(t, tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) {

@@ -62,7 +62,26 @@ shows its source, state, routes and features. NAME runs a built-in plugin,
 as the server does itself; it is not for people.
 `,
 	"plugin list": "Usage: switchboard plugin list [--config FILE] [flags]\n\nShows each configured plugin: source, state, routes, features.\n",
-	"version":     "Usage: switchboard version\n\nPrints the version, the commit it was built from, and the Go version.\n",
+	"status": `Usage: switchboard status [--config FILE] [--json]
+
+Asks a running server, through its admin API (listen.admin, with
+admin.token from the same configuration), for its version, uptime, and
+how many sessions, connections, accounts and plugins it has.
+`,
+	"sessions": `Usage: switchboard sessions [--config FILE] [--kick JID] [--json]
+
+Lists a running server's client sessions (full JID, address, since when,
+encrypted or not) through its admin API (listen.admin, with admin.token
+from the same configuration). --kick ends the session of a full JID, or
+every session of a bare JID, with a policy-violation stream error.
+`,
+	"broadcast": `Usage: switchboard broadcast [--config FILE] MESSAGE
+
+Sends MESSAGE from the server's domain, as a headline message, to every
+online session of a running server, through its admin API (listen.admin,
+with admin.token from the same configuration).
+`,
+	"version": "Usage: switchboard version\n\nPrints the version, the commit it was built from, and the Go version.\n",
 }
 
 // printHelp writes name's help and, when fs is not nil, its flags.

@@ -26,6 +26,9 @@ Usage:
   switchboard config check --config FILE         validate a configuration file
   switchboard plugin list [--config FILE]        show each configured plugin: source, state, routes, features
   switchboard plugin NAME                        run a built-in plugin (the server does this itself)
+  switchboard status [--json]                     a running server's version, uptime and counts (its admin API)
+  switchboard sessions [--kick JID] [--json]      list a running server's sessions, or end one
+  switchboard broadcast MESSAGE                   send MESSAGE to everyone online
   switchboard bench SCENARIO... [flags]          load-test an XMPP server (see switchboard bench --help)
   switchboard version                            version, commit and Go version (also --version)
   switchboard help [COMMAND]                     this text, or a command's help (also COMMAND --help)
@@ -42,12 +45,15 @@ func main() {
 // commands are switchboard's commands by name.
 func commands() map[string]func(context.Context, cliEnv, []string) error {
 	return map[string]func(context.Context, cliEnv, []string) error{
-		"serve":   serve,
-		"user":    user,
-		"config":  configCmd,
-		"plugin":  pluginCmd,
-		"bench":   bench,
-		"version": version,
+		"serve":     serve,
+		"user":      user,
+		"config":    configCmd,
+		"plugin":    pluginCmd,
+		"bench":     bench,
+		"version":   version,
+		"status":    statusCmd,
+		"sessions":  sessionsCmd,
+		"broadcast": broadcastCmd,
 	}
 }
 

@@ -82,6 +82,11 @@ func serve(ctx context.Context, env cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	opts.Version = strings.ReplaceAll(strings.TrimSpace(versionText()), "\n", ", ")
+	opts.LoadConfig = func() (*config.Config, error) {
+		next, _, err := loadConfig(env, "serve", serveFlags, args, nil)
+		return next, err
+	}
 	srv, err := server.New(ctx, cfg, opts, log)
 	if err != nil {
 		return err

@@ -44,6 +44,7 @@ func (c *Conn) bindResource(resource string) (*session.Session, *stanza.Error) {
 	ep := newEndpoint(c.srv, c)
 	sess := session.New(c.id, j, ep)
 	sess.Secure.Store(c.state&stateSecure != 0)
+	sess.SetRemote(c.raw.RemoteAddr().String())
 	ep.sess = sess
 	replaced, err := c.srv.sessions.Add(sess, c.srv.cfg.MaxResources)
 	if errors.Is(err, session.ErrTooManyResources) {

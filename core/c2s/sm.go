@@ -177,6 +177,7 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 	c.ep = e
 	c.sess = e.sess
 	c.sess.Secure.Store(c.state&stateSecure != 0)
+	c.sess.SetRemote(c.raw.RemoteAddr().String())
 	c.state |= stateBound
 	c.log = c.log.With("jid", e.sess.Full)
 	b := []byte("<resumed xmlns='" + nsSM + "' h='" + strconv.FormatUint(uint64(e.handled()), 10) + "' previd='" + e.sm.id + "'/>")

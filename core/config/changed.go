@@ -52,5 +52,5 @@ func compare(key string, a, b any, keys *[]string) {
 func LiveKey(key string) bool {
 	// The certificate's files are read again on reload, but from the
 	// paths the server started with: new paths need a restart.
-	return strings.HasPrefix(key, "plugins.") || key == "log.level"
+	return strings.HasPrefix(key, "plugins.") || key == "log.level" || key == "admin.token"
 }

@@ -22,6 +22,7 @@ type Config struct {
 	Memory  Memory            `koanf:"memory"`
 	Log     Log               `koanf:"log"`
 	Debug   Debug             `koanf:"debug"`
+	Admin   Admin             `koanf:"admin"`
 	Plugins map[string]Plugin `koanf:"plugins"` // by plugin name
 	// Components are the external components (XEP-0114) that may connect
 	// to listen.component, each by a name of the operator's choosing.
@@ -51,6 +52,9 @@ type Listen struct {
 	// Metrics serves Prometheus metrics over plain HTTP at /metrics; ""
 	// (the default) is off.
 	Metrics string `koanf:"metrics"`
+	// Admin serves the administration API and its web page over plain
+	// HTTP; "" (the default) is off.
+	Admin string `koanf:"admin"`
 }
 
 // Address is a listener's configured address with its key.
@@ -67,6 +71,8 @@ func (c *Config) Listeners() []Address {
 		{"listen.websocket", c.Listen.WebSocket},
 		{"listen.component", c.Listen.Component},
 		{"listen.metrics", c.Listen.Metrics},
+		{"listen.admin", c.Listen.Admin},
+		{"listen.admin", c.Listen.Admin},
 		{"debug.pprof", c.Debug.Pprof},
 	} {
 		if a.Addr != "" {
@@ -192,6 +198,20 @@ type Log struct {
 	Level  string `koanf:"level"`  // trace|debug|info|warn|error
 	Format string `koanf:"format"` // text|json
 }
+
+// Admin configures the administration API at listen.admin. Those who may
+// use it: the bearer of Token, and the accounts listed in
+// plugins.adhoc.config.admins (the same who may run the XEP-0133
+// commands), with their passwords.
+type Admin struct {
+	Token          string        `koanf:"token"`           // "" lets only the admin accounts in
+	MaxBodyBytes   int           `koanf:"max_body_bytes"`  // the largest request body accepted
+	RequestTimeout time.Duration `koanf:"request_timeout"` // to read a request and answer it
+}
+
+// MinAdminTokenBytes is the shortest admin.token accepted: a token is all
+// its bearer needs, so it must not be guessable.
+const MinAdminTokenBytes = 16
 
 // Debug holds diagnostics that are off by default.
 type Debug struct {

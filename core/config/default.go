@@ -74,6 +74,7 @@ func Default() *Config {
 			ReservedFiles:         256,
 		},
 		Memory:  Memory{ReleaseAfter: 2 * time.Second},
+		Admin:   Admin{MaxBodyBytes: 64 << 10, RequestTimeout: 30 * time.Second},
 		Log:     Log{Level: "info", Format: "text"},
 		Plugins: map[string]Plugin{},
 	}

@@ -32,6 +32,7 @@ func (c *Config) Validate() error {
 	c.validateBOSH(&p)
 	c.validatePlugins(&p)
 	c.validateComponents(&p)
+	c.validateAdmin(&p)
 	return errors.Join(p...)
 }
 

@@ -26,6 +26,14 @@ func TestValidate(t *testing.T) {
 		{"listen both off", func(c *Config) { c.Listen.C2S, c.Listen.C2STLS = "", "" }, []string{"listen: c2s and c2s_tls are both empty"}},
 		{"listen same address", func(c *Config) { c.Listen.C2STLS = c.Listen.C2S }, []string{`listen.c2s_tls: must differ from listen.c2s, both are "127.0.0.1:5222"`}},
 		{"listen both on free ports", func(c *Config) { c.Listen.C2S, c.Listen.C2STLS = "127.0.0.1:0", "127.0.0.1:0" }, nil},
+		{"admin listener for nobody", func(c *Config) { c.Listen.Admin = "127.0.0.1:0" }, []string{"listen.admin: is set, but nobody could use it"}},
+		{"admin listener with a token", func(c *Config) { c.Listen.Admin, c.Admin.Token = "127.0.0.1:0", "0123456789abcdef" }, nil},
+		{"admin listener with an admin account", func(c *Config) {
+			c.Listen.Admin = "127.0.0.1:0"
+			c.Plugins["adhoc"] = Plugin{Config: map[string]any{"admins": []any{"root@localhost"}}}
+		}, nil},
+		{"admin token short", func(c *Config) { c.Admin.Token = "secret" }, []string{"admin.token: must be at least 16 characters"}},
+		{"admin body tiny", func(c *Config) { c.Admin.MaxBodyBytes = 10 }, []string{"admin.max_body_bytes"}},
 		{"websocket url", func(c *Config) { c.Listen.WebSocketURL = "wss://chat.example.org/xmpp-websocket" }, nil},
 		{"websocket url not websocket", func(c *Config) { c.Listen.WebSocketURL = "https://chat.example.org/ws" }, []string{`listen.websocket_url: "https://chat.example.org/ws" must start with wss://`}},
 		{"websocket url without host", func(c *Config) { c.Listen.WebSocketURL = "wss:///xmpp-websocket" }, []string{`listen.websocket_url: "wss:///xmpp-websocket" has no host`}},

@@ -20,6 +20,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/accept"
 	"github.com/switchboard-xmpp/switchboard/core/accounts"
+	"github.com/switchboard-xmpp/switchboard/core/admin"
 	"github.com/switchboard-xmpp/switchboard/core/bosh"
 	"github.com/switchboard-xmpp/switchboard/core/c2s"
 	"github.com/switchboard-xmpp/switchboard/core/component"
@@ -53,6 +54,11 @@ type Options struct {
 	// PluginBackoff is the restart policy; zero means
 	// pluginhost.DefaultBackoff.
 	PluginBackoff pluginhost.Backoff
+	// Version is what the admin API reports the server to be.
+	Version string
+	// LoadConfig reads the configuration again, for a reload the admin
+	// API asks for; nil: it cannot.
+	LoadConfig func() (*config.Config, error)
 }
 
 // Server is a running Switchboard core.
@@ -86,6 +92,16 @@ type Server struct {
 	metrics     *metrics.Metrics // nil when listen.metrics is off
 	metricsWeb  *http.Server
 	metricsAddr net.Addr
+	adminAPI    *admin.Handler // nil when listen.admin is off
+	adminWeb    *http.Server
+	adminAddr   net.Addr
+	started     time.Time
+	// reloadMu keeps reloads, from SIGHUP or the admin API, one at a time.
+	reloadMu sync.Mutex
+	// overrides are the plugins the admin API enabled (true) or disabled
+	// (false) against the config file; every reload applies them.
+	overridesMu sync.Mutex
+	overrides   map[string]bool
 	wg          sync.WaitGroup
 	serveErr    chan error
 	stopOnce    sync.Once
@@ -100,7 +116,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options, log hclog.Logger
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, opts: opts, log: log, serveErr: make(chan error, 3), stopping: make(chan struct{})}
+	s := &Server{cfg: cfg, opts: opts, log: log, serveErr: make(chan error, 3), stopping: make(chan struct{}), started: time.Now(), overrides: map[string]bool{}}
 	// Off, nothing is counted: a nil *Metrics does nothing.
 	if cfg.Listen.Metrics != "" {
 		s.metrics = metrics.New()
@@ -304,6 +320,10 @@ func (s *Server) Start(ctx context.Context) error {
 		s.closeListeners()
 		return err
 	}
+	if err := s.startAdmin(); err != nil {
+		s.closeListeners()
+		return err
+	}
 	s.reportOpenFiles()
 	return nil
 }
@@ -477,10 +497,12 @@ func (s *Server) Errors() <-chan error { return s.serveErr }
 // Reload applies what can change without a restart: the TLS certificate
 // and the plugins (started, stopped or reconfigured). Sessions stay.
 func (s *Server) Reload(ctx context.Context, cfg *config.Config) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	if err := s.certs.Reload(); err != nil {
 		return fmt.Errorf("reloading TLS certificate: %w", err)
 	}
-	specs, err := PluginSpecs(cfg, s.opts.Builtins, s.opts.OptIn)
+	specs, err := PluginSpecs(s.withOverrides(cfg), s.opts.Builtins, s.opts.OptIn)
 	if err != nil {
 		return err
 	}
@@ -496,7 +518,10 @@ func (s *Server) Reload(ctx context.Context, cfg *config.Config) error {
 	// Loggers named from this one share its level: the core's components
 	// and the plugins' lines, which the core filters.
 	s.log.SetLevel(hclog.LevelFromString(cfg.Log.Level))
-	s.cfg.Log.Level, s.cfg.Plugins = cfg.Log.Level, cfg.Plugins
+	s.cfg.Log.Level, s.cfg.Plugins, s.cfg.Admin.Token = cfg.Log.Level, cfg.Plugins, cfg.Admin.Token
+	if s.adminAPI != nil {
+		s.adminAPI.SetAccess(cfg.Admin.Token, s.adminAccounts(cfg))
+	}
 	if len(restart) > 0 {
 		s.log.Warn("configuration reloaded, but these changed keys take effect only after a restart", "keys", strings.Join(restart, ", "))
 	}
@@ -531,6 +556,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	if s.metricsWeb != nil {
 		s.metricsWeb.Close()
+	}
+	if s.adminWeb != nil {
+		s.adminWeb.Close()
 	}
 	n := s.c2s.Len()
 	s.c2s.Shutdown(ctx)

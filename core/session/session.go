@@ -5,6 +5,7 @@ package session
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
@@ -33,6 +34,8 @@ type Session struct {
 	Bare string      // JID.Bare(), kept to avoid rebuilding it per stanza
 	Full string      // JID.String()
 	Sink Sink
+	// Since is when the resource was bound; a resumption keeps it.
+	Since time.Time
 
 	// presence holds availability in bit 8 and the priority (int8) in the
 	// low byte, so that routing reads both in one atomic load.
@@ -48,11 +51,24 @@ type Session struct {
 	// full JID: for the session-closed event, and for plugins that
 	// restart while the session is online.
 	lastPresence atomic.Pointer[[]byte]
+	// remote is the client's address, which a resumption can change.
+	remote atomic.Pointer[string]
 }
 
 // New returns a session for a bound full JID.
 func New(id string, j jidprep.JID, sink Sink) *Session {
-	return &Session{ID: id, JID: j, Bare: j.Bare(), Full: j.String(), Sink: sink}
+	return &Session{ID: id, JID: j, Bare: j.Bare(), Full: j.String(), Sink: sink, Since: time.Now()}
+}
+
+// SetRemote records the address of the client's connection.
+func (s *Session) SetRemote(addr string) { s.remote.Store(&addr) }
+
+// Remote returns the address SetRemote recorded, "" if none.
+func (s *Session) Remote() string {
+	if p := s.remote.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 const availableBit = 1 << 8

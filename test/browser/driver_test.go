@@ -52,7 +52,7 @@ func startScript(t *testing.T, node, script string, timeout time.Duration, env .
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		cancel()
-		t.Fatalf("starting node drive.mjs: %v", err)
+		t.Fatalf("starting node %s: %v", script, err)
 	}
 	go func() {
 		d.err = cmd.Wait()
