@@ -72,7 +72,6 @@ func (c *Config) Listeners() []Address {
 		{"listen.component", c.Listen.Component},
 		{"listen.metrics", c.Listen.Metrics},
 		{"listen.admin", c.Listen.Admin},
-		{"listen.admin", c.Listen.Admin},
 		{"debug.pprof", c.Debug.Pprof},
 	} {
 		if a.Addr != "" {
