@@ -48,7 +48,11 @@ func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 			// new messages must come after those already archived, or a
 			// group of the index by peer could overlap an older one.
 			var err error
-			if last, err = (archive{host.Store(msg.Owner)}).last(ctx); err != nil {
+			err = whileUnavailable(ctx, func() (err error) {
+				last, err = archive{host.Store(msg.Owner)}.last(ctx)
+				return err
+			})
+			if err != nil {
 				failed[msg.Owner] = true
 				errs = append(errs, fmt.Errorf("archiving for %s: %w", msg.Owner, err))
 				continue
@@ -151,7 +155,7 @@ func (w *batchWriter) flush(ctx context.Context) {
 	if len(w.ops) == 0 {
 		return
 	}
-	if err := w.host.StoreBatch(ctx, w.ops); err != nil {
+	if err := whileUnavailable(ctx, func() error { return w.host.StoreBatch(ctx, w.ops) }); err != nil {
 		w.errs = append(w.errs, fmt.Errorf("archiving %d records: %w", len(w.ops), err))
 	}
 	w.ops, w.size = w.ops[:0], 0
@@ -163,7 +167,11 @@ func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner
 	st := host.Store(owner)
 	p := m.owners.prefs(owner)
 	if p == nil {
-		loaded, err := loadPrefs(ctx, st, cfg.DefaultPreference)
+		var loaded *prefs
+		err := whileUnavailable(ctx, func() (err error) {
+			loaded, err = loadPrefs(ctx, st, cfg.DefaultPreference)
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("archiving for %s: %w", owner, err)
 		}
@@ -196,7 +204,7 @@ func (m *MAM) list(ctx context.Context, host sdk.Host, owner string) error {
 	if m.owners.listed(owner) {
 		return nil
 	}
-	if err := host.Store("").Put(ctx, ownerPrefix+owner, []byte{}); err != nil {
+	if err := whileUnavailable(ctx, func() error { return host.Store("").Put(ctx, ownerPrefix+owner, []byte{}) }); err != nil {
 		return fmt.Errorf("listing %s among archive owners: %w", owner, err)
 	}
 	m.owners.setListed(owner)
