@@ -27,6 +27,12 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestBulk(t *testing.T) {
+	storagetest.RunBulk(t, func(t *testing.T) storage.Bulk {
+		return openTest(t, pgtest.DSN(t), hclog.NewNullLogger())
+	})
+}
+
 func openTest(t *testing.T, dsn string, log hclog.Logger) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), dsn, Options{}, log)

@@ -21,6 +21,12 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestBulk(t *testing.T) {
+	storagetest.RunBulk(t, func(t *testing.T) storage.Bulk {
+		return openTest(t, filepath.Join(t.TempDir(), "db.sqlite"), hclog.NewNullLogger())
+	})
+}
+
 func openTest(t *testing.T, path string, log hclog.Logger) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), path, log)
