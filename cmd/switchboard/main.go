@@ -23,6 +23,7 @@ Usage:
   switchboard user list [--domain D]             list accounts
   switchboard config check --config FILE         validate a configuration file
   switchboard storage copy --from URL --to URL    copy every account and all data between stores (sqlite:PATH, postgres://…)
+  switchboard backup --to FILE                   copy the SQLite database, consistent while the server runs
   switchboard plugin list [--config FILE]        show each configured plugin: source, state, routes, features
   switchboard plugin NAME                        run a built-in plugin (the server does this itself)
   switchboard bench SCENARIO... [flags]          load-test an XMPP server (see switchboard bench --help)
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = configCmd(ctx, env, args[1:])
 	case "storage":
 		err = storageCmd(ctx, env, args[1:])
+	case "backup":
+		err = backupCmd(ctx, env, args[1:])
 	case "plugin":
 		err = pluginCmd(ctx, env, args[1:])
 	case "bench":
