@@ -47,8 +47,7 @@ func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 			// After a restart, or once the cache forgot the account: its
 			// new messages must come after those already archived, or a
 			// group of the index by peer could overlap an older one.
-			var err error
-			err = whileUnavailable(ctx, func() (err error) {
+			err := whileUnavailable(ctx, func() (err error) {
 				last, err = archive{host.Store(msg.Owner)}.last(ctx)
 				return err
 			})
