@@ -81,7 +81,16 @@ Sends MESSAGE from the server's domain, as a headline message, to every
 online session of a running server, through its admin API (listen.admin,
 with admin.token from the same configuration).
 `,
-	"version": "Usage: switchboard version\n\nPrints the version, the commit it was built from, and the Go version.\n",
+	"storage": `Usage: switchboard storage copy --from URL --to URL
+
+Copies every account (with its SCRAM keys), every plugin's data and the
+archive from one store to another, SQLite (sqlite:PATH) or PostgreSQL
+(postgres://…; postgres:// alone uses the PG* variables), showing progress
+and checking the counts at the end. Safe to run again.
+`,
+	"storage copy": "Usage: switchboard storage copy --from URL --to URL\n\nCopies everything from one store to another (sqlite:PATH or postgres://…).\n",
+	"backup":       "Usage: switchboard backup --to FILE [flags]\n\nWrites a consistent copy of the SQLite database to FILE, also while the server runs. For PostgreSQL, use pg_dump (docs/OPERATIONS.md).\n",
+	"version":      "Usage: switchboard version\n\nPrints the version, the commit it was built from, and the Go version.\n",
 }
 
 // printHelp writes name's help and, when fs is not nil, its flags.

@@ -24,6 +24,8 @@ Usage:
   switchboard user unlock JID                    forget an account's failed logins (a running server too)
   switchboard user list [--domain D]             list accounts
   switchboard config check --config FILE         validate a configuration file
+  switchboard storage copy --from URL --to URL    copy every account and all data between stores (sqlite:PATH, postgres://…)
+  switchboard backup --to FILE                   copy the SQLite database, consistent while the server runs
   switchboard plugin list [--config FILE]        show each configured plugin: source, state, routes, features
   switchboard plugin NAME                        run a built-in plugin (the server does this itself)
   switchboard status [--json]                     a running server's version, uptime and counts (its admin API)
@@ -54,6 +56,8 @@ func commands() map[string]func(context.Context, cliEnv, []string) error {
 		"status":    statusCmd,
 		"sessions":  sessionsCmd,
 		"broadcast": broadcastCmd,
+		"storage":   storageCmd,
+		"backup":    backupCmd,
 	}
 }
 

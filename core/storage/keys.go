@@ -20,3 +20,31 @@ func PrefixEnd(prefix string) (end string, ok bool) {
 	}
 	return "", false
 }
+
+// KeyBound is one condition of a scan on the key: key Op Key, Op being one
+// of the comparison operators that SQL and byte order share.
+type KeyBound struct {
+	Op  string // ">=", ">" or "<"
+	Key string
+}
+
+// ScanBounds turns Store.Scan's prefix and after into the conditions on
+// the key that make the scan a range on the primary key, the same for
+// every driver; each writes them in its own SQL.
+func ScanBounds(prefix, after string, reverse bool) []KeyBound {
+	var bs []KeyBound
+	if prefix != "" {
+		bs = append(bs, KeyBound{">=", prefix})
+	}
+	if end, ok := PrefixEnd(prefix); ok {
+		bs = append(bs, KeyBound{"<", end})
+	}
+	switch {
+	case after == "":
+	case reverse:
+		bs = append(bs, KeyBound{"<", after})
+	default:
+		bs = append(bs, KeyBound{">", after})
+	}
+	return bs
+}

@@ -44,7 +44,11 @@ func (m *MAM) observe(ctx context.Context, b sdk.ObservedBatch) error {
 		}
 		// New messages must come after those already archived, or a group
 		// of the index by peer could overlap an older one.
-		last, err := m.owners.lastOf(ctx, host.Store(msg.Owner), msg.Owner)
+		var last int64
+		err := whileUnavailable(ctx, func() (err error) {
+			last, err = m.owners.lastOf(ctx, host.Store(msg.Owner), msg.Owner)
+			return err
+		})
 		if err != nil {
 			failed[msg.Owner] = true
 			errs = append(errs, fmt.Errorf("archiving for %s: %w", msg.Owner, err))
@@ -147,7 +151,7 @@ func (w *batchWriter) flush(ctx context.Context) {
 	if len(w.ops) == 0 {
 		return
 	}
-	if err := w.host.StoreBatch(ctx, w.ops); err != nil {
+	if err := whileUnavailable(ctx, func() error { return w.host.StoreBatch(ctx, w.ops) }); err != nil {
 		w.errs = append(w.errs, fmt.Errorf("archiving %d records: %w", len(w.ops), err))
 	}
 	w.ops, w.size = w.ops[:0], 0
@@ -157,8 +161,12 @@ func (w *batchWriter) flush(ctx context.Context) {
 // batch, as its preferences say.
 func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner string, msgs []observed, w *batchWriter) error {
 	st := host.Store(owner)
-	p, err := m.owners.prefs.Get(ctx, owner, func(ctx context.Context) (*prefs, error) {
-		return loadPrefs(ctx, st, cfg.DefaultPreference)
+	var p *prefs
+	err := whileUnavailable(ctx, func() (err error) {
+		p, err = m.owners.prefs.Get(ctx, owner, func(ctx context.Context) (*prefs, error) {
+			return loadPrefs(ctx, st, cfg.DefaultPreference)
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("archiving for %s: %w", owner, err)
@@ -187,8 +195,11 @@ func (m *MAM) archiveOwner(ctx context.Context, host sdk.Host, cfg Config, owner
 // list enters an account in the server-wide index the retention cleanup
 // walks, once.
 func (m *MAM) list(ctx context.Context, host sdk.Host, owner string) error {
-	_, err := m.owners.listed.Get(ctx, owner, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, host.Store("").Put(ctx, ownerPrefix+owner, []byte{})
+	err := whileUnavailable(ctx, func() error {
+		_, err := m.owners.listed.Get(ctx, owner, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, host.Store("").Put(ctx, ownerPrefix+owner, []byte{})
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("listing %s among archive owners: %w", owner, err)

@@ -28,7 +28,11 @@ func TestNewUser(t *testing.T) {
 	if err != nil || out != "alice@localhost\nbob@localhost\n" {
 		t.Fatalf("user list = %q, %v", out, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "data", "switchboard.db")); err != nil {
+	_, err = os.Stat(filepath.Join(dir, "data", "switchboard.db"))
+	switch {
+	case suiteStorage.postgres && err == nil:
+		t.Fatalf("a SQLite database was created under ./data with the suite on PostgreSQL")
+	case !suiteStorage.postgres && err != nil:
 		t.Fatalf("database not created under ./data: %v", err)
 	}
 

@@ -16,7 +16,12 @@ import (
 // registration on, with accounts alice, bob and carol (password "pw").
 func featureServer(t *testing.T) *server {
 	t.Helper()
-	dir := t.TempDir()
+	return featureServerIn(t, t.TempDir())
+}
+
+// featureServerIn is featureServer with its files in dir.
+func featureServerIn(t *testing.T, dir string) *server {
+	t.Helper()
 	cfg := filepath.Join(dir, "switchboard.yaml")
 	os.WriteFile(cfg, []byte("plugins:\n  register:\n    config:\n      allow_registration: true\n"), 0o644)
 	for _, u := range []string{"alice", "bob", "carol"} {

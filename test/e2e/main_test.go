@@ -16,7 +16,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	os.Exit(buildAndRun(m))
+	os.Exit(runSuite(func() int { return buildAndRun(m) }))
 }
 
 func buildAndRun(m *testing.M) int {

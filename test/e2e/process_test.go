@@ -39,7 +39,7 @@ func run(t testing.TB, dir string, env []string, stdin string, args ...string) (
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(os.Environ(), suiteStorage.env(t, dir, env)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -60,7 +60,7 @@ func startServerUnder(t testing.TB, dir string, env, launcher []string, args ...
 	t.Helper()
 	s := &server{t: t, dir: dir, exit: make(chan error, 1)}
 	s.cond = sync.NewCond(&s.mu)
-	s.env = append([]string{"SWITCHBOARD_LOG_FORMAT=json", "SWITCHBOARD_LOG_LEVEL=debug", "SWITCHBOARD_LISTEN_WEBSOCKET=127.0.0.1:0"}, env...)
+	s.env = append([]string{"SWITCHBOARD_LOG_FORMAT=json", "SWITCHBOARD_LOG_LEVEL=debug", "SWITCHBOARD_LISTEN_WEBSOCKET=127.0.0.1:0"}, suiteStorage.env(t, dir, env)...)
 	all := append([]string{binary, "serve", "--listen-c2s", "127.0.0.1:0", "--listen-c2s-tls", "127.0.0.1:0"}, args...)
 	all = append(slices.Clone(launcher), all...)
 	s.cmd = exec.Command(all[0], all[1:]...)

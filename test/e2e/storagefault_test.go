@@ -22,7 +22,9 @@ import (
 // get an error stanza, not silence, and the next message, once the lock is
 // gone, is stored and delivered.
 func TestLockedDatabaseIsAnErrorNotADrop(t *testing.T) {
-	srv := featureServer(t)
+	dir := t.TempDir()
+	keepSQLite(dir)
+	srv := featureServerIn(t, dir)
 	alice, _ := login(t, srv, "alice", "a")
 
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(srv.dir, "data", "switchboard.db")+"?_busy_timeout=100")
@@ -73,6 +75,7 @@ func TestLockedDatabaseIsAnErrorNotADrop(t *testing.T) {
 // vanishes, and the sender stays connected throughout.
 func TestFullDatabaseIsAnErrorNotADrop(t *testing.T) {
 	dir := t.TempDir()
+	keepSQLite(dir)
 	cfg := filepath.Join(dir, "switchboard.yaml")
 	if err := os.WriteFile(cfg, []byte("storage:\n  max_size: 1048576\n"), 0o644); err != nil {
 		t.Fatal(err)

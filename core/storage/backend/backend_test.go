@@ -64,3 +64,26 @@ func TestOpenPostgres(t *testing.T) {
 		}
 	}
 }
+
+func TestParseURL(t *testing.T) {
+	tests := []struct{ url, driver, dsn, err string }{
+		{"sqlite:data/switchboard.db", "sqlite", "data/switchboard.db", ""},
+		{"sqlite:///var/lib/switchboard/switchboard.db", "sqlite", "/var/lib/switchboard/switchboard.db", ""},
+		{"postgres://u@db/xmpp?sslmode=verify-full", "postgres", "postgres://u@db/xmpp?sslmode=verify-full", ""},
+		{"postgresql:///xmpp", "postgres", "postgresql:///xmpp", ""},
+		{"sqlite:", "", "", "names no file"},
+		{"data/switchboard.db", "", "", "want sqlite:PATH or postgres://"},
+	}
+	for _, tt := range tests {
+		driver, dsn, err := ParseURL(tt.url)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("ParseURL(%q) = %v, want an error saying %q", tt.url, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || driver != tt.driver || dsn != tt.dsn {
+			t.Errorf("ParseURL(%q) = %q, %q, %v; want %q, %q", tt.url, driver, dsn, err, tt.driver, tt.dsn)
+		}
+	}
+}

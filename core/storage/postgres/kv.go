@@ -164,22 +164,9 @@ func scanQuery(ns, owner, prefix, after string, limit int, reverse bool) (string
 	var q strings.Builder
 	q.WriteString(`SELECT key, value FROM kv WHERE owner = $1 AND ns = $2`)
 	args := []any{owner, ns}
-	cond := func(op string, v string) {
-		args = append(args, []byte(v))
-		fmt.Fprintf(&q, ` AND key %s $%d`, op, len(args))
-	}
-	if prefix != "" {
-		cond(">=", prefix)
-	}
-	if end, ok := storage.PrefixEnd(prefix); ok {
-		cond("<", end)
-	}
-	switch {
-	case after == "":
-	case reverse:
-		cond("<", after)
-	default:
-		cond(">", after)
+	for _, b := range storage.ScanBounds(prefix, after, reverse) {
+		args = append(args, []byte(b.Key))
+		fmt.Fprintf(&q, ` AND key %s $%d`, b.Op, len(args))
 	}
 	if reverse {
 		q.WriteString(` ORDER BY key DESC`)

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -27,6 +26,17 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestReopen(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	storagetest.Reopen(t, func() (storage.Store, error) { return Open(t.Context(), dsn, Options{}, nil) })
+}
+
+func TestBulk(t *testing.T) {
+	storagetest.RunBulk(t, func(t *testing.T) storage.Bulk {
+		return openTest(t, pgtest.DSN(t), hclog.NewNullLogger())
+	})
+}
+
 func openTest(t *testing.T, dsn string, log hclog.Logger) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), dsn, Options{}, log)
@@ -39,37 +49,6 @@ func openTest(t *testing.T, dsn string, log hclog.Logger) *Store {
 		}
 	})
 	return s
-}
-
-func TestDataSurvivesReopen(t *testing.T) {
-	ctx := t.Context()
-	dsn := pgtest.DSN(t)
-	s, err := Open(ctx, dsn, Options{}, nil)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	alice := storagetest.Account("localhost", "alice")
-	if err := s.CreateAccount(ctx, alice); err != nil {
-		t.Fatalf("CreateAccount: %v", err)
-	}
-	if err := s.Put(ctx, "private", "alice@localhost", "k", []byte("v")); err != nil {
-		t.Fatalf("Put: %v", err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-
-	s = openTest(t, dsn, nil)
-	got, err := s.Account(ctx, "localhost", "alice")
-	if err != nil {
-		t.Fatalf("Account after reopen: %v", err)
-	}
-	if !bytes.Equal(got.Credentials.SHA256.StoredKey, alice.Credentials.SHA256.StoredKey) || !got.Created.Equal(alice.Created) {
-		t.Errorf("Account after reopen = %+v, want %+v", got, alice)
-	}
-	if v, err := s.Get(ctx, "private", "alice@localhost", "k"); err != nil || string(v) != "v" {
-		t.Errorf("Get after reopen = %q, %v; want \"v\"", v, err)
-	}
 }
 
 func TestMigrationsAppliedOnce(t *testing.T) {
@@ -108,18 +87,6 @@ func TestOpenRejectsNewerSchema(t *testing.T) {
 	_, err := Open(ctx, dsn, Options{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "newer than this build supports") {
 		t.Errorf("Open of newer schema: err = %v, want a schema version error", err)
-	}
-}
-
-func TestDuplicateMapsToErrExists(t *testing.T) {
-	s := openTest(t, pgtest.DSN(t), nil)
-	a := storagetest.Account("localhost", "alice")
-	if err := s.CreateAccount(t.Context(), a); err != nil {
-		t.Fatalf("CreateAccount: %v", err)
-	}
-	err := s.CreateAccount(t.Context(), a)
-	if !errors.Is(err, storage.ErrExists) || !strings.Contains(err.Error(), "alice@localhost") {
-		t.Errorf("duplicate CreateAccount: err = %v, want ErrExists naming the account", err)
 	}
 }
 

@@ -139,22 +139,9 @@ func scanQuery(ns, owner, prefix, after string, limit int, reverse bool) (string
 	var q strings.Builder
 	q.WriteString(`SELECT key, value FROM kv WHERE ns = ? AND owner = ?`)
 	args := []any{ns, owner}
-	if prefix != "" {
-		q.WriteString(` AND key >= ?`)
-		args = append(args, prefix)
-	}
-	if end, ok := storage.PrefixEnd(prefix); ok {
-		q.WriteString(` AND key < ?`)
-		args = append(args, end)
-	}
-	switch {
-	case after == "":
-	case reverse:
-		q.WriteString(` AND key < ?`)
-		args = append(args, after)
-	default:
-		q.WriteString(` AND key > ?`)
-		args = append(args, after)
+	for _, b := range storage.ScanBounds(prefix, after, reverse) {
+		q.WriteString(` AND key ` + b.Op + ` ?`)
+		args = append(args, b.Key)
 	}
 	if reverse {
 		q.WriteString(` ORDER BY key DESC`)

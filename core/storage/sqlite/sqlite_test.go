@@ -21,6 +21,17 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nested", "dir", "db.sqlite")
+	storagetest.Reopen(t, func() (storage.Store, error) { return Open(t.Context(), path, nil) })
+}
+
+func TestBulk(t *testing.T) {
+	storagetest.RunBulk(t, func(t *testing.T) storage.Bulk {
+		return openTest(t, filepath.Join(t.TempDir(), "db.sqlite"), hclog.NewNullLogger())
+	})
+}
+
 func openTest(t *testing.T, path string, log hclog.Logger) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), path, log)
@@ -39,37 +50,6 @@ func openTest(t *testing.T, path string, log hclog.Logger) *Store {
 func bufferLogger() (hclog.Logger, *bytes.Buffer) {
 	var buf bytes.Buffer
 	return hclog.New(&hclog.LoggerOptions{Output: &buf, Level: hclog.Info}), &buf
-}
-
-func TestDataSurvivesReopen(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "nested", "dir", "db.sqlite")
-	s, err := Open(ctx, path, hclog.NewNullLogger())
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	alice := storagetest.Account("localhost", "alice")
-	if err := s.CreateAccount(ctx, alice); err != nil {
-		t.Fatalf("CreateAccount: %v", err)
-	}
-	if err := s.Put(ctx, "private", "alice@localhost", "k", []byte("v")); err != nil {
-		t.Fatalf("Put: %v", err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-
-	s = openTest(t, path, hclog.NewNullLogger())
-	got, err := s.Account(ctx, "localhost", "alice")
-	if err != nil {
-		t.Fatalf("Account after reopen: %v", err)
-	}
-	if !bytes.Equal(got.Credentials.SHA256.StoredKey, alice.Credentials.SHA256.StoredKey) || !got.Created.Equal(alice.Created) {
-		t.Errorf("Account after reopen = %+v, want %+v", got, alice)
-	}
-	if v, err := s.Get(ctx, "private", "alice@localhost", "k"); err != nil || string(v) != "v" {
-		t.Errorf("Get after reopen = %q, %v; want \"v\"", v, err)
-	}
 }
 
 func TestOpenCreatesFileOnce(t *testing.T) {
@@ -173,18 +153,6 @@ func TestJournalModeWAL(t *testing.T) {
 	}
 	if mode != "wal" {
 		t.Errorf("journal_mode = %q, want wal", mode)
-	}
-}
-
-func TestDuplicateMapsToErrExists(t *testing.T) {
-	s := openTest(t, filepath.Join(t.TempDir(), "db.sqlite"), hclog.NewNullLogger())
-	a := storagetest.Account("localhost", "alice")
-	if err := s.CreateAccount(t.Context(), a); err != nil {
-		t.Fatalf("CreateAccount: %v", err)
-	}
-	err := s.CreateAccount(t.Context(), a)
-	if !errors.Is(err, storage.ErrExists) || !strings.Contains(err.Error(), "alice@localhost") {
-		t.Errorf("duplicate CreateAccount: err = %v, want ErrExists naming the account", err)
 	}
 }
 

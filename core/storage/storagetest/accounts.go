@@ -3,6 +3,7 @@ package storagetest
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/switchboard-xmpp/switchboard/core/storage"
@@ -24,8 +25,10 @@ func testAccounts(t *testing.T, open func(t *testing.T) storage.Store) {
 		t.Errorf("Account = %+v, want %+v", got, alice)
 	}
 
-	if err := s.CreateAccount(ctx, alice); !errors.Is(err, storage.ErrExists) {
-		t.Errorf("CreateAccount twice: err = %v, want ErrExists", err)
+	// The error names the account: the log line that carries it is
+	// all an operator sees.
+	if err := s.CreateAccount(ctx, alice); !errors.Is(err, storage.ErrExists) || !strings.Contains(err.Error(), "alice@localhost") {
+		t.Errorf("CreateAccount twice: err = %v, want ErrExists naming the account", err)
 	}
 	if _, err := s.Account(ctx, "localhost", "bob"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("Account of missing user: err = %v, want ErrNotFound", err)

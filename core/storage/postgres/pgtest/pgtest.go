@@ -38,14 +38,22 @@ const childEnv = "SWITCHBOARD_PGTEST_CHILD"
 // when it is missing and the tests run as root. Without a server the tests
 // fail, saying what to run; they never skip.
 func Main(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(Run(m.Run))
 }
 
-func run(m *testing.M) int {
+// Run is Main for a TestMain that does more than m.Run (builds a binary
+// first, say): it calls tests against a PostgreSQL server found or made as
+// Main does, and returns the exit status to pass to os.Exit.
+func Run(tests func() int) int {
+	// The marker has done its job once read; unset, it does not reach the
+	// processes that the tests start (a server that refuses unknown
+	// SWITCHBOARD_ variables).
+	child := os.Getenv(childEnv) != ""
+	os.Unsetenv(childEnv)
 	if configured() {
-		return m.Run()
+		return tests()
 	}
-	if os.Getenv(childEnv) != "" {
+	if child {
 		fmt.Fprintln(os.Stderr, "pgtest: pg_virtualenv exported no PGHOST; "+setupHelp)
 		return 1
 	}
@@ -119,29 +127,57 @@ func DSN(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, "")
+	s, err := NewSchema(ctx)
 	if err != nil {
-		t.Fatalf("connecting to the test PostgreSQL server: %v; %s", err, setupHelp)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "sbtest_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("creating schema %s for the test: %v", schema, err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, "")
-		if err != nil {
-			t.Errorf("connecting to drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
+		if err := s.Drop(ctx); err != nil {
+			t.Error(err)
 		}
 	})
-	return "search_path=" + schema
+	return s.DSN()
+}
+
+// Schema is an empty schema of its own on the test server.
+type Schema struct {
+	name string
+}
+
+// NewSchema creates a schema with a random name on the server that the PG*
+// variables name.
+func NewSchema(ctx context.Context) (Schema, error) {
+	conn, err := pgx.Connect(ctx, "")
+	if err != nil {
+		return Schema{}, fmt.Errorf("connecting to the test PostgreSQL server: %w; %s", err, setupHelp)
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 8)
+	rand.Read(b)
+	s := Schema{name: "sbtest_" + hex.EncodeToString(b)}
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+s.name); err != nil {
+		return Schema{}, fmt.Errorf("creating schema %s for the test: %w", s.name, err)
+	}
+	return s, nil
+}
+
+// DSN is a keyword/value DSN that puts a store's tables in the schema; the
+// PG* variables name the server.
+func (s Schema) DSN() string {
+	return "search_path=" + s.name
+}
+
+// Drop drops the schema and everything in it.
+func (s Schema) Drop(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, "")
+	if err != nil {
+		return fmt.Errorf("connecting to drop schema %s: %w", s.name, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP SCHEMA "+s.name+" CASCADE"); err != nil {
+		return fmt.Errorf("dropping schema %s: %w", s.name, err)
+	}
+	return nil
 }
