@@ -25,6 +25,7 @@ type Config struct {
 	// Components are the external components (XEP-0114) that may connect
 	// to listen.component, each by a name of the operator's choosing.
 	Components map[string]Component `koanf:"components"`
+	S2S        S2S                  `koanf:"s2s"`
 }
 
 // Component is an external component (XEP-0114): a program that connects
@@ -47,6 +48,28 @@ type Listen struct {
 	// Component is where external components (XEP-0114) connect; "" (the
 	// default) is off.
 	Component string `koanf:"component"`
+	// S2S is where other servers connect (RFC 6120 server-to-server,
+	// 5269 by convention); "" (the default) turns federation off, both
+	// directions.
+	S2S string `koanf:"s2s"`
+}
+
+// S2S configures federation with other servers; it applies once
+// listen.s2s is set.
+type S2S struct {
+	TLSRequired bool `koanf:"tls_required"` // STARTTLS must succeed both ways before anything else
+	// Dialback allows Server Dialback (XEP-0220) for a peer whose
+	// certificate does not prove its domain; off, only SASL EXTERNAL
+	// with a valid certificate authenticates a peer.
+	Dialback bool   `koanf:"dialback"`
+	CAFile   string `koanf:"ca_file"` // PEM roots peers' certificates must chain to; "" -> the system's
+	// Hosts overrides DNS: "domain=host:port" entries, for tests and
+	// private networks.
+	Hosts          []string      `koanf:"hosts"`
+	ConnectTimeout time.Duration `koanf:"connect_timeout"` // to connect, secure and authenticate an outbound stream
+	IdleTimeout    time.Duration `koanf:"idle_timeout"`    // a stream with no traffic this long is closed
+	Queue          int           `koanf:"queue"`           // stanzas waiting for one remote domain's stream
+	MaxInbound     int           `koanf:"max_inbound"`     // inbound streams held at once
 }
 
 // TLS configures the server certificate.

@@ -31,6 +31,7 @@ func (c *Config) Validate() error {
 	c.validateLimits(&p)
 	c.validatePlugins(&p)
 	c.validateComponents(&p)
+	c.validateS2S(&p)
 	return errors.Join(p...)
 }
 
