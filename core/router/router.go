@@ -60,6 +60,7 @@ type Router struct {
 	filters  *filter.Table
 	archive  Archive
 	ids      *stanzaid.Generator
+	remote   Remote // nil: no federation
 	log      hclog.Logger
 }
 
@@ -84,8 +85,10 @@ func (r *Router) Route(ctx context.Context, from *session.Session, el *stream.El
 // a local user's or a service's (plugins and components do). Its 'from'
 // is kept as it is, absent included (RFC 6120 §8.1.2.1: a reply on behalf
 // of the client's own account may carry none); it must name the server's
-// domain or a service domain. Nothing is bounced: a server-sent stanza
-// that cannot be delivered is dropped, or offered to the handlers'
+// domain or a service domain. It goes to a local user or, with
+// federation, to another server (stamped with the server's domain when it
+// has no 'from'). Nothing is bounced: a server-sent stanza that cannot be
+// delivered locally is dropped, or offered to the handlers'
 // Undeliverable.
 func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([]byte, error) {
 	sender, senderJID := "", jidprep.JID{Domain: r.domain}
@@ -100,10 +103,17 @@ func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([
 	if err != nil {
 		return buf, fmt.Errorf("delivering a stanza from the server: bad 'to' %q: %w", el.Attr("to"), err)
 	}
-	if to.Domain != r.domain || to.Local == "" {
-		return buf, fmt.Errorf("a stanza from the server can only go to local users, not %q", el.Attr("to"))
-	}
 	d := delivery{r: r, ctx: ctx, sender: sender, senderJID: senderJID, el: el, buf: buf[:0], typ: el.Attr("type"), to: to}
+	if to.Domain != r.domain && r.remote != nil && (r.handlers == nil || !r.handlers.ServiceDomain(to.Domain)) {
+		if d.blockedOutbound(el.Name.Local) {
+			return d.buf, nil
+		}
+		d.toRemote()
+		return d.buf, nil
+	}
+	if to.Domain != r.domain || to.Local == "" {
+		return buf, fmt.Errorf("a stanza from the server can only go to local users or other servers, not %q", el.Attr("to"))
+	}
 	// A plugin relaying a user's stanza (a presence broadcast) is held to
 	// that user's own rules, as the user's client would be.
 	if d.blockedOutbound(el.Name.Local) {
@@ -149,6 +159,9 @@ type delivery struct {
 	// here. at is where a handed-off delivery resumes.
 	later Deferrer
 	at    resumePoint
+	// remote: the sender is on another server (RouteRemote);
+	// sentRemote: the stanza left for another server.
+	remote, sentRemote bool
 }
 
 type archiveState uint8
@@ -186,7 +199,7 @@ func (d *delivery) route() {
 		if d.r.handlers != nil && d.r.handlers.Service(d.ctx, d.from, d.el, to) {
 			return
 		}
-		d.bounce(raw, stanza.Errorf(stanza.RemoteServerNotFound, "this server does not federate with other domains"))
+		d.toRemote()
 	case to.Local == "":
 		d.toServer(kind)
 	case kind == "message" && !d.applyAMP():
@@ -206,7 +219,7 @@ func (d *delivery) route() {
 // sender, and copies it to the sender's other resources: once its
 // delivery is over, since a bounced message is not archived as sent.
 func (d *delivery) outgoing() {
-	if d.el.Name.Local == "message" && d.to.Domain == d.r.domain {
+	if d.el.Name.Local == "message" && !d.remote && (d.to.Domain == d.r.domain || d.sentRemote) {
 		d.recordOutgoing()
 		d.sentCarbons()
 	}
@@ -249,6 +262,11 @@ func (d *delivery) routeNoTo(kind string) {
 // reports whether something took the stanza.
 func (d *delivery) handle(p resumePoint) bool {
 	if d.from == nil || d.r.handlers == nil {
+		return false
+	}
+	// The presence plugin keeps state for local accounts only: presence
+	// from another server is delivered as it is.
+	if d.remote && d.el.Name.Local == "presence" {
 		return false
 	}
 	if d.later != nil && d.r.handlers.Claims(d.from, d.el, d.to) {

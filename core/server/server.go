@@ -27,6 +27,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/limiter"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
 	"github.com/switchboard-xmpp/switchboard/core/router"
+	"github.com/switchboard-xmpp/switchboard/core/s2s"
 	"github.com/switchboard-xmpp/switchboard/core/sasl"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/storage"
@@ -72,6 +73,10 @@ type Server struct {
 	listeners []net.Listener
 	// components serves listen.component; nil when it is off.
 	components *component.Server
+	// federation serves listen.s2s and the streams to other servers; nil
+	// when it is off.
+	federation *s2s.Server
+	s2sAddr    net.Addr
 	router     *router.Router
 	web        *http.Server // WebSocket and host-meta
 	webAddr    net.Addr
@@ -182,6 +187,9 @@ func (s *Server) build() error {
 	r := router.New(cfg.Domain, s.sessions, s.accounts, s.plugins, s.filters, s.plugins, s.log.Named("router"))
 	s.plugins.SetRouter(r)
 	s.router = r
+	if err := s.buildFederation(); err != nil {
+		return err
+	}
 	s.c2s = c2s.NewServer(c2s.Config{
 		Domain:           cfg.Domain,
 		TLS:              certs.Config(),
@@ -271,6 +279,10 @@ func (s *Server) Start(ctx context.Context) error {
 		}(l.direct)
 	}
 	if err := s.startComponents(ctx); err != nil {
+		s.closeListeners()
+		return err
+	}
+	if err := s.startFederation(ctx); err != nil {
 		s.closeListeners()
 		return err
 	}
@@ -474,6 +486,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	s.c2s.Shutdown(ctx)
 	if s.components != nil {
 		s.components.Shutdown(ctx)
+	}
+	if s.federation != nil {
+		s.federation.Shutdown(ctx)
 	}
 	s.plugins.Stop()
 	s.log.Info("server stopped", "connections_closed", n)

@@ -1,0 +1,182 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/beevik/etree"
+
+	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
+)
+
+// TestFederation: two servers, a.test and b.test, with certificates from
+// a CA the test made and s2s.hosts naming each other, federate with SASL
+// EXTERNAL alone (dialback off): a message each way, an IQ ping to the
+// other server and to a remote user's client, the vCard of a remote user
+// (answered by b.test's vCard plugin on bob's behalf), directed presence,
+// and an error for an address the remote server has no account for.
+func TestFederation(t *testing.T) {
+	ca := newTestCA(t)
+	network := loopbackNet()
+	a := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice"}}
+	b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob"}}
+	a.cert, a.key = ca.issue(a.domain)
+	b.cert, b.key = ca.issue(b.domain)
+	startFederated(t, ca.file, nil, a, b)
+
+	alice, aliceJID := a.login(t, "alice", "home")
+	bob, bobJID := b.login(t, "bob", "phone")
+
+	// bob's vCard, stored on b.test.
+	if r := iq(t, bob, "v1", "<iq type='set' id='v1'><vCard xmlns='vcard-temp'><FN>Bob Builder</FN></vCard></iq>"); r.SelectAttrValue("type", "") != "result" {
+		t.Fatalf("storing bob's vCard: %s", rawxmpp.Describe(r))
+	}
+
+	alice.Send("<message type='chat' to='bob@b.test' id='m1'><body>hello from a</body></message>")
+	m, err := bob.Expect(isMsg("m1"))
+	if err != nil {
+		t.Fatalf("bob waiting for alice's message: %v", err)
+	}
+	if m.SelectAttrValue("from", "") != aliceJID || m.FindElement("body").Text() != "hello from a" {
+		t.Fatalf("bob got %s", rawxmpp.Describe(m))
+	}
+	a.waitLogWhere("a.test's stream to b.test with SASL EXTERNAL", func(l map[string]any) bool {
+		return l["@message"] == "stream to a remote server established" && l["domain"] == "b.test" && l["auth"] == "SASL EXTERNAL"
+	})
+	b.waitLogWhere("a.test authenticated at b.test with SASL EXTERNAL", func(l map[string]any) bool {
+		return l["@message"] == "a remote server authenticated" && l["domain"] == "a.test" && l["auth"] == "SASL EXTERNAL"
+	})
+
+	bob.Sendf("<message type='chat' to='%s' id='m2'><body>hello from b</body></message>", aliceJID)
+	m, err = alice.Expect(isMsg("m2"))
+	if err != nil {
+		t.Fatalf("alice waiting for bob's answer: %v", err)
+	}
+	if m.SelectAttrValue("from", "") != bobJID || m.FindElement("body").Text() != "hello from b" {
+		t.Fatalf("alice got %s", rawxmpp.Describe(m))
+	}
+
+	// XEP-0199 to the remote server itself, answered by its ping plugin.
+	if r := iq(t, alice, "p1", "<iq type='get' to='b.test' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>"); r.SelectAttrValue("type", "") != "result" || r.SelectAttrValue("from", "") != "b.test" {
+		t.Fatalf("ping to b.test: %s", rawxmpp.Describe(r))
+	}
+
+	// An IQ to bob's client, answered by the client.
+	alice.Sendf("<iq type='get' to='%s' id='p2'><ping xmlns='urn:xmpp:ping'/></iq>", bobJID)
+	ping, err := bob.Expect(rawxmpp.ID("p2"))
+	if err != nil {
+		t.Fatalf("bob waiting for alice's ping: %v", err)
+	}
+	if ping.SelectAttrValue("from", "") != aliceJID {
+		t.Fatalf("bob got %s", rawxmpp.Describe(ping))
+	}
+	bob.Sendf("<iq type='result' to='%s' id='p2'/>", aliceJID)
+	if r, err := alice.Expect(rawxmpp.ID("p2")); err != nil || r.SelectAttrValue("type", "") != "result" || r.SelectAttrValue("from", "") != bobJID {
+		t.Fatalf("alice waiting for bob's pong: %v %s", err, describe(r))
+	}
+
+	// vCard-temp of a remote user: b.test answers on bob's behalf.
+	v := iq(t, alice, "v2", "<iq type='get' to='bob@b.test' id='v2'><vCard xmlns='vcard-temp'/></iq>")
+	if v.SelectAttrValue("type", "") != "result" || v.FindElement("vCard/FN") == nil || v.FindElement("vCard/FN").Text() != "Bob Builder" {
+		t.Fatalf("bob's vCard from a.test: %s", rawxmpp.Describe(v))
+	}
+
+	// Directed presence reaches the remote client as sent.
+	alice.Sendf("<presence to='%s'><status>around</status></presence>", bobJID)
+	p, err := bob.Expect(func(el *etree.Element) bool {
+		return el.Tag == "presence" && el.SelectAttrValue("from", "") == aliceJID
+	})
+	if err != nil || p.FindElement("status") == nil || p.FindElement("status").Text() != "around" {
+		t.Fatalf("bob waiting for alice's presence: %v %s", err, describe(p))
+	}
+
+	// No such account at b.test: its error comes back across.
+	alice.Send("<message type='chat' to='nobody@b.test' id='m3'><body>anyone?</body></message>")
+	e, err := alice.Expect(isMsg("m3"))
+	if err != nil || e.SelectAttrValue("type", "") != "error" || e.FindElement("error/service-unavailable") == nil {
+		t.Fatalf("alice waiting for the error for nobody@b.test: %v %s", err, describe(e))
+	}
+}
+
+// TestFederationUnreachable: a stanza for a domain whose server cannot be
+// reached comes back to its sender as remote-server-not-found, and the
+// operator is told why.
+func TestFederationUnreachable(t *testing.T) {
+	ca := newTestCA(t)
+	network := loopbackNet()
+	a := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice"}}
+	a.cert, a.key = ca.issue(a.domain)
+	// Nothing listens at c.test's address.
+	startFederated(t, ca.file, []string{"c.test=" + network + "3:5269"}, a)
+	alice, _ := a.login(t, "alice", "home")
+	alice.Send("<message type='chat' to='carol@c.test' id='u1'><body>hello?</body></message>")
+	alice.Send("<iq type='get' to='c.test' id='u2'><ping xmlns='urn:xmpp:ping'/></iq>")
+	bounced := map[string]bool{}
+	for len(bounced) < 2 {
+		e, err := alice.Expect(func(el *etree.Element) bool {
+			return el.SelectAttrValue("id", "") == "u1" || el.SelectAttrValue("id", "") == "u2"
+		})
+		if err != nil || e.SelectAttrValue("type", "") != "error" || e.FindElement("error/remote-server-not-found") == nil {
+			t.Fatalf("alice waiting for the bounces: %v %s", err, describe(e))
+		}
+		bounced[e.SelectAttrValue("id", "")] = true
+	}
+	a.waitLog("cannot reach a remote server")
+}
+
+// TestFederationDialback: b.test has a self-signed certificate, which
+// a.test cannot trust. With dialback allowed at a.test, a.test still
+// reaches b.test (dialback stands in for b.test's certificate, and
+// b.test, which trusts the CA, takes a.test's SASL EXTERNAL), and
+// b.test authenticates to a.test with dialback, which a.test verifies by
+// asking b.test's authoritative server. With dialback off, a.test refuses
+// b.test both ways, saying why.
+func TestFederationDialback(t *testing.T) {
+	for _, allowed := range []bool{true, false} {
+		name := "allowed"
+		if !allowed {
+			name = "refused"
+		}
+		t.Run(name, func(t *testing.T) {
+			ca := newTestCA(t)
+			network := loopbackNet()
+			a := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice"}, dialback: allowed}
+			b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob"}, dialback: true}
+			a.cert, a.key = ca.issue(a.domain)
+			startFederated(t, ca.file, nil, a, b)
+			alice, aliceJID := a.login(t, "alice", "home")
+			bob, bobJID := b.login(t, "bob", "phone")
+
+			bob.Sendf("<message type='chat' to='%s' id='d1'><body>via dialback</body></message>", aliceJID)
+			alice.Sendf("<message type='chat' to='%s' id='d2'><body>back</body></message>", bobJID)
+			if !allowed {
+				for _, c := range []*rawxmpp.Client{bob, alice} {
+					if e, err := c.Expect(rawxmpp.Is("message")); err != nil || e.SelectAttrValue("type", "") != "error" || e.FindElement("error/remote-server-not-found") == nil {
+						t.Fatalf("waiting for a bounce: %v %s", err, describe(e))
+					}
+				}
+				a.waitLogWhere("a.test refusing b.test's certificate", func(l map[string]any) bool {
+					e, _ := l["error"].(string)
+					return l["@message"] == "cannot reach a remote server; the stanzas for it are bounced" && strings.Contains(e, "does not prove its domain")
+				})
+				return
+			}
+			if m, err := alice.Expect(isMsg("d1")); err != nil || m.SelectAttrValue("from", "") != bobJID {
+				t.Fatalf("alice waiting for bob's message: %v %s", err, describe(m))
+			}
+			if m, err := bob.Expect(isMsg("d2")); err != nil || m.SelectAttrValue("from", "") != aliceJID {
+				t.Fatalf("bob waiting for alice's message: %v %s", err, describe(m))
+			}
+			a.waitLogWhere("b.test authenticated at a.test with dialback", func(l map[string]any) bool {
+				return l["@message"] == "a remote server authenticated" && l["domain"] == "b.test" && l["auth"] == "dialback"
+			})
+		})
+	}
+}
+
+func describe(el *etree.Element) string {
+	if el == nil {
+		return "<nil>"
+	}
+	return strings.TrimSpace(rawxmpp.Describe(el))
+}
