@@ -25,7 +25,7 @@ var errRefusedSender = errors.New("refused sender")
 // or error with its id — from what the request was addressed to (a reply
 // on behalf of an account the request named), or from any JID of the
 // plugin's own service domain, or, with the send_as_users capability,
-// from any local user.
+// from any local user, or from a remote user to a local one.
 func (in *instance) emitted(b []byte, a *answered) (*stream.Element, error) {
 	el, err := stream.ParseElement(b, in.h.cfg.Limits)
 	if err != nil {
@@ -39,6 +39,12 @@ func (in *instance) emitted(b []byte, a *answered) (*stream.Element, error) {
 	if err == nil && j.Domain != in.h.cfg.Domain && j.Domain == in.serviceDomain() {
 		return el, nil // any JID of its own domain
 	}
+	if err == nil && j.Domain != in.h.cfg.Domain && j.Local != "" && in.allowed(capSendAsUsers) && toLocal(el, in.h.cfg.Domain) {
+		// Relaying what a user of another server sent to a local user
+		// (presence hands on a subscription request roster recorded);
+		// the router refuses it without federation.
+		return el, nil
+	}
 	if err != nil || j.Domain != in.h.cfg.Domain {
 		return nil, fmt.Errorf("%w: a plugin's stanza may only come from %s or its users, not %q", errRefusedSender, in.h.cfg.Domain, from)
 	}
@@ -46,6 +52,12 @@ func (in *instance) emitted(b []byte, a *answered) (*stream.Element, error) {
 		return el, nil
 	}
 	return nil, fmt.Errorf("%w: plugin %s has no capability %s to send as %s", errRefusedSender, in.spec.Name, capSendAsUsers, from)
+}
+
+// toLocal reports whether el is addressed to a user of domain.
+func toLocal(el *stream.Element, domain string) bool {
+	to, err := jidprep.Parse(el.Attr("to"))
+	return err == nil && to.Domain == domain && to.Local != ""
 }
 
 func isAnswer(el *stream.Element, id string) bool {

@@ -36,6 +36,7 @@ const (
 	atBareIQ                              // an IQ the server handles for an account
 	atBarePresence                        // presence to a bare JID
 	atOffline                             // a message no resource can take
+	atRemote                              // presence for another server
 )
 
 // handOff gives the rest of the delivery, from p on, to the Deferrer. The
@@ -76,5 +77,7 @@ func (d *delivery) resume(ctx context.Context) {
 		d.unclaimedIQ()
 	case atBarePresence:
 		d.presenceToResources()
+	case atRemote:
+		d.toRemote()
 	}
 }

@@ -85,25 +85,30 @@ func (r *Router) Route(ctx context.Context, from *session.Session, el *stream.El
 // a local user's or a service's (plugins and components do). Its 'from'
 // is kept as it is, absent included (RFC 6120 §8.1.2.1: a reply on behalf
 // of the client's own account may carry none); it must name the server's
-// domain or a service domain. It goes to a local user or, with
+// domain or a service domain, or, with federation, a remote sender whose
+// stanza a plugin relays to a local user. It goes to a local user or, with
 // federation, to another server (stamped with the server's domain when it
 // has no 'from'). Nothing is bounced: a server-sent stanza that cannot be
 // delivered locally is dropped, or offered to the handlers'
 // Undeliverable.
 func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([]byte, error) {
-	sender, senderJID := "", jidprep.JID{Domain: r.domain}
-	if raw := el.Attr("from"); raw != "" {
-		from, err := jidprep.Parse(raw)
-		if err != nil || from.Domain != r.domain && (r.handlers == nil || !r.handlers.ServiceDomain(from.Domain)) {
-			return buf, fmt.Errorf("a stanza from the server may only come from %s, its users or its services, not %q", r.domain, raw)
-		}
-		sender, senderJID = from.String(), from
-	}
 	to, err := jidprep.Parse(el.Attr("to"))
 	if err != nil {
 		return buf, fmt.Errorf("delivering a stanza from the server: bad 'to' %q: %w", el.Attr("to"), err)
 	}
-	d := delivery{r: r, ctx: ctx, sender: sender, senderJID: senderJID, el: el, buf: buf[:0], typ: el.Attr("type"), to: to}
+	sender, senderJID, remote := "", jidprep.JID{Domain: r.domain}, false
+	if raw := el.Attr("from"); raw != "" {
+		from, err := jidprep.Parse(raw)
+		local := err == nil && (from.Domain == r.domain || r.handlers != nil && r.handlers.ServiceDomain(from.Domain))
+		// A plugin may relay what another server sent to a local user
+		// (a subscription request, once roster has recorded it).
+		remote = err == nil && !local && r.remote != nil && to.Domain == r.domain
+		if !local && !remote {
+			return buf, fmt.Errorf("a stanza from the server may only come from %s, its users or its services, not %q", r.domain, raw)
+		}
+		sender, senderJID = from.String(), from
+	}
+	d := delivery{r: r, ctx: ctx, sender: sender, senderJID: senderJID, el: el, buf: buf[:0], typ: el.Attr("type"), to: to, remote: remote}
 	if to.Domain != r.domain && r.remote != nil && (r.handlers == nil || !r.handlers.ServiceDomain(to.Domain)) {
 		if d.blockedOutbound(el.Name.Local) {
 			return d.buf, nil
@@ -199,6 +204,12 @@ func (d *delivery) route() {
 		if d.r.handlers != nil && d.r.handlers.Service(d.ctx, d.from, d.el, to) {
 			return
 		}
+		// Subscriptions and directed presence change the sender's own
+		// state (roster, who hears of its going offline): the presence
+		// plugin sends them on, as to a local contact.
+		if kind == "presence" && d.typ != "probe" && d.typ != "error" && !d.remote && d.r.remote != nil && d.handle(atRemote) {
+			return
+		}
 		d.toRemote()
 	case to.Local == "":
 		d.toServer(kind)
@@ -264,9 +275,10 @@ func (d *delivery) handle(p resumePoint) bool {
 	if d.from == nil || d.r.handlers == nil {
 		return false
 	}
-	// The presence plugin keeps state for local accounts only: presence
-	// from another server is delivered as it is.
-	if d.remote && d.el.Name.Local == "presence" {
+	// The presence plugin keeps state for local accounts: presence from
+	// another server is delivered as it is, but for subscriptions (the
+	// local contact's roster) and probes (answered for the local contact).
+	if d.remote && d.el.Name.Local == "presence" && !IsSubscription(d.typ) {
 		return false
 	}
 	if d.later != nil && d.r.handlers.Claims(d.from, d.el, d.to) {

@@ -139,6 +139,14 @@ func startFederated(t *testing.T, caFile string, extraHosts []string, peers ...*
 			}
 		}
 		p.server = startServer(t, dir, nil, "--config", cfg)
+		srv, domain := p.server, p.domain
+		t.Cleanup(func() {
+			if t.Failed() {
+				srv.mu.Lock()
+				t.Logf("%s logged:\n%s", domain, srv.logText())
+				srv.mu.Unlock()
+			}
+		})
 		p.waitLog("listening for servers")
 		p.waitLog("server started")
 	}

@@ -180,3 +180,105 @@ func describe(el *etree.Element) string {
 	}
 	return strings.TrimSpace(rawxmpp.Describe(el))
 }
+
+// TestFederationSubscriptions: alice@a.test and bob@b.test subscribe to
+// each other across the two servers (RFC 6121 §3), each server keeping
+// its own user's side of the item, with roster pushes as the states
+// change; then each hears the other's presence: the approver's at once,
+// broadcasts, the answer to a new session's probe, and unavailable.
+func TestFederationSubscriptions(t *testing.T) {
+	ca := newTestCA(t)
+	network := loopbackNet()
+	a := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice"}}
+	b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob"}}
+	a.cert, a.key = ca.issue(a.domain)
+	b.cert, b.key = ca.issue(b.domain)
+	startFederated(t, ca.file, nil, a, b)
+	alice, aliceJID := a.login(t, "alice", "home")
+	bob, bobJID := b.login(t, "bob", "phone")
+	// Roster pushes go to the sessions that asked for the roster.
+	iq(t, alice, "r1", "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>")
+	iq(t, bob, "r2", "<iq type='get' id='r2'><query xmlns='jabber:iq:roster'/></iq>")
+
+	// alice asks, bob approves.
+	alice.Send("<presence to='bob@b.test' type='subscribe'/>")
+	expectPush(t, alice, "bob@b.test", "none", true)
+	expectPresence(t, bob, "alice@a.test", "subscribe")
+	bob.Send("<presence to='alice@a.test' type='subscribed'/>")
+	expectPush(t, bob, "alice@a.test", "from", false)
+	// The approval, the push and the approver's presence, in any order.
+	expectEach(t, alice, isPush("bob@b.test", "to", false), isPresence("bob@b.test", "subscribed"), isPresence(bobJID, ""))
+
+	// bob asks, alice approves.
+	bob.Send("<presence to='alice@a.test' type='subscribe'/>")
+	expectPush(t, bob, "alice@a.test", "from", true)
+	expectPresence(t, alice, "bob@b.test", "subscribe")
+	alice.Send("<presence to='bob@b.test' type='subscribed'/>")
+	expectPush(t, alice, "bob@b.test", "both", false)
+	expectEach(t, bob, isPush("alice@a.test", "both", false), isPresence("alice@a.test", "subscribed"), isPresence(aliceJID, ""))
+
+	// A broadcast reaches the remote subscriber.
+	alice.Send("<presence><show>away</show></presence>")
+	p := expectPresence(t, bob, aliceJID, "")
+	if p.FindElement("show") == nil || p.FindElement("show").Text() != "away" {
+		t.Fatalf("bob got %s, want alice away", describe(p))
+	}
+	// A new session of bob's probes a.test, which answers for alice.
+	bob2, _ := b.login(t, "bob", "laptop")
+	expectPresence(t, bob2, aliceJID, "")
+	// alice going offline reaches bob.
+	alice.Send("<presence type='unavailable'/>")
+	expectPresence(t, bob, aliceJID, "unavailable")
+}
+
+// isPush matches a roster push of jid with the subscription and
+// ask='subscribe' or not.
+func isPush(jid, sub string, ask bool) func(*etree.Element) bool {
+	return func(el *etree.Element) bool {
+		it := el.FindElement("query/item")
+		return el.Tag == "iq" && el.SelectAttrValue("type", "") == "set" && it != nil && it.SelectAttrValue("jid", "") == jid &&
+			it.SelectAttrValue("subscription", "") == sub && (it.SelectAttrValue("ask", "") == "subscribe") == ask
+	}
+}
+
+// isPresence matches presence of the type ("" available) from.
+func isPresence(from, typ string) func(*etree.Element) bool {
+	return func(el *etree.Element) bool {
+		return el.Tag == "presence" && el.SelectAttrValue("from", "") == from && el.SelectAttrValue("type", "") == typ
+	}
+}
+
+func expectPush(t *testing.T, c *rawxmpp.Client, jid, sub string, ask bool) {
+	t.Helper()
+	expectEach(t, c, isPush(jid, sub, ask))
+}
+
+func expectPresence(t *testing.T, c *rawxmpp.Client, from, typ string) *etree.Element {
+	t.Helper()
+	return expectEach(t, c, isPresence(from, typ))[0]
+}
+
+// expectEach reads until each of matches has matched an element, in any
+// order, and returns them in the order of matches; roster pushes are
+// acknowledged.
+func expectEach(t *testing.T, c *rawxmpp.Client, matches ...func(*etree.Element) bool) []*etree.Element {
+	t.Helper()
+	got := make([]*etree.Element, len(matches))
+	for left := len(matches); left > 0; {
+		el, err := c.Next()
+		if err != nil {
+			t.Fatalf("waiting for %d more stanzas: %v", left, err)
+		}
+		if el.Tag == "iq" && el.SelectAttrValue("type", "") == "set" {
+			c.Sendf("<iq type='result' id='%s'/>", el.SelectAttrValue("id", ""))
+		}
+		for i, m := range matches {
+			if got[i] == nil && m(el) {
+				got[i] = el
+				left--
+				break
+			}
+		}
+	}
+	return got
+}
