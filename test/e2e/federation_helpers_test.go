@@ -109,7 +109,17 @@ type fedPeer struct {
 	cert, key string
 	dialback  bool
 	users     []string
+	dir, cfg  string // where it runs, for restart
 	*server
+}
+
+// restart starts the peer again on its data and configuration, after
+// its process ended.
+func (p *fedPeer) restart(t *testing.T) {
+	t.Helper()
+	p.server = startServer(t, p.dir, nil, "--config", p.cfg)
+	p.waitLog("listening for servers")
+	p.waitLog("server started")
 }
 
 // startFederated starts each peer with s2s.hosts naming all the others
@@ -138,6 +148,7 @@ func startFederated(t *testing.T, caFile string, extraHosts []string, peers ...*
 				t.Fatalf("user add: %v %s", err, out)
 			}
 		}
+		p.dir, p.cfg = dir, cfg
 		p.server = startServer(t, dir, nil, "--config", cfg)
 		srv, domain := p.server, p.domain
 		t.Cleanup(func() {
