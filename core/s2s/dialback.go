@@ -83,6 +83,9 @@ func (c *inbound) dialbackResult(ctx context.Context, el *stream.Element) error 
 	if to := el.Attr("to"); to != c.s.cfg.Domain {
 		return stream.NewError("host-unknown", "this server is "+c.s.cfg.Domain)
 	}
+	if c.s.cfg.Local(from.Domain) {
+		return stream.NewError("invalid-from", from.Domain+" is served here")
+	}
 	originating, key := from.Domain, el.Text()
 	if c.s.verifyPeer(c.peerCerts, originating, x509.ExtKeyUsageAny) == nil {
 		c.grant(originating, "dialback, certificate")

@@ -109,6 +109,9 @@ func (c *inbound) openStream() error {
 		if err != nil || from.Local != "" || from.Resource != "" {
 			return stream.NewError("invalid-from", "the stream's 'from' is not a domain")
 		}
+		if c.s.cfg.Local(from.Domain) {
+			return stream.NewError("invalid-from", from.Domain+" is served here")
+		}
 		c.claimed = from.Domain
 	}
 	c.write(c.features())
@@ -228,6 +231,10 @@ func (c *inbound) grant(domain, how string) {
 	c.amu.Lock()
 	c.authed[domain] = true
 	c.amu.Unlock()
+	// The reader may be waiting under the set-up deadline (dialback
+	// answers come from another goroutine): from now on it is idleness
+	// that ends the stream.
+	c.raw.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
 	c.log.Info("a remote server authenticated", "domain", domain, "auth", how)
 }
 

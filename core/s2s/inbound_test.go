@@ -1,10 +1,13 @@
 package s2s
 
 import (
+	"net"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
 )
 
 // A peer whose certificate proves its domain is offered SASL EXTERNAL,
@@ -120,4 +123,74 @@ func TestHostileHeadersAndAddresses(t *testing.T) {
 	c4.Send("<message from='bob@b.test' to='carol@z.test' id='m1'><body>relay me</body></message>")
 	expectStreamError(t, c4, "host-unknown")
 	s.router.none(t)
+}
+
+// A peer may not claim a domain served here, in its header or in
+// db:result.
+func TestPeerClaimingALocalDomain(t *testing.T) {
+	s := startServer(t, nil)
+	c := s.open(t, "a.test")
+	expectStreamError(t, c, "invalid-from")
+
+	c = s.open(t, "b.test")
+	s.secure(t, c, "b.test", nil)
+	c.Send("<db:result from='a.test' to='a.test'>0123</db:result>")
+	expectStreamError(t, c, "invalid-from")
+}
+
+// A peer authenticated with dialback keeps its stream past the set-up
+// deadline: from then on only idleness ends it. The answer comes from
+// another goroutine, while the reader waits under the set-up deadline.
+func TestDialbackOutlivesSetupDeadline(t *testing.T) {
+	auth := authoritative(t)
+	s := startServer(t, func(c *Config) {
+		c.ConnectTimeout = 2 * time.Second
+		c.TLSRequired = false
+		c.Hosts["b.test"] = auth
+	})
+	c := s.open(t, "b.test")
+	if _, err := c.Expect(rawxmpp.Is("features")); err != nil {
+		t.Fatal(err)
+	}
+	c.Send("<db:result from='b.test' to='a.test'>0123</db:result>")
+	if el, err := c.Next(); err != nil || el.Tag != "result" || el.SelectAttrValue("type", "") != "valid" {
+		t.Fatalf("db:result: %v %v", err, el)
+	}
+	// What is tested is a deadline passing: nothing to wait on but the
+	// clock, past the server's set-up deadline.
+	time.Sleep(3 * time.Second)
+	c.Send("<message from='bob@b.test' to='alice@a.test' id='late'/>")
+	if r := s.router.next(t); r.el.Attr("id") != "late" {
+		t.Fatalf("routed %s", r.el.Raw)
+	}
+}
+
+// authoritative is a stand-in for b.test's server that confirms every
+// dialback key; it returns its address.
+func authoritative(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		c := rawxmpp.New(nc)
+		if err := c.ReadHeader(); err != nil {
+			return
+		}
+		c.Send("<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' from='b.test' id='auth1' version='1.0'><stream:features><dialback xmlns='urn:xmpp:features:dialback'/></stream:features>")
+		v, err := c.Expect(rawxmpp.Is("verify"))
+		if err != nil {
+			return
+		}
+		c.Sendf("<db:verify from='b.test' to='a.test' id='%s' type='valid'/>", v.SelectAttrValue("id", ""))
+		c.Next()
+	}()
+	return ln.Addr().String()
 }
