@@ -27,6 +27,7 @@ type Config struct {
 	// Components are the external components (XEP-0114) that may connect
 	// to listen.component, each by a name of the operator's choosing.
 	Components map[string]Component `koanf:"components"`
+	S2S        S2S                  `koanf:"s2s"`
 }
 
 // Component is an external component (XEP-0114): a program that connects
@@ -55,6 +56,10 @@ type Listen struct {
 	// Admin serves the administration API and its web page over plain
 	// HTTP; "" (the default) is off.
 	Admin string `koanf:"admin"`
+	// S2S is where other servers connect (RFC 6120 server-to-server,
+	// 5269 by convention); "" (the default) turns federation off, both
+	// directions.
+	S2S string `koanf:"s2s"`
 }
 
 // Address is a listener's configured address with its key.
@@ -72,6 +77,7 @@ func (c *Config) Listeners() []Address {
 		{"listen.component", c.Listen.Component},
 		{"listen.metrics", c.Listen.Metrics},
 		{"listen.admin", c.Listen.Admin},
+		{"listen.s2s", c.Listen.S2S},
 		{"debug.pprof", c.Debug.Pprof},
 	} {
 		if a.Addr != "" {
@@ -98,6 +104,24 @@ type BOSH struct {
 	MaxPause    time.Duration `koanf:"max_pause"`    // longest pause a client may ask for; 0 allows none
 	// MaxBodyBytes bounds one request's content.
 	MaxBodyBytes int `koanf:"max_body_bytes"`
+}
+
+// S2S configures federation with other servers; it applies once
+// listen.s2s is set.
+type S2S struct {
+	TLSRequired bool `koanf:"tls_required"` // STARTTLS must succeed both ways before anything else
+	// Dialback allows Server Dialback (XEP-0220) for a peer whose
+	// certificate does not prove its domain; off, only SASL EXTERNAL
+	// with a valid certificate authenticates a peer.
+	Dialback bool   `koanf:"dialback"`
+	CAFile   string `koanf:"ca_file"` // PEM roots peers' certificates must chain to; "" -> the system's
+	// Hosts overrides DNS: "domain=host:port" entries, for tests and
+	// private networks.
+	Hosts          []string      `koanf:"hosts"`
+	ConnectTimeout time.Duration `koanf:"connect_timeout"` // to connect, secure and authenticate an outbound stream
+	IdleTimeout    time.Duration `koanf:"idle_timeout"`    // a stream with no traffic this long is closed
+	Queue          int           `koanf:"queue"`           // stanzas waiting for one remote domain's stream
+	MaxInbound     int           `koanf:"max_inbound"`     // inbound streams held at once
 }
 
 // TLS configures the server certificate.

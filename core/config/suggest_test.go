@@ -29,7 +29,7 @@ func TestSuggestKey(t *testing.T) {
 		{"datadir", "data_dir"},
 		{"listen.c2stls", "listen.c2s_tls"},
 		{"plugins.vcard.enable", "plugins.vcard.enabled"},
-		{"idle_timeout", "limits.idle_timeout"}, // right name, wrong section
+		{"write_timeout", "limits.write_timeout"}, // right name, wrong section
 		{"level", "log.level"},
 		{"colour", ""},
 		{"limits.zzz", ""},

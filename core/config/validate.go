@@ -33,6 +33,7 @@ func (c *Config) Validate() error {
 	c.validatePlugins(&p)
 	c.validateComponents(&p)
 	c.validateAdmin(&p)
+	c.validateS2S(&p)
 	return errors.Join(p...)
 }
 

@@ -87,7 +87,10 @@ func TestSDKTestRefusesWhatTheCoreRefuses(t *testing.T) {
 		{xml: "<message to='bob@localhost' from='evil.example'/>", refusedAll: true},
 		{xml: "<message to='bob@localhost' from='room@svc.localhost/nick'/>"},
 		{xml: "<message to='bob@localhost' from='svc.localhost'/>"},
-		{xml: "<message to='bob@localhost' from='room@other.localhost'/>", refusedAll: true},
+		// A remote user's stanza relayed to a local user: send_as_users.
+		{xml: "<message to='bob@localhost' from='room@other.localhost'/>"},
+		{xml: "<message to='localhost' from='room@other.localhost'/>", refusedAll: true},
+		{xml: "<message to='carol@elsewhere.example' from='room@other.localhost'/>", refusedAll: true},
 		{xml: "<message to='bob@localhost' from='a@b@localhost'/>", refusedAll: true},
 	}
 	for _, pl := range plugins {

@@ -48,5 +48,5 @@ func prepJID(s string) (contract.JID, error) {
 
 // emittedOf is what the contract's check on emitted stanzas reads of el.
 func emittedOf(el *stream.Element) contract.Emitted {
-	return contract.Emitted{Name: el.Name.Local, Type: el.Attr("type"), ID: el.Attr("id"), From: el.Attr("from")}
+	return contract.Emitted{Name: el.Name.Local, Type: el.Attr("type"), ID: el.Attr("id"), From: el.Attr("from"), To: el.Attr("to")}
 }

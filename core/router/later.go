@@ -37,6 +37,7 @@ const (
 	atBarePresence                        // presence to a bare JID
 	atOffline                             // a message no resource can take
 	atService                             // addressed to a service's domain
+	atRemote                              // presence for another server
 )
 
 // handOff gives the rest of the delivery, from p on, to the Deferrer. The
@@ -60,7 +61,8 @@ func (d *delivery) resume(ctx context.Context) {
 	defer d.outgoing()
 	if d.at == atService {
 		if !d.r.handlers.Service(ctx, d.from, d.el, d.to) {
-			d.bounce(d.el.Attr("to"), notFederated()) // the service left meanwhile
+			// The service left meanwhile.
+			d.bounce(d.el.Attr("to"), stanza.Errorf(stanza.RemoteServerNotFound, "the service is no longer served here"))
 		}
 		return
 	}
@@ -83,5 +85,7 @@ func (d *delivery) resume(ctx context.Context) {
 		d.unclaimedIQ()
 	case atBarePresence:
 		d.presenceToResources()
+	case atRemote:
+		d.toRemote()
 	}
 }

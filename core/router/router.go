@@ -64,6 +64,7 @@ type Router struct {
 	filters  *filter.Table
 	archive  Archive
 	ids      *stanzaid.Generator
+	remote   Remote // nil: no federation
 	log      hclog.Logger
 	metrics  *metrics.Metrics // nil: nothing counted
 }
@@ -94,26 +95,40 @@ func (r *Router) Route(ctx context.Context, from *session.Session, el *stream.El
 // a local user's or a service's (plugins and components do). Its 'from'
 // is kept as it is, absent included (RFC 6120 §8.1.2.1: a reply on behalf
 // of the client's own account may carry none); it must name the server's
-// domain or a service domain. Nothing is bounced: a server-sent stanza
-// that cannot be delivered is dropped, or offered to the handlers'
+// domain or a service domain, or, with federation, a remote sender whose
+// stanza a plugin relays to a local user. It goes to a local user or, with
+// federation, to another server (stamped with the server's domain when it
+// has no 'from'). Nothing is bounced: a server-sent stanza that cannot be
+// delivered locally is dropped, or offered to the handlers'
 // Undeliverable.
 func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([]byte, error) {
-	sender, senderJID := "", jidprep.JID{Domain: r.domain}
-	if raw := el.Attr("from"); raw != "" {
-		from, err := jidprep.Parse(raw)
-		if err != nil || from.Domain != r.domain && (r.handlers == nil || !r.handlers.ServiceDomain(from.Domain)) {
-			return buf, fmt.Errorf("a stanza from the server may only come from %s, its users or its services, not %q", r.domain, raw)
-		}
-		sender, senderJID = from.String(), from
-	}
 	to, err := jidprep.Parse(el.Attr("to"))
 	if err != nil {
 		return buf, fmt.Errorf("delivering a stanza from the server: bad 'to' %q: %w", el.Attr("to"), err)
 	}
-	if to.Domain != r.domain || to.Local == "" {
-		return buf, fmt.Errorf("a stanza from the server can only go to local users, not %q", el.Attr("to"))
+	sender, senderJID, remote := "", jidprep.JID{Domain: r.domain}, false
+	if raw := el.Attr("from"); raw != "" {
+		from, err := jidprep.Parse(raw)
+		local := err == nil && (from.Domain == r.domain || r.handlers != nil && r.handlers.ServiceDomain(from.Domain))
+		// A plugin may relay what another server sent to a local user
+		// (a subscription request, once roster has recorded it).
+		remote = err == nil && !local && r.remote != nil && to.Domain == r.domain
+		if !local && !remote {
+			return buf, fmt.Errorf("a stanza from the server may only come from %s, its users or its services, not %q", r.domain, raw)
+		}
+		sender, senderJID = from.String(), from
 	}
-	d := delivery{r: r, ctx: ctx, sender: sender, senderJID: senderJID, el: el, buf: buf[:0], typ: el.Attr("type"), to: to}
+	d := delivery{r: r, ctx: ctx, sender: sender, senderJID: senderJID, el: el, buf: buf[:0], typ: el.Attr("type"), to: to, remote: remote}
+	if to.Domain != r.domain && r.remote != nil && (r.handlers == nil || !r.handlers.ServiceDomain(to.Domain)) {
+		if d.blockedOutbound(el.Name.Local) {
+			return d.buf, nil
+		}
+		d.toRemote()
+		return d.buf, nil
+	}
+	if to.Domain != r.domain || to.Local == "" {
+		return buf, fmt.Errorf("a stanza from the server can only go to local users or other servers, not %q", el.Attr("to"))
+	}
 	// A plugin relaying a user's stanza (a presence broadcast) is held to
 	// that user's own rules, as the user's client would be.
 	if d.blockedOutbound(el.Name.Local) {
@@ -159,6 +174,9 @@ type delivery struct {
 	// here. at is where a handed-off delivery resumes.
 	later Deferrer
 	at    resumePoint
+	// remote: the sender is on another server (RouteRemote);
+	// sentRemote: the stanza left for another server.
+	remote, sentRemote bool
 }
 
 type archiveState uint8
@@ -193,7 +211,7 @@ func (d *delivery) route() {
 	}
 	switch {
 	case to.Domain != d.r.domain:
-		d.toService(raw)
+		d.toService(kind)
 	case to.Local == "":
 		d.toServer(kind)
 	case kind == "message" && !d.applyAMP():
@@ -213,7 +231,9 @@ func (d *delivery) route() {
 // it: a plugin's call is handed off like any other plugin call, while a
 // component's queue is no call and is taken at once. A domain no service
 // owns is remote.
-func (d *delivery) toService(raw string) {
+// toService routes a stanza for another domain: to the service that owns
+// it, else to another server.
+func (d *delivery) toService(kind string) {
 	if d.r.handlers != nil {
 		if d.later != nil && d.from != nil && d.r.handlers.ClaimsService(d.el, d.to) {
 			d.handOff(atService)
@@ -223,18 +243,20 @@ func (d *delivery) toService(raw string) {
 			return
 		}
 	}
-	d.bounce(raw, notFederated())
-}
-
-func notFederated() *stanza.Error {
-	return stanza.Errorf(stanza.RemoteServerNotFound, "this server does not federate with other domains")
+	// Subscriptions and directed presence change the sender's own state
+	// (roster, who hears of its going offline): the presence plugin sends
+	// them on, as to a local contact.
+	if kind == "presence" && d.typ != "probe" && d.typ != "error" && !d.remote && d.r.remote != nil && d.handle(atRemote) {
+		return
+	}
+	d.toRemote()
 }
 
 // outgoing archives a message a local user sent to a local user, for the
 // sender, and copies it to the sender's other resources: once its
 // delivery is over, since a bounced message is not archived as sent.
 func (d *delivery) outgoing() {
-	if d.el.Name.Local == "message" && d.to.Domain == d.r.domain {
+	if d.el.Name.Local == "message" && !d.remote && (d.to.Domain == d.r.domain || d.sentRemote) {
 		d.recordOutgoing()
 		d.sentCarbons()
 	}
@@ -277,6 +299,12 @@ func (d *delivery) routeNoTo(kind string) {
 // reports whether something took the stanza.
 func (d *delivery) handle(p resumePoint) bool {
 	if d.from == nil || d.r.handlers == nil {
+		return false
+	}
+	// The presence plugin keeps state for local accounts: presence from
+	// another server is delivered as it is, but for subscriptions (the
+	// local contact's roster) and probes (answered for the local contact).
+	if d.remote && d.el.Name.Local == "presence" && !IsSubscription(d.typ) {
 		return false
 	}
 	if d.later != nil && d.r.handlers.Claims(d.from, d.el, d.to) {

@@ -31,6 +31,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/metrics"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
 	"github.com/switchboard-xmpp/switchboard/core/router"
+	"github.com/switchboard-xmpp/switchboard/core/s2s"
 	"github.com/switchboard-xmpp/switchboard/core/sasl"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/storage"
@@ -84,7 +85,11 @@ type Server struct {
 	fileLimit fdlimit.Limit
 	listeners []net.Listener
 	// components serves listen.component; nil when it is off.
-	components  *component.Server
+	components *component.Server
+	// federation serves listen.s2s and the streams to other servers; nil
+	// when it is off.
+	federation  *s2s.Server
+	s2sAddr     net.Addr
 	router      *router.Router
 	web         *http.Server // WebSocket and host-meta
 	webAddr     net.Addr
@@ -214,6 +219,9 @@ func (s *Server) build() error {
 	r.SetMetrics(s.metrics)
 	s.plugins.SetRouter(r)
 	s.router = r
+	if err := s.buildFederation(); err != nil {
+		return err
+	}
 	s.c2s = c2s.NewServer(c2s.Config{
 		Domain:           cfg.Domain,
 		TLS:              certs.Config(),
@@ -304,6 +312,10 @@ func (s *Server) Start(ctx context.Context) error {
 		}(l.direct)
 	}
 	if err := s.startComponents(ctx); err != nil {
+		s.closeListeners()
+		return err
+	}
+	if err := s.startFederation(ctx); err != nil {
 		s.closeListeners()
 		return err
 	}
@@ -573,6 +585,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	if s.components != nil {
 		s.components.Shutdown(ctx)
+	}
+	if s.federation != nil {
+		s.federation.Shutdown(ctx)
 	}
 	s.plugins.Stop()
 	s.log.Info("server stopped", "connections_closed", n)

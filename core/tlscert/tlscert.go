@@ -71,6 +71,10 @@ func (p *Provider) Reload() error {
 // binding.
 func (p *Provider) Leaf() *x509.Certificate { return p.cert.Load().Leaf }
 
+// Certificate returns the current certificate, which the server also
+// presents as a client (server-to-server streams).
+func (p *Provider) Certificate() *tls.Certificate { return p.cert.Load() }
+
 // Config returns a server TLS configuration that always presents the
 // current certificate. TLS 1.2 is the minimum; the cipher suites are Go's
 // defaults, which offer only AEAD suites with forward secrecy for 1.2.

@@ -197,14 +197,14 @@ func TestDeliveryByPriority(t *testing.T) {
 }
 
 // A message the core does not take stays queued, and so does everything
-// after it, in order. The fake host refuses a 'from' on another domain,
+// after it, in order. The fake host refuses a 'from' that is not a JID,
 // which stands in for any failure of Send.
 func TestDeliveryFailureKeepsMessages(t *testing.T) {
 	_, h := newHarness(t, nil)
 	st := h.Store(juliet)
 	ctx := context.Background()
 	for k, v := range map[string]string{
-		"msg/00000000000000000001": "<message from='someone@elsewhere' to='juliet@localhost'><body>1</body></message>",
+		"msg/00000000000000000001": "<message from='a@b@c' to='juliet@localhost'><body>1</body></message>",
 		"msg/00000000000000000002": "<message from='romeo@localhost/orchard' to='juliet@localhost'><body>2</body></message>",
 	} {
 		if err := st.Put(ctx, k, []byte(v)); err != nil {

@@ -46,7 +46,7 @@ func (p *Presence) broadcastAvailable(ctx context.Context, req *sdk.Request, req
 	res.available, res.last = true, el.Copy()
 	out := []outgoing{{el, bare}}
 	for contact, s := range acc.subs {
-		if s&subFrom != 0 && contact != bare && p.online(contact) {
+		if s&subFrom != 0 && contact != bare && p.reachable(contact) {
 			out = append(out, outgoing{el, contact})
 		}
 	}
@@ -59,6 +59,11 @@ func (p *Presence) broadcastAvailable(ctx context.Context, req *sdk.Request, req
 		}
 		for contact, s := range acc.subs {
 			if s&subTo == 0 || contact == bare {
+				continue
+			}
+			if p.remote(contact) {
+				// Its server answers (§4.3.1), to the account's sessions.
+				out = append(out, outgoing{probeFrom(bare), contact})
 				continue
 			}
 			answers := p.answers(contact)
@@ -119,7 +124,7 @@ func (p *Presence) goneUnavailable(full string, acc *account, res *resource, el 
 		out = append(out, outgoing{el, bare})
 		told[bare] = true
 		for contact, s := range acc.subs {
-			if s&subFrom != 0 && p.online(contact) {
+			if s&subFrom != 0 && p.reachable(contact) {
 				out = append(out, outgoing{el, contact})
 				told[contact] = true
 			}

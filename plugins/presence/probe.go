@@ -20,15 +20,14 @@ import (
 // to themselves.
 func (p *Presence) handleProbe(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
 	bare, contact := bareOf(req.From), bareOf(req.To)
-	if _, err := p.ensureSubs(ctx, bare); err != nil {
+	p.mu.Lock()
+	remote := p.remote(bare)
+	p.mu.Unlock()
+	subscribed, err := p.subscribedTo(ctx, req, remote, bare, contact)
+	if err != nil || !subscribed {
 		return nil, err
 	}
 	p.mu.Lock()
-	acc, _ := p.touch(req.From, req.SessionID)
-	if contact != bare && acc.subs[contact]&subTo == 0 {
-		p.mu.Unlock()
-		return nil, nil
-	}
 	answers := p.answers(contact)
 	p.mu.Unlock()
 	out := make([]outgoing, 0, len(answers)+1)
@@ -39,6 +38,28 @@ func (p *Presence) handleProbe(ctx context.Context, req *sdk.Request) (*etree.El
 		out = append(out, outgoing{p.lastSeenPresence(ctx, contact), req.From})
 	}
 	return nil, p.sendAll(ctx, out)
+}
+
+// subscribedTo reports whether the prober bare may see contact's
+// presence. A local prober's own subscriptions say; a user of another
+// server has none here, so the contact's say (its subscription 'from'
+// the prober), read as the contact's roster holds it.
+func (p *Presence) subscribedTo(ctx context.Context, req *sdk.Request, remote bool, bare, contact string) (bool, error) {
+	if remote {
+		if _, err := p.ensureSubs(ctx, contact); err != nil {
+			return false, err
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.account(contact).subs[bare]&subFrom != 0, nil
+	}
+	if _, err := p.ensureSubs(ctx, bare); err != nil {
+		return false, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	acc, _ := p.touch(req.From, req.SessionID)
+	return contact == bare || acc.subs[contact]&subTo != 0, nil
 }
 
 // lastSeenPresence is the answer for a contact with no available session:

@@ -50,3 +50,11 @@ func unavailableFrom(from string) *etree.Element {
 	el.CreateAttr("from", from)
 	return el
 }
+
+// probeFrom is <presence type='probe' from='bare'/> (RFC 6121 §4.3.1).
+func probeFrom(bare string) *etree.Element {
+	el := etree.NewElement("presence")
+	el.CreateAttr("type", "probe")
+	el.CreateAttr("from", bare)
+	return el
+}

@@ -112,6 +112,24 @@ func (p *Presence) online(bare string) bool {
 	return false
 }
 
+// reachable reports whether presence for contact can be delivered: a
+// local account with an available session, or a user of another server,
+// whose server decides. Called with p.mu held.
+func (p *Presence) reachable(contact string) bool {
+	return p.online(contact) || p.remote(contact)
+}
+
+// remote reports whether a JID is of another domain than the server's.
+// Called with p.mu held.
+func (p *Presence) remote(jid string) bool {
+	bare := bareOf(jid)
+	_, domain, ok := strings.Cut(bare, "@")
+	if !ok {
+		domain = bare
+	}
+	return p.host != nil && domain != p.host.Domain()
+}
+
 func bareOf(full string) string {
 	bare, _, _ := strings.Cut(full, "/")
 	return bare

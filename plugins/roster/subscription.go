@@ -26,6 +26,9 @@ import (
 func (r *Roster) exchange(ctx context.Context, user, contact string, orig *etree.Element) ([]*etree.Element, error) {
 	typ := orig.SelectAttrValue("type", "")
 	host, log, _ := r.env()
+	if !isLocal(host, user) {
+		return r.fromRemote(ctx, user, contact, orig)
+	}
 	unlock := r.locks.lock(user, contact)
 	defer unlock()
 	uBefore, err := load(ctx, host.Store(user), contact)
@@ -65,7 +68,11 @@ func (r *Roster) exchange(ctx context.Context, user, contact string, orig *etree
 	}
 	var theirs []change
 	var deliver []*etree.Element
-	if out.Pass {
+	switch {
+	case out.Pass && !isLocal(host, contact):
+		// The contact's server applies the inbound half.
+		deliver = []*etree.Element{forward(orig, user, contact)}
+	case out.Pass:
 		theirs, deliver = inbound(user, contact, orig, u, exists, cBefore)
 	}
 	// The sender's item last changes in an auto-reply, so it is taken
@@ -94,9 +101,7 @@ func inbound(user, contact string, orig *etree.Element, u *record, exists bool, 
 	c.setState(in.Next)
 	var deliver []*etree.Element
 	if in.Pass {
-		fwd := orig.Copy()
-		fwd.CreateAttr("from", user) // stamped with the bare JID (§3.1.2)
-		fwd.CreateAttr("to", contact)
+		fwd := forward(orig, user, contact)
 		deliver = append(deliver, fwd)
 		if typ == "subscribe" {
 			// Kept until answered, to deliver again at every login (§3.1.3).
@@ -108,6 +113,51 @@ func inbound(user, contact string, orig *etree.Element, u *record, exists bool, 
 		deliver = append(deliver, answer(u, contact, user, "subscribed")...)
 	}
 	return []change{{owner: contact, contact: user, before: cBefore, after: prune(c)}}, deliver
+}
+
+// forward is the subscription stanza as delivered: stamped with the
+// sender's bare JID (§3.1.2).
+func forward(orig *etree.Element, user, contact string) *etree.Element {
+	fwd := orig.Copy()
+	fwd.CreateAttr("from", user)
+	fwd.CreateAttr("to", contact)
+	return fwd
+}
+
+// fromRemote applies a subscription stanza that a user of another server
+// sent to a local contact: only the inbound half (A.3) is this server's,
+// the user's own item being kept by theirs. An auto-reply goes back to
+// the user as if its item were waiting for it, which it is for the
+// stanzas that ask for one.
+func (r *Roster) fromRemote(ctx context.Context, user, contact string, orig *etree.Element) ([]*etree.Element, error) {
+	host, log, _ := r.env()
+	unlock := r.locks.lock(user, contact)
+	defer unlock()
+	exists, err := r.accountExists(ctx, host, contact)
+	if err != nil {
+		return nil, err
+	}
+	var cBefore *record
+	if exists {
+		if cBefore, err = load(ctx, host.Store(contact), user); err != nil {
+			return nil, err
+		}
+	}
+	if cBefore.managed() {
+		return nil, nil
+	}
+	theirs, deliver := inbound(user, contact, orig, &record{Sub: "none", Ask: true}, exists, cBefore)
+	log.Debug("subscription stanza from another server applied", "type", orig.SelectAttrValue("type", ""), "from", user, "jid", contact, "delivered", len(deliver))
+	return deliver, r.commit(ctx, theirs)
+}
+
+// isLocal reports whether a bare JID is of this server's domain.
+func isLocal(host sdk.Host, bare string) bool {
+	_, domain, ok := strings.Cut(bare, "@")
+	if !ok {
+		domain = bare
+	}
+	return domain == host.Domain()
 }
 
 // answer is a stanza that the contact's server sends back to the user on
@@ -162,6 +212,17 @@ func (r *Roster) remove(ctx context.Context, owner, contact string) error {
 // owner's, but nothing is delivered: the contact still sees the owner
 // with subscription both.
 func (r *Roster) cancel(ctx context.Context, host sdk.Host, owner, contact string, s State, gone bool) ([]change, []*etree.Element, error) {
+	if !isLocal(host, contact) {
+		// The contact's server applies them to its item.
+		var deliver []*etree.Element
+		if s == To || s == ToPendingIn || s == Both || s.PendingOut() {
+			deliver = append(deliver, subscriptionStanza(owner, contact, "unsubscribe"))
+		}
+		if s == From || s == FromPendingOut || s == Both || s.PendingIn() {
+			deliver = append(deliver, subscriptionStanza(owner, contact, "unsubscribed"))
+		}
+		return nil, deliver, nil
+	}
 	exists, err := r.accountExists(ctx, host, contact)
 	if err != nil || !exists {
 		return nil, nil, err
@@ -187,8 +248,8 @@ func (r *Roster) cancel(ctx context.Context, host sdk.Host, owner, contact strin
 	return []change{{owner: contact, contact: owner, before: cBefore, after: prune(c)}}, deliver, nil
 }
 
-// accountExists tells whether a JID is an account of this server. Other
-// domains are never reached: the core does not federate.
+// accountExists tells whether a JID is an account of this server; one of
+// another domain is not.
 func (r *Roster) accountExists(ctx context.Context, host sdk.Host, bare string) (bool, error) {
 	local, domain, ok := strings.Cut(bare, "@")
 	if !ok || domain != host.Domain() {

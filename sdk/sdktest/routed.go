@@ -54,5 +54,6 @@ func parseEmitted(b []byte) (*etree.Element, contract.Emitted, error) {
 		Type: el.SelectAttrValue("type", ""),
 		ID:   el.SelectAttrValue("id", ""),
 		From: el.SelectAttrValue("from", ""),
+		To:   el.SelectAttrValue("to", ""),
 	}, nil
 }

@@ -145,11 +145,4 @@ func (b *boshClient) expect(body *etree.Element, local string) *etree.Element {
 	}
 }
 
-func describe(el *etree.Element) string {
-	doc := etree.NewDocument()
-	doc.SetRoot(el.Copy())
-	s, _ := doc.WriteToString()
-	return s
-}
-
 func ridString(rid uint64) string { return strconv.FormatUint(rid, 10) }

@@ -19,7 +19,10 @@ import (
 //     request's id, from what the request was addressed to: a reply on
 //     behalf of an account the request named;
 //   - any JID of the plugin's own service domain;
-//   - with the send_as_users capability, any local user.
+//   - with the send_as_users capability, any local user, or a user of
+//     another server when the stanza is addressed to a local user (presence
+//     hands on a subscription request that roster recorded; the router
+//     refuses it without federation).
 //
 // A handler's replies are checked all before any is used (CheckReplies),
 // so that a request is answered by the plugin whole or not at all.
@@ -40,6 +43,7 @@ type Emitter struct {
 type Emitted struct {
 	Name, Type, ID string
 	From           string // as written, "" when absent
+	To             string // as written, "" when absent
 }
 
 // Answered is the IQ request that a handler's replies answer: what it was
@@ -59,12 +63,20 @@ func (e Emitter) Check(s Emitted, a *Answered, prep func(string) (JID, error)) e
 		return fmt.Errorf("%w: 'from' %q is not a JID: %v", ErrRefusedSender, s.From, err)
 	case j.Domain != e.Domain && e.ServiceDomain != "" && j.Domain == e.ServiceDomain:
 		return nil // any JID of its own domain
+	case j.Domain != e.Domain && j.Local != "" && e.SendAsUsers && e.toLocalUser(s.To, prep):
+		return nil // a remote user's stanza relayed to a local one
 	case j.Domain != e.Domain:
 		return fmt.Errorf("%w: a plugin's stanza may only come from %s or its users, not %q", ErrRefusedSender, e.Domain, s.From)
 	case j.Local == "" || e.SendAsUsers:
 		return nil
 	}
 	return fmt.Errorf("%w: plugin %s has no capability %s to send as %s", ErrRefusedSender, e.Name, CapSendAsUsers, s.From)
+}
+
+// toLocalUser reports whether to names a user of the server.
+func (e Emitter) toLocalUser(to string, prep func(string) (JID, error)) bool {
+	j, err := prep(to)
+	return err == nil && j.Domain == e.Domain && j.Local != ""
 }
 
 // CheckReplies applies Check to all of a handler's replies before any is

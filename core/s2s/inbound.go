@@ -1,0 +1,335 @@
+package s2s
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/session"
+	"github.com/switchboard-xmpp/switchboard/core/stream"
+)
+
+// inbound is a stream another server opened to this one.
+type inbound struct {
+	s   *Server
+	raw net.Conn // the socket
+	nc  net.Conn // raw, or TLS over it
+	dec *stream.Decoder
+	log hclog.Logger
+
+	id        string // of the current stream header
+	claimed   string // the peer's header 'from'
+	secure    bool
+	peerCerts []*x509.Certificate
+	sasl      bool // authenticated with SASL: the stream has restarted
+
+	wmu       sync.Mutex // writes, and the fields below
+	headerOut bool
+	closing   bool
+
+	amu       sync.Mutex
+	authed    map[string]bool // domains the stream may send from
+	verifying bool            // a dialback verification is under way
+}
+
+func newInbound(s *Server, nc net.Conn) *inbound {
+	return &inbound{s: s, raw: nc, nc: nc, dec: stream.NewDecoder(nc, s.cfg.Limits),
+		log: s.log.With("remote", nc.RemoteAddr().String()), authed: map[string]bool{}}
+}
+
+// serve negotiates the stream, then routes what the peer sends until
+// the stream ends.
+func (c *inbound) serve(ctx context.Context) {
+	defer func() { c.nc.Close() }()
+	setup := time.Now().Add(c.s.cfg.ConnectTimeout)
+	c.raw.SetDeadline(setup)
+	err := c.openStream()
+	var buf []byte
+	for err == nil {
+		if c.authenticated() {
+			c.raw.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+		}
+		var el *stream.Element
+		if el, err = c.dec.Next(); err != nil {
+			break
+		}
+		err = c.handle(ctx, el, &buf)
+	}
+	c.fail(err)
+}
+
+func (c *inbound) handle(ctx context.Context, el *stream.Element, buf *[]byte) error {
+	switch el.Name {
+	case stream.Name{Space: stream.NSTLS, Local: "starttls"}:
+		return c.startTLS()
+	case stream.Name{Space: stream.NSSASL, Local: "auth"}:
+		return c.external(el)
+	case stream.Name{Space: NSDialback, Local: "result"}:
+		return c.dialbackResult(ctx, el)
+	case stream.Name{Space: NSDialback, Local: "verify"}:
+		return c.dialbackVerify(el)
+	case stream.Name{Space: NS, Local: "message"}, stream.Name{Space: NS, Local: "presence"}, stream.Name{Space: NS, Local: "iq"}:
+		return c.stanza(ctx, el, buf)
+	}
+	return stream.NewError("unsupported-stanza-type", "unexpected <"+el.Name.Local+"/> in "+el.Name.Space)
+}
+
+// openStream reads the peer's header and answers it with this server's
+// header and features.
+func (c *inbound) openStream() error {
+	h, err := c.dec.ReadHeader()
+	if err != nil {
+		return err
+	}
+	c.id = randomID()
+	c.write(appendHeader(nil, c.s.cfg.Domain, h.From, c.id))
+	c.wmu.Lock()
+	c.headerOut = true
+	c.wmu.Unlock()
+	if h.DefaultNS != NS {
+		return stream.NewError("invalid-namespace", "a server's stream is in "+NS)
+	}
+	if h.To != "" {
+		if to, err := jidprep.Parse(h.To); err != nil || to.Domain != c.s.cfg.Domain || to.Local != "" || to.Resource != "" {
+			return stream.NewError("host-unknown", "this server is "+c.s.cfg.Domain)
+		}
+	}
+	if h.From != "" {
+		from, err := jidprep.Parse(h.From)
+		if err != nil || from.Local != "" || from.Resource != "" {
+			return stream.NewError("invalid-from", "the stream's 'from' is not a domain")
+		}
+		if c.s.cfg.Local(from.Domain) {
+			return stream.NewError("invalid-from", from.Domain+" is served here")
+		}
+		c.claimed = from.Domain
+	}
+	c.write(c.features())
+	return nil
+}
+
+// features lists what the peer may do next: STARTTLS first; then SASL
+// EXTERNAL if its certificate proves the domain it claims, and dialback
+// where allowed; nothing once it has authenticated with SASL.
+func (c *inbound) features() []byte {
+	b := []byte("<stream:features>")
+	switch {
+	case !c.secure:
+		b = append(b, "<starttls xmlns='"+stream.NSTLS+"'>"...)
+		if c.s.cfg.TLSRequired {
+			b = append(b, "<required/>"...)
+		}
+		b = append(b, "</starttls>"...)
+		if !c.s.cfg.TLSRequired && c.s.cfg.Dialback {
+			b = append(b, "<dialback xmlns='"+NSDialbackFeature+"'><errors/></dialback>"...)
+		}
+	case !c.sasl:
+		if c.claimed != "" && c.s.verifyPeer(c.peerCerts, c.claimed, x509.ExtKeyUsageAny) == nil {
+			b = append(b, "<mechanisms xmlns='"+stream.NSSASL+"'><mechanism>EXTERNAL</mechanism></mechanisms>"...)
+		}
+		if c.s.cfg.Dialback {
+			b = append(b, "<dialback xmlns='"+NSDialbackFeature+"'><errors/></dialback>"...)
+		}
+	}
+	return append(b, "</stream:features>"...)
+}
+
+func (c *inbound) startTLS() error {
+	if c.secure {
+		return stream.NewError("policy-violation", "TLS is already established")
+	}
+	c.write([]byte("<proceed xmlns='" + stream.NSTLS + "'/>"))
+	cfg := c.s.serverTLS()
+	tc := tls.Server(c.raw, cfg)
+	if err := tc.Handshake(); err != nil {
+		return fmt.Errorf("TLS handshake: %w", err)
+	}
+	c.wmu.Lock()
+	c.nc, c.secure = tc, true
+	c.headerOut = false
+	c.wmu.Unlock()
+	c.peerCerts = tc.ConnectionState().PeerCertificates
+	c.dec.Reset(tc)
+	return c.openStream()
+}
+
+// serverTLS is the server's TLS configuration, asking peers for their
+// certificate (checked against their claimed domain, not here).
+func (s *Server) serverTLS() *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		ClientAuth: tls.RequestClientCert,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return s.cfg.Certificate(), nil
+		},
+	}
+}
+
+// mayAuthenticate is the rule before any authentication: a secure
+// stream, unless TLS is optional.
+func (c *inbound) mayAuthenticate() error {
+	if !c.secure && c.s.cfg.TLSRequired {
+		return stream.NewError("policy-violation", "STARTTLS first")
+	}
+	return nil
+}
+
+// external is SASL EXTERNAL (RFC 6120 §6.4, XEP-0178): the certificate
+// must prove the domain the header claims, and the authorization
+// identity, if any, must be that domain.
+func (c *inbound) external(el *stream.Element) error {
+	if err := c.mayAuthenticate(); err != nil {
+		return err
+	}
+	if c.sasl {
+		return stream.NewError("policy-violation", "already authenticated")
+	}
+	if el.Attr("mechanism") != "EXTERNAL" {
+		c.write([]byte("<failure xmlns='" + stream.NSSASL + "'><invalid-mechanism/></failure>"))
+		return nil
+	}
+	authz := ""
+	if t := el.Text(); t != "" && t != "=" {
+		b, err := base64.StdEncoding.DecodeString(t)
+		if err != nil {
+			c.write([]byte("<failure xmlns='" + stream.NSSASL + "'><incorrect-encoding/></failure>"))
+			return nil
+		}
+		authz = string(b)
+	}
+	if authz != "" && authz != c.claimed {
+		c.write([]byte("<failure xmlns='" + stream.NSSASL + "'><invalid-authzid/></failure>"))
+		return nil
+	}
+	if c.claimed == "" {
+		c.write([]byte("<failure xmlns='" + stream.NSSASL + "'><not-authorized/></failure>"))
+		return nil
+	}
+	if err := c.s.verifyPeer(c.peerCerts, c.claimed, x509.ExtKeyUsageAny); err != nil {
+		c.log.Warn("a server's certificate does not prove its domain: SASL EXTERNAL refused", "domain", c.claimed, "error", err)
+		c.write([]byte("<failure xmlns='" + stream.NSSASL + "'><not-authorized/></failure>"))
+		return nil
+	}
+	c.write([]byte("<success xmlns='" + stream.NSSASL + "'/>"))
+	c.grant(c.claimed, "SASL EXTERNAL")
+	c.sasl = true
+	c.dec.Restart()
+	return c.openStream()
+}
+
+func (c *inbound) grant(domain, how string) {
+	c.amu.Lock()
+	c.authed[domain] = true
+	c.amu.Unlock()
+	// The reader may be waiting under the set-up deadline (dialback
+	// answers come from another goroutine): from now on it is idleness
+	// that ends the stream.
+	c.raw.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	c.log.Info("a remote server authenticated", "domain", domain, "auth", how)
+}
+
+func (c *inbound) authenticated() bool {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	return len(c.authed) > 0
+}
+
+func (c *inbound) authenticatedAs(domain string) bool {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	return c.authed[domain]
+}
+
+// stanza routes a stanza from the peer: it must come from a domain the
+// stream authenticated and go to one this server serves.
+func (c *inbound) stanza(ctx context.Context, el *stream.Element, buf *[]byte) error {
+	if !c.authenticated() {
+		return stream.NewError("not-authorized", "authenticate first")
+	}
+	from, err := jidprep.Parse(el.Attr("from"))
+	if err != nil {
+		return stream.NewError("improper-addressing", "a stanza between servers needs a valid 'from'")
+	}
+	if !c.authenticatedAs(from.Domain) {
+		c.log.Warn("a remote server sent a stanza from a domain it did not authenticate", "from", from.Domain)
+		return stream.NewError("invalid-from", "this stream is not authenticated for "+from.Domain)
+	}
+	to, err := jidprep.Parse(el.Attr("to"))
+	if err != nil {
+		return stream.NewError("improper-addressing", "a stanza between servers needs a valid 'to'")
+	}
+	if !c.s.cfg.Local(to.Domain) {
+		return stream.NewError("host-unknown", to.Domain+" is not served here")
+	}
+	client, err := toClient(el, c.s.cfg.Limits)
+	if err != nil {
+		return stream.NewError("invalid-xml", "a stanza that does not stand alone: "+err.Error())
+	}
+	sender := session.New(c.id, from, sink{s: c.s, domain: from.Domain})
+	sender.Secure.Store(c.secure)
+	*buf = c.s.router.RouteRemote(ctx, sender, client, *buf)
+	return nil
+}
+
+// write sends b, within the write timeout; a failed write closes the
+// socket, which ends the reader.
+func (c *inbound) write(b []byte) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.writeLocked(b)
+}
+
+func (c *inbound) writeLocked(b []byte) {
+	c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+	if _, err := c.nc.Write(b); err != nil {
+		c.log.Debug("writing to a remote server failed", "error", err)
+		c.raw.Close()
+	}
+}
+
+// fail ends the stream because of err: a stream error, the peer's own
+// close answered, or nothing on a broken connection.
+func (c *inbound) fail(err error) {
+	var se *stream.Error
+	switch {
+	case errors.As(err, &se):
+		c.log.Debug("closing a server's stream with an error", "condition", se.Condition, "text", se.Text)
+		c.close(se)
+	case errors.Is(err, io.EOF):
+		c.close(nil)
+	default:
+		c.log.Debug("server connection lost", "error", err)
+		c.close(nil)
+	}
+}
+
+// close writes the end of the stream, with err when not nil. A peer
+// that does not close its side is not waited for.
+func (c *inbound) close(err *stream.Error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closing {
+		return
+	}
+	c.closing = true
+	var b []byte
+	if !c.headerOut {
+		b = appendHeader(b, c.s.cfg.Domain, "", randomID())
+	}
+	if err != nil {
+		b = stream.AppendError(b, err)
+	}
+	b = append(b, stream.Close...)
+	c.writeLocked(b)
+	c.raw.SetReadDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+}

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+
+	"github.com/switchboard-xmpp/switchboard/core/accept"
+	"github.com/switchboard-xmpp/switchboard/core/s2s"
+)
+
+// buildFederation makes the server-to-server side when listen.s2s is set,
+// and has the router send stanzas for other domains through it.
+func (s *Server) buildFederation() error {
+	cfg := s.cfg
+	if cfg.Listen.S2S == "" {
+		return nil
+	}
+	hosts, err := cfg.S2S.HostMap()
+	if err != nil {
+		return fmt.Errorf("s2s.hosts: %w", err)
+	}
+	var roots *x509.CertPool
+	if cfg.S2S.CAFile != "" {
+		pem, err := os.ReadFile(cfg.S2S.CAFile)
+		if err != nil {
+			return fmt.Errorf("reading s2s.ca_file: %w", err)
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("s2s.ca_file %s holds no PEM certificate", cfg.S2S.CAFile)
+		}
+	}
+	s.federation = s2s.NewServer(s2s.Config{
+		Domain:         cfg.Domain,
+		Local:          func(d string) bool { return d == cfg.Domain || s.plugins.ServiceDomain(d) },
+		Certificate:    s.certs.Certificate,
+		Roots:          roots,
+		TLSRequired:    cfg.S2S.TLSRequired,
+		Dialback:       cfg.S2S.Dialback,
+		Hosts:          hosts,
+		ConnectTimeout: cfg.S2S.ConnectTimeout,
+		IdleTimeout:    cfg.S2S.IdleTimeout,
+		WriteTimeout:   cfg.Limits.WriteTimeout,
+		Queue:          cfg.S2S.Queue,
+		MaxInbound:     cfg.S2S.MaxInbound,
+		Limits:         streamLimits(cfg, cfg.Limits.MaxStanzaBytes),
+	}, s.router, s.log.Named("s2s"))
+	s.router.SetRemote(s.federation)
+	return nil
+}
+
+// startFederation listens for other servers on listen.s2s. Like
+// components, not under the clients' connection cap (s2s.max_inbound is
+// theirs); running out of descriptors still pauses the listener.
+func (s *Server) startFederation(ctx context.Context) error {
+	if s.federation == nil {
+		return nil
+	}
+	raw, err := net.Listen("tcp", s.cfg.Listen.S2S)
+	if err != nil {
+		return fmt.Errorf("listening for servers on %s: %w", s.cfg.Listen.S2S, err)
+	}
+	ln := accept.Wrap(raw, nil, s.log.Named("accept").With("listener", raw.Addr().String()))
+	s.listeners = append(s.listeners, ln)
+	s.s2sAddr = ln.Addr()
+	s.log.Info("listening for servers", "addr", ln.Addr().String(), "domain", s.cfg.Domain, "dialback", s.cfg.S2S.Dialback)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.federation.Serve(ctx, ln); !errors.Is(err, net.ErrClosed) {
+			s.serveErr <- fmt.Errorf("accepting servers on %s: %w", ln.Addr(), err)
+		}
+	}()
+	return nil
+}
+
+// S2SAddr is the address of the server-to-server listener, or nil.
+func (s *Server) S2SAddr() net.Addr { return s.s2sAddr }

@@ -1,0 +1,175 @@
+package e2e
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	mrand "math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
+)
+
+// testCA is a certificate authority made for one test.
+type testCA struct {
+	t    *testing.T
+	dir  string
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	file string // the CA certificate, PEM
+}
+
+func newTestCA(t *testing.T) *testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "switchboard test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	dir := t.TempDir()
+	ca := &testCA{t: t, dir: dir, cert: cert, key: key, file: filepath.Join(dir, "ca.pem")}
+	writePEM(t, ca.file, "CERTIFICATE", der)
+	return ca
+}
+
+// issue makes a certificate for domain, for server and client
+// authentication, and returns its files.
+func (ca *testCA) issue(domain string) (certFile, keyFile string) {
+	t := ca.t
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: domain},
+		DNSNames:     []string{domain},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(ca.dir, domain+".pem"), filepath.Join(ca.dir, domain+".key")
+	writePEM(t, certFile, "CERTIFICATE", der)
+	writePEM(t, keyFile, "PRIVATE KEY", kder)
+	return certFile, keyFile
+}
+
+func writePEM(t *testing.T, path, typ string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// loopbackNet picks a 127.x.y.0/24 of its own for a test's servers, so
+// that they can listen on the standard port 5269 and name each other's
+// address before either starts.
+func loopbackNet() string {
+	return fmt.Sprintf("127.%d.%d.", 100+mrand.IntN(100), 1+mrand.IntN(250))
+}
+
+// fedPeer is one of a test's federated servers.
+type fedPeer struct {
+	domain string
+	addr   string // listen.s2s
+	// cert and key: "" for a self-signed certificate, which no peer
+	// trusts.
+	cert, key string
+	dialback  bool
+	users     []string
+	dir, cfg  string // where it runs, for restart
+	*server
+}
+
+// restart starts the peer again on its data and configuration, after
+// its process ended.
+func (p *fedPeer) restart(t *testing.T) {
+	t.Helper()
+	p.server = startServer(t, p.dir, nil, "--config", p.cfg)
+	p.waitLog("listening for servers")
+	p.waitLog("server started")
+}
+
+// startFederated starts each peer with s2s.hosts naming all the others
+// (and any extra entries), trusting the CA file.
+func startFederated(t *testing.T, caFile string, extraHosts []string, peers ...*fedPeer) {
+	t.Helper()
+	var hosts []string
+	for _, p := range peers {
+		hosts = append(hosts, p.domain+"="+p.addr)
+	}
+	hosts = append(hosts, extraHosts...)
+	for _, p := range peers {
+		dir := t.TempDir()
+		cfg := filepath.Join(dir, "switchboard.yaml")
+		var b strings.Builder
+		fmt.Fprintf(&b, "domain: %s\nlisten:\n  s2s: %s\n", p.domain, p.addr)
+		if p.cert != "" {
+			fmt.Fprintf(&b, "tls:\n  cert_file: %s\n  key_file: %s\n", p.cert, p.key)
+		}
+		fmt.Fprintf(&b, "s2s:\n  ca_file: %s\n  dialback: %t\n  hosts: [%s]\n", caFile, p.dialback, strings.Join(hosts, ", "))
+		if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range p.users {
+			if out, err := run(t, dir, nil, "", "user", "add", u+"@"+p.domain, "--password", "pw", "--config", cfg); err != nil {
+				t.Fatalf("user add: %v %s", err, out)
+			}
+		}
+		p.dir, p.cfg = dir, cfg
+		p.server = startServer(t, dir, nil, "--config", cfg)
+		srv, domain := p.server, p.domain
+		t.Cleanup(func() {
+			if t.Failed() {
+				srv.mu.Lock()
+				t.Logf("%s logged:\n%s", domain, srv.logText())
+				srv.mu.Unlock()
+			}
+		})
+		p.waitLog("listening for servers")
+		p.waitLog("server started")
+	}
+}
+
+// login logs a user of the peer's domain in, with initial presence.
+func (p *fedPeer) login(t *testing.T, user, resource string) (*rawxmpp.Client, string) {
+	t.Helper()
+	c, full, err := rawxmpp.Login(p.starttls, p.domain, user, "pw", resource)
+	if err != nil {
+		t.Fatalf("login %s@%s: %v", user, p.domain, err)
+	}
+	t.Cleanup(func() { c.Conn.Close() })
+	return c, full
+}
