@@ -120,7 +120,7 @@ func (o *Offline) store(ctx context.Context, req *sdk.Request) (*etree.Element, 
 // that wake up a device (push). The message is stored already: a failure
 // here is logged, not returned.
 func (o *Offline) announce(ctx context.Context, host sdk.Host, owner string, msg *etree.Element) {
-	stored := offlineapi.Stored{From: msg.SelectAttrValue("from", "")}
+	stored := offlineapi.Stored{From: msg.SelectAttrValue("from", ""), At: time.Now().UnixNano()}
 	if body := msg.SelectElement("body"); body != nil {
 		stored.Body = body.Text()
 	}

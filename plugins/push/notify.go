@@ -37,7 +37,11 @@ func (p *Push) stored(ctx context.Context, ev sdk.Event) error {
 	if err != nil || len(regs) == 0 {
 		return err
 	}
-	count, due := p.bursts.add(owner, regs, p.now(), cfg.MinInterval)
+	at := p.now()
+	if msg.At != 0 {
+		at = time.Unix(0, msg.At)
+	}
+	count, due := p.bursts.add(owner, regs, p.now(), at, cfg.MinInterval)
 	var errs []error
 	for _, r := range due {
 		errs = append(errs, p.notify(ctx, host, cfg, st, owner, r, count, msg))
@@ -121,17 +125,23 @@ type bursts struct {
 type burst struct {
 	count int
 	sent  map[string]time.Time // by registration key
+	// back is when the account last came back: a message stored before
+	// it reached the user at login, however late its event arrives.
+	back time.Time
 }
 
-// add counts a message for owner and returns the count and the
-// registrations due a notification.
-func (b *bursts) add(owner string, regs []registration, now time.Time, interval time.Duration) (int, []registration) {
+// add counts a message for owner, stored at storedAt, and returns the
+// count and the registrations due a notification.
+func (b *bursts) add(owner string, regs []registration, now, storedAt time.Time, interval time.Duration) (int, []registration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	bu := b.byOwner[owner]
 	if bu == nil {
 		bu = &burst{sent: map[string]time.Time{}}
 		b.byOwner[owner] = bu
+	}
+	if storedAt.Before(bu.back) {
+		return bu.count, nil
 	}
 	bu.count++
 	var due []registration
@@ -146,8 +156,11 @@ func (b *bursts) add(owner string, regs []registration, now time.Time, interval 
 	return bu.count, due
 }
 
-func (b *bursts) reset(owner string) {
+// reset starts a new burst: the account is back at now.
+func (b *bursts) reset(owner string, now time.Time) {
 	b.mu.Lock()
-	delete(b.byOwner, owner)
-	b.mu.Unlock()
+	defer b.mu.Unlock()
+	if _, ok := b.byOwner[owner]; ok {
+		b.byOwner[owner] = &burst{sent: map[string]time.Time{}, back: now}
+	}
 }

@@ -141,7 +141,7 @@ func (p *Push) disable(ctx context.Context, st sdk.Store, jid, node string) erro
 // available ends the account's burst: the user is back, and the next
 // message stored counts from one again.
 func (p *Push) available(_ context.Context, ev sdk.Event) error {
-	p.bursts.reset(bareOf(ev.JID))
+	p.bursts.reset(bareOf(ev.JID), p.now())
 	return nil
 }
 

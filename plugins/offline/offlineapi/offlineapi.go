@@ -16,4 +16,7 @@ const (
 type Stored struct {
 	From string `json:"from"` // the sender's full JID
 	Body string `json:"body"` // the message's body, "" for none
+	// At is when it was stored, in Unix nanoseconds: an event handled
+	// late (after the account came back and got the message) says so.
+	At int64 `json:"at,omitempty"`
 }
