@@ -82,15 +82,21 @@ online session of a running server, through its admin API (listen.admin,
 with admin.token from the same configuration).
 `,
 	"storage": `Usage: switchboard storage copy --from URL --to URL
+       switchboard storage migrate [--config FILE] [flags]
 
 Copies every account (with its SCRAM keys), every plugin's data and the
 archive from one store to another, SQLite (sqlite:PATH) or PostgreSQL
 (postgres://…; postgres:// alone uses the PG* variables), showing progress
 and checking the counts at the end. Safe to run again.
+
+migrate applies the schema migrations of this build to the configured
+store and exits (serve applies them at start too); a schema newer than
+the build knows is refused.
 `,
-	"storage copy": "Usage: switchboard storage copy --from URL --to URL\n\nCopies everything from one store to another (sqlite:PATH or postgres://…).\n",
-	"backup":       "Usage: switchboard backup --to FILE [flags]\n\nWrites a consistent copy of the SQLite database to FILE, also while the server runs. For PostgreSQL, use pg_dump (docs/OPERATIONS.md).\n",
-	"version":      "Usage: switchboard version\n\nPrints the version, the commit it was built from, and the Go version.\n",
+	"storage migrate": "Usage: switchboard storage migrate [--config FILE] [flags]\n\nApplies this build's schema migrations to the configured store.\n",
+	"storage copy":    "Usage: switchboard storage copy --from URL --to URL\n\nCopies everything from one store to another (sqlite:PATH or postgres://…).\n",
+	"backup":          "Usage: switchboard backup --to FILE [flags]\n\nWrites a consistent copy of the SQLite database to FILE, also while the server runs. For PostgreSQL, use pg_dump (docs/OPERATIONS.md).\n",
+	"version":         "Usage: switchboard version\n\nPrints the version, the commit it was built from, and the Go version.\n",
 }
 
 // printHelp writes name's help and, when fs is not nil, its flags.

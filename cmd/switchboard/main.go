@@ -25,6 +25,7 @@ Usage:
   switchboard user list [--domain D]             list accounts
   switchboard config check --config FILE         validate a configuration file
   switchboard storage copy --from URL --to URL    copy every account and all data between stores (sqlite:PATH, postgres://…)
+  switchboard storage migrate [--config FILE]    apply this build's schema migrations and exit
   switchboard backup --to FILE                   copy the SQLite database, consistent while the server runs
   switchboard plugin list [--config FILE]        show each configured plugin: source, state, routes, features
   switchboard plugin NAME                        run a built-in plugin (the server does this itself)
