@@ -75,6 +75,10 @@ func TestPush(t *testing.T) {
 	for _, id := range []string{"m2", "m3", "m4"} {
 		romeo.Sendf("<message type='chat' to='alice@localhost' id='%s'><body>%s</body></message>", id, id)
 	}
+	// Answered only once m2..m4 are stored: a request to the same JID
+	// waits for the messages before it. Without it m4 could still be on
+	// its way to storage when alice comes back, and be a new burst's.
+	iq(t, romeo, "sync", "<iq type='get' to='alice@localhost' id='sync'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>")
 	// Had m1 woken anyone, this would be m1's.
 	if count, body := expectPush(); count != "1" || body != "m2" {
 		t.Fatalf("first notification: count %s body %q, want 1 and m2", count, body)
