@@ -174,8 +174,7 @@ func (h *Host) Service(ctx context.Context, from *session.Session, el *stream.El
 	case h.offer(ctx, s, from, el, to, pluginv1.Addressing_ADDRESSING_SERVICE, to.Domain):
 		return true
 	}
-	typ := el.Attr("type")
-	if el.Name.Local == "presence" || typ == "error" || typ == "result" || (el.Name.Local == "message" && typ == "headline") {
+	if !contract.Unrouted(pluginv1.Addressing_ADDRESSING_SERVICE, el.Name.Local, el.Attr("type")) {
 		return true
 	}
 	h.log.Debug("no service took a stanza", "kind", el.Name.Local, "to", to.String())

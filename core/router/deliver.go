@@ -2,6 +2,8 @@ package router
 
 import (
 	"github.com/switchboard-xmpp/switchboard/core/session"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
@@ -96,9 +98,10 @@ func (d *delivery) presenceToBare() {
 	d.presenceToResources()
 }
 
-// unclaimedIQ answers an IQ request that nothing takes (RFC 6120 §8.4).
+// unclaimedIQ answers an IQ to an account that nothing takes (the
+// contract's rule 7).
 func (d *delivery) unclaimedIQ() {
-	if d.typ == "get" || d.typ == "set" {
+	if contract.Unrouted(pluginv1.Addressing_ADDRESSING_BARE, "iq", d.typ) {
 		d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
 	}
 }

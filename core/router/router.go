@@ -15,6 +15,8 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/metrics"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanzaid"
 )
@@ -322,16 +324,9 @@ func (d *delivery) toServer(kind string) {
 }
 
 // unclaimedAtServer answers what was addressed to the server and no
-// plugin took.
+// plugin took (the contract's rule 7).
 func (d *delivery) unclaimedAtServer(kind string) {
-	switch kind {
-	case "iq":
-		if d.typ == "get" || d.typ == "set" {
-			d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
-		}
-	case "message":
-		if d.typ != "error" && d.typ != "headline" {
-			d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
-		}
+	if contract.Unrouted(pluginv1.Addressing_ADDRESSING_SERVER, kind, d.typ) {
+		d.bounce(d.el.Attr("to"), stanza.New(stanza.ServiceUnavailable))
 	}
 }

@@ -27,8 +27,8 @@ type Response struct {
 	// Err is the stanza error the sender gets: the plugin's; the core's
 	// internal-server-error when it refuses the plugin's replies (one from
 	// someone the plugin may not speak for: the test log says why); or the
-	// core's service-unavailable for an IQ get or set to the server or a
-	// bare JID that no route took or that was declined (see unrouted).
+	// core's service-unavailable for what no route took or a route
+	// declined and only a route could answer (the contract's rule 7).
 	Err *stanza.Error
 }
 
@@ -97,20 +97,12 @@ func (h *Harness) Handle(stanzaXML, from string) Response {
 	return Response{Replies: replies}
 }
 
-// unrouted is the core's answer to a stanza no route took: an IQ get or
-// set to the server, to a bare JID, which the server answers for, or to a
-// service gets service-unavailable (RFC 6120 §8.4; RFC 6121 §8.5.3.1), as
-// does a message to a service; anything else goes on its way to clients,
-// which here means nowhere.
+// unrouted is the core's answer to a stanza no route took, by the
+// contract's rule 7: service-unavailable for what only a route could
+// answer; anything else goes on its way to clients, which here means
+// nowhere.
 func (h *Harness) unrouted(el *etree.Element, addr pluginv1.Addressing, err *stanza.Error) Response {
-	typ := el.SelectAttrValue("type", "")
-	forServer := addr == pluginv1.Addressing_ADDRESSING_SERVER || addr == pluginv1.Addressing_ADDRESSING_BARE || addr == pluginv1.Addressing_ADDRESSING_SERVICE
-	if err == nil && forServer && el.Tag == "iq" && (typ == "get" || typ == "set") {
-		err = stanza.New(stanza.ServiceUnavailable)
-	}
-	// A service answers messages it has no route for as an entity that
-	// does not take them.
-	if err == nil && addr == pluginv1.Addressing_ADDRESSING_SERVICE && el.Tag == "message" && typ != "error" && typ != "headline" {
+	if err == nil && contract.Unrouted(addr, el.Tag, el.SelectAttrValue("type", "")) {
 		err = stanza.New(stanza.ServiceUnavailable)
 	}
 	return Response{NoRoute: true, Err: err}

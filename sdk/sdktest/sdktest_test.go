@@ -62,6 +62,9 @@ func TestRouting(t *testing.T) {
 		{"iq to a full JID goes to the client", `<iq type='get' id='10' to='bob@localhost/pc'><q xmlns='urn:test:echo'/></iq>`, alice, "", true, ""},
 		{"malformed to", `<iq type='get' id='9' to='a@b@c'><q xmlns='urn:test:echo'/></iq>`, alice, "", true, stanza.JIDMalformed},
 		{"message type not taken", `<message to='bob@localhost/pc'><body>x</body></message>`, alice, "", true, ""},
+		{"message to the server", `<message to='localhost'><body>x</body></message>`, alice, "", true, stanza.ServiceUnavailable},
+		{"headline to the server", `<message type='headline' to='localhost'><body>x</body></message>`, alice, "", true, ""},
+		{"message to an account", `<message to='bob@localhost'><body>x</body></message>`, alice, "", true, ""},
 		{"broadcast presence", `<presence/>`, alice, "", false, ""},
 		{"directed presence", `<presence to='bob@localhost'/>`, alice, "", true, ""},
 	}

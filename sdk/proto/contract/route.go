@@ -32,6 +32,11 @@ import (
 //  6. The first route that passes all of these takes the stanza: plugins
 //     in the order they were added to the Table, each plugin's routes in
 //     declared order.
+//  7. A stanza that no route takes, or whose route declines it, is
+//     refused with service-unavailable when it asks something of the
+//     server, an account or a service that only a route could answer
+//     (Unrouted); anything else goes on its way, to the account's
+//     resources or nowhere.
 //
 // Two plugins whose routes could both take one stanza conflict: a Table
 // refuses the second (the server does not start).
@@ -98,6 +103,30 @@ func AddressingOf(name string, hasTo bool, to JID) pluginv1.Addressing {
 		return pluginv1.Addressing_ADDRESSING_FULL
 	}
 	return pluginv1.Addressing_ADDRESSING_BARE
+}
+
+// Unrouted is rule 7: whether the core answers service-unavailable to a
+// stanza addressed as addr that no route took. An IQ request to the
+// server, an account's bare JID or a service is answered for them (RFC
+// 6120 §8.4, RFC 6121 §8.5.2.1.3); a message to the server or a service,
+// which keep no messages, unless it is an error or a headline, which
+// want no answer. A message or presence to an account is delivered to
+// its resources (RFC 6121 §8.5.2), a presence to the server or a service
+// ends there.
+func Unrouted(addr pluginv1.Addressing, name, typ string) bool {
+	switch name {
+	case "iq":
+		switch addr {
+		case pluginv1.Addressing_ADDRESSING_SERVER, pluginv1.Addressing_ADDRESSING_BARE, pluginv1.Addressing_ADDRESSING_SERVICE:
+			return typ == "get" || typ == "set"
+		}
+	case "message":
+		switch addr {
+		case pluginv1.Addressing_ADDRESSING_SERVER, pluginv1.Addressing_ADDRESSING_SERVICE:
+			return typ != "error" && typ != "headline"
+		}
+	}
+	return false
 }
 
 // PreAuthAddressing is rule 2: whether a stanza sent before

@@ -153,3 +153,33 @@ func TestAddressing(t *testing.T) {
 		}
 	}
 }
+
+// TestUnrouted: rule 7.
+func TestUnrouted(t *testing.T) {
+	service := pluginv1.Addressing_ADDRESSING_SERVICE
+	full := pluginv1.Addressing_ADDRESSING_FULL
+	for _, tt := range []struct {
+		addr      pluginv1.Addressing
+		name, typ string
+		refused   bool
+	}{
+		{server, "iq", "get", true},
+		{bare, "iq", "set", true},
+		{service, "iq", "get", true},
+		{server, "iq", "result", false},
+		{service, "iq", "error", false},
+		{full, "iq", "get", false},
+		{server, "message", "", true},
+		{server, "message", "chat", true},
+		{service, "message", "groupchat", true},
+		{server, "message", "headline", false},
+		{service, "message", "error", false},
+		{bare, "message", "chat", false},
+		{server, "presence", "", false},
+		{service, "presence", "unavailable", false},
+	} {
+		if got := Unrouted(tt.addr, tt.name, tt.typ); got != tt.refused {
+			t.Errorf("%s type %q to %v: refused %v, want %v", tt.name, tt.typ, tt.addr, got, tt.refused)
+		}
+	}
+}
