@@ -113,8 +113,11 @@ type S2S struct {
 	// Dialback allows Server Dialback (XEP-0220) for a peer whose
 	// certificate does not prove its domain; off, only SASL EXTERNAL
 	// with a valid certificate authenticates a peer.
-	Dialback bool   `koanf:"dialback"`
-	CAFile   string `koanf:"ca_file"` // PEM roots peers' certificates must chain to; "" -> the system's
+	Dialback bool `koanf:"dialback"`
+	// Bidi offers and asks for bidirectional streams (XEP-0288): one TCP
+	// connection carries stanzas both ways between two servers.
+	Bidi   bool   `koanf:"bidi"`
+	CAFile string `koanf:"ca_file"` // PEM roots peers' certificates must chain to; "" -> the system's
 	// Hosts overrides DNS: "domain=host:port" entries, for tests and
 	// private networks.
 	Hosts          []string      `koanf:"hosts"`

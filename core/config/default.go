@@ -76,6 +76,7 @@ func Default() *Config {
 		S2S: S2S{
 			TLSRequired:    true,
 			Dialback:       true,
+			Bidi:           true,
 			Hosts:          []string{},
 			ConnectTimeout: 30 * time.Second,
 			IdleTimeout:    10 * time.Minute,

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard-xmpp/switchboard/core/stream"
@@ -26,6 +27,21 @@ type peer struct {
 	// certErr says why the peer's certificate does not prove its
 	// domain; nil when it does.
 	certErr error
+	// bidi: this server asked for the stream to be bidirectional
+	// (XEP-0288), so the peer's stanzas come back on it.
+	bidi bool
+
+	wmu sync.Mutex // writes once the stream is established
+}
+
+// write sends b within timeout; once the stream is established both its
+// writer and its reader (for stream errors) write.
+func (p *peer) write(b []byte, timeout time.Duration) error {
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	p.nc.SetWriteDeadline(time.Now().Add(timeout))
+	_, err := p.nc.Write(b)
+	return err
 }
 
 // errNoAddress is a domain that publishes no server-to-server service.

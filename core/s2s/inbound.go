@@ -40,17 +40,24 @@ type inbound struct {
 	amu       sync.Mutex
 	authed    map[string]bool // domains the stream may send from
 	verifying bool            // a dialback verification is under way
+	bidi      bool            // the peer asked for a bidirectional stream
+
+	done chan struct{} // closed when the stream has ended
 }
 
 func newInbound(s *Server, nc net.Conn) *inbound {
 	return &inbound{s: s, raw: nc, nc: nc, dec: stream.NewDecoder(nc, s.cfg.Limits),
-		log: s.log.With("remote", nc.RemoteAddr().String()), authed: map[string]bool{}}
+		log: s.log.With("remote", nc.RemoteAddr().String()), authed: map[string]bool{}, done: make(chan struct{})}
 }
 
 // serve negotiates the stream, then routes what the peer sends until
 // the stream ends.
 func (c *inbound) serve(ctx context.Context) {
-	defer func() { c.nc.Close() }()
+	defer func() {
+		c.s.dropBidi(c)
+		close(c.done)
+		c.nc.Close()
+	}()
 	setup := time.Now().Add(c.s.cfg.ConnectTimeout)
 	c.raw.SetDeadline(setup)
 	err := c.openStream()
@@ -78,6 +85,8 @@ func (c *inbound) handle(ctx context.Context, el *stream.Element, buf *[]byte) e
 		return c.dialbackResult(ctx, el)
 	case stream.Name{Space: NSDialback, Local: "verify"}:
 		return c.dialbackVerify(el)
+	case stream.Name{Space: NSBidi, Local: "bidi"}:
+		return c.requestBidi()
 	case stream.Name{Space: NS, Local: "message"}, stream.Name{Space: NS, Local: "presence"}, stream.Name{Space: NS, Local: "iq"}:
 		return c.stanza(ctx, el, buf)
 	}
@@ -133,12 +142,18 @@ func (c *inbound) features() []byte {
 		if !c.s.cfg.TLSRequired && c.s.cfg.Dialback {
 			b = append(b, "<dialback xmlns='"+NSDialbackFeature+"'><errors/></dialback>"...)
 		}
+		if !c.s.cfg.TLSRequired && c.s.cfg.Bidi {
+			b = append(b, "<bidi xmlns='"+NSBidiFeature+"'/>"...)
+		}
 	case !c.sasl:
 		if c.claimed != "" && c.s.verifyPeer(c.peerCerts, c.claimed, x509.ExtKeyUsageAny) == nil {
 			b = append(b, "<mechanisms xmlns='"+stream.NSSASL+"'><mechanism>EXTERNAL</mechanism></mechanisms>"...)
 		}
 		if c.s.cfg.Dialback {
 			b = append(b, "<dialback xmlns='"+NSDialbackFeature+"'><errors/></dialback>"...)
+		}
+		if c.s.cfg.Bidi && !c.authenticated() {
+			b = append(b, "<bidi xmlns='"+NSBidiFeature+"'/>"...)
 		}
 	}
 	return append(b, "</stream:features>"...)
@@ -230,12 +245,16 @@ func (c *inbound) external(el *stream.Element) error {
 func (c *inbound) grant(domain, how string) {
 	c.amu.Lock()
 	c.authed[domain] = true
+	bidi := c.bidi
 	c.amu.Unlock()
+	if bidi {
+		c.s.offerBidi(domain, c)
+	}
 	// The reader may be waiting under the set-up deadline (dialback
 	// answers come from another goroutine): from now on it is idleness
 	// that ends the stream.
 	c.raw.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
-	c.log.Info("a remote server authenticated", "domain", domain, "auth", how)
+	c.log.Info("a remote server authenticated", "domain", domain, "auth", how, "bidi", bidi)
 }
 
 func (c *inbound) authenticated() bool {
@@ -256,28 +275,44 @@ func (c *inbound) stanza(ctx context.Context, el *stream.Element, buf *[]byte) e
 	if !c.authenticated() {
 		return stream.NewError("not-authorized", "authenticate first")
 	}
+	return c.s.fromPeer(ctx, el, buf, peerStream{id: c.id, secure: c.secure, log: c.log, mayFrom: c.authenticatedAs})
+}
+
+// peerStream is what the rules for a stanza from another server need to
+// know of the stream it came on.
+type peerStream struct {
+	id      string
+	secure  bool
+	log     hclog.Logger
+	mayFrom func(domain string) bool // the domains the stream is authenticated for
+}
+
+// fromPeer routes a stanza another server sent, inbound or on a
+// bidirectional outbound stream: from a domain the stream is
+// authenticated for, to one this server serves.
+func (s *Server) fromPeer(ctx context.Context, el *stream.Element, buf *[]byte, ps peerStream) error {
 	from, err := jidprep.Parse(el.Attr("from"))
 	if err != nil {
 		return stream.NewError("improper-addressing", "a stanza between servers needs a valid 'from'")
 	}
-	if !c.authenticatedAs(from.Domain) {
-		c.log.Warn("a remote server sent a stanza from a domain it did not authenticate", "from", from.Domain)
+	if !ps.mayFrom(from.Domain) {
+		ps.log.Warn("a remote server sent a stanza from a domain it did not authenticate", "from", from.Domain)
 		return stream.NewError("invalid-from", "this stream is not authenticated for "+from.Domain)
 	}
 	to, err := jidprep.Parse(el.Attr("to"))
 	if err != nil {
 		return stream.NewError("improper-addressing", "a stanza between servers needs a valid 'to'")
 	}
-	if !c.s.cfg.Local(to.Domain) {
+	if !s.cfg.Local(to.Domain) {
 		return stream.NewError("host-unknown", to.Domain+" is not served here")
 	}
-	client, err := toClient(el, c.s.cfg.Limits)
+	client, err := toClient(el, s.cfg.Limits)
 	if err != nil {
 		return stream.NewError("invalid-xml", "a stanza that does not stand alone: "+err.Error())
 	}
-	sender := session.New(c.id, from, sink{s: c.s, domain: from.Domain})
-	sender.Secure.Store(c.secure)
-	*buf = c.s.router.RouteRemote(ctx, sender, client, *buf)
+	sender := session.New(ps.id, from, sink{s: s, domain: from.Domain})
+	sender.Secure.Store(ps.secure)
+	*buf = s.router.RouteRemote(ctx, sender, client, *buf)
 	return nil
 }
 

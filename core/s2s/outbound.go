@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -42,6 +43,10 @@ type outbound struct {
 	queue []item
 	ended bool
 	wake  chan struct{} // something was queued
+
+	// lastRead is when the peer last sent something (unix nanoseconds):
+	// on a bidirectional stream its stanzas keep the stream from idling.
+	lastRead atomic.Int64
 }
 
 func newOutbound(s *Server, domain string) *outbound {
@@ -81,6 +86,10 @@ func (o *outbound) end() []item {
 // ends, is idle too long, or the server shuts down.
 func (o *outbound) run(ctx context.Context) {
 	defer o.s.forget(o)
+	if c := o.s.bidiFor(o.domain); c != nil {
+		o.writeVia(ctx, c)
+		return
+	}
 	cctx, cancel := context.WithTimeout(ctx, o.s.cfg.ConnectTimeout)
 	p, how, err := o.s.establish(cctx, o.domain)
 	timedOut := cctx.Err() == context.DeadlineExceeded || isTimeout(err)
@@ -99,7 +108,7 @@ func (o *outbound) run(ctx context.Context) {
 		o.bounceAll(q, stanza.Errorf(cond, "cannot reach "+o.domain))
 		return
 	}
-	o.log.Info("stream to a remote server established", "auth", how, "tls", p.secure)
+	o.log.Info("stream to a remote server established", "auth", how, "tls", p.secure, "bidi", p.bidi)
 	defer o.log.Info("stream to a remote server closed")
 	o.write(ctx, p)
 }
@@ -123,8 +132,7 @@ func (o *outbound) write(ctx context.Context, p *peer) {
 			for _, it := range batch {
 				buf = append(buf, it.b...)
 			}
-			p.nc.SetWriteDeadline(time.Now().Add(o.s.cfg.WriteTimeout))
-			if _, err := p.nc.Write(buf); err != nil {
+			if err := p.write(buf, o.s.cfg.WriteTimeout); err != nil {
 				// What was written in part may have arrived: bounced, not
 				// sent twice.
 				o.log.Warn("writing to a remote server failed; the stanzas not known to have arrived are bounced", "error", err)
@@ -137,6 +145,10 @@ func (o *outbound) write(ctx context.Context, p *peer) {
 		select {
 		case <-o.wake:
 		case <-idle.C:
+			if since := time.Since(time.Unix(0, o.lastRead.Load())); since < o.s.cfg.IdleTimeout {
+				idle.Reset(o.s.cfg.IdleTimeout - since)
+				continue
+			}
 			o.mu.Lock()
 			if len(o.queue) > 0 {
 				o.mu.Unlock()
@@ -145,8 +157,7 @@ func (o *outbound) write(ctx context.Context, p *peer) {
 			o.ended = true
 			o.mu.Unlock()
 			o.log.Debug("closing an idle stream to a remote server")
-			p.nc.SetWriteDeadline(time.Now().Add(o.s.cfg.WriteTimeout))
-			p.nc.Write([]byte(stream.Close))
+			p.write([]byte(stream.Close), o.s.cfg.WriteTimeout)
 			o.awaitClose(p, readerDone)
 			return
 		case <-readerDone:
@@ -154,8 +165,7 @@ func (o *outbound) write(ctx context.Context, p *peer) {
 			return
 		case <-ctx.Done():
 			o.bounceAll(o.end(), errShutdown)
-			p.nc.SetWriteDeadline(time.Now().Add(o.s.cfg.WriteTimeout))
-			p.nc.Write([]byte(stream.Close))
+			p.write([]byte(stream.Close), o.s.cfg.WriteTimeout)
 			o.awaitClose(p, readerDone)
 			return
 		}
@@ -170,10 +180,13 @@ func (o *outbound) awaitClose(p *peer, readerDone <-chan struct{}) {
 	}
 }
 
-// read reads the peer's side of the stream, which carries nothing but
-// its end (an outbound stream is one-way, RFC 6120 §4.2.2).
+// read reads the peer's side of the stream: its end, and, on a
+// bidirectional stream, the peer's stanzas for this server (otherwise an
+// outbound stream is one-way, RFC 6120 §4.2.2).
 func (o *outbound) read(p *peer, done chan<- struct{}) {
 	defer close(done)
+	ps := peerStream{id: p.id, secure: p.secure, log: o.log, mayFrom: func(d string) bool { return d == p.domain }}
+	var buf []byte
 	for {
 		el, err := p.dec.Next()
 		if err != nil {
@@ -188,6 +201,18 @@ func (o *outbound) read(p *peer, done chan<- struct{}) {
 		if el.Name == (stream.Name{Space: stream.NSStream, Local: "error"}) {
 			o.log.Warn("a remote server closed the stream with an error", "error", string(el.Inner()))
 			return
+		}
+		o.lastRead.Store(time.Now().UnixNano())
+		if p.bidi && el.Name.Space == NS && (el.Name.Local == "message" || el.Name.Local == "presence" || el.Name.Local == "iq") {
+			if err := o.s.fromPeer(o.s.ctx, el, &buf, ps); err != nil {
+				var se *stream.Error
+				if errors.As(err, &se) {
+					p.write(append(stream.AppendError(nil, se), stream.Close...), o.s.cfg.WriteTimeout)
+				}
+				p.nc.Close()
+				return
+			}
+			continue
 		}
 		o.log.Debug("ignoring an element on an outbound stream", "name", el.Name.Local)
 	}
@@ -234,6 +259,14 @@ func (s *Server) establish(ctx context.Context, domain string) (*peer, string, e
 func (s *Server) authenticate(p *peer) (string, error) {
 	if p.certErr != nil && !s.cfg.Dialback {
 		return "", fmt.Errorf("the certificate of %s does not prove its domain, and s2s.dialback is off: %w", p.domain, p.certErr)
+	}
+	// Bidirectionality is asked for before authenticating (XEP-0288
+	// §2.2), on a secure stream where TLS is required.
+	if s.cfg.Bidi && p.feat.bidi && (p.secure || !s.cfg.TLSRequired) {
+		if _, err := p.nc.Write([]byte("<bidi xmlns='" + NSBidi + "'/>")); err != nil {
+			return "", fmt.Errorf("asking %s for a bidirectional stream: %w", p.domain, err)
+		}
+		p.bidi = true
 	}
 	if p.secure && p.feat.external {
 		ok, err := s.saslExternal(p)

@@ -48,6 +48,8 @@ type Config struct {
 	// Dialback allows Server Dialback for peers whose certificate does
 	// not prove their domain.
 	Dialback bool
+	// Bidi offers and asks for bidirectional streams (XEP-0288).
+	Bidi bool
 	// Hosts overrides DNS: domain → host:port.
 	Hosts map[string]string
 	// ConnectTimeout bounds the set-up of a stream, inbound or outbound;
@@ -85,6 +87,7 @@ type Server struct {
 	mu       sync.Mutex
 	out      map[string]*outbound
 	in       map[*inbound]struct{}
+	bidi     map[string]*inbound // authenticated bidirectional streams, by the peer's domain
 	stopping bool
 	wg       sync.WaitGroup
 }
@@ -95,7 +98,7 @@ func NewServer(cfg Config, r Router, log hclog.Logger) *Server {
 	rand.Read(secret)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{cfg: cfg, router: r, log: log, secret: secret, ctx: ctx, cancel: cancel,
-		out: map[string]*outbound{}, in: map[*inbound]struct{}{}}
+		out: map[string]*outbound{}, in: map[*inbound]struct{}{}, bidi: map[string]*inbound{}}
 }
 
 // Serve accepts peers on l until it is closed; the listener is the

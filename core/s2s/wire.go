@@ -33,6 +33,7 @@ type features struct {
 	startTLS, tlsRequired bool
 	external              bool // SASL EXTERNAL among the mechanisms
 	dialback              bool
+	bidi                  bool // XEP-0288 offered
 }
 
 func parseFeatures(el *stream.Element) (features, error) {
@@ -52,6 +53,8 @@ func parseFeatures(el *stream.Element) (features, error) {
 			}
 		case c.Tag == "dialback" && c.NamespaceURI() == NSDialbackFeature:
 			f.dialback = true
+		case c.Tag == "bidi" && c.NamespaceURI() == NSBidiFeature:
+			f.bidi = true
 		}
 	}
 	return f, nil

@@ -41,6 +41,7 @@ func (s *Server) buildFederation() error {
 		Roots:          roots,
 		TLSRequired:    cfg.S2S.TLSRequired,
 		Dialback:       cfg.S2S.Dialback,
+		Bidi:           cfg.S2S.Bidi,
 		Hosts:          hosts,
 		ConnectTimeout: cfg.S2S.ConnectTimeout,
 		IdleTimeout:    cfg.S2S.IdleTimeout,

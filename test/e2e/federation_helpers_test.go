@@ -108,6 +108,7 @@ type fedPeer struct {
 	// trusts.
 	cert, key string
 	dialback  bool
+	oneWay    bool // s2s.bidi off: each direction on a stream of its own
 	users     []string
 	dir, cfg  string // where it runs, for restart
 	*server
@@ -139,7 +140,7 @@ func startFederated(t *testing.T, caFile string, extraHosts []string, peers ...*
 		if p.cert != "" {
 			fmt.Fprintf(&b, "tls:\n  cert_file: %s\n  key_file: %s\n", p.cert, p.key)
 		}
-		fmt.Fprintf(&b, "s2s:\n  ca_file: %s\n  dialback: %t\n  hosts: [%s]\n", caFile, p.dialback, strings.Join(hosts, ", "))
+		fmt.Fprintf(&b, "s2s:\n  ca_file: %s\n  dialback: %t\n  bidi: %t\n  hosts: [%s]\n", caFile, p.dialback, !p.oneWay, strings.Join(hosts, ", "))
 		if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}

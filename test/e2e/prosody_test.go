@@ -43,8 +43,9 @@ type prosodyPeer struct {
 // startProsody runs prosody for domain on ip (s2s on 5269, c2s on 5222),
 // with the certificate and the CA it trusts, resolving each of hosts
 // ("ip domain") through its own hosts file. secureAuth is Prosody's
-// s2s_secure_auth: only peers with valid certificates.
-func startProsody(t *testing.T, domain, ip, cert, key, caFile string, secureAuth bool, hosts []string, users ...string) *prosodyPeer {
+// s2s_secure_auth: only peers with valid certificates. bidi loads its
+// mod_s2s_bidi (XEP-0288).
+func startProsody(t *testing.T, domain, ip, cert, key, caFile string, secureAuth, bidi bool, hosts []string, users ...string) *prosodyPeer {
 	t.Helper()
 	requireProsody(t)
 	dir := t.TempDir()
@@ -55,6 +56,10 @@ func startProsody(t *testing.T, domain, ip, cert, key, caFile string, secureAuth
 	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
 	cfg := filepath.Join(dir, "prosody.cfg.lua")
 	p := &prosodyPeer{domain: domain, c2s: ip + ":5222", log: filepath.Join(dir, "prosody.log")}
+	enabled, disabled := "", `"s2s_bidi"; "posix";`
+	if bidi {
+		enabled, disabled = `"s2s_bidi";`, `"posix";`
+	}
 	body := fmt.Sprintf(`
 run_as_root = true
 pidfile = %[1]q
@@ -67,8 +72,8 @@ c2s_direct_tls_ports = { }
 s2s_direct_tls_ports = { }
 http_ports = { }
 https_ports = { }
-modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "ping"; "vcard"; "presence"; }
-modules_disabled = { "s2s_bidi"; "posix"; }
+modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "ping"; "vcard"; "presence"; %[12]s }
+modules_disabled = { %[11]s }
 authentication = "internal_hashed"
 storage = "internal"
 c2s_require_encryption = true
@@ -77,7 +82,7 @@ s2s_secure_auth = %[5]t
 unbound = { hoststxt = %[6]q; resolvconf = false; }
 ssl = { certificate = %[7]q; key = %[8]q; cafile = %[9]q; }
 VirtualHost %[10]q
-`, filepath.Join(dir, "prosody.pid"), filepath.Join(dir, "data"), p.log, ip, secureAuth, hostsFile, cert, key, caFile, domain)
+`, filepath.Join(dir, "prosody.pid"), filepath.Join(dir, "data"), p.log, ip, secureAuth, hostsFile, cert, key, caFile, domain, disabled, enabled)
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +167,7 @@ func TestProsodyInterop(t *testing.T) {
 				pCA = newTestCA(t) // neither trusts the other's CA
 			}
 			pCert, pKey := pCA.issue("p.test")
-			pros := startProsody(t, "p.test", network+"2", pCert, pKey, pCA.file, mode == "external", []string{network + "1 a.test"}, "pat")
+			pros := startProsody(t, "p.test", network+"2", pCert, pKey, pCA.file, mode == "external", false, []string{network + "1 a.test"}, "pat")
 			startFederated(t, ca.file, []string{"p.test=" + network + "2:5269"}, a)
 
 			alice, aliceJID := a.login(t, "alice", "home")
@@ -205,6 +210,70 @@ func TestProsodyInterop(t *testing.T) {
 			a.waitLogWhere("a.test's stream to p.test with "+want, func(l map[string]any) bool {
 				return l["@message"] == "stream to a remote server established" && l["domain"] == "p.test" && l["auth"] == want
 			})
+		})
+	}
+}
+
+// TestProsodyBidi: with Prosody's mod_s2s_bidi loaded, one connection
+// carries both directions (XEP-0288), whichever server opens it:
+// messages and pings go both ways, the initiator asked for
+// bidirectionality, and the other server never connects back.
+func TestProsodyBidi(t *testing.T) {
+	for _, first := range []string{"switchboard", "prosody"} {
+		t.Run(first+" connects", func(t *testing.T) {
+			ca := newTestCA(t)
+			network := loopbackNet()
+			a := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice"}}
+			a.cert, a.key = ca.issue(a.domain)
+			pCert, pKey := ca.issue("p.test")
+			pros := startProsody(t, "p.test", network+"2", pCert, pKey, ca.file, true, true, []string{network + "1 a.test"}, "pat")
+			startFederated(t, ca.file, []string{"p.test=" + network + "2:5269"}, a)
+
+			alice, aliceJID := a.login(t, "alice", "home")
+			pat, patJID := pros.login(t, "pat", "desk")
+			toPat := func(id string) {
+				alice.Sendf("<message type='chat' to='%s' id='%s'><body>hello prosody</body></message>", patJID, id)
+				if m := expectEach(t, pat, isMsg(id))[0]; m.SelectAttrValue("from", "") != aliceJID {
+					t.Fatalf("pat got %s", describe(m))
+				}
+			}
+			toAlice := func(id string) {
+				pat.Sendf("<message type='chat' to='%s' id='%s'><body>hello switchboard</body></message>", aliceJID, id)
+				if m := expectEach(t, alice, isMsg(id))[0]; m.SelectAttrValue("from", "") != patJID {
+					t.Fatalf("alice got %s", describe(m))
+				}
+			}
+			if first == "switchboard" {
+				toPat("m1")
+				toAlice("m2")
+			} else {
+				toAlice("m1")
+				toPat("m2")
+			}
+			if r := iq(t, alice, "p1", "<iq type='get' to='p.test' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>"); r.SelectAttrValue("type", "") != "result" {
+				t.Fatalf("ping to p.test: %s", describe(r))
+			}
+			if r := iq(t, pat, "p2", "<iq type='get' to='a.test' id='p2'><ping xmlns='urn:xmpp:ping'/></iq>"); r.SelectAttrValue("type", "") != "result" {
+				t.Fatalf("ping to a.test: %s", describe(r))
+			}
+
+			if first == "switchboard" {
+				a.waitLogWhere("a.test's bidirectional stream to p.test", func(l map[string]any) bool {
+					return l["@message"] == "stream to a remote server established" && l["domain"] == "p.test" && l["bidi"] == true
+				})
+				pros.waitLog(t, "Requested bidirectional stream")
+				if l := a.linesWith("a remote server authenticated"); len(l) != 0 {
+					t.Fatalf("p.test connected back to a.test: %v", l)
+				}
+			} else {
+				a.waitLogWhere("p.test's bidirectional stream to a.test", func(l map[string]any) bool {
+					return l["@message"] == "a remote server authenticated" && l["domain"] == "p.test" && l["bidi"] == true
+				})
+				pros.waitLog(t, "Requesting bidirectional stream")
+				if l := a.linesWith("stream to a remote server established"); len(l) != 0 {
+					t.Fatalf("a.test opened a stream of its own to p.test: %v", l)
+				}
+			}
 		})
 	}
 }
