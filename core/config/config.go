@@ -116,8 +116,13 @@ type S2S struct {
 	Dialback bool `koanf:"dialback"`
 	// Bidi offers and asks for bidirectional streams (XEP-0288): one TCP
 	// connection carries stanzas both ways between two servers.
-	Bidi   bool   `koanf:"bidi"`
-	CAFile string `koanf:"ca_file"` // PEM roots peers' certificates must chain to; "" -> the system's
+	Bidi bool `koanf:"bidi"`
+	// Allow, when not empty, names the only remote domains this server
+	// federates with; Deny those it never does. Entries: "example.org"
+	// or "*.example.org" (its subdomains).
+	Allow  []string `koanf:"allow"`
+	Deny   []string `koanf:"deny"`
+	CAFile string   `koanf:"ca_file"` // PEM roots peers' certificates must chain to; "" -> the system's
 	// Hosts overrides DNS: "domain=host:port" entries, for tests and
 	// private networks.
 	Hosts          []string      `koanf:"hosts"`

@@ -77,6 +77,8 @@ func Default() *Config {
 			TLSRequired:    true,
 			Dialback:       true,
 			Bidi:           true,
+			Allow:          []string{},
+			Deny:           []string{},
 			Hosts:          []string{},
 			ConnectTimeout: 30 * time.Second,
 			IdleTimeout:    10 * time.Minute,

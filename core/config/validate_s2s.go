@@ -17,6 +17,14 @@ func (c *Config) validateS2S(p *problems) {
 	if _, err := s.HostMap(); err != nil {
 		p.addf("s2s.hosts", "%v", err)
 	}
+	for key, entries := range map[string][]string{"s2s.allow": s.Allow, "s2s.deny": s.Deny} {
+		for _, e := range entries {
+			domain := strings.TrimPrefix(e, "*.")
+			if j, err := jid.New("", domain, ""); err != nil || j.Domainpart() != domain {
+				p.addf(key, "%q is neither a domain in canonical form nor *.domain", e)
+			}
+		}
+	}
 }
 
 // HostMap reads s2s.hosts: each entry "domain=host:port", the domain in

@@ -86,6 +86,9 @@ func (c *inbound) dialbackResult(ctx context.Context, el *stream.Element) error 
 	if c.s.cfg.Local(from.Domain) {
 		return stream.NewError("invalid-from", from.Domain+" is served here")
 	}
+	if err := c.permitted(from.Domain); err != nil {
+		return err
+	}
 	originating, key := from.Domain, el.Text()
 	if c.s.verifyPeer(c.peerCerts, originating, x509.ExtKeyUsageAny) == nil {
 		c.grant(originating, "dialback, certificate")

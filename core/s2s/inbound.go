@@ -121,6 +121,9 @@ func (c *inbound) openStream() error {
 		if c.s.cfg.Local(from.Domain) {
 			return stream.NewError("invalid-from", from.Domain+" is served here")
 		}
+		if err := c.permitted(from.Domain); err != nil {
+			return err
+		}
 		c.claimed = from.Domain
 	}
 	c.write(c.features())
@@ -240,6 +243,15 @@ func (c *inbound) external(el *stream.Element) error {
 	c.sasl = true
 	c.dec.Restart()
 	return c.openStream()
+}
+
+// permitted refuses a peer domain that s2s.allow or s2s.deny excludes.
+func (c *inbound) permitted(domain string) error {
+	if c.s.cfg.Policy.Permits(domain) {
+		return nil
+	}
+	c.log.Info("a remote server refused by s2s.allow or s2s.deny", "domain", domain)
+	return stream.NewError("policy-violation", "this server does not federate with "+domain)
 }
 
 func (c *inbound) grant(domain, how string) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
 // Namespaces of server-to-server streams.
@@ -50,6 +51,8 @@ type Config struct {
 	Dialback bool
 	// Bidi offers and asks for bidirectional streams (XEP-0288).
 	Bidi bool
+	// Policy names the remote domains this server federates with.
+	Policy Policy
 	// Hosts overrides DNS: domain → host:port.
 	Hosts map[string]string
 	// ConnectTimeout bounds the set-up of a stream, inbound or outbound;
@@ -139,6 +142,11 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 // domain. It returns at once; a stanza that cannot be delivered comes
 // back to its sender as an error.
 func (s *Server) Send(domain string, b []byte) {
+	if !s.cfg.Policy.Permits(domain) {
+		s.log.Debug("a stanza for a domain s2s.allow or s2s.deny refuses was bounced", "domain", domain)
+		s.bounce(b, stanza.Errorf(stanza.NotAllowed, "this server does not federate with "+domain))
+		return
+	}
 	s.resend(domain, item{b: append([]byte(nil), b...)})
 }
 

@@ -42,6 +42,7 @@ func (s *Server) buildFederation() error {
 		TLSRequired:    cfg.S2S.TLSRequired,
 		Dialback:       cfg.S2S.Dialback,
 		Bidi:           cfg.S2S.Bidi,
+		Policy:         s2s.Policy{Allow: cfg.S2S.Allow, Deny: cfg.S2S.Deny},
 		Hosts:          hosts,
 		ConnectTimeout: cfg.S2S.ConnectTimeout,
 		IdleTimeout:    cfg.S2S.IdleTimeout,

@@ -1,0 +1,49 @@
+package s2s
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestPolicy(t *testing.T) {
+	for _, tt := range []struct {
+		p      Policy
+		domain string
+		want   bool
+	}{
+		{Policy{}, "example.org", true},
+		{Policy{Deny: []string{"spam.example"}}, "spam.example", false},
+		{Policy{Deny: []string{"spam.example"}}, "muc.spam.example", true},
+		{Policy{Deny: []string{"*.spam.example"}}, "muc.spam.example", false},
+		{Policy{Deny: []string{"*.spam.example"}}, "spam.example", true},
+		{Policy{Deny: []string{"*.spam.example"}}, "notspam.example", true},
+		{Policy{Allow: []string{"partner.example"}}, "partner.example", true},
+		{Policy{Allow: []string{"partner.example"}}, "other.example", false},
+		{Policy{Allow: []string{"*.partner.example"}, Deny: []string{"x.partner.example"}}, "x.partner.example", false},
+		{Policy{Allow: []string{"*.partner.example"}, Deny: []string{"x.partner.example"}}, "y.partner.example", true},
+	} {
+		if got := tt.p.Permits(tt.domain); got != tt.want {
+			t.Errorf("%+v permits %s: %v, want %v", tt.p, tt.domain, got, tt.want)
+		}
+	}
+}
+
+// A domain the policy excludes is refused both ways: its streams end
+// with policy-violation before anything else, and a stanza for it comes
+// back to its sender as not-allowed, with no connection tried.
+func TestPolicyApplies(t *testing.T) {
+	for _, p := range []Policy{{Deny: []string{"b.test"}}, {Allow: []string{"*.b.test"}}} {
+		s := startServer(t, func(c *Config) { c.Policy = p })
+		c := s.open(t, "b.test")
+		expectStreamError(t, c, "policy-violation")
+
+		s.Send("b.test", []byte("<message from='alice@a.test/home' to='bob@b.test' id='m1' type='chat'><body>hi</body></message>"))
+		r := s.router.next(t)
+		if r.el.Attr("type") != "error" || r.el.Attr("id") != "m1" || r.from != "bob@b.test" || !strings.Contains(string(r.el.Raw), "<not-allowed") {
+			t.Fatalf("%+v: routed %s from %s, want a not-allowed bounce", p, r.el.Raw, r.from)
+		}
+		if out := s.Outbound(); len(out) != 0 {
+			t.Fatalf("%+v: streams to %v", p, out)
+		}
+	}
+}
