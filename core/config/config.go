@@ -60,7 +60,15 @@ type Listen struct {
 	// 5269 by convention); "" (the default) turns federation off, both
 	// directions.
 	S2S string `koanf:"s2s"`
+	// S2STLS is where other servers connect with TLS from the start
+	// (XEP-0368, announced by _xmpps-server SRV records); "" (the
+	// default) is off. Either S2S or S2STLS turns federation on.
+	S2STLS string `koanf:"s2s_tls"`
 }
+
+// Federates reports whether federation is on: a server-to-server
+// listener is configured.
+func (c *Config) Federates() bool { return c.Listen.S2S != "" || c.Listen.S2STLS != "" }
 
 // Address is a listener's configured address with its key.
 type Address struct{ Key, Addr string }
@@ -78,6 +86,7 @@ func (c *Config) Listeners() []Address {
 		{"listen.metrics", c.Listen.Metrics},
 		{"listen.admin", c.Listen.Admin},
 		{"listen.s2s", c.Listen.S2S},
+		{"listen.s2s_tls", c.Listen.S2STLS},
 		{"debug.pprof", c.Debug.Pprof},
 	} {
 		if a.Addr != "" {

@@ -27,8 +27,9 @@ func (c *Config) validateS2S(p *problems) {
 	}
 }
 
-// HostMap reads s2s.hosts: each entry "domain=host:port", the domain in
-// canonical form, each domain once.
+// HostMap reads s2s.hosts: each entry "domain=host:port", or
+// "domain=tls://host:port" for a server that takes TLS from the start
+// (XEP-0368), the domain in canonical form, each domain once.
 func (s S2S) HostMap() (map[string]string, error) {
 	out := make(map[string]string, len(s.Hosts))
 	for _, e := range s.Hosts {
@@ -39,7 +40,7 @@ func (s S2S) HostMap() (map[string]string, error) {
 		if j, err := jid.New("", domain, ""); err != nil || j.Domainpart() != domain {
 			return nil, fmt.Errorf("%q: %q is not a domain in canonical form", e, domain)
 		}
-		if _, _, err := net.SplitHostPort(addr); err != nil {
+		if _, _, err := net.SplitHostPort(strings.TrimPrefix(addr, "tls://")); err != nil {
 			return nil, fmt.Errorf("%q: the address is not host:port: %v", e, err)
 		}
 		if _, dup := out[domain]; dup {

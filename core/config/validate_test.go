@@ -37,7 +37,9 @@ func TestValidate(t *testing.T) {
 		{"websocket url", func(c *Config) { c.Listen.WebSocketURL = "wss://chat.example.org/xmpp-websocket" }, nil},
 		{"websocket url not websocket", func(c *Config) { c.Listen.WebSocketURL = "https://chat.example.org/ws" }, []string{`listen.websocket_url: "https://chat.example.org/ws" must start with wss://`}},
 		{"websocket url without host", func(c *Config) { c.Listen.WebSocketURL = "wss:///xmpp-websocket" }, []string{`listen.websocket_url: "wss:///xmpp-websocket" has no host`}},
-		{"s2s allow and deny", func(c *Config) { c.S2S.Allow, c.S2S.Deny = []string{"partner.example", "*.partner.example"}, []string{"spam.example"} }, nil},
+		{"s2s allow and deny", func(c *Config) {
+			c.S2S.Allow, c.S2S.Deny = []string{"partner.example", "*.partner.example"}, []string{"spam.example"}
+		}, nil},
 		{"s2s deny not a domain", func(c *Config) { c.S2S.Deny = []string{"Spam.Example", "*.*.x"} }, []string{`s2s.deny: "Spam.Example" is neither a domain in canonical form nor *.domain`, `s2s.deny: "*.*.x" is neither`}},
 		{"bosh off", func(c *Config) { c.BOSH.Path = "" }, nil},
 		{"bosh path relative", func(c *Config) { c.BOSH.Path = "http-bind" }, []string{`bosh.path: "http-bind" must be an absolute URL path`}},

@@ -33,19 +33,27 @@ type peerServer struct {
 	ln     *countingListener
 }
 
-// startPair starts a.test and b.test, with certificates from one CA,
-// each resolving the other through s2s.hosts; bidi says which of them
-// offer and ask for bidirectional streams.
-func startPair(t *testing.T, bidiA, bidiB bool) (a, b *peerServer) {
+// peerSpec is one server of startPeers: its domain, whether it offers
+// and asks for bidirectional streams, and whether it listens for direct
+// TLS (XEP-0368) instead of STARTTLS.
+type peerSpec struct {
+	domain          string
+	bidi, directTLS bool
+}
+
+// startPeers starts servers with certificates from one CA, each
+// resolving the others through s2s.hosts.
+func startPeers(t *testing.T, specs ...peerSpec) []*peerServer {
 	t.Helper()
 	p := newPKI(t)
 	hosts := map[string]string{}
-	start := func(domain string, bidi bool) *peerServer {
-		cert := p.issue(domain)
+	var out []*peerServer
+	for _, spec := range specs {
+		cert := p.issue(spec.domain)
 		cfg := Config{
-			Domain: domain, Local: func(d string) bool { return d == domain },
+			Domain: spec.domain, Local: func(d string) bool { return d == spec.domain },
 			Certificate: func() *tls.Certificate { return cert }, Roots: p.roots,
-			TLSRequired: true, Dialback: true, Bidi: bidi, Hosts: hosts,
+			TLSRequired: true, Dialback: true, Bidi: spec.bidi, Hosts: hosts,
 			ConnectTimeout: 10 * time.Second, IdleTimeout: time.Minute, WriteTimeout: 5 * time.Second,
 			Queue: 10, MaxInbound: 10,
 		}
@@ -56,17 +64,30 @@ func startPair(t *testing.T, bidiA, bidiB bool) (a, b *peerServer) {
 			t.Fatal(err)
 		}
 		ln := &countingListener{Listener: l}
-		hosts[domain] = l.Addr().String()
-		go s.Serve(context.Background(), ln)
+		serve := s.Serve
+		hosts[spec.domain] = l.Addr().String()
+		if spec.directTLS {
+			serve = s.ServeDirectTLS
+			hosts[spec.domain] = directTLSPrefix + l.Addr().String()
+		}
+		go serve(context.Background(), ln)
 		t.Cleanup(func() {
 			ln.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			s.Shutdown(ctx)
 		})
-		return &peerServer{Server: s, router: r, ln: ln}
+		out = append(out, &peerServer{Server: s, router: r, ln: ln})
 	}
-	return start("a.test", bidiA), start("b.test", bidiB)
+	return out
+}
+
+// startPair starts a.test and b.test; bidi says which of them offer and
+// ask for bidirectional streams.
+func startPair(t *testing.T, bidiA, bidiB bool) (a, b *peerServer) {
+	t.Helper()
+	p := startPeers(t, peerSpec{domain: "a.test", bidi: bidiA}, peerSpec{domain: "b.test", bidi: bidiB})
+	return p[0], p[1]
 }
 
 // With both servers offering XEP-0288, the stream a.test opens carries

@@ -1,12 +1,14 @@
 package s2s
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,70 +49,139 @@ func (p *peer) write(b []byte, timeout time.Duration) error {
 // errNoAddress is a domain that publishes no server-to-server service.
 var errNoAddress = errors.New("no address")
 
-// addrs lists where domain's server may be reached (RFC 6120 §3.2): the
-// operator's override, else the SRV records of _xmpp-server._tcp in the
-// resolver's order (priority, then weight), else the domain itself on
-// 5269, which the dialer resolves to A and AAAA records.
-func (s *Server) addrs(ctx context.Context, domain string) ([]string, error) {
+// alpnServer is the ALPN protocol of direct TLS server-to-server
+// connections (XEP-0368 §4).
+const alpnServer = "xmpp-server"
+
+// directTLSPrefix marks an s2s.hosts address that speaks TLS from the
+// start (XEP-0368) instead of STARTTLS.
+const directTLSPrefix = "tls://"
+
+// target is one address where a domain's server may be reached.
+type target struct {
+	addr      string
+	directTLS bool // TLS before the stream (XEP-0368), not STARTTLS
+}
+
+// targets lists where domain's server may be reached (RFC 6120 §3.2,
+// XEP-0368 §3): the operator's override, else the SRV records of
+// _xmpps-server._tcp (direct TLS) and _xmpp-server._tcp merged by
+// priority, direct TLS first among equals, each lookup's weight order
+// kept; else the domain itself on 5269, which the dialer resolves to A
+// and AAAA records.
+func (s *Server) targets(ctx context.Context, domain string) ([]target, error) {
 	if a, ok := s.cfg.Hosts[domain]; ok {
-		return []string{a}, nil
+		if rest, ok := strings.CutPrefix(a, directTLSPrefix); ok {
+			return []target{{addr: rest, directTLS: true}}, nil
+		}
+		return []target{{addr: a}}, nil
 	}
 	r := s.cfg.Resolver
 	if r == nil {
 		r = net.DefaultResolver
 	}
-	_, srvs, err := r.LookupSRV(ctx, "xmpp-server", "tcp", domain)
-	if err == nil && len(srvs) > 0 {
+	lookup := func(service string) ([]*net.SRV, bool) {
+		_, srvs, err := r.LookupSRV(ctx, service, "tcp", domain)
+		if err != nil {
+			return nil, false
+		}
+		// RFC 6120 §3.2.1 step 3: "." alone says no service here.
 		if len(srvs) == 1 && srvs[0].Target == "." {
-			// RFC 6120 §3.2.1 step 3: the domain offers no XMPP service.
-			return nil, fmt.Errorf("%w: the SRV record of %s says it offers no server-to-server service", errNoAddress, domain)
+			return nil, true
 		}
-		out := make([]string, 0, len(srvs))
-		for _, srv := range srvs {
-			out = append(out, net.JoinHostPort(strings.TrimSuffix(srv.Target, "."), strconv.Itoa(int(srv.Port))))
-		}
-		return out, nil
+		return srvs, false
 	}
-	return []string{net.JoinHostPort(domain, "5269")}, nil
+	direct, noDirect := lookup("xmpps-server")
+	starttls, noStarttls := lookup("xmpp-server")
+	out := mergeSRV(direct, starttls)
+	switch {
+	case len(out) > 0:
+		return out, nil
+	case noDirect || noStarttls:
+		return nil, fmt.Errorf("%w: the SRV records of %s say it offers no server-to-server service", errNoAddress, domain)
+	}
+	return []target{{addr: net.JoinHostPort(domain, "5269")}}, nil
 }
 
-// connect opens a stream to domain's server and secures it with
-// STARTTLS when the peer offers it (required unless configured not to).
-// The context bounds the whole set-up.
+// mergeSRV merges the records of _xmpps-server (direct) and
+// _xmpp-server (starttls), each in the resolver's order (priority, then
+// weight), into one list by priority, direct TLS first among equals
+// (XEP-0368 §3).
+func mergeSRV(direct, starttls []*net.SRV) []target {
+	type found struct {
+		target
+		priority uint16
+	}
+	all := make([]found, 0, len(direct)+len(starttls))
+	for _, l := range []struct {
+		srvs      []*net.SRV
+		directTLS bool
+	}{{direct, true}, {starttls, false}} {
+		for _, srv := range l.srvs {
+			all = append(all, found{target{
+				addr:      net.JoinHostPort(strings.TrimSuffix(srv.Target, "."), strconv.Itoa(int(srv.Port))),
+				directTLS: l.directTLS,
+			}, srv.Priority})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b found) int { return cmp.Compare(a.priority, b.priority) })
+	out := make([]target, len(all))
+	for i, f := range all {
+		out[i] = f.target
+	}
+	return out
+}
+
+// connect opens a stream to domain's server and secures it: with TLS
+// from the start at a direct TLS address, else with STARTTLS when the
+// peer offers it (required unless configured not to). The context
+// bounds the whole set-up; each address is tried in turn.
 func (s *Server) connect(ctx context.Context, domain string) (*peer, error) {
-	addrs, err := s.addrs(ctx, domain)
+	targets, err := s.targets(ctx, domain)
 	if err != nil {
 		return nil, err
 	}
-	var d net.Dialer
-	var nc net.Conn
 	var errs []error
-	for _, a := range addrs {
-		if nc, err = d.DialContext(ctx, "tcp", a); err == nil {
-			break
+	for _, t := range targets {
+		p, err := s.connectTo(ctx, domain, t)
+		if err == nil {
+			return p, nil
 		}
 		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	if nc == nil {
-		return nil, fmt.Errorf("connecting to %s: %w", domain, errors.Join(errs...))
+	return nil, fmt.Errorf("connecting to %s: %w", domain, errors.Join(errs...))
+}
+
+func (s *Server) connectTo(ctx context.Context, domain string, t target) (*peer, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", t.addr)
+	if err != nil {
+		return nil, err
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetDeadline(dl)
 	}
 	p := &peer{domain: domain, nc: nc, dec: stream.NewDecoder(nc, s.cfg.Limits)}
-	if err := s.open(p); err != nil {
-		nc.Close()
-		return nil, err
+	if t.directTLS {
+		err = s.handshake(p, []string{alpnServer})
 	}
-	switch {
-	case p.feat.startTLS:
-		err = s.startTLS(p)
-	case s.cfg.TLSRequired:
-		err = fmt.Errorf("%s does not offer STARTTLS, which s2s.tls_required requires", domain)
+	if err == nil {
+		err = s.open(p)
+	}
+	if err == nil && !p.secure {
+		switch {
+		case p.feat.startTLS:
+			err = s.startTLS(p)
+		case s.cfg.TLSRequired:
+			err = fmt.Errorf("%s does not offer STARTTLS, which s2s.tls_required requires", domain)
+		}
 	}
 	if err != nil {
 		nc.Close()
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", t.addr, err)
 	}
 	return p, nil
 }
@@ -141,9 +212,7 @@ func (s *Server) open(p *peer) error {
 	return nil
 }
 
-// startTLS runs STARTTLS as the initiating entity. The peer's
-// certificate is checked here but not yet held against it: whether a bad
-// one is fatal depends on whether dialback may make up for it.
+// startTLS runs STARTTLS as the initiating entity.
 func (s *Server) startTLS(p *peer) error {
 	if _, err := p.nc.Write([]byte("<starttls xmlns='" + stream.NSTLS + "'/>")); err != nil {
 		return fmt.Errorf("starting TLS with %s: %w", p.domain, err)
@@ -155,9 +224,21 @@ func (s *Server) startTLS(p *peer) error {
 	if el.Name != (stream.Name{Space: stream.NSTLS, Local: "proceed"}) {
 		return fmt.Errorf("%s refused STARTTLS", p.domain)
 	}
+	if err := s.handshake(p, nil); err != nil {
+		return err
+	}
+	return s.open(p)
+}
+
+// handshake runs TLS as the client on p's connection, after STARTTLS or
+// at a direct TLS address. The peer's certificate is checked here but
+// not yet held against it: whether a bad one is fatal depends on whether
+// dialback may make up for it.
+func (s *Server) handshake(p *peer, alpn []string) error {
 	tc := tls.Client(p.nc, &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		ServerName:         p.domain,
+		NextProtos:         alpn,
 		InsecureSkipVerify: true, // checked below, by verifyPeer
 		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 			return s.cfg.Certificate(), nil
@@ -172,7 +253,7 @@ func (s *Server) startTLS(p *peer) error {
 	}
 	p.nc, p.secure = tc, true
 	p.dec.Reset(tc)
-	return s.open(p)
+	return nil
 }
 
 // verifyPeer checks a peer's certificate for domain (RFC 6125: a DNS-ID

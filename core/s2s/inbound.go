@@ -42,6 +42,8 @@ type inbound struct {
 	verifying bool            // a dialback verification is under way
 	bidi      bool            // the peer asked for a bidirectional stream
 
+	directTLS bool // TLS starts the connection (XEP-0368)
+
 	done chan struct{} // closed when the stream has ended
 }
 
@@ -60,7 +62,13 @@ func (c *inbound) serve(ctx context.Context) {
 	}()
 	setup := time.Now().Add(c.s.cfg.ConnectTimeout)
 	c.raw.SetDeadline(setup)
-	err := c.openStream()
+	var err error
+	if c.directTLS {
+		err = c.handshake()
+	}
+	if err == nil {
+		err = c.openStream()
+	}
 	var buf []byte
 	for err == nil {
 		if c.authenticated() {
@@ -167,8 +175,16 @@ func (c *inbound) startTLS() error {
 		return stream.NewError("policy-violation", "TLS is already established")
 	}
 	c.write([]byte("<proceed xmlns='" + stream.NSTLS + "'/>"))
-	cfg := c.s.serverTLS()
-	tc := tls.Server(c.raw, cfg)
+	if err := c.handshake(); err != nil {
+		return err
+	}
+	return c.openStream()
+}
+
+// handshake runs TLS as the server, after STARTTLS or, on a direct TLS
+// listener, before anything else.
+func (c *inbound) handshake() error {
+	tc := tls.Server(c.raw, c.s.serverTLS())
 	if err := tc.Handshake(); err != nil {
 		return fmt.Errorf("TLS handshake: %w", err)
 	}
@@ -178,7 +194,7 @@ func (c *inbound) startTLS() error {
 	c.wmu.Unlock()
 	c.peerCerts = tc.ConnectionState().PeerCertificates
 	c.dec.Reset(tc)
-	return c.openStream()
+	return nil
 }
 
 // serverTLS is the server's TLS configuration, asking peers for their
@@ -187,6 +203,9 @@ func (s *Server) serverTLS() *tls.Config {
 	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		ClientAuth: tls.RequestClientCert,
+		// XEP-0368 §4: direct TLS peers name the protocol; a peer that
+		// names none is served as well.
+		NextProtos: []string{alpnServer},
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return s.cfg.Certificate(), nil
 		},

@@ -107,12 +107,23 @@ func NewServer(cfg Config, r Router, log hclog.Logger) *Server {
 // Serve accepts peers on l until it is closed; the listener is the
 // core's, which waits out temporary accept failures itself.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	return s.serve(ctx, l, false)
+}
+
+// ServeDirectTLS is Serve for peers that start with TLS, before the
+// stream (XEP-0368), as _xmpps-server SRV records announce.
+func (s *Server) ServeDirectTLS(ctx context.Context, l net.Listener) error {
+	return s.serve(ctx, l, true)
+}
+
+func (s *Server) serve(ctx context.Context, l net.Listener, directTLS bool) error {
 	for {
 		nc, err := l.Accept()
 		if err != nil {
 			return err
 		}
 		c := newInbound(s, nc)
+		c.directTLS = directTLS
 		s.mu.Lock()
 		if s.stopping || len(s.in) >= s.cfg.MaxInbound {
 			stopping := s.stopping

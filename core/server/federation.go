@@ -16,7 +16,7 @@ import (
 // and has the router send stanzas for other domains through it.
 func (s *Server) buildFederation() error {
 	cfg := s.cfg
-	if cfg.Listen.S2S == "" {
+	if !cfg.Federates() {
 		return nil
 	}
 	hosts, err := cfg.S2S.HostMap()
@@ -62,21 +62,33 @@ func (s *Server) startFederation(ctx context.Context) error {
 	if s.federation == nil {
 		return nil
 	}
-	raw, err := net.Listen("tcp", s.cfg.Listen.S2S)
-	if err != nil {
-		return fmt.Errorf("listening for servers on %s: %w", s.cfg.Listen.S2S, err)
-	}
-	ln := accept.Wrap(raw, nil, s.log.Named("accept").With("listener", raw.Addr().String()))
-	s.listeners = append(s.listeners, ln)
-	s.s2sAddr = ln.Addr()
-	s.log.Info("listening for servers", "addr", ln.Addr().String(), "domain", s.cfg.Domain, "dialback", s.cfg.S2S.Dialback)
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := s.federation.Serve(ctx, ln); !errors.Is(err, net.ErrClosed) {
-			s.serveErr <- fmt.Errorf("accepting servers on %s: %w", ln.Addr(), err)
+	for _, l := range []struct {
+		key, addr string
+		serve     func(context.Context, net.Listener) error
+		bound     *net.Addr
+	}{
+		{"listen.s2s", s.cfg.Listen.S2S, s.federation.Serve, &s.s2sAddr},
+		{"listen.s2s_tls", s.cfg.Listen.S2STLS, s.federation.ServeDirectTLS, &s.s2sTLSAddr},
+	} {
+		if l.addr == "" {
+			continue
 		}
-	}()
+		raw, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			return fmt.Errorf("listening for servers on %s (%s): %w", l.addr, l.key, err)
+		}
+		ln := accept.Wrap(raw, nil, s.log.Named("accept").With("listener", raw.Addr().String()))
+		s.listeners = append(s.listeners, ln)
+		*l.bound = ln.Addr()
+		s.log.Info("listening for servers", "addr", ln.Addr().String(), "direct_tls", l.key == "listen.s2s_tls", "domain", s.cfg.Domain, "dialback", s.cfg.S2S.Dialback)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := l.serve(ctx, ln); !errors.Is(err, net.ErrClosed) {
+				s.serveErr <- fmt.Errorf("accepting servers on %s: %w", ln.Addr(), err)
+			}
+		}()
+	}
 	return nil
 }
 

@@ -90,6 +90,7 @@ type Server struct {
 	// when it is off.
 	federation  *s2s.Server
 	s2sAddr     net.Addr
+	s2sTLSAddr  net.Addr
 	router      *router.Router
 	web         *http.Server // WebSocket and host-meta
 	webAddr     net.Addr

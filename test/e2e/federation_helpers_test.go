@@ -103,7 +103,10 @@ func loopbackNet() string {
 // fedPeer is one of a test's federated servers.
 type fedPeer struct {
 	domain string
-	addr   string // listen.s2s
+	addr   string // listen.s2s, or listen.s2s_tls with directTLS
+	// directTLS: the peer listens for TLS from the start (XEP-0368)
+	// alone, and the others' s2s.hosts say so.
+	directTLS bool
 	// cert and key: "" for a self-signed certificate, which no peer
 	// trusts.
 	cert, key string
@@ -129,14 +132,22 @@ func startFederated(t *testing.T, caFile string, extraHosts []string, peers ...*
 	t.Helper()
 	var hosts []string
 	for _, p := range peers {
-		hosts = append(hosts, p.domain+"="+p.addr)
+		if p.directTLS {
+			hosts = append(hosts, p.domain+"=tls://"+p.addr)
+		} else {
+			hosts = append(hosts, p.domain+"="+p.addr)
+		}
 	}
 	hosts = append(hosts, extraHosts...)
 	for _, p := range peers {
 		dir := t.TempDir()
 		cfg := filepath.Join(dir, "switchboard.yaml")
 		var b strings.Builder
-		fmt.Fprintf(&b, "domain: %s\nlisten:\n  s2s: %s\n", p.domain, p.addr)
+		listener := "s2s"
+		if p.directTLS {
+			listener = "s2s_tls"
+		}
+		fmt.Fprintf(&b, "domain: %s\nlisten:\n  %s: %s\n", p.domain, listener, p.addr)
 		if p.cert != "" {
 			fmt.Fprintf(&b, "tls:\n  cert_file: %s\n  key_file: %s\n", p.cert, p.key)
 		}

@@ -330,3 +330,31 @@ func TestFederationRestart(t *testing.T) {
 	alice.Send("<message type='chat' to='bob@b.test' id='k3'><body>after</body></message>")
 	expectEach(t, bob, isMsg("k3"))
 }
+
+// TestFederationDirectTLS: two servers that listen for TLS from the
+// start alone (listen.s2s_tls, XEP-0368), each one-way so that both
+// connect: messages go both ways, each on a stream that began with TLS.
+func TestFederationDirectTLS(t *testing.T) {
+	ca := newTestCA(t)
+	network := loopbackNet()
+	a := &fedPeer{domain: "a.test", addr: network + "1:5270", directTLS: true, oneWay: true, users: []string{"alice"}}
+	b := &fedPeer{domain: "b.test", addr: network + "2:5270", directTLS: true, oneWay: true, users: []string{"bob"}}
+	a.cert, a.key = ca.issue(a.domain)
+	b.cert, b.key = ca.issue(b.domain)
+	startFederated(t, ca.file, nil, a, b)
+	alice, aliceJID := a.login(t, "alice", "home")
+	bob, bobJID := b.login(t, "bob", "phone")
+	alice.Sendf("<message type='chat' to='%s' id='t1'><body>over direct TLS</body></message>", bobJID)
+	if m := expectEach(t, bob, isMsg("t1"))[0]; m.SelectAttrValue("from", "") != aliceJID {
+		t.Fatalf("bob got %s", describe(m))
+	}
+	bob.Sendf("<message type='chat' to='%s' id='t2'><body>back</body></message>", aliceJID)
+	if m := expectEach(t, alice, isMsg("t2"))[0]; m.SelectAttrValue("from", "") != bobJID {
+		t.Fatalf("alice got %s", describe(m))
+	}
+	for _, p := range []*fedPeer{a, b} {
+		p.waitLogWhere(p.domain+" listening for direct TLS", func(l map[string]any) bool {
+			return l["@message"] == "listening for servers" && l["direct_tls"] == true
+		})
+	}
+}

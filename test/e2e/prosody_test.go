@@ -40,7 +40,8 @@ type prosodyPeer struct {
 	log    string
 }
 
-// startProsody runs prosody for domain on ip (s2s on 5269, c2s on 5222),
+// startProsody runs prosody for domain on ip (s2s on 5269, with direct
+// TLS on 5270, c2s on 5222),
 // with the certificate and the CA it trusts, resolving each of hosts
 // ("ip domain") through its own hosts file. secureAuth is Prosody's
 // s2s_secure_auth: only peers with valid certificates. bidi loads its
@@ -69,7 +70,7 @@ interfaces = { %[4]q }
 c2s_ports = { 5222 }
 s2s_ports = { 5269 }
 c2s_direct_tls_ports = { }
-s2s_direct_tls_ports = { }
+s2s_direct_tls_ports = { 5270 }
 http_ports = { }
 https_ports = { }
 modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "ping"; "vcard"; "presence"; %[12]s }
@@ -219,7 +220,7 @@ func TestProsodyInterop(t *testing.T) {
 // messages and pings go both ways, the initiator asked for
 // bidirectionality, and the other server never connects back.
 func TestProsodyBidi(t *testing.T) {
-	for _, first := range []string{"switchboard", "prosody"} {
+	for _, first := range []string{"switchboard", "prosody", "switchboard with direct TLS"} {
 		t.Run(first+" connects", func(t *testing.T) {
 			ca := newTestCA(t)
 			network := loopbackNet()
@@ -227,7 +228,13 @@ func TestProsodyBidi(t *testing.T) {
 			a.cert, a.key = ca.issue(a.domain)
 			pCert, pKey := ca.issue("p.test")
 			pros := startProsody(t, "p.test", network+"2", pCert, pKey, ca.file, true, true, []string{network + "1 a.test"}, "pat")
-			startFederated(t, ca.file, []string{"p.test=" + network + "2:5269"}, a)
+			// With direct TLS, s2s.hosts names Prosody's direct TLS port
+			// alone (XEP-0368): STARTTLS there would fail.
+			pAddr := "p.test=" + network + "2:5269"
+			if first == "switchboard with direct TLS" {
+				pAddr = "p.test=tls://" + network + "2:5270"
+			}
+			startFederated(t, ca.file, []string{pAddr}, a)
 
 			alice, aliceJID := a.login(t, "alice", "home")
 			pat, patJID := pros.login(t, "pat", "desk")
@@ -243,7 +250,7 @@ func TestProsodyBidi(t *testing.T) {
 					t.Fatalf("alice got %s", describe(m))
 				}
 			}
-			if first == "switchboard" {
+			if first != "prosody" {
 				toPat("m1")
 				toAlice("m2")
 			} else {
@@ -257,7 +264,7 @@ func TestProsodyBidi(t *testing.T) {
 				t.Fatalf("ping to a.test: %s", describe(r))
 			}
 
-			if first == "switchboard" {
+			if first != "prosody" {
 				a.waitLogWhere("a.test's bidirectional stream to p.test", func(l map[string]any) bool {
 					return l["@message"] == "stream to a remote server established" && l["domain"] == "p.test" && l["bidi"] == true
 				})
