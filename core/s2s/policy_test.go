@@ -3,6 +3,7 @@ package s2s
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPolicy(t *testing.T) {
@@ -45,5 +46,31 @@ func TestPolicyApplies(t *testing.T) {
 		if out := s.Outbound(); len(out) != 0 {
 			t.Fatalf("%+v: streams to %v", p, out)
 		}
+	}
+}
+
+// s2s.max_inbound: past it a new connection is closed at once, before a
+// stream header, and one more is taken once a stream has ended.
+func TestMaxInbound(t *testing.T) {
+	s := startServer(t, func(c *Config) { c.MaxInbound = 1 })
+	first := s.open(t, "b.test")
+	second, _ := dialRaw(t, s.addr)
+	second.Send("<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' from='c.test' to='a.test' version='1.0'>")
+	if err := second.ReadHeader(); err == nil {
+		t.Fatal("a second stream was answered past s2s.max_inbound 1")
+	}
+	first.Send("</stream:stream>")
+	first.Conn.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, _ := dialRaw(t, s.addr)
+		c.Send("<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' from='c.test' to='a.test' version='1.0'>")
+		if c.ReadHeader() == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no stream taken after the first one ended")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
