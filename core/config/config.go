@@ -138,7 +138,12 @@ type S2S struct {
 	ConnectTimeout time.Duration `koanf:"connect_timeout"` // to connect, secure and authenticate an outbound stream
 	IdleTimeout    time.Duration `koanf:"idle_timeout"`    // a stream with no traffic this long is closed
 	Queue          int           `koanf:"queue"`           // stanzas waiting for one remote domain's stream
-	MaxInbound     int           `koanf:"max_inbound"`     // inbound streams held at once
+	// RetryMin and RetryMax: a domain that could not be reached is not
+	// tried again for RetryMin, doubling with each failure in a row up
+	// to RetryMax; 0 retries at once.
+	RetryMin   time.Duration `koanf:"retry_min"`
+	RetryMax   time.Duration `koanf:"retry_max"`
+	MaxInbound int           `koanf:"max_inbound"` // inbound streams held at once
 }
 
 // TLS configures the server certificate.

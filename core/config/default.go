@@ -83,6 +83,8 @@ func Default() *Config {
 			ConnectTimeout: 30 * time.Second,
 			IdleTimeout:    10 * time.Minute,
 			Queue:          1000,
+			RetryMin:       10 * time.Second,
+			RetryMax:       5 * time.Minute,
 			MaxInbound:     1000,
 		},
 		Memory:  Memory{ReleaseAfter: 2 * time.Second},

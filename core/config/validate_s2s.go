@@ -13,6 +13,9 @@ func (c *Config) validateS2S(p *problems) {
 	positive(p, "s2s.connect_timeout", s.ConnectTimeout)
 	positive(p, "s2s.idle_timeout", s.IdleTimeout)
 	atLeast(p, "s2s.queue", s.Queue, 1)
+	if s.RetryMin < 0 || s.RetryMax < s.RetryMin {
+		p.addf("s2s.retry_max", "must be at least s2s.retry_min (%s), which must not be negative; got %s", s.RetryMin, s.RetryMax)
+	}
 	atLeast(p, "s2s.max_inbound", s.MaxInbound, 1)
 	if _, err := s.HostMap(); err != nil {
 		p.addf("s2s.hosts", "%v", err)

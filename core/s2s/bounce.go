@@ -1,6 +1,8 @@
 package s2s
 
 import (
+	"time"
+
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/session"
@@ -25,6 +27,11 @@ func (s *Server) resend(domain string, it item) {
 		}
 		o := s.out[domain]
 		if o == nil {
+			if e := s.retryLater(domain, time.Now()); e != nil {
+				s.mu.Unlock()
+				s.bounce(it.b, e)
+				return
+			}
 			o = newOutbound(s, domain)
 			s.out[domain] = o
 			s.wg.Add(1)

@@ -104,10 +104,12 @@ func (o *outbound) run(ctx context.Context) {
 			cond = stanza.RemoteServerTimeout
 		}
 		q := o.end()
-		o.log.Warn("cannot reach a remote server; the stanzas for it are bounced", "error", err, "bounced", len(q))
+		retry := o.s.unreachable(o.domain)
+		o.log.Warn("cannot reach a remote server; the stanzas for it are bounced", "error", err, "bounced", len(q), "retry_after", retry)
 		o.bounceAll(q, stanza.Errorf(cond, "cannot reach "+o.domain))
 		return
 	}
+	o.s.reached(o.domain)
 	o.log.Info("stream to a remote server established", "auth", how, "tls", p.secure, "bidi", p.bidi)
 	defer o.log.Info("stream to a remote server closed")
 	o.write(ctx, p)

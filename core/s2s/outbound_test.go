@@ -1,6 +1,7 @@
 package s2s
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -64,5 +65,63 @@ func TestQueueBoundAndTimeout(t *testing.T) {
 			t.Fatalf("bounce %s, want one of %v", r.el.Raw, want)
 		}
 		delete(want, r.el.Attr("id"))
+	}
+}
+
+// A domain that could not be reached is not tried again before
+// s2s.retry_min: stanzas for it meanwhile bounce at once with
+// remote-server-not-found, and the next attempt after the wait connects.
+func TestUnreachableBackoff(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A server that hangs up at once: each attempt is one connection.
+	accepts := make(chan struct{}, 16)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+			accepts <- struct{}{}
+		}
+	}()
+	t.Cleanup(func() { l.Close() })
+	s := startServer(t, func(c *Config) {
+		c.Hosts["c.test"] = l.Addr().String()
+		c.RetryMin, c.RetryMax = 300*time.Millisecond, time.Minute
+	})
+	send := func(id string) routed {
+		s.Send("c.test", []byte("<message from='alice@a.test/home' to='carol@c.test' id='"+id+"'/>"))
+		r := s.router.next(t)
+		if r.el.Attr("id") != id || r.el.Attr("type") != "error" || !strings.Contains(string(r.el.Raw), "remote-server-not-found") {
+			t.Fatalf("routed %s, want %s bounced with remote-server-not-found", r.el.Raw, id)
+		}
+		return r
+	}
+	send("m1")
+	<-accepts
+	if r := send("m2"); !strings.Contains(string(r.el.Raw), "not trying again") {
+		t.Fatalf("m2 bounced with %s, want the wait named", r.el.Raw)
+	}
+	select {
+	case <-accepts:
+		t.Fatal("c.test was tried again within s2s.retry_min")
+	default:
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; ; i++ {
+		send(fmt.Sprint("later", i))
+		select {
+		case <-accepts:
+			return
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("c.test was never tried again")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -61,6 +61,10 @@ type Config struct {
 	ConnectTimeout, IdleTimeout, WriteTimeout time.Duration
 	// Queue bounds the stanzas waiting for one remote domain.
 	Queue int
+	// RetryMin and RetryMax bound how long a domain that could not be
+	// reached is not tried again: RetryMin after the first failure,
+	// doubling with each one after it up to RetryMax. 0 retries at once.
+	RetryMin, RetryMax time.Duration
 	// MaxInbound bounds the inbound streams held at once.
 	MaxInbound int
 	// Limits bound what a peer may send.
@@ -91,6 +95,7 @@ type Server struct {
 	out      map[string]*outbound
 	in       map[*inbound]struct{}
 	bidi     map[string]*inbound // authenticated bidirectional streams, by the peer's domain
+	failed   map[string]*backoff // domains that could not be reached lately
 	stopping bool
 	wg       sync.WaitGroup
 }
@@ -101,7 +106,7 @@ func NewServer(cfg Config, r Router, log hclog.Logger) *Server {
 	rand.Read(secret)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{cfg: cfg, router: r, log: log, secret: secret, ctx: ctx, cancel: cancel,
-		out: map[string]*outbound{}, in: map[*inbound]struct{}{}, bidi: map[string]*inbound{}}
+		out: map[string]*outbound{}, in: map[*inbound]struct{}{}, bidi: map[string]*inbound{}, failed: map[string]*backoff{}}
 }
 
 // Serve accepts peers on l until it is closed; the listener is the

@@ -48,6 +48,8 @@ func (s *Server) buildFederation() error {
 		IdleTimeout:    cfg.S2S.IdleTimeout,
 		WriteTimeout:   cfg.Limits.WriteTimeout,
 		Queue:          cfg.S2S.Queue,
+		RetryMin:       cfg.S2S.RetryMin,
+		RetryMax:       cfg.S2S.RetryMax,
 		MaxInbound:     cfg.S2S.MaxInbound,
 		Limits:         streamLimits(cfg, cfg.Limits.MaxStanzaBytes),
 	}, s.router, s.log.Named("s2s"))

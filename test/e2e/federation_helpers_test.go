@@ -151,7 +151,7 @@ func startFederated(t *testing.T, caFile string, extraHosts []string, peers ...*
 		if p.cert != "" {
 			fmt.Fprintf(&b, "tls:\n  cert_file: %s\n  key_file: %s\n", p.cert, p.key)
 		}
-		fmt.Fprintf(&b, "s2s:\n  ca_file: %s\n  dialback: %t\n  bidi: %t\n  hosts: [%s]\n", caFile, p.dialback, !p.oneWay, strings.Join(hosts, ", "))
+		fmt.Fprintf(&b, "s2s:\n  ca_file: %s\n  dialback: %t\n  bidi: %t\n  retry_min: 1s\n  hosts: [%s]\n", caFile, p.dialback, !p.oneWay, strings.Join(hosts, ", "))
 		if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}

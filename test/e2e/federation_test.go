@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 
@@ -355,6 +357,24 @@ func TestFederationRestart(t *testing.T) {
 
 	b.restart(t)
 	bob, _ = b.login(t, "bob", "phone")
+	// a.test does not try b.test again before s2s.retry_min (1s here):
+	// until then a ping to b.test comes back saying so; after it, the
+	// ping is answered and a message arrives.
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; ; i++ {
+		id := fmt.Sprint("probe", i)
+		r := iq(t, alice, id, "<iq type='get' to='b.test' id='%s'><ping xmlns='urn:xmpp:ping'/></iq>", id)
+		if r.SelectAttrValue("type", "") == "result" {
+			break
+		}
+		if r.FindElement("error/remote-server-not-found") == nil || !strings.Contains(describe(r), "not trying again") {
+			t.Fatalf("alice's ping to b.test: %s, want remote-server-not-found until b.test is tried again", describe(r))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("b.test was never tried again")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	alice.Send("<message type='chat' to='bob@b.test' id='k3'><body>after</body></message>")
 	expectEach(t, bob, isMsg("k3"))
 }
