@@ -144,6 +144,13 @@ type S2S struct {
 	RetryMin   time.Duration `koanf:"retry_min"`
 	RetryMax   time.Duration `koanf:"retry_max"`
 	MaxInbound int           `koanf:"max_inbound"` // inbound streams held at once
+	// MaxStreamsPerDomain bounds the inbound streams authenticated for
+	// one remote domain; 0 does not.
+	MaxStreamsPerDomain int `koanf:"max_streams_per_domain"`
+	// RateBytesPerSecond and RateBurstBytes shape what one inbound stream
+	// may send; 0 does not shape.
+	RateBytesPerSecond int `koanf:"rate_bytes_per_second"`
+	RateBurstBytes     int `koanf:"rate_burst_bytes"`
 }
 
 // TLS configures the server certificate.

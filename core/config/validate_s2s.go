@@ -17,6 +17,9 @@ func (c *Config) validateS2S(p *problems) {
 		p.addf("s2s.retry_max", "must be at least s2s.retry_min (%s), which must not be negative; got %s", s.RetryMin, s.RetryMax)
 	}
 	atLeast(p, "s2s.max_inbound", s.MaxInbound, 1)
+	atLeast(p, "s2s.max_streams_per_domain", s.MaxStreamsPerDomain, 0)
+	atLeast(p, "s2s.rate_bytes_per_second", s.RateBytesPerSecond, 0)
+	atLeast(p, "s2s.rate_burst_bytes", s.RateBurstBytes, 0)
 	if _, err := s.HostMap(); err != nil {
 		p.addf("s2s.hosts", "%v", err)
 	}

@@ -90,6 +90,9 @@ func (c *inbound) dialbackResult(ctx context.Context, el *stream.Element) error 
 		return err
 	}
 	originating, key := from.Domain, el.Text()
+	if err := c.roomFor(originating); err != nil {
+		return err
+	}
 	if c.s.verifyPeer(c.peerCerts, originating, x509.ExtKeyUsageAny) == nil {
 		c.grant(originating, "dialback, certificate")
 		c.write(dialbackElement("result", [][2]string{{"from", c.s.cfg.Domain}, {"to", originating}, {"type", "valid"}}, ""))

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
+	"github.com/switchboard-xmpp/switchboard/core/limiter"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 )
@@ -48,8 +49,26 @@ type inbound struct {
 }
 
 func newInbound(s *Server, nc net.Conn) *inbound {
+	if sh := limiter.NewShaper(s.cfg.RateBytes, s.cfg.RateBurst); sh != nil {
+		nc = shapedConn{Conn: nc, shaper: sh}
+	}
 	return &inbound{s: s, raw: nc, nc: nc, dec: stream.NewDecoder(nc, s.cfg.Limits),
 		log: s.log.With("remote", nc.RemoteAddr().String()), authed: map[string]bool{}, done: make(chan struct{})}
+}
+
+// shapedConn paces what a peer sends: reads wait while it is over its
+// rate, and TCP pushes back on it.
+type shapedConn struct {
+	net.Conn
+	shaper *limiter.Shaper
+}
+
+func (c shapedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.shaper.Consume(context.Background(), n)
+	}
+	return n, err
 }
 
 // serve negotiates the stream, then routes what the peer sends until
@@ -257,6 +276,9 @@ func (c *inbound) external(el *stream.Element) error {
 		c.write([]byte("<failure xmlns='" + stream.NSSASL + "'><not-authorized/></failure>"))
 		return nil
 	}
+	if err := c.roomFor(c.claimed); err != nil {
+		return err
+	}
 	c.write([]byte("<success xmlns='" + stream.NSSASL + "'/>"))
 	c.grant(c.claimed, "SASL EXTERNAL")
 	c.sasl = true
@@ -271,6 +293,28 @@ func (c *inbound) permitted(domain string) error {
 	}
 	c.log.Info("a remote server refused by s2s.allow or s2s.deny", "domain", domain)
 	return stream.NewError("policy-violation", "this server does not federate with "+domain)
+}
+
+// roomFor refuses to authenticate one more stream for domain when
+// MaxPerDomain are already: a peer needs one or two, and more only tie up
+// this server.
+func (c *inbound) roomFor(domain string) error {
+	if c.s.cfg.MaxPerDomain <= 0 {
+		return nil
+	}
+	n := 0
+	c.s.mu.Lock()
+	for in := range c.s.in {
+		if in != c && in.authenticatedAs(domain) {
+			n++
+		}
+	}
+	c.s.mu.Unlock()
+	if n < c.s.cfg.MaxPerDomain {
+		return nil
+	}
+	c.log.Warn("a remote server opened more streams than s2s.max_streams_per_domain; refused", "domain", domain, "streams", n)
+	return stream.NewError("policy-violation", "too many streams from "+domain)
 }
 
 func (c *inbound) grant(domain, how string) {

@@ -1,9 +1,12 @@
 package s2s
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 )
 
 func TestPolicy(t *testing.T) {
@@ -72,5 +75,31 @@ func TestMaxInbound(t *testing.T) {
 			t.Fatal("no stream taken after the first one ended")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// s2s.max_streams_per_domain: past it, one more stream authenticating
+// for the same domain is refused with policy-violation.
+func TestMaxStreamsPerDomain(t *testing.T) {
+	s := startServer(t, func(c *Config) { c.MaxPerDomain = 1 })
+	s.authenticated(t)
+	c := s.open(t, "b.test")
+	s.secure(t, c, "b.test", s.pki.issue("b.test"))
+	c.Send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>")
+	expectStreamError(t, c, "policy-violation")
+}
+
+// A peer's stream is read through the shaper when s2s.rate_bytes_per_second
+// is set (the pacing itself is limiter.Shaper's, tested there).
+func TestInboundShaped(t *testing.T) {
+	for _, rate := range []int{0, 1000} {
+		s := NewServer(Config{RateBytes: rate, RateBurst: rate}, nil, hclog.NewNullLogger())
+		a, b := net.Pipe()
+		defer a.Close()
+		defer b.Close()
+		_, shaped := newInbound(s, a).nc.(shapedConn)
+		if shaped != (rate > 0) {
+			t.Errorf("rate %d: shaped %v", rate, shaped)
+		}
 	}
 }

@@ -65,8 +65,12 @@ type Config struct {
 	// reached is not tried again: RetryMin after the first failure,
 	// doubling with each one after it up to RetryMax. 0 retries at once.
 	RetryMin, RetryMax time.Duration
-	// MaxInbound bounds the inbound streams held at once.
-	MaxInbound int
+	// MaxInbound bounds the inbound streams held at once;
+	// MaxPerDomain those authenticated for one remote domain.
+	MaxInbound, MaxPerDomain int
+	// RateBytes and RateBurst shape what one inbound stream may send
+	// (bytes per second, and at once above it); 0 does not shape.
+	RateBytes, RateBurst int
 	// Limits bound what a peer may send.
 	Limits stream.Limits
 	// Resolver looks up SRV records; nil is net.DefaultResolver.

@@ -51,6 +51,9 @@ func (s *Server) buildFederation() error {
 		RetryMin:       cfg.S2S.RetryMin,
 		RetryMax:       cfg.S2S.RetryMax,
 		MaxInbound:     cfg.S2S.MaxInbound,
+		MaxPerDomain:   cfg.S2S.MaxStreamsPerDomain,
+		RateBytes:      cfg.S2S.RateBytesPerSecond,
+		RateBurst:      cfg.S2S.RateBurstBytes,
 		Limits:         streamLimits(cfg, cfg.Limits.MaxStanzaBytes),
 	}, s.router, s.log.Named("s2s"))
 	s.router.SetRemote(s.federation)
