@@ -14,7 +14,7 @@ import (
 )
 
 // FuzzInbound feeds a peer's side of a stream to the inbound code: the
-// header, features, SASL, dialback and stanza handling must end the
+// header, features, SASL, dialback, bidi and stanza handling must end the
 // stream cleanly whatever comes, and route only stanzas from the
 // authenticated domain to a local one. TLS is optional here, so that
 // the input reaches everything past STARTTLS; b.test counts as
@@ -33,6 +33,8 @@ func FuzzInbound(f *testing.F) {
 		header + "<message from='bob@b.test' to='carol@z.test'/>",
 		"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
 		header + "<db:result xmlns:db='jabber:server:dialback' from='' to='a.test'/><message/>",
+		header + "<bidi xmlns='urn:xmpp:bidi'/><db:result from='b.test' to='a.test'>deadbeef</db:result>",
+		header + "<bidi xmlns='urn:xmpp:bidi'/><bidi xmlns='urn:xmpp:bidi'/>",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -47,7 +49,7 @@ func FuzzInbound(f *testing.F) {
 			Roots:          p.roots,
 			Hosts:          map[string]string{},
 			ConnectTimeout: time.Second, IdleTimeout: time.Second, WriteTimeout: time.Second,
-			Queue: 1, MaxInbound: 1,
+			Queue: 1, MaxInbound: 1, MaxPerDomain: 1, Bidi: true,
 		}, r, hclog.NewNullLogger())
 		srv, peer := net.Pipe()
 		go io.Copy(io.Discard, peer)
