@@ -26,7 +26,7 @@ const cfg = {
   first: need('FIRST_TEXT'),
   second: need('SECOND_TEXT'),
   spki: need('SPKI'),
-  stepMs: Number(process.env.STEP_TIMEOUT_MS || 30000),
+  stepMs: Number(process.env.STEP_TIMEOUT_MS || 60000),
 };
 
 const start = Date.now();

@@ -44,7 +44,7 @@ func TestConverseJoinsBookmarkedRoomAndChats(t *testing.T) {
 		second = "Hello alice, bob answering in Converse"
 	)
 	// Generous: two Converse instances in one Chromium on a loaded machine.
-	d := startScript(t, tl.node, "drive_muc.mjs", 180*time.Second,
+	d := startScript(t, tl.node, "drive_muc.mjs", 300*time.Second,
 		"CHROMIUM="+tl.chromium,
 		"PAGE_URL="+page,
 		"WEBSOCKET_URL=wss://"+srv.websocket+"/xmpp-websocket",
