@@ -30,6 +30,9 @@
 #   CONTACTS=20
 #   IQ_COUNT=3000       iq ping: round trips of one session
 #   IQ50_COUNT=200      iq ping: round trips of each of 50 sessions
+#   ROOMS=10            rooms: group chat rooms (XEP-0045) of OCCUPANTS
+#   OCCUPANTS=20          each, every occupant sending ROOM_COUNT messages
+#   ROOM_COUNT=100        of SIZE bytes, at most WINDOW in flight
 #   SERVER_CPU=0        core the servers (and the relay) are pinned to
 #   TOOL_CPU=1          core the load tool is pinned to
 #   BASE_PORT=25200     ports BASE+22/23 Switchboard, +32/33 ejabberd (+39 its
@@ -50,12 +53,12 @@ HERE=$ROOT/bench
 if [[ -n ${QUICK:-} ]]; then
 	: "${REPS:=1}" "${LOGIN_USERS:=100}" "${ROUNDS:=1}" "${PAIRS:=20}" "${COUNT:=200}"
 	: "${IDLE:=200}" "${SETTLE:=2s}" "${PRESENCE:=100}" "${CONTACTS:=10}"
-	: "${IQ_COUNT:=500}" "${IQ50_COUNT:=50}" "${OUT:=-}"
+	: "${IQ_COUNT:=500}" "${IQ50_COUNT:=50}" "${ROOMS:=4}" "${OCCUPANTS:=10}" "${ROOM_COUNT:=30}" "${OUT:=-}"
 fi
 : "${REPS:=3}" "${LOGIN_USERS:=500}" "${ROUNDS:=3}" "${CONCURRENCY:=50}"
 : "${PAIRS:=200}" "${COUNT:=500}" "${SIZE:=128}" "${WINDOW:=10}"
 : "${IDLE:=2000}" "${SETTLE:=5s}" "${PRESENCE:=500}" "${CONTACTS:=20}"
-: "${IQ_COUNT:=3000}" "${IQ50_COUNT:=200}"
+: "${IQ_COUNT:=3000}" "${IQ50_COUNT:=200}" "${ROOMS:=10}" "${OCCUPANTS:=20}" "${ROOM_COUNT:=100}"
 : "${SERVER_CPU:=0}" "${TOOL_CPU:=1}" "${BASE_PORT:=25200}" "${NICE:=}" "${SETUP_GRACE:=600s}"
 : "${OUT:=$ROOT/docs/PERFORMANCE.md}" "${RESULTS:=}" "${KEEP:=}"
 
@@ -281,8 +284,9 @@ declare -A SCEN=(
 	[presence]="presence --users $PRESENCE --contacts $CONTACTS --user-prefix puser --password-prefix ppw --tls --addr TLSADDR"
 	[ping1]="iq --iq ping --users 50 --concurrency 1 --count $IQ_COUNT --tls --addr TLSADDR"
 	[ping50]="iq --iq ping --users 50 --concurrency 50 --count $IQ50_COUNT --tls --addr TLSADDR"
+	[rooms]="rooms --users $((ROOMS * OCCUPANTS)) --rooms $ROOMS --occupants $OCCUPANTS --count $ROOM_COUNT --size $SIZE --window $WINDOW --grace 60s --tls --addr TLSADDR"
 )
-ORDER=(idle login messages presence ping1 ping50)
+ORDER=(idle login messages presence ping1 ping50 rooms)
 TOOL=(taskset -c "$TOOL_CPU" "$SB" bench --workers 1 --timeout 10m)
 
 addr_args() { # SERVER SCENARIO-STRING
@@ -325,6 +329,7 @@ measure() {
 NACC=$((IDLE > 2 * PAIRS ? IDLE : 2 * PAIRS))
 NACC=$((NACC > LOGIN_USERS ? NACC : LOGIN_USERS))
 NACC=$((NACC > 50 ? NACC : 50))
+NACC=$((NACC > ROOMS * OCCUPANTS ? NACC : ROOMS * OCCUPANTS))
 
 log "starting the servers (pinned to core $SERVER_CPU) and the relay"
 for s in "${SERVERS[@]}"; do start_server "$s"; done
@@ -559,6 +564,10 @@ $(row ping1 p50us "iq ping, one session: p50, µs ↓ (Switchboard: through its 
 $(row ping1 p99 "iq ping, one session: p99, ms ↓")
 $(row ping50 rate "iq ping, 50 sessions: round trips/s ↑")
 $(row ping50 cpu_us "iq ping, 50 sessions: server CPU per round trip, µs ↓")
+$(row rooms rate "rooms: deliveries to occupants/s ↑ ($ROOMS rooms × $OCCUPANTS occupants, each sending $ROOM_COUNT messages of $SIZE bytes, window $WINDOW)")
+$(row rooms p50 "rooms: latency p50, ms ↓")
+$(row rooms p99 "rooms: latency p99, ms ↓")
+$(row rooms cpu_us "rooms: server CPU per delivery, µs ↓")
 
 Lost or duplicated messages and failed runs: $(f=$(failures); if [[ -z $f ]]; then echo "none (every run passed: 0 lost, 0 duplicated, 0 errors)."; else printf '\n\n%s\n' "$f"; fi)
 
@@ -574,6 +583,7 @@ $(cpu_row messages messages)
 $(cpu_row presence presence)
 $(cpu_row ping1 "iq ping, one session")
 $(cpu_row ping50 "iq ping, 50 sessions")
+$(cpu_row rooms rooms)
 
 ### How the servers were set up
 
@@ -589,7 +599,8 @@ the measurements. Each server is restarted at the start of every repetition, so 
 - **Switchboard**: \`switchboard serve --config\` with the built-in defaults: every built-in
   plugin, SQLite storage (WAL), message archive (mam) on, which stores every message;
   WebSocket off; \`limits.rate_bytes_per_second: 0\` (no per-stream shaping) and loopback in
-  \`limits.trusted_networks\` (no per-address connection limits or bans). Accounts:
+  \`limits.trusted_networks\` (no per-address connection limits or bans); group chat (muc)
+  with its rate limit per occupant raised out of the way and its room archive on. Accounts:
   \`switchboard bench login --create --config\`, which runs \`switchboard user add\` per account
   (${CREATED_IN[switchboard]} s for all).
 - **ejabberd**: \`ejabberdctl --config-dir DIR --ctl-config DIR/ejabberdctl.cfg --spool DIR
@@ -602,12 +613,14 @@ the measurements. Each server is restarted at the start of every repetition, so 
   default listen backlog, 5, drops SYNs when 50 clients connect at once, which costs them
   a one-second retransmit); \`auth_password_format:
   scram\`, \`auth_scram_hash: sha256\`; \`mod_pres_counter\` (at most 5 subscription changes
-  a minute) and \`mod_fail2ban\` off. Accounts: \`ejabberdctl register\` starts an Erlang VM
+  a minute) and \`mod_fail2ban\` off; \`mod_muc\` as Debian configures it (rooms archived,
+  \`mam: true\`). Accounts: \`ejabberdctl register\` starts an Erlang VM
   per call (about 3 s), so one \`ejabberdctl debug\` session calls
   \`ejabberd_admin:register/3\`, the function behind it, per account (${CREATED_IN[ejabberd]} s).
 - **Prosody**: \`prosody -F --config FILE\` as the \`prosody\` user (it refuses to run as
   root). Debian's default module list without \`limits\` (Debian shapes clients to 10 kB/s),
-  internal file storage, no message archive, \`authentication = "internal_hashed"\`,
+  internal file storage, no message archive but the rooms' (\`Component
+  "conference.localhost" "muc"\` with \`muc_mam\`), \`authentication = "internal_hashed"\`,
   \`password_hash = "SHA-256"\` (the default is SHA-1), \`default_iteration_count = 4096\`
   (the default is 10 000; 4096 is what the others use). Its network backend (epoll)
   keeps Nagle's algorithm on by default (\`network_settings\` \`nagle\`); left as shipped. Accounts: \`prosodyctl shell\`, one

@@ -29,10 +29,12 @@ type template struct {
 	body int // offset of the body text in raw
 }
 
-func newTemplate(to string, run uint32, size int) template {
+func newTemplate(to, typ string, run uint32, size int) template {
 	raw := []byte("<message to='")
 	raw = stream.AppendEscapedAttr(raw, to)
-	raw = append(raw, "' type='chat'><body>"...)
+	raw = append(raw, "' type='"...)
+	raw = append(raw, typ...)
+	raw = append(raw, "'><body>"...)
 	body := len(raw)
 	raw = append(raw, bytes.Repeat([]byte{'x'}, size)...)
 	raw = append(raw, "</body></message>"...)

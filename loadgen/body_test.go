@@ -25,7 +25,7 @@ func TestBodyRoundTrip(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tmpl := newTemplate("user2@localhost/bench", tc.run, tc.size)
+			tmpl := newTemplate("user2@localhost/bench", "chat", tc.run, tc.size)
 			tmpl.stamp(tc.seq, tc.ts)
 			body := tmpl.raw[tmpl.body : tmpl.body+tc.size]
 			if !strings.HasSuffix(string(tmpl.raw), "</body></message>") || bytes.ContainsAny(body, "<&") {
@@ -57,7 +57,7 @@ func TestDecodeBodyRejectsOthers(t *testing.T) {
 }
 
 func BenchmarkStampAndDecode(b *testing.B) {
-	tmpl := newTemplate("user2@localhost/bench", 1, 128)
+	tmpl := newTemplate("user2@localhost/bench", "chat", 1, 128)
 	for i := 0; b.Loop(); i++ {
 		tmpl.stamp(uint32(i), int64(i))
 		if _, _, _, ok := decodeBody(tmpl.raw); !ok {

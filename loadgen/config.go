@@ -13,7 +13,7 @@ import (
 
 // Scenarios lists the scenario names Run accepts, in the order `switchboard
 // bench` documents them.
-var Scenarios = []string{"login", "messages", "idle", "presence", "iq"}
+var Scenarios = []string{"login", "messages", "idle", "presence", "iq", "rooms"}
 
 // Config is one benchmark run. The field comments are the user
 // documentation of the matching `switchboard bench` flags.
@@ -35,6 +35,9 @@ type Config struct {
 	Grace          time.Duration // --grace: how long a missing message is waited for before it counts as lost
 	Contacts       int           // --contacts: presence: contacts per user (even)
 	IQ             string        // --iq: ping (XEP-0199, to the server) or roster (roster get)
+	Rooms          int           // --rooms: rooms: group chat rooms
+	Occupants      int           // --occupants: rooms: occupants of each room (users 1..rooms×occupants)
+	MUCDomain      string        // --muc-domain: rooms: the group chat service; "" is conference.<domain>
 	Settle         time.Duration // --settle: idle: wait after the last login before measuring memory
 	Hold           time.Duration // --hold: idle: keep the sessions this long after measuring
 	PID            int           // --pid: the server process whose CPU time (every scenario) and RSS (idle) are measured, children included
@@ -61,6 +64,8 @@ func Default() Config {
 		Grace:          5 * time.Second,
 		Contacts:       20,
 		IQ:             "ping",
+		Rooms:          10,
+		Occupants:      10,
 		Settle:         2 * time.Second,
 	}
 }
@@ -99,6 +104,16 @@ func (c *Config) Validate(scenario string) error {
 		if c.Contacts < 2 || c.Contacts%2 != 0 || c.Contacts >= c.Users {
 			return fmt.Errorf("--contacts must be even, at least 2 and less than --users (got %d with %d users)", c.Contacts, c.Users)
 		}
+	case "rooms":
+		if c.Rooms < 1 || c.Occupants < 1 {
+			return fmt.Errorf("--rooms and --occupants must be at least 1")
+		}
+		if c.Rooms*c.Occupants > c.Users {
+			return fmt.Errorf("--rooms %d × --occupants %d needs as many users, but --users is %d", c.Rooms, c.Occupants, c.Users)
+		}
+		if c.Size < minBodySize {
+			return fmt.Errorf("--size must be at least %d bytes (the body carries a run id, a sequence number and a timestamp)", minBodySize)
+		}
 	case "iq":
 		if c.IQ != "ping" && c.IQ != "roster" {
 			return fmt.Errorf("--iq %q: expected ping or roster", c.IQ)
@@ -108,6 +123,14 @@ func (c *Config) Validate(scenario string) error {
 		}
 	}
 	return nil
+}
+
+// mucDomain is the group chat service the rooms scenario uses.
+func (c *Config) mucDomain() string {
+	if c.MUCDomain != "" {
+		return c.MUCDomain
+	}
+	return "conference." + c.Domain
 }
 
 func (c *Config) pairs() int {

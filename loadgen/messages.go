@@ -13,13 +13,15 @@ import (
 	"github.com/switchboard-xmpp/switchboard/loadgen/histogram"
 )
 
-// endpoint is one user of a pair: its connection, the messages it sends
-// its peer, and what it receives from the peer.
+// endpoint is one user of a pair (or an occupant of a room): its
+// connection, the messages it sends its peer (its room), and what it
+// receives from the peer (from the room).
 type endpoint struct {
 	conn    *client.Conn
 	tmpl    template
 	credits chan struct{} // the send window: one token per message that may be in flight
 	sent    int           // written by the sender goroutine only
+	seqBase int           // the first message's sequence number (rooms: the occupant's range)
 	recv    *receiver
 }
 
@@ -104,8 +106,8 @@ func (s *run) endpoints(conns []*client.Conn, runID uint32, epoch time.Time) []*
 		}
 		for i := range 2 {
 			e, peer := eps[p+i], eps[p+1-i]
-			e.tmpl = newTemplate(s.peerAddress(peer.conn, p+1-i), runID, cfg.Size)
-			e.recv = newReceiver(runID, cfg.Count, epoch, peer.credits, &s.errs, &s.warns)
+			e.tmpl = newTemplate(s.peerAddress(peer.conn, p+1-i), "chat", runID, cfg.Size)
+			e.recv = newReceiver(runID, cfg.Count, epoch, creditTo(peer.credits), &s.errs, &s.warns)
 		}
 	}
 	return eps
@@ -159,7 +161,7 @@ func (s *run) send(ctx context.Context, e *endpoint, epoch time.Time, start <-ch
 		buf = buf[:0]
 		ts := int64(time.Since(epoch))
 		for k := range n {
-			e.tmpl.stamp(uint32(e.sent+k), ts)
+			e.tmpl.stamp(uint32(e.seqBase+e.sent+k), ts)
 			buf = append(buf, e.tmpl.raw...)
 		}
 		if err := e.conn.Write(buf); err != nil {

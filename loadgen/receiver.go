@@ -10,14 +10,15 @@ import (
 	"github.com/switchboard-xmpp/switchboard/loadgen/histogram"
 )
 
-// receiver accounts for the messages one endpoint gets from its peer. It
-// is driven by the endpoint's reader goroutine alone; only unique is read
-// from elsewhere while the run goes on (for progress and completion).
+// receiver accounts for the messages one endpoint gets from its peer (or,
+// in a room, from every occupant). It is driven by the endpoint's reader
+// goroutine alone; only unique is read from elsewhere while the run goes
+// on (for progress and completion).
 type receiver struct {
 	run         uint32
 	count       int
 	epoch       time.Time
-	peerCredits chan struct{} // the peer's send window, reopened per message received
+	credit      func(seq uint32) // reopens the sender's window for message seq received
 	errs, warns *errLog
 
 	seen     []uint64 // bitmap of sequence numbers received
@@ -28,9 +29,9 @@ type receiver struct {
 	complete chan struct{} // closed when all count messages are in
 }
 
-func newReceiver(run uint32, count int, epoch time.Time, peerCredits chan struct{}, errs, warns *errLog) *receiver {
+func newReceiver(run uint32, count int, epoch time.Time, credit func(seq uint32), errs, warns *errLog) *receiver {
 	return &receiver{
-		run: run, count: count, epoch: epoch, peerCredits: peerCredits, errs: errs, warns: warns,
+		run: run, count: count, epoch: epoch, credit: credit, errs: errs, warns: warns,
 		seen:     make([]uint64, (count+63)/64),
 		complete: make(chan struct{}),
 	}
@@ -70,11 +71,18 @@ func (r *receiver) handle(el *stream.Element) {
 	r.seen[w] |= bit
 	r.hist.Record(now - time.Duration(ts))
 	r.last = now
-	select {
-	case r.peerCredits <- struct{}{}:
-	default:
-	}
+	r.credit(seq)
 	if r.unique.Add(1) == int64(r.count) {
 		close(r.complete)
+	}
+}
+
+// creditTo returns a credit function that reopens the window credits.
+func creditTo(credits chan struct{}) func(uint32) {
+	return func(uint32) {
+		select {
+		case credits <- struct{}{}:
+		default:
+		}
 	}
 }

@@ -43,6 +43,8 @@ type Params struct {
 	Size        int    `json:"size,omitempty"`
 	Contacts    int    `json:"contacts,omitempty"`
 	IQ          string `json:"iq,omitempty"`
+	Rooms       int    `json:"rooms,omitempty"`
+	Occupants   int    `json:"occupants,omitempty"`
 	TLS         string `json:"tls"` // starttls or direct
 	Mechanism   string `json:"mechanism,omitempty"`
 }

@@ -59,6 +59,8 @@ func (r *Runner) Run(ctx context.Context, scenario string) (*Result, error) {
 		res, err = s.presence(ctx)
 	case "iq":
 		res = s.iq(ctx)
+	case "rooms":
+		res = s.rooms(ctx)
 	}
 	if err != nil {
 		return nil, err

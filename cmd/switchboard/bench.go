@@ -36,6 +36,13 @@ Scenarios, run one after another when several are named:
              send initial presence: time until every expected presence arrived.
   iq         --concurrency sessions each do --count sequential round trips:
              --iq ping (to the server) or roster. Round trips/s, p50/p99.
+  rooms      --rooms rooms of --occupants users each (XEP-0045, on --muc-domain),
+             new for the run; every occupant sends --count messages of --size
+             bytes to its room with at most --window in flight. Deliveries to
+             occupants/s (the sender's own copy included), end-to-end p50/p99,
+             lost and duplicated (both must be 0). Raise the server's rate
+             limit per occupant first (Switchboard: plugins.muc.config.
+             messages_per_second), or its refusals fail the run.
 
 Accounts are user1..userN (--user-prefix) with password pw1..pwN
 (--password-prefix). --create makes them first: --create (=cli) runs
@@ -90,12 +97,15 @@ func parseBench(args []string, help io.Writer) (*benchCmd, error) {
 	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "logins in flight at once; iq: sessions")
 	fs.IntVar(&c.Rounds, "rounds", c.Rounds, "login: times every user logs in and out (later rounds reuse client-side SCRAM keys)")
 	fs.IntVar(&c.Pairs, "pairs", 0, "messages: pairs of users (default users/2)")
-	fs.IntVar(&c.Count, "count", c.Count, "messages: messages each user sends; iq: round trips per session")
-	fs.IntVar(&c.Window, "window", c.Window, "messages: most messages a sender has in flight")
-	fs.IntVar(&c.Size, "size", c.Size, "messages: body size in bytes")
+	fs.IntVar(&c.Count, "count", c.Count, "messages, rooms: messages each user sends; iq: round trips per session")
+	fs.IntVar(&c.Window, "window", c.Window, "messages, rooms: most messages a sender has in flight")
+	fs.IntVar(&c.Size, "size", c.Size, "messages, rooms: body size in bytes")
 	fs.DurationVar(&c.Grace, "grace", c.Grace, "messages: wait this long for a missing message before counting it lost")
 	fs.IntVar(&c.Contacts, "contacts", c.Contacts, "presence: contacts per user (even)")
 	fs.StringVar(&c.IQ, "iq", c.IQ, "iq: ping or roster")
+	fs.IntVar(&c.Rooms, "rooms", c.Rooms, "rooms: group chat rooms")
+	fs.IntVar(&c.Occupants, "occupants", c.Occupants, "rooms: occupants per room (users 1..rooms×occupants)")
+	fs.StringVar(&c.MUCDomain, "muc-domain", "", "rooms: the group chat service (default conference.<domain>)")
 	fs.DurationVar(&c.Settle, "settle", c.Settle, "idle: wait after the last login before measuring memory")
 	fs.DurationVar(&c.Hold, "hold", 0, "idle: keep the sessions this long after measuring")
 	fs.IntVar(&c.PID, "pid", 0, "server process: its CPU time (with its children, the plugins) in every summary; idle: its RSS")

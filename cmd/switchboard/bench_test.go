@@ -57,6 +57,12 @@ func TestParseBench(t *testing.T) {
 				t.Errorf("source addresses %q", b.cfg.SourceAddrs)
 			}
 		}, ""},
+		{"rooms", "rooms --rooms 20 --occupants 50 --users 1000 --muc-domain chat.example.net", func(t *testing.T, b *benchCmd) {
+			if b.cfg.Rooms != 20 || b.cfg.Occupants != 50 || b.cfg.MUCDomain != "chat.example.net" {
+				t.Errorf("parsed %+v", b.cfg)
+			}
+		}, ""},
+		{"rooms with too few users", "rooms --rooms 20 --occupants 50", nil, "--rooms 20 × --occupants 50 needs as many users, but --users is 100"},
 		{"a source that is not an address", "idle --source-addrs localhost", nil, `--source-addrs: "localhost" is not an IP address`},
 		{"no scenario", "--users 5", nil, "name a scenario"},
 		{"unknown scenario", "chat", nil, `unknown scenario "chat"`},

@@ -55,6 +55,9 @@ func (p *PEP) handlePubsub(ctx context.Context, req *sdk.Request) (*etree.Elemen
 		return nil, err
 	}
 	get := req.Stanza.SelectAttrValue("type", "") == "get"
+	if res, err := p.legacyPubsub(ctx, r, get); res != nil || err != nil {
+		return res, err
+	}
 	switch act := r.action.Tag; {
 	case get && act == "items":
 		return p.items(ctx, r)

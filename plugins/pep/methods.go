@@ -6,6 +6,8 @@ import (
 	"errors"
 
 	"github.com/switchboard-xmpp/switchboard/plugins/disco/discoapi"
+	"github.com/switchboard-xmpp/switchboard/plugins/pep/pepapi"
+	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
@@ -36,4 +38,36 @@ func (p *PEP) methodNodes(ctx context.Context, _ string, payload []byte) ([]byte
 		out.Nodes = append(out.Nodes, discoapi.NodeInfo{Node: n.Name, Title: n.Config.Title})
 	}
 	return json.Marshal(out)
+}
+
+// methodLegacyBookmarks returns an account's bookmarks as XEP-0048's
+// <storage/>, for private XML storage to answer with (XEP-0402 §5.3).
+func (p *PEP) methodLegacyBookmarks(ctx context.Context, _ string, payload []byte) ([]byte, error) {
+	var req pepapi.LegacyRequest
+	if err := json.Unmarshal(payload, &req); err != nil || req.Owner == "" {
+		return nil, stanza.Errorf(stanza.BadRequest, "expected {\"owner\":…}")
+	}
+	host, cfg, _ := p.env()
+	s, err := legacyView(ctx, store{host.Store(req.Owner)}, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(pepapi.Legacy{Storage: string(sdk.MarshalElement(s))})
+}
+
+// methodSetLegacy stores an account's bookmarks given as XEP-0048's
+// <storage/> (a set through private XML storage) as XEP-0402 items.
+func (p *PEP) methodSetLegacy(ctx context.Context, _ string, payload []byte) ([]byte, error) {
+	var req pepapi.SetLegacyRequest
+	if err := json.Unmarshal(payload, &req); err != nil || req.Owner == "" {
+		return nil, stanza.Errorf(stanza.BadRequest, "expected {\"owner\":…,\"storage\":…}")
+	}
+	s, err := sdk.UnmarshalElement([]byte(req.Storage))
+	if err != nil {
+		return nil, stanza.Errorf(stanza.BadRequest, "the storage is not XML: "+err.Error())
+	}
+	if err := p.setLegacy(ctx, req.Owner, s, req.Merge); err != nil {
+		return nil, err
+	}
+	return []byte("{}"), nil
 }

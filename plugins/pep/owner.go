@@ -156,6 +156,9 @@ func (p *PEP) emptyNode(ctx context.Context, r request, del bool) error {
 	if err != nil {
 		return err
 	}
+	if name == nsBookmarks {
+		p.notifyLegacy(ctx, st, r.owner)
+	}
 	if del && !n.Config.NotifyDelete {
 		return nil
 	}

@@ -16,12 +16,14 @@ package pep
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/switchboard-xmpp/switchboard/plugins/disco/discoapi"
+	"github.com/switchboard-xmpp/switchboard/plugins/pep/pepapi"
 	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
@@ -134,9 +136,13 @@ func (p *PEP) Describe() sdk.Description {
 		Identities:        []sdk.Identity{{Category: "pubsub", Type: "pep"}},
 		Features:          []string{NS, NSOwner, NS + "#publish"},
 		AccountIdentities: []sdk.Identity{{Category: "pubsub", Type: "pep"}},
-		AccountFeatures:   accountFeatures,
-		Provides:          []sdk.Method{{Name: discoapi.MethodNodes, Handle: p.methodNodes}},
-		Requires:          []string{"roster.items"},
+		AccountFeatures:   append(slices.Clone(accountFeatures), bookmarkFeatures...),
+		Provides: []sdk.Method{
+			{Name: discoapi.MethodNodes, Handle: p.methodNodes},
+			{Name: pepapi.MethodLegacyBookmarks, Handle: p.methodLegacyBookmarks},
+			{Name: pepapi.MethodSetLegacy, Handle: p.methodSetLegacy},
+		},
+		Requires: []string{"roster.items"},
 	}
 }
 

@@ -48,6 +48,9 @@ func (p *PEP) publish(ctx context.Context, r request) (*etree.Element, error) {
 		return nil, err
 	}
 	p.notify(ctx, st, r.owner, n, func(to []string) error { return p.notifyItem(ctx, r.owner, n, it, to, false) })
+	if name == nsBookmarks {
+		p.notifyLegacy(ctx, st, r.owner)
+	}
 	res := pubsubElement("publish")
 	pub := res.ChildElements()[0]
 	pub.CreateAttr("node", name)

@@ -29,7 +29,23 @@ func (p *PEP) retract(ctx context.Context, r request) error {
 	if err != nil {
 		return err
 	}
-	ref, err := st.ref(ctx, name, id)
+	notify := n.Config.NotifyRetract
+	if a := r.action.SelectAttr("notify"); a != nil {
+		notify = a.Value == "true" || a.Value == "1"
+	}
+	if err := p.dropItem(ctx, st, r.owner, n, id, notify); err != nil {
+		return err
+	}
+	if name == nsBookmarks {
+		p.notifyLegacy(ctx, st, r.owner)
+	}
+	return nil
+}
+
+// dropItem deletes item id of node n, held under the owner's lock, and
+// tells the interested when notify.
+func (p *PEP) dropItem(ctx context.Context, st store, owner string, n *nodeRecord, id string, notify bool) error {
+	ref, err := st.ref(ctx, n.Name, id)
 	if err != nil {
 		return err
 	}
@@ -40,20 +56,16 @@ func (p *PEP) retract(ctx context.Context, r request) error {
 	if err := st.putNode(ctx, n); err != nil {
 		return err
 	}
-	if err := st.dropItem(ctx, name, id, ref.Seq); err != nil {
+	if err := st.dropItem(ctx, n.Name, id, ref.Seq); err != nil {
 		return err
-	}
-	notify := n.Config.NotifyRetract
-	if a := r.action.SelectAttr("notify"); a != nil {
-		notify = a.Value == "true" || a.Value == "1"
 	}
 	if !notify {
 		return nil
 	}
-	p.notify(ctx, st, r.owner, n, func(to []string) error {
-		return p.notifyEvent(ctx, r.owner, n, to, func(ev *etree.Element) {
+	p.notify(ctx, st, owner, n, func(to []string) error {
+		return p.notifyEvent(ctx, owner, n, to, func(ev *etree.Element) {
 			items := ev.CreateElement("items")
-			items.CreateAttr("node", name)
+			items.CreateAttr("node", n.Name)
 			items.CreateElement("retract").CreateAttr("id", id)
 		})
 	})

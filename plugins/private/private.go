@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/pep/pepapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
@@ -28,12 +30,16 @@ type Private struct {
 	// account's quota. Sets are rare (a client saves its bookmarks now and
 	// then), so one lock for every account costs nothing noticeable.
 	setMu sync.Mutex
+
+	// delegate: pep is loaded and keeps the bookmarks (bookmarks.go).
+	delegate atomic.Bool
 }
 
 // New returns the plugin.
 func New() *Private { return &Private{} }
 
-// Describe declares the one route and the disco feature.
+// Describe declares the one route and the disco feature, and the pep
+// methods that keep bookmarks when pep is loaded.
 func (p *Private) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "private",
@@ -41,14 +47,23 @@ func (p *Private) Describe() sdk.Description {
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: p.handle},
 		},
+		Events:   []sdk.EventHandler{{Kind: sdk.ManifestsChanged, Handle: p.manifestsChanged}},
 		Features: []string{NS},
+		Uses:     pepUses,
 	}
 }
 
-// Configure decodes the limits.
-func (p *Private) Configure(_ context.Context, c sdk.Config) error {
-	_, err := p.settings.Configure(c, defaultConfig())
-	return err
+// Configure decodes the limits and, when the core already lists the
+// manifests (on a reload; at start-up they follow with a
+// ManifestsChanged), learns whether pep keeps the bookmarks.
+func (p *Private) Configure(ctx context.Context, c sdk.Config) error {
+	if _, err := p.settings.Configure(c, defaultConfig()); err != nil {
+		return err
+	}
+	if err := p.refreshDelegation(ctx); err != nil {
+		c.Logger.Debug("manifests not read yet", "error", err)
+	}
+	return nil
 }
 
 func (p *Private) handle(ctx context.Context, req *sdk.Request) (*etree.Element, error) {
@@ -62,6 +77,9 @@ func (p *Private) handle(ctx context.Context, req *sdk.Request) (*etree.Element,
 		return nil, err
 	}
 	host, cfg := p.settings.Current()
+	if ns == pepapi.NSLegacyBookmarks && p.delegate.Load() {
+		return p.bookmarks(ctx, host, cfg, req.To, get, items)
+	}
 	st := store{host.Store(req.To)}
 	if get {
 		return st.load(ctx, ns, items[0].Tag)

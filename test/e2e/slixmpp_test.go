@@ -91,6 +91,19 @@ type slixEvent struct {
 	Codes     []string          `json:"codes"`
 	Role      string            `json:"role"`
 	URL       string            `json:"url"`
+	Node      string            `json:"node"`
+	ID        string            `json:"id"`
+	Name      string            `json:"name"`
+	Bookmarks []slixBookmark    `json:"bookmarks"`
+	Features  []string          `json:"features"`
+}
+
+// slixBookmark is a room of an XEP-0048 <storage/>, as the client reads it.
+type slixBookmark struct {
+	JID      string `json:"jid"`
+	Name     string `json:"name"`
+	Nick     string `json:"nick"`
+	Autojoin bool   `json:"autojoin"`
 }
 
 // slixClient is one slixmpp client process.

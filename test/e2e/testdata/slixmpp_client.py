@@ -18,6 +18,9 @@ import sys
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout, PresenceError
+from slixmpp.xmlstream import ET
+
+BOOKMARKS2 = "urn:xmpp:bookmarks:1"
 
 
 def emit(event, **fields):
@@ -28,7 +31,8 @@ class Client(slixmpp.ClientXMPP):
     def __init__(self, jid, password, ca_file):
         super().__init__(jid, password)
         self.ca_certs = ca_file
-        for plugin in ("xep_0030", "xep_0045", "xep_0054", "xep_0199", "xep_0203", "xep_0280", "xep_0313", "xep_0363"):
+        for plugin in ("xep_0030", "xep_0045", "xep_0048", "xep_0054", "xep_0060", "xep_0115", "xep_0163",
+                       "xep_0199", "xep_0203", "xep_0280", "xep_0313", "xep_0363"):
             self.register_plugin(plugin)
         self.mam_on_message = False
         self.add_event_handler("failed_auth", self.on_failed_auth)
@@ -42,6 +46,8 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler("disconnected", lambda _: emit("disconnected"))
         self.add_event_handler("groupchat_message", self.on_groupchat)
         self.add_event_handler("groupchat_presence", self.on_muc_presence)
+        self.add_event_handler("pubsub_publish", self.on_pubsub_publish)
+        self.add_event_handler("pubsub_retract", self.on_pubsub_retract)
 
     def on_failed_auth(self, failure):
         emit("failed_auth", mechanism=self["feature_mechanisms"].mech.name,
@@ -76,6 +82,20 @@ class Client(slixmpp.ClientXMPP):
         emit("muc_presence", **{"from": pres["from"].full, "type": pres["type"],
                                 "codes": codes, "role": pres["muc"]["role"]})
 
+    def on_pubsub_publish(self, msg):
+        items = msg["pubsub_event"]["items"]
+        # Not "for item in items": slixmpp is iterating over that very
+        # element while it calls this handler, and iterating resets it.
+        for item in list(items.iterables):
+            payload = item["payload"]
+            name = payload.get("name", "") if payload is not None else ""
+            emit("pep_publish", node=items["node"], id=item["id"], name=name,
+                 bookmarks=legacy_bookmarks(payload))
+
+    def on_pubsub_retract(self, msg):
+        items = msg["pubsub_event"]["items"]
+        emit("pep_retract", node=items["node"], id=items["retract"]["id"])
+
     def on_carbon(self, direction, msg):
         fwd = msg["carbon_" + direction]
         emit("carbon_" + direction, **{"from": fwd["from"].full, "to": fwd["to"].full, "body": fwd["body"]})
@@ -107,6 +127,37 @@ class Client(slixmpp.ClientXMPP):
             return failed(cmd, e)
         bodies = [r["mam_result"]["forwarded"]["stanza"]["body"] for r in iq["mam"]["results"]]
         emit("done", cmd=cmd, bodies=bodies)
+
+
+def legacy_bookmarks(el):
+    """The rooms of an XEP-0048 <storage/> element, or [] for another."""
+    if el is None or el.tag != "{storage:bookmarks}storage":
+        return []
+    return [{"jid": c.get("jid", ""), "name": c.get("name", ""),
+             "nick": c.findtext("{storage:bookmarks}nick", ""),
+             "autojoin": c.get("autojoin", "") in ("1", "true")}
+            for c in el.findall("{storage:bookmarks}conference")]
+
+
+def bookmark2(cmd):
+    """An XEP-0402 <conference/> payload."""
+    conf = ET.Element("{%s}conference" % BOOKMARKS2, name=cmd["name"])
+    if cmd.get("autojoin"):
+        conf.set("autojoin", "true")
+    if cmd.get("nick"):
+        ET.SubElement(conf, "{%s}nick" % BOOKMARKS2).text = cmd["nick"]
+    return conf
+
+
+def bookmark2_options(xmpp):
+    """XEP-0402 §3's publish options."""
+    form = xmpp["xep_0004"].make_form(ftype="submit")
+    form.add_field(var="FORM_TYPE", ftype="hidden", value="http://jabber.org/protocol/pubsub#publish-options")
+    form.add_field(var="pubsub#persist_items", value="true")
+    form.add_field(var="pubsub#max_items", value="max")
+    form.add_field(var="pubsub#send_last_published_item", value="never")
+    form.add_field(var="pubsub#access_model", value="whitelist")
+    return form
 
 
 def failed(cmd, e):
@@ -186,6 +237,39 @@ async def run(xmpp, cmd):
             emit("error", cmd=name, condition=type(e).__name__, text=str(e))
             return
         emit("done", cmd=name, url=url)
+    elif name == "interest":
+        # "+notify" for each node, announced in a new caps hash (XEP-0115).
+        for node in cmd["nodes"]:
+            xmpp["xep_0030"].add_feature(node + "+notify")
+        await xmpp["xep_0115"].update_caps(broadcast=True)
+        emit("done", cmd=name)
+    elif name == "bm2_publish":
+        await xmpp["xep_0060"].publish(None, BOOKMARKS2, id=cmd["room"], payload=bookmark2(cmd),
+                                       options=bookmark2_options(xmpp), timeout=10)
+        emit("done", cmd=name)
+    elif name == "bm2_retract":
+        await xmpp["xep_0060"].retract(None, BOOKMARKS2, cmd["room"], notify=True, timeout=10)
+        emit("done", cmd=name)
+    elif name == "bm2_items":
+        iq = await xmpp["xep_0060"].get_items(None, BOOKMARKS2, timeout=10)
+        emit("done", cmd=name, items={it["id"]: it["payload"].get("name", "") for it in iq["pubsub"]["items"]})
+    elif name == "bm_set":
+        # XEP-0048 through private XML storage (xep_0049) or PEP (xep_0223).
+        storage = xmpp["xep_0048"].stanza.Bookmarks()
+        for b in cmd["bookmarks"]:
+            storage.add_conference(b["jid"], b.get("nick", ""), name=b.get("name"), autojoin=b.get("autojoin"))
+        await xmpp["xep_0048"].set_bookmarks(storage, method=cmd["method"], timeout=10)
+        emit("done", cmd=name)
+    elif name == "bm_get":
+        iq = await xmpp["xep_0048"].get_bookmarks(method=cmd["method"], timeout=10)
+        if cmd["method"] == "xep_0223":
+            storage = iq["pubsub"]["items"]["item"]["payload"]
+        else:
+            storage = iq["private"]["bookmarks"].xml
+        emit("done", cmd=name, bookmarks=legacy_bookmarks(storage))
+    elif name == "disco_info":
+        info = await xmpp["xep_0030"].get_info(jid=slixmpp.JID(cmd["jid"]), timeout=10)
+        emit("done", cmd=name, features=sorted(info["disco_info"]["features"]))
     elif name == "quit":
         await xmpp.disconnect()
         emit("done", cmd=name)
