@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates the Go code for plugin.proto. Needs Debian's protobuf-compiler
-# (apt-get install protobuf-compiler); the Go plugins come from the module
-# proxy at the versions pinned here.
+# Regenerates everything generated from the contract:
+#   - the Go code for plugin.proto (pluginv1/);
+#   - goplugin/*.proto, go-plugin's own services (broker, controller,
+#     stdio), copied from the go-plugin version that sdk/go.mod pins: they
+#     are part of the wire, but Go reaches them only inside go-plugin, and
+#     a plugin in another language needs them as .proto files.
+# Needs Debian's protobuf-compiler (apt-get install protobuf-compiler); the
+# Go plugins come from the module proxy at the versions pinned here.
 set -euo pipefail
 cd "$(dirname "$0")"
 bin=$(mktemp -d)
@@ -11,3 +16,9 @@ GOBIN=$bin go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 PATH=$bin:$PATH protoc --go_out=. --go_opt=module=github.com/switchboard-xmpp/switchboard/sdk/proto \
 	--go-grpc_out=. --go-grpc_opt=module=github.com/switchboard-xmpp/switchboard/sdk/proto \
 	plugin.proto
+
+goplugin=$(cd .. && go list -m -f '{{.Dir}}' github.com/hashicorp/go-plugin)
+for f in grpc_broker grpc_controller grpc_stdio; do
+	install -m 0644 "$goplugin/internal/plugin/$f.proto" goplugin/
+done
+
