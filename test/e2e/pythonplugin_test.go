@@ -51,10 +51,18 @@ func TestPythonPlugin(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "switchboard.yaml")
-	body := "plugins:\n  python-motd:\n    path: " + plugin + "\n    config:\n      message: Welcome from Python\n"
-	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
+	write := func(message string) {
+		body := "plugins:\n  python-motd:\n    path: " + plugin + "\n    config:\n      message: " + message + "\n"
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// Its Configure refuses a blank message, and the server says why.
+	write(`" "`)
+	if out, err := run(t, dir, nil, "", "serve", "--config", cfg, "--listen-c2s", "127.0.0.1:0", "--listen-c2s-tls", "127.0.0.1:0"); err == nil || !strings.Contains(out, "message is required") {
+		t.Fatalf("serve with a blank message: err %v, output:\n%s", err, out)
+	}
+	write("Welcome from Python")
 	for _, u := range []string{"alice", "bob"} {
 		if out, err := run(t, dir, nil, "", "user", "add", u+"@localhost", "--password", "pw", "--config", cfg); err != nil {
 			t.Fatalf("user add: %v %s", err, out)

@@ -106,14 +106,21 @@ class Motd(plugin_pb2_grpc.PluginServicer):
         """Answers each request on the stream as soon as it is done, in any
         order, so that a slow one holds up no other."""
         results = queue.Queue()
+        # However the stream ends, the loop below ends with it: a handler
+        # thread left waiting would keep the process from exiting.
+        context.add_callback(lambda: results.put(None))
 
         def read():
-            for req in request_iterator:
-                if req.cancel:
-                    self._cancelled.add(req.id)
-                else:
-                    self._pool.submit(lambda r=req: results.put(self._handle(r)))
-            results.put(None)
+            try:
+                for req in request_iterator:
+                    if req.cancel:
+                        self._cancelled.add(req.id)
+                    else:
+                        self._pool.submit(lambda r=req: results.put(self._handle(r)))
+            except grpc.RpcError:
+                pass  # the core went away: the callback ends the stream
+            finally:
+                results.put(None)
 
         threading.Thread(target=read, daemon=True).start()
         while (result := results.get()) is not None:

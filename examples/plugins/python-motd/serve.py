@@ -120,10 +120,13 @@ class Broker(grpc_broker_pb2_grpc.GRPCBrokerServicer):
     def StartStream(self, request_iterator, context):
         # The plugin dials only, it offers nothing: the answer stream stays
         # empty and open as long as the core's.
-        for info in request_iterator:
-            with self._offered:
-                self._offers[info.service_id] = info
-                self._offered.notify_all()
+        try:
+            for info in request_iterator:
+                with self._offered:
+                    self._offers[info.service_id] = info
+                    self._offered.notify_all()
+        except grpc.RpcError:
+            pass  # the core closed the connection: nothing more to offer
         return iter(())
 
     def dial(self, service_id, timeout):
@@ -167,11 +170,8 @@ class Stdio(io.TextIOBase, grpc_stdio_pb2_grpc.GRPCStdioServicer):
         return len(text)
 
     def StreamStdio(self, request, context):
-        while context.is_active():
-            try:
-                data = self._chunks.get(timeout=1)
-            except queue.Empty:
-                continue
+        context.add_callback(lambda: self._chunks.put(None))
+        while (data := self._chunks.get()) is not None:
             yield grpc_stdio_pb2.StdioData(channel=grpc_stdio_pb2.StdioData.STDOUT, data=data)
 
 
