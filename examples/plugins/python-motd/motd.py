@@ -14,6 +14,7 @@ import grpc
 
 import plugin_pb2 as pb
 import plugin_pb2_grpc
+from serve import APP_PROTOCOL_VERSION
 
 NS = "urn:example:python-motd"
 NOTE_KEY = "note"
@@ -32,18 +33,21 @@ class StanzaError(Exception):
 
 
 def bare(jid):
+    """The bare JID of a full one (RFC 7622)."""
     return jid.split("/", 1)[0]
 
 
-def element(tag, text=None, **attrs):
+def element(tag, text=None):
     """A child element in the plugin's namespace, declared as the default
-    one, as XMPP clients expect it."""
-    el = ET.Element(tag, xmlns=NS, **attrs)
+    one rather than with a prefix, as XMPP clients expect it."""
+    el = ET.Element(tag, xmlns=NS)
     el.text = text
     return el
 
 
 def stanza(tag, child=None, **attrs):
+    """A serialized stanza in the implied jabber:client namespace; from_
+    stands for the attribute 'from', a Python keyword."""
     el = ET.Element(tag, {k.rstrip("_"): v for k, v in attrs.items()})
     if child is not None:
         el.append(child)
@@ -51,6 +55,9 @@ def stanza(tag, child=None, **attrs):
 
 
 class Motd(plugin_pb2_grpc.PluginServicer):
+    """The Plugin service. The Host service is reached through broker once
+    Configure names its id."""
+
     def __init__(self, broker):
         self._broker = broker
         self._lock = threading.Lock()
@@ -66,7 +73,7 @@ class Motd(plugin_pb2_grpc.PluginServicer):
         return pb.Manifest(
             name="python-motd",
             version="0.1.0",
-            protocol_version=1,
+            protocol_version=APP_PROTOCOL_VERSION,
             routes=[pb.Route(kind=pb.KIND_IQ, namespace=NS, types=["get", "set"],
                              addressing=pb.ADDRESSING_SERVER)],
             events=[pb.EVENT_KIND_SESSION_AVAILABLE, pb.EVENT_KIND_SESSION_CLOSED],
@@ -145,8 +152,10 @@ class Motd(plugin_pb2_grpc.PluginServicer):
         except grpc.RpcError as e:
             fields = {"from": getattr(env, "from"), "error": e.details()}
             log.error("calling the host", extra={"fields": fields})
-            error = StanzaError("internal-server-error", kind="wait")
-            return pb.HandleResult(id=req.id, error=error.proto)
+        except Exception:  # a bug: the sender still gets an answer
+            log.exception("handling a request", extra={"fields": {"from": getattr(env, "from")}})
+        error = StanzaError("internal-server-error", kind="wait")
+        return pb.HandleResult(id=req.id, error=error.proto)
 
     def _answer(self, iq, env, timeout):
         sender = getattr(env, "from")  # "from" is a Python keyword
