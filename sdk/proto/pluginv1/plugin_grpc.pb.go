@@ -5,6 +5,20 @@
 // the plugin calls back into the core through the Host service, which the
 // core serves on the go-plugin broker id given in ConfigureRequest.
 //
+// The process, in any language (docs/plugins-other-languages.md):
+//   - the core starts it with SWITCHBOARD_PLUGIN=b1e6f1f8-switchboard-xmpp-plugin
+//     in its environment, go-plugin's magic cookie; without it the process
+//     says it is a plugin and exits;
+//   - the protocol version, in PLUGIN_PROTOCOL_VERSIONS, in the handshake
+//     line and in Manifest.protocol_version, is 1;
+//   - the plugin serves, on one gRPC server: Plugin (this file);
+//     plugin.GRPCBroker, plugin.GRPCController and plugin.GRPCStdio
+//     (goplugin/*.proto, go-plugin's); grpc.health.v1.Health
+//     (health/v1/health.proto), SERVING for "plugin";
+//   - either side accepts messages of up to 33554432 bytes (32 MiB);
+//   - SWITCHBOARD_MEMORY_RELEASE_AFTER, when set, is for Go plugins (a Go
+//     duration after which the sdk returns free heap); others may ignore it.
+//
 // Stanzas cross the wire as serialized XML in the jabber:client namespace
 // (the default namespace is implied; an element may declare it). Stanza
 // errors cross as a gRPC status whose details hold a StanzaError.
