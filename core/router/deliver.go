@@ -43,6 +43,7 @@ func (d *delivery) deliverFull(kind string) {
 		if d.deliver(s) {
 			if kind == "message" {
 				d.receivedCarbons()
+				d.reportHeld()
 			}
 			return
 		}
@@ -141,6 +142,7 @@ func (d *delivery) messageToBare() {
 	}
 	if delivered {
 		d.receivedCarbons()
+		d.reportHeld()
 		return
 	}
 	d.undeliverable()

@@ -53,6 +53,11 @@ type Handlers interface {
 	// ServiceDomain reports whether a service owns domain: the server
 	// routes stanzas from its JIDs as its own.
 	ServiceDomain(domain string) bool
+	// MessageHeld reports a chat or normal message that reached owner's
+	// account while none of its sessions is attached (see
+	// session.Session.Detached); msg is the message as delivered, lent
+	// for the call. It must not block.
+	MessageHeld(owner string, msg []byte)
 }
 
 // Router routes stanzas between local sessions.
