@@ -52,3 +52,17 @@ func TestMessageHeld(t *testing.T) {
 		})
 	}
 }
+
+// TestServerSendsToAComponent: a stanza the server sends for a user (a
+// push notification) reaches the component that owns its domain.
+func TestServerSendsToAComponent(t *testing.T) {
+	f := newFixture(t, bind{"alice@localhost/x", true, 0})
+	p := &plugins{service: true}
+	f.r = New("localhost", f.r.sessions, accounts{"alice": true}, p, f.r.filters, nil, f.r.log)
+	if _, err := f.r.Deliver(context.Background(), element(t, "<iq type='set' id='n' from='alice@localhost' to='push.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'/></iq>"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.got) != 1 || !strings.Contains(p.got[0], "id='n'") {
+		t.Errorf("the component got %q", p.got)
+	}
+}

@@ -45,7 +45,8 @@ type Handlers interface {
 	ClaimsUndeliverable(el *stream.Element) bool
 	// Service offers a stanza addressed to a domain other than the
 	// server's to the service that owns it (a plugin with a domain of its
-	// own); false when no service owns that domain.
+	// own); false when no service owns that domain. from is nil when the
+	// server itself sends (Deliver): only a component takes that.
 	Service(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
 	// ClaimsService is Claims for Service: whether Service would give el
 	// to a plugin.
@@ -131,8 +132,20 @@ func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([
 		d.toRemote()
 		return d.buf, nil
 	}
+	if to.Domain != r.domain && r.handlers != nil && r.handlers.ServiceDomain(to.Domain) {
+		// To an external component (XEP-0114): an app server that push
+		// notifications go to, say. A service plugin takes stanzas from
+		// sessions only.
+		if d.blockedOutbound(el.Name.Local) {
+			return d.buf, nil
+		}
+		if !r.handlers.Service(ctx, nil, el, to) {
+			return buf, fmt.Errorf("a stanza from the server can go to a service domain only when a component owns it, not to %q", el.Attr("to"))
+		}
+		return d.buf, nil
+	}
 	if to.Domain != r.domain || to.Local == "" {
-		return buf, fmt.Errorf("a stanza from the server can only go to local users or other servers, not %q", el.Attr("to"))
+		return buf, fmt.Errorf("a stanza from the server can only go to local users, components or other servers, not %q", el.Attr("to"))
 	}
 	// A plugin relaying a user's stanza (a presence broadcast) is held to
 	// that user's own rules, as the user's client would be.
