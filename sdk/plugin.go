@@ -174,6 +174,16 @@ const (
 	// SessionAvailable; after an unavailable one, the next available one
 	// is initial again.
 	SessionPresence EventKind = 8
+	// MessageHeld: a chat or normal message reached the account (JID,
+	// bare) while none of its sessions is attached: every one it went to
+	// waits for its client to resume it (XEP-0198), so nobody has seen it.
+	// Stanza is the message as delivered. Push notifications (XEP-0357)
+	// wake a phone on it.
+	MessageHeld EventKind = 9
+	// SessionResumed: a client resumed a session that waited for it
+	// (XEP-0198); it is back with its old presence, without a new
+	// initial one. JID is the full JID.
+	SessionResumed EventKind = 10
 )
 
 // EventHandler handles one kind of event. Its errors follow the rules of
@@ -190,7 +200,7 @@ type Event struct {
 	Kind      EventKind
 	JID       string
 	SessionID string         // for session events
-	Stanza    *etree.Element // the presence for SessionAvailable and SessionPresence; the last broadcast presence (if any) for SessionClosed
+	Stanza    *etree.Element // the presence for SessionAvailable and SessionPresence; the last broadcast presence (if any) for SessionClosed; the message for MessageHeld
 	Topic     string         // "plugin.topic", for Published
 	Payload   []byte         // as published, for Published
 }

@@ -180,8 +180,16 @@ func (e *endpoint) connectionLost(c *Conn, broken bool) {
 	if broken && e.sm != nil && e.sm.resumable {
 		timeout := e.srv.cfg.ResumeTimeout
 		e.expiry = time.AfterFunc(timeout, func() { e.end(context.Background()) })
+		// Set before the queue is read: a message delivered from now on is
+		// reported by the router, one delivered before is in the queue.
+		e.sess.Detached.Store(true)
+		unseen := e.sm.lastUnackedMessage()
 		e.mu.Unlock()
 		c.log.Debug("connection lost; the session waits for the client to resume", "resume_timeout", timeout)
+		if unseen != nil {
+			// Written to a connection that was already dead, most likely.
+			e.srv.router.ReportHeld(e.sess.Bare, unseen)
+		}
 		return
 	}
 	e.mu.Unlock()

@@ -87,6 +87,9 @@ type Extensions interface {
 	// it broadcast (nil if none): its unavailable presence and status,
 	// when the client said goodbye.
 	SessionClosed(s *session.Session, lastPresence []byte)
+	// SessionResumed reports a session that waited for its client and
+	// that the client took back (XEP-0198).
+	SessionResumed(s *session.Session)
 }
 
 // Server accepts connections and keeps track of them for shutdown.

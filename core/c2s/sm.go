@@ -174,6 +174,7 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 		e.sm.ack(h)
 	}
 	e.conn = c
+	e.sess.Detached.Store(false)
 	c.ep = e
 	c.sess = e.sess
 	c.sess.Secure.Store(c.state&stateSecure != 0)
@@ -196,5 +197,8 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 		}
 	}
 	c.log.Debug("session resumed", "resent", len(e.sm.queue))
+	if ext := c.srv.cfg.Extensions; ext != nil {
+		ext.SessionResumed(e.sess)
+	}
 	return nil
 }

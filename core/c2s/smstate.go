@@ -102,3 +102,27 @@ func isIQRequest(b []byte) bool {
 	t := attrValue(b, "type")
 	return t == "get" || t == "set"
 }
+
+// lastUnackedMessage returns the newest chat or normal message with a
+// body that the client has not acknowledged, nil if none: what a client
+// whose connection died may never have received. A copy of the client's
+// own message (a sent carbon) or of its archive (a query's result) is
+// nothing new to it.
+func (s *smState) lastUnackedMessage() []byte {
+	for i := len(s.queue) - 1; i >= 0; i-- {
+		b := s.queue[i].b
+		if !bytes.HasPrefix(b, []byte("<message")) || !bytes.Contains(b, []byte("<body")) {
+			continue
+		}
+		switch attrValue(b, "type") {
+		case "", "normal", "chat":
+		default:
+			continue
+		}
+		if bytes.Contains(b, []byte("<sent xmlns='urn:xmpp:carbons:2'")) || bytes.Contains(b, []byte("xmlns='urn:xmpp:mam:")) {
+			continue
+		}
+		return b
+	}
+	return nil
+}

@@ -1,6 +1,8 @@
 package pluginhost
 
 import (
+	"bytes"
+
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
@@ -43,4 +45,19 @@ func (h *Host) SessionClosed(s *session.Session, lastPresence []byte) {
 
 func (h *Host) accountEvent(kind pluginv1.EventKind, bare string) {
 	h.emit(&pluginv1.EventRequest{Kind: kind, Jid: bare})
+}
+
+// SessionResumed reports a session its client took back (XEP-0198).
+func (h *Host) SessionResumed(s *session.Session) {
+	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_RESUMED, Jid: s.Full, SessionId: s.ID})
+}
+
+// MessageHeld implements router.Handlers. The copy is made only when a
+// plugin asked for the event: without push loaded a message to a
+// waiting session costs nothing here.
+func (h *Host) MessageHeld(owner string, msg []byte) {
+	if len(h.snap.Load().subscribers[pluginv1.EventKind_EVENT_KIND_MESSAGE_HELD]) == 0 {
+		return
+	}
+	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_MESSAGE_HELD, Jid: owner, Stanza: bytes.Clone(msg)})
 }

@@ -153,9 +153,10 @@ func (h *Host) ClaimsService(el *stream.Element, to jidprep.JID) bool {
 	return ok
 }
 
-// Service implements router.Handlers: a stanza from a session to a
-// service's domain, or a JID in it, goes to the component that owns it or
-// to the service plugin's route for it. A service that takes none of it
+// Service implements router.Handlers: a stanza from a session (or, for a
+// component only, from the server itself) to a service's domain, or a JID
+// in it, goes to the component that owns it or to the service plugin's
+// route for it. A service that takes none of it
 // answers as an entity that does not serve the request would
 // (service-unavailable for IQ requests and messages).
 func (h *Host) Service(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool {
@@ -163,6 +164,10 @@ func (h *Host) Service(ctx context.Context, from *session.Session, el *stream.El
 	o, ok := s.services[to.Domain]
 	if !ok {
 		return false
+	}
+	if from == nil {
+		// The server's own stanza, its 'from' set by the sender.
+		return o.comp != nil && o.comp.Deliver(el.Append(nil))
 	}
 	switch {
 	case o.comp != nil:

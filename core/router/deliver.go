@@ -45,6 +45,7 @@ func (d *delivery) deliverFull(kind string) {
 		if d.deliver(s) {
 			if kind == "message" {
 				d.receivedCarbons()
+				d.reportHeld()
 			}
 			return
 		}
@@ -144,6 +145,7 @@ func (d *delivery) messageToBare() {
 	}
 	if delivered {
 		d.receivedCarbons()
+		d.reportHeld()
 		return
 	}
 	d.undeliverable()

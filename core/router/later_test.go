@@ -19,6 +19,7 @@ type plugins struct {
 	take    bool
 	service bool     // owns every other domain, and claims what is sent to it
 	got     []string // the stanzas offered, as handled
+	held    []string // MessageHeld: owner, a space, the message
 }
 
 func (p *plugins) Handle(_ context.Context, _ *session.Session, el *stream.Element, _ jidprep.JID) bool {
@@ -36,6 +37,10 @@ func (p *plugins) Undeliverable(_ context.Context, _ *session.Session, el *strea
 }
 
 func (p *plugins) ClaimsUndeliverable(*stream.Element) bool { return p.offline }
+
+func (p *plugins) MessageHeld(owner string, msg []byte) {
+	p.held = append(p.held, owner+" "+string(msg))
+}
 
 func (p *plugins) Service(_ context.Context, _ *session.Session, el *stream.Element, _ jidprep.JID) bool {
 	if p.service {

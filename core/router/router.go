@@ -47,7 +47,8 @@ type Handlers interface {
 	ClaimsUndeliverable(el *stream.Element) bool
 	// Service offers a stanza addressed to a domain other than the
 	// server's to the service that owns it (a plugin with a domain of its
-	// own); false when no service owns that domain.
+	// own); false when no service owns that domain. from is nil when the
+	// server itself sends (Deliver): only a component takes that.
 	Service(ctx context.Context, from *session.Session, el *stream.Element, to jidprep.JID) bool
 	// ClaimsService is Claims for Service: whether Service would give el
 	// to a plugin.
@@ -55,6 +56,11 @@ type Handlers interface {
 	// ServiceDomain reports whether a service owns domain: the server
 	// routes stanzas from its JIDs as its own.
 	ServiceDomain(domain string) bool
+	// MessageHeld reports a chat or normal message that reached owner's
+	// account while none of its sessions is attached (see
+	// session.Session.Detached); msg is the message as delivered, lent
+	// for the call. It must not block.
+	MessageHeld(owner string, msg []byte)
 }
 
 // Router routes stanzas between local sessions.
@@ -128,8 +134,20 @@ func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([
 		d.toRemote()
 		return d.buf, nil
 	}
+	if to.Domain != r.domain && r.handlers != nil && r.handlers.ServiceDomain(to.Domain) {
+		// To an external component (XEP-0114): an app server that push
+		// notifications go to, say. A service plugin takes stanzas from
+		// sessions only.
+		if d.blockedOutbound(el.Name.Local) {
+			return d.buf, nil
+		}
+		if !r.handlers.Service(ctx, nil, el, to) {
+			return buf, fmt.Errorf("a stanza from the server can go to a service domain only when a component owns it, not to %q", el.Attr("to"))
+		}
+		return d.buf, nil
+	}
 	if to.Domain != r.domain || to.Local == "" {
-		return buf, fmt.Errorf("a stanza from the server can only go to local users or other servers, not %q", el.Attr("to"))
+		return buf, fmt.Errorf("a stanza from the server can only go to local users, components or other servers, not %q", el.Attr("to"))
 	}
 	// A plugin relaying a user's stanza (a presence broadcast) is held to
 	// that user's own rules, as the user's client would be.

@@ -43,6 +43,10 @@ type Session struct {
 	// Carbons: the session asked for copies of the account's chat
 	// messages (XEP-0280).
 	Carbons atomic.Bool
+	// Detached: the session's connection broke and it waits for its
+	// client to resume it (XEP-0198). Routing delivers to it all the same,
+	// into what is kept for the resumption; nobody sees it meanwhile.
+	Detached atomic.Bool
 	// Secure: the stream the session is on is encrypted. It can change
 	// when a stream-management resumption moves the session to another
 	// stream.

@@ -22,10 +22,14 @@ type Config struct {
 	MaxRegistrations int `json:"max_registrations"`
 	// Timeout bounds the wait for an app server's answer. Default 10s.
 	Timeout time.Duration `json:"timeout"`
+	// MaxErrors is how many notifications in a row to one node may go
+	// unanswered or meet an error of type wait before the node is
+	// disabled. An error of another type disables it at once. Default 3.
+	MaxErrors int `json:"max_errors"`
 }
 
 func defaultConfig() Config {
-	return Config{IncludeSender: true, MinInterval: 10 * time.Second, MaxRegistrations: 16, Timeout: 10 * time.Second}
+	return Config{IncludeSender: true, MinInterval: 10 * time.Second, MaxRegistrations: 16, Timeout: 10 * time.Second, MaxErrors: 3}
 }
 
 // Validate checks the limits.
@@ -35,6 +39,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxRegistrations < 1 {
 		return errors.New("max_registrations must be at least 1")
+	}
+	if c.MaxErrors < 1 {
+		return errors.New("max_errors must be at least 1")
 	}
 	if c.Timeout < time.Second {
 		return errors.New("timeout must be at least 1s")

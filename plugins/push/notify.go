@@ -21,6 +21,7 @@ const (
 	nsPubsub  = "http://jabber.org/protocol/pubsub"
 	nsData    = "jabber:x:data"
 	nsSummary = "urn:xmpp:push:summary"
+	nsCarbons = "urn:xmpp:carbons:2"
 )
 
 // stored notifies the app servers of an account for which a message was
@@ -30,7 +31,31 @@ func (p *Push) stored(ctx context.Context, ev sdk.Event) error {
 	if err := json.Unmarshal(ev.Payload, &msg); err != nil {
 		return fmt.Errorf("decoding %s: %w", ev.Topic, err)
 	}
-	owner := ev.JID
+	return p.wake(ctx, ev.JID, msg)
+}
+
+// held notifies the app servers of an account that got a message while
+// every session of it waits for its client to resume it (XEP-0198): the
+// phone's app was cut off and sleeps, as for a message stored offline.
+// A message without a body (a chat state, a receipt) wakes nobody.
+func (p *Push) held(ctx context.Context, ev sdk.Event) error {
+	msg := ev.Stanza
+	if msg == nil {
+		return nil
+	}
+	if fwd := msg.FindElement("received/forwarded/message"); fwd != nil && msg.FindElement("received").NamespaceURI() == nsCarbons {
+		msg = fwd // a copy of a message to another of the account's resources
+	}
+	body := msg.SelectElement("body")
+	if body == nil || body.Text() == "" {
+		return nil
+	}
+	return p.wake(ctx, bareOf(ev.JID), offlineapi.Stored{From: msg.SelectAttrValue("from", ""), Body: body.Text()})
+}
+
+// wake counts a message the account's user has not seen and notifies
+// the account's nodes that are due.
+func (p *Push) wake(ctx context.Context, owner string, msg offlineapi.Stored) error {
 	host, cfg := p.current()
 	st := host.Store(owner)
 	regs, err := registrations(ctx, st)
@@ -49,9 +74,12 @@ func (p *Push) stored(ctx context.Context, ev sdk.Event) error {
 	return errors.Join(errs...)
 }
 
-// notify publishes the summary to one node (XEP-0357 §7). An app server
-// that answers with an error of type cancel or auth has dropped the node
-// (the app was removed, the token expired): the registration goes too.
+// notify publishes the summary to one node (XEP-0357 §7). An error
+// disables the node (§7.1): at once when the app server refuses it for
+// good (an error of type cancel, auth or modify: the app was removed,
+// the token expired), after max_errors in a row when it may pass (no
+// answer, type wait). Either is logged at WARN: the phone no longer
+// wakes, and the operator may have to look at the app server's side.
 func (p *Push) notify(ctx context.Context, host sdk.Host, cfg Config, st sdk.Store, owner string, r registration, count int, msg offlineapi.Stored) error {
 	iq := summary(owner, r, count, msg, cfg)
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
@@ -63,15 +91,21 @@ func (p *Push) notify(ctx context.Context, host sdk.Host, cfg Config, st sdk.Sto
 		return host.Send(ctx, iq)
 	}
 	_, err := host.SendIQ(ctx, iq)
+	key := keyOf(r.JID, r.Node)
+	if err == nil {
+		p.failures.reset(owner, key)
+		return nil
+	}
 	var se *stanza.Error
-	if errors.As(err, &se) && (se.ErrorType() == stanza.Cancel || se.ErrorType() == stanza.Auth) {
-		host.Logger().Debug("the app server refused a notification; registration removed", "owner", owner, "app_server", r.JID, "condition", se.Condition)
-		return st.Delete(ctx, keyOf(r.JID, r.Node))
+	lasting := errors.As(err, &se) && se.ErrorType() != stanza.Wait
+	n := p.failures.add(owner, key)
+	if !lasting && n < cfg.MaxErrors {
+		host.Logger().Debug("a notification failed", "owner", owner, "app_server", r.JID, "errors_in_a_row", n, "error", err)
+		return nil
 	}
-	if err != nil {
-		host.Logger().Debug("a notification failed", "owner", owner, "app_server", r.JID, "error", err)
-	}
-	return nil
+	host.Logger().Warn("push disabled for a node its app server refused", "owner", owner, "app_server", r.JID, "node", r.Node, "errors_in_a_row", n, "error", err)
+	p.failures.reset(owner, key)
+	return st.Delete(ctx, key)
 }
 
 // summary is the publish of XEP-0357 §7, from the account's bare JID.
@@ -163,4 +197,27 @@ func (b *bursts) reset(owner string, now time.Time) {
 	if _, ok := b.byOwner[owner]; ok {
 		b.byOwner[owner] = &burst{sent: map[string]time.Time{}, back: now}
 	}
+}
+
+// failures counts, per registration, the notifications in a row that
+// failed; memory only, like the bursts.
+type failures struct {
+	mu    sync.Mutex
+	count map[string]int // by owner, a space, registration key
+}
+
+func (f *failures) add(owner, key string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.count == nil {
+		f.count = map[string]int{}
+	}
+	f.count[owner+" "+key]++
+	return f.count[owner+" "+key]
+}
+
+func (f *failures) reset(owner, key string) {
+	f.mu.Lock()
+	delete(f.count, owner+" "+key)
+	f.mu.Unlock()
 }

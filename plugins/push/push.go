@@ -1,10 +1,12 @@
 // Package push implements XEP-0357: Push Notifications.
 //
 // A client on a phone registers an app server node (enable); when a
-// message is stored for its account because no session could take it, the
-// server publishes a summary to that node, and the app server wakes the
-// phone through its vendor's push service. The offline plugin says when a
-// message was stored (offlineapi.TopicStored).
+// message is stored for its account because no session could take it, or
+// reaches it while every session of it waits for its client to resume it
+// (XEP-0198), the server publishes a summary to that node, and the app
+// server wakes the phone through its vendor's push service. The offline
+// plugin says when a message was stored (offlineapi.TopicStored), the
+// core when one was held (sdk.MessageHeld).
 package push
 
 import (
@@ -29,8 +31,9 @@ type Push struct {
 	host sdk.Host
 	cfg  Config
 
-	bursts bursts
-	now    func() time.Time
+	bursts   bursts
+	failures failures
+	now      func() time.Time
 }
 
 // New returns the plugin.
@@ -49,7 +52,9 @@ func (p *Push) Describe() sdk.Description {
 		},
 		Events: []sdk.EventHandler{
 			{Kind: sdk.Published, Topic: offlineapi.Plugin + "." + offlineapi.TopicStored, Handle: p.stored},
+			{Kind: sdk.MessageHeld, Handle: p.held},
 			{Kind: sdk.SessionAvailable, Handle: p.available},
+			{Kind: sdk.SessionResumed, Handle: p.available},
 		},
 		AccountFeatures: []string{NS},
 	}
@@ -138,8 +143,9 @@ func (p *Push) disable(ctx context.Context, st sdk.Store, jid, node string) erro
 	return nil
 }
 
-// available ends the account's burst: the user is back, and the next
-// message stored counts from one again.
+// available ends the account's burst: the user is back (initial
+// presence, or a resumed session), and the next message counts from one
+// again.
 func (p *Push) available(_ context.Context, ev sdk.Event) error {
 	p.bursts.reset(bareOf(ev.JID), p.now())
 	return nil

@@ -160,7 +160,7 @@ func TestBodyAndOptions(t *testing.T) {
 // An app server that refuses the node for good loses the registration;
 // one that is only busy keeps it.
 func TestRefusedRegistrationIsRemoved(t *testing.T) {
-	f := newFixture(t, map[string]any{"min_interval": "0s"})
+	f := newFixture(t, map[string]any{"min_interval": "0s", "max_errors": 3})
 	f.enable("")
 	f.mu.Lock()
 	f.answer = func(*etree.Element) *etree.Element { return nil } // no answer: a timeout
@@ -252,5 +252,68 @@ func TestStoredBeforeReturnWakesNobody(t *testing.T) {
 	f.stored("romeo@localhost/orchard", "2")
 	if got := f.received(); len(got) != 1 || fieldOf(got[0], "message-count") != "1" {
 		t.Errorf("the next message: %d notifications, want 1 counting 1", len(got))
+	}
+}
+
+func (f *fixture) held(stanza string) {
+	f.t.Helper()
+	if err := f.h.Event(sdktest.Event{Kind: sdk.MessageHeld, JID: juliet, Stanza: stanza}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// A message that reached only sessions waiting for resumption wakes the
+// phone as a stored one does, within the same burst; one with nothing to
+// read (a chat state) wakes nobody; a resumption ends the burst.
+func TestHeldMessages(t *testing.T) {
+	f := newFixture(t, map[string]any{"min_interval": "10s", "include_body": true})
+	f.enable("")
+	f.held("<message from='romeo@localhost/orchard' to='juliet@localhost/phone' type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>")
+	if got := f.received(); len(got) != 0 {
+		t.Fatalf("a chat state sent %d notifications", len(got))
+	}
+	f.held("<message from='romeo@localhost/orchard' to='juliet@localhost/phone' type='chat'><body>held</body></message>")
+	got := f.received()
+	if len(got) != 1 || fieldOf(got[0], "message-count") != "1" || fieldOf(got[0], "last-message-body") != "held" || fieldOf(got[0], "last-message-sender") != "romeo@localhost/orchard" {
+		t.Fatalf("a held message: %d notifications %v", len(got), got)
+	}
+	f.held("<message from='juliet@localhost' to='juliet@localhost/phone' type='chat'><received xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='nurse@localhost/x' to='juliet@localhost/desk' type='chat'><body>carbon</body></message></forwarded></received></message>")
+	f.advance(11 * time.Second)
+	f.stored("romeo@localhost/orchard", "stored")
+	if got := f.received(); len(got) != 1 || fieldOf(got[0], "message-count") != "3" {
+		t.Fatalf("after the burst's interval: %d notifications, want 1 counting 3", len(got))
+	}
+	if err := f.h.Event(sdktest.Event{Kind: sdk.SessionResumed, JID: phone, SessionID: phone}); err != nil {
+		t.Fatal(err)
+	}
+	f.held("<message from='juliet@localhost' to='juliet@localhost/phone' type='chat'><received xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='nurse@localhost/x' to='juliet@localhost/desk' type='chat'><body>carbon</body></message></forwarded></received></message>")
+	got = f.received()
+	if len(got) != 1 || fieldOf(got[0], "message-count") != "1" || fieldOf(got[0], "last-message-sender") != "nurse@localhost/x" {
+		t.Fatalf("after a resumption: %d notifications %v, want 1 counting 1 from the carbon's sender", len(got), got)
+	}
+}
+
+// An app server that does not answer keeps the node until max_errors
+// notifications in a row went unanswered; an answer in between starts
+// the count again.
+func TestUnansweredNotificationsDisableTheNode(t *testing.T) {
+	f := newFixture(t, map[string]any{"min_interval": "0s", "max_errors": 2})
+	f.enable("")
+	answer := f.answer
+	silent := func(*etree.Element) *etree.Element { return nil }
+	for _, step := range []struct {
+		answer func(*etree.Element) *etree.Element
+		want   int
+	}{{silent, 1}, {answer, 1}, {silent, 1}, {silent, 1}, {answer, 0}} {
+		f.mu.Lock()
+		f.answer = step.answer
+		f.mu.Unlock()
+		f.stored("romeo@localhost/orchard", "x")
+		if got := f.received(); len(got) != step.want {
+			t.Fatalf("%d notifications, want %d", len(got), step.want)
+		}
+	}
+	if regs, err := registrations(t.Context(), f.h.Store(juliet)); err != nil || len(regs) != 0 {
+		t.Errorf("registrations left: %v %v", regs, err)
 	}
 }

@@ -15,7 +15,8 @@ type Event struct {
 	JID       string // full JID for session events, bare JID for account events
 	SessionID string
 	// Stanza is the XML of the presence for SessionAvailable and SessionPresence; its 'from'
-	// is set to JID, as the core does.
+	// is set to JID, as the core does. For MessageHeld it is the message,
+	// whose 'from' is its sender's and is kept.
 	Stanza string
 	// Topic ("plugin.topic") and Payload, for sdk.Published.
 	Topic   string
@@ -41,7 +42,7 @@ func (h *Harness) Event(ev Event) error {
 		if err != nil {
 			h.t.Fatalf("Event: %v", err)
 		}
-		if ev.JID != "" {
+		if ev.JID != "" && ev.Kind != sdk.MessageHeld {
 			el.CreateAttr("from", ev.JID)
 		}
 		if req.Stanza, err = wire.MarshalStanza(el); err != nil {

@@ -122,12 +122,13 @@ type slixClient struct {
 
 // slixmppLogin starts a client for user@localhost over STARTTLS, trusting
 // the server's certificate file, and waits until its session has started.
-func slixmppLogin(t *testing.T, srv *server, user string) *slixClient {
+// extra is passed on to slixmpp_client.py ("sm": stream management).
+func slixmppLogin(t *testing.T, srv *server, user string, extra ...string) *slixClient {
 	t.Helper()
 	host, port, _ := strings.Cut(srv.starttls, ":")
 	ca := filepath.Join(srv.dir, "data", "tls", "localhost.crt")
 	c := &slixClient{name: user, events: make(chan slixEvent, 256), stderr: &bytes.Buffer{}}
-	c.cmd = exec.Command(debianPython, "testdata/slixmpp_client.py", user+"@localhost", "pw-"+user, host, port, ca)
+	c.cmd = exec.Command(debianPython, append([]string{"testdata/slixmpp_client.py", user + "@localhost", "pw-" + user, host, port, ca}, extra...)...)
 	c.cmd.Stderr = lockedWriter{&c.mu, c.stderr}
 	stdout, err := c.cmd.StdoutPipe()
 	if err != nil {

@@ -20,7 +20,7 @@ const (
 	CapAccounts       = "accounts"        // create, delete, list accounts, change passwords
 	CapSessions       = "sessions"        // list and end sessions, set session options
 	CapFilters        = "filters"         // delivery rules the core enforces
-	CapObserve        = "observe"         // a copy of every archived message
+	CapObserve        = "observe"         // a copy of every archived message, and of held ones (EVENT_KIND_MESSAGE_HELD)
 )
 
 // Capabilities lists every capability.
@@ -30,8 +30,8 @@ func Capabilities() []string {
 
 // ImpliedCapabilities returns what m shows its plugin will use, each of
 // which it must ask for: pre-auth routes, stream features (pre-auth ones
-// need pre_auth as well), calls to other plugins, observing messages, a
-// service domain.
+// need pre_auth as well), calls to other plugins, observing messages
+// (archived or held), a service domain.
 func ImpliedCapabilities(m *pluginv1.Manifest) []string {
 	var caps []string
 	add := func(c string) {
@@ -53,7 +53,8 @@ func ImpliedCapabilities(m *pluginv1.Manifest) []string {
 	if len(m.GetRequires()) > 0 || len(m.GetUses()) > 0 {
 		add(CapCall)
 	}
-	if m.GetObservesMessages() {
+	// Held messages are users' messages as much as archived ones are.
+	if m.GetObservesMessages() || slices.Contains(m.GetEvents(), pluginv1.EventKind_EVENT_KIND_MESSAGE_HELD) {
 		add(CapObserve)
 	}
 	if m.GetService() != nil {

@@ -193,20 +193,31 @@ const (
 	// closing; stanza: that presence. Initial presence is
 	// EVENT_KIND_SESSION_AVAILABLE, not this.
 	EventKind_EVENT_KIND_SESSION_PRESENCE EventKind = 8
+	// a chat or normal message reached the account while none of its
+	// sessions is attached: each session it went to is waiting for its
+	// client to resume it (XEP-0198), so nobody has seen it (jid: the
+	// account's bare JID; stanza: the message as delivered). What push
+	// notifications (XEP-0357) wake a phone for.
+	EventKind_EVENT_KIND_MESSAGE_HELD EventKind = 9
+	// a client resumed a session that was waiting for it (XEP-0198): it is
+	// back without a new initial presence (jid: full JID)
+	EventKind_EVENT_KIND_SESSION_RESUMED EventKind = 10
 )
 
 // Enum value maps for EventKind.
 var (
 	EventKind_name = map[int32]string{
-		0: "EVENT_KIND_UNSPECIFIED",
-		1: "EVENT_KIND_SESSION_BOUND",
-		2: "EVENT_KIND_SESSION_AVAILABLE",
-		3: "EVENT_KIND_SESSION_CLOSED",
-		4: "EVENT_KIND_ACCOUNT_CREATED",
-		5: "EVENT_KIND_ACCOUNT_DELETED",
-		6: "EVENT_KIND_PUBLISHED",
-		7: "EVENT_KIND_MANIFESTS_CHANGED",
-		8: "EVENT_KIND_SESSION_PRESENCE",
+		0:  "EVENT_KIND_UNSPECIFIED",
+		1:  "EVENT_KIND_SESSION_BOUND",
+		2:  "EVENT_KIND_SESSION_AVAILABLE",
+		3:  "EVENT_KIND_SESSION_CLOSED",
+		4:  "EVENT_KIND_ACCOUNT_CREATED",
+		5:  "EVENT_KIND_ACCOUNT_DELETED",
+		6:  "EVENT_KIND_PUBLISHED",
+		7:  "EVENT_KIND_MANIFESTS_CHANGED",
+		8:  "EVENT_KIND_SESSION_PRESENCE",
+		9:  "EVENT_KIND_MESSAGE_HELD",
+		10: "EVENT_KIND_SESSION_RESUMED",
 	}
 	EventKind_value = map[string]int32{
 		"EVENT_KIND_UNSPECIFIED":       0,
@@ -218,6 +229,8 @@ var (
 		"EVENT_KIND_PUBLISHED":         6,
 		"EVENT_KIND_MANIFESTS_CHANGED": 7,
 		"EVENT_KIND_SESSION_PRESENCE":  8,
+		"EVENT_KIND_MESSAGE_HELD":      9,
+		"EVENT_KIND_SESSION_RESUMED":   10,
 	}
 )
 
@@ -4082,7 +4095,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x0fADDRESSING_BARE\x10\x02\x12\x13\n" +
 	"\x0fADDRESSING_FULL\x10\x03\x12\x18\n" +
 	"\x14ADDRESSING_BROADCAST\x10\x04\x12\x16\n" +
-	"\x12ADDRESSING_SERVICE\x10\x05*\xa3\x02\n" +
+	"\x12ADDRESSING_SERVICE\x10\x05*\xe0\x02\n" +
 	"\tEventKind\x12\x1a\n" +
 	"\x16EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18EVENT_KIND_SESSION_BOUND\x10\x01\x12 \n" +
@@ -4092,7 +4105,10 @@ const file_plugin_proto_rawDesc = "" +
 	"\x1aEVENT_KIND_ACCOUNT_DELETED\x10\x05\x12\x18\n" +
 	"\x14EVENT_KIND_PUBLISHED\x10\x06\x12 \n" +
 	"\x1cEVENT_KIND_MANIFESTS_CHANGED\x10\a\x12\x1f\n" +
-	"\x1bEVENT_KIND_SESSION_PRESENCE\x10\b*G\n" +
+	"\x1bEVENT_KIND_SESSION_PRESENCE\x10\b\x12\x1b\n" +
+	"\x17EVENT_KIND_MESSAGE_HELD\x10\t\x12\x1e\n" +
+	"\x1aEVENT_KIND_SESSION_RESUMED\x10\n" +
+	"*G\n" +
 	"\x05Stage\x12\x15\n" +
 	"\x11STAGE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSTAGE_PRE_AUTH\x10\x01\x12\x13\n" +

@@ -8,13 +8,19 @@ what the server sends on its own (messages, carbons, roster pushes) comes
 as events of its own.
 
 Run with Debian's python3 and python3-slixmpp:
-    python3 slixmpp_client.py JID PASSWORD HOST PORT CA_FILE
+    python3 slixmpp_client.py JID PASSWORD HOST PORT CA_FILE [sm]
+
+With "sm", the client uses slixmpp's stream management (XEP-0198, with
+resumption), and the commands drop and resume lose the connection and
+take the session back as a phone on a flaky network does.
 """
 
 import asyncio
 import io
 import json
 import sys
+
+import xml.etree.ElementTree as ET
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout, PresenceError
@@ -28,12 +34,18 @@ def emit(event, **fields):
 
 
 class Client(slixmpp.ClientXMPP):
-    def __init__(self, jid, password, ca_file):
+    def __init__(self, jid, password, ca_file, sm):
         super().__init__(jid, password)
         self.ca_certs = ca_file
         for plugin in ("xep_0030", "xep_0045", "xep_0048", "xep_0054", "xep_0060", "xep_0115", "xep_0163",
                        "xep_0199", "xep_0203", "xep_0280", "xep_0313", "xep_0363"):
             self.register_plugin(plugin)
+        self.sm_enabled = asyncio.Event()
+        self.sm_resumed = asyncio.Event()
+        if sm:
+            self.register_plugin("xep_0198")
+            self.add_event_handler("sm_enabled", lambda _: self.sm_enabled.set())
+            self.add_event_handler("session_resumed", lambda _: self.sm_resumed.set())
         self.mam_on_message = False
         self.add_event_handler("failed_auth", self.on_failed_auth)
         self.add_event_handler("failed_all_auth", lambda _: emit("failed_all_auth"))
@@ -270,6 +282,30 @@ async def run(xmpp, cmd):
     elif name == "disco_info":
         info = await xmpp["xep_0030"].get_info(jid=slixmpp.JID(cmd["jid"]), timeout=10)
         emit("done", cmd=name, features=sorted(info["disco_info"]["features"]))
+    elif name == "push_enable":
+        # slixmpp has no XEP-0357 plugin: the <enable/> of its §5, as is.
+        iq = xmpp.make_iq_set()
+        iq.append(ET.fromstring("<enable xmlns='urn:xmpp:push:0' jid='%s' node='%s'/>" % (cmd["jid"], cmd["node"])))
+        await iq.send(timeout=10)
+        emit("done", cmd=name)
+    elif name == "wait_sm":
+        await asyncio.wait_for(xmpp.sm_enabled.wait(), 10)
+        emit("done", cmd=name)
+    elif name == "ack":
+        # Acknowledges what was handled; the ping's answer says the server
+        # has read the acknowledgement.
+        xmpp["xep_0198"].send_ack()
+        await xmpp["xep_0199"].ping(jid=xmpp.boundjid.domain, timeout=10)
+        emit("done", cmd=name)
+    elif name == "drop":
+        # The network goes away: no </stream:stream>.
+        xmpp.abort()
+        emit("done", cmd=name)
+    elif name == "resume":
+        xmpp.sm_resumed.clear()
+        xmpp.connect((cmd["host"], int(cmd["port"])))
+        await asyncio.wait_for(xmpp.sm_resumed.wait(), 20)
+        emit("done", cmd=name)
     elif name == "quit":
         await xmpp.disconnect()
         emit("done", cmd=name)
@@ -296,9 +332,9 @@ async def commands(xmpp):
 
 
 def main():
-    jid, password, host, port, ca_file = sys.argv[1:]
+    jid, password, host, port, ca_file = sys.argv[1:6]
     emit("version", slixmpp=slixmpp.__version__)
-    xmpp = Client(jid, password, ca_file)
+    xmpp = Client(jid, password, ca_file, sys.argv[6:] == ["sm"])
     xmpp.connect((host, int(port)))
     xmpp.loop.run_until_complete(commands(xmpp))
 
