@@ -109,6 +109,7 @@ func (in *instance) launch(ctx context.Context) error {
 		client.Kill()
 		return err
 	}
+	rem.calls = in.h.cfg.Metrics.PluginRoutes(in.spec.Name, RouteLabels(m))
 	in.mu.Lock()
 	in.client, in.remote, in.manifest, in.dynamic = client, rem, m, nil
 	if m.GetObservesMessages() {

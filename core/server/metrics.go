@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/procfs"
 )
 
 // registerMetrics adds what is read when scraped: the sessions and
@@ -31,10 +32,12 @@ func (s *Server) registerMetrics() error {
 	return nil
 }
 
-// pluginCollector reports each plugin's state from the host's status.
+// pluginCollector reports each plugin's state from the host's status,
+// and its process's CPU time and memory from /proc.
 type pluginCollector struct {
 	s                      *Server
 	up, restarts, inFlight *prometheus.Desc
+	cpu, memory            *prometheus.Desc
 }
 
 func newPluginCollector(s *Server) pluginCollector {
@@ -43,6 +46,8 @@ func newPluginCollector(s *Server) pluginCollector {
 		up:       prometheus.NewDesc("switchboard_plugin_up", "1 when the plugin's process is running, else 0.", []string{"plugin"}, nil),
 		restarts: prometheus.NewDesc("switchboard_plugin_restarts_total", "Times the plugin's process was restarted after it ended.", []string{"plugin"}, nil),
 		inFlight: prometheus.NewDesc("switchboard_plugin_requests_in_flight", "Requests the plugin is handling now.", []string{"plugin"}, nil),
+		cpu:      prometheus.NewDesc("switchboard_plugin_cpu_seconds_total", "CPU time (user and system) the plugin's current process has used.", []string{"plugin"}, nil),
+		memory:   prometheus.NewDesc("switchboard_plugin_resident_memory_bytes", "Resident memory of the plugin's process.", []string{"plugin"}, nil),
 	}
 }
 
@@ -50,6 +55,8 @@ func (c pluginCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.up
 	ch <- c.restarts
 	ch <- c.inFlight
+	ch <- c.cpu
+	ch <- c.memory
 }
 
 func (c pluginCollector) Collect(ch chan<- prometheus.Metric) {
@@ -61,7 +68,26 @@ func (c pluginCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, st.Name)
 		ch <- prometheus.MustNewConstMetric(c.restarts, prometheus.CounterValue, float64(st.Restarts), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.inFlight, prometheus.GaugeValue, float64(st.InFlight), st.Name)
+		// No /proc (not Linux), or the process just ended: no sample,
+		// rather than a zero that reads as an idle plugin.
+		if st.PID == 0 {
+			continue
+		}
+		stat, err := procStat(st.PID)
+		if err != nil {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(c.cpu, prometheus.CounterValue, stat.CPUTime(), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.memory, prometheus.GaugeValue, float64(stat.ResidentMemory()), st.Name)
 	}
+}
+
+func procStat(pid int) (procfs.ProcStat, error) {
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		return procfs.ProcStat{}, err
+	}
+	return p.Stat()
 }
 
 // startMetrics serves /metrics on listen.metrics.

@@ -81,6 +81,10 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	if _, err := alice.Expect(isMsg("m2")); err != nil { // the error comes back
 		t.Fatal(err)
 	}
+	alice.Send("<iq type='get' id='ping1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+	if _, err := alice.Expect(isResult("ping1")); err != nil {
+		t.Fatal(err)
+	}
 	after := scrape(t, url)
 
 	for _, c := range []struct {
@@ -96,6 +100,8 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 		{"errors bounced", "switchboard_stanza_errors_total", []string{`condition="service-unavailable"`}, 1},
 		{"connections accepted", "switchboard_connections_total", []string{`listener="c2s"`}, 3},
 		{"account reads", "switchboard_store_operation_seconds_count", []string{`operation="account"`, `result="ok"`}, 1},
+		{"pings the plugin answered", "switchboard_plugin_call_seconds_count", []string{`plugin="ping"`, `route="iq/server/urn:xmpp:ping/get"`, `result="ok"`}, 1},
+		{"time the ping plugin took", "switchboard_plugin_call_seconds_sum", []string{`plugin="ping"`, `route="iq/server/urn:xmpp:ping/get"`}, 1e-9},
 	} {
 		if got := sum(after, c.name, c.labels...) - sum(before, c.name, c.labels...); got < c.increased {
 			t.Errorf("%s: %s%v rose by %v, want at least %v", c.what, c.name, c.labels, got, c.increased)
@@ -106,6 +112,12 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	}
 	if got := sum(after, "switchboard_plugin_up", `plugin="roster"`); got != 1 {
 		t.Errorf("switchboard_plugin_up{plugin=\"roster\"} = %v, want 1", got)
+	}
+	if got := sum(after, "switchboard_plugin_resident_memory_bytes", `plugin="roster"`); got < 1<<20 {
+		t.Errorf("switchboard_plugin_resident_memory_bytes{plugin=\"roster\"} = %v, want a process's worth", got)
+	}
+	if got := sum(after, "switchboard_plugin_cpu_seconds_total", `plugin="roster"`); got <= 0 {
+		t.Errorf("switchboard_plugin_cpu_seconds_total{plugin=\"roster\"} = %v, want some", got)
 	}
 	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes", "switchboard_client_connections"} {
 		if !strings.Contains(after, "\n"+name+" ") {
