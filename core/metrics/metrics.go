@@ -67,9 +67,11 @@ func New() *Metrics {
 	return m
 }
 
-// Handler serves the registry in Prometheus's text format.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+// Handler serves the registry in Prometheus's text format. A metric that
+// cannot be gathered (a plugin's that clashes with another's name) is
+// left out and logged, and the page served with the rest.
+func (m *Metrics) Handler(errorLog promhttp.Logger) http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, ErrorLog: errorLog, ErrorHandling: promhttp.ContinueOnError})
 }
 
 // Register adds collectors of other components (sessions, plugins).

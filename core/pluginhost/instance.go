@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost/archivefeed"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost/eventqueue"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -98,6 +99,10 @@ func (in *instance) launch(ctx context.Context) error {
 	if err := in.checkCapabilities(m); err != nil {
 		client.Kill()
 		return err
+	}
+	if err := contract.CheckMetrics(m.GetMetrics()); err != nil {
+		client.Kill()
+		return fmt.Errorf("plugin %s: %w", in.spec.Name, err)
 	}
 	for _, f := range m.GetStreamFeatures() {
 		if err := in.h.checkFeature(f); err != nil {

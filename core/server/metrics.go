@@ -1,12 +1,17 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/procfs"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
 // registerMetrics adds what is read when scraped: the sessions and
@@ -26,7 +31,7 @@ func (s *Server) registerMetrics() error {
 			return fmt.Errorf("registering metric %s: %w", g.name, err)
 		}
 	}
-	if err := s.metrics.Register(newPluginCollector(s)); err != nil {
+	if err := s.metrics.Register(newPluginCollector(s), ownMetricsCollector{s}); err != nil {
 		return fmt.Errorf("registering plugin metrics: %w", err)
 	}
 	return nil
@@ -90,6 +95,43 @@ func procStat(pid int) (procfs.ProcStat, error) {
 	return p.Stat()
 }
 
+// ownMetricsCollector reports the metrics plugins declare themselves
+// (sdk.Metric), read from each when scraped. Which ones there are changes
+// as plugins start and stop, so it describes none: an unchecked
+// collector.
+type ownMetricsCollector struct{ s *Server }
+
+func (ownMetricsCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (c ownMetricsCollector) Collect(ch chan<- prometheus.Metric) {
+	// A scrape has no context of its own; each plugin's answer is bounded
+	// by the plugin call timeout.
+	for _, pm := range c.s.plugins.Metrics(context.Background()) {
+		for i, d := range pm.Descs {
+			m, err := constMetric(prometheus.NewDesc(contract.MetricName(pm.Plugin, d.GetName()), d.GetHelp(), nil, nil), d, pm.Values[i])
+			if err != nil {
+				ch <- prometheus.NewInvalidMetric(prometheus.NewInvalidDesc(err), err)
+				continue
+			}
+			ch <- m
+		}
+	}
+}
+
+func constMetric(desc *prometheus.Desc, d *pluginv1.MetricDesc, v *pluginv1.MetricValue) (prometheus.Metric, error) {
+	switch d.GetType() {
+	case pluginv1.MetricType_METRIC_TYPE_COUNTER:
+		return prometheus.NewConstMetric(desc, prometheus.CounterValue, v.GetValue())
+	case pluginv1.MetricType_METRIC_TYPE_HISTOGRAM:
+		buckets := make(map[float64]uint64, len(d.GetBuckets()))
+		for i, b := range d.GetBuckets() {
+			buckets[b] = v.GetBucketCounts()[i]
+		}
+		return prometheus.NewConstHistogram(desc, v.GetCount(), v.GetSum(), buckets)
+	}
+	return prometheus.NewConstMetric(desc, prometheus.GaugeValue, v.GetValue())
+}
+
 // startMetrics serves /metrics on listen.metrics.
 func (s *Server) startMetrics() error {
 	if s.metrics == nil {
@@ -100,7 +142,7 @@ func (s *Server) startMetrics() error {
 		return fmt.Errorf("listening for metrics on %s: %w", s.cfg.Listen.Metrics, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.Handle("GET /metrics", s.metrics.Handler(s.log.Named("metrics").StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Warn})))
 	s.metricsWeb = &http.Server{Handler: mux, ReadHeaderTimeout: s.cfg.Limits.PreauthTimeout, IdleTimeout: s.cfg.Limits.HTTPIdleTimeout}
 	s.metricsAddr = ln.Addr()
 	s.log.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")

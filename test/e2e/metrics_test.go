@@ -51,8 +51,8 @@ func sum(page, name string, labels ...string) float64 {
 }
 
 // TestMetricsMoveWithTraffic: with listen.metrics on, a scrape shows the
-// logins, messages, errors, connections, sessions, plugins and store
-// operations a short session made.
+// logins, messages, errors, connections, sessions, plugins (their calls,
+// processes and own metrics) and store operations a short session made.
 func TestMetricsMoveWithTraffic(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "switchboard.yaml")
@@ -85,6 +85,12 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	if _, err := alice.Expect(isResult("ping1")); err != nil {
 		t.Fatal(err)
 	}
+	mucJoin(t, alice, mucRoom, "Alice", "")
+	mucConfigure(t, alice, mucRoom, "")
+	alice.Send("<message type='groupchat' to='" + mucRoom + "' id='g1'><body>anyone here?</body></message>")
+	if _, err := alice.Expect(groupchatBody("anyone here?")); err != nil {
+		t.Fatal(err)
+	}
 	after := scrape(t, url)
 
 	for _, c := range []struct {
@@ -101,6 +107,7 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 		{"connections accepted", "switchboard_connections_total", []string{`listener="c2s"`}, 3},
 		{"account reads", "switchboard_store_operation_seconds_count", []string{`operation="account"`, `result="ok"`}, 1},
 		{"pings the plugin answered", "switchboard_plugin_call_seconds_count", []string{`plugin="ping"`, `route="iq/server/urn:xmpp:ping/get"`, `result="ok"`}, 1},
+		{"group chat messages, counted by the muc plugin itself", "switchboard_plugin_muc_messages_total", nil, 1},
 		{"time the ping plugin took", "switchboard_plugin_call_seconds_sum", []string{`plugin="ping"`, `route="iq/server/urn:xmpp:ping/get"`}, 1e-9},
 	} {
 		if got := sum(after, c.name, c.labels...) - sum(before, c.name, c.labels...); got < c.increased {
@@ -112,6 +119,9 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	}
 	if got := sum(after, "switchboard_plugin_up", `plugin="roster"`); got != 1 {
 		t.Errorf("switchboard_plugin_up{plugin=\"roster\"} = %v, want 1", got)
+	}
+	if got := sum(after, "switchboard_plugin_muc_rooms"); got != 1 {
+		t.Errorf("switchboard_plugin_muc_rooms = %v, want 1", got)
 	}
 	if got := sum(after, "switchboard_plugin_resident_memory_bytes", `plugin="roster"`); got < 1<<20 {
 		t.Errorf("switchboard_plugin_resident_memory_bytes{plugin=\"roster\"} = %v, want a process's worth", got)
