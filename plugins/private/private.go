@@ -36,6 +36,7 @@ func New() *Private { return &Private{} }
 // Describe declares the one route and the disco feature.
 func (p *Private) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "private",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{
