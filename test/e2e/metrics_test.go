@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,9 +131,56 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	if got := sum(after, "switchboard_plugin_cpu_seconds_total", `plugin="roster"`); got <= 0 {
 		t.Errorf("switchboard_plugin_cpu_seconds_total{plugin=\"roster\"} = %v, want some", got)
 	}
+	// Every metric the Grafana dashboard queries is one the server serves.
+	for _, name := range dashboardMetrics(t) {
+		if !strings.Contains(after, "\n# TYPE "+name+" ") {
+			t.Errorf("docs/grafana-dashboard.json queries %s, which the server does not serve", name)
+		}
+	}
 	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes", "switchboard_client_connections"} {
 		if !strings.Contains(after, "\n"+name+" ") {
 			t.Errorf("no %s in the scrape", name)
 		}
 	}
+}
+
+// dashboardMetrics lists the metric families docs/grafana-dashboard.json
+// queries (a histogram's _bucket, _count and _sum series by the
+// histogram's name).
+func dashboardMetrics(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("docs/grafana-dashboard.json: %v", err)
+	}
+	metricName := regexp.MustCompile(`\b(switchboard|process|go)_[a-z_]+`)
+	seen := map[string]bool{}
+	var names []string
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			for _, name := range metricName.FindAllString(tg.Expr, -1) {
+				for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+					if strings.HasSuffix(name, suffix) && strings.Contains(name, "_seconds") {
+						name = strings.TrimSuffix(name, suffix)
+					}
+				}
+				if !seen[name] {
+					seen[name] = true
+					names = append(names, name)
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("docs/grafana-dashboard.json queries no metric")
+	}
+	return names
 }
