@@ -33,7 +33,24 @@ func (d *dispatcher) Describe() (*pluginv1.Manifest, error) {
 	if err := validate(d.desc); err != nil {
 		return nil, fmt.Errorf("plugin %q describes itself wrongly: %w", d.desc.Name, err)
 	}
-	return manifestToProto(d.desc.Manifest()), nil
+	m := manifestToProto(d.desc.Manifest())
+	m.Metrics = metricsToProto(d.desc.Metrics)
+	m.ChecksConfig = d.desc.Config != nil
+	return m, nil
+}
+
+// Metrics reads the plugin's metrics, in the order Describe declared them.
+func (d *dispatcher) Metrics(context.Context) (*pluginv1.MetricsResponse, error) {
+	return &pluginv1.MetricsResponse{Values: metricValuesToProto(d.desc.Metrics)}, nil
+}
+
+// CheckConfig decodes a config section into a new value of the plugin's
+// config type, as Configure would, and runs nothing else.
+func (d *dispatcher) CheckConfig(_ context.Context, req *pluginv1.CheckConfigRequest) error {
+	if d.desc.Config == nil {
+		return errors.New("the plugin declares no config type (Description.Config)")
+	}
+	return Config{raw: req.GetConfigJson()}.Decode(d.desc.Config())
 }
 
 func (d *dispatcher) Configure(ctx context.Context, req *pluginv1.ConfigureRequest, host pluginv1.HostClient) error {

@@ -87,6 +87,20 @@ type Description struct {
 	// recorded before the stanza was routed: a client that saw a
 	// message's stanza-id finds the message when it queries next.
 	Observe func(ctx context.Context, b ObservedBatch) error
+
+	// Metrics are the plugin's own, shown on the server's Prometheus
+	// endpoint as switchboard_plugin_<name>_<metric> (see Metric). Make
+	// them once, in the plugin's constructor, and return the same ones
+	// here.
+	Metrics []Metric
+
+	// Config, when set, returns a pointer to a new value of the plugin's
+	// config type, filled with its defaults: what Configure passes to
+	// Config.Decode. `switchboard config check` decodes the operator's
+	// section into it, unknown keys, types and Validate included, without
+	// starting the server or calling Configure. Without it the plugin's
+	// section is not checked before it starts.
+	Config func() any
 }
 
 // The capabilities a plugin can ask for.

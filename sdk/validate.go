@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 )
 
 // validate catches the mistakes a plugin author can make in a Description
@@ -56,7 +58,12 @@ func validate(d Description) error {
 			return fmt.Errorf("stream feature %d: %w", i, err)
 		}
 	}
-	return nil
+	for i, m := range d.Metrics {
+		if m == nil {
+			return fmt.Errorf("metric %d: nil", i)
+		}
+	}
+	return contract.CheckMetrics(metricsToProto(d.Metrics))
 }
 
 func validateRoute(r Route) error {

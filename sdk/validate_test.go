@@ -41,3 +41,19 @@ func TestValidateNamesTheMistake(t *testing.T) {
 		})
 	}
 }
+
+// TestMetricNamesChecked: a metric name Prometheus or the core would
+// refuse fails Describe.
+func TestMetricNamesChecked(t *testing.T) {
+	for _, m := range []Metric{
+		NewCounter("Hits", ""),
+		NewCounter("hits-total", ""),
+		NewHistogram("latency", "", nil),
+		NewHistogram("latency", "", []float64{2, 1}),
+	} {
+		d := Description{Name: "x", Metrics: []Metric{m}}
+		if err := validate(d); err == nil {
+			t.Errorf("%v accepted", m)
+		}
+	}
+}

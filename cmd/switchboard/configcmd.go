@@ -5,9 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/switchboard-xmpp/switchboard/core/config"
+	"github.com/switchboard-xmpp/switchboard/core/pluginhost"
 	"github.com/switchboard-xmpp/switchboard/core/server"
 	"github.com/switchboard-xmpp/switchboard/core/storage/backend"
 	"github.com/switchboard-xmpp/switchboard/core/tlscert"
@@ -38,9 +42,11 @@ func configCmd(ctx context.Context, env cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := server.PluginSpecs(cfg, opts.Builtins, opts.OptIn); err != nil {
+	specs, err := server.PluginSpecs(cfg, opts.Builtins, opts.OptIn)
+	if err != nil {
 		problems = append(problems, err)
 	}
+	problems = append(problems, checkPlugins(ctx, env, opts.Executable, specs)...)
 	// A self-signed certificate is made by the server for its domain;
 	// only configured files can be wrong.
 	if cfg.TLS.CertFile != "" {
@@ -64,6 +70,37 @@ func configCmd(ctx context.Context, env cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "%s: OK (domain %s, storage %s)\n", path, cfg.Domain, cfg.Storage.Driver)
 	return nil
+}
+
+// checkPlugins has every plugin that would run check its own config
+// section, all at once: a built-in is this binary re-executed, a
+// third-party plugin its executable, each started only to be asked. A
+// plugin that cannot check is named on standard output, not failed.
+func checkPlugins(ctx context.Context, env cliEnv, executable string, specs []pluginhost.Spec) []error {
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, s := range specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = pluginhost.CheckConfig(ctx, executable, s, hclog.NewNullLogger())
+		}()
+	}
+	wg.Wait()
+	var problems []error
+	for i, err := range errs {
+		var refused *pluginhost.ConfigError
+		switch {
+		case err == nil:
+		case errors.Is(err, pluginhost.ErrNotChecked):
+			fmt.Fprintf(env.stdout, "plugins.%s.config: %v\n", specs[i].Name, err)
+		case errors.As(err, &refused):
+			problems = append(problems, fmt.Errorf("plugins.%s.config: %w", specs[i].Name, err))
+		default: // it would not start at all
+			problems = append(problems, fmt.Errorf("plugins.%s: %w", specs[i].Name, err))
+		}
+	}
+	return problems
 }
 
 // checkListeners binds each configured address for a moment, as serve

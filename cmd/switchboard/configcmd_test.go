@@ -109,3 +109,33 @@ func TestConfigCheckNamesWhatServeWouldRefuse(t *testing.T) {
 		t.Errorf("the same configuration mended: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
 	}
 }
+
+// config check has each plugin check its own section, as its Configure
+// would decode it: a misspelt key, a value of the wrong type and one its
+// Validate refuses are each named with the plugin and the key, together.
+func TestConfigCheckAsksThePlugins(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "switchboard.yaml")
+	body := "data_dir: " + dir + "\nlisten:\n  c2s: 127.0.0.1:0\n  c2s_tls: ''\n  websocket: ''\nplugins:\n" +
+		"  muc:\n    config:\n      max_history: 5\n" +
+		"  offline:\n    config:\n      max_messages: lots\n" +
+		"  vcard:\n    config:\n      max_bytes: 0\n"
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), []string{"config", "check", "--config", p}, strings.NewReader(""), &stdout, &stderr)
+	for _, want := range []string{
+		`plugins.muc.config: decoding config: unknown key "max_history"`,
+		`plugins.offline.config: decoding config:`,
+		`max_messages`,
+		`plugins.vcard.config: invalid config:`,
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("config check does not say %q:\n%s", want, stderr.String())
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/switchboard-xmpp/switchboard/core/config"
+	"github.com/switchboard-xmpp/switchboard/core/logfile"
 	"github.com/switchboard-xmpp/switchboard/core/server"
 	"github.com/switchboard-xmpp/switchboard/sdk/heaptrim"
 )
@@ -60,12 +61,42 @@ func lookupEnv(environ []string, name string) string {
 }
 
 func newLogger(cfg *config.Config, env cliEnv) hclog.Logger {
+	return newLoggerTo(cfg, env.stderr)
+}
+
+func newLoggerTo(cfg *config.Config, out io.Writer) hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{
 		Name:       "switchboard",
 		Level:      hclog.LevelFromString(cfg.Log.Level),
 		JSONFormat: cfg.Log.Format == "json",
-		Output:     env.stderr,
+		Output:     out,
 	})
+}
+
+// serveLogger is the server's logger: standard error and, with log.file,
+// that file too (nil without).
+func serveLogger(cfg *config.Config, env cliEnv) (hclog.Logger, *logfile.File, error) {
+	if cfg.Log.File == "" {
+		return newLogger(cfg, env), nil, nil
+	}
+	f, err := logfile.Open(cfg.Log.File)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log.file: %w", err)
+	}
+	return newLoggerTo(cfg, f.Beside(env.stderr)), f, nil
+}
+
+// reopenLog reopens the log file after rotation; a failure keeps the old
+// one, which is still written to.
+func reopenLog(f *logfile.File, log hclog.Logger, why string) {
+	if f == nil {
+		return
+	}
+	if err := f.Reopen(); err != nil {
+		log.Error("reopening the log file; still writing to the old one", "path", f.Path(), "error", err)
+		return
+	}
+	log.Info("log file reopened", "path", f.Path(), "signal", why)
 }
 
 // serveFlags are the common flags of the commands that run or describe a
@@ -77,7 +108,24 @@ func serve(ctx context.Context, env cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, env)
+	log, logFile, err := serveLogger(cfg, env)
+	if err != nil {
+		return err
+	}
+	if logFile != nil {
+		defer logFile.Close()
+	}
+	// Caught from the start: either one's default action ends the process,
+	// and a logrotate or a reload may come while the plugins start. They
+	// are acted on once the server runs.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	usr1 := make(chan os.Signal, 1)
+	if sigs := rotateSignals(); len(sigs) > 0 {
+		signal.Notify(usr1, sigs...)
+		defer signal.Stop(usr1)
+	}
 	opts, err := serverOptions()
 	if err != nil {
 		return err
@@ -104,12 +152,12 @@ func serve(ctx context.Context, env cliEnv, args []string) error {
 		go heaptrim.New(cfg.Memory.ReleaseAfter, log.Named("heaptrim")).Run(ctx)
 	}
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for {
 		select {
+		case <-usr1:
+			reopenLog(logFile, log, "SIGUSR1") // the one rotateSignals names
 		case <-hup:
+			reopenLog(logFile, log, "SIGHUP")
 			log.Info("SIGHUP: reloading the configuration")
 			sd.reloading()
 			next, _, err := loadConfig(env, "serve", serveFlags, args, nil)

@@ -234,6 +234,8 @@ func TestEveryEndpoint(t *testing.T) {
 		{"POST", "/api/plugins/roster/explode", tok, "", 404, "error"},
 		{"POST", "/api/reload", tok, "", 200, "reloaded"},
 		{"GET", "/api/nothing", tok, "", 404, "error"},
+		{"GET", "/api/reload", tok, "", 405, "error"},
+		{"DELETE", "/api/users", tok, "", 405, "error"},
 	} {
 		code, body := do(t, srv, tc.method, tc.path, tc.authz, tc.body)
 		if code != tc.want || body[tc.wantKey] == nil {
@@ -251,6 +253,29 @@ func TestEveryEndpoint(t *testing.T) {
 	}
 	if f.plugins["roster"] || f.reloads != 1 {
 		t.Errorf("roster enabled %v, reloads %d; want disabled and 1", f.plugins["roster"], f.reloads)
+	}
+}
+
+// TestWrongMethod: an endpoint asked with a method it does not take
+// answers 405 with the methods it takes in Allow.
+func TestWrongMethod(t *testing.T) {
+	srv := newTestServer(t, newFake())
+	for path, want := range map[string]string{
+		"/api/reload":            "POST",
+		"/api/users":             "GET, POST",
+		"/api/users/bob":         "DELETE",
+		"/api/plugins/roster/on": "POST",
+	} {
+		req, _ := http.NewRequest("PATCH", srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != want {
+			t.Errorf("PATCH %s: %s, Allow %q; want 405 and %q", path, resp.Status, resp.Header.Get("Allow"), want)
+		}
 	}
 }
 

@@ -31,9 +31,28 @@ func (h *Handler) routes() {
 		})
 	}
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := h.allowed(r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			fail(w, http.StatusMethodNotAllowed, "%s %s: the endpoint takes %s", r.Method, r.URL.Path, strings.Join(allow, ", "))
+			return
+		}
 		fail(w, http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 	})
 	h.pageRoutes()
+}
+
+// allowed lists the methods an endpoint at r's path takes: the catch-all
+// "/api/" answers every method the endpoint's own pattern does not, and a
+// wrong method is a 405 with Allow (RFC 9110 §15.5.6), not a 404.
+func (h *Handler) allowed(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host}
+		if _, pattern := h.mux.Handler(probe); pattern != "/api/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 func (h *Handler) status(w http.ResponseWriter, r *http.Request, _ string) {

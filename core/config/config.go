@@ -249,6 +249,9 @@ type Memory struct {
 type Log struct {
 	Level  string `koanf:"level"`  // trace|debug|info|warn|error
 	Format string `koanf:"format"` // text|json
+	// File, when set, receives the log too, beside standard error; the
+	// server reopens it on SIGUSR1 and SIGHUP (after logrotate moved it).
+	File string `koanf:"file"`
 }
 
 // Admin configures the administration API at listen.admin. Those who may

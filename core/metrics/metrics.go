@@ -25,6 +25,7 @@ type Metrics struct {
 	stanzaErrors *prometheus.CounterVec
 	connections  *prometheus.CounterVec
 	storeOps     *prometheus.HistogramVec
+	pluginCalls  *prometheus.HistogramVec
 }
 
 // New returns the metrics of one server, with the Go runtime's and the
@@ -56,14 +57,21 @@ func New() *Metrics {
 		Help:    "Store operations by operation and result (ok, error), with their latency.",
 		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9),
 	}, []string{"operation", "result"})
-	m.reg.MustRegister(m.logins, routed, m.stanzaErrors, m.connections, m.storeOps,
+	m.pluginCalls = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace, Name: "plugin_call_seconds",
+		Help:    "Stanzas handed to plugins, by plugin, route and result (ok, declined, error), with the time the plugin took.",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9),
+	}, []string{"plugin", "route", "result"})
+	m.reg.MustRegister(m.logins, routed, m.stanzaErrors, m.connections, m.storeOps, m.pluginCalls,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-// Handler serves the registry in Prometheus's text format.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+// Handler serves the registry in Prometheus's text format. A metric that
+// cannot be gathered (a plugin's that clashes with another's name) is
+// left out and logged, and the page served with the rest.
+func (m *Metrics) Handler(errorLog promhttp.Logger) http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, ErrorLog: errorLog, ErrorHandling: promhttp.ContinueOnError})
 }
 
 // Register adds collectors of other components (sessions, plugins).

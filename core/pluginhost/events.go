@@ -43,8 +43,21 @@ func (h *Host) SessionClosed(s *session.Session, lastPresence []byte) {
 	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_CLOSED, Jid: s.Full, SessionId: s.ID, Stanza: lastPresence})
 }
 
-func (h *Host) accountEvent(kind pluginv1.EventKind, bare string) {
-	h.emit(&pluginv1.EventRequest{Kind: kind, Jid: bare})
+// AccountCreated tells the plugins of an account created by anyone: a
+// plugin (in-band registration) or the admin API.
+func (h *Host) AccountCreated(bare string) {
+	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_ACCOUNT_CREATED, Jid: bare})
+}
+
+// AccountDeleted follows the deletion of an account, by anyone: the store
+// has removed the rows the account owns; its delivery rules go, and the
+// plugins remove what they keep of it elsewhere (its items in other
+// accounts' rosters, its uploaded files, caches).
+func (h *Host) AccountDeleted(bare string) {
+	if h.deps.Filters != nil {
+		h.deps.Filters.Clear(bare)
+	}
+	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_ACCOUNT_DELETED, Jid: bare})
 }
 
 // SessionResumed reports a session its client took back (XEP-0198).

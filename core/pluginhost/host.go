@@ -30,6 +30,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/accounts"
 	"github.com/switchboard-xmpp/switchboard/core/filter"
+	"github.com/switchboard-xmpp/switchboard/core/metrics"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost/archivefeed"
 	"github.com/switchboard-xmpp/switchboard/core/router"
 	"github.com/switchboard-xmpp/switchboard/core/session"
@@ -63,6 +64,8 @@ type Config struct {
 	// ReservedFeatures are namespaces of stream features the core offers
 	// itself; no plugin may offer a feature in one of them.
 	ReservedFeatures []string
+	// Metrics times every call to a plugin's routes; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Backoff is the restart policy.

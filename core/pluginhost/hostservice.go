@@ -237,7 +237,7 @@ func (s *hostServer) AccountCreate(ctx context.Context, req *pluginv1.AccountPas
 		return nil, accountStatus(err)
 	}
 	s.in.log.Info("account created", "jid", req.GetUsername()+"@"+s.h.cfg.Domain)
-	s.h.accountEvent(pluginv1.EventKind_EVENT_KIND_ACCOUNT_CREATED, req.GetUsername()+"@"+s.h.cfg.Domain)
+	s.h.AccountCreated(req.GetUsername() + "@" + s.h.cfg.Domain)
 	return &pluginv1.AccountResponse{}, nil
 }
 
@@ -250,8 +250,7 @@ func (s *hostServer) AccountDelete(ctx context.Context, req *pluginv1.AccountReq
 		return nil, accountStatus(err)
 	}
 	s.in.log.Info("account deleted", "jid", bare)
-	s.h.deps.Filters.Clear(bare)
-	s.h.accountEvent(pluginv1.EventKind_EVENT_KIND_ACCOUNT_DELETED, bare)
+	s.h.AccountDeleted(bare)
 	if s.h.deps.Kick != nil {
 		// Give the reply that confirms the deletion a moment to be written
 		// before the sessions are closed.

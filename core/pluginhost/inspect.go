@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -29,6 +30,25 @@ func RouteNames(m *pluginv1.Manifest) []string {
 		names[i] = contract.DescribeRoute(r)
 	}
 	return names
+}
+
+// RouteLabels names each route of a manifest for the metrics, short and
+// stable: kind/addressing[/namespace][/types], as in
+// "iq/server/urn:xmpp:ping/get".
+func RouteLabels(m *pluginv1.Manifest) []string {
+	labels := make([]string, len(m.GetRoutes()))
+	for i, r := range m.GetRoutes() {
+		l := strings.ToLower(strings.TrimPrefix(r.GetKind().String(), "KIND_")) + "/" +
+			strings.ToLower(strings.TrimPrefix(r.GetAddressing().String(), "ADDRESSING_"))
+		if r.GetNamespace() != "" {
+			l += "/" + r.GetNamespace()
+		}
+		if len(r.GetTypes()) > 0 {
+			l += "/" + strings.Join(r.GetTypes(), ",")
+		}
+		labels[i] = l
+	}
+	return labels
 }
 
 // Status is what the host knows of one plugin.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost/archivefeed"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost/eventqueue"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
@@ -99,6 +100,10 @@ func (in *instance) launch(ctx context.Context) error {
 		client.Kill()
 		return err
 	}
+	if err := contract.CheckMetrics(m.GetMetrics()); err != nil {
+		client.Kill()
+		return fmt.Errorf("plugin %s: %w", in.spec.Name, err)
+	}
 	for _, f := range m.GetStreamFeatures() {
 		if err := in.h.checkFeature(f); err != nil {
 			client.Kill()
@@ -109,6 +114,7 @@ func (in *instance) launch(ctx context.Context) error {
 		client.Kill()
 		return err
 	}
+	rem.calls = in.h.cfg.Metrics.PluginRoutes(in.spec.Name, RouteLabels(m))
 	in.mu.Lock()
 	in.client, in.remote, in.manifest, in.dynamic = client, rem, m, nil
 	if m.GetObservesMessages() {

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"os/exec"
 	"slices"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/switchboard-xmpp/switchboard/core/metrics"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost/handlestream"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
@@ -38,13 +40,25 @@ type remote struct {
 	client pluginv1.PluginClient
 	broker *plugin.GRPCBroker
 	hs     *handlestream.Stream
+	// calls time the stanzas handed to this process, by route.
+	calls *metrics.PluginCalls
 }
 
 // handle gives the plugin a stanza on the process's handle stream. A
 // stream that ended fails the call: the process is dying, and its
 // successor gets a new one.
 func (r *remote) handle(ctx context.Context, env *pluginv1.Envelope) (*pluginv1.HandleResponse, error) {
-	return r.hs.Call(ctx, env)
+	start := time.Now()
+	resp, err := r.hs.Call(ctx, env)
+	outcome := metrics.CallOK
+	switch {
+	case err != nil:
+		outcome = metrics.CallFailed
+	case resp.GetDeclined():
+		outcome = metrics.CallDeclined
+	}
+	r.calls.Observe(env.GetRoute(), outcome, start)
+	return resp, err
 }
 
 func (grpcPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {

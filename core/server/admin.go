@@ -98,7 +98,13 @@ func (b adminBackend) Users(ctx context.Context) ([]string, error) {
 }
 
 func (b adminBackend) CreateUser(ctx context.Context, username, password string) error {
-	return b.s.accounts.Create(ctx, b.s.cfg.Domain, username, password)
+	if err := b.s.accounts.Create(ctx, b.s.cfg.Domain, username, password); err != nil {
+		return err
+	}
+	bare := username + "@" + b.s.cfg.Domain
+	b.s.log.Info("account created through the admin API", "jid", bare)
+	b.s.plugins.AccountCreated(bare)
+	return nil
 }
 
 func (b adminBackend) DeleteUser(ctx context.Context, username string) error {
@@ -106,7 +112,10 @@ func (b adminBackend) DeleteUser(ctx context.Context, username string) error {
 		return err
 	}
 	bare := username + "@" + b.s.cfg.Domain
-	b.s.filters.Clear(bare)
+	b.s.log.Info("account deleted through the admin API", "jid", bare)
+	// As for an in-band cancel (XEP-0077): the plugins remove what they
+	// keep of the account beyond its own rows.
+	b.s.plugins.AccountDeleted(bare)
 	b.s.kick(bare, stream.NewError("not-authorized", "the account was deleted"))
 	return nil
 }

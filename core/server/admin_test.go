@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -134,6 +135,39 @@ func TestAdminAccounts(t *testing.T) {
 	expectStreamError(t, c, "not-authorized")
 	if ok, _ := s.Accounts().Exists(context.Background(), domain, "dave"); ok {
 		t.Error("dave still exists")
+	}
+}
+
+// TestAdminAccountEvents: plugins hear of an account the admin API
+// creates and deletes, as of one registered or cancelled in-band, so that
+// they remove what they keep of a deleted account.
+func TestAdminAccountEvents(t *testing.T) {
+	s := startAdmin(t, "watcher")
+	if code := adminCall(t, s, "POST", "/api/users", `{"username":"dave","password":"pw"}`, nil); code != 201 {
+		t.Fatalf("create: %d", code)
+	}
+	if code := adminCall(t, s, "DELETE", "/api/users/dave", "", nil); code != 200 {
+		t.Fatalf("delete: %d", code)
+	}
+	c, _ := s.login(t, "alice", "a")
+	want := []string{"created dave@localhost", "deleted dave@localhost"}
+	var got []string
+	waitFor(t, "the account events", func() bool {
+		c.Send("<iq type='get' to='localhost' id='ev'><q xmlns='urn:test:events'/></iq>")
+		res, err := c.Expect(rawxmpp.ID("ev"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = got[:0]
+		for _, e := range res.FindElements("events/e") {
+			if strings.Contains(e.Text(), "dave@") {
+				got = append(got, e.Text())
+			}
+		}
+		return len(got) >= len(want)
+	})
+	if !slices.Equal(got, want) {
+		t.Errorf("events %q, want %q", got, want)
 	}
 }
 

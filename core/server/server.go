@@ -209,6 +209,7 @@ func (s *Server) build() error {
 		Started:      time.Now(),
 		// The core's own stream features are its to offer.
 		ReservedFeatures: c2s.FeatureNamespaces(),
+		Metrics:          s.metrics,
 	}, pluginhost.Deps{
 		Sessions: s.sessions,
 		Store:    s.store,

@@ -94,7 +94,7 @@ func (refuser) Describe() sdk.Description {
 
 func (refuser) Configure(context.Context, sdk.Config) error { return nil }
 
-// watcher keeps the session events it gets, in order, and answers
+// watcher keeps the session and account events it gets, in order, and answers
 // urn:test:events with one <e>KIND JID SHOW-OR-TYPE</e> per event.
 type watcher struct {
 	host sdk.Host
@@ -126,6 +126,8 @@ func (w *watcher) Describe() sdk.Description {
 			{Kind: sdk.SessionAvailable, Handle: record("available")},
 			{Kind: sdk.SessionPresence, Handle: record("presence")},
 			{Kind: sdk.SessionClosed, Handle: record("closed")},
+			{Kind: sdk.AccountCreated, Handle: record("created")},
+			{Kind: sdk.AccountDeleted, Handle: record("deleted")},
 		},
 		Routes: []sdk.Route{{Kind: sdk.IQ, Namespace: "urn:test:events", To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
 			out := etree.NewElement("events")

@@ -49,6 +49,7 @@ func New() *AdHoc {
 // on which the listing is published again.
 func (a *AdHoc) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "adhoc",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

@@ -29,6 +29,7 @@ func New() *Carbons { return &Carbons{} }
 // Describe declares the enable/disable route and the disco feature.
 func (c *Carbons) Describe() sdk.Description {
 	return sdk.Description{
+		Config:   func() any { return &Config{} },
 		Name:     "carbons",
 		Version:  sdk.BuildVersion(),
 		Routes:   []sdk.Route{{Kind: sdk.IQ, Namespace: NS, Types: []string{"set"}, To: sdk.ToBare, Handle: c.handle}},

@@ -47,6 +47,7 @@ func New() *Disco { return &Disco{} }
 // commands it lists.
 func (d *Disco) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "disco",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

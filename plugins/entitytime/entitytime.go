@@ -34,6 +34,7 @@ func New() *EntityTime { return &EntityTime{now: time.Now, loc: time.Local} }
 // Describe declares the one route and the disco feature.
 func (e *EntityTime) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { return &Config{Timezone: "Local"} },
 		Name:    "entitytime",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

@@ -60,6 +60,7 @@ func New() *ExtDisco {
 // feature.
 func (e *ExtDisco) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "extdisco",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

@@ -33,6 +33,7 @@ func New() *Last { return &Last{now: time.Now} }
 // roster.
 func (l *Last) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { return &Config{} },
 		Name:    "last",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

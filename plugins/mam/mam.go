@@ -49,6 +49,7 @@ func New() *MAM { return &MAM{owners: newOwnerCache(), groupMax: groupMax} }
 // method that the 'roster' preference needs.
 func (m *MAM) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "mam",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

@@ -106,7 +106,11 @@ func (m *MUC) groupchat(ctx context.Context, r *room, req *sdk.Request) error {
 		out = append(out, c)
 	}
 	host, _, _ := m.state()
-	return host.SendBatch(ctx, out)
+	if err := host.SendBatch(ctx, out); err != nil {
+		return err
+	}
+	m.messages.Inc()
+	return nil
 }
 
 // stripServiceElements removes what only the room may say: a stanza-id in

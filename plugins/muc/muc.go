@@ -54,11 +54,16 @@ type MUC struct {
 	loaded bool   // rooms were read from the store (first Configure)
 	secret []byte // keys occupant ids (XEP-0421)
 	ids    *stanzaid.Generator
+	// messages counts the group chat messages sent to rooms (a metric).
+	messages *sdk.Counter
 }
 
 // New returns the plugin, not yet configured.
 func New() *MUC {
-	return &MUC{rooms: map[string]*room{}, joined: map[string]map[string]struct{}{}, ids: stanzaid.NewGenerator()}
+	return &MUC{
+		rooms: map[string]*room{}, joined: map[string]map[string]struct{}{}, ids: stanzaid.NewGenerator(),
+		messages: sdk.NewCounter("messages_total", "Group chat messages sent to rooms and passed on to their occupants."),
+	}
 }
 
 // Describe declares the service and its routes.
@@ -92,6 +97,21 @@ func (m *MUC) Describe() sdk.Description {
 			{Kind: sdk.SessionClosed, Handle: m.sessionGone},
 			{Kind: sdk.SessionPresence, Handle: m.sessionPresence},
 		},
+		Metrics: []sdk.Metric{
+			sdk.NewGaugeFunc("rooms", "Rooms that exist, empty persistent ones included.", m.count(func() int { return len(m.rooms) })),
+			sdk.NewGaugeFunc("joined_sessions", "Client sessions in at least one room.", m.count(func() int { return len(m.joined) })),
+			m.messages,
+		},
+		Config: func() any { c := defaultConfig(); return &c },
+	}
+}
+
+// count reads n under the plugin's lock, for a metric.
+func (m *MUC) count(n func() int) func() float64 {
+	return func() float64 {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return float64(n())
 	}
 }
 

@@ -1,6 +1,7 @@
 package muc
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
@@ -294,5 +295,45 @@ func TestSessionClosedLeaves(t *testing.T) {
 	}
 	if got := to(w.fresh(), alice); len(got) != 1 || got[0].SelectAttrValue("type", "") != "unavailable" {
 		t.Errorf("bob's session closing:\n%s", describe(got))
+	}
+}
+
+// TestMetrics: the rooms, the sessions in them and the messages sent to
+// them reach the server's metrics.
+func TestMetrics(t *testing.T) {
+	w := newWorld(t, nil)
+	w.join("alice@localhost/a", "lounge", "Alice")
+	w.join("bob@localhost/b", "lounge", "Bob")
+	w.ok("bob@localhost/b", "<message type='groupchat' to='lounge@conference.localhost' id='m1'><body>hi</body></message>")
+	got := w.h.Metrics()
+	for name, want := range map[string]float64{
+		"switchboard_plugin_muc_rooms":           1,
+		"switchboard_plugin_muc_joined_sessions": 2,
+		"switchboard_plugin_muc_messages_total":  1,
+	} {
+		if got[name] != want {
+			t.Errorf("%s = %v, want %v", name, got[name], want)
+		}
+	}
+}
+
+// TestCheckConfig: config check finds a misspelt key and a wrong type in
+// the plugin's section.
+func TestCheckConfig(t *testing.T) {
+	w := newWorld(t, nil)
+	for _, tc := range []struct {
+		config map[string]any
+		want   string
+	}{
+		{map[string]any{"max_history": 5}, `"max_history"`},
+		{map[string]any{"history_size": "lots"}, "history_size"},
+		{map[string]any{"max_occupants": 0}, "max_occupants must be at least 1"},
+	} {
+		if err := w.h.CheckConfig(tc.config); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error naming %s", tc.config, err, tc.want)
+		}
+	}
+	if err := w.h.CheckConfig(map[string]any{"history_size": 20}); err != nil {
+		t.Errorf("a good section: %v", err)
 	}
 }

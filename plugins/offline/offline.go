@@ -62,6 +62,7 @@ func New() *Offline {
 // delivers them and the disco feature.
 func (o *Offline) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "offline",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

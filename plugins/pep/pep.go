@@ -117,6 +117,7 @@ func New() *PEP {
 func (p *PEP) Describe() sdk.Description {
 	getSet := []string{"get", "set"}
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "pep",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

@@ -31,6 +31,7 @@ func New() *Ping { return &Ping{} }
 // account, and the disco feature.
 func (p *Ping) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { return &Config{} },
 		Name:    "ping",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

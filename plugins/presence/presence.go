@@ -55,6 +55,7 @@ var subscriptionTypes = []string{"subscribe", "subscribed", "unsubscribe", "unsu
 // the events and the roster methods presence calls.
 func (p *Presence) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "presence",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

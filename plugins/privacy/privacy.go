@@ -51,6 +51,7 @@ func New() *Privacy {
 // and what keeps the installed rules current.
 func (p *Privacy) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "privacy",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

@@ -42,6 +42,7 @@ func New() *Private { return &Private{} }
 // methods that keep bookmarks when pep is loaded.
 func (p *Private) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "private",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

@@ -45,6 +45,7 @@ func New() *Push {
 // notifications and the account's disco feature.
 func (p *Push) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "push",
 		Version: "1.0.0",
 		Routes: []sdk.Route{

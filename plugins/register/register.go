@@ -41,6 +41,7 @@ func New() *Register {
 // depends on the configuration, so Configure sets it.
 func (r *Register) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "register",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

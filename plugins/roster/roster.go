@@ -69,6 +69,7 @@ func New() *Roster {
 // account events.
 func (r *Roster) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "roster",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

@@ -59,6 +59,7 @@ func New() *SharedRoster {
 // has which items, and the roster method that writes them.
 func (s *SharedRoster) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "sharedroster",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

@@ -37,6 +37,7 @@ func New() *Stats { return &Stats{} }
 // Describe declares the one route and the disco feature.
 func (s *Stats) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { return &Config{} },
 		Name:    "stats",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

@@ -52,6 +52,7 @@ func New() *Upload { return &Upload{claimed: map[string]bool{}, now: time.Now} }
 // is the plugin's own, for the form that advertises the size limit.
 func (u *Upload) Describe() sdk.Description {
 	return sdk.Description{
+		Config:       func() any { c := defaultConfig(); return &c },
 		Name:         "upload",
 		Version:      "1.0.0",
 		Capabilities: []string{sdk.CapService},

@@ -33,6 +33,7 @@ func New() *VCard { return &VCard{} }
 // method (avatar.go).
 func (v *VCard) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "vcard",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

@@ -30,6 +30,7 @@ func New() *Version { return &Version{cfg: defaultConfig()} }
 // Describe declares the one route and the disco feature.
 func (v *Version) Describe() sdk.Description {
 	return sdk.Description{
+		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "version",
 		Version: sdk.BuildVersion(),
 		Routes: []sdk.Route{

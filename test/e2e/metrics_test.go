@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,8 +53,8 @@ func sum(page, name string, labels ...string) float64 {
 }
 
 // TestMetricsMoveWithTraffic: with listen.metrics on, a scrape shows the
-// logins, messages, errors, connections, sessions, plugins and store
-// operations a short session made.
+// logins, messages, errors, connections, sessions, plugins (their calls,
+// processes and own metrics) and store operations a short session made.
 func TestMetricsMoveWithTraffic(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "switchboard.yaml")
@@ -81,6 +83,16 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	if _, err := alice.Expect(isMsg("m2")); err != nil { // the error comes back
 		t.Fatal(err)
 	}
+	alice.Send("<iq type='get' id='ping1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+	if _, err := alice.Expect(isResult("ping1")); err != nil {
+		t.Fatal(err)
+	}
+	mucJoin(t, alice, mucRoom, "Alice", "")
+	mucConfigure(t, alice, mucRoom, "")
+	alice.Send("<message type='groupchat' to='" + mucRoom + "' id='g1'><body>anyone here?</body></message>")
+	if _, err := alice.Expect(groupchatBody("anyone here?")); err != nil {
+		t.Fatal(err)
+	}
 	after := scrape(t, url)
 
 	for _, c := range []struct {
@@ -96,6 +108,9 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 		{"errors bounced", "switchboard_stanza_errors_total", []string{`condition="service-unavailable"`}, 1},
 		{"connections accepted", "switchboard_connections_total", []string{`listener="c2s"`}, 3},
 		{"account reads", "switchboard_store_operation_seconds_count", []string{`operation="account"`, `result="ok"`}, 1},
+		{"pings the plugin answered", "switchboard_plugin_call_seconds_count", []string{`plugin="ping"`, `route="iq/server/urn:xmpp:ping/get"`, `result="ok"`}, 1},
+		{"group chat messages, counted by the muc plugin itself", "switchboard_plugin_muc_messages_total", nil, 1},
+		{"time the ping plugin took", "switchboard_plugin_call_seconds_sum", []string{`plugin="ping"`, `route="iq/server/urn:xmpp:ping/get"`}, 1e-9},
 	} {
 		if got := sum(after, c.name, c.labels...) - sum(before, c.name, c.labels...); got < c.increased {
 			t.Errorf("%s: %s%v rose by %v, want at least %v", c.what, c.name, c.labels, got, c.increased)
@@ -107,9 +122,65 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	if got := sum(after, "switchboard_plugin_up", `plugin="roster"`); got != 1 {
 		t.Errorf("switchboard_plugin_up{plugin=\"roster\"} = %v, want 1", got)
 	}
+	if got := sum(after, "switchboard_plugin_muc_rooms"); got != 1 {
+		t.Errorf("switchboard_plugin_muc_rooms = %v, want 1", got)
+	}
+	if got := sum(after, "switchboard_plugin_resident_memory_bytes", `plugin="roster"`); got < 1<<20 {
+		t.Errorf("switchboard_plugin_resident_memory_bytes{plugin=\"roster\"} = %v, want a process's worth", got)
+	}
+	if got := sum(after, "switchboard_plugin_cpu_seconds_total", `plugin="roster"`); got <= 0 {
+		t.Errorf("switchboard_plugin_cpu_seconds_total{plugin=\"roster\"} = %v, want some", got)
+	}
+	// Every metric the Grafana dashboard queries is one the server serves.
+	for _, name := range dashboardMetrics(t) {
+		if !strings.Contains(after, "\n# TYPE "+name+" ") {
+			t.Errorf("docs/grafana-dashboard.json queries %s, which the server does not serve", name)
+		}
+	}
 	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes", "switchboard_client_connections"} {
 		if !strings.Contains(after, "\n"+name+" ") {
 			t.Errorf("no %s in the scrape", name)
 		}
 	}
+}
+
+// dashboardMetrics lists the metric families docs/grafana-dashboard.json
+// queries (a histogram's _bucket, _count and _sum series by the
+// histogram's name).
+func dashboardMetrics(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("docs/grafana-dashboard.json: %v", err)
+	}
+	metricName := regexp.MustCompile(`\b(switchboard|process|go)_[a-z_]+`)
+	seen := map[string]bool{}
+	var names []string
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			for _, name := range metricName.FindAllString(tg.Expr, -1) {
+				for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+					if strings.HasSuffix(name, suffix) && strings.Contains(name, "_seconds") {
+						name = strings.TrimSuffix(name, suffix)
+					}
+				}
+				if !seen[name] {
+					seen[name] = true
+					names = append(names, name)
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("docs/grafana-dashboard.json queries no metric")
+	}
+	return names
 }

@@ -148,3 +148,25 @@ func TestPluginsAsAUserSeesThem(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestConfigCheckAsksAThirdPartyPlugin: config check launches a plugin
+// named by path and has it check its section, so a misspelt key in it is
+// named before the server starts; a correct section passes.
+func TestConfigCheckAsksAThirdPartyPlugin(t *testing.T) {
+	dir := t.TempDir()
+	motd := buildExample(t, "examples/plugins/motd")
+	cfg := filepath.Join(dir, "switchboard.yaml")
+	for _, tc := range []struct{ section, want string }{
+		{"mesage: hello", `plugins.motd.config: decoding config: unknown key "mesage"`},
+		{"message: hello", "OK"},
+	} {
+		body := "data_dir: " + dir + "\nplugins:\n  motd:\n    path: " + motd + "\n    config:\n      " + tc.section + "\n"
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := run(t, dir, nil, "", "config", "check", "--config", cfg, "--listen-c2s", "127.0.0.1:0", "--listen-c2s-tls", "127.0.0.1:0")
+		if !strings.Contains(out, tc.want) || (tc.want == "OK") != (err == nil) {
+			t.Errorf("motd config %q: %v %q, want %q", tc.section, err, out, tc.want)
+		}
+	}
+}

@@ -30,6 +30,9 @@ func (m *MOTD) Describe() sdk.Description {
 			{Kind: sdk.SessionAvailable, Handle: m.greet},
 			{Kind: sdk.SessionClosed, Handle: m.forget},
 		},
+		// What Configure decodes into: `switchboard config check` asks
+		// the plugin to check its section against it.
+		Config: func() any { return &Config{} },
 	}
 }
 

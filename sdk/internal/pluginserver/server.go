@@ -29,6 +29,9 @@ type Impl interface {
 	Event(ctx context.Context, ev *pluginv1.EventRequest) error
 	Invoke(ctx context.Context, req *pluginv1.InvokeRequest) ([]byte, error)
 	Observe(ctx context.Context, req *pluginv1.ObserveRequest) error
+	Metrics(ctx context.Context) (*pluginv1.MetricsResponse, error)
+	// CheckConfig's error is the operator's: it names the key or value.
+	CheckConfig(ctx context.Context, req *pluginv1.CheckConfigRequest) error
 	Cleanup() error
 }
 
@@ -138,6 +141,19 @@ func (s *Server) event(ctx context.Context, ev *pluginv1.EventRequest) (err erro
 		return s.statusOf(err, "event", fields...)
 	}
 	return nil
+}
+
+func (s *Server) Metrics(ctx context.Context, _ *pluginv1.MetricsRequest) (_ *pluginv1.MetricsResponse, err error) {
+	defer s.recoverInto(&err, "metrics")
+	return s.impl.Metrics(ctx)
+}
+
+func (s *Server) CheckConfig(ctx context.Context, req *pluginv1.CheckConfigRequest) (_ *pluginv1.CheckConfigResponse, err error) {
+	defer s.recoverInto(&err, "check config")
+	if err := s.impl.CheckConfig(ctx, req); err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &pluginv1.CheckConfigResponse{}, nil
 }
 
 func (s *Server) Observe(ctx context.Context, req *pluginv1.ObserveRequest) (_ *pluginv1.ObserveResponse, err error) {

@@ -52,6 +52,8 @@ const (
 	Plugin_Events_FullMethodName       = "/switchboard.plugin.v1.Plugin/Events"
 	Plugin_Invoke_FullMethodName       = "/switchboard.plugin.v1.Plugin/Invoke"
 	Plugin_Observe_FullMethodName      = "/switchboard.plugin.v1.Plugin/Observe"
+	Plugin_Metrics_FullMethodName      = "/switchboard.plugin.v1.Plugin/Metrics"
+	Plugin_CheckConfig_FullMethodName  = "/switchboard.plugin.v1.Plugin/CheckConfig"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -80,6 +82,16 @@ type PluginClient interface {
 	// messages that passed through the server, asynchronously: it never
 	// delays delivery (docs/ARCHITECTURE.md, rule 1). Batches arrive in order.
 	Observe(ctx context.Context, in *ObserveRequest, opts ...grpc.CallOption) (*ObserveResponse, error)
+	// Metrics reads the plugin's own metrics (Manifest.metrics), when the
+	// server's metrics are scraped: a plugin counts in its own memory and
+	// costs the core nothing between scrapes.
+	Metrics(ctx context.Context, in *MetricsRequest, opts ...grpc.CallOption) (*MetricsResponse, error)
+	// CheckConfig decodes and validates a config section as Configure
+	// would, with no side effect and without the Host service: for
+	// `switchboard config check`, which launches the plugin only to ask.
+	// A section the plugin refuses is an INVALID_ARGUMENT status naming the
+	// problem (the key, the value).
+	CheckConfig(ctx context.Context, in *CheckConfigRequest, opts ...grpc.CallOption) (*CheckConfigResponse, error)
 }
 
 type pluginClient struct {
@@ -153,6 +165,26 @@ func (c *pluginClient) Observe(ctx context.Context, in *ObserveRequest, opts ...
 	return out, nil
 }
 
+func (c *pluginClient) Metrics(ctx context.Context, in *MetricsRequest, opts ...grpc.CallOption) (*MetricsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MetricsResponse)
+	err := c.cc.Invoke(ctx, Plugin_Metrics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *pluginClient) CheckConfig(ctx context.Context, in *CheckConfigRequest, opts ...grpc.CallOption) (*CheckConfigResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckConfigResponse)
+	err := c.cc.Invoke(ctx, Plugin_CheckConfig_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PluginServer is the server API for Plugin service.
 // All implementations must embed UnimplementedPluginServer
 // for forward compatibility.
@@ -179,6 +211,16 @@ type PluginServer interface {
 	// messages that passed through the server, asynchronously: it never
 	// delays delivery (docs/ARCHITECTURE.md, rule 1). Batches arrive in order.
 	Observe(context.Context, *ObserveRequest) (*ObserveResponse, error)
+	// Metrics reads the plugin's own metrics (Manifest.metrics), when the
+	// server's metrics are scraped: a plugin counts in its own memory and
+	// costs the core nothing between scrapes.
+	Metrics(context.Context, *MetricsRequest) (*MetricsResponse, error)
+	// CheckConfig decodes and validates a config section as Configure
+	// would, with no side effect and without the Host service: for
+	// `switchboard config check`, which launches the plugin only to ask.
+	// A section the plugin refuses is an INVALID_ARGUMENT status naming the
+	// problem (the key, the value).
+	CheckConfig(context.Context, *CheckConfigRequest) (*CheckConfigResponse, error)
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -206,6 +248,12 @@ func (UnimplementedPluginServer) Invoke(context.Context, *InvokeRequest) (*Invok
 }
 func (UnimplementedPluginServer) Observe(context.Context, *ObserveRequest) (*ObserveResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Observe not implemented")
+}
+func (UnimplementedPluginServer) Metrics(context.Context, *MetricsRequest) (*MetricsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Metrics not implemented")
+}
+func (UnimplementedPluginServer) CheckConfig(context.Context, *CheckConfigRequest) (*CheckConfigResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckConfig not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -325,6 +373,42 @@ func _Plugin_Observe_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_Metrics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MetricsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).Metrics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_Metrics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).Metrics(ctx, req.(*MetricsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Plugin_CheckConfig_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckConfigRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).CheckConfig(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_CheckConfig_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).CheckConfig(ctx, req.(*CheckConfigRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -351,6 +435,14 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Observe",
 			Handler:    _Plugin_Observe_Handler,
+		},
+		{
+			MethodName: "Metrics",
+			Handler:    _Plugin_Metrics_Handler,
+		},
+		{
+			MethodName: "CheckConfig",
+			Handler:    _Plugin_CheckConfig_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
