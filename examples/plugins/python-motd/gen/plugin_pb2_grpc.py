@@ -46,6 +46,16 @@ class PluginStub(object):
         request_serializer=plugin__pb2.ObserveRequest.SerializeToString,
         response_deserializer=plugin__pb2.ObserveResponse.FromString,
         )
+    self.Metrics = channel.unary_unary(
+        '/switchboard.plugin.v1.Plugin/Metrics',
+        request_serializer=plugin__pb2.MetricsRequest.SerializeToString,
+        response_deserializer=plugin__pb2.MetricsResponse.FromString,
+        )
+    self.CheckConfig = channel.unary_unary(
+        '/switchboard.plugin.v1.Plugin/CheckConfig',
+        request_serializer=plugin__pb2.CheckConfigRequest.SerializeToString,
+        response_deserializer=plugin__pb2.CheckConfigResponse.FromString,
+        )
 
 
 class PluginServicer(object):
@@ -106,6 +116,26 @@ class PluginServicer(object):
     context.set_details('Method not implemented!')
     raise NotImplementedError('Method not implemented!')
 
+  def Metrics(self, request, context):
+    """Metrics reads the plugin's own metrics (Manifest.metrics), when the
+    server's metrics are scraped: a plugin counts in its own memory and
+    costs the core nothing between scrapes.
+    """
+    context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+    context.set_details('Method not implemented!')
+    raise NotImplementedError('Method not implemented!')
+
+  def CheckConfig(self, request, context):
+    """CheckConfig decodes and validates a config section as Configure
+    would, with no side effect and without the Host service: for
+    `switchboard config check`, which launches the plugin only to ask.
+    A section the plugin refuses is an INVALID_ARGUMENT status naming the
+    problem (the key, the value).
+    """
+    context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+    context.set_details('Method not implemented!')
+    raise NotImplementedError('Method not implemented!')
+
 
 def add_PluginServicer_to_server(servicer, server):
   rpc_method_handlers = {
@@ -138,6 +168,16 @@ def add_PluginServicer_to_server(servicer, server):
           servicer.Observe,
           request_deserializer=plugin__pb2.ObserveRequest.FromString,
           response_serializer=plugin__pb2.ObserveResponse.SerializeToString,
+      ),
+      'Metrics': grpc.unary_unary_rpc_method_handler(
+          servicer.Metrics,
+          request_deserializer=plugin__pb2.MetricsRequest.FromString,
+          response_serializer=plugin__pb2.MetricsResponse.SerializeToString,
+      ),
+      'CheckConfig': grpc.unary_unary_rpc_method_handler(
+          servicer.CheckConfig,
+          request_deserializer=plugin__pb2.CheckConfigRequest.FromString,
+          response_serializer=plugin__pb2.CheckConfigResponse.SerializeToString,
       ),
   }
   generic_handler = grpc.method_handlers_generic_handler(
