@@ -1,7 +1,9 @@
 package portable
 
 import (
+	"crypto/sha1"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -98,4 +100,38 @@ func readKeys(el *etree.Element) (storage.SCRAMKeys, error) {
 		*f.dst = b
 	}
 	return k, nil
+}
+
+// ejabberdSCRAM reads the password attribute of ejabberd's export when its
+// accounts keep SCRAM-SHA-1 keys: "scram:StoredKey,ServerKey,Salt,Iterations",
+// each base64. ejabberd versions that kept the keys base64-encoded
+// encode them once more there, which a stored key of the wrong size
+// gives away. ok is false when pw is not in that form.
+func ejabberdSCRAM(pw string) (k storage.SCRAMKeys, ok bool, err error) {
+	rest, found := strings.CutPrefix(pw, "scram:")
+	if !found {
+		return k, false, nil
+	}
+	parts := strings.Split(rest, ",")
+	if len(parts) != 4 {
+		return k, true, errors.New(`its "scram:" password is not StoredKey,ServerKey,Salt,Iterations`)
+	}
+	if k.Iterations, err = strconv.Atoi(parts[3]); err != nil || k.Iterations <= 0 {
+		return k, true, fmt.Errorf(`its "scram:" password's iteration count %q is not a positive number`, parts[3])
+	}
+	vals := parts[:3]
+	for round := 0; round < 2; round++ {
+		dec := make([][]byte, 3)
+		for i, v := range vals {
+			if dec[i], err = base64.StdEncoding.DecodeString(v); err != nil {
+				return k, true, errors.New(`its "scram:" password holds a value that is not base64`)
+			}
+		}
+		if len(dec[0]) == sha1.Size && len(dec[1]) == sha1.Size {
+			k.StoredKey, k.ServerKey, k.Salt = dec[0], dec[1], dec[2]
+			return k, true, nil
+		}
+		vals = []string{string(dec[0]), string(dec[1]), string(dec[2])}
+	}
+	return k, true, errors.New(`its "scram:" password holds no SCRAM-SHA-1 keys (a SCRAM-SHA-256 server's?): set the password again after the import`)
 }

@@ -136,18 +136,8 @@ func (im *Importer) planUser(ctx context.Context, u User, owners map[string]stri
 		return p, fmt.Errorf("the name is not a valid JID localpart: %w", err)
 	}
 	p.username = name
-	p.creds, err = readCredentials(u.Element)
-	if err != nil {
+	if p.creds, err = im.credentials(u.Element); err != nil {
 		return p, err
-	}
-	if len(p.creds.SHA1.StoredKey) == 0 && len(p.creds.SHA256.StoredKey) == 0 {
-		pw := u.Element.SelectAttrValue("password", "")
-		if pw == "" {
-			return p, errors.New("it has neither SCRAM-SHA-1 nor SCRAM-SHA-256 keys nor a password: nobody could log in to it")
-		}
-		if p.creds, err = im.Accounts.DeriveCredentials(pw); err != nil {
-			return p, fmt.Errorf("its password: %w", err)
-		}
 	}
 	p.exists, err = im.Accounts.Exists(ctx, u.Host, name)
 	if err != nil {
@@ -157,7 +147,11 @@ func (im *Importer) planUser(ctx context.Context, u User, owners map[string]stri
 		if el.Tag == "scram-credentials" && el.NamespaceURI() == NSSCRAM {
 			continue
 		}
-		kind := "{" + el.NamespaceURI() + "}" + el.Tag
+		ns := el.NamespaceURI()
+		if ns == nsPIEOld {
+			ns = NS // <offline-messages/> in an ejabberd file
+		}
+		kind := "{" + ns + "}" + el.Tag
 		if plugin, ok := owners[kind]; ok {
 			p.byPlugin[plugin] = append(p.byPlugin[plugin], el)
 		} else {
@@ -165,6 +159,28 @@ func (im *Importer) planUser(ctx context.Context, u User, owners map[string]stri
 		}
 	}
 	return p, nil
+}
+
+// credentials reads an account's keys: XEP-0227's scram-credentials, or
+// ejabberd's "scram:" password attribute, or keys made from a plain
+// password.
+func (im *Importer) credentials(user *etree.Element) (storage.Credentials, error) {
+	c, err := readCredentials(user)
+	if err != nil || len(c.SHA1.StoredKey) > 0 || len(c.SHA256.StoredKey) > 0 {
+		return c, err
+	}
+	pw := user.SelectAttrValue("password", "")
+	if keys, ok, err := ejabberdSCRAM(pw); ok {
+		return storage.Credentials{SHA1: keys}, err
+	}
+	if pw == "" {
+		return c, errors.New("it has neither SCRAM-SHA-1 nor SCRAM-SHA-256 keys nor a password: nobody could log in to it")
+	}
+	c, err = im.Accounts.DeriveCredentials(pw)
+	if err != nil {
+		return c, fmt.Errorf("its password: %w", err)
+	}
+	return c, nil
 }
 
 // importUser writes one account, then each plugin's data. A dry run
