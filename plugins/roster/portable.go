@@ -17,12 +17,13 @@ import (
 // so in the file's).
 const (
 	nsPIE    = "urn:xmpp:pie:0"
+	nsPIEOld = "http://www.xmpp.org/extensions/xep-0227.html#ns" // ejabberd's
 	nsClient = "jabber:client"
 )
 
 // PortableElements implements sdk.Portable.
 func (r *Roster) PortableElements() []string {
-	return []string{"{" + NS + "}query", "{" + nsClient + "}presence", "{" + nsPIE + "}presence"}
+	return []string{"{" + NS + "}query", "{" + nsClient + "}presence", "{" + nsPIE + "}presence", "{" + nsPIEOld + "}presence"}
 }
 
 // ExportAccount returns the owner's own items, and the requests waiting
@@ -107,7 +108,7 @@ func (r *Roster) ImportAccount(ctx context.Context, st sdk.Store, owner string, 
 		req.CreateAttr("to", owner)
 		req.CreateAttr("type", "subscribe")
 		for _, c := range el.ChildElements() {
-			req.AddChild(sdk.Standalone(c))
+			req.AddChild(stanzaChild(c))
 		}
 		rec := add(contact)
 		rec.PendingIn, rec.Request = true, xmlString(req)
@@ -146,6 +147,20 @@ func (r *Roster) replaceRoster(ctx context.Context, st sdk.Store, owner string, 
 		return err
 	}
 	return st.Put(ctx, verKey, []byte(nextVersion(ver)))
+}
+
+// stanzaChild copies a child of a request for the stanza delivered from
+// it. A <status/> written without a namespace of its own is the stanza's
+// (jabber:client), even when the file put the <presence/> in its own
+// namespace, as Prosody does; anything else keeps its namespace.
+func stanzaChild(c *etree.Element) *etree.Element {
+	switch c.NamespaceURI() {
+	case nsPIE, nsPIEOld, nsClient:
+		cp := c.Copy()
+		cp.RemoveAttr("xmlns")
+		return cp
+	}
+	return sdk.Standalone(c)
 }
 
 // subscriptionOf keeps the four states RFC 6121 §2.1.2.5 stores; anything
