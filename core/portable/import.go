@@ -35,8 +35,8 @@ type Imported struct {
 	Existing []string // bare JIDs left alone: they exist and Replace is off
 	SHA1Only []string // imported without SCRAM-SHA-256 keys
 	Items    map[string]int
-	// Ignored counts the children of <user/> no plugin took, by
-	// "{namespace}local".
+	// Ignored counts, by "{namespace}local", the accounts with children
+	// of <user/> that no plugin took.
 	Ignored map[string]int
 }
 
@@ -58,23 +58,8 @@ func (im *Importer) Import(ctx context.Context, users []User, opts ImportOptions
 		return res, err
 	}
 	for i, p := range plan {
-		owner := storage.Owner(opts.Domain, p.username)
-		switch {
-		case p.exists && !opts.Replace:
-			res.Existing = append(res.Existing, owner)
-		default:
-			if err := im.importUser(ctx, p, opts, res.Items); err != nil {
-				return res, err
-			}
-			res.Accounts = append(res.Accounts, owner)
-			if len(p.creds.SHA256.StoredKey) == 0 {
-				res.SHA1Only = append(res.SHA1Only, owner)
-				im.Log.Warn("account imported with SCRAM-SHA-1 keys only: SCRAM-SHA-256 logins fail until it logs in once with PLAIN "+
-					"(which adds the keys) or its password is set again (switchboard user passwd)", "jid", owner)
-			}
-			for name, n := range p.ignored {
-				res.Ignored[name] += n
-			}
+		if err := im.importOne(ctx, p, opts, &res); err != nil {
+			return res, err
 		}
 		if progress != nil {
 			progress(int64(i+1), int64(len(plan)))
@@ -84,6 +69,30 @@ func (im *Importer) Import(ctx context.Context, users []User, opts ImportOptions
 		im.Log.Warn("data not imported: no configured plugin keeps it", "element", name, "accounts", res.Ignored[name])
 	}
 	return res, nil
+}
+
+// importOne imports one planned user, or leaves an existing one alone.
+func (im *Importer) importOne(ctx context.Context, p planned, opts ImportOptions, res *Imported) error {
+	owner := storage.Owner(opts.Domain, p.username)
+	if p.exists && !opts.Replace {
+		res.Existing = append(res.Existing, owner)
+		return nil
+	}
+	if err := im.importUser(ctx, p, opts, res.Items); err != nil {
+		return err
+	}
+	res.Accounts = append(res.Accounts, owner)
+	for name := range p.ignored {
+		res.Ignored[name]++
+	}
+	if len(p.creds.SHA256.StoredKey) == 0 {
+		res.SHA1Only = append(res.SHA1Only, owner)
+		if !opts.DryRun {
+			im.Log.Warn("account imported with SCRAM-SHA-1 keys only: SCRAM-SHA-256 logins fail until it logs in once with PLAIN "+
+				"(which adds the keys) or its password is set again (switchboard user passwd)", "jid", owner)
+		}
+	}
+	return nil
 }
 
 // planned is one user, checked and ready to write.
