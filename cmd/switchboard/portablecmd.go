@@ -143,10 +143,22 @@ func portablePlugins(cfg *config.Config, log hclog.Logger) ([]portable.Plugin, e
 	return out, nil
 }
 
-// accountProgress draws progress on stderr, as storage copy does.
+// accountProgress draws progress on stderr, as storage copy does, at
+// most once a percent: the commands report every account, and a log file
+// should not get a line for each.
 func accountProgress(env cliEnv) portable.Progress {
 	bar := progressBar(env.stderr, "accounts")
-	return func(done, total int64) { bar(done, total) }
+	last := int64(-1)
+	return func(done, total int64) {
+		pct := int64(100)
+		if total > 0 {
+			pct = done * 100 / total
+		}
+		if pct != last || done == total {
+			last = pct
+			bar(done, total)
+		}
+	}
 }
 
 // countList is ", roster 3, vcard 1" for a summary line.
