@@ -96,7 +96,23 @@ the build knows is refused.
 	"storage migrate": "Usage: switchboard storage migrate [--config FILE] [flags]\n\nApplies this build's schema migrations to the configured store.\n",
 	"storage copy":    "Usage: switchboard storage copy --from URL --to URL\n\nCopies everything from one store to another (sqlite:PATH or postgres://…).\n",
 	"backup":          "Usage: switchboard backup --to FILE [flags]\n\nWrites a consistent copy of the SQLite database to FILE, also while the server runs. For PostgreSQL, use pg_dump (docs/OPERATIONS.md).\n",
-	"version":         "Usage: switchboard version\n\nPrints the version, the commit it was built from, and the Go version.\n",
+	"export": `Usage: switchboard export --to FILE [--config FILE] [flags]
+
+Writes every account of the configured domain, with its SCRAM keys (no
+password is reset), roster, pending subscription requests, vCard,
+private XML and offline messages, as one XEP-0227 file that Prosody and
+ejabberd import. Safe while the server runs.
+`,
+	"import": `Usage: switchboard import [--dry-run] [--replace] [--config FILE] FILE|DIR...
+
+Reads XEP-0227 files: one written by switchboard export, by Prosody's
+prosody-migrator (a directory of user@host.xml files) or by ejabberd
+(ejabberdctl export_piefxis). Accounts keep their SCRAM keys; an account
+that exists is left as it is unless --replace. Everything is checked
+before anything is written. Stop the server first: its plugins keep
+caches. See docs/OPERATIONS.md, "Moving from Prosody or ejabberd".
+`,
+	"version": "Usage: switchboard version\n\nPrints the version, the commit it was built from, and the Go version.\n",
 }
 
 // printHelp writes name's help and, when fs is not nil, its flags.

@@ -27,6 +27,8 @@ Usage:
   switchboard storage copy --from URL --to URL    copy every account and all data between stores (sqlite:PATH, postgres://…)
   switchboard storage migrate [--config FILE]    apply this build's schema migrations and exit
   switchboard backup --to FILE                   copy the SQLite database, consistent while the server runs
+  switchboard export --to FILE                   write accounts and their data as an XEP-0227 file
+  switchboard import [--dry-run] FILE|DIR...     read XEP-0227 files (from Prosody, ejabberd, an export)
   switchboard plugin list [--config FILE]        show each configured plugin: source, state, routes, features
   switchboard plugin NAME                        run a built-in plugin (the server does this itself)
   switchboard status [--json]                     a running server's version, uptime and counts (its admin API)
@@ -59,6 +61,8 @@ func commands() map[string]func(context.Context, cliEnv, []string) error {
 		"broadcast": broadcastCmd,
 		"storage":   storageCmd,
 		"backup":    backupCmd,
+		"export":    exportCmd,
+		"import":    importCmd,
 	}
 }
 

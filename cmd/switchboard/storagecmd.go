@@ -56,7 +56,7 @@ func storageCmd(ctx context.Context, env cliEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("storage copy: opening %s: %w", *to, err)
 	}
-	counts, err := transfer.Copy(ctx, src, dst, progressBar(env.stderr))
+	counts, err := transfer.Copy(ctx, src, dst, progressBar(env.stderr, "rows"))
 	if err != nil {
 		dst.Close()
 		return fmt.Errorf("storage copy: %w (rerunning the copy is safe)", err)
@@ -72,9 +72,9 @@ func storageCmd(ctx context.Context, env cliEnv, args []string) error {
 	return nil
 }
 
-// progressBar draws the copy's progress on w: redrawn in place on a
-// terminal, a line per report otherwise (a log file).
-func progressBar(w io.Writer) transfer.Progress {
+// progressBar draws a long command's progress on w, counting unit: redrawn
+// in place on a terminal, a line per report otherwise (a log file).
+func progressBar(w io.Writer, unit string) transfer.Progress {
 	f, ok := w.(*os.File)
 	tty := false
 	if ok {
@@ -89,7 +89,7 @@ func progressBar(w io.Writer) transfer.Progress {
 			frac = float64(done) / float64(total)
 		}
 		filled := int(frac * width)
-		line := fmt.Sprintf("[%s%s] %3.0f%% %d/%d rows", strings.Repeat("#", filled), strings.Repeat(".", width-filled), frac*100, done, total)
+		line := fmt.Sprintf("[%s%s] %3.0f%% %d/%d %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), frac*100, done, total, unit)
 		if tty {
 			fmt.Fprintf(w, "\r%s", line)
 			if done == total {

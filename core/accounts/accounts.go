@@ -5,6 +5,8 @@ package accounts
 
 import (
 	"context"
+	"crypto/sha1"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -100,11 +102,60 @@ func (s *Service) VerifyPlain(ctx context.Context, domain, username, password st
 	if errors.Is(err, storage.ErrNotFound) {
 		// Keys without a StoredKey match no password; deriving them costs
 		// what a real check costs.
-		_, err := verify(storage.SCRAMKeys{Salt: make([]byte, saltSize), Iterations: s.iterations}, password)
+		_, err := verify(sha256.New, storage.SCRAMKeys{Salt: make([]byte, saltSize), Iterations: s.iterations}, password)
 		return false, err
 	}
 	if err != nil {
 		return false, err
 	}
-	return verify(a.Credentials.SHA256, password)
+	if len(a.Credentials.SHA256.StoredKey) > 0 {
+		return verify(sha256.New, a.Credentials.SHA256, password)
+	}
+	return s.verifyAndUpgrade(ctx, a, password)
+}
+
+// verifyAndUpgrade checks a password against the SHA-1 keys of an account
+// imported without SHA-256 ones and, when it matches, gives the account
+// keys for both hashes from it: the one moment the server holds the
+// password.
+func (s *Service) verifyAndUpgrade(ctx context.Context, a storage.Account, password string) (bool, error) {
+	ok, err := verify(sha1.New, a.Credentials.SHA1, password)
+	if err != nil || !ok {
+		return ok, err
+	}
+	if err := s.SetPassword(ctx, a.Domain, a.Username, password); err != nil {
+		return true, fmt.Errorf("adding SCRAM-SHA-256 keys to %s: %w", storage.Owner(a.Domain, a.Username), err)
+	}
+	return true, nil
+}
+
+// Import stores an account with keys made elsewhere (XEP-0227 files carry
+// them): at least one hash's complete keys. An existing account is an
+// error matching storage.ErrExists unless replace is set; then its keys
+// are replaced.
+func (s *Service) Import(ctx context.Context, a storage.Account, replace bool) error {
+	jid := storage.Owner(a.Domain, a.Username)
+	if err := checkUsername(a.Username); err != nil {
+		return fmt.Errorf("importing account %s: %w", jid, err)
+	}
+	if a.Domain == "" {
+		return fmt.Errorf("importing account %s: %w", jid, errEmptyDomain)
+	}
+	if err := checkKeys(a.Credentials); err != nil {
+		return fmt.Errorf("importing account %s: %w", jid, err)
+	}
+	if a.Created.IsZero() {
+		a.Created = time.Now().UTC()
+	}
+	err := s.store.CreateAccount(ctx, a)
+	if errors.Is(err, storage.ErrExists) && replace {
+		err = s.store.SetCredentials(ctx, a.Domain, a.Username, a.Credentials)
+	}
+	return err
+}
+
+// DeriveCredentials returns keys for password, as Create would store
+// them: for an import that carries a password instead of keys.
+func (s *Service) DeriveCredentials(password string) (storage.Credentials, error) {
+	return s.newCredentials(password)
 }

@@ -31,6 +31,9 @@ func (src saslSource) SCRAM(ctx context.Context, username string, sha256 bool) (
 	if sha256 {
 		k = c.SHA256
 	}
+	if len(k.StoredKey) == 0 {
+		return sasl.SCRAMKeys{}, sasl.ErrNoKeys
+	}
 	return sasl.SCRAMKeys{Salt: k.Salt, Iterations: k.Iterations, StoredKey: k.StoredKey, ServerKey: k.ServerKey}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -55,20 +56,45 @@ func hmacSum(h func() hash.Hash, key []byte, msg string) []byte {
 	return m.Sum(nil)
 }
 
-// verify checks a plain password against stored SHA-256 keys by deriving
+// verify checks a plain password against stored keys of hash h by deriving
 // them again with the stored salt and iteration count.
-func verify(stored storage.SCRAMKeys, password string) (bool, error) {
+func verify(h func() hash.Hash, stored storage.SCRAMKeys, password string) (bool, error) {
 	p, err := preparePassword(password)
 	if err != nil {
 		// No stored password can fail preparation, so this one cannot match.
 		return false, nil
 	}
 	if stored.Iterations <= 0 || len(stored.Salt) == 0 {
-		return false, errors.New("stored SCRAM-SHA-256 keys are incomplete")
+		return false, errors.New("stored SCRAM keys are incomplete")
 	}
-	got, err := deriveKeys(sha256.New, p, stored.Salt, stored.Iterations)
+	got, err := deriveKeys(h, p, stored.Salt, stored.Iterations)
 	if err != nil {
 		return false, err
 	}
 	return hmac.Equal(got.StoredKey, stored.StoredKey), nil
+}
+
+// errIncompleteKeys is an import's keys that cannot serve a login.
+var errIncompleteKeys = errors.New("SCRAM keys are incomplete: each hash needs a salt, an iteration count and both keys of its size")
+
+// checkKeys accepts credentials with complete keys for at least one hash,
+// and none half there.
+func checkKeys(c storage.Credentials) error {
+	have := 0
+	for _, k := range []struct {
+		keys storage.SCRAMKeys
+		size int
+	}{{c.SHA1, sha1.Size}, {c.SHA256, sha256.Size}} {
+		if len(k.keys.StoredKey) == 0 && len(k.keys.ServerKey) == 0 {
+			continue
+		}
+		if len(k.keys.StoredKey) != k.size || len(k.keys.ServerKey) != k.size || len(k.keys.Salt) == 0 || k.keys.Iterations <= 0 {
+			return errIncompleteKeys
+		}
+		have++
+	}
+	if have == 0 {
+		return errIncompleteKeys
+	}
+	return nil
 }

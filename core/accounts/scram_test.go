@@ -104,7 +104,7 @@ func TestVerify(t *testing.T) {
 		{"pen\x00cil", false},
 	}
 	for _, tt := range tests {
-		got, err := verify(keys, tt.password)
+		got, err := verify(sha256.New, keys, tt.password)
 		if err != nil || got != tt.want {
 			t.Errorf("verify(%q) = %v, %v; want %v", tt.password, got, err, tt.want)
 		}

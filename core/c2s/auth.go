@@ -155,6 +155,10 @@ func (c *Conn) saslFail(f *sasl.Failure) error {
 	if f.Condition == "aborted" {
 		return nil
 	}
+	if errors.Is(f.Err, sasl.ErrNoKeys) {
+		c.log.Warn("a client asked for a SCRAM hash the account has no keys for; "+
+			"it logs in with another mechanism, or after `switchboard user passwd`", "error", f.Err)
+	}
 	if f.Negotiation {
 		// No password was tested. A client that works down the list we
 		// offered (slixmpp: each -PLUS with tls-unique, each SCRAM with

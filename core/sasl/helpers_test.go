@@ -23,13 +23,14 @@ import (
 type fakeSource struct {
 	passwords map[string]string
 	broken    string // this username's lookups fail with a storage error
+	sha1Only  string // this username has no SCRAM-SHA-256 keys (imported)
 	lookups   []string
 }
 
 var errStorage = errors.New("database is on fire")
 
 func newFakeSource() *fakeSource {
-	return &fakeSource{passwords: map[string]string{"user": "pencil", "alice": "wonderland", "o=k,user": "pw"}, broken: "broken"}
+	return &fakeSource{passwords: map[string]string{"user": "pencil", "alice": "wonderland", "o=k,user": "pw", "imported": "pw"}, broken: "broken", sha1Only: "imported"}
 }
 
 func (f *fakeSource) SCRAM(_ context.Context, username string, sha256 bool) (SCRAMKeys, error) {
@@ -40,6 +41,9 @@ func (f *fakeSource) SCRAM(_ context.Context, username string, sha256 bool) (SCR
 	pw, ok := f.passwords[username]
 	if !ok {
 		return SCRAMKeys{}, ErrUnknownUser
+	}
+	if sha256 && username == f.sha1Only {
+		return SCRAMKeys{}, ErrNoKeys
 	}
 	h := scram.SHA1
 	if sha256 {

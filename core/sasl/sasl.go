@@ -19,6 +19,12 @@ import (
 // not exist.
 var ErrUnknownUser = errors.New("unknown user")
 
+// ErrNoKeys is returned by a CredentialSource for an account that has no
+// keys for the hash asked for: one imported from a server that kept only
+// SCRAM-SHA-1 keys. The exchange then fails as for a wrong password, and
+// the client may try another mechanism.
+var ErrNoKeys = errors.New("the account has no keys for this hash (imported with others only; setting its password again makes them)")
+
 // SCRAMKeys are the stored SCRAM values of one account for one hash function.
 type SCRAMKeys struct {
 	Salt       []byte
@@ -31,7 +37,8 @@ type SCRAMKeys struct {
 // connection's domain. username is a prepared localpart.
 type CredentialSource interface {
 	// SCRAM returns the SHA-256 keys if sha256 is true, else the SHA-1 keys;
-	// ErrUnknownUser if the account does not exist.
+	// ErrUnknownUser if the account does not exist, ErrNoKeys if it has no
+	// keys for that hash.
 	SCRAM(ctx context.Context, username string, sha256 bool) (SCRAMKeys, error)
 	// VerifyPlain reports whether password is the account's password.
 	VerifyPlain(ctx context.Context, username, password string) (bool, error)

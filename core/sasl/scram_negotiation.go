@@ -150,6 +150,10 @@ func (n *scramNegotiation) credentials(ctx context.Context, name string) (scram.
 		n.reason = err
 		return n.mech.fakeCredentials(prepared), nil
 	}
+	if errors.Is(err, ErrNoKeys) {
+		n.reason = fmt.Errorf("account %q, %s: %w", prepared, n.mech.name, err)
+		return n.mech.fakeCredentials(prepared), nil
+	}
 	if err == nil && (keys.Iterations <= 0 || len(keys.Salt) == 0 || len(keys.StoredKey) != n.mech.hash().Size()) {
 		err = fmt.Errorf("stored %s keys of %q are incomplete", n.mech.name, prepared)
 	}
@@ -186,6 +190,12 @@ func (n *scramNegotiation) final(in []byte) ([]byte, error) {
 			Err: errors.New("client's channel binding data differs from this connection's")}
 	case out == "":
 		return nil, &Failure{Condition: MalformedRequest, Text: "invalid client-final-message", Err: err}
+	case !n.known && errors.Is(n.reason, ErrNoKeys):
+		// No password was tested: the account is not to be penalised, and
+		// the client may go on to another mechanism.
+		f := authFailed(n.reason)
+		f.Negotiation = true
+		return nil, f
 	case !n.known:
 		return nil, authFailed(n.reason)
 	default:

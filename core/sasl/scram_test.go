@@ -68,6 +68,8 @@ func TestSCRAMConversations(t *testing.T) {
 		{name: "wrong password SHA-1", mech: "SCRAM-SHA-1", conn: plainConn, user: "user", pass: "pen", wantStep: 2, wantCond: NotAuthorized},
 		{name: "unknown user fails at the proof", mech: "SCRAM-SHA-256", conn: plainConn, user: "nobody", pass: "pencil", wantStep: 2, wantCond: NotAuthorized},
 		{name: "unpreparable username fails at the proof", mech: "SCRAM-SHA-256", conn: plainConn, user: "no body", pass: "pencil", wantStep: 2, wantCond: NotAuthorized},
+		{name: "no SHA-256 keys: a negotiation failure at the proof", mech: "SCRAM-SHA-256", conn: plainConn, user: "imported", pass: "pw", wantStep: 2, wantCond: NotAuthorized, wantNegotiation: true},
+		{name: "SHA-1 keys only serve SHA-1", mech: "SCRAM-SHA-1", conn: plainConn, user: "imported", pass: "pw", wantUser: "imported"},
 		{name: "storage failure", mech: "SCRAM-SHA-256", conn: plainConn, user: "broken", pass: "pencil", wantStep: 1, wantCond: TemporaryAuthFailure},
 		{name: "own bare JID as authzid", mech: "SCRAM-SHA-256", conn: plainConn, user: "user", pass: "pencil", authzid: "User@LocalHost", wantUser: "user"},
 		{name: "other user as authzid", mech: "SCRAM-SHA-256", conn: plainConn, user: "user", pass: "pencil", authzid: "alice@localhost", wantStep: 1, wantCond: InvalidAuthzid},
