@@ -86,8 +86,11 @@ func coreFeatures() []feature {
 			},
 		},
 		{
+			// Not once on: Bind2 or a resumption inside SASL2 turned it
+			// on before the features that follow <success/>.
 			name:  "sm",
 			needs: stateAuthenticated,
+			offer: func(c *Conn) bool { return c.ep == nil || c.ep.sm == nil },
 			append: func(dst []byte, _ *Conn) []byte {
 				return append(dst, "<sm xmlns='"+nsSM+"'/>"...)
 			},

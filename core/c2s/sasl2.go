@@ -114,10 +114,8 @@ func (c *Conn) parseAuthenticate(dom *etree.Element) (req *sasl2Request, initial
 				return nil, "", malformed("an empty initial response is written '='")
 			}
 		case stream.Name{Space: nsSASL2, Local: "user-agent"}:
+			// The id is optional (XEP-0388 §2.3); FAST needs it.
 			req.userAgent = ch.SelectAttrValue("id", "")
-			if req.userAgent == "" {
-				return nil, "", malformed("<user-agent/> needs an id")
-			}
 		case stream.Name{Space: nsBind2, Local: "bind"}:
 			b, err := c.parseBind2(ch)
 			if err != nil {
@@ -159,7 +157,8 @@ func (c *Conn) parseAuthenticate(dom *etree.Element) (req *sasl2Request, initial
 
 // sasl2Success finishes a successful XEP-0388 authentication: what the
 // client asked for inline is done, the outcome reported in <success/>,
-// and the stream goes on without a restart.
+// and the stream goes on without a restart, with the features of the
+// authenticated stream sent at once, as a restart would have.
 func (c *Conn) sasl2Success(ctx context.Context, ex *saslExchange, additional []byte) error {
 	req := ex.v2
 	token := c.fastOutcome(ctx, ex)
@@ -176,7 +175,7 @@ func (c *Conn) sasl2Success(ctx context.Context, ex *saslExchange, additional []
 		b = append(b, inline...)
 		b = append(b, token...)
 		b = append(b, "</success>"...)
-		return c.send(b)
+		return c.send(c.appendFeatures(b))
 	}
 	c.setLimits(c.srv.cfg.Limits)
 	if req.resume == nil {
