@@ -26,6 +26,16 @@ func (c *Conn) saslState() sasl.ConnState {
 	return cs
 }
 
+// negotiationState is saslState with the mechanisms offered, which SCRAM
+// signs (XEP-0474).
+func (c *Conn) negotiationState() sasl.ConnState {
+	cs := c.saslState()
+	for _, m := range c.mechanisms() {
+		cs.Offered = append(cs.Offered, m.Name())
+	}
+	return cs
+}
+
 // mechanisms are the configured mechanisms this connection may use.
 func (c *Conn) mechanisms() []sasl.Mechanism {
 	cs := c.saslState()
@@ -67,7 +77,7 @@ func (c *Conn) saslAuth(ctx context.Context, el *stream.Element) error {
 		return c.saslFail(&sasl.Failure{Condition: "encryption-required", Text: "use STARTTLS first"})
 	}
 	name := el.Attr("mechanism")
-	cs := c.saslState()
+	cs := c.negotiationState()
 	for _, m := range c.mechanisms() {
 		if m.Name() == name {
 			c.exchange = &saslExchange{name: name, neg: m.Start(cs, c.srv.cfg.Credentials)}

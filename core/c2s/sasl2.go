@@ -82,7 +82,7 @@ func (c *Conn) sasl2Authenticate(ctx context.Context, el *stream.Element) error 
 // startExchange begins the named mechanism: a password mechanism offered
 // in <authentication/>, or a FAST one offered in <fast/>.
 func (c *Conn) startExchange(name string, req *sasl2Request) *saslExchange {
-	cs := c.saslState()
+	cs := c.negotiationState()
 	for _, m := range c.mechanisms() {
 		if m.Name() == name {
 			return &saslExchange{name: name, neg: m.Start(cs, c.srv.cfg.Credentials), v2: req}

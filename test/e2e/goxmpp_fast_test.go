@@ -11,7 +11,8 @@ import (
 )
 
 // TestGoXMPPFAST: go-xmpp, which speaks SASL2 and Bind2 when offered,
-// asks for a XEP-0484 token on its password login, picks the
+// checks SCRAM's downgrade protection (XEP-0474) on its password login,
+// asks for a XEP-0484 token on it, picks the
 // channel-bound HT-SHA-256-EXPR on TLS 1.3, and its next connection logs
 // in with the token alone, bound to that connection's TLS; with
 // invalidate the token is forgotten and cannot log in again.
@@ -39,6 +40,9 @@ func TestGoXMPPFAST(t *testing.T) {
 			TLSConfig:   &tls.Config{RootCAs: trust, ServerName: "localhost"},
 			UserAgentSW: "gofast", UserAgentID: "0b6f1a52-8a3c-4b7e-9d0e-3f1c2a4b5c6d",
 			Fast: true, FastToken: token, FastMechanism: mech, FastInvalidate: invalidate,
+			// XEP-0474: go-xmpp checks the d= of SCRAM against the
+			// SASL2 mechanisms and XEP-0440 bindings it was offered.
+			SSDP: true,
 		}
 	}
 	o := opts("", "", false)
