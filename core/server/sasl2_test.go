@@ -166,3 +166,77 @@ func TestFASTFailures(t *testing.T) {
 		t.Errorf("token after a password change: %v %s", err, rawxmpp.Describe(el))
 	}
 }
+
+// TestSASL2Exchange: without an initial response the client gets an
+// empty challenge in the SASL2 namespace; <abort/> gets a SASL2 failure
+// with aborted; a SASL2 <response/> with nothing in progress is refused;
+// after <success/> without Bind2 the stream is not restarted, and the
+// features that follow offer resource binding.
+func TestSASL2Exchange(t *testing.T) {
+	s := start(t, nil)
+	c, _ := sasl2Client(t, s)
+	c.Send("<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'/>")
+	ch, err := c.Next()
+	if err != nil || ch.Tag != "challenge" || ch.SelectAttrValue("xmlns", "") != rawxmpp.NSSASL2 {
+		t.Fatalf("want an empty SASL2 challenge: %v %s", err, rawxmpp.Describe(ch))
+	}
+	c.Send("<abort xmlns='urn:xmpp:sasl:2'/>")
+	f, err := c.Next()
+	if err != nil || f.Tag != "failure" || f.SelectAttrValue("xmlns", "") != rawxmpp.NSSASL2 || f.SelectElement("aborted") == nil {
+		t.Fatalf("want a SASL2 failure with aborted: %v %s", err, rawxmpp.Describe(f))
+	}
+	c.Send("<response xmlns='urn:xmpp:sasl:2'>AAAA</response>")
+	if f, err = c.Next(); err != nil || f.SelectElement("malformed-request") == nil {
+		t.Fatalf("a response with nothing in progress: %v %s", err, rawxmpp.Describe(f))
+	}
+	c.Send("<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'><initial-response>AGFsaWNlAHNlY3JldA==</initial-response></authenticate>")
+	ok, err := c.Next()
+	if err != nil || ok.Tag != "success" {
+		t.Fatalf("PLAIN through SASL2: %v %s", err, rawxmpp.Describe(ok))
+	}
+	features, err := c.Next()
+	if err != nil || features.Tag != "features" || features.SelectElement("bind") == nil || features.SelectElement("authentication") != nil {
+		t.Fatalf("want the authenticated stream's features at once: %v %s", err, rawxmpp.Describe(features))
+	}
+	c.Send("<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'/>")
+	expectStreamError(t, c, "policy-violation")
+}
+
+// TestBind2Inline: CSI inactive enabled inline holds presence back until
+// the client is active; a resumption that fails inline is reported in
+// <success/> and Bind2 binds a new session; an account with no room left
+// fails the authentication with a SASL2 failure.
+func TestBind2Inline(t *testing.T) {
+	s := start(t, func(c *config.Config) {
+		c.Limits.ResumeTimeout = time.Hour
+		c.Limits.MaxResources = 2
+	})
+	c, _ := sasl2Client(t, s)
+	success, err := c.SCRAM2("alice", "secret", "<bind xmlns='urn:xmpp:bind:0'><inactive xmlns='urn:xmpp:csi:0'/></bind>"+
+		"<resume xmlns='urn:xmpp:sm:3' previd='nosuchsession' h='0'/>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if success.FindElement("failed/item-not-found") == nil || success.SelectElement("bound") == nil {
+		t.Fatalf("want <failed/> for the resumption and a new binding: %s", rawxmpp.Describe(success))
+	}
+	full := success.SelectElement("authorization-identifier").Text()
+	bob, _ := s.login(t, "bob", "b")
+	bob.Sendf("<presence to='%s' id='p1'/>", full)
+	bob.Sendf("<message to='%s' id='m1'><body>1</body></message>", full)
+	el, err := c.Expect(func(el *etree.Element) bool { return el.Tag == "message" || el.Tag == "presence" })
+	if err != nil || el.Tag != "message" {
+		t.Fatalf("an inactive client got %s before the message: %v", rawxmpp.Describe(el), err)
+	}
+	c.Send("<active xmlns='urn:xmpp:csi:0'/>")
+	if _, err := c.Expect(rawxmpp.ID("p1")); err != nil {
+		t.Fatalf("the held presence after <active/>: %v", err)
+	}
+
+	// alice has two sessions now: the limit.
+	s.login(t, "alice", "other")
+	c2, _ := sasl2Client(t, s)
+	if _, err := c2.SCRAM2("alice", "secret", "<bind xmlns='urn:xmpp:bind:0'/>"); err == nil || !strings.Contains(err.Error(), "temporary-auth-failure") {
+		t.Errorf("Bind2 past max_resources: %v, want a temporary-auth-failure", err)
+	}
+}
