@@ -55,14 +55,17 @@ func (s *Service) Delete(ctx context.Context, domain, username string) error {
 	return s.store.DeleteAccount(ctx, domain, username)
 }
 
-// SetPassword replaces an account's credentials; an unknown account yields an
-// error matching storage.ErrNotFound.
+// SetPassword replaces an account's credentials and revokes its FAST
+// tokens; an unknown account yields an error matching storage.ErrNotFound.
 func (s *Service) SetPassword(ctx context.Context, domain, username, password string) error {
 	creds, err := s.newCredentials(password)
 	if err != nil {
 		return fmt.Errorf("setting password of %s: %w", storage.Owner(domain, username), err)
 	}
-	return s.store.SetCredentials(ctx, domain, username, creds)
+	if err := s.store.SetCredentials(ctx, domain, username, creds); err != nil {
+		return err
+	}
+	return s.revokeAll(ctx, storage.Owner(domain, username))
 }
 
 // List returns the usernames of a domain in byte order.

@@ -12,14 +12,26 @@ import (
 
 // saslExchange is an authentication in progress.
 type saslExchange struct {
-	mech sasl.Mechanism
+	name string // the mechanism's
 	neg  sasl.Negotiation
+	ht   *sasl.HTNegotiation // neg, when a FAST token is used
+	v2   *sasl2Request       // nil for RFC 6120 SASL
 }
 
 func (c *Conn) saslState() sasl.ConnState {
 	cs := sasl.ConnState{Domain: c.srv.cfg.Domain, TLS: c.tlsState}
 	if c.tlsState != nil && c.srv.cfg.Certificate != nil {
 		cs.ServerCert = c.srv.cfg.Certificate()
+	}
+	return cs
+}
+
+// negotiationState is saslState with the mechanisms offered, which SCRAM
+// signs (XEP-0474).
+func (c *Conn) negotiationState() sasl.ConnState {
+	cs := c.saslState()
+	for _, m := range c.mechanisms() {
+		cs.Offered = append(cs.Offered, m.Name())
 	}
 	return cs
 }
@@ -41,14 +53,16 @@ func (c *Conn) handleSASL(ctx context.Context, el *stream.Element) error {
 	if c.state&stateAuthenticated != 0 {
 		return stream.NewError("policy-violation", "the stream is already authenticated")
 	}
+	c.sasl2 = false
 	switch el.Name.Local {
 	case "auth":
 		return c.saslAuth(ctx, el)
 	case "response":
-		if c.exchange == nil {
+		if c.exchange == nil || c.exchange.v2 != nil {
+			c.exchange = nil
 			return c.saslFail(&sasl.Failure{Condition: "malformed-request", Text: "no authentication in progress"})
 		}
-		return c.saslStep(ctx, el)
+		return c.saslStep(ctx, el.Text())
 	case "abort":
 		c.exchange = nil
 		return c.saslFail(&sasl.Failure{Condition: "aborted"})
@@ -58,22 +72,24 @@ func (c *Conn) handleSASL(ctx context.Context, el *stream.Element) error {
 
 func (c *Conn) saslAuth(ctx context.Context, el *stream.Element) error {
 	c.exchange = nil
+	c.sasl2 = false
 	if !c.saslAllowed() {
 		return c.saslFail(&sasl.Failure{Condition: "encryption-required", Text: "use STARTTLS first"})
 	}
 	name := el.Attr("mechanism")
-	cs := c.saslState()
+	cs := c.negotiationState()
 	for _, m := range c.mechanisms() {
 		if m.Name() == name {
-			c.exchange = &saslExchange{mech: m, neg: m.Start(cs, c.srv.cfg.Credentials)}
-			return c.saslStep(ctx, el)
+			c.exchange = &saslExchange{name: name, neg: m.Start(cs, c.srv.cfg.Credentials)}
+			return c.saslStep(ctx, el.Text())
 		}
 	}
 	return c.saslFail(&sasl.Failure{Condition: "invalid-mechanism", Text: "mechanism not offered"})
 }
 
-func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
-	in, err := decodeSASL(el.Text())
+// saslStep feeds the mechanism the client's base64 message.
+func (c *Conn) saslStep(ctx context.Context, text string) error {
+	in, err := decodeSASL(text)
 	if err != nil {
 		c.exchange = nil
 		return c.saslFail(&sasl.Failure{Condition: "incorrect-encoding"})
@@ -93,10 +109,10 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 			f = &sasl.Failure{Condition: "temporary-auth-failure", Err: err}
 		}
 		if f.Condition == "temporary-auth-failure" {
-			c.log.Error("authentication could not be checked", "mechanism", c.exchange.mech.Name(), "error", err)
+			c.log.Error("authentication could not be checked", "mechanism", c.exchange.name, "error", err)
 		}
 		attempted := neg.Attempted()
-		c.srv.cfg.Metrics.Login(c.exchange.mech.Name(), false)
+		c.srv.cfg.Metrics.Login(c.exchange.name, false)
 		c.exchange = nil
 		if f.Condition != "not-authorized" || f.Negotiation {
 			att.Abandon()
@@ -107,16 +123,20 @@ func (c *Conn) saslStep(ctx context.Context, el *stream.Element) error {
 	}
 	if !done {
 		att.Abandon()
-		return c.send(appendSASL(c.buf[:0], "challenge", out))
+		return c.send(c.appendSASL(c.buf[:0], "challenge", out))
 	}
+	ex := c.exchange
 	c.username = neg.Username()
-	c.log.Debug("authenticated", "user", c.username, "mechanism", c.exchange.mech.Name())
+	c.log.Debug("authenticated", "user", c.username, "mechanism", c.exchange.name)
 	c.loggedIn(ctx, att)
-	c.srv.cfg.Metrics.Login(c.exchange.mech.Name(), true)
+	c.srv.cfg.Metrics.Login(c.exchange.name, true)
 	c.exchange = nil
 	c.state |= stateAuthenticated
 	c.tlsState = nil // only SASL (channel binding) needed it; it holds key material
-	if err := c.send(appendSASL(c.buf[:0], "success", out)); err != nil {
+	if ex.v2 != nil {
+		return c.sasl2Success(ctx, ex, out)
+	}
+	if err := c.send(c.appendSASL(c.buf[:0], "success", out)); err != nil {
 		return err
 	}
 	c.dec.Restart()
@@ -139,9 +159,17 @@ func (c *Conn) refuse(err error) error {
 // saslFail reports a failure; too many of them end the stream (RFC 6120
 // §6.4.5).
 func (c *Conn) saslFail(f *sasl.Failure) error {
-	b := append(c.buf[:0], "<failure xmlns='"+stream.NSSASL+"'><"...)
-	b = append(b, f.Condition...)
-	b = append(b, "/>"...)
+	var b []byte
+	if c.sasl2 {
+		// XEP-0388 §2.6: the RFC 6120 condition, in its namespace.
+		b = append(c.buf[:0], "<failure xmlns='"+nsSASL2+"'><"...)
+		b = append(b, f.Condition...)
+		b = append(b, " xmlns='"+stream.NSSASL+"'/>"...)
+	} else {
+		b = append(c.buf[:0], "<failure xmlns='"+stream.NSSASL+"'><"...)
+		b = append(b, f.Condition...)
+		b = append(b, "/>"...)
+	}
 	if f.Text != "" {
 		b = append(b, "<text xml:lang='en'>"...)
 		b = stream.AppendEscapedText(b, f.Text)
@@ -187,10 +215,18 @@ func decodeSASL(s string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(s)
 }
 
-func appendSASL(dst []byte, name string, data []byte) []byte {
+// appendSASL appends a <challenge/> or <success/> of the exchange's
+// protocol: RFC 6120 SASL, or XEP-0388's challenge.
+func (c *Conn) appendSASL(dst []byte, name string, data []byte) []byte {
+	ns := stream.NSSASL
+	if c.sasl2 {
+		ns = nsSASL2
+	}
 	dst = append(dst, '<')
 	dst = append(dst, name...)
-	dst = append(dst, " xmlns='"+stream.NSSASL+"'"...)
+	dst = append(dst, " xmlns='"...)
+	dst = append(dst, ns...)
+	dst = append(dst, '\'')
 	if data == nil {
 		return append(dst, "/>"...)
 	}

@@ -55,6 +55,7 @@ type Conn struct {
 	ep       *endpoint
 	failures int
 	exchange *saslExchange
+	sasl2    bool // the latest authentication attempt is XEP-0388's
 	restart  bool // open a new stream before reading on
 	// negotiationFailures are failed authentications that tested no
 	// credential (sasl.Failure.Negotiation).

@@ -25,7 +25,7 @@ const (
 // offers itself. A plugin may offer none in them: a second <mechanisms/>
 // or <bind/> would be a plugin speaking for the core.
 func FeatureNamespaces() []string {
-	return []string{stream.NSTLS, stream.NSSASL, nsAuthFeature, nsChannelBinding, stream.NSBind, nsSM, nsCSI, stream.NSSession}
+	return []string{stream.NSTLS, stream.NSSASL, nsSASL2, nsAuthFeature, nsChannelBinding, stream.NSBind, nsSM, nsCSI, stream.NSSession}
 }
 
 func coreFeatures() []feature {
@@ -46,6 +46,12 @@ func coreFeatures() []feature {
 			forbids: stateAuthenticated,
 			offer:   func(c *Conn) bool { return c.saslAllowed() && len(c.mechanisms()) > 0 },
 			append:  appendMechanisms,
+		},
+		{
+			name:    "authentication",
+			forbids: stateAuthenticated,
+			offer:   func(c *Conn) bool { return c.saslAllowed() && len(c.mechanisms())+len(c.fastMechanisms()) > 0 },
+			append:  appendAuthentication,
 		},
 		{
 			// XEP-0078, for the clients that still look for it.
@@ -80,8 +86,11 @@ func coreFeatures() []feature {
 			},
 		},
 		{
+			// Not once on: Bind2 or a resumption inside SASL2 turned it
+			// on before the features that follow <success/>.
 			name:  "sm",
 			needs: stateAuthenticated,
+			offer: func(c *Conn) bool { return c.ep == nil || c.ep.sm == nil },
 			append: func(dst []byte, _ *Conn) []byte {
 				return append(dst, "<sm xmlns='"+nsSM+"'/>"...)
 			},
@@ -113,6 +122,36 @@ func appendMechanisms(dst []byte, c *Conn) []byte {
 		dst = append(dst, "</mechanism>"...)
 	}
 	return append(dst, "</mechanisms>"...)
+}
+
+// appendAuthentication offers XEP-0388 SASL2 with the same mechanisms as
+// SASL, and what may be done inline: Bind2 (with carbons, stream
+// management and CSI), FAST, and stream resumption.
+func appendAuthentication(dst []byte, c *Conn) []byte {
+	dst = append(dst, "<authentication xmlns='"+nsSASL2+"'>"...)
+	for _, m := range c.mechanisms() {
+		dst = append(dst, "<mechanism>"...)
+		dst = append(dst, m.Name()...)
+		dst = append(dst, "</mechanism>"...)
+	}
+	dst = append(dst, "<inline><bind xmlns='"+nsBind2+"'><inline>"...)
+	if c.srv.carbonsOffered() {
+		dst = append(dst, "<feature var='"+nsCarbons+"'/>"...)
+	}
+	dst = append(dst, "<feature var='"+nsCSI+"'/><feature var='"+nsSM+"'/></inline></bind>"...)
+	if fast := c.fastMechanisms(); len(fast) > 0 {
+		dst = append(dst, "<fast xmlns='"+nsFAST+"'>"...)
+		for _, m := range fast {
+			dst = append(dst, "<mechanism>"...)
+			dst = append(dst, m.Name()...)
+			dst = append(dst, "</mechanism>"...)
+		}
+		dst = append(dst, "</fast>"...)
+	}
+	if c.srv.cfg.ResumeTimeout > 0 {
+		dst = append(dst, "<sm xmlns='"+nsSM+"'/>"...)
+	}
+	return append(dst, "</inline></authentication>"...)
 }
 
 // saslAllowed reports whether SASL may start: when TLS is required, only

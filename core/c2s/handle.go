@@ -22,6 +22,8 @@ func (c *Conn) handle(ctx context.Context, el *stream.Element) error {
 		return c.startTLS()
 	case stream.NSSASL:
 		return c.handleSASL(ctx, el)
+	case nsSASL2:
+		return c.handleSASL2(ctx, el)
 	case stream.NSClient:
 		return c.handleStanza(ctx, el)
 	case nsSM:

@@ -54,6 +54,12 @@ type Config struct {
 	// resource-constraint and anything else waits for room.
 	MaxInFlight int
 
+	// Tokens keeps XEP-0484 FAST tokens; nil offers no FAST.
+	Tokens TokenStore
+	// TokenTTL is how long a token lives; one used with less than half
+	// of it left is replaced.
+	TokenTTL time.Duration
+
 	// Extensions are what plugins add to streams; nil for none.
 	Extensions Extensions
 
@@ -73,6 +79,9 @@ type Extensions interface {
 	// StreamFeatures returns feature elements to offer before or after
 	// authentication.
 	StreamFeatures(postAuth bool) []string
+	// Offers reports whether a loaded plugin declares the disco feature:
+	// Bind2 enables carbons inline only when the carbons plugin runs.
+	Offers(feature string) bool
 	// PreAuth offers an IQ sent before authentication; it returns the
 	// replies for this stream and whether anything took the IQ.
 	PreAuth(ctx context.Context, sessionID, remoteAddr string, secure bool, el *stream.Element) ([][]byte, bool)
@@ -310,6 +319,12 @@ func (s *Server) takeResumable(id, username string) *endpoint {
 		return nil
 	}
 	return e
+}
+
+// carbonsOffered reports whether a plugin serves XEP-0280, which Bind2
+// may then enable inline.
+func (s *Server) carbonsOffered() bool {
+	return s.cfg.Extensions != nil && s.cfg.Extensions.Offers(nsCarbons)
 }
 
 // Len returns the number of open connections.

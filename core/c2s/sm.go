@@ -11,8 +11,8 @@ const nsSM = "urn:xmpp:sm:3"
 
 const smRequest = "<r xmlns='" + nsSM + "'/>"
 
-func parseH(el *stream.Element) (uint32, bool) {
-	h, err := strconv.ParseUint(el.Attr("h"), 10, 32)
+func parseH(raw string) (uint32, bool) {
+	h, err := strconv.ParseUint(raw, 10, 32)
 	return uint32(h), err == nil
 }
 
@@ -22,7 +22,7 @@ func (c *Conn) handleSM(el *stream.Element) error {
 	case "enable":
 		return c.enableSM(el)
 	case "resume":
-		return c.resumeSM(el)
+		return c.resume(el.Attr("previd"), el.Attr("h"), func(answer []byte, _ bool) error { return c.send(answer) })
 	case "r":
 		return c.answerRequest()
 	case "a":
@@ -53,17 +53,24 @@ func (c *Conn) enableSM(el *stream.Element) error {
 		return c.send(smFailed("unexpected-request"))
 	}
 	r := el.Attr("resume")
-	e.sm = &smState{id: randomID(12), resumable: (r == "true" || r == "1") && c.srv.cfg.ResumeTimeout > 0}
+	// Written under the endpoint's lock, so that every stanza counted
+	// from now on follows <enabled/> on the wire.
+	return c.send(c.startSM(r == "true" || r == "1"))
+}
+
+// startSM turns stream management on for the bound session and returns
+// the <enabled/> to send, the endpoint's lock held: the caller sends it
+// before unlocking.
+func (c *Conn) startSM(resume bool) []byte {
+	e := c.ep
+	e.sm = &smState{id: randomID(12), resumable: resume && c.srv.cfg.ResumeTimeout > 0}
 	b := []byte("<enabled xmlns='" + nsSM + "' id='" + e.sm.id + "'")
 	if e.sm.resumable {
 		b = append(b, " resume='true' max='"+strconv.Itoa(int(c.srv.cfg.ResumeTimeout.Seconds()))+"'"...)
 		c.srv.rememberResumable(e.sm.id, e)
 	}
-	b = append(b, "/>"...)
 	c.log.Debug("stream management enabled", "resumable", e.sm.resumable)
-	// Written under the endpoint's lock, so that every stanza counted
-	// from now on follows <enabled/> on the wire.
-	return c.send(b)
+	return append(b, "/>"...)
 }
 
 func (c *Conn) answerRequest() error {
@@ -77,7 +84,7 @@ func (c *Conn) answerRequest() error {
 }
 
 func (c *Conn) receiveAck(el *stream.Element) error {
-	h, ok := parseH(el)
+	h, ok := parseH(el.Attr("h"))
 	if c.ep == nil || !ok {
 		return stream.NewError("unsupported-stanza-type", "unexpected acknowledgement")
 	}
@@ -116,7 +123,7 @@ func (c *Conn) countInbound() (seq uint32, counted bool) {
 	return c.ep.sm.inbound, true
 }
 
-// resumeSM takes over a session the client left (XEP-0198 §5): the
+// resume takes over a session the client left (XEP-0198 §5): the
 // acknowledged part of the queue is dropped and the rest sent again on
 // this connection, after <resumed/>. A refused resumption leaves the old
 // session as it was, waiting or expiring on schedule, except for an h it
@@ -124,15 +131,20 @@ func (c *Conn) countInbound() (seq uint32, counted bool) {
 // ends as on expiry. Either answer tells the client how many of its
 // stanzas were handled, so it first waits for what the old connection
 // still has in flight: a stanza counted as not handled is sent again.
-func (c *Conn) resumeSM(el *stream.Element) error {
+//
+// answer sends the <resumed/> or <failed/> given, alone or inside the
+// XEP-0388 <success/> when the resumption was asked for inline; it is
+// called with resumed true under the endpoint's lock, so that nothing
+// the session is sent gets ahead of it.
+func (c *Conn) resume(previd, rawH string, answer func(b []byte, resumed bool) error) error {
 	if c.state&stateAuthenticated == 0 || c.state&stateBound != 0 {
-		return c.send(smFailed("unexpected-request"))
+		return answer(smFailed("unexpected-request"), false)
 	}
-	h, ok := parseH(el)
-	e := c.srv.takeResumable(el.Attr("previd"), c.username)
+	h, ok := parseH(rawH)
+	e := c.srv.takeResumable(previd, c.username)
 	if e == nil || !ok {
-		c.log.Debug("resumption refused: unknown or expired session", "previd", el.Attr("previd"))
-		return c.send(smFailed("item-not-found"))
+		c.log.Debug("resumption refused: unknown or expired session", "previd", previd)
+		return answer(smFailed("item-not-found"), false)
 	}
 	e.mu.Lock()
 	if !e.sm.acceptable(h) {
@@ -143,7 +155,7 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 		e.mu.Lock()
 		handled := e.handled()
 		e.mu.Unlock()
-		return c.send(smFailedHandled("undefined-condition", handled))
+		return answer(smFailedHandled("undefined-condition", handled), false)
 	}
 	old, rival := e.conn, e.resuming
 	// The client came back before we noticed the old connection die; the
@@ -162,11 +174,12 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 	}
 	e.inflight.wait()
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if e.resuming != c || e.ending {
-		c.log.Debug("resumption refused: the session ended or was resumed elsewhere meanwhile", "previd", e.sm.id)
-		return c.send(smFailed("item-not-found"))
+		e.mu.Unlock()
+		c.log.Debug("resumption refused: the session ended or was resumed elsewhere meanwhile", "previd", previd)
+		return answer(smFailed("item-not-found"), false)
 	}
+	defer e.mu.Unlock()
 	e.resuming = nil
 	// The old connection may have read an acknowledgement meanwhile that
 	// covers more than h: what it acknowledged stays acknowledged.
@@ -182,7 +195,7 @@ func (c *Conn) resumeSM(el *stream.Element) error {
 	c.state |= stateBound
 	c.log = c.log.With("jid", e.sess.Full)
 	b := []byte("<resumed xmlns='" + nsSM + "' h='" + strconv.FormatUint(uint64(e.handled()), 10) + "' previd='" + e.sm.id + "'/>")
-	if err := c.send(b); err != nil {
+	if err := answer(b, true); err != nil {
 		return err
 	}
 	for _, q := range e.sm.queue {

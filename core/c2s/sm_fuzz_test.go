@@ -46,7 +46,7 @@ func FuzzStreamManagement(f *testing.F) {
 			before := len(s.queue)
 			switch el.Name.Local {
 			case "a", "resume":
-				h, ok := parseH(el)
+				h, ok := parseH(el.Attr("h"))
 				if _, err := strconv.ParseUint(el.Attr("h"), 10, 32); ok != (err == nil) {
 					t.Fatalf("parseH(%q) ok=%v", el.Attr("h"), ok)
 				}

@@ -201,6 +201,12 @@ type Auth struct {
 	AccountDelayMax time.Duration `koanf:"account_delay_max"`
 	KnownNetworks   int           `koanf:"known_networks"`
 	KnownNetworkTTL time.Duration `koanf:"known_network_ttl"`
+	// XEP-0484 FAST: tokens a client gets with SASL2 to log in again in
+	// one round trip. A token lives FASTTokenTTL; an account holds tokens
+	// for at most FASTTokensPerAccount user agents.
+	FAST                 bool          `koanf:"fast"`
+	FASTTokenTTL         time.Duration `koanf:"fast_token_ttl"`
+	FASTTokensPerAccount int           `koanf:"fast_tokens_per_account"`
 }
 
 // Limits protect the server from clients that misbehave or never finish.

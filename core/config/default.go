@@ -44,6 +44,10 @@ func Default() *Config {
 			AccountDelayMax: time.Minute,
 			KnownNetworks:   4,
 			KnownNetworkTTL: 30 * 24 * time.Hour,
+
+			FAST:                 true,
+			FASTTokenTTL:         21 * 24 * time.Hour,
+			FASTTokensPerAccount: 16,
 		},
 		Limits: Limits{
 			MaxStanzaBytes:        256 << 10,

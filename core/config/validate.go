@@ -106,6 +106,10 @@ func (c *Config) validateAuth(p *problems) {
 	if c.Auth.KnownNetworks > 0 {
 		positive(p, "auth.known_network_ttl", c.Auth.KnownNetworkTTL)
 	}
+	if c.Auth.FAST {
+		positive(p, "auth.fast_token_ttl", c.Auth.FASTTokenTTL)
+		atLeast(p, "auth.fast_tokens_per_account", c.Auth.FASTTokensPerAccount, 1)
+	}
 	atLeast(p, "auth.ban_failures", c.Auth.BanFailures, 0)
 	if c.Auth.BanFailures > 0 || c.Auth.AccountDelayMax > 0 {
 		// Account failures count within it even when nobody is banned.

@@ -163,3 +163,13 @@ func (h *Host) StreamFeatures(postAuth bool) []string {
 // Manifests returns the core's manifest and those of the plugins that are
 // loaded and not failed.
 func (h *Host) Manifests() []*pluginv1.Manifest { return h.snap.Load().manifests }
+
+// Offers reports whether a loaded plugin declares the disco feature.
+func (h *Host) Offers(feature string) bool {
+	for _, m := range h.snap.Load().manifests {
+		if slices.Contains(m.GetFeatures(), feature) {
+			return true
+		}
+	}
+	return false
+}

@@ -55,6 +55,9 @@ type ConnState struct {
 	ServerCert *x509.Certificate
 	// Domain is the domain the client is authenticating to.
 	Domain string
+	// Offered are the names of the mechanisms offered on the connection,
+	// for SCRAM's downgrade protection (XEP-0474); none leaves it out.
+	Offered []string
 }
 
 // Mechanism is one SASL mechanism as configured for the server. It is safe

@@ -26,6 +26,9 @@ type scramNegotiation struct {
 	state      scramState
 	challenged bool // sent the empty challenge for a missing initial response
 	conv       *scram.ServerConversation
+	cbData     []byte                  // the channel binding of a -PLUS exchange
+	stored     scram.StoredCredentials // what the lookup served, real or fake
+	proof      *scramProof             // checks the client-final-message
 
 	username string // prepared, as looked up; "" if preparation failed
 	known    bool   // the credentials are an account's, not fake
@@ -100,6 +103,12 @@ func (n *scramNegotiation) first(ctx context.Context, in []byte) ([]byte, error)
 	if !authzidMatches(conv.AuthzID(), n.username, n.cs.Domain) {
 		return nil, &Failure{Condition: InvalidAuthzid, Text: "authorization identity must be empty or your own bare JID"}
 	}
+	if len(n.cs.Offered) > 0 {
+		// XEP-0474 downgrade protection, in SASL and SASL2 alike: both
+		// offer the same mechanisms and XEP-0440 bindings.
+		out += ",d=" + downgradeHash(n.mech.hash, n.cs.Offered, ChannelBindingTypes(n.cs))
+	}
+	n.proof = newSCRAMProof(n.mech.hash, string(in), out, n.cbData, n.stored)
 	return []byte(out), nil
 }
 
@@ -124,6 +133,7 @@ func (n *scramNegotiation) conversation(ctx context.Context, msg string) (*scram
 		if err != nil {
 			return nil, unsupportedBinding(n.cs, err)
 		}
+		n.cbData = cb.Data
 		return srv.NewConversationWithChannelBindingRequired(cb), nil
 	case isP:
 		return nil, &Failure{Condition: MalformedRequest, Text: "channel binding requires " + n.mech.name + "-PLUS"}
@@ -142,13 +152,15 @@ func (n *scramNegotiation) credentials(ctx context.Context, name string) (scram.
 	prepared, err := prepareUsername(name)
 	if err != nil {
 		n.reason = fmt.Errorf("preparing username: %w", err)
-		return n.mech.fakeCredentials(name), nil
+		n.stored = n.mech.fakeCredentials(name)
+		return n.stored, nil
 	}
 	n.username = prepared
 	keys, err := n.creds.SCRAM(ctx, prepared, n.mech.sha256)
 	if errors.Is(err, ErrUnknownUser) {
 		n.reason = err
-		return n.mech.fakeCredentials(prepared), nil
+		n.stored = n.mech.fakeCredentials(prepared)
+		return n.stored, nil
 	}
 	if errors.Is(err, ErrNoKeys) {
 		n.reason = fmt.Errorf("account %q, %s: %w", prepared, n.mech.name, err)
@@ -163,11 +175,12 @@ func (n *scramNegotiation) credentials(ctx context.Context, name string) (scram.
 	}
 	n.known = true
 	n.mech.lastIterations.Store(int64(keys.Iterations))
-	return scram.StoredCredentials{
+	n.stored = scram.StoredCredentials{
 		KeyFactors: scram.KeyFactors{Salt: string(keys.Salt), Iters: keys.Iterations},
 		StoredKey:  keys.StoredKey,
 		ServerKey:  keys.ServerKey,
-	}, nil
+	}
+	return n.stored, nil
 }
 
 // final checks the client-final-message and returns the server-final-message.
@@ -175,7 +188,7 @@ func (n *scramNegotiation) final(in []byte) ([]byte, error) {
 	if !utf8.Valid(in) {
 		return nil, &Failure{Condition: MalformedRequest, Text: "message is not UTF-8"}
 	}
-	out, err := n.conv.Step(string(in))
+	out, err := n.proof.verify(string(in))
 	switch {
 	case err == nil && n.known:
 		n.authed = n.username

@@ -243,6 +243,8 @@ func (s *Server) build() error {
 		ResumeTimeout:    cfg.Limits.ResumeTimeout,
 		MaxUnacked:       cfg.Limits.MaxUnacked,
 		MaxInFlight:      cfg.Limits.MaxInFlight,
+		Tokens:           fastTokens(cfg, s.accounts),
+		TokenTTL:         cfg.Auth.FASTTokenTTL,
 		Extensions:       s.plugins,
 		Conns:            s.connLimits,
 		Auth:             s.authLimits,
@@ -252,6 +254,14 @@ func (s *Server) build() error {
 		Metrics:          s.metrics,
 	}, s.sessions, r, s.log.Named("c2s"))
 	return s.registerMetrics()
+}
+
+// fastTokens is where c2s keeps FAST tokens, nil when FAST is off.
+func fastTokens(cfg *config.Config, accts *accounts.Service) c2s.TokenStore {
+	if !cfg.Auth.FAST {
+		return nil
+	}
+	return accts.FASTTokens(cfg.Domain, cfg.Auth.FASTTokenTTL, cfg.Auth.FASTTokensPerAccount)
 }
 
 func (s *Server) pluginBackoff() pluginhost.Backoff {

@@ -53,6 +53,13 @@ func requireSlixmpp(t *testing.T) {
 func slixmppServer(t *testing.T, users ...string) *server {
 	t.Helper()
 	requireSlixmpp(t)
+	return untrustedServer(t, users...)
+}
+
+// untrustedServer runs the server with the accounts given (password
+// "pw-" + name), loopback not trusted.
+func untrustedServer(t *testing.T, users ...string) *server {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "switchboard.yaml")
 	if err := os.WriteFile(cfg, []byte("limits:\n  trusted_networks: []\n"), 0o644); err != nil {
