@@ -144,7 +144,7 @@ func (s *Server) startTLS(p *peer) error {
 		ServerName:         p.domain,
 		InsecureSkipVerify: true, // checked below, by verifyPeer
 		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			return s.cfg.Certificate(), nil
+			return s.cfg.Certificate(s.cfg.Domain), nil
 		},
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			p.certErr = s.verifyPeer(cs.PeerCertificates, p.domain, x509.ExtKeyUsageServerAuth)

@@ -43,7 +43,7 @@ func FuzzInbound(f *testing.F) {
 		s := NewServer(Config{
 			Domain:         "a.test",
 			Local:          func(d string) bool { return d == "a.test" },
-			Certificate:    func() *tls.Certificate { return cert },
+			Certificate:    func(string) *tls.Certificate { return cert },
 			Roots:          p.roots,
 			Hosts:          map[string]string{},
 			ConnectTimeout: time.Second, IdleTimeout: time.Second, WriteTimeout: time.Second,

@@ -113,7 +113,7 @@ func startServer(t *testing.T, mutate func(*Config)) *testServer {
 	cfg := Config{
 		Domain:         "a.test",
 		Local:          func(d string) bool { return d == "a.test" },
-		Certificate:    func() *tls.Certificate { return cert },
+		Certificate:    func(string) *tls.Certificate { return cert },
 		Roots:          p.roots,
 		TLSRequired:    true,
 		Dialback:       true,

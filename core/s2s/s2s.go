@@ -37,9 +37,10 @@ type Config struct {
 	// Local reports whether a domain is served here (the server's own or
 	// a service's): a peer may address only those.
 	Local func(domain string) bool
-	// Certificate is the server's certificate, presented to peers as
-	// server and as client.
-	Certificate func() *tls.Certificate
+	// Certificate is the server's certificate for one of its domains,
+	// presented to peers as server (for the name a peer asks for, SNI)
+	// and as client.
+	Certificate func(domain string) *tls.Certificate
 	// Roots are the roots a peer's certificate must chain to; nil means
 	// the system's.
 	Roots *x509.CertPool

@@ -37,7 +37,7 @@ func (s *Server) buildFederation() error {
 	s.federation = s2s.NewServer(s2s.Config{
 		Domain:         cfg.Domain,
 		Local:          func(d string) bool { return d == cfg.Domain || s.plugins.ServiceDomain(d) },
-		Certificate:    s.certs.Certificate,
+		Certificate:    s.certs.For,
 		Roots:          roots,
 		TLSRequired:    cfg.S2S.TLSRequired,
 		Dialback:       cfg.S2S.Dialback,
