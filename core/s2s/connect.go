@@ -17,6 +17,7 @@ import (
 // peer is a stream this server opened to another server, secured as far
 // as both allow, not yet authenticated.
 type peer struct {
+	local  string // the hosted domain this server speaks as
 	domain string
 	nc     net.Conn
 	dec    *stream.Decoder
@@ -61,7 +62,7 @@ func (s *Server) addrs(ctx context.Context, domain string) ([]string, error) {
 // connect opens a stream to domain's server and secures it with
 // STARTTLS when the peer offers it (required unless configured not to).
 // The context bounds the whole set-up.
-func (s *Server) connect(ctx context.Context, domain string) (*peer, error) {
+func (s *Server) connect(ctx context.Context, local, domain string) (*peer, error) {
 	addrs, err := s.addrs(ctx, domain)
 	if err != nil {
 		return nil, err
@@ -81,7 +82,7 @@ func (s *Server) connect(ctx context.Context, domain string) (*peer, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetDeadline(dl)
 	}
-	p := &peer{domain: domain, nc: nc, dec: stream.NewDecoder(nc, s.cfg.Limits)}
+	p := &peer{local: local, domain: domain, nc: nc, dec: stream.NewDecoder(nc, s.cfg.Limits)}
 	if err := s.open(p); err != nil {
 		nc.Close()
 		return nil, err
@@ -101,7 +102,7 @@ func (s *Server) connect(ctx context.Context, domain string) (*peer, error) {
 
 // open sends the stream header and reads the peer's header and features.
 func (s *Server) open(p *peer) error {
-	if _, err := p.nc.Write(appendHeader(nil, s.cfg.Domain, p.domain, "")); err != nil {
+	if _, err := p.nc.Write(appendHeader(nil, p.local, p.domain, "")); err != nil {
 		return fmt.Errorf("opening a stream to %s: %w", p.domain, err)
 	}
 	h, err := p.dec.ReadHeader()
@@ -144,7 +145,7 @@ func (s *Server) startTLS(p *peer) error {
 		ServerName:         p.domain,
 		InsecureSkipVerify: true, // checked below, by verifyPeer
 		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			return s.cfg.Certificate(s.cfg.Domain), nil
+			return s.cfg.Certificate(p.local), nil
 		},
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			p.certErr = s.verifyPeer(cs.PeerCertificates, p.domain, x509.ExtKeyUsageServerAuth)

@@ -42,6 +42,7 @@ func FuzzInbound(f *testing.F) {
 		r := &fakeRouter{got: make(chan routed, 64)}
 		s := NewServer(Config{
 			Domain:         "a.test",
+			Hosted:         func(d string) bool { return d == "a.test" },
 			Local:          func(d string) bool { return d == "a.test" },
 			Certificate:    func(string) *tls.Certificate { return cert },
 			Roots:          p.roots,

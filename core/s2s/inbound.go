@@ -40,6 +40,18 @@ type inbound struct {
 	amu       sync.Mutex
 	authed    map[string]bool // domains the stream may send from
 	verifying bool            // a dialback verification is under way
+	// local is the hosted domain the peer's stream header addressed;
+	// "" until one did.
+	local string
+}
+
+// localDomain is the hosted domain the stream is to, the primary until
+// the peer named one.
+func (c *inbound) localDomain() string {
+	if c.local == "" {
+		return c.s.cfg.Domain
+	}
+	return c.local
 }
 
 func newInbound(s *Server, nc net.Conn) *inbound {
@@ -92,7 +104,13 @@ func (c *inbound) openStream() error {
 		return err
 	}
 	c.id = randomID()
-	c.write(appendHeader(nil, c.s.cfg.Domain, h.From, c.id))
+	if to, err := jidprep.Parse(h.To); err == nil && to.Local == "" && to.Resource == "" && c.s.cfg.Hosted(to.Domain) {
+		// Under wmu: close, from any goroutine, names it in a header.
+		c.wmu.Lock()
+		c.local = to.Domain
+		c.wmu.Unlock()
+	}
+	c.write(appendHeader(nil, c.localDomain(), h.From, c.id))
 	c.wmu.Lock()
 	c.headerOut = true
 	c.wmu.Unlock()
@@ -100,8 +118,8 @@ func (c *inbound) openStream() error {
 		return stream.NewError("invalid-namespace", "a server's stream is in "+NS)
 	}
 	if h.To != "" {
-		if to, err := jidprep.Parse(h.To); err != nil || to.Domain != c.s.cfg.Domain || to.Local != "" || to.Resource != "" {
-			return stream.NewError("host-unknown", "this server is "+c.s.cfg.Domain)
+		if to, err := jidprep.Parse(h.To); err != nil || to.Domain != c.local {
+			return stream.NewError("host-unknown", h.To+" is not hosted here")
 		}
 	}
 	if h.From != "" {
@@ -324,7 +342,7 @@ func (c *inbound) close(err *stream.Error) {
 	c.closing = true
 	var b []byte
 	if !c.headerOut {
-		b = appendHeader(b, c.s.cfg.Domain, "", randomID())
+		b = appendHeader(b, c.localDomain(), "", randomID())
 	}
 	if err != nil {
 		b = stream.AppendError(b, err)

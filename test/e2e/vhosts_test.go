@@ -250,3 +250,57 @@ func TestHostedDomainsDisco(t *testing.T) {
 		t.Fatalf("a stream to c.test: %v %s, want host-unknown", err, describe(el))
 	}
 }
+
+// TestHostedDomainsFederate: a server hosting a.test and c.test federates
+// with b.test, certificates only (dialback off both ways): each hosted
+// domain has a stream of its own to b.test, authenticated with its own
+// certificate by SASL EXTERNAL, and b.test's stream to c.test is
+// presented c.test's certificate (SNI).
+func TestHostedDomainsFederate(t *testing.T) {
+	ca := newTestCA(t)
+	network := loopbackNet()
+	x := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice", "carol@c.test"}, more: []string{"c.test"}}
+	b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob"}}
+	x.cert, x.key = ca.issue(x.domain)
+	x.bundles = []string{ca.bundle("c.test")}
+	b.cert, b.key = ca.issue(b.domain)
+	startFederated(t, ca.file, nil, x, b)
+
+	alice, aliceJID := x.login(t, "alice", "home")
+	carol, carolJID := rawLoginAt(t, x, "c.test", "carol", "home")
+	bob, _ := b.login(t, "bob", "phone")
+	for _, s := range []struct {
+		c    *rawxmpp.Client
+		from string
+	}{{alice, aliceJID}, {carol, carolJID}} {
+		id := "m-" + s.from[:5]
+		s.c.Sendf("<message type='chat' to='bob@b.test' id='%s'><body>hi</body></message>", id)
+		m, err := bob.Expect(isMsg(id))
+		if err != nil || m.SelectAttrValue("from", "") != s.from {
+			t.Fatalf("bob waiting for %s's message: %v %s", s.from, err, describe(m))
+		}
+	}
+	for _, local := range []string{"a.test", "c.test"} {
+		b.waitLogWhere(local+" authenticated at b.test with SASL EXTERNAL", func(l map[string]any) bool {
+			return l["@message"] == "a remote server authenticated" && l["domain"] == local && l["auth"] == "SASL EXTERNAL"
+		})
+	}
+	bob.Sendf("<message type='chat' to='%s' id='back'><body>hi carol</body></message>", carolJID)
+	if m, err := carol.Expect(isMsg("back")); err != nil || m.FindElement("body").Text() != "hi carol" {
+		t.Fatalf("carol waiting for bob's answer: %v %s", err, describe(m))
+	}
+	x.waitLogWhere("b.test authenticated at c.test with SASL EXTERNAL", func(l map[string]any) bool {
+		return l["@message"] == "a remote server authenticated" && l["domain"] == "b.test" && l["auth"] == "SASL EXTERNAL"
+	})
+}
+
+// rawLoginAt logs a user of another hosted domain of the peer in.
+func rawLoginAt(t *testing.T, p *fedPeer, domain, user, resource string) (*rawxmpp.Client, string) {
+	t.Helper()
+	c, full, err := rawxmpp.Login(p.starttls, domain, user, "pw", resource)
+	if err != nil {
+		t.Fatalf("login %s@%s: %v", user, domain, err)
+	}
+	t.Cleanup(func() { c.Conn.Close() })
+	return c, full
+}
