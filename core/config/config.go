@@ -137,6 +137,10 @@ type S2S struct {
 	IdleTimeout    time.Duration `koanf:"idle_timeout"`    // a stream with no traffic this long is closed
 	Queue          int           `koanf:"queue"`           // stanzas waiting for one remote domain's stream
 	MaxInbound     int           `koanf:"max_inbound"`     // inbound streams held at once
+	// Allow, when not empty, lists the only remote domains this server
+	// federates with; Deny lists domains it never federates with.
+	Allow []string `koanf:"allow"`
+	Deny  []string `koanf:"deny"`
 }
 
 // TLS configures the server certificate.

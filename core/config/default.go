@@ -78,6 +78,8 @@ func Default() *Config {
 			TLSRequired:    true,
 			Dialback:       true,
 			Hosts:          []string{},
+			Allow:          []string{},
+			Deny:           []string{},
 			ConnectTimeout: 30 * time.Second,
 			IdleTimeout:    10 * time.Minute,
 			Queue:          1000,

@@ -28,9 +28,9 @@ func TestDomains(t *testing.T) {
 		t.Errorf("domain alone hosts %v", c.Hosted())
 	}
 	for yaml, want := range map[string]string{
-		"domain: c.example\ndomains: [a.example, b.example]\n": `domain: "c.example" is not one of domains`,
-		"domains: [a.example, a.example]\n":                    "domains: lists a.example twice",
-		"domains: [A.example]\n":                               `domains: "A.example" is not in canonical form`,
+		"domain: c.example\ndomains: [a.example, b.example]\n":                       `domain: "c.example" is not one of domains`,
+		"domains: [a.example, a.example]\n":                                          "domains: lists a.example twice",
+		"domains: [A.example]\n":                                                     `domains: "A.example" is not in canonical form`,
 		"plugins:\n  muc:\n    domain: b.example\ndomains: [a.example, b.example]\n": "is a domain the server hosts",
 	} {
 		c, err := Load(writeConfig(t, yaml), nil, nil)

@@ -17,6 +17,13 @@ func (c *Config) validateS2S(p *problems) {
 	if _, err := s.HostMap(); err != nil {
 		p.addf("s2s.hosts", "%v", err)
 	}
+	for key, list := range map[string][]string{"s2s.allow": s.Allow, "s2s.deny": s.Deny} {
+		for _, d := range list {
+			if j, err := jid.New("", d, ""); err != nil || j.Domainpart() != d {
+				p.addf(key, "%q is not a domain in canonical form", d)
+			}
+		}
+	}
 }
 
 // HostMap reads s2s.hosts: each entry "domain=host:port", the domain in

@@ -87,6 +87,10 @@ func (c *inbound) dialbackResult(ctx context.Context, el *stream.Element) error 
 	if c.s.cfg.Local(from.Domain) {
 		return stream.NewError("invalid-from", from.Domain+" is served here")
 	}
+	if err := c.s.allowed(from.Domain); err != nil {
+		c.log.Warn("a remote server refused: federation with its domain is not allowed", "domain", from.Domain, "reason", err)
+		return stream.NewError("policy-violation", "this server does not federate with "+from.Domain)
+	}
 	originating, key := from.Domain, el.Text()
 	if c.s.verifyPeer(c.peerCerts, originating, x509.ExtKeyUsageAny) == nil {
 		c.grant(originating, "dialback, certificate")

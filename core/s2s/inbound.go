@@ -130,6 +130,10 @@ func (c *inbound) openStream() error {
 		if c.s.cfg.Local(from.Domain) {
 			return stream.NewError("invalid-from", from.Domain+" is served here")
 		}
+		if err := c.s.allowed(from.Domain); err != nil {
+			c.log.Warn("a remote server refused: federation with its domain is not allowed", "domain", from.Domain, "reason", err)
+			return stream.NewError("policy-violation", "this server does not federate with "+from.Domain)
+		}
 		c.claimed = from.Domain
 	}
 	c.write(c.features())

@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
+	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
 // Namespaces of server-to-server streams.
@@ -55,6 +56,9 @@ type Config struct {
 	// Dialback allows Server Dialback for peers whose certificate does
 	// not prove their domain.
 	Dialback bool
+	// Allowed reports whether this server federates with a remote domain
+	// (s2s.allow and s2s.deny); nil allows every one.
+	Allowed func(domain string) error
 	// Hosts overrides DNS: domain → host:port.
 	Hosts map[string]string
 	// ConnectTimeout bounds the set-up of a stream, inbound or outbound;
@@ -143,7 +147,21 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 // domain. It returns at once; a stanza that cannot be delivered comes
 // back to its sender as an error.
 func (s *Server) Send(domain string, b []byte) {
+	if err := s.allowed(domain); err != nil {
+		s.log.Debug("a stanza for a domain this server does not federate with is bounced", "domain", domain, "reason", err)
+		s.bounce(b, stanza.Errorf(stanza.NotAllowed, "this server does not federate with "+domain))
+		return
+	}
 	s.resend(s.localOf(b), domain, item{b: append([]byte(nil), b...)})
+}
+
+// allowed says why the operator's lists refuse domain, nil if they do
+// not.
+func (s *Server) allowed(domain string) error {
+	if s.cfg.Allowed == nil {
+		return nil
+	}
+	return s.cfg.Allowed(domain)
 }
 
 // localOf is the hosted domain whose stream to the peer carries b: that

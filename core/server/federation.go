@@ -44,6 +44,7 @@ func (s *Server) buildFederation() error {
 		TLSRequired:    cfg.S2S.TLSRequired,
 		Dialback:       cfg.S2S.Dialback,
 		Hosts:          hosts,
+		Allowed:        federationPolicy(cfg.S2S.Allow, cfg.S2S.Deny),
 		ConnectTimeout: cfg.S2S.ConnectTimeout,
 		IdleTimeout:    cfg.S2S.IdleTimeout,
 		WriteTimeout:   cfg.Limits.WriteTimeout,
@@ -82,3 +83,17 @@ func (s *Server) startFederation(ctx context.Context) error {
 
 // S2SAddr is the address of the server-to-server listener, or nil.
 func (s *Server) S2SAddr() net.Addr { return s.s2sAddr }
+
+// federationPolicy is s2s.allow and s2s.deny as a check: a denied domain,
+// or, with an allow list, one not on it, is refused with the reason.
+func federationPolicy(allow, deny []string) func(string) error {
+	return func(domain string) error {
+		switch {
+		case slices.Contains(deny, domain):
+			return fmt.Errorf("%s is in s2s.deny", domain)
+		case len(allow) > 0 && !slices.Contains(allow, domain):
+			return fmt.Errorf("%s is not in s2s.allow", domain)
+		}
+		return nil
+	}
+}
