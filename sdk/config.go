@@ -17,8 +17,12 @@ import (
 
 // Config is what Configure receives.
 type Config struct {
-	// Domain is the XMPP domain the server serves.
+	// Domain is the XMPP domain the server serves: with several hosted
+	// domains, the primary one, in which the server speaks for itself.
 	Domain string
+	// Domains are every domain the server hosts (virtual hosts), Domain
+	// first. Each has its own accounts; users of all of them are local.
+	Domains []string
 	// Host is the core's services, valid until the next Configure.
 	Host Host
 	// Logger goes to the server's log under the plugin's name.

@@ -56,9 +56,15 @@ func (d *dispatcher) CheckConfig(_ context.Context, req *pluginv1.CheckConfigReq
 func (d *dispatcher) Configure(ctx context.Context, req *pluginv1.ConfigureRequest, host pluginv1.HostClient) error {
 	domain := req.GetDomain()
 	d.domain.Store(&domain)
+	// A core that sends no domains hosts one.
+	domains := req.GetDomains()
+	if len(domains) == 0 {
+		domains = []string{domain}
+	}
 	return d.p.Configure(ctx, Config{
 		Domain:        domain,
-		Host:          &remoteHost{client: host, domain: domain, log: d.log},
+		Domains:       domains,
+		Host:          &remoteHost{client: host, domain: domain, domains: domains, log: d.log},
 		Logger:        d.log,
 		raw:           req.GetConfigJson(),
 		ServerStarted: time.Unix(0, req.GetServerStartedUnixNano()).UTC(),

@@ -43,8 +43,13 @@ type Host interface {
 	// order, in one transaction. A batch carries at most MaxStoreBatchBytes
 	// of keys and values.
 	StoreBatch(ctx context.Context, ops []StoreOp) error
-	// Accounts manages the accounts of the served domain.
+	// Accounts manages the accounts of the served (primary) domain.
 	Accounts() Accounts
+	// AccountsOf manages the accounts of one hosted domain.
+	AccountsOf(domain string) Accounts
+	// Hosts reports whether the server hosts domain (one of
+	// Config.Domains): its users are local, not on another server.
+	Hosts(domain string) bool
 	// SetFilters replaces the delivery rules this plugin installed for
 	// owner; the core evaluates them in memory on every stanza, first
 	// match wins. No rules clears them.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/beevik/etree"
 	"github.com/hashicorp/go-hclog"
@@ -17,9 +18,10 @@ import (
 
 // remoteHost is the Host as the core serves it over the go-plugin broker.
 type remoteHost struct {
-	client pluginv1.HostClient
-	domain string
-	log    hclog.Logger
+	client  pluginv1.HostClient
+	domain  string
+	domains []string // every hosted domain, domain first
+	log     hclog.Logger
 }
 
 // hostErr wraps the error of a Host call with what was being done, keeping
@@ -35,6 +37,12 @@ func (h *remoteHost) Domain() string           { return h.domain }
 func (h *remoteHost) Logger() hclog.Logger     { return h.log }
 func (h *remoteHost) Store(owner string) Store { return &remoteStore{client: h.client, owner: owner} }
 func (h *remoteHost) Accounts() Accounts       { return remoteAccounts{client: h.client} }
+
+func (h *remoteHost) AccountsOf(domain string) Accounts {
+	return remoteAccounts{client: h.client, domain: domain}
+}
+
+func (h *remoteHost) Hosts(domain string) bool { return slices.Contains(h.domains, domain) }
 
 func (h *remoteHost) Send(ctx context.Context, el *etree.Element) error {
 	b, err := wire.MarshalStanza(el)

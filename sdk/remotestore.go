@@ -51,10 +51,11 @@ func (s *remoteStore) Scan(ctx context.Context, prefix, after string, limit int,
 
 type remoteAccounts struct {
 	client pluginv1.HostClient
+	domain string // "" for the server's
 }
 
 func (a remoteAccounts) Exists(ctx context.Context, username string) (bool, error) {
-	resp, err := a.client.AccountExists(ctx, &pluginv1.AccountRequest{Username: username})
+	resp, err := a.client.AccountExists(ctx, &pluginv1.AccountRequest{Username: username, Domain: a.domain})
 	if err != nil {
 		return false, hostErr("looking up account "+username, err)
 	}
@@ -62,17 +63,17 @@ func (a remoteAccounts) Exists(ctx context.Context, username string) (bool, erro
 }
 
 func (a remoteAccounts) Create(ctx context.Context, username, password string) error {
-	_, err := a.client.AccountCreate(ctx, &pluginv1.AccountPasswordRequest{Username: username, Password: password})
+	_, err := a.client.AccountCreate(ctx, &pluginv1.AccountPasswordRequest{Username: username, Password: password, Domain: a.domain})
 	return hostErr("creating account "+username, err)
 }
 
 func (a remoteAccounts) Delete(ctx context.Context, username string) error {
-	_, err := a.client.AccountDelete(ctx, &pluginv1.AccountRequest{Username: username})
+	_, err := a.client.AccountDelete(ctx, &pluginv1.AccountRequest{Username: username, Domain: a.domain})
 	return hostErr("deleting account "+username, err)
 }
 
 func (a remoteAccounts) List(ctx context.Context) ([]string, error) {
-	chunks, err := a.client.AccountList(ctx, &pluginv1.AccountListRequest{})
+	chunks, err := a.client.AccountList(ctx, &pluginv1.AccountListRequest{Domain: a.domain})
 	if err != nil {
 		return nil, hostErr("listing accounts", err)
 	}
@@ -90,6 +91,6 @@ func (a remoteAccounts) List(ctx context.Context) ([]string, error) {
 }
 
 func (a remoteAccounts) SetPassword(ctx context.Context, username, password string) error {
-	_, err := a.client.AccountSetPassword(ctx, &pluginv1.AccountPasswordRequest{Username: username, Password: password})
+	_, err := a.client.AccountSetPassword(ctx, &pluginv1.AccountPasswordRequest{Username: username, Password: password, Domain: a.domain})
 	return hostErr("changing the password of "+username, err)
 }

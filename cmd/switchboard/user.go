@@ -97,17 +97,20 @@ func user(ctx context.Context, env cliEnv, args []string) error {
 }
 
 func listUsers(ctx context.Context, env cliEnv, cfg *config.Config, acc *accounts.Service) error {
-	names, err := acc.List(ctx, cfg.Domain)
-	if err != nil {
-		return fmt.Errorf("user list: %w", err)
-	}
-	for _, n := range names {
-		fmt.Fprintf(env.stdout, "%s@%s\n", n, cfg.Domain)
+	for _, d := range cfg.Hosted() {
+		names, err := acc.List(ctx, d)
+		if err != nil {
+			return fmt.Errorf("user list: %w", err)
+		}
+		for _, n := range names {
+			fmt.Fprintf(env.stdout, "%s@%s\n", n, d)
+		}
 	}
 	return nil
 }
 
-// accountJID accepts "alice" or "alice@domain" for the configured domain.
+// accountJID accepts "alice" (of the primary domain) or "alice@domain" for
+// any hosted domain: the JID's domain is the account's.
 func accountJID(s string, cfg *config.Config) (jidprep.JID, error) {
 	if !strings.Contains(s, "@") {
 		s += "@" + cfg.Domain
@@ -119,8 +122,8 @@ func accountJID(s string, cfg *config.Config) (jidprep.JID, error) {
 	if j.Local == "" || j.Resource != "" {
 		return j, fmt.Errorf("%q is not an account JID (expected user@%s)", s, cfg.Domain)
 	}
-	if j.Domain != cfg.Domain {
-		return j, fmt.Errorf("%s is not on this server's domain %s (set domain in the config)", j.Bare(), cfg.Domain)
+	if !slices.Contains(cfg.Hosted(), j.Domain) {
+		return j, fmt.Errorf("%s is not on a domain this server hosts %v (set domain or domains in the config)", j.Bare(), cfg.Hosted())
 	}
 	return j, nil
 }

@@ -44,23 +44,23 @@ func (s *Service) Unlock(ctx context.Context, domain, username string) error {
 	return nil
 }
 
-// LoginBook is the limiter's Book for the accounts of domain.
-func (s *Service) LoginBook(domain string) limiter.Book {
-	return loginBook{store: s.store, domain: domain}
+// LoginBook is the limiter's Book for the accounts of every hosted domain:
+// the limiter names an account by its bare JID.
+func (s *Service) LoginBook() limiter.Book {
+	return loginBook{store: s.store}
 }
 
 type loginBook struct {
-	store  storage.Store
-	domain string
+	store storage.Store
 }
 
 func (b loginBook) get(ctx context.Context, account, key string) ([]byte, error) {
-	v, err := b.store.Get(ctx, nsLogins, storage.Owner(b.domain, account), key)
+	v, err := b.store.Get(ctx, nsLogins, account, key)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the %s of %s: %w", key, storage.Owner(b.domain, account), err)
+		return nil, fmt.Errorf("reading the %s of %s: %w", key, account, err)
 	}
 	return v, nil
 }
@@ -72,7 +72,7 @@ func (b loginBook) Unlocked(ctx context.Context, account string) (time.Time, err
 	}
 	us, err := strconv.ParseInt(string(v), 10, 64)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("reading when %s was unlocked: %w", storage.Owner(b.domain, account), err)
+		return time.Time{}, fmt.Errorf("reading when %s was unlocked: %w", account, err)
 	}
 	return time.UnixMicro(us), nil
 }
@@ -84,13 +84,13 @@ func (b loginBook) Networks(ctx context.Context, account string) ([]limiter.Know
 	}
 	var stored []storedNetwork
 	if err := json.Unmarshal(v, &stored); err != nil {
-		return nil, fmt.Errorf("reading the networks of %s: %w", storage.Owner(b.domain, account), err)
+		return nil, fmt.Errorf("reading the networks of %s: %w", account, err)
 	}
 	nets := make([]limiter.KnownNetwork, 0, len(stored))
 	for _, n := range stored {
 		p, err := netip.ParsePrefix(n.Network)
 		if err != nil {
-			return nil, fmt.Errorf("reading the networks of %s: %w", storage.Owner(b.domain, account), err)
+			return nil, fmt.Errorf("reading the networks of %s: %w", account, err)
 		}
 		nets = append(nets, limiter.KnownNetwork{Network: p, Seen: time.UnixMicro(n.Seen)})
 	}
@@ -106,7 +106,7 @@ func (b loginBook) SetNetworks(ctx context.Context, account string, nets []limit
 	if err != nil {
 		return err
 	}
-	owner := storage.Owner(b.domain, account)
+	owner := account
 	if err := b.store.Put(ctx, nsLogins, owner, keyNetworks, v); err != nil {
 		return fmt.Errorf("recording the networks of %s: %w", owner, err)
 	}

@@ -23,15 +23,15 @@ func TestLoginBook(t *testing.T) {
 	if err := s.Create(ctx, "localhost", "alice", "pw"); err != nil {
 		t.Fatal(err)
 	}
-	book := s.LoginBook("localhost")
-	if at, err := book.Unlocked(ctx, "alice"); err != nil || !at.IsZero() {
+	book := s.LoginBook()
+	if at, err := book.Unlocked(ctx, "alice@localhost"); err != nil || !at.IsZero() {
 		t.Fatalf("Unlocked before any unlock = %v, %v", at, err)
 	}
 	before := time.Now()
 	if err := s.Unlock(ctx, "localhost", "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if at, err := book.Unlocked(ctx, "alice"); err != nil || at.Before(before.Truncate(time.Microsecond)) {
+	if at, err := book.Unlocked(ctx, "alice@localhost"); err != nil || at.Before(before.Truncate(time.Microsecond)) {
 		t.Fatalf("Unlocked = %v, %v; want at least %v", at, err, before)
 	}
 
@@ -40,10 +40,10 @@ func TestLoginBook(t *testing.T) {
 		{Network: netip.MustParsePrefix("203.0.113.7/32"), Seen: seen},
 		{Network: netip.MustParsePrefix("2001:db8:1:2::/64"), Seen: seen.Add(-time.Hour)},
 	}
-	if err := book.SetNetworks(ctx, "alice", want); err != nil {
+	if err := book.SetNetworks(ctx, "alice@localhost", want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := book.Networks(ctx, "alice")
+	got, err := book.Networks(ctx, "alice@localhost")
 	if err != nil || !slices.EqualFunc(got, want, func(a, b limiter.KnownNetwork) bool {
 		return a.Network == b.Network && a.Seen.Equal(b.Seen)
 	}) {
@@ -53,10 +53,10 @@ func TestLoginBook(t *testing.T) {
 	if err := s.Delete(ctx, "localhost", "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := book.Networks(ctx, "alice"); err != nil || len(got) != 0 {
+	if got, err := book.Networks(ctx, "alice@localhost"); err != nil || len(got) != 0 {
 		t.Errorf("after deleting the account: networks %v, %v", got, err)
 	}
-	if at, err := book.Unlocked(ctx, "alice"); err != nil || !at.IsZero() {
+	if at, err := book.Unlocked(ctx, "alice@localhost"); err != nil || !at.IsZero() {
 		t.Errorf("after deleting the account: unlocked %v, %v", at, err)
 	}
 }

@@ -15,7 +15,10 @@ import (
 
 // Config is what the API needs from the server's configuration.
 type Config struct {
-	Domain string
+	// Domain is the primary hosted domain: a bare username is its
+	// account's. Domains are all of them (Domain alone when empty).
+	Domain  string
+	Domains []string
 	// Token lets its bearer in; "" lets in only Admins.
 	Token string
 	// Admins are the accounts, by prepared bare JID, that may use the API
@@ -27,17 +30,18 @@ type Config struct {
 }
 
 // Backend is the running server, as the API administers it. Usernames are
-// prepared localparts of Config.Domain.
+// prepared localparts of a hosted domain.
 type Backend interface {
+	// Users lists the usernames of Config.Domain.
 	Users(ctx context.Context) ([]string, error)
 	// CreateUser, DeleteUser and SetPassword report a username taken or
 	// unknown with errors matching storage.ErrExists and
 	// storage.ErrNotFound.
-	CreateUser(ctx context.Context, username, password string) error
-	DeleteUser(ctx context.Context, username string) error
-	SetPassword(ctx context.Context, username, password string) error
+	CreateUser(ctx context.Context, domain, username, password string) error
+	DeleteUser(ctx context.Context, domain, username string) error
+	SetPassword(ctx context.Context, domain, username, password string) error
 	// CheckPassword reports whether password is the account's.
-	CheckPassword(ctx context.Context, username, password string) (bool, error)
+	CheckPassword(ctx context.Context, domain, username, password string) (bool, error)
 	Sessions() []Session
 	// Kick ends the session of a full JID, or every session of a bare
 	// one, and returns how many it ended.

@@ -47,7 +47,7 @@ func (f *fakeBackend) Users(context.Context) ([]string, error) {
 	return out, nil
 }
 
-func (f *fakeBackend) CreateUser(_ context.Context, u, pw string) error {
+func (f *fakeBackend) CreateUser(_ context.Context, _, u, pw string) error {
 	if _, ok := f.passwords[u]; ok {
 		return storage.ErrExists
 	}
@@ -55,7 +55,7 @@ func (f *fakeBackend) CreateUser(_ context.Context, u, pw string) error {
 	return nil
 }
 
-func (f *fakeBackend) DeleteUser(_ context.Context, u string) error {
+func (f *fakeBackend) DeleteUser(_ context.Context, _, u string) error {
 	if _, ok := f.passwords[u]; !ok {
 		return fmt.Errorf("deleting: %w", storage.ErrNotFound)
 	}
@@ -63,7 +63,7 @@ func (f *fakeBackend) DeleteUser(_ context.Context, u string) error {
 	return nil
 }
 
-func (f *fakeBackend) SetPassword(_ context.Context, u, pw string) error {
+func (f *fakeBackend) SetPassword(_ context.Context, _, u, pw string) error {
 	if _, ok := f.passwords[u]; !ok {
 		return storage.ErrNotFound
 	}
@@ -71,7 +71,7 @@ func (f *fakeBackend) SetPassword(_ context.Context, u, pw string) error {
 	return nil
 }
 
-func (f *fakeBackend) CheckPassword(_ context.Context, u, pw string) (bool, error) {
+func (f *fakeBackend) CheckPassword(_ context.Context, _, u, pw string) (bool, error) {
 	p, ok := f.passwords[u]
 	return ok && p == pw, nil
 }

@@ -87,7 +87,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, who string)
 	if !ok || !checkPassword(w, c.Password) {
 		return
 	}
-	err := h.b.CreateUser(r.Context(), j.Local, c.Password)
+	err := h.b.CreateUser(r.Context(), j.Domain, j.Local, c.Password)
 	switch {
 	case errors.Is(err, storage.ErrExists):
 		fail(w, http.StatusConflict, "%s already exists", j.Bare())
@@ -104,7 +104,7 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, who string)
 	if !ok {
 		return
 	}
-	err := h.b.DeleteUser(r.Context(), j.Local)
+	err := h.b.DeleteUser(r.Context(), j.Domain, j.Local)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		fail(w, http.StatusNotFound, "%s does not exist", j.Bare())
@@ -127,7 +127,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, who stri
 	if !h.decode(w, r, &body) || !checkPassword(w, body.Password) {
 		return
 	}
-	err := h.b.SetPassword(r.Context(), j.Local, body.Password)
+	err := h.b.SetPassword(r.Context(), j.Domain, j.Local, body.Password)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		fail(w, http.StatusNotFound, "%s does not exist", j.Bare())
@@ -153,8 +153,8 @@ func (h *Handler) kick(w http.ResponseWriter, r *http.Request, who string) {
 		return
 	}
 	j, err := jidprep.Parse(body.JID)
-	if err != nil || j.Local == "" || j.Domain != h.cfg.Domain {
-		fail(w, http.StatusBadRequest, "%q is not the JID of a session or an account of %s", body.JID, h.cfg.Domain)
+	if err != nil || j.Local == "" || !h.hosts(j.Domain) {
+		fail(w, http.StatusBadRequest, "%q is not the JID of a session or an account of a hosted domain", body.JID)
 		return
 	}
 	n := h.b.Kick(j.String())
@@ -220,11 +220,16 @@ func (h *Handler) account(w http.ResponseWriter, user string) (jidprep.JID, bool
 		user += "@" + h.cfg.Domain
 	}
 	j, err := jidprep.Parse(user)
-	if err != nil || j.Local == "" || !j.IsBare() || j.Domain != h.cfg.Domain {
-		fail(w, http.StatusBadRequest, "%q is not a username or an account JID of %s", user, h.cfg.Domain)
+	if err != nil || j.Local == "" || !j.IsBare() || !h.hosts(j.Domain) {
+		fail(w, http.StatusBadRequest, "%q is not a username or an account JID of a hosted domain", user)
 		return jidprep.JID{}, false
 	}
 	return j, true
+}
+
+// hosts reports whether domain is one of the hosted domains.
+func (h *Handler) hosts(domain string) bool {
+	return domain == h.cfg.Domain || slices.Contains(h.cfg.Domains, domain)
 }
 
 func checkPassword(w http.ResponseWriter, pw string) bool {

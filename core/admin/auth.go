@@ -39,7 +39,7 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) string {
 		fail(w, http.StatusServiceUnavailable, "timed out waiting to check the password")
 		return ""
 	}
-	right, err := h.b.CheckPassword(r.Context(), j.Local, password)
+	right, err := h.b.CheckPassword(r.Context(), j.Domain, j.Local, password)
 	<-h.passwordGate
 	if err != nil {
 		h.log.Error("checking an admin's password", "jid", j.String(), "error", err)

@@ -27,7 +27,10 @@ import (
 
 // Config is what the operator allows a BOSH session.
 type Config struct {
-	Domain string
+	// Domain is the primary hosted domain; Domains are all of them (Domain
+	// alone when empty): a session's 'to' picks one.
+	Domain  string
+	Domains []string
 	// MaxWait is the longest a request is held for want of something to
 	// say; a client asking for less gets what it asked.
 	MaxWait time.Duration
@@ -170,10 +173,11 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 // create starts a session (XEP-0124 §7) and returns the response to its
 // creation request.
 func (h *Handler) create(r *http.Request, req *request) []byte {
-	switch to, err := jidprep.Parse(req.to); {
+	to, err := jidprep.Parse(req.to)
+	switch {
 	case req.to == "":
 		return terminateBody(condImproperAddressing, nil)
-	case err != nil || to.Local != "" || to.Resource != "" || to.Domain != h.cfg.Domain:
+	case err != nil || to.Local != "" || to.Resource != "" || !h.hosts(to.Domain):
 		return terminateBody(condHostUnknown, nil)
 	}
 	remote := addrOf(r.RemoteAddr)
@@ -183,6 +187,7 @@ func (h *Handler) create(r *http.Request, req *request) []byte {
 	}
 	s := &session{
 		h:          h,
+		domain:     to.Domain,
 		sid:        randomID(16),
 		lang:       req.lang,
 		wait:       h.cfg.MaxWait,
@@ -207,7 +212,7 @@ func (h *Handler) create(r *http.Request, req *request) []byte {
 	x.creation = true
 	s.held = []*exchange{x}
 	x.timer = time.AfterFunc(s.wait, func() { s.expire(x) })
-	s.pipe.feed(streamHeader(h.cfg.Domain, req.lang))
+	s.pipe.feed(streamHeader(s.domain, req.lang))
 	if !req.empty() {
 		s.pipe.feed(req.payload)
 	}
@@ -258,4 +263,9 @@ func randomID(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// hosts reports whether domain is one of the hosted domains.
+func (h *Handler) hosts(domain string) bool {
+	return domain == h.cfg.Domain || slices.Contains(h.cfg.Domains, domain)
 }

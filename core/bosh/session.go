@@ -16,11 +16,12 @@ import (
 // open, processed in rid order, and what c2s said that no response has
 // carried yet.
 type session struct {
-	h    *Handler
-	sid  string
-	lang string
-	log  hclog.Logger
-	pipe *pipe
+	h      *Handler
+	domain string // the hosted domain the session is for: its creation request's to
+	sid    string
+	lang   string
+	log    hclog.Logger
+	pipe   *pipe
 
 	// Agreed at creation.
 	wait, inactivity, polling time.Duration
@@ -173,7 +174,7 @@ func (s *session) process(x *exchange) (cond, why string) {
 			return condBadRequest, "stream restart before authentication"
 		}
 		s.restartable = false
-		s.pipe.feed(streamHeader(s.h.cfg.Domain, s.lang))
+		s.pipe.feed(streamHeader(s.domain, s.lang))
 	case !req.empty():
 		s.pipe.feed(req.payload)
 	case s.hold == 0 && !req.end && req.pause == 0:
@@ -386,7 +387,7 @@ func (s *session) body(x *exchange) []byte {
 			b = append(b, " maxpause='"+sec(s.h.cfg.MaxPause)+"'"...)
 		}
 		b = append(b, " ver='1.11' from='"...)
-		b = append(stream.AppendEscapedAttr(b, s.h.cfg.Domain), "' authid='"...)
+		b = append(stream.AppendEscapedAttr(b, s.domain), "' authid='"...)
 		b = append(stream.AppendEscapedAttr(b, s.authid), "' secure='true' xmlns:xmpp='"+nsXBOSH+"' xmpp:version='1.0' xmpp:restartlogic='true'"...)
 	}
 	if len(s.queued) == 0 {

@@ -19,9 +19,9 @@ type saslExchange struct {
 }
 
 func (c *Conn) saslState() sasl.ConnState {
-	cs := sasl.ConnState{Domain: c.srv.cfg.Domain, TLS: c.tlsState}
+	cs := sasl.ConnState{Domain: c.domain, TLS: c.tlsState}
 	if c.tlsState != nil && c.srv.cfg.Certificate != nil {
-		cs.ServerCert = c.srv.cfg.Certificate()
+		cs.ServerCert = c.srv.cfg.Certificate(c.tlsState.ServerName)
 	}
 	return cs
 }
@@ -80,7 +80,7 @@ func (c *Conn) saslAuth(ctx context.Context, el *stream.Element) error {
 	cs := c.negotiationState()
 	for _, m := range c.mechanisms() {
 		if m.Name() == name {
-			c.exchange = &saslExchange{name: name, neg: m.Start(cs, c.srv.cfg.Credentials)}
+			c.exchange = &saslExchange{name: name, neg: m.Start(cs, c.srv.cfg.Credentials(c.domain))}
 			return c.saslStep(ctx, el.Text())
 		}
 	}

@@ -37,7 +37,7 @@ func (c *Conn) bindResource(resource string) (*session.Session, *stanza.Error) {
 	if resource == "" {
 		resource = "sb-" + randomID(6)
 	}
-	j, err := jidprep.New(c.username, c.srv.cfg.Domain, resource)
+	j, err := jidprep.New(c.username, c.domain, resource)
 	if err != nil {
 		return nil, stanza.Errorf(stanza.BadRequest, "the resource is not valid")
 	}

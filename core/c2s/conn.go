@@ -51,6 +51,9 @@ type Conn struct {
 	streamID string
 	lang     string
 	username string
+	// domain is the hosted domain the stream is for: its header's to
+	// (RFC 6120 §4.7.2), the primary domain until one names another.
+	domain   string
 	sess     *session.Session
 	ep       *endpoint
 	failures int
@@ -80,7 +83,7 @@ type Conn struct {
 }
 
 func newConn(s *Server, nc net.Conn, directTLS bool, f Framing) *Conn {
-	c := &Conn{srv: s, raw: nc, conn: nc, directTLS: directTLS, framing: f, id: randomID(8)}
+	c := &Conn{srv: s, raw: nc, conn: nc, directTLS: directTLS, framing: f, id: randomID(8), domain: s.cfg.Domain}
 	c.log = s.log.With("conn_id", c.id, "remote", nc.RemoteAddr().String())
 	c.out = newOutbox(&s.bufs, nc, s.cfg.SendQueueBytes, s.cfg.WriteTimeout, c.writeFailed)
 	c.dec = stream.NewDecoder(deadlineReader{c}, s.cfg.PreauthLimits)
@@ -209,7 +212,7 @@ func (c *Conn) closeStream(err *stream.Error) {
 	c.closed = true
 	var b []byte
 	if !c.headerSent {
-		b = c.framing.appendOpen(b, stream.Header{From: c.srv.cfg.Domain, ID: randomID(8), Version: "1.0"})
+		b = c.framing.appendOpen(b, stream.Header{From: c.domain, ID: randomID(8), Version: "1.0"})
 		c.headerSent = true
 	}
 	c.mu.Unlock()

@@ -203,7 +203,7 @@ func (e *endpoint) settleAnswer(to, id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.sm != nil {
-		e.sm.settleAnswer(to, id, e.sess.Bare, e.srv.cfg.Domain)
+		e.sm.settleAnswer(to, id, e.sess.Bare, e.sess.JID.Domain)
 	}
 }
 

@@ -115,7 +115,7 @@ func (c *Conn) noteIQ(el *stream.Element) {
 // after binding: the legacy session and a second bind.
 func (c *Conn) handleOwnIQ(el *stream.Element) (bool, error) {
 	to := el.Attr("to")
-	if to != "" && to != c.srv.cfg.Domain {
+	if to != "" && to != c.domain {
 		return false, nil
 	}
 	if el.Attr("type") != "set" {
@@ -174,7 +174,7 @@ func (c *Conn) preAuth(ctx context.Context, el *stream.Element) (bool, error) {
 	if ext == nil || el.Name.Local != "iq" || !c.saslAllowed() {
 		return false, nil
 	}
-	replies, ok := ext.PreAuth(ctx, c.id, remoteIP(c.raw.RemoteAddr()), c.state&stateSecure != 0, el)
+	replies, ok := ext.PreAuth(ctx, c.domain, c.id, remoteIP(c.raw.RemoteAddr()), c.state&stateSecure != 0, el)
 	if !ok {
 		return false, nil
 	}

@@ -46,7 +46,7 @@ func (c *Conn) legacyAuth(ctx context.Context, el *stream.Element) error {
 	if username == "" || password == "" || resource == "" {
 		return c.bindError(el, stanza.Errorf(stanza.NotAcceptable, "username, password and resource are required"))
 	}
-	j, err := jidprep.New(username, c.srv.cfg.Domain, resource)
+	j, err := jidprep.New(username, c.domain, resource)
 	if err != nil {
 		return c.bindError(el, stanza.Errorf(stanza.NotAcceptable, "not a valid username and resource"))
 	}
@@ -54,7 +54,7 @@ func (c *Conn) legacyAuth(ctx context.Context, el *stream.Element) error {
 	if err != nil {
 		return c.legacyRefused(el, err)
 	}
-	ok, err := c.srv.cfg.Credentials.VerifyPlain(ctx, j.Local, password)
+	ok, err := c.srv.cfg.Credentials(c.domain).VerifyPlain(ctx, j.Local, password)
 	if err != nil {
 		att.Abandon()
 		c.log.Error("legacy authentication could not be checked", "error", err)

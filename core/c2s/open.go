@@ -28,8 +28,12 @@ func (c *Conn) openStream() error {
 	c.mu.Unlock()
 	// A buffer of its own, not c.buf: the features are the longest thing
 	// most sessions are sent, and c.buf would keep their size for life.
-	b := c.framing.appendOpen(nil, stream.Header{From: c.srv.cfg.Domain, To: h.From, ID: c.streamID, Version: "1.0", Lang: c.lang})
-	if err := checkHeader(h, c.srv.cfg.Domain); err != nil {
+	err = c.pickDomain(h.To)
+	b := c.framing.appendOpen(nil, stream.Header{From: c.domain, To: h.From, ID: c.streamID, Version: "1.0", Lang: c.lang})
+	if err == nil {
+		err = checkHeader(h)
+	}
+	if err != nil {
 		if e := c.send(b); e != nil {
 			return e
 		}
@@ -38,20 +42,32 @@ func (c *Conn) openStream() error {
 	return c.send(c.appendFeatures(b))
 }
 
-func checkHeader(h stream.Header, domain string) error {
+func checkHeader(h stream.Header) error {
 	if h.DefaultNS != stream.NSClient {
 		return stream.NewError("invalid-namespace", "the default namespace must be jabber:client")
 	}
 	if !strings.HasPrefix(h.Version, "1.") {
 		return stream.NewError("unsupported-version", "XMPP 1.0 is required")
 	}
-	if h.To == "" {
+	return nil
+}
+
+// pickDomain makes the hosted domain that the header's to names the
+// stream's (none: the one it had, at first the primary). A domain not
+// hosted here is host-unknown (RFC 6120 §4.9.3.6), and so is another one
+// than the authenticated account's after a restart.
+func (c *Conn) pickDomain(raw string) error {
+	if raw == "" {
 		return nil
 	}
-	to, err := jidprep.Parse(h.To)
-	if err != nil || to.Local != "" || to.Resource != "" || to.Domain != domain {
-		return stream.NewError("host-unknown", fmt.Sprintf("this server serves %s", domain))
+	to, err := jidprep.Parse(raw)
+	if err != nil || to.Local != "" || to.Resource != "" || !c.srv.hosts(to.Domain) {
+		return stream.NewError("host-unknown", fmt.Sprintf("this server does not serve %s", raw))
 	}
+	if c.username != "" && to.Domain != c.domain {
+		return stream.NewError("host-unknown", fmt.Sprintf("this stream is authenticated for %s", c.domain))
+	}
+	c.domain = to.Domain
 	return nil
 }
 

@@ -33,7 +33,7 @@ func (c *Conn) orderOf(el *stream.Element) (key string, barrier bool) {
 	}
 	switch el.Name.Local {
 	case "iq":
-		if own || to.Local == "" && to.Domain == c.srv.cfg.Domain {
+		if own || to.Local == "" && to.Domain == c.domain {
 			return "\x00" + el.Child.Space, el.Attr("type") == "set"
 		}
 	case "presence":

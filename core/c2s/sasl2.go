@@ -85,7 +85,7 @@ func (c *Conn) startExchange(name string, req *sasl2Request) *saslExchange {
 	cs := c.negotiationState()
 	for _, m := range c.mechanisms() {
 		if m.Name() == name {
-			return &saslExchange{name: name, neg: m.Start(cs, c.srv.cfg.Credentials), v2: req}
+			return &saslExchange{name: name, neg: m.Start(cs, c.srv.cfg.Credentials(c.domain)), v2: req}
 		}
 	}
 	for _, m := range c.fastMechanisms() {

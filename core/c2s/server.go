@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,13 +26,19 @@ import (
 // Config is what a c2s server needs to know; the composition root fills it
 // from the operator's configuration.
 type Config struct {
-	Domain      string
-	TLS         *tls.Config              // server TLS; nil disables STARTTLS and direct TLS
-	Certificate func() *x509.Certificate // the certificate presented, for channel binding
-	TLSRequired bool                     // STARTTLS before SASL
+	// Domain is the primary hosted domain, a stream's when its header
+	// names none; Domains are all of them (Domain alone when empty).
+	Domain  string
+	Domains []string
+	TLS     *tls.Config // server TLS; nil disables STARTTLS and direct TLS
+	// Certificate is the certificate presented to a client that asked for
+	// a server name (SNI), for channel binding.
+	Certificate func(serverName string) *x509.Certificate
+	TLSRequired bool // STARTTLS before SASL
 
-	Mechanisms  []sasl.Mechanism
-	Credentials sasl.CredentialSource
+	Mechanisms []sasl.Mechanism
+	// Credentials are the accounts of a hosted domain.
+	Credentials func(domain string) sasl.CredentialSource
 	MaxFailures int // failed SASL attempts before the stream is closed
 
 	PreauthLimits stream.Limits // until SASL succeeds
@@ -84,7 +91,7 @@ type Extensions interface {
 	Offers(feature string) bool
 	// PreAuth offers an IQ sent before authentication; it returns the
 	// replies for this stream and whether anything took the IQ.
-	PreAuth(ctx context.Context, sessionID, remoteAddr string, secure bool, el *stream.Element) ([][]byte, bool)
+	PreAuth(ctx context.Context, domain, sessionID, remoteAddr string, secure bool, el *stream.Element) ([][]byte, bool)
 	SessionBound(s *session.Session)
 	// SessionAvailable reports initial presence: the first available
 	// presence after binding or after being unavailable.
@@ -332,4 +339,12 @@ func (s *Server) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
+}
+
+// hosts reports whether domain is one of the hosted domains.
+func (s *Server) hosts(domain string) bool {
+	if len(s.cfg.Domains) == 0 {
+		return domain == s.cfg.Domain
+	}
+	return slices.Contains(s.cfg.Domains, domain)
 }

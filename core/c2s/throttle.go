@@ -19,6 +19,10 @@ func (c *Conn) admit(ctx context.Context, account string) (*limiter.Attempt, err
 	}
 	ctx, cancel := c.whileOpen(ctx)
 	defer cancel()
+	if account != "" {
+		// Accounts of different domains are different accounts.
+		account += "@" + c.domain
+	}
 	return c.srv.cfg.Auth.Admit(ctx, addrOf(c.raw.RemoteAddr()), account, c.preauthDeadline)
 }
 
@@ -61,7 +65,7 @@ func (c *Conn) penalize(ctx context.Context, att *limiter.Attempt, account strin
 	if v.Locked {
 		c.log.Warn("account locked after repeated authentication failures: its password is tested at most once an interval, except from networks it logged in from lately",
 			"user", account, "failures", v.Failures, "interval", v.AccountDelay, "ip", ip.String(),
-			"clear_with", "switchboard user unlock "+account+"@"+c.srv.cfg.Domain)
+			"clear_with", "switchboard user unlock "+account+"@"+c.domain)
 	}
 	if v.Banned {
 		c.log.Warn("address banned after repeated authentication failures", "ip", ip.String(), "user", account, "ban_time", c.srv.cfg.BanTime)

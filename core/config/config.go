@@ -11,7 +11,10 @@ import "time"
 
 // Config is the whole server configuration. docs/config.md documents every key.
 type Config struct {
-	Domain  string            `koanf:"domain"`   // the XMPP domain this server hosts
+	Domain string `koanf:"domain"` // the XMPP domain this server hosts; with Domains, the first of them
+	// Domains are the domains this server hosts (virtual hosts), each with
+	// its own accounts; empty means Domain alone. See Hosted.
+	Domains []string          `koanf:"domains"`
 	DataDir string            `koanf:"data_dir"` // where the database and generated certificates live
 	Listen  Listen            `koanf:"listen"`
 	BOSH    BOSH              `koanf:"bosh"`
@@ -28,6 +31,18 @@ type Config struct {
 	// to listen.component, each by a name of the operator's choosing.
 	Components map[string]Component `koanf:"components"`
 	S2S        S2S                  `koanf:"s2s"`
+}
+
+// Hosted returns the domains this server hosts, the primary one (Domain)
+// first.
+func (c *Config) Hosted() []string {
+	out := []string{c.Domain}
+	for _, d := range c.Domains {
+		if d != c.Domain {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Component is an external component (XEP-0114): a program that connects
@@ -157,7 +172,11 @@ type S2S struct {
 type TLS struct {
 	CertFile string `koanf:"cert_file"` // "" -> a self-signed certificate under data_dir/tls
 	KeyFile  string `koanf:"key_file"`
-	Required bool   `koanf:"required"` // STARTTLS must succeed before SASL is offered
+	// Certificates are more certificates, each a PEM file holding the
+	// chain and its key; each hosted domain is served the first
+	// certificate (cert_file, then these) that names it.
+	Certificates []string `koanf:"certificates"`
+	Required     bool     `koanf:"required"` // STARTTLS must succeed before SASL is offered
 }
 
 // Storage selects the database.

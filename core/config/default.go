@@ -10,6 +10,7 @@ import (
 func Default() *Config {
 	return &Config{
 		Domain:  "localhost",
+		Domains: []string{},
 		DataDir: "./data",
 		Listen: Listen{
 			C2S:       "127.0.0.1:5222",
@@ -26,7 +27,7 @@ func Default() *Config {
 			MaxPause:     120 * time.Second,
 			MaxBodyBytes: 512 << 10,
 		},
-		TLS: TLS{Required: true},
+		TLS: TLS{Required: true, Certificates: []string{}},
 		Storage: Storage{
 			Driver:           DriverSQLite,
 			PoolSize:         10,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/maps"
@@ -66,6 +67,10 @@ func Load(path string, environ []string, flags *pflag.FlagSet) (*Config, error) 
 	}
 	if c.Plugins == nil {
 		c.Plugins = map[string]Plugin{}
+	}
+	if len(c.Domains) > 0 && c.Domain == Default().Domain && !slices.Contains(c.Domains, c.Domain) {
+		// domains: alone names the primary domain first.
+		c.Domain = c.Domains[0]
 	}
 	if len(errs) > 0 {
 		// The keys in error were left out; what remains is checked now,

@@ -38,11 +38,22 @@ func (c *Config) Validate() error {
 }
 
 func (c *Config) validateServer(p *problems) {
-	if j, err := jid.New("", c.Domain, ""); err != nil {
-		p.addf("domain", "%q is not a valid JID domainpart: %v", c.Domain, err)
-	} else if j.Domainpart() != c.Domain {
-		// Routing compares domains byte for byte; only the canonical form matches.
-		p.addf("domain", "%q is not in canonical form, write %q", c.Domain, j.Domainpart())
+	checkDomain(p, "domain", c.Domain)
+	seen := map[string]bool{}
+	for _, d := range c.Domains {
+		checkDomain(p, "domains", d)
+		if seen[d] {
+			p.addf("domains", "lists %s twice", d)
+		}
+		seen[d] = true
+	}
+	if len(c.Domains) > 0 && !seen[c.Domain] {
+		p.addf("domain", "%q is not one of domains %v; set domain to the one of them that is the primary, or leave it out", c.Domain, c.Domains)
+	}
+	for _, f := range c.TLS.Certificates {
+		if f == "" {
+			p.addf("tls.certificates", "an entry is empty; each names a PEM file with a certificate chain and its key")
+		}
 	}
 	if c.DataDir == "" {
 		p.addf("data_dir", "must not be empty")
@@ -124,6 +135,16 @@ func (c *Config) validateAuth(p *problems) {
 // free port, which tests rely on.
 // checkWebSocketURL accepts "" or an absolute ws:// or wss:// URL, which
 // host-meta hands to browsers as it is.
+// checkDomain checks a hosted domain: routing compares domains byte for
+// byte, so only the canonical form matches.
+func checkDomain(p *problems, key, d string) {
+	if j, err := jid.New("", d, ""); err != nil {
+		p.addf(key, "%q is not a valid JID domainpart: %v", d, err)
+	} else if j.Domainpart() != d {
+		p.addf(key, "%q is not in canonical form, write %q", d, j.Domainpart())
+	}
+}
+
 func checkWebSocketURL(p *problems, raw string) {
 	if raw == "" {
 		return

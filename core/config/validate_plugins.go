@@ -53,8 +53,8 @@ func (c *Config) validatePlugins(p *problems) {
 		if pl.Domain != "" {
 			if d, err := jidprep.Parse(pl.Domain); err != nil || d.Local != "" || d.Resource != "" || d.String() != pl.Domain {
 				p.addf(key+".domain", "must be a domain name in its prepared form (lower case), got %q", pl.Domain)
-			} else if pl.Domain == c.Domain {
-				p.addf(key+".domain", "is the server's own domain; a service needs a domain of its own, such as conference.%s", c.Domain)
+			} else if slices.Contains(c.Hosted(), pl.Domain) {
+				p.addf(key+".domain", "is a domain the server hosts; a service needs a domain of its own, such as conference.%s", pl.Domain)
 			}
 		}
 		if pl.SHA256 == "" {
@@ -79,7 +79,7 @@ func (c *Config) validateComponents(p *problems) {
 		if !validPluginName(name) {
 			p.addf(key, "component names are lower-case letters, digits, '-' and '_', starting with a letter or digit")
 		}
-		if d, err := jidprep.Parse(cp.Domain); err != nil || d.Local != "" || d.Resource != "" || d.String() != cp.Domain || cp.Domain == c.Domain {
+		if d, err := jidprep.Parse(cp.Domain); err != nil || d.Local != "" || d.Resource != "" || d.String() != cp.Domain || slices.Contains(c.Hosted(), cp.Domain) {
 			p.addf(key+".domain", "must be a domain of its own in its prepared form (lower case), not the server's, got %q", cp.Domain)
 		} else if other, ok := domains[cp.Domain]; ok {
 			p.addf(key+".domain", "%s is components.%s's domain already", cp.Domain, other)

@@ -53,7 +53,10 @@ func (h *Host) offer(ctx context.Context, s *snapshot, from *session.Session, el
 		Secure:        from.Secure.Load(),
 		Route:         e.Index,
 	}
-	if el.HasAttr("to") {
+	if el.HasAttr("to") || domain != h.cfg.Domain {
+		// Without a 'to' a request is the primary domain's unless the
+		// stream is another's: the plugin must know which (registration
+		// creates the account there).
 		env.To = to.String()
 	}
 	e.Owner.catchUpObserved(ctx, from.Bare)
@@ -117,9 +120,10 @@ func (h *Host) Undeliverable(ctx context.Context, from *session.Session, el *str
 // it. It returns the replies for the requesting stream, and false when no
 // route takes the IQ. Before authentication only the server answers: an
 // IQ addressed to anything but the domain is no route's (RFC 6120
-// §4.9.3.12 then has the stream closed).
-func (h *Host) PreAuth(ctx context.Context, sessionID, remoteAddr string, secure bool, el *stream.Element) ([][]byte, bool) {
-	to := jidprep.JID{Domain: h.cfg.Domain}
+// §4.9.3.12 then has the stream closed). domain is the hosted domain the
+// stream is for.
+func (h *Host) PreAuth(ctx context.Context, domain, sessionID, remoteAddr string, secure bool, el *stream.Element) ([][]byte, bool) {
+	to := jidprep.JID{Domain: domain}
 	var addressed *contract.JID
 	if raw := el.Attr("to"); raw != "" {
 		j, err := prepJID(raw)
@@ -128,7 +132,7 @@ func (h *Host) PreAuth(ctx context.Context, sessionID, remoteAddr string, secure
 		}
 		addressed = &j
 	}
-	if !contract.PreAuthAddressing(el.Name.Local, addressed, h.cfg.Domain) {
+	if !contract.PreAuthAddressing(el.Name.Local, addressed, domain) {
 		return nil, false
 	}
 	e, ok := h.snap.Load().match(el, pluginv1.Addressing_ADDRESSING_SERVER, "", true)

@@ -58,7 +58,7 @@ func TestPreAuthDispatch(t *testing.T) {
 		{"the plugin's stanza error", "<iq type='get' id='r1'><q xmlns='" + nsMem + "'>refuse</q></iq>", true, "not-allowed"},
 	}
 	for _, tt := range tests {
-		replies, taken := h.PreAuth(ctx, "s1", "127.0.0.1", true, parse(t, tt.stanza))
+		replies, taken := h.PreAuth(ctx, "localhost", "s1", "127.0.0.1", true, parse(t, tt.stanza))
 		if taken != tt.taken {
 			t.Errorf("%s: taken %v, want %v", tt.name, taken, tt.taken)
 			continue
@@ -69,7 +69,7 @@ func TestPreAuthDispatch(t *testing.T) {
 	}
 	// A plugin on its way back answers that it is.
 	in.setState(stateRestarting)
-	replies, taken := h.PreAuth(ctx, "s1", "127.0.0.1", true, parse(t, "<iq type='get' id='r1'><q xmlns='"+nsMem+"'/></iq>"))
+	replies, taken := h.PreAuth(ctx, "localhost", "s1", "127.0.0.1", true, parse(t, "<iq type='get' id='r1'><q xmlns='"+nsMem+"'/></iq>"))
 	if !taken || len(replies) != 1 || !strings.Contains(string(replies[0]), "service-unavailable") || !strings.Contains(string(replies[0]), "wait") {
 		t.Errorf("restarting: %q, want service-unavailable of type wait", replies)
 	}

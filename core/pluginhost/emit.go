@@ -13,7 +13,7 @@ import (
 
 // emitter is the plugin as the contract's check on what it emits sees it.
 func (in *instance) emitter() contract.Emitter {
-	return contract.Emitter{Name: in.spec.Name, Domain: in.h.cfg.Domain, ServiceDomain: in.serviceDomain(), SendAsUsers: in.allowed(capSendAsUsers)}
+	return contract.Emitter{Name: in.spec.Name, Domain: in.h.cfg.Domain, Domains: in.h.domains(), ServiceDomain: in.serviceDomain(), SendAsUsers: in.allowed(capSendAsUsers)}
 }
 
 // emitted parses a stanza the plugin sends through the Host, within the

@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,7 +42,10 @@ import (
 
 // Config is how plugins are run.
 type Config struct {
+	// Domain is the primary hosted domain; Domains are all of them,
+	// Domain first (Domain alone when empty).
 	Domain      string
+	Domains     []string
 	Executable  string        // the switchboard binary, re-executed for built-ins
 	Env         []string      // added to every plugin's environment
 	CallTimeout time.Duration // for Handle, Invoke and Event calls
@@ -299,4 +303,20 @@ func (h *Host) Reload(ctx context.Context, specs []Spec) error {
 		h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_MANIFESTS_CHANGED})
 	}
 	return errors.Join(errs...)
+}
+
+// Hosts reports whether domain is one of the hosted domains.
+func (h *Host) Hosts(domain string) bool {
+	if len(h.cfg.Domains) == 0 {
+		return domain == h.cfg.Domain
+	}
+	return slices.Contains(h.cfg.Domains, domain)
+}
+
+// domains are the hosted domains, the primary first.
+func (h *Host) domains() []string {
+	if len(h.cfg.Domains) == 0 {
+		return []string{h.cfg.Domain}
+	}
+	return h.cfg.Domains
 }

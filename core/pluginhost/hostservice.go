@@ -151,11 +151,15 @@ func (s *hostServer) EndSession(_ context.Context, req *pluginv1.EndSessionReque
 	return &pluginv1.EndSessionResponse{}, nil
 }
 
-func (s *hostServer) AccountList(_ *pluginv1.AccountListRequest, out grpc.ServerStreamingServer[pluginv1.AccountListResponse]) error {
+func (s *hostServer) AccountList(req *pluginv1.AccountListRequest, out grpc.ServerStreamingServer[pluginv1.AccountListResponse]) error {
 	if err := s.require(capAccounts); err != nil {
 		return err
 	}
-	names, err := s.h.deps.Accounts.List(out.Context(), s.h.cfg.Domain)
+	domain, err := s.h.accountDomain(req.GetDomain())
+	if err != nil {
+		return err
+	}
+	names, err := s.h.deps.Accounts.List(out.Context(), domain)
 	if err != nil {
 		return s.storageStatus("account list", err)
 	}
@@ -218,7 +222,11 @@ func (s *hostServer) StoreBatch(ctx context.Context, req *pluginv1.StoreBatchReq
 }
 
 func (s *hostServer) AccountExists(ctx context.Context, req *pluginv1.AccountRequest) (*pluginv1.AccountExistsResponse, error) {
-	ok, err := s.h.deps.Accounts.Exists(ctx, s.h.cfg.Domain, req.GetUsername())
+	domain, err := s.h.accountDomain(req.GetDomain())
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.h.deps.Accounts.Exists(ctx, domain, req.GetUsername())
 	if err != nil {
 		return nil, s.storageStatus("store", err)
 	}
@@ -229,15 +237,19 @@ func (s *hostServer) AccountCreate(ctx context.Context, req *pluginv1.AccountPas
 	if err := s.require(capAccounts); err != nil {
 		return nil, err
 	}
-	err := s.h.deps.Accounts.Create(ctx, s.h.cfg.Domain, req.GetUsername(), req.GetPassword())
+	domain, err := s.h.accountDomain(req.GetDomain())
+	if err != nil {
+		return nil, err
+	}
+	err = s.h.deps.Accounts.Create(ctx, domain, req.GetUsername(), req.GetPassword())
 	if errors.Is(err, storage.ErrExists) {
 		return nil, stanzaStatus(stanza.Errorf(stanza.Conflict, "the account already exists"))
 	}
 	if err != nil {
 		return nil, accountStatus(err)
 	}
-	s.in.log.Info("account created", "jid", req.GetUsername()+"@"+s.h.cfg.Domain)
-	s.h.AccountCreated(req.GetUsername() + "@" + s.h.cfg.Domain)
+	s.in.log.Info("account created", "jid", req.GetUsername()+"@"+domain)
+	s.h.AccountCreated(req.GetUsername() + "@" + domain)
 	return &pluginv1.AccountResponse{}, nil
 }
 
@@ -245,8 +257,12 @@ func (s *hostServer) AccountDelete(ctx context.Context, req *pluginv1.AccountReq
 	if err := s.require(capAccounts); err != nil {
 		return nil, err
 	}
-	bare := req.GetUsername() + "@" + s.h.cfg.Domain
-	if err := s.h.deps.Accounts.Delete(ctx, s.h.cfg.Domain, req.GetUsername()); err != nil {
+	domain, err := s.h.accountDomain(req.GetDomain())
+	if err != nil {
+		return nil, err
+	}
+	bare := req.GetUsername() + "@" + domain
+	if err := s.h.deps.Accounts.Delete(ctx, domain, req.GetUsername()); err != nil {
 		return nil, accountStatus(err)
 	}
 	s.in.log.Info("account deleted", "jid", bare)
@@ -265,7 +281,11 @@ func (s *hostServer) AccountSetPassword(ctx context.Context, req *pluginv1.Accou
 	if err := s.require(capAccounts); err != nil {
 		return nil, err
 	}
-	if err := s.h.deps.Accounts.SetPassword(ctx, s.h.cfg.Domain, req.GetUsername(), req.GetPassword()); err != nil {
+	domain, err := s.h.accountDomain(req.GetDomain())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.h.deps.Accounts.SetPassword(ctx, domain, req.GetUsername(), req.GetPassword()); err != nil {
 		return nil, accountStatus(err)
 	}
 	return &pluginv1.AccountResponse{}, nil
@@ -410,4 +430,16 @@ func accountStatus(err error) error {
 		return stanzaStatus(stanza.Errorf(stanza.ItemNotFound, "no such account"))
 	}
 	return stanzaStatus(stanza.Errorf(stanza.NotAcceptable, err.Error()))
+}
+
+// accountDomain is the hosted domain an account call names: "" is the
+// server's; a domain not hosted here has no accounts to manage.
+func (h *Host) accountDomain(domain string) (string, error) {
+	switch {
+	case domain == "":
+		return h.cfg.Domain, nil
+	case h.Hosts(domain):
+		return domain, nil
+	}
+	return "", stanzaStatus(stanza.Errorf(stanza.ItemNotFound, domain+" is not a domain this server hosts"))
 }

@@ -147,7 +147,7 @@ func (in *instance) configure(ctx context.Context) error {
 	})
 	cctx, cancel := context.WithTimeout(ctx, in.h.cfg.CallTimeout)
 	defer cancel()
-	_, err = rem.client.Configure(cctx, &pluginv1.ConfigureRequest{ConfigJson: cfgJSON, HostBrokerId: id, Domain: in.h.cfg.Domain, ServerStartedUnixNano: in.h.cfg.Started.UnixNano(), ServiceDomain: in.serviceDomain()})
+	_, err = rem.client.Configure(cctx, &pluginv1.ConfigureRequest{ConfigJson: cfgJSON, HostBrokerId: id, Domain: in.h.cfg.Domain, Domains: in.h.domains(), ServerStartedUnixNano: in.h.cfg.Started.UnixNano(), ServiceDomain: in.serviceDomain()})
 	if err != nil {
 		return fmt.Errorf("plugin %s: configure: %s", in.spec.Name, describeErr(err))
 	}

@@ -38,8 +38,8 @@ func (in *instance) claimDomain(m *pluginv1.Manifest) error {
 		}
 		domain = d.Domain
 	}
-	if domain == in.h.cfg.Domain {
-		return fmt.Errorf("plugin %s: a service cannot own the server's own domain", in.spec.Name)
+	if in.h.Hosts(domain) {
+		return fmt.Errorf("plugin %s: a service cannot own %s, a domain the server hosts", in.spec.Name, domain)
 	}
 	svc.Domain = domain
 	return nil

@@ -157,7 +157,7 @@ func (d *delivery) ampReply(status string, r ampRule) {
 		return
 	}
 	b := append([]byte(nil), "<message from='"...)
-	b = stream.AppendEscapedAttr(b, d.r.domain)
+	b = stream.AppendEscapedAttr(b, d.to.Domain)
 	b = append(b, "' to='"...)
 	b = stream.AppendEscapedAttr(b, d.sender)
 	if id := d.el.Attr("id"); id != "" {

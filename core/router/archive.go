@@ -150,7 +150,7 @@ func (d *delivery) stripForgedStanzaIDs() {
 		if c.Tag != "stanza-id" || c.NamespaceURI() != nsStanzaID {
 			continue
 		}
-		if by := c.SelectAttrValue("by", ""); by == d.to.Bare() || by == d.r.domain {
+		if by := c.SelectAttrValue("by", ""); by == d.to.Bare() || d.r.local(by) {
 			dom.RemoveChild(c)
 			removed = true
 		}

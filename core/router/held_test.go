@@ -35,7 +35,7 @@ func TestMessageHeld(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, append(tt.binds, bind{"alice@localhost/x", true, 0})...)
 			p := &plugins{}
-			f.r = New("localhost", f.r.sessions, accounts{"alice": true, "bob": true}, p, f.r.filters, nil, f.r.log)
+			f.r = New([]string{"localhost"}, f.r.sessions, accounts{"alice": true, "bob": true}, p, f.r.filters, nil, f.r.log)
 			for _, full := range tt.detached {
 				f.sessions[full].Detached.Store(true)
 			}
@@ -58,7 +58,7 @@ func TestMessageHeld(t *testing.T) {
 func TestServerSendsToAComponent(t *testing.T) {
 	f := newFixture(t, bind{"alice@localhost/x", true, 0})
 	p := &plugins{service: true}
-	f.r = New("localhost", f.r.sessions, accounts{"alice": true}, p, f.r.filters, nil, f.r.log)
+	f.r = New([]string{"localhost"}, f.r.sessions, accounts{"alice": true}, p, f.r.filters, nil, f.r.log)
 	if _, err := f.r.Deliver(context.Background(), element(t, "<iq type='set' id='n' from='alice@localhost' to='push.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'/></iq>"), nil); err != nil {
 		t.Fatal(err)
 	}

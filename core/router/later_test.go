@@ -117,7 +117,7 @@ func TestPluginCallsAreHandedOff(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, bind{"alice@localhost/a", true, 0}, bind{"bob@localhost/b", true, 0})
-			f.r = New("localhost", f.r.sessions, accounts{"alice": true, "bob": true, "carol": true}, &tt.p, f.r.filters, nil, f.r.log)
+			f.r = New([]string{"localhost"}, f.r.sessions, accounts{"alice": true, "bob": true, "carol": true}, &tt.p, f.r.filters, nil, f.r.log)
 			l := &later{refuse: tt.refuse}
 			el := element(t, tt.stanza)
 			raw := string(el.Raw)
@@ -184,7 +184,7 @@ func TestHandedOffMessageArchivedOnceDelivered(t *testing.T) {
 		f := newFixture(t, bind{"alice@localhost/a", true, 0})
 		arch := &recorder{}
 		p := &plugins{offline: true, take: take}
-		f.r = New("localhost", f.r.sessions, accounts{"alice": true, "carol": true}, p, f.r.filters, arch, f.r.log)
+		f.r = New([]string{"localhost"}, f.r.sessions, accounts{"alice": true, "carol": true}, p, f.r.filters, arch, f.r.log)
 		l := &later{}
 		f.r.Route(context.Background(), f.sessions["alice@localhost/a"], element(t, "<message to='carol@localhost' type='chat' id='m'><body>x</body></message>"), nil, l)
 		if len(arch.copies) != 0 || len(l.runs) != 1 {

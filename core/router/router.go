@@ -65,7 +65,8 @@ type Handlers interface {
 
 // Router routes stanzas between local sessions.
 type Router struct {
-	domain   string
+	domain   string          // the primary hosted domain: the server's own voice
+	hosted   map[string]bool // every hosted domain, the primary included
 	sessions *session.Table
 	accounts Accounts
 	handlers Handlers
@@ -81,11 +82,19 @@ type Router struct {
 // called before the first stanza.
 func (r *Router) SetMetrics(m *metrics.Metrics) { r.metrics = m }
 
-// New returns a router for one domain. handlers may be nil.
-// archive may be nil.
-func New(domain string, sessions *session.Table, accounts Accounts, handlers Handlers, filters *filter.Table, archive Archive, log hclog.Logger) *Router {
-	return &Router{domain: domain, sessions: sessions, accounts: accounts, handlers: handlers, filters: filters, archive: archive, ids: stanzaid.NewGenerator(), log: log}
+// New returns a router for the hosted domains, the primary one first.
+// handlers may be nil. archive may be nil.
+func New(domains []string, sessions *session.Table, accounts Accounts, handlers Handlers, filters *filter.Table, archive Archive, log hclog.Logger) *Router {
+	hosted := make(map[string]bool, len(domains))
+	for _, d := range domains {
+		hosted[d] = true
+	}
+	return &Router{domain: domains[0], hosted: hosted, sessions: sessions, accounts: accounts, handlers: handlers, filters: filters, archive: archive, ids: stanzaid.NewGenerator(), log: log}
 }
+
+// local reports whether domain is hosted here: its users are routed by
+// RFC 6121 §8 in this process, whichever hosted domain sends to them.
+func (r *Router) local(domain string) bool { return r.hosted[domain] }
 
 // Route handles a stanza from a bound session whose from address the
 // caller has verified. buf is scratch space owned by the caller's goroutine;
@@ -117,24 +126,24 @@ func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([
 	sender, senderJID, remote := "", jidprep.JID{Domain: r.domain}, false
 	if raw := el.Attr("from"); raw != "" {
 		from, err := jidprep.Parse(raw)
-		local := err == nil && (from.Domain == r.domain || r.handlers != nil && r.handlers.ServiceDomain(from.Domain))
+		local := err == nil && (r.local(from.Domain) || r.handlers != nil && r.handlers.ServiceDomain(from.Domain))
 		// A plugin may relay what another server sent to a local user
 		// (a subscription request, once roster has recorded it).
-		remote = err == nil && !local && r.remote != nil && to.Domain == r.domain
+		remote = err == nil && !local && r.remote != nil && r.local(to.Domain)
 		if !local && !remote {
-			return buf, fmt.Errorf("a stanza from the server may only come from %s, its users or its services, not %q", r.domain, raw)
+			return buf, fmt.Errorf("a stanza from the server may only come from a hosted domain, its users or its services, not %q", raw)
 		}
 		sender, senderJID = from.String(), from
 	}
 	d := delivery{r: r, ctx: ctx, sender: sender, senderJID: senderJID, el: el, buf: buf[:0], typ: el.Attr("type"), to: to, remote: remote}
-	if to.Domain != r.domain && r.remote != nil && (r.handlers == nil || !r.handlers.ServiceDomain(to.Domain)) {
+	if !r.local(to.Domain) && r.remote != nil && (r.handlers == nil || !r.handlers.ServiceDomain(to.Domain)) {
 		if d.blockedOutbound(el.Name.Local) {
 			return d.buf, nil
 		}
 		d.toRemote()
 		return d.buf, nil
 	}
-	if to.Domain != r.domain && r.handlers != nil && r.handlers.ServiceDomain(to.Domain) {
+	if !r.local(to.Domain) && r.handlers != nil && r.handlers.ServiceDomain(to.Domain) {
 		// To an external component (XEP-0114): an app server that push
 		// notifications go to, say. A service plugin takes stanzas from
 		// sessions only.
@@ -146,7 +155,7 @@ func (r *Router) Deliver(ctx context.Context, el *stream.Element, buf []byte) ([
 		}
 		return d.buf, nil
 	}
-	if to.Domain != r.domain || to.Local == "" {
+	if !r.local(to.Domain) || to.Local == "" {
 		return buf, fmt.Errorf("a stanza from the server can only go to local users, components or other servers, not %q", el.Attr("to"))
 	}
 	// A plugin relaying a user's stanza (a presence broadcast) is held to
@@ -230,7 +239,7 @@ func (d *delivery) route() {
 		d.stripForgedStanzaIDs()
 	}
 	switch {
-	case to.Domain != d.r.domain:
+	case !d.r.local(to.Domain):
 		d.toService(kind)
 	case to.Local == "":
 		d.toServer(kind)
@@ -276,7 +285,7 @@ func (d *delivery) toService(kind string) {
 // sender, and copies it to the sender's other resources: once its
 // delivery is over, since a bounced message is not archived as sent.
 func (d *delivery) outgoing() {
-	if d.el.Name.Local == "message" && !d.remote && (d.to.Domain == d.r.domain || d.sentRemote) {
+	if d.el.Name.Local == "message" && !d.remote && (d.r.local(d.to.Domain) || d.sentRemote) {
 		d.recordOutgoing()
 		d.sentCarbons()
 	}

@@ -67,7 +67,7 @@ func newFixture(t testing.TB, binds ...bind) *fixture {
 		tb.Add(s, 0)
 		f.sessions[b.full], f.sinks[b.full] = s, sk
 	}
-	f.r = New("localhost", tb, accounts{"alice": true, "bob": true}, nil, filter.NewTable(), nil, hclog.NewNullLogger())
+	f.r = New([]string{"localhost"}, tb, accounts{"alice": true, "bob": true}, nil, filter.NewTable(), nil, hclog.NewNullLogger())
 	return f
 }
 

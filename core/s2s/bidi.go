@@ -25,14 +25,16 @@ const (
 var errStreamEnded = errors.New("the stream has ended")
 
 // offerBidi makes c, an inbound stream the peer asked to be
-// bidirectional, the way to domain, which it has just authenticated.
-func (s *Server) offerBidi(domain string, c *inbound) {
+// bidirectional, the way from the hosted domain local to the peer's
+// domain, the pair it has just authenticated (XEP-0288 §2.2: only that
+// pair's stanzas go back on it).
+func (s *Server) offerBidi(local, domain string, c *inbound) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopping {
 		return
 	}
-	s.bidi[domain] = c
+	s.bidi[pair{local, domain}] = c
 }
 
 // dropBidi forgets c as a way to any domain; called before c's done is
@@ -40,19 +42,19 @@ func (s *Server) offerBidi(domain string, c *inbound) {
 func (s *Server) dropBidi(c *inbound) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for d, in := range s.bidi {
+	for k, in := range s.bidi {
 		if in == c {
-			delete(s.bidi, d)
+			delete(s.bidi, k)
 		}
 	}
 }
 
-// bidiFor is the bidirectional inbound stream to domain, nil when there
-// is none.
-func (s *Server) bidiFor(domain string) *inbound {
+// bidiFor is the bidirectional inbound stream from local to domain, nil
+// when there is none.
+func (s *Server) bidiFor(local, domain string) *inbound {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.bidi[domain]
+	return s.bidi[pair{local, domain}]
 }
 
 // requestBidi is the peer's <bidi/>: allowed before authentication, on a

@@ -52,7 +52,8 @@ func startPeers(t *testing.T, specs ...peerSpec) []*peerServer {
 		cert := p.issue(spec.domain)
 		cfg := Config{
 			Domain: spec.domain, Local: func(d string) bool { return d == spec.domain },
-			Certificate: func() *tls.Certificate { return cert }, Roots: p.roots,
+			Hosted:      func(d string) bool { return d == spec.domain },
+			Certificate: func(string) *tls.Certificate { return cert }, Roots: p.roots,
 			TLSRequired: true, Dialback: true, Bidi: spec.bidi, Hosts: hosts,
 			ConnectTimeout: 10 * time.Second, IdleTimeout: time.Minute, WriteTimeout: 5 * time.Second,
 			Queue: 10, MaxInbound: 10,

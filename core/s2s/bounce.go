@@ -17,7 +17,7 @@ var (
 
 // resend queues it for domain, on a stream made anew if there is none
 // or the one there has ended.
-func (s *Server) resend(domain string, it item) {
+func (s *Server) resend(local, domain string, it item) {
 	for {
 		s.mu.Lock()
 		if s.stopping {
@@ -25,15 +25,15 @@ func (s *Server) resend(domain string, it item) {
 			s.bounce(it.b, errShutdown)
 			return
 		}
-		o := s.out[domain]
+		o := s.out[pair{local, domain}]
 		if o == nil {
 			if e := s.retryLater(domain, time.Now()); e != nil {
 				s.mu.Unlock()
 				s.bounce(it.b, e)
 				return
 			}
-			o = newOutbound(s, domain)
-			s.out[domain] = o
+			o = newOutbound(s, local, domain)
+			s.out[pair{local, domain}] = o
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()

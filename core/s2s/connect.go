@@ -20,6 +20,7 @@ import (
 // peer is a stream this server opened to another server, secured as far
 // as both allow, not yet authenticated.
 type peer struct {
+	local  string // the hosted domain this server speaks as
 	domain string
 	nc     net.Conn
 	dec    *stream.Decoder
@@ -136,14 +137,14 @@ func mergeSRV(direct, starttls []*net.SRV) []target {
 // from the start at a direct TLS address, else with STARTTLS when the
 // peer offers it (required unless configured not to). The context
 // bounds the whole set-up; each address is tried in turn.
-func (s *Server) connect(ctx context.Context, domain string) (*peer, error) {
+func (s *Server) connect(ctx context.Context, local, domain string) (*peer, error) {
 	targets, err := s.targets(ctx, domain)
 	if err != nil {
 		return nil, err
 	}
 	var errs []error
 	for _, t := range targets {
-		p, err := s.connectTo(ctx, domain, t)
+		p, err := s.connectTo(ctx, local, domain, t)
 		if err == nil {
 			return p, nil
 		}
@@ -155,7 +156,7 @@ func (s *Server) connect(ctx context.Context, domain string) (*peer, error) {
 	return nil, fmt.Errorf("connecting to %s: %w", domain, errors.Join(errs...))
 }
 
-func (s *Server) connectTo(ctx context.Context, domain string, t target) (*peer, error) {
+func (s *Server) connectTo(ctx context.Context, local, domain string, t target) (*peer, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", t.addr)
 	if err != nil {
@@ -164,7 +165,7 @@ func (s *Server) connectTo(ctx context.Context, domain string, t target) (*peer,
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetDeadline(dl)
 	}
-	p := &peer{domain: domain, nc: nc, dec: stream.NewDecoder(nc, s.cfg.Limits)}
+	p := &peer{local: local, domain: domain, nc: nc, dec: stream.NewDecoder(nc, s.cfg.Limits)}
 	if t.directTLS {
 		err = s.handshake(p, []string{alpnServer})
 	}
@@ -188,7 +189,7 @@ func (s *Server) connectTo(ctx context.Context, domain string, t target) (*peer,
 
 // open sends the stream header and reads the peer's header and features.
 func (s *Server) open(p *peer) error {
-	if _, err := p.nc.Write(appendHeader(nil, s.cfg.Domain, p.domain, "")); err != nil {
+	if _, err := p.nc.Write(appendHeader(nil, p.local, p.domain, "")); err != nil {
 		return fmt.Errorf("opening a stream to %s: %w", p.domain, err)
 	}
 	h, err := p.dec.ReadHeader()
@@ -241,7 +242,7 @@ func (s *Server) handshake(p *peer, alpn []string) error {
 		NextProtos:         alpn,
 		InsecureSkipVerify: true, // checked below, by verifyPeer
 		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			return s.cfg.Certificate(), nil
+			return s.cfg.Certificate(p.local), nil
 		},
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			p.certErr = s.verifyPeer(cs.PeerCertificates, p.domain, x509.ExtKeyUsageServerAuth)

@@ -35,11 +35,11 @@ func (s *Server) checkDialbackKey(receiving, originating, id, key string) bool {
 // verifyDialback is the receiving server's half of dialback (XEP-0220
 // §2.2): it asks the authoritative server of originating, on a
 // connection of its own, whether key is what it gave for the stream it
-// opened to this server with that id.
-func (s *Server) verifyDialback(ctx context.Context, originating, id, key string) (bool, error) {
+// opened to this server's domain receiving with that id.
+func (s *Server) verifyDialback(ctx context.Context, receiving, originating, id, key string) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ConnectTimeout)
 	defer cancel()
-	p, err := s.connect(ctx, originating)
+	p, err := s.connect(ctx, receiving, originating)
 	if err != nil {
 		return false, err
 	}
@@ -47,7 +47,7 @@ func (s *Server) verifyDialback(ctx context.Context, originating, id, key string
 	if d, ok := ctx.Deadline(); ok {
 		p.nc.SetDeadline(d)
 	}
-	if _, err := p.nc.Write(dialbackElement("verify", [][2]string{{"from", s.cfg.Domain}, {"to", originating}, {"id", id}}, key)); err != nil {
+	if _, err := p.nc.Write(dialbackElement("verify", [][2]string{{"from", receiving}, {"to", originating}, {"id", id}}, key)); err != nil {
 		return false, fmt.Errorf("sending db:verify to %s: %w", originating, err)
 	}
 	for {
@@ -80,8 +80,9 @@ func (c *inbound) dialbackResult(ctx context.Context, el *stream.Element) error 
 	if err != nil || from.Local != "" || from.Resource != "" {
 		return stream.NewError("improper-addressing", "db:result needs the originating domain in 'from'")
 	}
-	if to := el.Attr("to"); to != c.s.cfg.Domain {
-		return stream.NewError("host-unknown", "this server is "+c.s.cfg.Domain)
+	receiving := el.Attr("to")
+	if !c.s.cfg.Hosted(receiving) {
+		return stream.NewError("host-unknown", receiving+" is not hosted here")
 	}
 	if c.s.cfg.Local(from.Domain) {
 		return stream.NewError("invalid-from", from.Domain+" is served here")
@@ -94,8 +95,8 @@ func (c *inbound) dialbackResult(ctx context.Context, el *stream.Element) error 
 		return err
 	}
 	if c.s.verifyPeer(c.peerCerts, originating, x509.ExtKeyUsageAny) == nil {
-		c.grant(originating, "dialback, certificate")
-		c.write(dialbackElement("result", [][2]string{{"from", c.s.cfg.Domain}, {"to", originating}, {"type", "valid"}}, ""))
+		c.grant(receiving, originating, "dialback, certificate")
+		c.write(dialbackElement("result", [][2]string{{"from", receiving}, {"to", originating}, {"type", "valid"}}, ""))
 		return nil
 	}
 	c.amu.Lock()
@@ -107,7 +108,7 @@ func (c *inbound) dialbackResult(ctx context.Context, el *stream.Element) error 
 	}
 	id := c.id
 	go func() {
-		ok, err := c.s.verifyDialback(ctx, originating, id, key)
+		ok, err := c.s.verifyDialback(ctx, receiving, originating, id, key)
 		typ := "invalid"
 		switch {
 		case err != nil:
@@ -116,12 +117,12 @@ func (c *inbound) dialbackResult(ctx context.Context, el *stream.Element) error 
 			c.log.Warn("a remote server's dialback key is not confirmed by its domain; refused", "domain", originating)
 		default:
 			typ = "valid"
-			c.grant(originating, "dialback")
+			c.grant(receiving, originating, "dialback")
 		}
 		c.amu.Lock()
 		c.verifying = false
 		c.amu.Unlock()
-		c.write(dialbackElement("result", [][2]string{{"from", c.s.cfg.Domain}, {"to", originating}, {"type", typ}}, ""))
+		c.write(dialbackElement("result", [][2]string{{"from", receiving}, {"to", originating}, {"type", typ}}, ""))
 	}()
 	return nil
 }
@@ -135,7 +136,7 @@ func (c *inbound) dialbackVerify(el *stream.Element) error {
 	}
 	receiving, originating, id := el.Attr("from"), el.Attr("to"), el.Attr("id")
 	typ := "invalid"
-	if originating == c.s.cfg.Domain && id != "" && c.s.checkDialbackKey(receiving, originating, id, el.Text()) {
+	if c.s.cfg.Hosted(originating) && id != "" && c.s.checkDialbackKey(receiving, originating, id, el.Text()) {
 		typ = "valid"
 	}
 	c.write(dialbackElement("verify", [][2]string{{"from", originating}, {"to", receiving}, {"id", id}, {"type", typ}}, ""))

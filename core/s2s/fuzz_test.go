@@ -44,8 +44,9 @@ func FuzzInbound(f *testing.F) {
 		r := &fakeRouter{got: make(chan routed, 64)}
 		s := NewServer(Config{
 			Domain:         "a.test",
+			Hosted:         func(d string) bool { return d == "a.test" },
 			Local:          func(d string) bool { return d == "a.test" },
-			Certificate:    func() *tls.Certificate { return cert },
+			Certificate:    func(string) *tls.Certificate { return cert },
 			Roots:          p.roots,
 			Hosts:          map[string]string{},
 			ConnectTimeout: time.Second, IdleTimeout: time.Second, WriteTimeout: time.Second,

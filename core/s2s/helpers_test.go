@@ -112,8 +112,9 @@ func startServer(t *testing.T, mutate func(*Config)) *testServer {
 	cert := p.issue("a.test")
 	cfg := Config{
 		Domain:         "a.test",
+		Hosted:         func(d string) bool { return d == "a.test" },
 		Local:          func(d string) bool { return d == "a.test" },
-		Certificate:    func() *tls.Certificate { return cert },
+		Certificate:    func(string) *tls.Certificate { return cert },
 		Roots:          p.roots,
 		TLSRequired:    true,
 		Dialback:       true,

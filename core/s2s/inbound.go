@@ -46,6 +46,18 @@ type inbound struct {
 	directTLS bool // TLS starts the connection (XEP-0368)
 
 	done chan struct{} // closed when the stream has ended
+	// local is the hosted domain the peer's stream header addressed;
+	// "" until one did.
+	local string
+}
+
+// localDomain is the hosted domain the stream is to, the primary until
+// the peer named one.
+func (c *inbound) localDomain() string {
+	if c.local == "" {
+		return c.s.cfg.Domain
+	}
+	return c.local
 }
 
 func newInbound(s *Server, nc net.Conn) *inbound {
@@ -128,7 +140,13 @@ func (c *inbound) openStream() error {
 		return err
 	}
 	c.id = randomID()
-	c.write(appendHeader(nil, c.s.cfg.Domain, h.From, c.id))
+	if to, err := jidprep.Parse(h.To); err == nil && to.Local == "" && to.Resource == "" && c.s.cfg.Hosted(to.Domain) {
+		// Under wmu: close, from any goroutine, names it in a header.
+		c.wmu.Lock()
+		c.local = to.Domain
+		c.wmu.Unlock()
+	}
+	c.write(appendHeader(nil, c.localDomain(), h.From, c.id))
 	c.wmu.Lock()
 	c.headerOut = true
 	c.wmu.Unlock()
@@ -136,8 +154,8 @@ func (c *inbound) openStream() error {
 		return stream.NewError("invalid-namespace", "a server's stream is in "+NS)
 	}
 	if h.To != "" {
-		if to, err := jidprep.Parse(h.To); err != nil || to.Domain != c.s.cfg.Domain || to.Local != "" || to.Resource != "" {
-			return stream.NewError("host-unknown", "this server is "+c.s.cfg.Domain)
+		if to, err := jidprep.Parse(h.To); err != nil || to.Domain != c.local {
+			return stream.NewError("host-unknown", h.To+" is not hosted here")
 		}
 	}
 	if h.From != "" {
@@ -225,8 +243,8 @@ func (s *Server) serverTLS() *tls.Config {
 		// XEP-0368 §4: direct TLS peers name the protocol; a peer that
 		// names none is served as well.
 		NextProtos: []string{alpnServer},
-		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-			return s.cfg.Certificate(), nil
+		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return s.cfg.Certificate(hello.ServerName), nil
 		},
 	}
 }
@@ -280,7 +298,7 @@ func (c *inbound) external(el *stream.Element) error {
 		return err
 	}
 	c.write([]byte("<success xmlns='" + stream.NSSASL + "'/>"))
-	c.grant(c.claimed, "SASL EXTERNAL")
+	c.grant(c.localDomain(), c.claimed, "SASL EXTERNAL")
 	c.sasl = true
 	c.dec.Restart()
 	return c.openStream()
@@ -317,13 +335,15 @@ func (c *inbound) roomFor(domain string) error {
 	return stream.NewError("policy-violation", "too many streams from "+domain)
 }
 
-func (c *inbound) grant(domain, how string) {
+// grant authenticates the stream for the pair local (a hosted domain)
+// and domain, the peer's.
+func (c *inbound) grant(local, domain, how string) {
 	c.amu.Lock()
 	c.authed[domain] = true
 	bidi := c.bidi
 	c.amu.Unlock()
 	if bidi {
-		c.s.offerBidi(domain, c)
+		c.s.offerBidi(local, domain, c)
 	}
 	// The reader may be waiting under the set-up deadline (dialback
 	// answers come from another goroutine): from now on it is idleness
@@ -434,7 +454,7 @@ func (c *inbound) close(err *stream.Error) {
 	c.closing = true
 	var b []byte
 	if !c.headerOut {
-		b = appendHeader(b, c.s.cfg.Domain, "", randomID())
+		b = appendHeader(b, c.localDomain(), "", randomID())
 	}
 	if err != nil {
 		b = stream.AppendError(b, err)

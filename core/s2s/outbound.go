@@ -36,6 +36,7 @@ type item struct {
 // use, then written by run alone, and closed when idle.
 type outbound struct {
 	s      *Server
+	local  string // the hosted domain the stream speaks for
 	domain string
 	log    hclog.Logger
 
@@ -49,8 +50,8 @@ type outbound struct {
 	lastRead atomic.Int64
 }
 
-func newOutbound(s *Server, domain string) *outbound {
-	return &outbound{s: s, domain: domain, log: s.log.With("domain", domain), wake: make(chan struct{}, 1)}
+func newOutbound(s *Server, local, domain string) *outbound {
+	return &outbound{s: s, local: local, domain: domain, log: s.log.With("domain", domain, "local", local), wake: make(chan struct{}, 1)}
 }
 
 func (o *outbound) put(it item) enqueueResult {
@@ -86,12 +87,12 @@ func (o *outbound) end() []item {
 // ends, is idle too long, or the server shuts down.
 func (o *outbound) run(ctx context.Context) {
 	defer o.s.forget(o)
-	if c := o.s.bidiFor(o.domain); c != nil {
+	if c := o.s.bidiFor(o.local, o.domain); c != nil {
 		o.writeVia(ctx, c)
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, o.s.cfg.ConnectTimeout)
-	p, how, err := o.s.establish(cctx, o.domain)
+	p, how, err := o.s.establish(cctx, o.local, o.domain)
 	timedOut := cctx.Err() == context.DeadlineExceeded || isTimeout(err)
 	cancel()
 	if err != nil {
@@ -228,7 +229,7 @@ func (o *outbound) retry(q []item) {
 			o.s.bounce(it.b, stanza.Errorf(stanza.RemoteServerNotFound, "the stream to "+o.domain+" ended"))
 			continue
 		}
-		o.s.resend(o.domain, item{b: it.b, retried: true})
+		o.s.resend(o.local, o.domain, item{b: it.b, retried: true})
 	}
 }
 
@@ -238,10 +239,10 @@ func (o *outbound) bounceAll(q []item, e *stanza.Error) {
 	}
 }
 
-// establish opens, secures and authenticates a stream to domain. It
-// returns how this server authenticated.
-func (s *Server) establish(ctx context.Context, domain string) (*peer, string, error) {
-	p, err := s.connect(ctx, domain)
+// establish opens, secures and authenticates a stream from the hosted
+// domain local to domain. It returns how this server authenticated.
+func (s *Server) establish(ctx context.Context, local, domain string) (*peer, string, error) {
+	p, err := s.connect(ctx, local, domain)
 	if err != nil {
 		return nil, "", err
 	}
@@ -288,8 +289,8 @@ func (s *Server) authenticate(p *peer) (string, error) {
 	case !p.feat.dialback:
 		return "", fmt.Errorf("%s offers neither SASL EXTERNAL for this server's certificate nor dialback", p.domain)
 	}
-	key := s.dialbackKey(p.domain, s.cfg.Domain, p.id)
-	if _, err := p.nc.Write(dialbackElement("result", [][2]string{{"from", s.cfg.Domain}, {"to", p.domain}}, key)); err != nil {
+	key := s.dialbackKey(p.domain, p.local, p.id)
+	if _, err := p.nc.Write(dialbackElement("result", [][2]string{{"from", p.local}, {"to", p.domain}}, key)); err != nil {
 		return "", fmt.Errorf("sending db:result to %s: %w", p.domain, err)
 	}
 	for {
@@ -311,7 +312,7 @@ func (s *Server) authenticate(p *peer) (string, error) {
 // XEP-0178), the authorization identity being this server's domain; on
 // success the stream restarts.
 func (s *Server) saslExternal(p *peer) (bool, error) {
-	authz := base64.StdEncoding.EncodeToString([]byte(s.cfg.Domain))
+	authz := base64.StdEncoding.EncodeToString([]byte(p.local))
 	if _, err := p.nc.Write([]byte("<auth xmlns='" + stream.NSSASL + "' mechanism='EXTERNAL'>" + authz + "</auth>")); err != nil {
 		return false, fmt.Errorf("authenticating to %s: %w", p.domain, err)
 	}

@@ -103,3 +103,15 @@ func TestInboundShaped(t *testing.T) {
 		}
 	}
 }
+
+// A peer that names no domain in its header and claims a refused one by
+// dialback is closed alike.
+func TestDeniedDialbackRefused(t *testing.T) {
+	s := startServer(t, func(c *Config) {
+		c.Policy = Policy{Deny: []string{"b.test"}}
+		c.TLSRequired = false
+	})
+	c := s.open(t, "")
+	c.Send("<db:result from='b.test' to='a.test'>0123</db:result>")
+	expectStreamError(t, c, "policy-violation")
+}

@@ -13,11 +13,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/switchboard-xmpp/switchboard/core/jidprep"
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
@@ -33,14 +35,19 @@ const (
 // Config is what the server needs to know; the composition root fills it
 // from the operator's configuration.
 type Config struct {
-	// Domain is the server's own domain, the one peers address.
+	// Domain is the server's primary domain: its services speak to
+	// peers on its streams.
 	Domain string
-	// Local reports whether a domain is served here (the server's own or
-	// a service's): a peer may address only those.
+	// Hosted reports whether a domain is one the server hosts: a peer may
+	// open a stream to it, and it gets outbound streams of its own.
+	Hosted func(domain string) bool
+	// Local reports whether a domain is served here (a hosted one or a
+	// service's): a peer may address only those.
 	Local func(domain string) bool
-	// Certificate is the server's certificate, presented to peers as
-	// server and as client.
-	Certificate func() *tls.Certificate
+	// Certificate is the server's certificate for one of its domains,
+	// presented to peers as server (for the name a peer asks for, SNI)
+	// and as client.
+	Certificate func(domain string) *tls.Certificate
 	// Roots are the roots a peer's certificate must chain to; nil means
 	// the system's.
 	Roots *x509.CertPool
@@ -96,9 +103,9 @@ type Server struct {
 	cancel context.CancelFunc
 
 	mu       sync.Mutex
-	out      map[string]*outbound
+	out      map[pair]*outbound
 	in       map[*inbound]struct{}
-	bidi     map[string]*inbound // authenticated bidirectional streams, by the peer's domain
+	bidi     map[pair]*inbound   // authenticated bidirectional streams, by domain pair
 	failed   map[string]*backoff // domains that could not be reached lately
 	stopping bool
 	wg       sync.WaitGroup
@@ -110,7 +117,7 @@ func NewServer(cfg Config, r Router, log hclog.Logger) *Server {
 	rand.Read(secret)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{cfg: cfg, router: r, log: log, secret: secret, ctx: ctx, cancel: cancel,
-		out: map[string]*outbound{}, in: map[*inbound]struct{}{}, bidi: map[string]*inbound{}, failed: map[string]*backoff{}}
+		out: map[pair]*outbound{}, in: map[*inbound]struct{}{}, bidi: map[pair]*inbound{}, failed: map[string]*backoff{}}
 }
 
 // Serve accepts peers on l until it is closed; the listener is the
@@ -167,14 +174,34 @@ func (s *Server) Send(domain string, b []byte) {
 		s.bounce(b, stanza.Errorf(stanza.NotAllowed, "this server does not federate with "+domain))
 		return
 	}
-	s.resend(domain, item{b: append([]byte(nil), b...)})
+	s.resend(s.localOf(b), domain, item{b: append([]byte(nil), b...)})
 }
+
+// localOf is the hosted domain whose stream to the peer carries b: that
+// of its sender, so that the peer sees it come from the domain the
+// stream authenticated (RFC 6120 §13.7); a service's stanza goes on the
+// primary domain's.
+func (s *Server) localOf(b []byte) string {
+	el, err := stream.ParseElement(b, s.cfg.Limits)
+	if err != nil {
+		return s.cfg.Domain
+	}
+	from, err := jidprep.Parse(el.Attr("from"))
+	if err != nil || !s.cfg.Hosted(from.Domain) {
+		return s.cfg.Domain
+	}
+	return from.Domain
+}
+
+// pair names the stream from a hosted domain to a remote one: each
+// hosted domain authenticates its own streams.
+type pair struct{ local, remote string }
 
 // forget drops o from the table, if it is still there.
 func (s *Server) forget(o *outbound) {
 	s.mu.Lock()
-	if s.out[o.domain] == o {
-		delete(s.out, o.domain)
+	if k := (pair{o.local, o.domain}); s.out[k] == o {
+		delete(s.out, k)
 	}
 	s.mu.Unlock()
 }
@@ -206,8 +233,10 @@ func (s *Server) Outbound() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]string, 0, len(s.out))
-	for d := range s.out {
-		out = append(out, d)
+	for k := range s.out {
+		if !slices.Contains(out, k.remote) {
+			out = append(out, k.remote)
+		}
 	}
 	return out
 }

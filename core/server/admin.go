@@ -27,6 +27,7 @@ func (s *Server) startAdmin() error {
 	}
 	s.adminAPI = admin.New(admin.Config{
 		Domain:       s.cfg.Domain,
+		Domains:      s.cfg.Hosted(),
 		Token:        s.cfg.Admin.Token,
 		Admins:       s.adminAccounts(s.cfg),
 		MaxBodyBytes: int64(s.cfg.Admin.MaxBodyBytes),
@@ -57,8 +58,8 @@ func (s *Server) adminAccounts(cfg *config.Config) []string {
 	var out []string
 	for _, a := range cfg.AdminAccounts() {
 		j, err := jidprep.Parse(a)
-		if err != nil || j.Local == "" || !j.IsBare() || j.Domain != cfg.Domain {
-			s.log.Warn("plugins.adhoc.config.admins: not an account of the domain; it may not use the admin API", "entry", a, "domain", cfg.Domain)
+		if err != nil || j.Local == "" || !j.IsBare() || !slices.Contains(cfg.Hosted(), j.Domain) {
+			s.log.Warn("plugins.adhoc.config.admins: not an account of a hosted domain; it may not use the admin API", "entry", a, "domains", cfg.Hosted())
 			continue
 		}
 		out = append(out, j.String())
@@ -97,21 +98,21 @@ func (b adminBackend) Users(ctx context.Context) ([]string, error) {
 	return b.s.accounts.List(ctx, b.s.cfg.Domain)
 }
 
-func (b adminBackend) CreateUser(ctx context.Context, username, password string) error {
-	if err := b.s.accounts.Create(ctx, b.s.cfg.Domain, username, password); err != nil {
+func (b adminBackend) CreateUser(ctx context.Context, domain, username, password string) error {
+	if err := b.s.accounts.Create(ctx, domain, username, password); err != nil {
 		return err
 	}
-	bare := username + "@" + b.s.cfg.Domain
+	bare := username + "@" + domain
 	b.s.log.Info("account created through the admin API", "jid", bare)
 	b.s.plugins.AccountCreated(bare)
 	return nil
 }
 
-func (b adminBackend) DeleteUser(ctx context.Context, username string) error {
-	if err := b.s.accounts.Delete(ctx, b.s.cfg.Domain, username); err != nil {
+func (b adminBackend) DeleteUser(ctx context.Context, domain, username string) error {
+	if err := b.s.accounts.Delete(ctx, domain, username); err != nil {
 		return err
 	}
-	bare := username + "@" + b.s.cfg.Domain
+	bare := username + "@" + domain
 	b.s.log.Info("account deleted through the admin API", "jid", bare)
 	// As for an in-band cancel (XEP-0077): the plugins remove what they
 	// keep of the account beyond its own rows.
@@ -120,12 +121,12 @@ func (b adminBackend) DeleteUser(ctx context.Context, username string) error {
 	return nil
 }
 
-func (b adminBackend) SetPassword(ctx context.Context, username, password string) error {
-	return b.s.accounts.SetPassword(ctx, b.s.cfg.Domain, username, password)
+func (b adminBackend) SetPassword(ctx context.Context, domain, username, password string) error {
+	return b.s.accounts.SetPassword(ctx, domain, username, password)
 }
 
-func (b adminBackend) CheckPassword(ctx context.Context, username, password string) (bool, error) {
-	return b.s.accounts.VerifyPlain(ctx, b.s.cfg.Domain, username, password)
+func (b adminBackend) CheckPassword(ctx context.Context, domain, username, password string) (bool, error) {
+	return b.s.accounts.VerifyPlain(ctx, domain, username, password)
 }
 
 func (b adminBackend) Sessions() []admin.Session {

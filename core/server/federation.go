@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 
 	"github.com/switchboard-xmpp/switchboard/core/accept"
 	"github.com/switchboard-xmpp/switchboard/core/s2s"
@@ -36,8 +37,9 @@ func (s *Server) buildFederation() error {
 	}
 	s.federation = s2s.NewServer(s2s.Config{
 		Domain:         cfg.Domain,
-		Local:          func(d string) bool { return d == cfg.Domain || s.plugins.ServiceDomain(d) },
-		Certificate:    s.certs.Certificate,
+		Hosted:         func(d string) bool { return slices.Contains(cfg.Hosted(), d) },
+		Local:          func(d string) bool { return slices.Contains(cfg.Hosted(), d) || s.plugins.ServiceDomain(d) },
+		Certificate:    s.certs.For,
 		Roots:          roots,
 		TLSRequired:    cfg.S2S.TLSRequired,
 		Dialback:       cfg.S2S.Dialback,

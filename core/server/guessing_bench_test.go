@@ -91,7 +91,7 @@ func attack(b *testing.B, addrs int, spray, patient bool) int {
 	}
 	wg.Wait()
 	if !spray {
-		return s.authLimits.AccountFailures("alice")
+		return s.authLimits.AccountFailures("alice@localhost")
 	}
 	tested := 0
 	for n := int64(1); n <= seq.Load(); n++ {

@@ -158,8 +158,9 @@ func (s *Server) build() error {
 	certs, err := tlscert.New(tlscert.Source{
 		CertFile: cfg.TLS.CertFile,
 		KeyFile:  cfg.TLS.KeyFile,
+		Bundles:  cfg.TLS.Certificates,
 		Dir:      filepath.Join(cfg.DataDir, "tls"),
-		Domain:   cfg.Domain,
+		Domains:  cfg.Hosted(),
 	}, s.log.Named("tls"))
 	if err != nil {
 		return err
@@ -191,13 +192,14 @@ func (s *Server) build() error {
 		KnownNetworks:   cfg.Auth.KnownNetworks,
 		KnownNetworkTTL: cfg.Auth.KnownNetworkTTL,
 		Trusted:         trusted,
-		Book:            s.accounts.LoginBook(cfg.Domain),
+		Book:            s.accounts.LoginBook(),
 		Log:             s.log.Named("auth"),
 	})
 	s.sessions = session.NewTable()
 	s.filters = filter.NewTable()
 	s.plugins = pluginhost.New(pluginhost.Config{
 		Domain:       cfg.Domain,
+		Domains:      cfg.Hosted(),
 		Executable:   s.opts.Executable,
 		CallTimeout:  cfg.Limits.PluginTimeout,
 		ObserveQueue: cfg.Limits.ArchiveQueue,
@@ -217,7 +219,7 @@ func (s *Server) build() error {
 		Filters:  s.filters,
 		Kick:     s.kick,
 	}, s.log.Named("plugin"))
-	r := router.New(cfg.Domain, s.sessions, s.accounts, s.plugins, s.filters, s.plugins, s.log.Named("router"))
+	r := router.New(cfg.Hosted(), s.sessions, s.accounts, s.plugins, s.filters, s.plugins, s.log.Named("router"))
 	r.SetMetrics(s.metrics)
 	s.plugins.SetRouter(r)
 	s.router = r
@@ -226,11 +228,12 @@ func (s *Server) build() error {
 	}
 	s.c2s = c2s.NewServer(c2s.Config{
 		Domain:           cfg.Domain,
+		Domains:          cfg.Hosted(),
 		TLS:              certs.Config(),
 		Certificate:      certs.Leaf,
 		TLSRequired:      cfg.TLS.Required,
 		Mechanisms:       mechs,
-		Credentials:      s.accounts.SASLSource(cfg.Domain),
+		Credentials:      s.accounts.SASLSource,
 		MaxFailures:      cfg.Auth.MaxFailures,
 		PreauthLimits:    streamLimits(cfg, cfg.Limits.MaxStanzaBytesPreauth),
 		Limits:           streamLimits(cfg, cfg.Limits.MaxStanzaBytes),
@@ -414,7 +417,7 @@ func (s *Server) startWebSocket(ctx context.Context) error {
 	tlsCfg := s.certs.Config()
 	tlsCfg.NextProtos = []string{"http/1.1"}
 	s.webAddr = ln.Addr()
-	ad := websocket.Advertised{Domain: s.cfg.Domain, URL: s.cfg.Listen.WebSocketURL, BOSHPath: s.cfg.BOSH.Path, BOSHURL: s.cfg.BOSH.URL}
+	ad := websocket.Advertised{Domain: s.cfg.Domain, Domains: s.cfg.Hosted(), URL: s.cfg.Listen.WebSocketURL, BOSHPath: s.cfg.BOSH.Path, BOSHURL: s.cfg.BOSH.URL}
 	var boshHandler http.Handler
 	if s.cfg.BOSH.Path != "" {
 		boshHandler = s.newBOSH(ctx)
@@ -446,6 +449,7 @@ func (s *Server) newBOSH(ctx context.Context) *bosh.Handler {
 	b, l := s.cfg.BOSH, s.cfg.Limits
 	return bosh.New(ctx, s.c2s, bosh.Config{
 		Domain:         s.cfg.Domain,
+		Domains:        s.cfg.Hosted(),
 		MaxWait:        b.MaxWait,
 		MaxRequests:    b.MaxRequests,
 		Polling:        b.Polling,

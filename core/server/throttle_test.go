@@ -81,7 +81,7 @@ func TestGuessesAtOneAccountAreHeld(t *testing.T) {
 
 	first := readyToAuth(t, s, "127.0.0.3")
 	first.Send(plainAuth("alice", "guess-0"))
-	waitFor(t, "the first guess to be tested", func() bool { return s.authLimits.AccountFailures("alice") == 1 })
+	waitFor(t, "the first guess to be tested", func() bool { return s.authLimits.AccountFailures("alice@localhost") == 1 })
 	// Pipelined on the held stream: read only once its failure is
 	// answered, an hour from now.
 	for i := 1; i <= 5; i++ {
@@ -93,7 +93,7 @@ func TestGuessesAtOneAccountAreHeld(t *testing.T) {
 		c.Send(plainAuth("alice", "guess-from-"+src))
 		expectUntested(t, c, src)
 	}
-	if n := s.authLimits.AccountFailures("alice"); n != 1 {
+	if n := s.authLimits.AccountFailures("alice@localhost"); n != 1 {
 		t.Fatalf("%d passwords tested, want 1", n)
 	}
 	if n := s.logs.count("account locked"); n != 1 {
@@ -116,7 +116,7 @@ func TestGuessesAtOneAccountAreHeld(t *testing.T) {
 	if _, _, err := rawLoginFrom(s, home, "alice", "secret"); err != nil {
 		t.Fatalf("alice from home, while locked: %v", err)
 	}
-	if n := s.authLimits.AccountFailures("alice"); n != 1 {
+	if n := s.authLimits.AccountFailures("alice@localhost"); n != 1 {
 		t.Fatalf("%d passwords tested, want still 1", n)
 	}
 
@@ -128,7 +128,7 @@ func TestGuessesAtOneAccountAreHeld(t *testing.T) {
 	if _, _, err := rawLoginFrom(s, "127.0.0.14", "alice", "secret"); err != nil {
 		t.Fatalf("alice from a new network after the unlock: %v", err)
 	}
-	if n := s.authLimits.AccountFailures("alice"); n != 0 {
+	if n := s.authLimits.AccountFailures("alice@localhost"); n != 0 {
 		t.Errorf("%d failures still count after the unlock", n)
 	}
 }

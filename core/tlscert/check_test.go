@@ -61,7 +61,7 @@ func TestServingAnotherNameWarns(t *testing.T) {
 	cert, key := writePair(t, t.TempDir(), "other.example")
 	var logged bytes.Buffer
 	log := hclog.New(&hclog.LoggerOptions{Output: &logged, Level: hclog.Info})
-	if _, err := New(Source{CertFile: cert, KeyFile: key, Domain: "example.org"}, log); err != nil {
+	if _, err := New(Source{CertFile: cert, KeyFile: key, Domains: []string{"example.org"}}, log); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logged.String(), "[WARN]") || !strings.Contains(logged.String(), "not valid for the domain example.org") {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,6 +62,9 @@ type Advertised struct {
 	// one a browser can connect to without a warning, whatever address it
 	// fetched host-meta from.
 	Domain string
+	// Domains are every hosted domain: a client that fetched host-meta
+	// from one of them is sent to it, whose certificate names it (SNI).
+	Domains []string
 	// URL, when set, is advertised as it is: the endpoint as clients reach
 	// it through a proxy or port forward.
 	URL string
@@ -169,9 +173,16 @@ func (ad Advertised) url(configured, scheme, host, path string) string {
 	if configured != "" {
 		return configured
 	}
-	addr := ad.Domain
-	if _, port, err := net.SplitHostPort(host); err == nil && port != "" {
-		addr = net.JoinHostPort(ad.Domain, port)
+	name, port, err := net.SplitHostPort(host)
+	if err != nil {
+		name, port = host, ""
+	}
+	if !slices.Contains(ad.Domains, name) {
+		name = ad.Domain
+	}
+	addr := name
+	if port != "" {
+		addr = net.JoinHostPort(name, port)
 	}
 	return scheme + "://" + addr + path
 }

@@ -28,7 +28,7 @@ func (p *PEP) deliverLast(ctx context.Context, ref sessionRef, notify map[string
 	}
 	owners := []string{bare}
 	for jid, c := range r {
-		if c.sub&subTo != 0 && domainOf(jid) == host.Domain() {
+		if c.sub&subTo != 0 && host.Hosts(domainOf(jid)) {
 			owners = append(owners, jid)
 		}
 	}

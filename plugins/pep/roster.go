@@ -127,9 +127,9 @@ func (p *PEP) rosterChanged(ctx context.Context, ev sdk.Event) error {
 	if gained {
 		viewers = p.viewersOf(acc)
 	}
-	domain := p.host.Domain()
+	local := p.host.Hosts(domainOf(c.JID))
 	p.mu.Unlock()
-	if len(viewers) == 0 || domainOf(c.JID) != domain {
+	if len(viewers) == 0 || !local {
 		return nil
 	}
 	return p.sendLastOf(ctx, c.JID, ev.JID, viewers)

@@ -119,7 +119,7 @@ func (p *Presence) reachable(contact string) bool {
 	return p.online(contact) || p.remote(contact)
 }
 
-// remote reports whether a JID is of another domain than the server's.
+// remote reports whether a JID is of a domain the server does not host.
 // Called with p.mu held.
 func (p *Presence) remote(jid string) bool {
 	bare := bareOf(jid)
@@ -127,7 +127,7 @@ func (p *Presence) remote(jid string) bool {
 	if !ok {
 		domain = bare
 	}
-	return p.host != nil && domain != p.host.Domain()
+	return p.host != nil && !p.host.Hosts(domain)
 }
 
 func bareOf(full string) string {

@@ -26,21 +26,21 @@ func (r *Register) account(ctx context.Context, req *sdk.Request) (*etree.Elemen
 	host, cfg := r.settings.Current()
 	f := formOf(req)
 	if f.remove {
-		return nil, remove(ctx, host, cfg, user, f)
+		return nil, remove(ctx, host, cfg, user, domainOf(req.From), f)
 	}
 	return nil, changePassword(ctx, host, cfg, req, user, f)
 }
 
 // remove deletes the account. The core then ends its sessions, after the
 // result has gone out, and every plugin forgets the account's data.
-func remove(ctx context.Context, host sdk.Host, cfg Config, user string, f form) error {
+func remove(ctx context.Context, host sdk.Host, cfg Config, user, domain string, f form) error {
 	switch {
 	case !cfg.AllowRemove:
 		return stanza.Errorf(stanza.NotAllowed, "accounts cannot be removed in-band on this server")
 	case f.fields != 1:
 		return stanza.Errorf(stanza.BadRequest, "the remove element must be alone in the query")
 	}
-	if err := host.Accounts().Delete(ctx, user); err != nil {
+	if err := host.AccountsOf(domain).Delete(ctx, user); err != nil {
 		return fmt.Errorf("removing account %s: %w", user, err)
 	}
 	return nil
@@ -57,14 +57,15 @@ func changePassword(ctx context.Context, host sdk.Host, cfg Config, req *sdk.Req
 		// §3.3: an empty password never replaces the current one.
 		return stanza.Errorf(stanza.BadRequest, "a password change needs the username and the new password")
 	}
-	username, err := prepare(f.username, host.Domain())
+	domain := domainOf(req.From)
+	username, err := prepare(f.username, domain)
 	if err != nil || username != user {
 		return stanza.Errorf(stanza.Forbidden, "only your own password can be changed")
 	}
 	if !req.Secure {
 		return stanza.Errorf(stanza.NotAuthorized, "changing a password needs an encrypted stream")
 	}
-	if err := host.Accounts().SetPassword(ctx, user, f.password); err != nil {
+	if err := host.AccountsOf(domain).SetPassword(ctx, user, f.password); err != nil {
 		return fmt.Errorf("changing the password of %s: %w", user, err)
 	}
 	return nil

@@ -33,14 +33,16 @@ func (r *Register) preAuth(ctx context.Context, req *sdk.Request) (*etree.Elemen
 		// §3.1: every field of the form, an empty password being none.
 		return nil, stanza.Errorf(stanza.NotAcceptable, "a username and a password are both required")
 	}
-	username, err := prepare(f.username, host.Domain())
+	// The stream's domain (the server's when the request named none).
+	domain := req.To
+	username, err := prepare(f.username, domain)
 	if err != nil {
 		return nil, err
 	}
 	if !r.limiter.take(req.RemoteAddr, r.now(), cfg.RegistrationsPerAddress, cfg.RegistrationWindow) {
 		return nil, stanza.Errorf(stanza.ResourceConstraint, "too many registrations from your address, try again later")
 	}
-	if err := host.Accounts().Create(ctx, username, f.password); err != nil {
+	if err := host.AccountsOf(domain).Create(ctx, username, f.password); err != nil {
 		r.limiter.undo(req.RemoteAddr)
 		return nil, fmt.Errorf("registering %s: %w", username, err)
 	}

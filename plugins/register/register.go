@@ -129,3 +129,10 @@ func localOf(jid string) string {
 	local, _, _ := strings.Cut(bareOf(jid), "@")
 	return local
 }
+
+// domainOf is the domain of an account's JID: the hosted domain whose
+// accounts a request changes.
+func domainOf(jid string) string {
+	_, domain, _ := strings.Cut(bareOf(jid), "@")
+	return domain
+}

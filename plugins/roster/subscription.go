@@ -151,13 +151,13 @@ func (r *Roster) fromRemote(ctx context.Context, user, contact string, orig *etr
 	return deliver, r.commit(ctx, theirs)
 }
 
-// isLocal reports whether a bare JID is of this server's domain.
+// isLocal reports whether a bare JID is of a domain this server hosts.
 func isLocal(host sdk.Host, bare string) bool {
 	_, domain, ok := strings.Cut(bare, "@")
 	if !ok {
 		domain = bare
 	}
-	return domain == host.Domain()
+	return host.Hosts(domain)
 }
 
 // answer is a stanza that the contact's server sends back to the user on
@@ -252,10 +252,10 @@ func (r *Roster) cancel(ctx context.Context, host sdk.Host, owner, contact strin
 // another domain is not.
 func (r *Roster) accountExists(ctx context.Context, host sdk.Host, bare string) (bool, error) {
 	local, domain, ok := strings.Cut(bare, "@")
-	if !ok || domain != host.Domain() {
+	if !ok || !host.Hosts(domain) {
 		return false, nil
 	}
-	exists, err := host.Accounts().Exists(ctx, local)
+	exists, err := host.AccountsOf(domain).Exists(ctx, local)
 	if err != nil {
 		return false, fmt.Errorf("checking the account %s: %w", bare, err)
 	}

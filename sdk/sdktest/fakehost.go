@@ -23,7 +23,8 @@ import (
 // makes that a plugin author would otherwise only meet in production.
 type fakeHost struct {
 	pluginv1.UnimplementedHostServer
-	domain string
+	domain  string
+	domains []string // every hosted domain, domain first
 	// serviceDomain is the domain a service plugin owns; "" for others.
 	serviceDomain string
 	manifest      *pluginv1.Manifest
@@ -84,9 +85,10 @@ func (f *fakeHost) Publish(_ context.Context, req *pluginv1.PublishRequest) (*pl
 	return &pluginv1.PublishResponse{}, nil
 }
 
-func newFakeHost(domain, serviceDomain string, m *pluginv1.Manifest, grants []string) *fakeHost {
+func newFakeHost(domain string, domains []string, serviceDomain string, m *pluginv1.Manifest, grants []string) *fakeHost {
 	return &fakeHost{
 		domain:        domain,
+		domains:       domains,
 		serviceDomain: serviceDomain,
 		manifest:      m,
 		grants:        grants,
@@ -103,6 +105,7 @@ func (f *fakeHost) emitter() contract.Emitter {
 	return contract.Emitter{
 		Name:          f.manifest.GetName(),
 		Domain:        f.domain,
+		Domains:       f.domains,
 		ServiceDomain: f.serviceDomain,
 		SendAsUsers:   contract.Allowed(f.grants == nil, f.manifest, f.grants, contract.CapSendAsUsers),
 	}
@@ -207,8 +210,14 @@ func (f *fakeHost) EndSession(_ context.Context, req *pluginv1.EndSessionRequest
 }
 
 // AccountList streams the usernames two a chunk, as AllSessions.
-func (f *fakeHost) AccountList(_ *pluginv1.AccountListRequest, out grpc.ServerStreamingServer[pluginv1.AccountListResponse]) error {
-	names, _ := f.accounts.List(out.Context())
+func (f *fakeHost) AccountList(req *pluginv1.AccountListRequest, out grpc.ServerStreamingServer[pluginv1.AccountListResponse]) error {
+	all, _ := f.accounts.List(out.Context())
+	var names []string
+	for _, k := range all {
+		if u, ok := strings.CutSuffix(k, f.accountKey(req.GetDomain(), "")); ok && !strings.Contains(u, "@") {
+			names = append(names, u)
+		}
+	}
 	for len(names) > 0 {
 		n := min(len(names), 2)
 		if err := out.Send(&pluginv1.AccountListResponse{Usernames: names[:n]}); err != nil {

@@ -131,7 +131,7 @@ func (h *Harness) addressing(el *etree.Element, preAuth bool) (pluginv1.Addressi
 		return contract.AddressingOf(el.Tag, false, contract.JID{}), "", nil
 	case h.serviceDomain != "" && to.Domain == h.serviceDomain:
 		return pluginv1.Addressing_ADDRESSING_SERVICE, prepared, nil
-	case to.Domain != h.domain:
+	case !slices.Contains(h.domains, to.Domain):
 		return pluginv1.Addressing_ADDRESSING_UNSPECIFIED, prepared, nil
 	}
 	return contract.AddressingOf(el.Tag, true, *to), prepared, nil

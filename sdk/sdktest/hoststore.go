@@ -68,27 +68,37 @@ func (f *fakeHost) StoreScan(ctx context.Context, req *pluginv1.StoreScanRequest
 }
 
 func (f *fakeHost) AccountExists(ctx context.Context, req *pluginv1.AccountRequest) (*pluginv1.AccountExistsResponse, error) {
-	ok, err := f.accounts.Exists(ctx, req.GetUsername())
+	ok, err := f.accounts.Exists(ctx, f.accountKey(req.GetDomain(), req.GetUsername()))
 	return &pluginv1.AccountExistsResponse{Exists: ok}, err
 }
 
 func (f *fakeHost) AccountCreate(ctx context.Context, req *pluginv1.AccountPasswordRequest) (*pluginv1.AccountResponse, error) {
-	if err := f.accounts.Create(ctx, req.GetUsername(), req.GetPassword()); err != nil {
+	if err := f.accounts.Create(ctx, f.accountKey(req.GetDomain(), req.GetUsername()), req.GetPassword()); err != nil {
 		return nil, errorStatus(err)
 	}
 	return &pluginv1.AccountResponse{}, nil
 }
 
 func (f *fakeHost) AccountDelete(ctx context.Context, req *pluginv1.AccountRequest) (*pluginv1.AccountResponse, error) {
-	if err := f.accounts.Delete(ctx, req.GetUsername()); err != nil {
+	if err := f.accounts.Delete(ctx, f.accountKey(req.GetDomain(), req.GetUsername())); err != nil {
 		return nil, errorStatus(err)
 	}
 	return &pluginv1.AccountResponse{}, nil
 }
 
 func (f *fakeHost) AccountSetPassword(ctx context.Context, req *pluginv1.AccountPasswordRequest) (*pluginv1.AccountResponse, error) {
-	if err := f.accounts.SetPassword(ctx, req.GetUsername(), req.GetPassword()); err != nil {
+	if err := f.accounts.SetPassword(ctx, f.accountKey(req.GetDomain(), req.GetUsername()), req.GetPassword()); err != nil {
 		return nil, errorStatus(err)
 	}
 	return &pluginv1.AccountResponse{}, nil
+}
+
+// accountKey names an account in the fake's one table: by username in the
+// primary domain, as Harness.Accounts shows them, and as user@domain in
+// the other hosted domains (a username has no '@').
+func (f *fakeHost) accountKey(domain, username string) string {
+	if domain == "" || domain == f.domain {
+		return username
+	}
+	return username + "@" + domain
 }

@@ -41,6 +41,8 @@ const callTimeout = 10 * time.Second
 type Options struct {
 	// Domain is the served domain; "localhost" when empty.
 	Domain string
+	// Domains are more hosted domains (virtual hosts) beside Domain.
+	Domains []string
 	// ServiceDomain is the domain a service plugin owns, as the operator
 	// would name it; by default the Service's Subdomain under Domain.
 	ServiceDomain string
@@ -67,6 +69,7 @@ type Options struct {
 type Harness struct {
 	t        testing.TB
 	domain   string
+	domains  []string // every hosted domain, domain first
 	plugin   pluginv1.PluginClient
 	broker   *plugin.GRPCBroker
 	manifest *pluginv1.Manifest
@@ -108,7 +111,7 @@ func New(t testing.TB, p sdk.Plugin, opts Options) *Harness {
 		t.Fatalf("dispensing the plugin: %v", err)
 	}
 	conn := raw.(*harnessConn)
-	h := &Harness{t: t, domain: opts.Domain, plugin: conn.client, broker: conn.broker, started: time.Now()}
+	h := &Harness{t: t, domain: opts.Domain, domains: append([]string{opts.Domain}, opts.Domains...), plugin: conn.client, broker: conn.broker, started: time.Now()}
 
 	ctx, cancel := h.ctx()
 	defer cancel()
@@ -134,7 +137,7 @@ func New(t testing.TB, p sdk.Plugin, opts Options) *Harness {
 	if err := h.routes.Add(m.GetName(), m); err != nil {
 		t.Fatalf("route table: %v", err)
 	}
-	h.host = newFakeHost(opts.Domain, h.serviceDomain, m, opts.Grants)
+	h.host = newFakeHost(opts.Domain, h.domains, h.serviceDomain, m, opts.Grants)
 	if err := h.Configure(opts.Config); err != nil {
 		t.Fatalf("configure: %v", err)
 	}
@@ -161,7 +164,7 @@ func (h *Harness) Configure(config map[string]any) error {
 	})
 	ctx, cancel := h.ctx()
 	defer cancel()
-	_, err = h.plugin.Configure(ctx, &pluginv1.ConfigureRequest{ConfigJson: raw, HostBrokerId: id, Domain: h.domain, ServerStartedUnixNano: h.started.UnixNano(), ServiceDomain: h.serviceDomain})
+	_, err = h.plugin.Configure(ctx, &pluginv1.ConfigureRequest{ConfigJson: raw, HostBrokerId: id, Domain: h.domain, Domains: h.domains, ServerStartedUnixNano: h.started.UnixNano(), ServiceDomain: h.serviceDomain})
 	if err != nil {
 		return errors.New(status.Convert(err).Message()) // the plugin's own words
 	}

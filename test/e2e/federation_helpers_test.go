@@ -86,6 +86,25 @@ func (ca *testCA) issue(domain string) (certFile, keyFile string) {
 	return certFile, keyFile
 }
 
+// bundle makes a certificate for domain and returns one PEM file with it
+// and its key, as tls.certificates takes them.
+func (ca *testCA) bundle(domain string) string {
+	certFile, keyFile := ca.issue(domain)
+	var b []byte
+	for _, f := range []string{certFile, keyFile} {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			ca.t.Fatal(err)
+		}
+		b = append(b, pem...)
+	}
+	path := filepath.Join(ca.dir, domain+".bundle.pem")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		ca.t.Fatal(err)
+	}
+	return path
+}
+
 func writePEM(t *testing.T, path, typ string, der []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
@@ -112,8 +131,11 @@ type fedPeer struct {
 	cert, key string
 	dialback  bool
 	oneWay    bool // s2s.bidi off: each direction on a stream of its own
-	users     []string
-	dir, cfg  string // where it runs, for restart
+	// more are more hosted domains, each with its certificate in a
+	// bundle (chain and key in one PEM file).
+	more, bundles []string
+	users         []string // usernames of domain, or JIDs of another hosted domain
+	dir, cfg      string   // where it runs, for restart
 	*server
 }
 
@@ -132,10 +154,13 @@ func startFederated(t *testing.T, caFile string, extraHosts []string, peers ...*
 	t.Helper()
 	var hosts []string
 	for _, p := range peers {
+		addr := p.addr
 		if p.directTLS {
-			hosts = append(hosts, p.domain+"=tls://"+p.addr)
-		} else {
-			hosts = append(hosts, p.domain+"="+p.addr)
+			addr = "tls://" + p.addr
+		}
+		hosts = append(hosts, p.domain+"="+addr)
+		for _, d := range p.more {
+			hosts = append(hosts, d+"="+addr)
 		}
 	}
 	hosts = append(hosts, extraHosts...)
@@ -148,15 +173,21 @@ func startFederated(t *testing.T, caFile string, extraHosts []string, peers ...*
 			listener = "s2s_tls"
 		}
 		fmt.Fprintf(&b, "domain: %s\nlisten:\n  %s: %s\n", p.domain, listener, p.addr)
+		if len(p.more) > 0 {
+			fmt.Fprintf(&b, "domains: [%s, %s]\n", p.domain, strings.Join(p.more, ", "))
+		}
 		if p.cert != "" {
-			fmt.Fprintf(&b, "tls:\n  cert_file: %s\n  key_file: %s\n", p.cert, p.key)
+			fmt.Fprintf(&b, "tls:\n  cert_file: %s\n  key_file: %s\n  certificates: [%s]\n", p.cert, p.key, strings.Join(p.bundles, ", "))
 		}
 		fmt.Fprintf(&b, "s2s:\n  ca_file: %s\n  dialback: %t\n  bidi: %t\n  retry_min: 1s\n  hosts: [%s]\n", caFile, p.dialback, !p.oneWay, strings.Join(hosts, ", "))
 		if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		for _, u := range p.users {
-			if out, err := run(t, dir, nil, "", "user", "add", u+"@"+p.domain, "--password", "pw", "--config", cfg); err != nil {
+			if !strings.Contains(u, "@") {
+				u += "@" + p.domain
+			}
+			if out, err := run(t, dir, nil, "", "user", "add", u, "--password", "pw", "--config", cfg); err != nil {
 				t.Fatalf("user add: %v %s", err, out)
 			}
 		}

@@ -3,6 +3,7 @@ package contract
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -32,8 +33,11 @@ var ErrRefusedSender = errors.New("refused sender")
 
 // Emitter is a plugin as the check on what it emits sees it.
 type Emitter struct {
-	Name          string // the plugin's
-	Domain        string // the server's
+	Name   string // the plugin's
+	Domain string // the server's (primary) domain
+	// Domains are every domain the server hosts, Domain among them; nil
+	// is Domain alone.
+	Domains       []string
 	ServiceDomain string // the domain the plugin owns, "" for none
 	// SendAsUsers: the plugin may send as local users (see Allowed).
 	SendAsUsers bool
@@ -61,22 +65,30 @@ func (e Emitter) Check(s Emitted, a *Answered, prep func(string) (JID, error)) e
 	switch {
 	case err != nil:
 		return fmt.Errorf("%w: 'from' %q is not a JID: %v", ErrRefusedSender, s.From, err)
-	case j.Domain != e.Domain && e.ServiceDomain != "" && j.Domain == e.ServiceDomain:
+	case !e.hosted(j.Domain) && e.ServiceDomain != "" && j.Domain == e.ServiceDomain:
 		return nil // any JID of its own domain
-	case j.Domain != e.Domain && j.Local != "" && e.SendAsUsers && e.toLocalUser(s.To, prep):
+	case !e.hosted(j.Domain) && j.Local != "" && e.SendAsUsers && e.toLocalUser(s.To, prep):
 		return nil // a remote user's stanza relayed to a local one
-	case j.Domain != e.Domain:
-		return fmt.Errorf("%w: a plugin's stanza may only come from %s or its users, not %q", ErrRefusedSender, e.Domain, s.From)
+	case !e.hosted(j.Domain):
+		return fmt.Errorf("%w: a plugin's stanza may only come from a hosted domain (%s…) or its users, not %q", ErrRefusedSender, e.Domain, s.From)
 	case j.Local == "" || e.SendAsUsers:
 		return nil
 	}
 	return fmt.Errorf("%w: plugin %s has no capability %s to send as %s", ErrRefusedSender, e.Name, CapSendAsUsers, s.From)
 }
 
+// hosted reports whether the server hosts domain.
+func (e Emitter) hosted(domain string) bool {
+	if e.Domains == nil {
+		return domain == e.Domain
+	}
+	return slices.Contains(e.Domains, domain)
+}
+
 // toLocalUser reports whether to names a user of the server.
 func (e Emitter) toLocalUser(to string, prep func(string) (JID, error)) bool {
 	j, err := prep(to)
-	return err == nil && j.Domain == e.Domain && j.Local != ""
+	return err == nil && e.hosted(j.Domain) && j.Local != ""
 }
 
 // CheckReplies applies Check to all of a handler's replies before any is

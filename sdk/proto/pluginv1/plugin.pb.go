@@ -1327,6 +1327,9 @@ type ConfigureRequest struct {
 	ServerStartedUnixNano int64 `protobuf:"varint,4,opt,name=server_started_unix_nano,json=serverStartedUnixNano,proto3" json:"server_started_unix_nano,omitempty"`
 	// the domain a service plugin owns (Manifest.service); "" for others
 	ServiceDomain string `protobuf:"bytes,5,opt,name=service_domain,json=serviceDomain,proto3" json:"service_domain,omitempty"`
+	// every domain the server hosts (virtual hosts), 'domain' first; a
+	// core older than this field sends none, which means 'domain' alone
+	Domains       []string `protobuf:"bytes,6,rep,name=domains,proto3" json:"domains,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1394,6 +1397,13 @@ func (x *ConfigureRequest) GetServiceDomain() string {
 		return x.ServiceDomain
 	}
 	return ""
+}
+
+func (x *ConfigureRequest) GetDomains() []string {
+	if x != nil {
+		return x.Domains
+	}
+	return nil
 }
 
 type ConfigureResponse struct {
@@ -2677,7 +2687,9 @@ func (*EndSessionResponse) Descriptor() ([]byte, []int) {
 }
 
 type AccountListRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// the hosted domain; "" for the server's (ConfigureRequest.domain)
+	Domain        string `protobuf:"bytes,1,opt,name=domain,proto3" json:"domain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2710,6 +2722,13 @@ func (x *AccountListRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use AccountListRequest.ProtoReflect.Descriptor instead.
 func (*AccountListRequest) Descriptor() ([]byte, []int) {
 	return file_plugin_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *AccountListRequest) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
 }
 
 type AccountListResponse struct {
@@ -3438,8 +3457,10 @@ func (*StoreBatchResponse) Descriptor() ([]byte, []int) {
 }
 
 type AccountRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Username string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	// the hosted domain; "" for the server's (ConfigureRequest.domain)
+	Domain        string `protobuf:"bytes,2,opt,name=domain,proto3" json:"domain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3481,10 +3502,19 @@ func (x *AccountRequest) GetUsername() string {
 	return ""
 }
 
+func (x *AccountRequest) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
+}
+
 type AccountPasswordRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
-	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Username string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	Password string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	// the hosted domain; "" for the server's (ConfigureRequest.domain)
+	Domain        string `protobuf:"bytes,3,opt,name=domain,proto3" json:"domain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3529,6 +3559,13 @@ func (x *AccountPasswordRequest) GetUsername() string {
 func (x *AccountPasswordRequest) GetPassword() string {
 	if x != nil {
 		return x.Password
+	}
+	return ""
+}
+
+func (x *AccountPasswordRequest) GetDomain() string {
+	if x != nil {
+		return x.Domain
 	}
 	return ""
 }
@@ -4307,14 +4344,15 @@ const file_plugin_proto_rawDesc = "" +
 	"identities\x18\x03 \x03(\v2\x1f.switchboard.plugin.v1.IdentityR\n" +
 	"identities\x12\x1a\n" +
 	"\bfeatures\x18\x04 \x03(\tR\bfeatures\x12\x16\n" +
-	"\x06domain\x18\x05 \x01(\tR\x06domain\"\xd1\x01\n" +
+	"\x06domain\x18\x05 \x01(\tR\x06domain\"\xeb\x01\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12$\n" +
 	"\x0ehost_broker_id\x18\x02 \x01(\rR\fhostBrokerId\x12\x16\n" +
 	"\x06domain\x18\x03 \x01(\tR\x06domain\x127\n" +
 	"\x18server_started_unix_nano\x18\x04 \x01(\x03R\x15serverStartedUnixNano\x12%\n" +
-	"\x0eservice_domain\x18\x05 \x01(\tR\rserviceDomain\"\x13\n" +
+	"\x0eservice_domain\x18\x05 \x01(\tR\rserviceDomain\x12\x18\n" +
+	"\adomains\x18\x06 \x03(\tR\adomains\"\x13\n" +
 	"\x11ConfigureResponse\"\xda\x01\n" +
 	"\bEnvelope\x12\x16\n" +
 	"\x06stanza\x18\x01 \x01(\fR\x06stanza\x12\x12\n" +
@@ -4393,8 +4431,9 @@ const file_plugin_proto_rawDesc = "" +
 	"\x12AllSessionsRequest\"%\n" +
 	"\x11EndSessionRequest\x12\x10\n" +
 	"\x03jid\x18\x01 \x01(\tR\x03jid\"\x14\n" +
-	"\x12EndSessionResponse\"\x14\n" +
-	"\x12AccountListRequest\"3\n" +
+	"\x12EndSessionResponse\",\n" +
+	"\x12AccountListRequest\x12\x16\n" +
+	"\x06domain\x18\x01 \x01(\tR\x06domain\"3\n" +
 	"\x13AccountListResponse\x12\x1c\n" +
 	"\tusernames\x18\x01 \x03(\tR\tusernames\"\x94\x01\n" +
 	"\vSessionInfo\x12\x10\n" +
@@ -4437,12 +4476,14 @@ const file_plugin_proto_rawDesc = "" +
 	"\x06delete\x18\x04 \x01(\bR\x06delete\"E\n" +
 	"\x11StoreBatchRequest\x120\n" +
 	"\x03ops\x18\x01 \x03(\v2\x1e.switchboard.plugin.v1.StoreOpR\x03ops\"\x14\n" +
-	"\x12StoreBatchResponse\",\n" +
+	"\x12StoreBatchResponse\"D\n" +
 	"\x0eAccountRequest\x12\x1a\n" +
-	"\busername\x18\x01 \x01(\tR\busername\"P\n" +
+	"\busername\x18\x01 \x01(\tR\busername\x12\x16\n" +
+	"\x06domain\x18\x02 \x01(\tR\x06domain\"h\n" +
 	"\x16AccountPasswordRequest\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\"/\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x16\n" +
+	"\x06domain\x18\x03 \x01(\tR\x06domain\"/\n" +
 	"\x15AccountExistsResponse\x12\x16\n" +
 	"\x06exists\x18\x01 \x01(\bR\x06exists\"\x11\n" +
 	"\x0fAccountResponse\"\x9c\x01\n" +

@@ -510,7 +510,8 @@ type HostClient interface {
 	// StoreBatch applies puts and deletes atomically, in order, in one
 	// transaction.
 	StoreBatch(ctx context.Context, in *StoreBatchRequest, opts ...grpc.CallOption) (*StoreBatchResponse, error)
-	// Accounts of the served domain, by localpart.
+	// Accounts of a hosted domain (the request's, "" for the server's), by
+	// localpart.
 	AccountExists(ctx context.Context, in *AccountRequest, opts ...grpc.CallOption) (*AccountExistsResponse, error)
 	AccountCreate(ctx context.Context, in *AccountPasswordRequest, opts ...grpc.CallOption) (*AccountResponse, error)
 	AccountDelete(ctx context.Context, in *AccountRequest, opts ...grpc.CallOption) (*AccountResponse, error)
@@ -807,7 +808,8 @@ type HostServer interface {
 	// StoreBatch applies puts and deletes atomically, in order, in one
 	// transaction.
 	StoreBatch(context.Context, *StoreBatchRequest) (*StoreBatchResponse, error)
-	// Accounts of the served domain, by localpart.
+	// Accounts of a hosted domain (the request's, "" for the server's), by
+	// localpart.
 	AccountExists(context.Context, *AccountRequest) (*AccountExistsResponse, error)
 	AccountCreate(context.Context, *AccountPasswordRequest) (*AccountResponse, error)
 	AccountDelete(context.Context, *AccountRequest) (*AccountResponse, error)
