@@ -82,6 +82,13 @@ func Default() *Config {
 			Queue:          1000,
 			MaxInbound:     1000,
 		},
+		Cluster: Cluster{
+			Name:       "switchboard",
+			Liveness:   10 * time.Second,
+			AckTimeout: 5 * time.Second,
+			Batch:      256,
+			Queue:      10000,
+		},
 		Memory:  Memory{ReleaseAfter: 2 * time.Second},
 		Admin:   Admin{MaxBodyBytes: 64 << 10, RequestTimeout: 30 * time.Second},
 		Log:     Log{Level: "info", Format: "text"},
