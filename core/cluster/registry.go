@@ -202,6 +202,9 @@ func (r *registry) apply(e jetstream.KeyValueEntry, initial bool) {
 	r.mu.Lock()
 	r.seen[key] = seenEntry{rev: e.Revision(), node: rec.Node}
 	if rec.Node == r.n.name {
+		// A session of another node that this node's bind replaced in
+		// the table is no longer the other node's to lose.
+		delete(r.remote, key)
 		r.mu.Unlock()
 		if initial {
 			r.forgetStale(key, full, e.Revision())
@@ -306,9 +309,12 @@ func (r *registry) nodeDead(ctx context.Context, node string) {
 	var all []gone
 	r.mu.Lock()
 	for key, p := range r.remote {
-		if p.Node == node {
-			all = append(all, gone{key, r.seen[key].rev, p})
-			delete(r.remote, key)
+		if p.Node != node {
+			continue
+		}
+		delete(r.remote, key)
+		if seen := r.seen[key]; seen.node == node {
+			all = append(all, gone{key, seen.rev, p})
 		}
 	}
 	r.mu.Unlock()

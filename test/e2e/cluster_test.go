@@ -155,3 +155,64 @@ func holds(nodes []*server, srv *server, full string) bool {
 	}
 	return false
 }
+
+// TestClusterConflictAndNodeDeath: the same full JID bound on two nodes
+// keeps the newer session only, the older one closed with conflict; a
+// node killed with SIGKILL is found dead within the liveness period by
+// the survivors, one of which (only) announces each of its sessions'
+// end, and a message sent to its user meanwhile is stored offline and
+// delivered at the next login, on another node.
+func TestClusterConflictAndNodeDeath(t *testing.T) {
+	nodes := clusterNodes(t, 3, "alice", "bob", "carol")
+	first, firstJID := login(t, nodes[0], "alice", "x")
+	waitRemoteSession(nodes[1], firstJID)
+	second, secondJID := login(t, nodes[1], "alice", "x")
+	if secondJID != firstJID {
+		t.Fatalf("bound %s, then %s", firstJID, secondJID)
+	}
+	el, err := first.Expect(func(el *etree.Element) bool { return el.Tag == "error" })
+	if err != nil {
+		t.Fatalf("the older session waiting for its conflict: %v", err)
+	}
+	if el.FindElement("conflict") == nil {
+		t.Fatalf("the older session ended with %s, want conflict", rawxmpp.Describe(el))
+	}
+	bob, bobJID := login(t, nodes[0], "bob", "b")
+	second.Send("<presence/>")
+	bob.Send("<presence/>")
+	nodes[0].waitLogWhere("alice/x held by n2", func(line map[string]any) bool {
+		return line["@message"] == "a session of another node" && line["jid"] == secondJID && line["holder"] == "n2"
+	})
+	bob.Sendf("<message to='%s' type='chat' id='after'><body>to the newer session</body></message>", secondJID)
+	if _, err := second.Expect(isMsg("after")); err != nil {
+		t.Fatalf("the newer session: %v", err)
+	}
+
+	carol, carolJID := login(t, nodes[2], "carol", "c")
+	carol.Send("<presence/>")
+	waitRemoteSession(nodes[0], carolJID)
+	waitRemoteSession(nodes[1], carolJID)
+	nodes[2].cmd.Process.Kill()
+	<-nodes[2].exit
+	bob.Send("<message to='carol@localhost' type='chat' id='while-dead'><body>stored</body></message>")
+	announced := 0.0
+	for _, srv := range nodes[:2] {
+		line := srv.waitLog("a node is gone")
+		// A survivor that sees another's delete first has nothing left
+		// to remove.
+		if line["dead"] != "n3" {
+			t.Errorf("a node is gone: %v", line)
+		}
+		announced += line["announced"].(float64)
+	}
+	if announced != 1 {
+		t.Errorf("the end of carol's session was announced %v times, want once", announced)
+	}
+	back, _ := login(t, nodes[1], "carol", "c")
+	back.Send("<presence/>")
+	if el, err := back.Expect(isMsg("while-dead")); err != nil {
+		t.Fatalf("carol at her next login: %v", err)
+	} else if el.SelectAttrValue("from", "") != bobJID {
+		t.Errorf("the stored message: %s", rawxmpp.Describe(el))
+	}
+}
