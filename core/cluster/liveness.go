@@ -66,7 +66,7 @@ func (lv *liveness) apply(e jetstream.KeyValueEntry, _ bool) {
 		lv.dead[node] = true
 		lv.mu.Unlock()
 		if !already {
-			lv.died(node)
+			lv.died(node, true)
 		}
 		return
 	}
@@ -101,15 +101,22 @@ func (lv *liveness) check(ctx context.Context) {
 	}
 	lv.mu.Unlock()
 	for _, node := range gone {
-		lv.died(node)
+		lv.died(node, false)
 	}
 }
 
-func (lv *liveness) died(node string) {
+// died forgets a node that left (removed its key on stopping) or went
+// silent, with the sessions it held.
+func (lv *liveness) died(node string, left bool) {
 	lv.n.links.setDown(node, true)
 	ctx, cancel := context.WithTimeout(lv.n.ctx, lv.n.waitFor()*4)
 	defer cancel()
-	lv.n.reg.nodeDead(ctx, node)
+	removed, announced := lv.n.reg.nodeDead(ctx, node)
+	if left {
+		lv.n.log.Info("a node left the cluster", "gone", node, "sessions", removed, "announced", announced)
+		return
+	}
+	lv.n.log.Warn("a node is gone: not heard from within cluster.liveness; its sessions are closed", "dead", node, "sessions", removed, "announced", announced)
 }
 
 // leave removes this node's key, so that the others know at once.

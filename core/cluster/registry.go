@@ -299,8 +299,8 @@ func (r *registry) nodes() map[string]bool {
 // nodeDead drops a dead node's sessions from the table, and from the
 // registry: of the survivors, the one whose delete of a key succeeds
 // tells its plugins that the session ended, so that its contacts hear of
-// it once.
-func (r *registry) nodeDead(ctx context.Context, node string) {
+// it once. It returns how many sessions this node removed and announced.
+func (r *registry) nodeDead(ctx context.Context, node string) (removed, announced int) {
 	type gone struct {
 		key  string
 		rev  uint64
@@ -318,7 +318,6 @@ func (r *registry) nodeDead(ctx context.Context, node string) {
 		}
 	}
 	r.mu.Unlock()
-	announced := 0
 	for _, g := range all {
 		r.n.table.Remove(g.sess)
 		err := r.kv.Delete(ctx, g.key, jetstream.LastRevision(g.rev))
@@ -330,7 +329,7 @@ func (r *registry) nodeDead(ctx context.Context, node string) {
 			r.n.log.Warn("removing a dead node's session from the registry", "jid", g.sess.Full, "dead", node, "error", err)
 		}
 	}
-	r.n.log.Warn("a node is gone: its sessions are closed", "dead", node, "sessions", len(all), "announced", announced)
+	return len(all), announced
 }
 
 // unavailableFrom is the presence a session of a dead node leaves with.

@@ -142,6 +142,16 @@ func TestClusterThreeNodes(t *testing.T) {
 	} else if res.SelectAttrValue("type", "") != "error" || res.FindElement("error/service-unavailable") == nil {
 		t.Errorf("an IQ to a resource nowhere: %s", rawxmpp.Describe(res))
 	}
+
+	// A node stopped on purpose exits cleanly and tells the others at
+	// once, without waiting out the liveness period.
+	mark := nodes[0].logMark()
+	if err := nodes[1].stop(); err != nil {
+		t.Errorf("stopping n2: %v", err)
+	}
+	nodes[0].waitLogFrom(mark, "n2 gone", func(line map[string]any) bool {
+		return line["@message"] == "a node left the cluster" && line["gone"] == "n2"
+	})
 }
 
 // holds reports whether srv is the node full was bound on, by the order
