@@ -31,6 +31,7 @@ type Config struct {
 	// to listen.component, each by a name of the operator's choosing.
 	Components map[string]Component `koanf:"components"`
 	S2S        S2S                  `koanf:"s2s"`
+	Cluster    Cluster              `koanf:"cluster"`
 }
 
 // Hosted returns the domains this server hosts, the primary one (Domain)
@@ -167,6 +168,33 @@ type S2S struct {
 	RateBytesPerSecond int `koanf:"rate_bytes_per_second"`
 	RateBurstBytes     int `koanf:"rate_burst_bytes"`
 }
+
+// Cluster joins the server to others as one server over NATS
+// (docs/ARCHITECTURE.md, Cluster). It is on when NATSURL or EmbeddedNATS
+// is set; then storage must be postgres, shared by every node.
+type Cluster struct {
+	// NATSURL is the NATS server (or cluster, comma-separated URLs) the
+	// nodes meet on; "" with EmbeddedNATS set -> the embedded one.
+	NATSURL string `koanf:"nats_url"`
+	// EmbeddedNATS runs a NATS server with JetStream in this process,
+	// listening on this host:port, for tests and demos; "" is off.
+	EmbeddedNATS string `koanf:"embedded_nats"`
+	// Node names this node in the cluster; "" -> the host name.
+	Node string `koanf:"node"`
+	// Name prefixes the cluster's NATS subjects and buckets, so that
+	// several clusters can share one NATS.
+	Name     string        `koanf:"name"`
+	Liveness time.Duration `koanf:"liveness"` // a node not heard from this long is dead
+	// AckTimeout is how long a node waits for another to acknowledge a
+	// batch of stanzas before storing its messages offline and answering
+	// its requests with errors.
+	AckTimeout time.Duration `koanf:"ack_timeout"`
+	Batch      int           `koanf:"batch"` // stanzas sent to a node in one NATS request at most
+	Queue      int           `koanf:"queue"` // stanzas waiting for one node; past it a stanza is not taken
+}
+
+// Enabled reports whether the server runs as a node of a cluster.
+func (c Cluster) Enabled() bool { return c.NATSURL != "" || c.EmbeddedNATS != "" }
 
 // TLS configures the server certificate.
 type TLS struct {

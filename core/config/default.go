@@ -95,6 +95,13 @@ func Default() *Config {
 			RateBytesPerSecond:  1 << 20,
 			RateBurstBytes:      4 << 20,
 		},
+		Cluster: Cluster{
+			Name:       "switchboard",
+			Liveness:   10 * time.Second,
+			AckTimeout: 5 * time.Second,
+			Batch:      256,
+			Queue:      10000,
+		},
 		Memory:  Memory{ReleaseAfter: 2 * time.Second},
 		Admin:   Admin{MaxBodyBytes: 64 << 10, RequestTimeout: 30 * time.Second},
 		Log:     Log{Level: "info", Format: "text"},

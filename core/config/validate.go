@@ -34,6 +34,7 @@ func (c *Config) Validate() error {
 	c.validateComponents(&p)
 	c.validateAdmin(&p)
 	c.validateS2S(&p)
+	c.validateCluster(&p)
 	return errors.Join(p...)
 }
 

@@ -8,6 +8,41 @@ import (
 	"mellium.im/xmpp/jid"
 )
 
+func (c *Config) validateCluster(p *problems) {
+	cl := c.Cluster
+	positive(p, "cluster.liveness", cl.Liveness)
+	positive(p, "cluster.ack_timeout", cl.AckTimeout)
+	atLeast(p, "cluster.batch", cl.Batch, 1)
+	atLeast(p, "cluster.queue", cl.Queue, 1)
+	if !validClusterName(cl.Name) {
+		p.addf("cluster.name", "must be letters, digits, '-' or '_', got %q", cl.Name)
+	}
+	if cl.Node != "" && !validClusterName(cl.Node) {
+		p.addf("cluster.node", "must be letters, digits, '-' or '_', got %q", cl.Node)
+	}
+	if cl.EmbeddedNATS != "" {
+		if _, _, err := net.SplitHostPort(cl.EmbeddedNATS); err != nil {
+			p.addf("cluster.embedded_nats", "want host:port: %v", err)
+		}
+	}
+	if cl.Enabled() && c.Storage.Driver != DriverPostgres {
+		p.addf("storage.driver", "a cluster's nodes share one database: want postgres with cluster.nats_url or cluster.embedded_nats set, got %q", c.Storage.Driver)
+	}
+}
+
+// validClusterName: a NATS subject token and a JetStream bucket name both.
+func validClusterName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 func (c *Config) validateS2S(p *problems) {
 	s := c.S2S
 	positive(p, "s2s.connect_timeout", s.ConnectTimeout)

@@ -23,6 +23,7 @@ import (
 	"github.com/switchboard-xmpp/switchboard/core/admin"
 	"github.com/switchboard-xmpp/switchboard/core/bosh"
 	"github.com/switchboard-xmpp/switchboard/core/c2s"
+	"github.com/switchboard-xmpp/switchboard/core/cluster"
 	"github.com/switchboard-xmpp/switchboard/core/component"
 	"github.com/switchboard-xmpp/switchboard/core/config"
 	"github.com/switchboard-xmpp/switchboard/core/fdlimit"
@@ -113,6 +114,10 @@ type Server struct {
 	stopOnce    sync.Once
 	stopErr     error
 	stopping    chan struct{} // closed when Shutdown begins
+	// cluster is this node's membership, nil unless cluster.nats_url or
+	// cluster.embedded_nats is set; clusterHooks feed its registry.
+	cluster      *cluster.Node
+	clusterHooks *clusterHooks
 }
 
 // New builds a server from cfg; nothing listens and no plugin runs until
@@ -248,7 +253,7 @@ func (s *Server) build() error {
 		MaxInFlight:      cfg.Limits.MaxInFlight,
 		Tokens:           fastTokens(cfg, s.accounts),
 		TokenTTL:         cfg.Auth.FASTTokenTTL,
-		Extensions:       s.plugins,
+		Extensions:       s.extensions(),
 		Conns:            s.connLimits,
 		Auth:             s.authLimits,
 		BanTime:          cfg.Auth.BanTime,
@@ -299,6 +304,10 @@ func (s *Server) Start(ctx context.Context) error {
 	s.gate = accept.NewGate(maxConns, s.log.Named("accept"))
 	if err := s.plugins.Start(ctx, specs); err != nil {
 		return fmt.Errorf("starting plugins: %w", err)
+	}
+	if err := s.joinCluster(ctx); err != nil {
+		s.plugins.Stop()
+		return err
 	}
 	type listener struct {
 		addr, what, name string
@@ -604,6 +613,10 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	if s.federation != nil {
 		s.federation.Shutdown(ctx)
+	}
+	if s.cluster != nil {
+		// After the sessions, whose ends removed their registry keys.
+		s.cluster.Close()
 	}
 	s.plugins.Stop()
 	s.log.Info("server stopped", "connections_closed", n)

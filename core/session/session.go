@@ -34,6 +34,10 @@ type Session struct {
 	Bare string      // JID.Bare(), kept to avoid rebuilding it per stanza
 	Full string      // JID.String()
 	Sink Sink
+	// Node names the cluster node that holds a session bound on another
+	// node, whose Sink hands stanzas to that node; "" for a session of
+	// this process.
+	Node string
 	// Since is when the resource was bound; a resumption keeps it.
 	Since time.Time
 

@@ -1,0 +1,228 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/beevik/etree"
+
+	"github.com/switchboard-xmpp/switchboard/core/storage/postgres/pgtest"
+	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
+)
+
+// clusterNodes starts n switchboard nodes on loopback that share one
+// PostgreSQL and one NATS, which the first node embeds.
+func clusterNodes(t *testing.T, n int, users ...string) []*server {
+	t.Helper()
+	pg := pgtest.NewCluster(t)
+	nats := freeLoopbackAddr(t)
+	base := append(slices.Clone(pg.Env()), "SWITCHBOARD_STORAGE_DRIVER=postgres", "SWITCHBOARD_STORAGE_DSN=",
+		"SWITCHBOARD_CLUSTER_LIVENESS=3s", "SWITCHBOARD_CLUSTER_ACK_TIMEOUT=2s")
+	var nodes []*server
+	for i := range n {
+		dir := t.TempDir()
+		env := append(slices.Clone(base), "SWITCHBOARD_CLUSTER_NODE=n"+strconv.Itoa(i+1))
+		if i == 0 {
+			env = append(env, "SWITCHBOARD_CLUSTER_EMBEDDED_NATS="+nats)
+			for _, u := range users {
+				if out, err := run(t, dir, env, "", "user", "add", u+"@localhost", "--password", "pw"); err != nil {
+					t.Fatalf("user add %s: %v %s", u, err, out)
+				}
+			}
+		} else {
+			env = append(env, "SWITCHBOARD_CLUSTER_NATS_URL=nats://"+nats)
+		}
+		srv := startServer(t, dir, env)
+		srv.waitLog("joined the cluster")
+		srv.waitLog("server started")
+		nodes = append(nodes, srv)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i, srv := range nodes {
+				t.Logf("node n%d's log:\n%s", i+1, srv.logText())
+			}
+		}
+	})
+	return nodes
+}
+
+func freeLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitRemoteSession waits until srv routes to full, a session another
+// node holds.
+func waitRemoteSession(srv *server, full string) {
+	srv.t.Helper()
+	srv.waitLogWhere("a session of another node "+full, func(line map[string]any) bool {
+		return line["@message"] == "a session of another node" && line["jid"] == full
+	})
+}
+
+// TestClusterThreeNodes: users bound on three nodes exchange messages (to
+// bare and full JIDs, in the order sent), directed presence and IQs.
+func TestClusterThreeNodes(t *testing.T) {
+	nodes := clusterNodes(t, 3, "alice", "bob", "carol")
+	alice, aliceJID := login(t, nodes[0], "alice", "a")
+	bob, bobJID := login(t, nodes[1], "bob", "b")
+	carol, carolJID := login(t, nodes[2], "carol", "c")
+	for _, c := range []*rawxmpp.Client{alice, bob, carol} {
+		c.Send("<presence/>")
+	}
+	for _, full := range []string{aliceJID, bobJID, carolJID} {
+		for _, srv := range nodes {
+			if !holds(nodes, srv, full) {
+				waitRemoteSession(srv, full)
+			}
+		}
+	}
+
+	// A message to a bare JID on another node, in order.
+	for i := range 20 {
+		alice.Sendf("<message to='bob@localhost' type='chat' id='m%d'><body>hello %d</body></message>", i, i)
+	}
+	for i := range 20 {
+		el, err := bob.Expect(func(el *etree.Element) bool { return el.Tag == "message" })
+		if err != nil {
+			t.Fatalf("bob waiting for m%d: %v", i, err)
+		}
+		if id, from := el.SelectAttrValue("id", ""), el.SelectAttrValue("from", ""); id != fmt.Sprintf("m%d", i) || from != aliceJID {
+			t.Fatalf("bob's message %d: %s", i, rawxmpp.Describe(el))
+		}
+	}
+
+	// A message to a full JID on another node.
+	bob.Sendf("<message to='%s' type='chat' id='full'><body>to carol's resource</body></message>", carolJID)
+	if el, err := carol.Expect(isMsg("full")); err != nil {
+		t.Fatal(err)
+	} else if el.SelectAttrValue("from", "") != bobJID {
+		t.Errorf("carol's message: %s", rawxmpp.Describe(el))
+	}
+
+	// Directed presence to a full JID on another node.
+	alice.Sendf("<presence to='%s'><status>directed</status></presence>", carolJID)
+	if _, err := carol.Expect(func(el *etree.Element) bool {
+		return el.Tag == "presence" && el.SelectAttrValue("from", "") == aliceJID && el.FindElement("status") != nil
+	}); err != nil {
+		t.Fatalf("carol waiting for alice's directed presence: %v", err)
+	}
+
+	// An IQ to a client on another node, and its result back.
+	carol.Sendf("<iq type='get' id='ping1' to='%s'><ping xmlns='urn:xmpp:ping'/></iq>", aliceJID)
+	req, err := alice.Expect(rawxmpp.ID("ping1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.SelectAttrValue("from", "") != carolJID || req.SelectAttrValue("type", "") != "get" {
+		t.Fatalf("alice's request: %s", rawxmpp.Describe(req))
+	}
+	alice.Sendf("<iq type='result' id='ping1' to='%s'/>", carolJID)
+	res, err := carol.Expect(rawxmpp.ID("ping1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SelectAttrValue("type", "") != "result" || res.SelectAttrValue("from", "") != aliceJID {
+		t.Errorf("carol's answer: %s", rawxmpp.Describe(res))
+	}
+
+	// An IQ to a resource no node holds is answered by the cluster.
+	carol.Send("<iq type='get' id='ping2' to='alice@localhost/nowhere'><ping xmlns='urn:xmpp:ping'/></iq>")
+	if res, err := carol.Expect(rawxmpp.ID("ping2")); err != nil {
+		t.Fatal(err)
+	} else if res.SelectAttrValue("type", "") != "error" || res.FindElement("error/service-unavailable") == nil {
+		t.Errorf("an IQ to a resource nowhere: %s", rawxmpp.Describe(res))
+	}
+
+	// A node stopped on purpose exits cleanly and tells the others at
+	// once, without waiting out the liveness period.
+	mark := nodes[0].logMark()
+	if err := nodes[1].stop(); err != nil {
+		t.Errorf("stopping n2: %v", err)
+	}
+	nodes[0].waitLogFrom(mark, "n2 gone", func(line map[string]any) bool {
+		return line["@message"] == "a node left the cluster" && line["gone"] == "n2"
+	})
+}
+
+// holds reports whether srv is the node full was bound on, by the order
+// the test logged in: alice on the first node, bob on the second, carol
+// on the third.
+func holds(nodes []*server, srv *server, full string) bool {
+	for i, user := range []string{"alice", "bob", "carol"} {
+		if len(full) > len(user) && full[:len(user)+1] == user+"@" {
+			return nodes[i] == srv
+		}
+	}
+	return false
+}
+
+// TestClusterConflictAndNodeDeath: the same full JID bound on two nodes
+// keeps the newer session only, the older one closed with conflict; a
+// node killed with SIGKILL is found dead within the liveness period by
+// the survivors, one of which (only) announces each of its sessions'
+// end, and a message sent to its user meanwhile is stored offline and
+// delivered at the next login, on another node.
+func TestClusterConflictAndNodeDeath(t *testing.T) {
+	nodes := clusterNodes(t, 3, "alice", "bob", "carol")
+	first, firstJID := login(t, nodes[0], "alice", "x")
+	waitRemoteSession(nodes[1], firstJID)
+	second, secondJID := login(t, nodes[1], "alice", "x")
+	if secondJID != firstJID {
+		t.Fatalf("bound %s, then %s", firstJID, secondJID)
+	}
+	el, err := first.Expect(func(el *etree.Element) bool { return el.Tag == "error" })
+	if err != nil {
+		t.Fatalf("the older session waiting for its conflict: %v", err)
+	}
+	if el.FindElement("conflict") == nil {
+		t.Fatalf("the older session ended with %s, want conflict", rawxmpp.Describe(el))
+	}
+	bob, bobJID := login(t, nodes[0], "bob", "b")
+	second.Send("<presence/>")
+	bob.Send("<presence/>")
+	nodes[0].waitLogWhere("alice/x held by n2", func(line map[string]any) bool {
+		return line["@message"] == "a session of another node" && line["jid"] == secondJID && line["holder"] == "n2"
+	})
+	bob.Sendf("<message to='%s' type='chat' id='after'><body>to the newer session</body></message>", secondJID)
+	if _, err := second.Expect(isMsg("after")); err != nil {
+		t.Fatalf("the newer session: %v", err)
+	}
+
+	carol, carolJID := login(t, nodes[2], "carol", "c")
+	carol.Send("<presence/>")
+	waitRemoteSession(nodes[0], carolJID)
+	waitRemoteSession(nodes[1], carolJID)
+	nodes[2].cmd.Process.Kill()
+	<-nodes[2].exit
+	bob.Send("<message to='carol@localhost' type='chat' id='while-dead'><body>stored</body></message>")
+	announced := 0.0
+	for _, srv := range nodes[:2] {
+		line := srv.waitLog("a node is gone")
+		// A survivor that sees another's delete first has nothing left
+		// to remove.
+		if line["dead"] != "n3" {
+			t.Errorf("a node is gone: %v", line)
+		}
+		announced += line["announced"].(float64)
+	}
+	if announced != 1 {
+		t.Errorf("the end of carol's session was announced %v times, want once", announced)
+	}
+	back, _ := login(t, nodes[1], "carol", "c")
+	back.Send("<presence/>")
+	if el, err := back.Expect(isMsg("while-dead")); err != nil {
+		t.Fatalf("carol at her next login: %v", err)
+	} else if el.SelectAttrValue("from", "") != bobJID {
+		t.Errorf("the stored message: %s", rawxmpp.Describe(el))
+	}
+}
