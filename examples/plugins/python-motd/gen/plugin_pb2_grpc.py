@@ -390,7 +390,8 @@ class HostServicer(object):
     raise NotImplementedError('Method not implemented!')
 
   def AccountExists(self, request, context):
-    """Accounts of the served domain, by localpart.
+    """Accounts of a hosted domain (the request's, "" for the server's), by
+    localpart.
     """
     context.set_code(grpc.StatusCode.UNIMPLEMENTED)
     context.set_details('Method not implemented!')
