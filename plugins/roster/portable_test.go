@@ -36,11 +36,7 @@ func TestPortableReplacesOwnItemsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := New()
-	var els []*etree.Element
-	for _, el := range doc.Root().ChildElements() {
-		els = append(els, el)
-	}
-	n, err := r.ImportAccount(ctx, st, owner, els)
+	n, err := r.ImportAccount(ctx, st, owner, doc.Root().ChildElements())
 	if err != nil || n != 2 {
 		t.Fatalf("ImportAccount = %d, %v; want 2 (bob, erin's request; not alice herself)", n, err)
 	}
