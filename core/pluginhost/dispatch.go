@@ -53,10 +53,10 @@ func (h *Host) offer(ctx context.Context, s *snapshot, from *session.Session, el
 		Secure:        from.Secure.Load(),
 		Route:         e.Index,
 	}
-	if el.HasAttr("to") || domain != h.cfg.Domain {
-		// Without a 'to' a request is the primary domain's unless the
-		// stream is another's: the plugin must know which (registration
-		// creates the account there).
+	if el.HasAttr("to") || to.Domain != h.cfg.Domain {
+		// Without a 'to' a request is for the sender's own account; the
+		// plugin is told which only when it is not on the primary domain
+		// (the answer then comes from that bare JID, RFC 6120 §8.1.2.1).
 		env.To = to.String()
 	}
 	e.Owner.catchUpObserved(ctx, from.Bare)

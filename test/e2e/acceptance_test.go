@@ -100,7 +100,7 @@ func TestUserCommands(t *testing.T) {
 	}{
 		{args: []string{"user", "add", "carol@localhost", "--password", "one"}, wantOut: "carol@localhost: created"},
 		{args: []string{"user", "add", "carol@localhost", "--password", "two"}, wantErr: "already exists"},
-		{args: []string{"user", "add", "dave@example.org", "--password", "x"}, wantErr: "not on this server's domain"},
+		{args: []string{"user", "add", "dave@example.org", "--password", "x"}, wantErr: "is not on a domain this server hosts"},
 		{args: []string{"user", "add", "eve@localhost"}, wantErr: "--password is required"},
 		{args: []string{"user", "passwd", "carol@localhost", "--password", "-"}, stdin: "three\n", wantOut: "password changed"},
 		{args: []string{"user", "del", "carol@localhost"}, wantOut: "carol@localhost: deleted"},

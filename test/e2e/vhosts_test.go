@@ -260,7 +260,9 @@ func TestHostedDomainsFederate(t *testing.T) {
 	ca := newTestCA(t)
 	network := loopbackNet()
 	x := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice", "carol@c.test"}, more: []string{"c.test"}}
-	b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob"}}
+	// b.test one-way (no XEP-0288), so that it opens a stream of its own
+	// to c.test instead of answering on c.test's.
+	b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob"}, oneWay: true}
 	x.cert, x.key = ca.issue(x.domain)
 	x.bundles = []string{ca.bundle("c.test")}
 	b.cert, b.key = ca.issue(b.domain)
