@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/switchboard-xmpp/switchboard/test/debian"
 )
 
 // setupHelp is what a developer runs once, from the repository root, to
@@ -36,7 +38,10 @@ func requireTools(t *testing.T) tools {
 		t.Fatalf("node not found: %v; %s", err, setupHelp)
 	}
 	if _, err := exec.LookPath("chromium"); err != nil && os.Geteuid() == 0 {
-		install(t, "", "sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium")
+		t.Log("setting up the browser test: apt-get install chromium")
+		if err := debian.Install(t.Context(), false, "chromium"); err != nil {
+			t.Log(err)
+		}
 	}
 	if tl.chromium, err = exec.LookPath("chromium"); err != nil {
 		t.Fatalf("Debian's chromium not found: %v; %s", err, setupHelp)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/test/debian"
 	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
 )
 
@@ -40,9 +41,8 @@ func requireCoturn(t *testing.T) {
 	}
 	if missing() != nil && os.Geteuid() == 0 {
 		t.Log("setting up the extdisco test: apt-get install coturn")
-		cmd := exec.Command("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq coturn")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Logf("apt-get failed: %v\n%s", err, out)
+		if err := debian.Install(t.Context(), false, "coturn"); err != nil {
+			t.Log(err)
 		}
 	}
 	if err := missing(); err != nil {

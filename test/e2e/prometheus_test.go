@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/switchboard-xmpp/switchboard/test/debian"
 )
 
 const prometheusHelp = "install it once: apt-get update && apt-get install -y prometheus"
@@ -22,9 +24,8 @@ func requirePrometheus(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("prometheus"); err != nil && os.Geteuid() == 0 {
 		t.Log("setting up the Prometheus test: apt-get install prometheus")
-		cmd := exec.Command("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Logf("apt-get failed: %v\n%s", err, out)
+		if err := debian.Install(t.Context(), true, "prometheus"); err != nil {
+			t.Log(err)
 		}
 	}
 	path, err := exec.LookPath("prometheus")

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-xmpp/switchboard/test/debian"
 	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
 )
 
@@ -19,9 +20,8 @@ func requireProsody(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("prosody"); err != nil && os.Geteuid() == 0 {
 		t.Log("setting up the interop tests: apt-get install prosody")
-		cmd := exec.Command("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prosody")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Logf("apt-get failed: %v\n%s", err, out)
+		if err := debian.Install(t.Context(), false, "prosody"); err != nil {
+			t.Log(err)
 		}
 	}
 	if _, err := exec.LookPath("prosody"); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/test/debian"
 	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
 )
 
@@ -27,9 +28,8 @@ func requirePythonGRPC(t *testing.T) {
 	}
 	if check() != nil && os.Geteuid() == 0 {
 		t.Logf("setting up the Python plugin test: %s", pythonSetup)
-		cmd := exec.Command("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-grpcio python3-grpc-tools python3-protobuf python3-cryptography")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Logf("apt-get failed: %v\n%s", err, out)
+		if err := debian.Install(t.Context(), false, "python3-grpcio", "python3-grpc-tools", "python3-protobuf", "python3-cryptography"); err != nil {
+			t.Log(err)
 		}
 	}
 	if err := check(); err != nil {

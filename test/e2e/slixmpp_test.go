@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchboard-xmpp/switchboard/test/debian"
 )
 
 // Debian's python, for which python3-slixmpp is packaged (a python3 earlier
@@ -35,9 +37,8 @@ func requireSlixmpp(t *testing.T) {
 	}
 	if _, err := version(); err != nil && os.Geteuid() == 0 {
 		t.Log("setting up the slixmpp tests: apt-get install python3-slixmpp")
-		cmd := exec.Command("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-slixmpp")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Logf("apt-get failed: %v\n%s", err, out)
+		if err := debian.Install(t.Context(), false, "python3-slixmpp"); err != nil {
+			t.Log(err)
 		}
 	}
 	v, err := version()

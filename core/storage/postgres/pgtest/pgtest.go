@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/switchboard-xmpp/switchboard/test/debian"
 )
 
 // setupHelp is what to run when no server can be found or made.
@@ -104,9 +105,8 @@ func configured() bool {
 // it, saying so since it takes a while the first time.
 func install() {
 	fmt.Fprintln(os.Stderr, "pgtest: installing Debian's postgresql for the PostgreSQL tests")
-	cmd := exec.Command("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "pgtest: installing postgresql failed: %v\n%s", err, out)
+	if err := debian.Install(context.Background(), false, "postgresql"); err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: installing postgresql failed: %v\n", err)
 	}
 }
 
