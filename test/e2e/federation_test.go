@@ -378,3 +378,43 @@ func TestFederationDirectTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestFederationSubscribeWhileOffline: a remote user's subscription
+// request to a local user who is offline is kept and delivered with the
+// rest of the account's initial presence when it comes online (RFC 6121
+// §3.1.3), and the contacts' presence arrives beside it.
+func TestFederationSubscribeWhileOffline(t *testing.T) {
+	ca := newTestCA(t)
+	network := loopbackNet()
+	a := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice"}}
+	b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob", "carol"}}
+	a.cert, a.key = ca.issue(a.domain)
+	b.cert, b.key = ca.issue(b.domain)
+	startFederated(t, ca.file, nil, a, b)
+
+	// bob and carol, both of b.test, subscribe to each other.
+	bob, _ := b.login(t, "bob", "phone")
+	carol, carolJID := b.login(t, "carol", "desk")
+	iq(t, bob, "r1", "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>")
+	iq(t, carol, "r2", "<iq type='get' id='r2'><query xmlns='jabber:iq:roster'/></iq>")
+	carol.Send("<presence/>")
+	bob.Send("<presence to='carol@b.test' type='subscribe'/>")
+	expectPresence(t, carol, "bob@b.test", "subscribe")
+	carol.Send("<presence to='bob@b.test' type='subscribed'/>")
+	expectEach(t, bob, isPresence("carol@b.test", "subscribed"), isPresence(carolJID, ""))
+	bob.Conn.Close()
+
+	alice, _ := a.login(t, "alice", "home")
+	iq(t, alice, "r3", "<iq type='get' id='r3'><query xmlns='jabber:iq:roster'/></iq>")
+	alice.Send("<presence to='bob@b.test' type='subscribe'/>")
+	expectPush(t, alice, "bob@b.test", "none", true)
+	// The stream to b.test was set up for the request and carries this
+	// message after it: once carol has it, the request has reached
+	// b.test, where bob has no session.
+	alice.Send("<message to='carol@b.test' id='m1'><body>after the request</body></message>")
+	expectEach(t, carol, func(el *etree.Element) bool { return el.Tag == "message" && el.SelectAttrValue("id", "") == "m1" })
+
+	bob2, bob2JID := b.login(t, "bob", "laptop")
+	bob2.Send("<presence/>")
+	expectEach(t, bob2, isPresence("alice@a.test", "subscribe"), isPresence(carolJID, ""), isPresence(bob2JID, ""))
+}
