@@ -134,7 +134,7 @@ func bareOf(jid string) string {
 }
 
 func (d *dispatcher) Event(ctx context.Context, req *pluginv1.EventRequest) error {
-	ev := Event{Kind: EventKind(req.GetKind()), JID: req.GetJid(), SessionID: req.GetSessionId(), Topic: req.GetTopic(), Payload: req.GetPayload()}
+	ev := Event{Kind: EventKind(req.GetKind()), JID: req.GetJid(), SessionID: req.GetSessionId(), Topic: req.GetTopic(), Payload: req.GetPayload(), Elsewhere: req.GetElsewhere()}
 	if len(req.GetStanza()) > 0 {
 		el, err := wire.ParseStanza(req.GetStanza())
 		if err != nil {

@@ -89,6 +89,9 @@ type Session struct {
 	// JID, while Available: what a plugin that restarted needs to know of
 	// sessions online before it.
 	Presence *etree.Element
+	// Elsewhere: in a cluster, another node holds the session (see
+	// SessionElsewhere).
+	Elsewhere bool
 }
 
 // ErrNotFound is returned by Store.Get for a key that has no value.

@@ -198,6 +198,14 @@ const (
 	// (XEP-0198); it is back with its old presence, without a new
 	// initial one. JID is the full JID.
 	SessionResumed EventKind = 10
+	// SessionElsewhere: in a cluster, a session that another node holds
+	// became available, changed its broadcast presence, went unavailable
+	// or ended. Stanza is the presence it broadcasts while available, nil
+	// otherwise. The node holding it has acted on the change (its plugins
+	// got the events above): this one is for what a plugin keeps in memory
+	// of who is online, as presence does to answer probes and reach
+	// contacts on every node. A single server never sends it.
+	SessionElsewhere EventKind = 11
 )
 
 // EventHandler handles one kind of event. Its errors follow the rules of
@@ -217,4 +225,9 @@ type Event struct {
 	Stanza    *etree.Element // the presence for SessionAvailable and SessionPresence; the last broadcast presence (if any) for SessionClosed; the message for MessageHeld
 	Topic     string         // "plugin.topic", for Published
 	Payload   []byte         // as published, for Published
+	// Elsewhere, for Published: a plugin of another node of the cluster
+	// published it. A plugin that acts on its own changes where it makes
+	// them (roster pushes to the sessions it knows) subscribes to its own
+	// topic and acts on these only.
+	Elsewhere bool
 }

@@ -133,7 +133,7 @@ func (h *remoteHost) AllSessions(ctx context.Context) ([]Session, error) {
 func sessionsFromProto(resp *pluginv1.SessionsResponse) []Session {
 	out := make([]Session, len(resp.GetSessions()))
 	for i, s := range resp.GetSessions() {
-		out[i] = Session{JID: s.GetJid(), SessionID: s.GetSessionId(), Available: s.GetAvailable(), Priority: int(s.GetPriority())}
+		out[i] = Session{JID: s.GetJid(), SessionID: s.GetSessionId(), Available: s.GetAvailable(), Priority: int(s.GetPriority()), Elsewhere: s.GetElsewhere()}
 		if p := s.GetPresence(); len(p) > 0 {
 			// The core wrote it; should it not parse, the session is still
 			// listed, without its presence.

@@ -29,7 +29,7 @@ func validate(d Description) error {
 		return fmt.Errorf("service: Subdomain %q is not one domain label", s.Subdomain)
 	}
 	for i, e := range d.Events {
-		if e.Kind < SessionBound || e.Kind > SessionResumed || e.Handle == nil {
+		if e.Kind < SessionBound || e.Kind > SessionElsewhere || e.Handle == nil {
 			return fmt.Errorf("event handler %d: needs a known kind and a handler", i)
 		}
 		if p, t, ok := strings.Cut(e.Topic, "."); (e.Kind == Published) != (ok && p != "" && t != "") {

@@ -31,6 +31,7 @@ func TestEnumsMatchTheWire(t *testing.T) {
 		{"SessionPresence", int32(SessionPresence), int32(pluginv1.EventKind_EVENT_KIND_SESSION_PRESENCE)},
 		{"MessageHeld", int32(MessageHeld), int32(pluginv1.EventKind_EVENT_KIND_MESSAGE_HELD)},
 		{"SessionResumed", int32(SessionResumed), int32(pluginv1.EventKind_EVENT_KIND_SESSION_RESUMED)},
+		{"SessionElsewhere", int32(SessionElsewhere), int32(pluginv1.EventKind_EVENT_KIND_SESSION_ELSEWHERE)},
 		{"StagePreAuth", int32(StagePreAuth), int32(pluginv1.Stage_STAGE_PRE_AUTH)},
 		{"StagePostAuth", int32(StagePostAuth), int32(pluginv1.Stage_STAGE_POST_AUTH)},
 		{"Allow", int32(Allow), int32(pluginv1.FilterAction_FILTER_ACTION_ALLOW)},

@@ -162,7 +162,11 @@ func sessionsCmd(ctx context.Context, env cliEnv, args []string) error {
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "JID\tADDRESS\tSINCE\tENCRYPTED")
 	for _, s := range list.Sessions {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", s.JID, s.Address, s.Since.Local().Format(time.DateTime), s.Secure)
+		addr := s.Address
+		if s.Node != "" {
+			addr = "on node " + s.Node
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", s.JID, addr, s.Since.Local().Format(time.DateTime), s.Secure)
 	}
 	return tw.Flush()
 }

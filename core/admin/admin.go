@@ -66,6 +66,9 @@ type Session struct {
 	Address  string    `json:"address"`
 	Since    time.Time `json:"since"`
 	Secure   bool      `json:"secure"`
+	// Node is the cluster node that holds the session, when another one
+	// does; its address is that node's to know.
+	Node string `json:"node,omitempty"`
 }
 
 // Plugin is one plugin the server knows: built in or configured.

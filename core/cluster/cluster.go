@@ -31,20 +31,29 @@ type Router interface {
 	Redeliver(ctx context.Context, b []byte, recipient jidprep.JID, usesArchive bool) bool
 }
 
-// Announcer tells this node's plugins of the end of a session that a dead
-// node held, so that its contacts hear of it.
-type Announcer interface {
+// Plugins are this node's plugins, as the cluster tells them of what
+// happens on the other nodes (pluginhost.Host implements it).
+type Plugins interface {
+	// SessionClosed announces the end of a session that a dead node
+	// held, so that its contacts hear of it: one survivor does.
 	SessionClosed(s *session.Session, lastPresence []byte)
+	// SessionElsewhere tells of a change of another node's session:
+	// presence is what it broadcasts while available, nil once it is
+	// unavailable or gone.
+	SessionElsewhere(s *session.Session, presence []byte)
+	// Published hands on what a plugin of another node published
+	// (elsewhere is true).
+	Published(topic, jid string, payload []byte, elsewhere bool)
 }
 
 // Node is this process's membership of the cluster.
 type Node struct {
-	cfg      config.Cluster
-	name     string
-	log      hclog.Logger
-	table    *session.Table
-	router   Router
-	announce Announcer
+	cfg     config.Cluster
+	name    string
+	log     hclog.Logger
+	table   *session.Table
+	router  Router
+	plugins Plugins
 
 	embedded *natsserver.Server // nil unless cluster.embedded_nats
 	nc       *nats.Conn
@@ -62,12 +71,12 @@ type Node struct {
 // and mirrors the registry into table. It returns once table holds every
 // session the cluster had bound, so that routing is right from the first
 // stanza. dataDir keeps the embedded NATS's JetStream files.
-func Start(ctx context.Context, cfg config.Cluster, dataDir string, table *session.Table, r Router, a Announcer, log hclog.Logger) (*Node, error) {
+func Start(ctx context.Context, cfg config.Cluster, dataDir string, table *session.Table, r Router, p Plugins, log hclog.Logger) (*Node, error) {
 	name, err := nodeName(cfg.Node)
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, name: name, log: log.With("node", name), table: table, router: r, announce: a}
+	n := &Node{cfg: cfg, name: name, log: log.With("node", name), table: table, router: r, plugins: p}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.links = links{n: n, m: map[string]*link{}}
 	if err := n.connect(dataDir); err != nil {
@@ -135,6 +144,12 @@ func (n *Node) join(ctx context.Context) error {
 	}
 	if _, err := n.nc.Subscribe(n.subject(n.name), n.receive); err != nil {
 		return fmt.Errorf("subscribing to this node's deliveries: %w", err)
+	}
+	if _, err := n.nc.Subscribe(n.closeSubject(n.name), n.closeRequested); err != nil {
+		return fmt.Errorf("subscribing to requests to close this node's sessions: %w", err)
+	}
+	if _, err := n.nc.Subscribe(n.publishSubject(), n.published); err != nil {
+		return fmt.Errorf("subscribing to the plugins' notifications: %w", err)
 	}
 	n.reg = newRegistry(n, sessions)
 	n.live = newLiveness(n, nodes)

@@ -19,14 +19,15 @@ import (
 type remoteSink struct {
 	l    *link
 	full string
+	id   string // the session's, on its node
 }
 
 func (s *remoteSink) Deliver(b []byte) bool       { return s.l.enqueue(s.full, false, b) }
 func (s *remoteSink) DeliverShared(b []byte) bool { return s.l.enqueue(s.full, true, b) }
 
-// Close sends nothing: a session of another node is closed by that node,
-// which a registry change tells (a conflict) or an administrator asks.
-func (s *remoteSink) Close(*stream.Error) {}
+// Close asks the node holding the session to close it: an administrator's
+// kick, an account deleted, a resource taken over.
+func (s *remoteSink) Close(err *stream.Error) { s.l.n.requestClose(s.l.node, s.full, s.id, err) }
 
 // links holds one link per node stanzas went to.
 type links struct {

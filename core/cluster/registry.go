@@ -26,6 +26,15 @@ type record struct {
 	Presence  []byte    `json:"presence,omitempty"` // the last broadcast, 'from' the full JID
 }
 
+// broadcast is the presence the session broadcasts, nil while it is not
+// available.
+func (rec record) broadcast() []byte {
+	if !rec.Available {
+		return nil
+	}
+	return rec.Presence
+}
+
 // keyOf is the registry key of a full JID: base64url, since a key may
 // hold only a few characters.
 func keyOf(full string) string { return base64.RawURLEncoding.EncodeToString([]byte(full)) }
@@ -224,6 +233,7 @@ func (r *registry) apply(e jetstream.KeyValueEntry, initial bool) {
 		p.SetPresence(rec.Available, rec.Priority)
 		p.SetLastPresence(rec.Presence)
 		r.mu.Unlock()
+		r.n.plugins.SessionElsewhere(p, rec.broadcast())
 		return
 	}
 	p, err := r.remoteSession(full, rec)
@@ -239,6 +249,7 @@ func (r *registry) apply(e jetstream.KeyValueEntry, initial bool) {
 	}
 	r.mu.Unlock()
 	r.n.log.Debug("a session of another node", "jid", full, "holder", rec.Node)
+	r.n.plugins.SessionElsewhere(p, rec.broadcast())
 	if lost != nil {
 		r.n.log.Debug("resource conflict: another node bound the resource", "jid", full, "by", rec.Node)
 		lost.Sink.Close(conflict())
@@ -253,7 +264,7 @@ func (r *registry) remoteSession(full string, rec record) (*session.Session, err
 	if j.Resource == "" {
 		return nil, fmt.Errorf("%q is no full JID", full)
 	}
-	p := session.New(rec.ID, j, &remoteSink{l: r.n.links.get(rec.Node), full: j.String()})
+	p := session.New(rec.ID, j, &remoteSink{l: r.n.links.get(rec.Node), full: j.String(), id: rec.ID})
 	p.Node, p.Since = rec.Node, rec.Since
 	p.SetPresence(rec.Available, rec.Priority)
 	if rec.Presence != nil {
@@ -271,6 +282,7 @@ func (r *registry) removed(key string, rev uint64) {
 	r.mu.Unlock()
 	if p != nil {
 		r.n.table.Remove(p)
+		r.n.plugins.SessionElsewhere(p, nil)
 	}
 }
 
@@ -321,11 +333,14 @@ func (r *registry) nodeDead(ctx context.Context, node string) (removed, announce
 	for _, g := range all {
 		r.n.table.Remove(g.sess)
 		err := r.kv.Delete(ctx, g.key, jetstream.LastRevision(g.rev))
-		switch {
-		case err == nil:
+		if err == nil {
 			announced++
-			r.n.announce.SessionClosed(g.sess, unavailableFrom(g.sess))
-		case !errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+			r.n.plugins.SessionClosed(g.sess, unavailableFrom(g.sess))
+			continue
+		}
+		// Another survivor announces it.
+		r.n.plugins.SessionElsewhere(g.sess, nil)
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			r.n.log.Warn("removing a dead node's session from the registry", "jid", g.sess.Full, "dead", node, "error", err)
 		}
 	}

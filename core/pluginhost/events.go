@@ -60,6 +60,29 @@ func (h *Host) AccountDeleted(bare string) {
 	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_ACCOUNT_DELETED, Jid: bare})
 }
 
+// SessionElsewhere reports a change of a session that another node of the
+// cluster holds: presence is what it broadcasts while available, nil once
+// it is unavailable or gone.
+func (h *Host) SessionElsewhere(s *session.Session, presence []byte) {
+	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_ELSEWHERE, Jid: s.Full, SessionId: s.ID, Stanza: presence})
+}
+
+// Published hands this node's plugins a notification published with
+// Host.Publish, by a plugin of this node or, elsewhere, of another node.
+func (h *Host) Published(topic, jid string, payload []byte, elsewhere bool) {
+	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_PUBLISHED, Topic: topic, Jid: jid, Payload: payload, Elsewhere: elsewhere})
+}
+
+// ClusterPublisher carries the notifications this node's plugins publish
+// to the other nodes of a cluster (core/cluster implements it).
+type ClusterPublisher interface {
+	Publish(topic, jid string, payload []byte)
+}
+
+// SetCluster makes Host.Publish reach the plugins of the other nodes
+// through c.
+func (h *Host) SetCluster(c ClusterPublisher) { h.cluster.Store(&c) }
+
 // SessionResumed reports a session its client took back (XEP-0198).
 func (h *Host) SessionResumed(s *session.Session) {
 	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_SESSION_RESUMED, Jid: s.Full, SessionId: s.ID})

@@ -131,6 +131,10 @@ type Host struct {
 	// rebuilds asks the rebuilder goroutine for a new snapshot.
 	rebuilds chan struct{}
 
+	// cluster carries Host.Publish to the other nodes; nil on a single
+	// server. Set once the node has joined, after the plugins started.
+	cluster atomic.Pointer[ClusterPublisher]
+
 	ctx    context.Context // lives until Stop
 	cancel context.CancelFunc
 	wg     sync.WaitGroup

@@ -125,7 +125,7 @@ func (s *hostServer) AllSessions(_ *pluginv1.AllSessionsRequest, out grpc.Server
 
 func sessionInfo(ss *session.Session) *pluginv1.SessionInfo {
 	avail, prio := ss.Presence()
-	info := &pluginv1.SessionInfo{Jid: ss.Full, SessionId: ss.ID, Available: avail, Priority: int32(prio)}
+	info := &pluginv1.SessionInfo{Jid: ss.Full, SessionId: ss.ID, Available: avail, Priority: int32(prio), Elsewhere: ss.Node != ""}
 	if avail {
 		info.Presence = ss.LastPresence()
 	}
@@ -337,14 +337,14 @@ func (s *hostServer) Call(ctx context.Context, req *pluginv1.CallRequest) (*plug
 	return &pluginv1.CallResponse{Payload: resp.GetPayload()}, nil
 }
 
-// Publish hands a notification to the plugins subscribed to it.
+// Publish hands a notification to the plugins subscribed to it, on this
+// node and, in a cluster, on the others.
 func (s *hostServer) Publish(_ context.Context, req *pluginv1.PublishRequest) (*pluginv1.PublishResponse, error) {
-	s.h.emit(&pluginv1.EventRequest{
-		Kind:    pluginv1.EventKind_EVENT_KIND_PUBLISHED,
-		Topic:   s.ns() + "." + req.GetTopic(),
-		Jid:     req.GetJid(),
-		Payload: req.GetPayload(),
-	})
+	topic := s.ns() + "." + req.GetTopic()
+	s.h.Published(topic, req.GetJid(), req.GetPayload(), false)
+	if c := s.h.cluster.Load(); c != nil {
+		(*c).Publish(topic, req.GetJid(), req.GetPayload())
+	}
 	return &pluginv1.PublishResponse{}, nil
 }
 

@@ -133,7 +133,7 @@ func (b adminBackend) Sessions() []admin.Session {
 	all := b.s.sessions.All()
 	out := make([]admin.Session, len(all))
 	for i, ss := range all {
-		out[i] = admin.Session{JID: ss.Full, Account: ss.Bare, Resource: ss.JID.Resource, Address: ss.Remote(), Since: ss.Since.UTC(), Secure: ss.Secure.Load()}
+		out[i] = admin.Session{JID: ss.Full, Account: ss.Bare, Resource: ss.JID.Resource, Address: ss.Remote(), Since: ss.Since.UTC(), Secure: ss.Secure.Load(), Node: ss.Node}
 	}
 	return out
 }

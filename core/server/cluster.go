@@ -59,5 +59,6 @@ func (s *Server) joinCluster(ctx context.Context) error {
 	}
 	s.cluster = node
 	s.clusterHooks.node = node
+	s.plugins.SetCluster(node)
 	return nil
 }

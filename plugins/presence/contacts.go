@@ -96,6 +96,9 @@ func (p *Presence) shareChanged(owner, contact string, before, after sub) []outg
 	}
 	var out []outgoing
 	for full, res := range p.availableOf(owner) {
+		if res.elsewhere {
+			continue // its node's presence plugin tells, having had the change too
+		}
 		if gained {
 			out = append(out, outgoing{res.last.Copy(), contact})
 		} else {

@@ -67,6 +67,7 @@ func (p *Presence) Describe() sdk.Description {
 		},
 		Events: []sdk.EventHandler{
 			{Kind: sdk.SessionClosed, Handle: p.sessionClosed},
+			{Kind: sdk.SessionElsewhere, Handle: p.sessionElsewhere},
 			{Kind: sdk.AccountDeleted, Handle: p.accountDeleted},
 			{Kind: sdk.Published, Topic: rosterapi.Plugin + "." + rosterapi.TopicChanged, Handle: p.rosterChanged},
 		},

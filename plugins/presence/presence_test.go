@@ -1,6 +1,7 @@
 package presence_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -250,4 +251,65 @@ func canonicalXML(t *testing.T, s string) string {
 	t.Helper()
 	el := parse(t, s)
 	return canonical(el)
+}
+
+// TestSessionsElsewhere: in a cluster, a contact's session on another
+// node answers initial presence here and is reached by broadcasts, and
+// the node holding it speaks for it: nothing is sent here when it changes
+// or goes, nor for its account when a subscription changes; when its node
+// dies and this one is told it closed, its end is announced here.
+func TestSessionsElsewhere(t *testing.T) {
+	w := newWorld(t, nil, "alice", "bob")
+	w.befriend(alice, bob)
+	elsewhere := func(stanza string) {
+		w.event(sdktest.Event{Kind: sdk.SessionElsewhere, JID: bob + "/phone", SessionID: "n2-1", Stanza: stanza})
+	}
+	elsewhere("<presence><show>away</show></presence>")
+	w.expect("bob available on another node")
+	w.send(alice+"/pda", "<presence/>")
+	w.expect("alice online",
+		"<presence from='alice@localhost/pda' to='alice@localhost'/>",
+		"<presence from='alice@localhost/pda' to='bob@localhost'/>",
+		"<presence from='bob@localhost/phone' to='alice@localhost/pda'><show>away</show></presence>",
+	)
+	elsewhere("<presence><show>dnd</show></presence>")
+	w.send(alice+"/laptop", "<presence/>")
+	w.expect("alice's second session",
+		"<presence from='alice@localhost/laptop' to='alice@localhost'/>",
+		"<presence from='alice@localhost/laptop' to='bob@localhost'/>",
+		"<presence from='alice@localhost/pda' to='alice@localhost/laptop'/>",
+		"<presence from='bob@localhost/phone' to='alice@localhost/laptop'><show>dnd</show></presence>",
+	)
+	// Gone from its node: no longer reachable, nothing sent for it.
+	elsewhere("")
+	w.expect("bob gone elsewhere")
+	w.send(alice+"/pda", "<presence><show>chat</show></presence>")
+	w.expect("alice's broadcast with bob offline",
+		"<presence from='alice@localhost/pda' to='alice@localhost'><show>chat</show></presence>",
+	)
+
+	// Back, then its node dies: this node is told it closed.
+	elsewhere("<presence/>")
+	w.event(sdktest.Event{Kind: sdk.SessionClosed, JID: bob + "/phone", SessionID: "n2-1"})
+	w.expect("bob's end, announced by a survivor",
+		"<presence from='bob@localhost/phone' to='alice@localhost' type='unavailable'/>",
+		"<presence from='bob@localhost/phone' to='bob@localhost' type='unavailable'/>",
+	)
+
+	// bob, with a session here and one on another node, cancels alice's
+	// subscription: this node sends the unavailable presence of his
+	// session here, the other node that of his session there.
+	w.send(bob+"/desk", "<presence/>")
+	elsewhere("<presence/>")
+	w.take()
+	w.send(bob+"/desk", "<presence to='alice@localhost' type='unsubscribed'/>")
+	var fromBob []string
+	for _, s := range w.take() {
+		if strings.Contains(s, "type='unavailable'") {
+			fromBob = append(fromBob, s)
+		}
+	}
+	if want := []string{"<presence from='bob@localhost/desk' to='alice@localhost' type='unavailable'/>"}; !slices.Equal(fromBob, want) {
+		t.Errorf("unavailable presence sent %q, want %q", fromBob, want)
+	}
 }

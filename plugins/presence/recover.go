@@ -30,7 +30,7 @@ func (p *Presence) recover(ctx context.Context) error {
 		}
 		last := s.Presence.Copy()
 		last.RemoveAttr("to")
-		acc.sessions[s.JID] = &resource{id: s.SessionID, available: true, last: last}
+		acc.sessions[s.JID] = &resource{id: s.SessionID, available: true, last: last, elsewhere: s.Elsewhere}
 		n++
 	}
 	p.mu.Unlock()

@@ -58,6 +58,9 @@ type resource struct {
 	// directed are the addresses it sent directed available presence to,
 	// which hear of its going unavailable.
 	directed map[string]struct{}
+	// elsewhere: another node of the cluster holds the session, and its
+	// presence plugin speaks for it; this one only answers with it.
+	elsewhere bool
 }
 
 // touch returns the account and session that a stanza comes from,

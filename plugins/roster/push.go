@@ -9,6 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/switchboard-xmpp/switchboard/plugins/roster/rosterapi"
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
 
@@ -81,23 +82,23 @@ func (r *Roster) commit(ctx context.Context, changes []change) error {
 
 // announce pushes an item that changed, or its removal, and publishes it.
 func (r *Roster) announce(ctx context.Context, host sdk.Host, owner, contact, ver string, after *record) error {
-	var el *etree.Element
-	var payload []byte
-	var err error
+	c := rosterapi.Change{Item: Item{JID: contact}, Removed: true, Ver: ver}
+	var published any = struct {
+		Removed
+		Ver string `json:"ver"`
+	}{Removed{JID: contact, Removed: true}, ver}
 	if after.listed() {
-		it := itemOf(contact, after)
-		el = elementOf(it)
-		payload, err = json.Marshal(it)
-	} else {
-		el = etree.NewElement("item")
-		el.CreateAttr("jid", contact)
-		el.CreateAttr("subscription", "remove")
-		payload, err = json.Marshal(Removed{JID: contact, Removed: true})
+		c = rosterapi.Change{Item: itemOf(contact, after), Ver: ver}
+		published = struct {
+			Item
+			Ver string `json:"ver"`
+		}{c.Item, ver}
 	}
+	payload, err := json.Marshal(published)
 	if err != nil {
 		return fmt.Errorf("encoding the change of %s: %w", contact, err)
 	}
-	pushErr := r.push(ctx, host, owner, ver, el)
+	pushErr := r.push(ctx, host, owner, ver, pushedItem(c))
 	if err := host.Publish(ctx, TopicChange, owner, payload); err != nil {
 		return errors.Join(pushErr, fmt.Errorf("publishing the change of %s's roster: %w", owner, err))
 	}
@@ -149,4 +150,32 @@ func (r *Roster) forget(owner, sessionID string) {
 	if len(r.interested[owner]) == 0 {
 		delete(r.interested, owner)
 	}
+}
+
+// pushedItem is the item element a roster push carries for a change.
+func pushedItem(c rosterapi.Change) *etree.Element {
+	if !c.Removed {
+		return elementOf(c.Item)
+	}
+	el := etree.NewElement("item")
+	el.CreateAttr("jid", c.JID)
+	el.CreateAttr("subscription", "remove")
+	return el
+}
+
+// changedElsewhere pushes a change that the roster plugin of another node
+// of the cluster made, to the owner's interested resources this node
+// holds (the other node pushed to those it knew), and drops what this
+// node's read cache holds of the owner's roster.
+func (r *Roster) changedElsewhere(ctx context.Context, ev sdk.Event) error {
+	if !ev.Elsewhere {
+		return nil // pushed where it was made, here
+	}
+	c, err := rosterapi.DecodeChange(ev.Payload)
+	if err != nil {
+		return fmt.Errorf("a change of %s's roster on another node: %w", ev.JID, err)
+	}
+	r.cache.invalidate(ev.JID)
+	host, _, _ := r.env()
+	return r.push(ctx, host, ev.JID, c.Ver, pushedItem(c))
 }

@@ -78,6 +78,7 @@ func (r *Roster) Describe() sdk.Description {
 		Events: []sdk.EventHandler{
 			{Kind: sdk.SessionClosed, Handle: r.sessionClosed},
 			{Kind: sdk.AccountDeleted, Handle: r.accountDeleted},
+			{Kind: sdk.Published, Topic: rosterapi.Plugin + "." + TopicChange, Handle: r.changedElsewhere},
 		},
 		Features:       []string{NS},
 		StreamFeatures: []sdk.StreamFeature{{XML: "<ver xmlns='" + NSVersion + "'/>", Stage: sdk.StagePostAuth}},

@@ -3,6 +3,7 @@ package roster_test
 import (
 	"encoding/json"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -121,6 +122,37 @@ func TestPushesGoToInterestedResourcesOnly(t *testing.T) {
 	}
 }
 
+// TestChangesMadeElsewhere: in a cluster, a change the roster plugin of
+// another node made reaches the interested resources this one knows, with
+// its version, and the same plugin's own changes are not pushed twice.
+func TestChangesMadeElsewhere(t *testing.T) {
+	h := newHarness(t, nil, "alice")
+	interested(t, h, alice+"/a")
+	topic := roster.TopicChange
+	n := len(h.Sent())
+	elsewhere := sdktest.Event{Kind: sdk.Published, Topic: "roster." + topic, JID: alice, Elsewhere: true,
+		Payload: []byte(`{"jid":"bob@localhost","name":"Bob","subscription":"to","ask":"","approved":false,"groups":["Friends"],"ver":"v7"}`)}
+	event(t, h, elsewhere)
+	got := sentSince(h, n)
+	if len(got) != 1 || !strings.Contains(got[0], "to='alice@localhost/a'") || !strings.Contains(got[0], "ver='v7'") ||
+		!strings.Contains(got[0], "jid='bob@localhost'") || !strings.Contains(got[0], "subscription='to'") || !strings.Contains(got[0], "<group>Friends</group>") {
+		t.Errorf("pushes %q, want bob's item at v7 to alice@localhost/a", got)
+	}
+	elsewhere.Payload = []byte(`{"jid":"bob@localhost","removed":true,"ver":"v8"}`)
+	n = len(h.Sent())
+	event(t, h, elsewhere)
+	if got := sentSince(h, n); len(got) != 1 || !strings.Contains(got[0], "subscription='remove'") || !strings.Contains(got[0], "ver='v8'") {
+		t.Errorf("pushes %q, want bob's removal at v8", got)
+	}
+	here := elsewhere
+	here.Elsewhere = false
+	n = len(h.Sent())
+	event(t, h, here)
+	if got := sentSince(h, n); len(got) != 0 {
+		t.Errorf("a change made on this node pushed again: %q", got)
+	}
+}
+
 func TestLimits(t *testing.T) {
 	h := newHarness(t, map[string]any{"max_items": 2, "max_name_bytes": 5, "max_groups": 1}, "alice")
 	set := func(item string) *stanza.Error {
@@ -205,7 +237,7 @@ func TestChangedTopic(t *testing.T) {
 		if p.Topic != roster.TopicChange {
 			t.Errorf("published on %q", p.Topic)
 		}
-		got = append(got, p.JID+" "+string(p.Payload))
+		got = append(got, p.JID+" "+withoutVer(t, p.Payload))
 	}
 	want := []string{
 		`alice@localhost {"jid":"bob@localhost","name":"Bob","subscription":"none","ask":"","approved":false,"groups":[]}`,
@@ -262,4 +294,15 @@ func mustCompact(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// withoutVer returns a roster.changed payload without its version, which
+// it must carry (another node's roster pushes the change with it).
+func withoutVer(t *testing.T, payload []byte) string {
+	t.Helper()
+	ver := regexp.MustCompile(`,"ver":"[^"]+"`)
+	if !ver.Match(payload) {
+		t.Errorf("published %s without the roster version", payload)
+	}
+	return ver.ReplaceAllString(string(payload), "")
 }

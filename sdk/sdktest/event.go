@@ -21,6 +21,9 @@ type Event struct {
 	// Topic ("plugin.topic") and Payload, for sdk.Published.
 	Topic   string
 	Payload []byte
+	// Elsewhere, for sdk.Published: as published on another node of a
+	// cluster.
+	Elsewhere bool
 }
 
 // Event delivers ev and returns the plugin's error: a *stanza.Error, or an
@@ -36,7 +39,7 @@ func (h *Harness) Event(ev Event) error {
 	if ev.Kind == sdk.Published && !slices.Contains(h.manifest.GetSubscribes(), ev.Topic) {
 		return fmt.Errorf("sdktest: plugin %s does not subscribe to %s", h.manifest.GetName(), ev.Topic)
 	}
-	req := &pluginv1.EventRequest{Kind: kind, Jid: ev.JID, SessionId: ev.SessionID, Topic: ev.Topic, Payload: ev.Payload}
+	req := &pluginv1.EventRequest{Kind: kind, Jid: ev.JID, SessionId: ev.SessionID, Topic: ev.Topic, Payload: ev.Payload, Elsewhere: ev.Elsewhere}
 	if ev.Stanza != "" {
 		el, err := wire.ParseStanza([]byte(ev.Stanza))
 		if err != nil {

@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/beevik/etree"
@@ -20,7 +24,8 @@ func clusterNodes(t *testing.T, n int, users ...string) []*server {
 	pg := pgtest.NewCluster(t)
 	nats := freeLoopbackAddr(t)
 	base := append(slices.Clone(pg.Env()), "SWITCHBOARD_STORAGE_DRIVER=postgres", "SWITCHBOARD_STORAGE_DSN=",
-		"SWITCHBOARD_CLUSTER_LIVENESS=3s", "SWITCHBOARD_CLUSTER_ACK_TIMEOUT=2s")
+		"SWITCHBOARD_CLUSTER_LIVENESS=3s", "SWITCHBOARD_CLUSTER_ACK_TIMEOUT=2s",
+		"SWITCHBOARD_LISTEN_ADMIN=127.0.0.1:0", "SWITCHBOARD_ADMIN_TOKEN="+adminToken)
 	var nodes []*server
 	for i := range n {
 		dir := t.TempDir()
@@ -143,6 +148,21 @@ func TestClusterThreeNodes(t *testing.T) {
 		t.Errorf("an IQ to a resource nowhere: %s", rawxmpp.Describe(res))
 	}
 
+	// An administrator of one node lists the sessions of all, and ends
+	// one that another node holds.
+	api := nodes[0].waitLog("serving the admin API")["url"].(string)
+	var list struct{ Sessions []struct{ JID, Node string } }
+	adminCall(t, "GET", api+"api/sessions", "", &list)
+	if !slices.ContainsFunc(list.Sessions, func(s struct{ JID, Node string }) bool { return s.JID == carolJID && s.Node == "n3" }) {
+		t.Errorf("n1's session list: %+v, want carol's on n3", list.Sessions)
+	}
+	adminCall(t, "POST", api+"api/sessions/kick", `{"jid":"`+carolJID+`"}`, nil)
+	if el, err := carol.Expect(func(el *etree.Element) bool { return el.Tag == "error" }); err != nil {
+		t.Fatalf("carol waiting for the end of her session: %v", err)
+	} else if el.FindElement("policy-violation") == nil {
+		t.Errorf("carol's session ended with %s, want policy-violation", rawxmpp.Describe(el))
+	}
+
 	// A node stopped on purpose exits cleanly and tells the others at
 	// once, without waiting out the liveness period.
 	mark := nodes[0].logMark()
@@ -224,5 +244,104 @@ func TestClusterConflictAndNodeDeath(t *testing.T) {
 		t.Fatalf("carol at her next login: %v", err)
 	} else if el.SelectAttrValue("from", "") != bobJID {
 		t.Errorf("the stored message: %s", rawxmpp.Describe(el))
+	}
+}
+
+// TestClusterPresence: contacts on different nodes subscribe to each
+// other, with roster pushes, and hear each other's presence: broadcasts,
+// a new session's initial presence answered on a third node, going
+// unavailable, and going offline with their node when it is killed.
+func TestClusterPresence(t *testing.T) {
+	nodes := clusterNodes(t, 3, "alice", "bob")
+	// alice on the third node, which dies at the end (the first runs
+	// NATS), bob on the second, and a second session of bob's on the
+	// first.
+	alice, aliceJID := login(t, nodes[2], "alice", "a")
+	bob, bobJID := login(t, nodes[1], "bob", "b")
+	for _, c := range []*rawxmpp.Client{alice, bob} {
+		iq(t, c, "roster", "<iq type='get' id='roster'><query xmlns='jabber:iq:roster'/></iq>")
+		c.Send("<presence/>")
+	}
+	for _, srv := range nodes {
+		if srv != nodes[2] {
+			waitRemoteSession(srv, aliceJID)
+		}
+		if srv != nodes[1] {
+			waitRemoteSession(srv, bobJID)
+		}
+	}
+
+	// alice asks, bob approves; then bob asks and alice approves.
+	alice.Send("<presence to='bob@localhost' type='subscribe'/>")
+	expectPush(t, alice, "bob@localhost", "none", true)
+	expectPresence(t, bob, "alice@localhost", "subscribe")
+	bob.Send("<presence to='alice@localhost' type='subscribed'/>")
+	expectPush(t, bob, "alice@localhost", "from", false)
+	expectEach(t, alice, isPush("bob@localhost", "to", false), isPresence("bob@localhost", "subscribed"), isPresence(bobJID, ""))
+	bob.Send("<presence to='alice@localhost' type='subscribe'/>")
+	expectPush(t, bob, "alice@localhost", "from", true)
+	expectPresence(t, alice, "bob@localhost", "subscribe")
+	alice.Send("<presence to='bob@localhost' type='subscribed'/>")
+	expectPush(t, alice, "bob@localhost", "both", false)
+	expectEach(t, bob, isPush("alice@localhost", "both", false), isPresence("alice@localhost", "subscribed"), isPresence(aliceJID, ""))
+
+	// A broadcast reaches the contact on the other node.
+	alice.Send("<presence><show>away</show></presence>")
+	if p := expectPresence(t, bob, aliceJID, ""); p.FindElement("show") == nil || p.FindElement("show").Text() != "away" {
+		t.Fatalf("bob got %s, want alice away", rawxmpp.Describe(p))
+	}
+	// A new session of bob's, on the first node, hears at its initial
+	// presence of alice (away) and of bob's other session.
+	laptop, laptopJID := login(t, nodes[0], "bob", "laptop")
+	laptop.Send("<presence/>")
+	got := expectEach(t, laptop, isPresence(aliceJID, ""), isPresence(bobJID, ""), isPresence(laptopJID, ""))
+	if s := got[0].FindElement("show"); s == nil || s.Text() != "away" {
+		t.Errorf("bob's new session got %s, want alice away", rawxmpp.Describe(got[0]))
+	}
+	for _, srv := range nodes[1:] {
+		waitRemoteSession(srv, laptopJID)
+	}
+	// alice's broadcasts reach both of bob's sessions, on two nodes.
+	alice.Send("<presence type='unavailable'/>")
+	expectPresence(t, bob, aliceJID, "unavailable")
+	expectPresence(t, laptop, aliceJID, "unavailable")
+	alice.Send("<presence/>")
+	expectPresence(t, bob, aliceJID, "")
+	expectPresence(t, laptop, aliceJID, "")
+
+	// alice's node dies: her contacts hear that she went offline, once
+	// the survivors take the node for dead.
+	nodes[2].cmd.Process.Kill()
+	<-nodes[2].exit
+	expectPresence(t, bob, aliceJID, "unavailable")
+	expectPresence(t, laptop, aliceJID, "unavailable")
+}
+
+// adminCall sends a request to a node's admin API with the test token and
+// decodes the JSON answer into out (when not nil); it fails the test on
+// any status but 200.
+func adminCall(t *testing.T, method, url, body string, out any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: %s %s", method, url, resp.Status, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, url, err, b)
+		}
 	}
 }

@@ -279,11 +279,13 @@ func expectPresence(t *testing.T, c *rawxmpp.Client, from, typ string) *etree.El
 func expectEach(t *testing.T, c *rawxmpp.Client, matches ...func(*etree.Element) bool) []*etree.Element {
 	t.Helper()
 	got := make([]*etree.Element, len(matches))
+	var others []string
 	for left := len(matches); left > 0; {
 		el, err := c.Next()
 		if err != nil {
-			t.Fatalf("waiting for %d more stanzas: %v", left, err)
+			t.Fatalf("waiting for %d more stanzas: %v; had, besides those matched: %q", left, err, others)
 		}
+		matched := false
 		if el.Tag == "iq" && el.SelectAttrValue("type", "") == "set" {
 			c.Sendf("<iq type='result' id='%s'/>", el.SelectAttrValue("id", ""))
 		}
@@ -291,8 +293,12 @@ func expectEach(t *testing.T, c *rawxmpp.Client, matches ...func(*etree.Element)
 			if got[i] == nil && m(el) {
 				got[i] = el
 				left--
+				matched = true
 				break
 			}
+		}
+		if !matched {
+			others = append(others, describe(el))
 		}
 	}
 	return got

@@ -56,6 +56,8 @@ type Removed struct {
 type Change struct {
 	Item
 	Removed bool `json:"removed"`
+	// Ver is the roster's version after the change (RFC 6121 §2.6).
+	Ver string `json:"ver,omitempty"`
 }
 
 // Items is the items method's answer. Requests are the subscription

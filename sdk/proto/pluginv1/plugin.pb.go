@@ -202,6 +202,13 @@ const (
 	// a client resumed a session that was waiting for it (XEP-0198): it is
 	// back without a new initial presence (jid: full JID)
 	EventKind_EVENT_KIND_SESSION_RESUMED EventKind = 10
+	// in a cluster, a session that another node holds was bound available,
+	// changed its broadcast presence, went unavailable or ended (jid: full
+	// JID; session_id; stanza: the presence it broadcasts while available,
+	// empty otherwise). The node that holds it has acted on the change
+	// already: this is for what a plugin keeps in memory of who is online
+	// (presence answers probes and broadcasts to contacts on every node).
+	EventKind_EVENT_KIND_SESSION_ELSEWHERE EventKind = 11
 )
 
 // Enum value maps for EventKind.
@@ -218,6 +225,7 @@ var (
 		8:  "EVENT_KIND_SESSION_PRESENCE",
 		9:  "EVENT_KIND_MESSAGE_HELD",
 		10: "EVENT_KIND_SESSION_RESUMED",
+		11: "EVENT_KIND_SESSION_ELSEWHERE",
 	}
 	EventKind_value = map[string]int32{
 		"EVENT_KIND_UNSPECIFIED":       0,
@@ -231,6 +239,7 @@ var (
 		"EVENT_KIND_SESSION_PRESENCE":  8,
 		"EVENT_KIND_MESSAGE_HELD":      9,
 		"EVENT_KIND_SESSION_RESUMED":   10,
+		"EVENT_KIND_SESSION_ELSEWHERE": 11,
 	}
 )
 
@@ -1948,8 +1957,11 @@ type EventRequest struct {
 	SessionId string                 `protobuf:"bytes,3,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
 	Stanza    []byte                 `protobuf:"bytes,4,opt,name=stanza,proto3" json:"stanza,omitempty"`
 	// EVENT_KIND_PUBLISHED only
-	Topic         string `protobuf:"bytes,5,opt,name=topic,proto3" json:"topic,omitempty"`
-	Payload       []byte `protobuf:"bytes,6,opt,name=payload,proto3" json:"payload,omitempty"`
+	Topic   string `protobuf:"bytes,5,opt,name=topic,proto3" json:"topic,omitempty"`
+	Payload []byte `protobuf:"bytes,6,opt,name=payload,proto3" json:"payload,omitempty"`
+	// EVENT_KIND_PUBLISHED only: a plugin of another node of the cluster
+	// published it
+	Elsewhere     bool `protobuf:"varint,7,opt,name=elsewhere,proto3" json:"elsewhere,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2024,6 +2036,13 @@ func (x *EventRequest) GetPayload() []byte {
 		return x.Payload
 	}
 	return nil
+}
+
+func (x *EventRequest) GetElsewhere() bool {
+	if x != nil {
+		return x.Elsewhere
+	}
+	return false
 }
 
 type EventBatch struct {
@@ -2783,7 +2802,10 @@ type SessionInfo struct {
 	Priority  int32                  `protobuf:"varint,4,opt,name=priority,proto3" json:"priority,omitempty"`
 	// the presence the session last broadcast ('from' its full JID), while
 	// available
-	Presence      []byte `protobuf:"bytes,5,opt,name=presence,proto3" json:"presence,omitempty"`
+	Presence []byte `protobuf:"bytes,5,opt,name=presence,proto3" json:"presence,omitempty"`
+	// in a cluster, another node holds the session (see
+	// EVENT_KIND_SESSION_ELSEWHERE)
+	Elsewhere     bool `protobuf:"varint,6,opt,name=elsewhere,proto3" json:"elsewhere,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2851,6 +2873,13 @@ func (x *SessionInfo) GetPresence() []byte {
 		return x.Presence
 	}
 	return nil
+}
+
+func (x *SessionInfo) GetElsewhere() bool {
+	if x != nil {
+		return x.Elsewhere
+	}
+	return false
 }
 
 type SessionsResponse struct {
@@ -4390,7 +4419,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value\":\n" +
 	"\x10StanzaErrorChild\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
-	"\x04text\x18\x02 \x01(\tR\x04text\"\xbd\x01\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"\xdb\x01\n" +
 	"\fEventRequest\x124\n" +
 	"\x04kind\x18\x01 \x01(\x0e2 .switchboard.plugin.v1.EventKindR\x04kind\x12\x10\n" +
 	"\x03jid\x18\x02 \x01(\tR\x03jid\x12\x1d\n" +
@@ -4398,7 +4427,8 @@ const file_plugin_proto_rawDesc = "" +
 	"session_id\x18\x03 \x01(\tR\tsessionId\x12\x16\n" +
 	"\x06stanza\x18\x04 \x01(\fR\x06stanza\x12\x14\n" +
 	"\x05topic\x18\x05 \x01(\tR\x05topic\x12\x18\n" +
-	"\apayload\x18\x06 \x01(\fR\apayload\"I\n" +
+	"\apayload\x18\x06 \x01(\fR\apayload\x12\x1c\n" +
+	"\telsewhere\x18\a \x01(\bR\telsewhere\"I\n" +
 	"\n" +
 	"EventBatch\x12;\n" +
 	"\x06events\x18\x01 \x03(\v2#.switchboard.plugin.v1.EventRequestR\x06events\"\x0f\n" +
@@ -4435,14 +4465,15 @@ const file_plugin_proto_rawDesc = "" +
 	"\x12AccountListRequest\x12\x16\n" +
 	"\x06domain\x18\x01 \x01(\tR\x06domain\"3\n" +
 	"\x13AccountListResponse\x12\x1c\n" +
-	"\tusernames\x18\x01 \x03(\tR\tusernames\"\x94\x01\n" +
+	"\tusernames\x18\x01 \x03(\tR\tusernames\"\xb2\x01\n" +
 	"\vSessionInfo\x12\x10\n" +
 	"\x03jid\x18\x01 \x01(\tR\x03jid\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x02 \x01(\tR\tsessionId\x12\x1c\n" +
 	"\tavailable\x18\x03 \x01(\bR\tavailable\x12\x1a\n" +
 	"\bpriority\x18\x04 \x01(\x05R\bpriority\x12\x1a\n" +
-	"\bpresence\x18\x05 \x01(\fR\bpresence\"R\n" +
+	"\bpresence\x18\x05 \x01(\fR\bpresence\x12\x1c\n" +
+	"\telsewhere\x18\x06 \x01(\bR\telsewhere\"R\n" +
 	"\x10SessionsResponse\x12>\n" +
 	"\bsessions\x18\x01 \x03(\v2\".switchboard.plugin.v1.SessionInfoR\bsessions\"2\n" +
 	"\bStoreKey\x12\x14\n" +
@@ -4531,7 +4562,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x0fADDRESSING_BARE\x10\x02\x12\x13\n" +
 	"\x0fADDRESSING_FULL\x10\x03\x12\x18\n" +
 	"\x14ADDRESSING_BROADCAST\x10\x04\x12\x16\n" +
-	"\x12ADDRESSING_SERVICE\x10\x05*\xe0\x02\n" +
+	"\x12ADDRESSING_SERVICE\x10\x05*\x82\x03\n" +
 	"\tEventKind\x12\x1a\n" +
 	"\x16EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18EVENT_KIND_SESSION_BOUND\x10\x01\x12 \n" +
@@ -4544,7 +4575,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\x1bEVENT_KIND_SESSION_PRESENCE\x10\b\x12\x1b\n" +
 	"\x17EVENT_KIND_MESSAGE_HELD\x10\t\x12\x1e\n" +
 	"\x1aEVENT_KIND_SESSION_RESUMED\x10\n" +
-	"*G\n" +
+	"\x12 \n" +
+	"\x1cEVENT_KIND_SESSION_ELSEWHERE\x10\v*G\n" +
 	"\x05Stage\x12\x15\n" +
 	"\x11STAGE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSTAGE_PRE_AUTH\x10\x01\x12\x13\n" +
