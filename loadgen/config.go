@@ -41,6 +41,8 @@ type Config struct {
 	Settle         time.Duration // --settle: idle: wait after the last login before measuring memory
 	Hold           time.Duration // --hold: idle: keep the sessions this long after measuring
 	PID            int           // --pid: the server process whose CPU time (every scenario) and RSS (idle) are measured, children included
+	NodeAddrs      []string      // --node-addrs: the other nodes of a cluster that --addr is one of; users are spread over all (see nodeOf)
+	NodePIDs       []int         // --node-pids: the other nodes' processes, whose CPU time is added to --pid's
 	Relay          bool          // --relay: messages: drive a bench relay instead of an XMPP server
 	SourceAddrs    []string      // --source-addrs: local addresses the connections come from, in turn; empty: the system's choice
 	Progress       io.Writer     // where the progress bar is drawn; nil for none
@@ -86,6 +88,10 @@ func (c *Config) Validate(scenario string) error {
 		return fmt.Errorf("--concurrency, --rounds, --count and --window must be at least 1")
 	case c.Relay && scenario != "messages":
 		return fmt.Errorf("--relay only applies to the messages scenario")
+	case c.Relay && len(c.NodeAddrs) > 0:
+		return fmt.Errorf("--node-addrs drives a cluster, not the relay")
+	case len(c.NodePIDs) > 0 && c.PID <= 0:
+		return fmt.Errorf("--node-pids adds to --pid, which is missing")
 	}
 	for _, a := range c.SourceAddrs {
 		if _, err := netip.ParseAddr(a); err != nil {
@@ -146,9 +152,38 @@ func (c *Config) account(n int) *client.Account {
 	return client.NewAccount(c.UserPrefix+s, c.PasswordPrefix+s)
 }
 
-func (c *Config) clientOptions() *client.Options {
+// nodeOf is the node user n logs in to: 0 is --addr, i is
+// --node-addrs[i-1]. Users are spread evenly, and of the pairs of the
+// messages scenario (users 2p+1 and 2p+2) the even ones have both users
+// on one node and the odd ones one user on each of two: with two nodes,
+// half the traffic crosses between them.
+func (c *Config) nodeOf(n int) int {
+	k := 1 + len(c.NodeAddrs)
+	p := (n - 1) / 2
+	node := (p / 2) % k
+	if n%2 == 0 && crossPair(p) {
+		node = (node + 1) % k
+	}
+	return node
+}
+
+// crossPair reports whether pair p of the messages scenario has its two
+// users on different nodes, when there are several.
+func crossPair(p int) bool { return p%2 == 1 }
+
+// clientOptions are the options of the connections to each node, by
+// nodeOf.
+func (c *Config) clientOptions() []*client.Options {
+	out := []*client.Options{c.clientOptionsFor(c.Addr)}
+	for _, a := range c.NodeAddrs {
+		out = append(out, c.clientOptionsFor(a))
+	}
+	return out
+}
+
+func (c *Config) clientOptionsFor(addr string) *client.Options {
 	return &client.Options{
-		Addr:      c.Addr,
+		Addr:      addr,
 		Domain:    c.Domain,
 		DirectTLS: c.DirectTLS,
 		Mechanism: c.Mechanism,

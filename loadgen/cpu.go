@@ -3,14 +3,17 @@ package loadgen
 import "time"
 
 // cpuTimes are the CPU times used so far by the tool and, with --pid, by
-// the server's process tree.
+// the server's process tree (with --node-pids, those of every node).
 type cpuTimes struct{ tool, server time.Duration }
 
 func (s *run) cpuNow() cpuTimes {
 	t := cpuTimes{tool: toolCPU()}
-	if s.cfg.PID > 0 {
-		if d, err := treeCPU(procRoot, s.cfg.PID); err == nil {
-			t.server = d
+	for _, pid := range append([]int{s.cfg.PID}, s.cfg.NodePIDs...) {
+		if pid <= 0 {
+			continue
+		}
+		if d, err := treeCPU(procRoot, pid); err == nil {
+			t.server += d
 		}
 	}
 	return t

@@ -37,7 +37,7 @@ func (r *Runner) Create(ctx context.Context, how Creation) (created int, err err
 		err = s.createCLI(ctx, how, &n)
 	case "register":
 		s.forEach(ctx, "register", len(r.accounts), r.cfg.Concurrency, func(_, i int) error {
-			err := client.Register(ctx, r.opts, r.accounts[i])
+			err := client.Register(ctx, r.optsOf(i+1), r.accounts[i])
 			switch {
 			case errors.Is(err, client.ErrExists):
 				return nil

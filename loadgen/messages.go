@@ -78,7 +78,7 @@ func (s *run) connectPairs(ctx context.Context, pairs int, runID uint32) []*clie
 	}
 	conns := make([]*client.Conn, 2*pairs)
 	s.forEach(ctx, "connect", 2*pairs, s.cfg.Concurrency, func(_, i int) error {
-		c, err := client.DialRelay(ctx, s.opts, fmt.Sprintf("%08x-%d", runID, i/2))
+		c, err := client.DialRelay(ctx, s.opts[0], fmt.Sprintf("%08x-%d", runID, i/2))
 		if err != nil {
 			return fmt.Errorf("relay: %w", err)
 		}
@@ -196,7 +196,13 @@ func (s *run) tally(res *Result, eps []*endpoint, t0 time.Duration) {
 	d := &Delivery{}
 	var last time.Duration
 	var all histogram.Histogram
+	var byClass [2]histogram.Histogram // same node, across nodes
+	var delivered [2]int64
 	for p := 0; p < len(eps); p += 2 {
+		class := 0
+		if crossPair(p / 2) {
+			class = 1
+		}
 		for i := range 2 {
 			e, peer := eps[p+i], eps[p+1-i]
 			if e == nil {
@@ -209,6 +215,8 @@ func (s *run) tally(res *Result, eps []*endpoint, t0 time.Duration) {
 			d.Duplicated += e.recv.dups
 			last = max(last, e.recv.last)
 			all.Merge(&e.recv.hist)
+			byClass[class].Merge(&e.recv.hist)
+			delivered[class] += got
 		}
 	}
 	res.Messages = d
@@ -217,4 +225,13 @@ func (s *run) tally(res *Result, eps []*endpoint, t0 time.Duration) {
 		res.Elapsed = (last - t0).Seconds()
 	}
 	res.Latency = latencyOf(&all)
+	if len(s.cfg.NodeAddrs) > 0 {
+		res.Nodes = &NodeSplit{
+			Nodes:          1 + len(s.cfg.NodeAddrs),
+			SameDelivered:  delivered[0],
+			CrossDelivered: delivered[1],
+			Same:           latencyOf(&byClass[0]),
+			Cross:          latencyOf(&byClass[1]),
+		}
+	}
 }

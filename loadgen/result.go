@@ -19,10 +19,11 @@ type Result struct {
 	Unit     string  `json:"unit"`      // what a unit is: logins, messages, round trips …
 	Rate     float64 `json:"rate_per_s"`
 
-	Latency    *Latency  `json:"latency_ms,omitempty"`
-	RoundRates []float64 `json:"round_rates,omitempty"` // login: per round; the first pays client-side PBKDF2
-	Messages   *Delivery `json:"messages,omitempty"`
-	Memory     *Memory   `json:"memory,omitempty"`
+	Latency    *Latency   `json:"latency_ms,omitempty"`
+	RoundRates []float64  `json:"round_rates,omitempty"` // login: per round; the first pays client-side PBKDF2
+	Messages   *Delivery  `json:"messages,omitempty"`
+	Nodes      *NodeSplit `json:"nodes,omitempty"` // messages against a cluster (--node-addrs)
+	Memory     *Memory    `json:"memory,omitempty"`
 
 	Errors       int64    `json:"errors"`
 	ErrorReasons []string `json:"error_reasons,omitempty"`
@@ -47,6 +48,16 @@ type Params struct {
 	Occupants   int    `json:"occupants,omitempty"`
 	TLS         string `json:"tls"` // starttls or direct
 	Mechanism   string `json:"mechanism,omitempty"`
+}
+
+// NodeSplit is a messages run against a cluster, by pair: both users on
+// one node, or on two.
+type NodeSplit struct {
+	Nodes          int      `json:"nodes"`
+	SameDelivered  int64    `json:"same_node_delivered"`
+	CrossDelivered int64    `json:"cross_node_delivered"`
+	Same           *Latency `json:"same_node_latency_ms,omitempty"`
+	Cross          *Latency `json:"cross_node_latency_ms,omitempty"`
 }
 
 // Latency summarises a histogram in milliseconds.
@@ -103,6 +114,10 @@ func (r *Result) Summary() string {
 	}
 	if m := r.Messages; m != nil {
 		fmt.Fprintf(&b, ", lost %d, duplicated %d", m.Lost, m.Duplicated)
+	}
+	if n := r.Nodes; n != nil && n.Same != nil && n.Cross != nil {
+		fmt.Fprintf(&b, " (%d nodes: same-node pairs %d, p50 %s p99 %s; cross-node pairs %d, p50 %s p99 %s)",
+			n.Nodes, n.SameDelivered, ms(n.Same.P50), ms(n.Same.P99), n.CrossDelivered, ms(n.Cross.P50), ms(n.Cross.P99))
 	}
 	if m := r.Memory; m != nil {
 		fmt.Fprintf(&b, ", server RSS %s → %s in %d processes: %.1f KiB/session",

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,9 +16,12 @@ import (
 // once (PBKDF2, on the client's side) are reused by every later login.
 type Runner struct {
 	cfg      Config
-	opts     *client.Options
+	opts     []*client.Options // by node, see Config.nodeOf
 	accounts []*client.Account // user n is accounts[n-1]
 }
+
+// optsOf are the connection options of user n: those of its node.
+func (r *Runner) optsOf(n int) *client.Options { return r.opts[r.cfg.nodeOf(n)] }
 
 // NewRunner returns a runner for cfg.
 func NewRunner(cfg Config) *Runner {
@@ -75,7 +79,7 @@ func (r *Runner) Run(ctx context.Context, scenario string) (*Result, error) {
 func (s *run) finish(res *Result, scenario string) {
 	cfg := &s.cfg
 	res.Scenario = scenario
-	res.Target = cfg.Addr
+	res.Target = strings.Join(append([]string{cfg.Addr}, cfg.NodeAddrs...), ",")
 	if cfg.Relay {
 		res.Target = "relay " + cfg.Addr
 	}
@@ -129,7 +133,7 @@ func (s *run) loginAll(ctx context.Context, label string, users []int, steps cli
 	conns := make([]*client.Conn, len(users))
 	s.forEach(ctx, label, len(users), s.cfg.Concurrency, func(w, i int) error {
 		t0 := time.Now()
-		c, err := client.Login(ctx, s.opts, s.accounts[users[i]-1], steps)
+		c, err := client.Login(ctx, s.optsOf(users[i]), s.accounts[users[i]-1], steps)
 		if err != nil {
 			return fmt.Errorf("%s: %w", label, err)
 		}

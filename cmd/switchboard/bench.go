@@ -44,6 +44,11 @@ Scenarios, run one after another when several are named:
              limit per occupant first (Switchboard: plugins.muc.config.
              messages_per_second), or its refusals fail the run.
 
+A cluster: --addr names one node and --node-addrs the others; the users are
+spread evenly over them, and in messages half the pairs have both users on
+one node and half one on each of two, with the latency of each half in the
+summary. --pid and --node-pids name the nodes' processes for the CPU time.
+
 Accounts are user1..userN (--user-prefix) with password pw1..pwN
 (--password-prefix). --create makes them first: --create (=cli) runs
 "switchboard user add" with the server's --config; --create=register uses
@@ -109,6 +114,8 @@ func parseBench(args []string, help io.Writer) (*benchCmd, error) {
 	fs.DurationVar(&c.Settle, "settle", c.Settle, "idle: wait after the last login before measuring memory")
 	fs.DurationVar(&c.Hold, "hold", 0, "idle: keep the sessions this long after measuring")
 	fs.IntVar(&c.PID, "pid", 0, "server process: its CPU time (with its children, the plugins) in every summary; idle: its RSS")
+	fs.StringSliceVar(&c.NodeAddrs, "node-addrs", nil, "a cluster's other nodes (host:port, like --addr): users are spread over all; messages: half the pairs have a user on each of two nodes, and the summary gives both halves apart")
+	fs.IntSliceVar(&c.NodePIDs, "node-pids", nil, "the other nodes' processes: their CPU time is added to --pid's")
 	fs.BoolVar(&c.Relay, "relay", false, "messages: --addr is a bench relay, not an XMPP server")
 	fs.StringSliceVar(&c.SourceAddrs, "source-addrs", nil, "local addresses to connect from, in turn (127.0.0.2,127.0.0.3): one address has about 28 000 ports to a server (default: the system's choice)")
 	fs.StringVar(&b.create, "create", "", `create the accounts first: cli ("switchboard user add", needs --config) or register (XEP-0077)`)
