@@ -32,7 +32,7 @@
 #   IQ50_COUNT=200      iq ping: round trips of each of 50 sessions
 #   ROOMS=10            rooms: group chat rooms (XEP-0045) of OCCUPANTS
 #   OCCUPANTS=20          each, every occupant sending ROOM_COUNT messages
-#   ROOM_COUNT=100        of SIZE bytes, at most WINDOW in flight
+#   ROOM_COUNT=20         of SIZE bytes, at most WINDOW in flight
 #   SERVER_CPU=0        core the servers (and the relay) are pinned to
 #   TOOL_CPU=1          core the load tool is pinned to
 #   BASE_PORT=25200     ports BASE+22/23 Switchboard, +32/33 ejabberd (+39 its
@@ -58,7 +58,7 @@ fi
 : "${REPS:=3}" "${LOGIN_USERS:=500}" "${ROUNDS:=3}" "${CONCURRENCY:=50}"
 : "${PAIRS:=200}" "${COUNT:=500}" "${SIZE:=128}" "${WINDOW:=10}"
 : "${IDLE:=2000}" "${SETTLE:=5s}" "${PRESENCE:=500}" "${CONTACTS:=20}"
-: "${IQ_COUNT:=3000}" "${IQ50_COUNT:=200}" "${ROOMS:=10}" "${OCCUPANTS:=20}" "${ROOM_COUNT:=100}"
+: "${IQ_COUNT:=3000}" "${IQ50_COUNT:=200}" "${ROOMS:=10}" "${OCCUPANTS:=20}" "${ROOM_COUNT:=20}"
 : "${SERVER_CPU:=0}" "${TOOL_CPU:=1}" "${BASE_PORT:=25200}" "${NICE:=}" "${SETUP_GRACE:=600s}"
 : "${OUT:=$ROOT/docs/PERFORMANCE.md}" "${RESULTS:=}" "${KEEP:=}"
 
