@@ -28,6 +28,16 @@ func (n *Node) Presence(s *session.Session) {
 	}
 }
 
+// SessionOptionChanged records a change of a session's delivery options
+// (carbons), which the other nodes apply when they route to it.
+func (n *Node) SessionOptionChanged(s *session.Session) {
+	ctx, cancel := context.WithTimeout(n.ctx, n.waitFor())
+	defer cancel()
+	if err := n.reg.presence(ctx, s); err != nil {
+		n.log.Warn("the other nodes route to this session with its old delivery options", "jid", s.Full, "error", err)
+	}
+}
+
 // Unbound removes a session this node held from the registry.
 func (n *Node) Unbound(s *session.Session) {
 	ctx, cancel := context.WithTimeout(n.ctx, n.waitFor())

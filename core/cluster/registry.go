@@ -24,6 +24,7 @@ type record struct {
 	Available bool      `json:"available,omitempty"`
 	Priority  int8      `json:"priority,omitempty"`
 	Presence  []byte    `json:"presence,omitempty"` // the last broadcast, 'from' the full JID
+	Carbons   bool      `json:"carbons,omitempty"`  // the session gets carbon copies (XEP-0280)
 }
 
 // broadcast is the presence the session broadcasts, nil while it is not
@@ -76,7 +77,7 @@ func newRegistry(n *Node, kv jetstream.KeyValue) *registry {
 
 func (r *registry) recordOf(s *session.Session) []byte {
 	avail, prio := s.Presence()
-	b, err := json.Marshal(record{Node: r.n.name, ID: s.ID, Since: s.Since, Available: avail, Priority: prio, Presence: s.LastPresence()})
+	b, err := json.Marshal(record{Node: r.n.name, ID: s.ID, Since: s.Since, Available: avail, Priority: prio, Presence: s.LastPresence(), Carbons: s.Carbons.Load()})
 	if err != nil {
 		panic(fmt.Sprintf("encoding a registry record: %v", err)) // a struct of plain fields always encodes
 	}
@@ -140,8 +141,8 @@ func (r *registry) settle(key string, s *session.Session, rev uint64) {
 	}
 }
 
-// presence rewrites a session's availability, priority and last presence,
-// unless another node has bound its full JID since.
+// presence rewrites a session's availability, priority, last presence and
+// delivery options, unless another node has bound its full JID since.
 func (r *registry) presence(ctx context.Context, s *session.Session) error {
 	key := keyOf(s.Full)
 	r.mu.Lock()
@@ -232,7 +233,9 @@ func (r *registry) apply(e jetstream.KeyValueEntry, initial bool) {
 	if p := r.remote[key]; p != nil && p.Node == rec.Node && p.ID == rec.ID {
 		p.SetPresence(rec.Available, rec.Priority)
 		p.SetLastPresence(rec.Presence)
+		p.Carbons.Store(rec.Carbons)
 		r.mu.Unlock()
+		r.n.log.Debug("a session of another node changed", "jid", full, "available", rec.Available, "carbons", rec.Carbons)
 		r.n.plugins.SessionElsewhere(p, rec.broadcast())
 		return
 	}
@@ -267,6 +270,7 @@ func (r *registry) remoteSession(full string, rec record) (*session.Session, err
 	p := session.New(rec.ID, j, &remoteSink{l: r.n.links.get(rec.Node), full: j.String(), id: rec.ID})
 	p.Node, p.Since = rec.Node, rec.Since
 	p.SetPresence(rec.Available, rec.Priority)
+	p.Carbons.Store(rec.Carbons)
 	if rec.Presence != nil {
 		p.SetLastPresence(rec.Presence)
 	}

@@ -73,15 +73,17 @@ func (h *Host) Published(topic, jid string, payload []byte, elsewhere bool) {
 	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_PUBLISHED, Topic: topic, Jid: jid, Payload: payload, Elsewhere: elsewhere})
 }
 
-// ClusterPublisher carries the notifications this node's plugins publish
-// to the other nodes of a cluster (core/cluster implements it).
-type ClusterPublisher interface {
+// Cluster is what the host tells the other nodes of a cluster
+// (core/cluster implements it): the notifications this node's plugins
+// publish, and the delivery options they set on this node's sessions.
+type Cluster interface {
 	Publish(topic, jid string, payload []byte)
+	SessionOptionChanged(s *session.Session)
 }
 
-// SetCluster makes Host.Publish reach the plugins of the other nodes
-// through c.
-func (h *Host) SetCluster(c ClusterPublisher) { h.cluster.Store(&c) }
+// SetCluster makes Host.Publish reach the plugins of the other nodes, and
+// session options their routing, through c.
+func (h *Host) SetCluster(c Cluster) { h.cluster.Store(&c) }
 
 // SessionResumed reports a session its client took back (XEP-0198).
 func (h *Host) SessionResumed(s *session.Session) {

@@ -131,9 +131,10 @@ type Host struct {
 	// rebuilds asks the rebuilder goroutine for a new snapshot.
 	rebuilds chan struct{}
 
-	// cluster carries Host.Publish to the other nodes; nil on a single
-	// server. Set once the node has joined, after the plugins started.
-	cluster atomic.Pointer[ClusterPublisher]
+	// cluster carries Host.Publish and session options to the other
+	// nodes; nil on a single server. Set once the node has joined, after
+	// the plugins started.
+	cluster atomic.Pointer[Cluster]
 
 	ctx    context.Context // lives until Stop
 	cancel context.CancelFunc

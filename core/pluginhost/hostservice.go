@@ -402,6 +402,9 @@ func (s *hostServer) SetSessionOption(_ context.Context, req *pluginv1.SessionOp
 	default:
 		return nil, status.Errorf(codes.InvalidArgument, "unknown session option %q (known: carbons)", req.GetOption())
 	}
+	if c := s.h.cluster.Load(); c != nil && sess.Node == "" {
+		(*c).SessionOptionChanged(sess)
+	}
 	return &pluginv1.SessionOptionResponse{}, nil
 }
 

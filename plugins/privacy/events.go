@@ -78,3 +78,24 @@ func bareOf(j string) string {
 	bare, _, _ := strings.Cut(j, "/")
 	return bare
 }
+
+// TopicChanged is published, with the owner's bare JID, after the owner's
+// rules changed by a request or a session's end.
+const TopicChanged = "changed"
+
+// changedElsewhere installs again the rules of an owner whose lists,
+// default or sessions changed on another node of a cluster: the core of
+// every node filters what its own sessions send, so each needs the rules
+// of every owner. The node where the change was made has sent the
+// presence it hides or reveals.
+func (p *Privacy) changedElsewhere(ctx context.Context, ev sdk.Event) error {
+	if !ev.Elsewhere {
+		return nil
+	}
+	if err := p.refresh(ctx, ev.JID, false); err != nil {
+		return fmt.Errorf("installing the rules of %s changed on another node: %w", ev.JID, err)
+	}
+	host, _ := p.state()
+	host.Logger().Debug("privacy rules changed on another node", "owner", ev.JID)
+	return nil
+}

@@ -2,6 +2,7 @@ package privacy
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
 )
@@ -37,9 +38,17 @@ func (p *Privacy) begin(ctx context.Context, owner, session string, change bool)
 	return o, nil
 }
 
-// commit installs the rules that the changed state calls for.
+// commit installs the rules that the changed state calls for, and tells
+// the privacy plugins of the other nodes of a cluster, whose cores enforce
+// the rules on what their sessions send.
 func (o *op) commit(ctx context.Context) error {
-	return o.p.apply(ctx, o.host, o.a, o.before, true)
+	if err := o.p.apply(ctx, o.host, o.a, o.before, true); err != nil {
+		return err
+	}
+	if err := o.host.Publish(ctx, TopicChanged, o.a.owner, nil); err != nil {
+		return fmt.Errorf("telling the other nodes of %s's new privacy rules: %w", o.a.owner, err)
+	}
+	return nil
 }
 
 func (o *op) store() sdk.Store { return o.host.Store(o.a.owner) }

@@ -64,6 +64,7 @@ func (p *Privacy) Describe() sdk.Description {
 			{Kind: sdk.SessionClosed, Handle: p.sessionClosed},
 			{Kind: sdk.AccountDeleted, Handle: p.accountDeleted},
 			{Kind: sdk.Published, Topic: rosterapi.Plugin + "." + rosterapi.TopicChanged, Handle: p.rosterChanged},
+			{Kind: sdk.Published, Topic: "privacy." + TopicChanged, Handle: p.changedElsewhere},
 		},
 		Features: []string{NS, NSBlocking},
 		Requires: []string{"roster.items"},

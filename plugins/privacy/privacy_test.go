@@ -1,10 +1,13 @@
 package privacy
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/switchboard-xmpp/switchboard/sdk"
 	"github.com/switchboard-xmpp/switchboard/sdk/sdktest"
@@ -316,5 +319,46 @@ func event(t *testing.T, h *sdktest.Harness, ev sdktest.Event) {
 	t.Helper()
 	if err := h.Event(ev); err != nil {
 		t.Fatalf("event %+v: %v", ev, err)
+	}
+}
+
+// TestChangesReachOtherNodes: a change of the rules is published for the
+// privacy plugins of a cluster's other nodes, and one of them, told of it,
+// installs the owner's rules from the shared store (its core enforces them
+// on what its own sessions send); its own publications it ignores.
+func TestChangesReachOtherNodes(t *testing.T) {
+	p := New()
+	h := sdktest.New(t, p, sdktest.Options{Logger: hclog.NewNullLogger()})
+	populate(h)
+	h.Published()
+	do(t, h, juliet+"/balcony", `<iq type='set' id='b1'><block xmlns='urn:xmpp:blocking'><item jid='nurse@localhost'/></block></iq>`)
+	if pub := h.Published(); len(pub) != 1 || pub[0].Topic != TopicChanged || pub[0].JID != juliet {
+		t.Fatalf("published %+v, want one change of juliet's rules", pub)
+	}
+
+	// As on a node that has not seen the change: nothing installed.
+	host, _ := p.state()
+	if err := host.SetFilters(context.Background(), juliet, nil); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	delete(p.installed, juliet)
+	p.mu.Unlock()
+	ev := sdktest.Event{Kind: sdk.Published, Topic: "privacy." + TopicChanged, JID: juliet}
+	if err := h.Event(ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Filters(juliet)) != 0 {
+		t.Fatalf("this node's own change installed again: %+v", h.Filters(juliet))
+	}
+	ev.Elsewhere = true
+	if err := h.Event(ev); err != nil {
+		t.Fatal(err)
+	}
+	if !denies(h.Filters(juliet), "nurse@localhost") {
+		t.Errorf("after the change elsewhere, the nurse is not blocked: %+v", h.Filters(juliet))
+	}
+	if pub := h.Published(); len(pub) != 0 {
+		t.Errorf("a change made elsewhere published again: %+v", pub)
 	}
 }

@@ -148,6 +148,41 @@ func TestClusterThreeNodes(t *testing.T) {
 		t.Errorf("an IQ to a resource nowhere: %s", rawxmpp.Describe(res))
 	}
 
+	// Carbons (XEP-0280): a second session of alice's, on carol's node,
+	// gets a copy of what bob sends her first session.
+	alice2, alice2JID := login(t, nodes[2], "alice", "a2")
+	mark := nodes[1].logMark()
+	for _, c := range []*rawxmpp.Client{alice, alice2} {
+		if r := iq(t, c, "carbons", "<iq type='set' id='carbons'><enable xmlns='urn:xmpp:carbons:2'/></iq>"); r.SelectAttrValue("type", "") != "result" {
+			t.Fatalf("enabling carbons: %s", rawxmpp.Describe(r))
+		}
+	}
+	alice2.Send("<presence/>")
+	nodes[1].waitLogFrom(mark, "alice/a2 with carbons on n2", func(line map[string]any) bool {
+		return line["@message"] == "a session of another node changed" && line["jid"] == alice2JID && line["carbons"] == true && line["available"] == true
+	})
+	bob.Sendf("<message to='%s' type='chat' id='carbon'><body>one for both</body></message>", aliceJID)
+	if _, err := alice.Expect(isMsg("carbon")); err != nil {
+		t.Fatalf("alice: %v", err)
+	}
+	if el, err := alice2.Expect(func(el *etree.Element) bool { return el.Tag == "message" && el.FindElement("received/forwarded/message") != nil }); err != nil {
+		t.Fatalf("alice's other session waiting for the carbon: %v", err)
+	} else if m := el.FindElement("received/forwarded/message"); m.SelectAttrValue("id", "") != "carbon" {
+		t.Errorf("the carbon: %s", rawxmpp.Describe(el))
+	}
+
+	// alice blocks bob (XEP-0191) on her node; bob's node enforces it.
+	if r := iq(t, alice, "blk", "<iq type='set' id='blk'><block xmlns='urn:xmpp:blocking'><item jid='bob@localhost'/></block></iq>"); r.SelectAttrValue("type", "") != "result" {
+		t.Fatalf("block: %s", rawxmpp.Describe(r))
+	}
+	nodes[1].waitLogWhere("alice's rules refreshed on n2", func(line map[string]any) bool {
+		return line["@message"] == "privacy rules changed on another node" && line["owner"] == "alice@localhost"
+	})
+	bob.Sendf("<message to='%s' type='chat' id='blocked'><body>hello?</body></message>", aliceJID)
+	if el := expectError(t, bob, "blocked"); el != "service-unavailable" {
+		t.Errorf("bob's message to alice, who blocked him on another node: %s, want service-unavailable", el)
+	}
+
 	// An administrator of one node lists the sessions of all, and ends
 	// one that another node holds.
 	api := nodes[0].waitLog("serving the admin API")["url"].(string)
@@ -165,7 +200,7 @@ func TestClusterThreeNodes(t *testing.T) {
 
 	// A node stopped on purpose exits cleanly and tells the others at
 	// once, without waiting out the liveness period.
-	mark := nodes[0].logMark()
+	mark = nodes[0].logMark()
 	if err := nodes[1].stop(); err != nil {
 		t.Errorf("stopping n2: %v", err)
 	}
