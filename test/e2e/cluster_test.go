@@ -165,7 +165,9 @@ func TestClusterThreeNodes(t *testing.T) {
 	if _, err := alice.Expect(isMsg("carbon")); err != nil {
 		t.Fatalf("alice: %v", err)
 	}
-	if el, err := alice2.Expect(func(el *etree.Element) bool { return el.Tag == "message" && el.FindElement("received/forwarded/message") != nil }); err != nil {
+	if el, err := alice2.Expect(func(el *etree.Element) bool {
+		return el.Tag == "message" && el.FindElement("received/forwarded/message") != nil
+	}); err != nil {
 		t.Fatalf("alice's other session waiting for the carbon: %v", err)
 	} else if m := el.FindElement("received/forwarded/message"); m.SelectAttrValue("id", "") != "carbon" {
 		t.Errorf("the carbon: %s", rawxmpp.Describe(el))
