@@ -21,6 +21,8 @@
 #   REPS=3              repetitions of every scenario on every server
 #   LOGIN_USERS=500     login: users, each logging in ROUNDS times,
 #   ROUNDS=3              CONCURRENCY at a time
+#   COLD_USERS=500      cold: users logging in once each, their first login
+#                         since the server started (accounts of their own)
 #   CONCURRENCY=50
 #   PAIRS=200 COUNT=500 messages: pairs × messages each way, SIZE bytes,
 #   SIZE=128 WINDOW=10    at most WINDOW in flight per sender
@@ -51,11 +53,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HERE=$ROOT/bench
 
 if [[ -n ${QUICK:-} ]]; then
-	: "${REPS:=1}" "${LOGIN_USERS:=100}" "${ROUNDS:=1}" "${PAIRS:=20}" "${COUNT:=200}"
+	: "${REPS:=1}" "${LOGIN_USERS:=100}" "${COLD_USERS:=100}" "${ROUNDS:=1}" "${PAIRS:=20}" "${COUNT:=200}"
 	: "${IDLE:=200}" "${SETTLE:=2s}" "${PRESENCE:=100}" "${CONTACTS:=10}"
 	: "${IQ_COUNT:=500}" "${IQ50_COUNT:=50}" "${ROOMS:=4}" "${OCCUPANTS:=10}" "${ROOM_COUNT:=30}" "${OUT:=-}"
 fi
-: "${REPS:=3}" "${LOGIN_USERS:=500}" "${ROUNDS:=3}" "${CONCURRENCY:=50}"
+: "${REPS:=3}" "${LOGIN_USERS:=500}" "${COLD_USERS:=500}" "${ROUNDS:=3}" "${CONCURRENCY:=50}"
 : "${PAIRS:=200}" "${COUNT:=500}" "${SIZE:=128}" "${WINDOW:=10}"
 : "${IDLE:=2000}" "${SETTLE:=5s}" "${PRESENCE:=500}" "${CONTACTS:=20}"
 : "${IQ_COUNT:=3000}" "${IQ50_COUNT:=200}" "${ROOMS:=10}" "${OCCUPANTS:=20}" "${ROOM_COUNT:=20}"
@@ -277,8 +279,19 @@ restart_server() { stop_server "$1"; start_server "$1"; }
 
 # The scenarios, with ADDR and TLSADDR standing for the server's STARTTLS
 # and direct TLS addresses. These strings are also what the docs print.
+# Accounts: user1..user$BASE_ACC serve every scenario but cold, whose
+# COLD_USERS come after them: nobody has used those since the server's
+# (re)start when cold runs.
+BASE_ACC=$((IDLE > 2 * PAIRS ? IDLE : 2 * PAIRS))
+BASE_ACC=$((BASE_ACC > LOGIN_USERS ? BASE_ACC : LOGIN_USERS))
+BASE_ACC=$((BASE_ACC > 50 ? BASE_ACC : 50))
+BASE_ACC=$((BASE_ACC > ROOMS * OCCUPANTS ? BASE_ACC : ROOMS * OCCUPANTS))
+COLD_FIRST=$((BASE_ACC + 1))
+NACC=$((BASE_ACC + COLD_USERS))
+
 declare -A SCEN=(
 	[idle]="idle --users $IDLE --settle $SETTLE --tls --addr TLSADDR"
+	[cold]="login --users $COLD_USERS --first-user $COLD_FIRST --rounds 1 --concurrency $CONCURRENCY --mech SCRAM-SHA-256 --addr ADDR"
 	[login]="login --users $LOGIN_USERS --rounds $ROUNDS --concurrency $CONCURRENCY --mech SCRAM-SHA-256 --addr ADDR"
 	[messages]="messages --users $((2 * PAIRS)) --pairs $PAIRS --count $COUNT --size $SIZE --window $WINDOW --tls --addr TLSADDR"
 	[presence]="presence --users $PRESENCE --contacts $CONTACTS --user-prefix puser --password-prefix ppw --tls --addr TLSADDR"
@@ -286,7 +299,7 @@ declare -A SCEN=(
 	[ping50]="iq --iq ping --users 50 --concurrency 50 --count $IQ50_COUNT --tls --addr TLSADDR"
 	[rooms]="rooms --users $((ROOMS * OCCUPANTS)) --rooms $ROOMS --occupants $OCCUPANTS --count $ROOM_COUNT --size $SIZE --window $WINDOW --grace 60s --tls --addr TLSADDR"
 )
-ORDER=(idle login messages presence ping1 ping50 rooms)
+ORDER=(idle cold login messages presence ping1 ping50 rooms)
 TOOL=(taskset -c "$TOOL_CPU" "$SB" bench --workers 1 --timeout 10m)
 
 addr_args() { # SERVER SCENARIO-STRING
@@ -325,11 +338,6 @@ measure() {
 }
 
 # ---------------------------------------------------------------- accounts
-
-NACC=$((IDLE > 2 * PAIRS ? IDLE : 2 * PAIRS))
-NACC=$((NACC > LOGIN_USERS ? NACC : LOGIN_USERS))
-NACC=$((NACC > 50 ? NACC : 50))
-NACC=$((NACC > ROOMS * OCCUPANTS ? NACC : ROOMS * OCCUPANTS))
 
 log "starting the servers (pinned to core $SERVER_CPU) and the relay"
 for s in "${SERVERS[@]}"; do start_server "$s"; done
@@ -481,6 +489,7 @@ row() {
 	IFS=$'\t' read -r sw ej pr relay rej rpr < <(agg "$tag" "$m")
 	case $tag/$m in
 	login/rate) target="≥ 1.5 × ejabberd: $(verdict ge "$rej" 1.5)" ;;
+	cold/rate) target="issue 23: ≥ 1.5 × ejabberd: $(verdict ge "$rej" 1.5)" ;;
 	messages/rate)
 		r=$(awk -v a="$sw" -v b="$relay" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else print a / b }')
 		target="≥ 2 × ejabberd: $(verdict ge "$rej" 2); ≥ ½ relay ($(fmt ratio "$r")): $(verdict ge "$r" 0.5)"
@@ -551,7 +560,10 @@ need not equal the ratio of the medians; it is the figure to trust on a noisy ma
 
 | scenario | Switchboard | ejabberd | Prosody | bare relay | Switchboard ÷ ejabberd | Switchboard ÷ Prosody | issue 5 target |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-$(row login rate "login: logins/s ↑ (STARTTLS, SCRAM-SHA-256, bind, roster, presence; $CONCURRENCY at a time)")
+$(row cold rate "cold login: logins/s ↑ (each of $COLD_USERS accounts' first login since the server started; $CONCURRENCY at a time)")
+$(row cold p99 "cold login: latency p99, ms ↓")
+$(row cold cpu_us "cold login: server CPU per login, µs ↓")
+$(row login rate "login: logins/s ↑ (STARTTLS, SCRAM-SHA-256, bind, roster, presence; $CONCURRENCY at a time; warm: every account logged in earlier since the start)")
 $(row login p99 "login: latency p99, ms ↓")
 $(row login cpu_us "login: server CPU per login, µs ↓")
 $(row messages rate "messages: delivered/s ↑ ($PAIRS pairs × $COUNT each way, $SIZE bytes, window $WINDOW, direct TLS)")
@@ -578,6 +590,7 @@ server well below 100% was waiting (or, on a shared machine, starved); a tool ne
 | scenario | Switchboard | ejabberd | Prosody | bare relay |
 | --- | --- | --- | --- | --- |
 $(cpu_row idle idle)
+$(cpu_row cold "cold login")
 $(cpu_row login login)
 $(cpu_row messages messages)
 $(cpu_row presence presence)
@@ -594,7 +607,10 @@ keys (SHA-256, 4096 iterations) for accounts \`user1..user$NACC\` (passwords \`p
 subscriptions each set up by protocol before the runs, ${SETUP_PRESENCE} s for the three
 servers at once). Every account logged in once before
 the measurements. Each server is restarted at the start of every repetition, so that
-\`idle\`, which runs first, measures a freshly started server. Configurations: \`bench/*.tmpl\`.
+\`idle\`, which runs first, measures a freshly started server, and \`cold\`, which runs
+next with accounts \`user$COLD_FIRST..user$NACC\` that \`idle\` does not use, logs each of
+them in for the first time since the restart (the client derives each SCRAM key afresh
+too, on the tool's core). Configurations: \`bench/*.tmpl\`.
 
 - **Switchboard**: \`switchboard serve --config\` with the built-in defaults: every built-in
   plugin, SQLite storage (WAL), message archive (mam) on, which stores every message;

@@ -23,6 +23,7 @@ type Config struct {
 	Users          int           // --users: accounts user1..userN taking part (idle: sessions held)
 	UserPrefix     string        // --user-prefix: account N is <prefix>N
 	PasswordPrefix string        // --password-prefix: account N's password is <prefix>N
+	FirstUser      int           // --first-user: the accounts taking part are numbered from it (default 1)
 	DirectTLS      bool          // --tls: direct TLS (XEP-0368) instead of STARTTLS
 	Mechanism      string        // --mech: SCRAM-SHA-256, SCRAM-SHA-1 or PLAIN
 	Resource       string        // --resource: the resource every session binds
@@ -56,6 +57,7 @@ func Default() Config {
 		Users:          100,
 		UserPrefix:     "user",
 		PasswordPrefix: "pw",
+		FirstUser:      1,
 		Mechanism:      "SCRAM-SHA-256",
 		Resource:       "bench",
 		Concurrency:    50,
@@ -82,6 +84,8 @@ func (c *Config) Validate(scenario string) error {
 		return fmt.Errorf("--addr and --domain are required")
 	case c.Users < 1:
 		return fmt.Errorf("--users must be at least 1")
+	case c.FirstUser < 1:
+		return fmt.Errorf("--first-user must be at least 1")
 	case !slices.Contains(client.Mechanisms, c.Mechanism):
 		return fmt.Errorf("--mech %q: expected one of %v", c.Mechanism, client.Mechanisms)
 	case c.Concurrency < 1 || c.Rounds < 1 || c.Count < 1 || c.Window < 1:
@@ -146,9 +150,10 @@ func (c *Config) pairs() int {
 	return c.Users / 2
 }
 
-// account returns user n's credentials.
+// account returns the credentials of the run's user n (from 1): account
+// number n+FirstUser-1.
 func (c *Config) account(n int) *client.Account {
-	s := strconv.Itoa(n)
+	s := strconv.Itoa(n + c.FirstUser - 1)
 	return client.NewAccount(c.UserPrefix+s, c.PasswordPrefix+s)
 }
 

@@ -34,3 +34,20 @@ func TestNodeOf(t *testing.T) {
 		t.Errorf("%d pairs cross, want %d", cross, users/4)
 	}
 }
+
+// TestFirstUser: --first-user shifts the accounts a run uses, so that a
+// cold login can take accounts no earlier scenario touched.
+func TestFirstUser(t *testing.T) {
+	c := Default()
+	c.FirstUser = 2001
+	if a := c.account(1); a.User != "user2001" {
+		t.Errorf("user 1 of the run is %s, want user2001", a.User)
+	}
+	if err := c.Validate("login"); err != nil {
+		t.Error(err)
+	}
+	c.FirstUser = 0
+	if c.Validate("login") == nil {
+		t.Error("--first-user 0 accepted")
+	}
+}

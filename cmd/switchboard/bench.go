@@ -96,6 +96,7 @@ func parseBench(args []string, help io.Writer) (*benchCmd, error) {
 	fs.IntVar(&c.Users, "users", c.Users, "accounts taking part (idle: sessions held)")
 	fs.StringVar(&c.UserPrefix, "user-prefix", c.UserPrefix, "account N is <prefix>N")
 	fs.StringVar(&c.PasswordPrefix, "password-prefix", c.PasswordPrefix, "account N's password is <prefix>N")
+	fs.IntVar(&c.FirstUser, "first-user", c.FirstUser, "the accounts taking part are numbered from this one: with --users 500 --first-user 2001, user2001..user2500 (a cold login: accounts nobody used since the server started)")
 	fs.BoolVar(&c.DirectTLS, "tls", false, "direct TLS (XEP-0368) instead of STARTTLS; with --relay, TLS to the relay")
 	fs.StringVar(&c.Mechanism, "mech", c.Mechanism, "SASL mechanism: SCRAM-SHA-256, SCRAM-SHA-1 or PLAIN")
 	fs.StringVar(&c.Resource, "resource", c.Resource, "resource each session binds")
