@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/switchboard-xmpp/switchboard/core/config"
+	"github.com/switchboard-xmpp/switchboard/core/journal"
 	"github.com/switchboard-xmpp/switchboard/core/logfile"
 	"github.com/switchboard-xmpp/switchboard/core/server"
 	"github.com/switchboard-xmpp/switchboard/sdk/heaptrim"
@@ -73,17 +74,22 @@ func newLoggerTo(cfg *config.Config, out io.Writer) hclog.Logger {
 	})
 }
 
-// serveLogger is the server's logger: standard error and, with log.file,
+// serveLogger is the server's logger: standard error (each line marked
+// with its priority when that is the systemd journal) and, with log.file,
 // that file too (nil without).
 func serveLogger(cfg *config.Config, env cliEnv) (hclog.Logger, *logfile.File, error) {
+	stderr := env.stderr
+	if f, ok := stderr.(*os.File); ok && journal.Connected(env.environ, f) {
+		stderr = journal.NewWriter(stderr)
+	}
 	if cfg.Log.File == "" {
-		return newLogger(cfg, env), nil, nil
+		return newLoggerTo(cfg, stderr), nil, nil
 	}
 	f, err := logfile.Open(cfg.Log.File)
 	if err != nil {
 		return nil, nil, fmt.Errorf("log.file: %w", err)
 	}
-	return newLoggerTo(cfg, f.Beside(env.stderr)), f, nil
+	return newLoggerTo(cfg, f.Beside(stderr)), f, nil
 }
 
 // reopenLog reopens the log file after rotation; a failure keeps the old

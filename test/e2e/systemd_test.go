@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"bufio"
+	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -77,4 +81,58 @@ func TestSystemdNotify(t *testing.T) {
 		t.Fatalf("stopping: %v", err)
 	}
 	expectNotify(t, ch, "STOPPING=1")
+}
+
+// TestJournalPriorities: with standard error connected to the journal
+// (JOURNAL_STREAM naming it, as systemd sets it), every line of the
+// server's log, its plugins' included, carries its level's syslog
+// priority, so that `journalctl -p warning` finds the warnings; the
+// format is otherwise the operator's (text here).
+func TestJournalPriorities(t *testing.T) {
+	dir := t.TempDir()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	fi, err := w.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	cmd := exec.Command(binary, "serve", "--listen-c2s", "127.0.0.1:0", "--listen-c2s-tls", "127.0.0.1:0")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), append(suiteStorage.env(t, dir, nil),
+		"SWITCHBOARD_LOG_FORMAT=text", "SWITCHBOARD_LISTEN_WEBSOCKET=", fmt.Sprintf("JOURNAL_STREAM=%d:%d", st.Dev, st.Ino))...)
+	cmd.Stderr = w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	var started, warned bool
+	sc := bufio.NewScanner(r)
+	for !(started && warned) && sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.Contains(line, "[INFO]") && strings.Contains(line, "server started"):
+			started = true
+			if !strings.HasPrefix(line, "<6>") {
+				t.Errorf("an info line without priority 6: %q", line)
+			}
+		case strings.Contains(line, "[WARN]") && strings.Contains(line, "switchboard.plugin.extdisco"):
+			warned = true // a plugin's warning, through the core's log
+			if !strings.HasPrefix(line, "<4>") {
+				t.Errorf("a plugin's warning without priority 4: %q", line)
+			}
+		case !strings.HasPrefix(line, "<"):
+			t.Errorf("a line without a priority: %q", line)
+		}
+	}
+	if !started || !warned {
+		t.Fatalf("the log ended (%v) before the start and the extdisco warning", sc.Err())
+	}
 }
