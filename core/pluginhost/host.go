@@ -13,7 +13,8 @@
 //     the manifests), dispatch.go, routed.go, service.go (service domains
 //     and components), pending.go (answers to SendIQ), emit.go (the check
 //     on what plugins emit); the rules themselves are sdk/proto/contract's;
-//   - the Host service: hostservice.go, capabilities.go;
+//   - the Host service: hostservice.go, capabilities.go, callstream.go (its
+//     unary calls carried on one stream);
 //   - the archive feed: observe.go and package archivefeed;
 //   - inspection: inspect.go.
 package pluginhost

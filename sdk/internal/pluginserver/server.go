@@ -11,10 +11,10 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/switchboard-xmpp/switchboard/sdk/internal/hostcalls"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
@@ -43,7 +43,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	broker *plugin.GRPCBroker
-	host   *grpc.ClientConn // the Host service of the last successful Configure
+	host   *hostcalls.Conn // the Host service of the last successful Configure
 	closed bool
 }
 
@@ -84,13 +84,14 @@ func (s *Server) Configure(ctx context.Context, req *pluginv1.ConfigureRequest) 
 	if err != nil {
 		return nil, status.Errorf(codes.Unavailable, "dialling the host service on broker id %d: %v", req.GetHostBrokerId(), err)
 	}
-	if err := s.impl.Configure(ctx, req, pluginv1.NewHostClient(conn)); err != nil {
-		_ = conn.Close() // nothing was built on it
+	hc := hostcalls.New(conn)
+	if err := s.impl.Configure(ctx, req, pluginv1.NewHostClient(hc)); err != nil {
+		_ = hc.Close() // nothing was built on it
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	s.mu.Lock()
 	old := s.host
-	s.host = conn
+	s.host = hc
 	s.mu.Unlock()
 	if old != nil {
 		_ = old.Close() // the core has moved on to the new id

@@ -26,4 +26,9 @@ const (
 	// ObserveBatchBytes bounds a batch of observed messages, all fields
 	// counted, well inside MaxMessageBytes.
 	ObserveBatchBytes = 8 << 20
+	// CallStreamHeader is the header the core sends first on
+	// Host.CallStream, before any reply: a plugin that sees it knows the
+	// core carries its calls on the stream (a core without CallStream ends
+	// the stream without headers, with unimplemented).
+	CallStreamHeader = "switchboard-call-stream"
 )

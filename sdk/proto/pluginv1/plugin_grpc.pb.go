@@ -478,6 +478,7 @@ const (
 	Host_Publish_FullMethodName            = "/switchboard.plugin.v1.Host/Publish"
 	Host_SetStreamFeatures_FullMethodName  = "/switchboard.plugin.v1.Host/SetStreamFeatures"
 	Host_SetSessionOption_FullMethodName   = "/switchboard.plugin.v1.Host/SetSessionOption"
+	Host_CallStream_FullMethodName         = "/switchboard.plugin.v1.Host/CallStream"
 )
 
 // HostClient is the client API for Host service.
@@ -540,6 +541,13 @@ type HostClient interface {
 	// core then applies to every stanza without asking the plugin: "carbons"
 	// (XEP-0280 copies of the account's chat messages).
 	SetSessionOption(ctx context.Context, in *SessionOptionRequest, opts ...grpc.CallOption) (*SessionOptionResponse, error)
+	// CallStream carries the plugin's calls of the unary methods above on
+	// one long-lived stream instead of a stream per call: each HostCall
+	// names a method ("StoreGet") and carries its request message, and the
+	// HostReply with the same id its response message or the call's status.
+	// Calls are answered as they finish, not in order. A plugin may use
+	// either form, or both; the core treats a call the same either way.
+	CallStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HostCall, HostReply], error)
 }
 
 type hostClient struct {
@@ -778,6 +786,19 @@ func (c *hostClient) SetSessionOption(ctx context.Context, in *SessionOptionRequ
 	return out, nil
 }
 
+func (c *hostClient) CallStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HostCall, HostReply], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Host_ServiceDesc.Streams[2], Host_CallStream_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[HostCall, HostReply]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_CallStreamClient = grpc.BidiStreamingClient[HostCall, HostReply]
+
 // HostServer is the server API for Host service.
 // All implementations must embed UnimplementedHostServer
 // for forward compatibility.
@@ -838,6 +859,13 @@ type HostServer interface {
 	// core then applies to every stanza without asking the plugin: "carbons"
 	// (XEP-0280 copies of the account's chat messages).
 	SetSessionOption(context.Context, *SessionOptionRequest) (*SessionOptionResponse, error)
+	// CallStream carries the plugin's calls of the unary methods above on
+	// one long-lived stream instead of a stream per call: each HostCall
+	// names a method ("StoreGet") and carries its request message, and the
+	// HostReply with the same id its response message or the call's status.
+	// Calls are answered as they finish, not in order. A plugin may use
+	// either form, or both; the core treats a call the same either way.
+	CallStream(grpc.BidiStreamingServer[HostCall, HostReply]) error
 	mustEmbedUnimplementedHostServer()
 }
 
@@ -910,6 +938,9 @@ func (UnimplementedHostServer) SetStreamFeatures(context.Context, *SetStreamFeat
 }
 func (UnimplementedHostServer) SetSessionOption(context.Context, *SessionOptionRequest) (*SessionOptionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetSessionOption not implemented")
+}
+func (UnimplementedHostServer) CallStream(grpc.BidiStreamingServer[HostCall, HostReply]) error {
+	return status.Error(codes.Unimplemented, "method CallStream not implemented")
 }
 func (UnimplementedHostServer) mustEmbedUnimplementedHostServer() {}
 func (UnimplementedHostServer) testEmbeddedByValue()              {}
@@ -1296,6 +1327,13 @@ func _Host_SetSessionOption_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Host_CallStream_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(HostServer).CallStream(&grpc.GenericServerStream[HostCall, HostReply]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_CallStreamServer = grpc.BidiStreamingServer[HostCall, HostReply]
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1390,6 +1428,12 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "AccountList",
 			Handler:       _Host_AccountList_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "CallStream",
+			Handler:       _Host_CallStream_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "plugin.proto",

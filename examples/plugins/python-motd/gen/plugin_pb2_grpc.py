@@ -302,6 +302,11 @@ class HostStub(object):
         request_serializer=plugin__pb2.SessionOptionRequest.SerializeToString,
         response_deserializer=plugin__pb2.SessionOptionResponse.FromString,
         )
+    self.CallStream = channel.stream_stream(
+        '/switchboard.plugin.v1.Host/CallStream',
+        request_serializer=plugin__pb2.HostCall.SerializeToString,
+        response_deserializer=plugin__pb2.HostReply.FromString,
+        )
 
 
 class HostServicer(object):
@@ -477,6 +482,18 @@ class HostServicer(object):
     context.set_details('Method not implemented!')
     raise NotImplementedError('Method not implemented!')
 
+  def CallStream(self, request_iterator, context):
+    """CallStream carries the plugin's calls of the unary methods above on
+    one long-lived stream instead of a stream per call: each HostCall
+    names a method ("StoreGet") and carries its request message, and the
+    HostReply with the same id its response message or the call's status.
+    Calls are answered as they finish, not in order. A plugin may use
+    either form, or both; the core treats a call the same either way.
+    """
+    context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+    context.set_details('Method not implemented!')
+    raise NotImplementedError('Method not implemented!')
+
 
 def add_HostServicer_to_server(servicer, server):
   rpc_method_handlers = {
@@ -584,6 +601,11 @@ def add_HostServicer_to_server(servicer, server):
           servicer.SetSessionOption,
           request_deserializer=plugin__pb2.SessionOptionRequest.FromString,
           response_serializer=plugin__pb2.SessionOptionResponse.SerializeToString,
+      ),
+      'CallStream': grpc.stream_stream_rpc_method_handler(
+          servicer.CallStream,
+          request_deserializer=plugin__pb2.HostCall.FromString,
+          response_serializer=plugin__pb2.HostReply.SerializeToString,
       ),
   }
   generic_handler = grpc.method_handlers_generic_handler(
