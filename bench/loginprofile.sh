@@ -3,9 +3,10 @@
 # (issue 23). USERS accounts are created and the server restarted; each
 # then logs in once (STARTTLS, SCRAM-SHA-256, bind, roster get, initial
 # presence), its first login since the start; the server's metrics then
-# say, per login, how many stanzas each plugin was handed (by route) and
-# how many store operations ran (by kind). Events and calls between
-# plugins are not counted by any metric yet.
+# say, per login, how many stanzas and events each plugin was handed (by
+# route, by kind) and how many store operations ran (by kind), and /proc
+# the CPU of the core and of each plugin process. Calls between plugins
+# are not counted by any metric yet.
 #
 #   bench/loginprofile.sh          # USERS=500, the built-in defaults, SQLite
 #   USERS=2000 PROFILE_SECONDS=4 PROFILE=core.pprof bench/loginprofile.sh
@@ -69,6 +70,11 @@ awk -v n="$USERS" '
 		match($0, /route="[^"]*"/); r = substr($0, RSTART + 7, RLENGTH - 8)
 		calls[p " " r] += $NF; total += $NF
 	}
+	/^switchboard_plugin_events_total/ {
+		match($0, /plugin="[^"]*"/); p = substr($0, RSTART + 8, RLENGTH - 9)
+		match($0, /kind="[^"]*"/); k = substr($0, RSTART + 6, RLENGTH - 7)
+		events[p " " k] += $NF; etotal += $NF
+	}
 	/^switchboard_store_operation_seconds_count/ {
 		match($0, /operation="[^"]*"/); o = substr($0, RSTART + 11, RLENGTH - 12)
 		store[o] += $NF; stotal += $NF
@@ -76,6 +82,8 @@ awk -v n="$USERS" '
 	END {
 		printf "  stanzas handed to plugins: %.2f\n", total / n
 		for (k in calls) if (calls[k] / n >= 0.01) printf "    %-40s %.2f\n", k, calls[k] / n
+		printf "  events queued for plugins: %.2f\n", etotal / n
+		for (k in events) if (events[k] / n >= 0.01) printf "    %-40s %.2f\n", k, events[k] / n
 		printf "  store operations: %.2f\n", stotal / n
 		for (k in store) if (store[k] / n >= 0.01) printf "    %-40s %.2f\n", k, store[k] / n
 	}' "$work/metrics.txt"

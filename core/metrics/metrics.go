@@ -26,6 +26,7 @@ type Metrics struct {
 	connections  *prometheus.CounterVec
 	storeOps     *prometheus.HistogramVec
 	pluginCalls  *prometheus.HistogramVec
+	pluginEvents *prometheus.CounterVec
 }
 
 // New returns the metrics of one server, with the Go runtime's and the
@@ -62,7 +63,11 @@ func New() *Metrics {
 		Help:    "Stanzas handed to plugins, by plugin, route and result (ok, declined, error), with the time the plugin took.",
 		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9),
 	}, []string{"plugin", "route", "result"})
-	m.reg.MustRegister(m.logins, routed, m.stanzaErrors, m.connections, m.storeOps, m.pluginCalls,
+	m.pluginEvents = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "plugin_events_total",
+		Help: "Events queued for plugins (session bound, available, closed, published …), by plugin and kind.",
+	}, []string{"plugin", "kind"})
+	m.reg.MustRegister(m.logins, routed, m.stanzaErrors, m.connections, m.storeOps, m.pluginCalls, m.pluginEvents,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -55,3 +55,13 @@ func (c *PluginCalls) Observe(route uint32, outcome int, start time.Time) {
 	}
 	o.Observe(time.Since(start).Seconds())
 }
+
+// PluginEvent counts an event queued for plugin; kind is the event's
+// ("session_bound"). Events are few per session, so the label lookup is
+// paid per event.
+func (m *Metrics) PluginEvent(plugin, kind string) {
+	if m == nil {
+		return
+	}
+	m.pluginEvents.WithLabelValues(plugin, kind).Inc()
+}

@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
@@ -16,8 +17,13 @@ func (h *Host) emit(ev *pluginv1.EventRequest) {
 	if ev.GetKind() == pluginv1.EventKind_EVENT_KIND_PUBLISHED {
 		subs = h.snap.Load().topics[ev.GetTopic()]
 	}
+	if len(subs) == 0 {
+		return
+	}
+	kind := strings.ToLower(strings.TrimPrefix(ev.GetKind().String(), "EVENT_KIND_"))
 	for _, in := range subs {
 		in.events.Push(ev)
+		h.cfg.Metrics.PluginEvent(in.spec.Name, kind)
 	}
 }
 

@@ -108,6 +108,7 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 		{"errors bounced", "switchboard_stanza_errors_total", []string{`condition="service-unavailable"`}, 1},
 		{"connections accepted", "switchboard_connections_total", []string{`listener="c2s"`}, 3},
 		{"account reads", "switchboard_store_operation_seconds_count", []string{`operation="account"`, `result="ok"`}, 1},
+		{"initial presence told to the offline plugin", "switchboard_plugin_events_total", []string{`plugin="offline"`, `kind="session_available"`}, 2},
 		{"pings the plugin answered", "switchboard_plugin_call_seconds_count", []string{`plugin="ping"`, `route="iq/server/urn:xmpp:ping/get"`, `result="ok"`}, 1},
 		{"group chat messages, counted by the muc plugin itself", "switchboard_plugin_muc_messages_total", nil, 1},
 		{"time the ping plugin took", "switchboard_plugin_call_seconds_sum", []string{`plugin="ping"`, `route="iq/server/urn:xmpp:ping/get"`}, 1e-9},
