@@ -57,6 +57,8 @@ func (c *Conn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method stri
 	return c.cc.NewStream(ctx, desc, method, opts...)
 }
 
+// hostPrefix begins the full name of every Host method (the generated
+// code names them as constants, pluginv1.Host_StoreGet_FullMethodName).
 const hostPrefix = "/switchboard.plugin.v1.Host/"
 
 // maxCarried is the largest request carried on the stream.
@@ -187,6 +189,8 @@ func (c *Conn) read(stream pluginv1.Host_CallStreamClient) {
 			c.mu.Lock()
 			if c.stream == stream {
 				c.stream = nil
+				c.cancel() // its context's resources
+				c.cancel = nil
 			}
 			if status.Code(err) == codes.Unimplemented {
 				c.unary = true

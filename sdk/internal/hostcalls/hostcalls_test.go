@@ -3,6 +3,7 @@ package hostcalls
 import (
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -123,5 +124,12 @@ func TestCancelledCall(t *testing.T) {
 	}
 	if v, err := host.StoreGet(t.Context(), &pluginv1.StoreKey{Key: "y"}); err != nil || string(v.GetValue()) != "v:y" {
 		t.Errorf("the next call: %q, %v", v.GetValue(), err)
+	}
+}
+
+// TestHostPrefix: the prefix names the generated methods.
+func TestHostPrefix(t *testing.T) {
+	if !strings.HasPrefix(pluginv1.Host_StoreGet_FullMethodName, hostPrefix) {
+		t.Errorf("%s does not begin with %s", pluginv1.Host_StoreGet_FullMethodName, hostPrefix)
 	}
 }
