@@ -20,21 +20,19 @@ func (n *Node) Bound(s *session.Session) {
 }
 
 // Presence records a session's new availability, priority and presence.
-func (n *Node) Presence(s *session.Session) {
-	ctx, cancel := context.WithTimeout(n.ctx, n.waitFor())
-	defer cancel()
-	if err := n.reg.presence(ctx, s); err != nil {
-		n.log.Warn("the other nodes see an old presence of this session", "jid", s.Full, "error", err)
-	}
-}
+func (n *Node) Presence(s *session.Session) { n.rewrite(s) }
 
 // SessionOptionChanged records a change of a session's delivery options
 // (carbons), which the other nodes apply when they route to it.
-func (n *Node) SessionOptionChanged(s *session.Session) {
+func (n *Node) SessionOptionChanged(s *session.Session) { n.rewrite(s) }
+
+// rewrite writes a session's record again: presence and delivery options
+// travel together.
+func (n *Node) rewrite(s *session.Session) {
 	ctx, cancel := context.WithTimeout(n.ctx, n.waitFor())
 	defer cancel()
 	if err := n.reg.presence(ctx, s); err != nil {
-		n.log.Warn("the other nodes route to this session with its old delivery options", "jid", s.Full, "error", err)
+		n.log.Warn("the other nodes see an old presence or delivery options of this session", "jid", s.Full, "error", err)
 	}
 }
 

@@ -56,12 +56,31 @@ func (c *PluginCalls) Observe(route uint32, outcome int, start time.Time) {
 	o.Observe(time.Since(start).Seconds())
 }
 
-// PluginEvent counts an event queued for plugin; kind is the event's
-// ("session_bound"). Events are few per session, so the label lookup is
-// paid per event.
-func (m *Metrics) PluginEvent(plugin, kind string) {
+// PluginEvents are one plugin's event counters, a child per kind resolved
+// when the plugin starts: an event costs an increment, never a label
+// lookup.
+type PluginEvents struct{ byKind []prometheus.Counter }
+
+// PluginEventKinds resolves the counters of plugin's events; kinds names
+// each kind by its number ("" for none). With nil metrics it returns nil,
+// which counts nothing.
+func (m *Metrics) PluginEventKinds(plugin string, kinds []string) *PluginEvents {
 	if m == nil {
+		return nil
+	}
+	e := &PluginEvents{byKind: make([]prometheus.Counter, len(kinds))}
+	for k, name := range kinds {
+		if name != "" {
+			e.byKind[k] = m.pluginEvents.WithLabelValues(plugin, name)
+		}
+	}
+	return e
+}
+
+// Inc counts an event of kind.
+func (e *PluginEvents) Inc(kind int) {
+	if e == nil || kind < 0 || kind >= len(e.byKind) || e.byKind[kind] == nil {
 		return
 	}
-	m.pluginEvents.WithLabelValues(plugin, kind).Inc()
+	e.byKind[kind].Inc()
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 
+	"github.com/switchboard-xmpp/switchboard/core/metrics"
+
 	"github.com/switchboard-xmpp/switchboard/core/session"
 	"github.com/switchboard-xmpp/switchboard/core/stream"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
@@ -17,13 +19,9 @@ func (h *Host) emit(ev *pluginv1.EventRequest) {
 	if ev.GetKind() == pluginv1.EventKind_EVENT_KIND_PUBLISHED {
 		subs = h.snap.Load().topics[ev.GetTopic()]
 	}
-	if len(subs) == 0 {
-		return
-	}
-	kind := strings.ToLower(strings.TrimPrefix(ev.GetKind().String(), "EVENT_KIND_"))
 	for _, in := range subs {
 		in.events.Push(ev)
-		h.cfg.Metrics.PluginEvent(in.spec.Name, kind)
+		in.eventCount.Inc(int(ev.GetKind()))
 	}
 }
 
@@ -104,4 +102,16 @@ func (h *Host) MessageHeld(owner string, msg []byte) {
 		return
 	}
 	h.emit(&pluginv1.EventRequest{Kind: pluginv1.EventKind_EVENT_KIND_MESSAGE_HELD, Jid: owner, Stanza: bytes.Clone(msg)})
+}
+
+// eventCounters resolves the event counters of plugin, one per kind the
+// contract has ("session_bound", …).
+func (h *Host) eventCounters(plugin string) *metrics.PluginEvents {
+	kinds := make([]string, len(pluginv1.EventKind_name))
+	for k, name := range pluginv1.EventKind_name {
+		if k > 0 && int(k) < len(kinds) {
+			kinds[k] = strings.ToLower(strings.TrimPrefix(name, "EVENT_KIND_"))
+		}
+	}
+	return h.cfg.Metrics.PluginEventKinds(plugin, kinds)
 }

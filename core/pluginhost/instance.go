@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/switchboard-xmpp/switchboard/core/metrics"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost/archivefeed"
 	"github.com/switchboard-xmpp/switchboard/core/pluginhost/eventqueue"
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
@@ -49,8 +50,10 @@ type instance struct {
 	restarts int
 	exited   chan struct{} // closed by stop, to wake the supervisor
 
-	events   *eventqueue.Queue
-	inflight atomic.Int64
+	events *eventqueue.Queue
+	// eventCount counts the events queued, by kind.
+	eventCount *metrics.PluginEvents
+	inflight   atomic.Int64
 	// turns bounds the stanzas handed to the plugin at once.
 	turns chan struct{}
 	// dynamic are the stream features set through SetStreamFeatures.
@@ -63,12 +66,13 @@ type instance struct {
 // spawn launches the process and reads its manifest.
 func (h *Host) spawn(ctx context.Context, s Spec) (*instance, error) {
 	in := &instance{
-		h:      h,
-		spec:   s,
-		log:    h.log.Named(s.Name),
-		exited: make(chan struct{}),
-		events: eventqueue.New(),
-		turns:  make(chan struct{}, cmp.Or(max(s.MaxConcurrent, 0), defaultMaxConcurrent)),
+		h:          h,
+		spec:       s,
+		log:        h.log.Named(s.Name),
+		exited:     make(chan struct{}),
+		events:     eventqueue.New(),
+		eventCount: h.eventCounters(s.Name),
+		turns:      make(chan struct{}, cmp.Or(max(s.MaxConcurrent, 0), defaultMaxConcurrent)),
 	}
 	if err := in.launch(ctx); err != nil {
 		return nil, err

@@ -13,13 +13,7 @@ import (
 // refused with service-unavailable back on his server and never reach
 // her, while carol@b.test's, on the same stream, still do.
 func TestFederationBlockingAppliesToRemoteSenders(t *testing.T) {
-	ca := newTestCA(t)
-	network := loopbackNet()
-	a := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice"}}
-	b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob", "carol"}}
-	a.cert, a.key = ca.issue(a.domain)
-	b.cert, b.key = ca.issue(b.domain)
-	startFederated(t, ca.file, nil, a, b)
+	a, b := federatedPair(t, []string{"alice"}, []string{"bob", "carol"})
 	alice, aliceJID := a.login(t, "alice", "home")
 	bob, _ := b.login(t, "bob", "phone")
 	carol, _ := b.login(t, "carol", "phone")

@@ -150,6 +150,21 @@ func (p *fedPeer) restart(t *testing.T) {
 
 // startFederated starts each peer with s2s.hosts naming all the others
 // (and any extra entries), trusting the CA file.
+// federatedPair runs a.test (users aUsers) and b.test (users bUsers),
+// federated with certificates from a CA of the test's, each on an address
+// of its own on loopback.
+func federatedPair(t *testing.T, aUsers, bUsers []string) (a, b *fedPeer) {
+	t.Helper()
+	ca := newTestCA(t)
+	network := loopbackNet()
+	a = &fedPeer{domain: "a.test", addr: network + "1:5269", users: aUsers}
+	b = &fedPeer{domain: "b.test", addr: network + "2:5269", users: bUsers}
+	a.cert, a.key = ca.issue(a.domain)
+	b.cert, b.key = ca.issue(b.domain)
+	startFederated(t, ca.file, nil, a, b)
+	return a, b
+}
+
 func startFederated(t *testing.T, caFile string, extraHosts []string, peers ...*fedPeer) {
 	t.Helper()
 	var hosts []string

@@ -18,13 +18,7 @@ import (
 // (answered by b.test's vCard plugin on bob's behalf), directed presence,
 // and an error for an address the remote server has no account for.
 func TestFederation(t *testing.T) {
-	ca := newTestCA(t)
-	network := loopbackNet()
-	a := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice"}}
-	b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob", "carol"}}
-	a.cert, a.key = ca.issue(a.domain)
-	b.cert, b.key = ca.issue(b.domain)
-	startFederated(t, ca.file, nil, a, b)
+	a, b := federatedPair(t, []string{"alice"}, []string{"bob", "carol"})
 
 	alice, aliceJID := a.login(t, "alice", "home")
 	bob, bobJID := b.login(t, "bob", "phone")
@@ -202,13 +196,7 @@ func describe(el *etree.Element) string {
 // change; then each hears the other's presence: the approver's at once,
 // broadcasts, the answer to a new session's probe, and unavailable.
 func TestFederationSubscriptions(t *testing.T) {
-	ca := newTestCA(t)
-	network := loopbackNet()
-	a := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice"}}
-	b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob"}}
-	a.cert, a.key = ca.issue(a.domain)
-	b.cert, b.key = ca.issue(b.domain)
-	startFederated(t, ca.file, nil, a, b)
+	a, b := federatedPair(t, []string{"alice"}, []string{"bob"})
 	alice, aliceJID := a.login(t, "alice", "home")
 	bob, bobJID := b.login(t, "bob", "phone")
 	// Roster pushes go to the sessions that asked for the roster.
@@ -308,13 +296,7 @@ func expectEach(t *testing.T, c *rawxmpp.Client, matches ...func(*etree.Element)
 // remote-server-not-found, none silently lost; once b.test is back, the
 // next stanza opens a new stream and is delivered.
 func TestFederationRestart(t *testing.T) {
-	ca := newTestCA(t)
-	network := loopbackNet()
-	a := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice"}}
-	b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob"}}
-	a.cert, a.key = ca.issue(a.domain)
-	b.cert, b.key = ca.issue(b.domain)
-	startFederated(t, ca.file, nil, a, b)
+	a, b := federatedPair(t, []string{"alice"}, []string{"bob"})
 	alice, _ := a.login(t, "alice", "home")
 	bob, _ := b.login(t, "bob", "phone")
 	alice.Send("<message type='chat' to='bob@b.test' id='k1'><body>before</body></message>")
@@ -390,13 +372,7 @@ func TestFederationDirectTLS(t *testing.T) {
 // rest of the account's initial presence when it comes online (RFC 6121
 // §3.1.3), and the contacts' presence arrives beside it.
 func TestFederationSubscribeWhileOffline(t *testing.T) {
-	ca := newTestCA(t)
-	network := loopbackNet()
-	a := &fedPeer{domain: "a.test", addr: network + "1:5269", users: []string{"alice"}}
-	b := &fedPeer{domain: "b.test", addr: network + "2:5269", users: []string{"bob", "carol"}}
-	a.cert, a.key = ca.issue(a.domain)
-	b.cert, b.key = ca.issue(b.domain)
-	startFederated(t, ca.file, nil, a, b)
+	a, b := federatedPair(t, []string{"alice"}, []string{"bob", "carol"})
 
 	// bob and carol, both of b.test, subscribe to each other.
 	bob, _ := b.login(t, "bob", "phone")
