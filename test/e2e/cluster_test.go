@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"mellium.im/sasl"
 
 	"github.com/switchboard-xmpp/switchboard/core/storage/postgres/pgtest"
 	"github.com/switchboard-xmpp/switchboard/test/rawxmpp"
@@ -381,4 +382,22 @@ func adminCall(t *testing.T, method, url, body string, out any) {
 			t.Fatalf("%s %s: %v in %s", method, url, err, b)
 		}
 	}
+}
+
+// TestClusterMellium: two sessions of mellium.im/xmpp, a client library we
+// did not write, each logged in to another node with its defaults, chat
+// both ways.
+func TestClusterMellium(t *testing.T) {
+	nodes := clusterNodes(t, 2, "alice", "bob")
+	alice := melliumLogin(t, nodes[0].starttls, false, "alice", "pw", sasl.ScramSha256)
+	bob := melliumLogin(t, nodes[1].starttls, false, "bob", "pw", sasl.ScramSha256)
+	sendPresence(t, alice)
+	sendPresence(t, bob)
+	aliceJID, bobJID := alice.LocalAddr().String(), bob.LocalAddr().String()
+	waitRemoteSession(nodes[0], bobJID)
+	waitRemoteSession(nodes[1], aliceJID)
+	alice.sendChat(t, "bob@localhost", "across the cluster")
+	bob.expectChat(t, aliceJID, "across the cluster")
+	bob.sendChat(t, aliceJID, "and back")
+	alice.expectChat(t, bobJID, "and back")
 }
