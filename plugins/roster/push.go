@@ -83,18 +83,10 @@ func (r *Roster) commit(ctx context.Context, changes []change) error {
 // announce pushes an item that changed, or its removal, and publishes it.
 func (r *Roster) announce(ctx context.Context, host sdk.Host, owner, contact, ver string, after *record) error {
 	c := rosterapi.Change{Item: Item{JID: contact}, Removed: true, Ver: ver}
-	var published any = struct {
-		Removed
-		Ver string `json:"ver"`
-	}{Removed{JID: contact, Removed: true}, ver}
 	if after.listed() {
 		c = rosterapi.Change{Item: itemOf(contact, after), Ver: ver}
-		published = struct {
-			Item
-			Ver string `json:"ver"`
-		}{c.Item, ver}
 	}
-	payload, err := json.Marshal(published)
+	payload, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("encoding the change of %s: %w", contact, err)
 	}

@@ -157,6 +157,21 @@ func SetManaged(ctx context.Context, host sdk.Host, req ManagedRequest) error {
 	return nil
 }
 
+// MarshalJSON writes a change as the changed topic carries it: the item
+// and the version, or only the JID, removed and the version.
+func (c Change) MarshalJSON() ([]byte, error) {
+	if c.Removed {
+		return json.Marshal(struct {
+			Removed
+			Ver string `json:"ver"`
+		}{Removed{JID: c.JID, Removed: true}, c.Ver})
+	}
+	return json.Marshal(struct {
+		Item
+		Ver string `json:"ver"`
+	}{c.Item, c.Ver})
+}
+
 // DecodeChange reads the payload of a changed event.
 func DecodeChange(payload []byte) (Change, error) {
 	var c Change
