@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboard-xmpp/switchboard/loadgen/client"
@@ -14,6 +15,9 @@ import (
 // Scenarios lists the scenario names Run accepts, in the order `switchboard
 // bench` documents them.
 var Scenarios = []string{"login", "messages", "idle", "presence", "iq", "rooms"}
+
+// IQKinds are the requests the iq scenario can make (--iq).
+var IQKinds = []string{"ping", "roster", "mam-peer", "mam-range", "mam-page"}
 
 // Config is one benchmark run. The field comments are the user
 // documentation of the matching `switchboard bench` flags.
@@ -35,7 +39,9 @@ type Config struct {
 	Size           int           // --size: message body bytes
 	Grace          time.Duration // --grace: how long a missing message is waited for before it counts as lost
 	Contacts       int           // --contacts: presence: contacts per user (even)
-	IQ             string        // --iq: ping (XEP-0199, to the server) or roster (roster get)
+	IQ             string        // --iq: ping (XEP-0199, to the server), roster (roster get), mam-peer, mam-range or mam-page (XEP-0313)
+	Page           int           // --page: iq mam-*: messages a query asks for (RSM <max/>)
+	Since          time.Duration // --since: iq mam-range: the range queried is the last this long
 	Rooms          int           // --rooms: rooms: group chat rooms
 	Occupants      int           // --occupants: rooms: occupants of each room (users 1..rooms×occupants)
 	MUCDomain      string        // --muc-domain: rooms: the group chat service; "" is conference.<domain>
@@ -68,6 +74,8 @@ func Default() Config {
 		Grace:          5 * time.Second,
 		Contacts:       20,
 		IQ:             "ping",
+		Page:           20,
+		Since:          time.Hour,
 		Rooms:          10,
 		Occupants:      10,
 		Settle:         2 * time.Second,
@@ -125,8 +133,11 @@ func (c *Config) Validate(scenario string) error {
 			return fmt.Errorf("--size must be at least %d bytes (the body carries a run id, a sequence number and a timestamp)", minBodySize)
 		}
 	case "iq":
-		if c.IQ != "ping" && c.IQ != "roster" {
-			return fmt.Errorf("--iq %q: expected ping or roster", c.IQ)
+		if !slices.Contains(IQKinds, c.IQ) {
+			return fmt.Errorf("--iq %q: expected one of %s", c.IQ, strings.Join(IQKinds, ", "))
+		}
+		if c.Page < 1 {
+			return fmt.Errorf("--page must be at least 1")
 		}
 		if c.Concurrency > c.Users {
 			return fmt.Errorf("--concurrency %d sessions need as many users, but --users is %d", c.Concurrency, c.Users)
@@ -155,6 +166,11 @@ func (c *Config) pairs() int {
 func (c *Config) account(n int) *client.Account {
 	s := strconv.Itoa(n + c.FirstUser - 1)
 	return client.NewAccount(c.UserPrefix+s, c.PasswordPrefix+s)
+}
+
+// bareJID is the bare JID of the run's user n (from 1).
+func (c *Config) bareJID(n int) string {
+	return c.UserPrefix + strconv.Itoa(n+c.FirstUser-1) + "@" + c.Domain
 }
 
 // nodeOf is the node user n logs in to: 0 is --addr, i is

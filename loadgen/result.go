@@ -24,6 +24,7 @@ type Result struct {
 	Messages   *Delivery  `json:"messages,omitempty"`
 	Nodes      *NodeSplit `json:"nodes,omitempty"` // messages against a cluster (--node-addrs)
 	Memory     *Memory    `json:"memory,omitempty"`
+	Items      int64      `json:"items,omitempty"` // iq mam-*: archived messages the answers carried
 
 	Errors       int64    `json:"errors"`
 	ErrorReasons []string `json:"error_reasons,omitempty"`
@@ -44,6 +45,7 @@ type Params struct {
 	Size        int    `json:"size,omitempty"`
 	Contacts    int    `json:"contacts,omitempty"`
 	IQ          string `json:"iq,omitempty"`
+	Page        int    `json:"page,omitempty"` // iq mam-*
 	Rooms       int    `json:"rooms,omitempty"`
 	Occupants   int    `json:"occupants,omitempty"`
 	TLS         string `json:"tls"` // starttls or direct
@@ -111,6 +113,9 @@ func (r *Result) Summary() string {
 			rates[i] = human(x)
 		}
 		fmt.Fprintf(&b, " (rounds: %s)", strings.Join(rates, ", "))
+	}
+	if r.Items > 0 {
+		fmt.Fprintf(&b, ", %d archived messages returned", r.Items)
 	}
 	if m := r.Messages; m != nil {
 		fmt.Fprintf(&b, ", lost %d, duplicated %d", m.Lost, m.Duplicated)

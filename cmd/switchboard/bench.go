@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -35,7 +36,12 @@ Scenarios, run one after another when several are named:
              by protocol first if the rosters lack them); all log in, then all
              send initial presence: time until every expected presence arrived.
   iq         --concurrency sessions each do --count sequential round trips:
-             --iq ping (to the server) or roster. Round trips/s, p50/p99.
+             --iq ping (to the server), roster, or a query of the user's
+             message archive (XEP-0313, --page messages a query): mam-peer
+             (the last page with the user's messages-scenario peer),
+             mam-range (the first page of the last --since, any peer),
+             mam-page (page after page with that peer, RSM after).
+             Round trips/s, p50/p99.
   rooms      --rooms rooms of --occupants users each (XEP-0045, on --muc-domain),
              new for the run; every occupant sends --count messages of --size
              bytes to its room with at most --window in flight. Deliveries to
@@ -108,7 +114,9 @@ func parseBench(args []string, help io.Writer) (*benchCmd, error) {
 	fs.IntVar(&c.Size, "size", c.Size, "messages, rooms: body size in bytes")
 	fs.DurationVar(&c.Grace, "grace", c.Grace, "messages: wait this long for a missing message before counting it lost")
 	fs.IntVar(&c.Contacts, "contacts", c.Contacts, "presence: contacts per user (even)")
-	fs.StringVar(&c.IQ, "iq", c.IQ, "iq: ping or roster")
+	fs.StringVar(&c.IQ, "iq", c.IQ, "iq: "+strings.Join(loadgen.IQKinds, ", "))
+	fs.IntVar(&c.Page, "page", c.Page, "iq mam-*: messages a query asks for (RSM max)")
+	fs.DurationVar(&c.Since, "since", c.Since, "iq mam-range: the range queried is the last this long")
 	fs.IntVar(&c.Rooms, "rooms", c.Rooms, "rooms: group chat rooms")
 	fs.IntVar(&c.Occupants, "occupants", c.Occupants, "rooms: occupants per room (users 1..rooms×occupants)")
 	fs.StringVar(&c.MUCDomain, "muc-domain", "", "rooms: the group chat service (default conference.<domain>)")
