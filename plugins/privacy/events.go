@@ -17,11 +17,38 @@ func (p *Privacy) sessionBound(ctx context.Context, ev sdk.Event) error {
 	in, known := p.installedFor(owner)
 	switch {
 	case !known:
+		if empty, err := p.installNothing(ctx, owner); empty || err != nil {
+			return err
+		}
 		return p.refresh(ctx, owner, false)
 	case in.active:
 		return p.refresh(ctx, owner, true)
 	}
 	return nil
+}
+
+// installNothing records that owner has nothing for the core to enforce
+// when the plugin keeps nothing at all for the account: no lists, no
+// default, no session's choices, which is most accounts. One read then
+// stands for the four of a refresh (the default, the core's sessions, the
+// stored choices, the rules installed), at the first login of every
+// account since the plugin started. The core holds no rules for such an
+// owner: they were cleared when the last of its stored state went.
+func (p *Privacy) installNothing(ctx context.Context, owner string) (bool, error) {
+	defer p.lock(owner)()
+	if _, known := p.installedFor(owner); known {
+		return true, nil // installed meanwhile, by the sweep or an event
+	}
+	host, _ := p.state()
+	kvs, err := host.Store(owner).Scan(ctx, "", "", 1, false)
+	if err != nil {
+		return false, fmt.Errorf("looking for the privacy state of %s: %w", owner, err)
+	}
+	if len(kvs) > 0 {
+		return false, nil
+	}
+	p.setInstalled(owner, installed{})
+	return true, nil
 }
 
 // sessionClosed forgets the session's choices; without its active list,

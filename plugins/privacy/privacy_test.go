@@ -362,3 +362,35 @@ func TestChangesReachOtherNodes(t *testing.T) {
 		t.Errorf("a change made elsewhere published again: %+v", pub)
 	}
 }
+
+// Most accounts keep no privacy state: their first login installs nothing,
+// and what they block afterwards is enforced at once.
+func TestFirstLoginWithoutStateThenBlock(t *testing.T) {
+	h, _ := newHarness(t, nil)
+	event(t, h, sdktest.Event{Kind: sdk.SessionBound, JID: "romeo@localhost/orchard", SessionID: "s3"})
+	if got := h.Filters("romeo@localhost"); len(got) != 0 {
+		t.Fatalf("an account with no lists has rules after its login: %+v", got)
+	}
+	do(t, h, "romeo@localhost/orchard", `<iq type='set' id='b1'><block xmlns='urn:xmpp:blocking'><item jid='paris@localhost'/></block></iq>`)
+	if got := h.Filters("romeo@localhost"); !slices.ContainsFunc(got, func(r sdk.FilterRule) bool { return r.JID == "paris@localhost" && r.Action == sdk.Deny }) {
+		t.Fatalf("the block made after a login without state is not enforced: %+v", got)
+	}
+	event(t, h, sdktest.Event{Kind: sdk.SessionClosed, JID: "romeo@localhost/orchard", SessionID: "s3"})
+	if got := h.Filters("romeo@localhost"); !slices.ContainsFunc(got, func(r sdk.FilterRule) bool { return r.JID == "paris@localhost" }) {
+		t.Fatalf("the block went with the session: %+v", got)
+	}
+}
+
+// Choices a session stored in an earlier run of the server make the next
+// login read the whole state, which drops them.
+func TestStaleSessionChoicesClearedAtLogin(t *testing.T) {
+	h, _ := newHarness(t, nil)
+	st := h.Store("romeo@localhost")
+	if err := st.Put(context.Background(), prefixSession+"gone", []byte(`{"active":"x"}`)); err != nil {
+		t.Fatal(err)
+	}
+	event(t, h, sdktest.Event{Kind: sdk.SessionBound, JID: "romeo@localhost/orchard", SessionID: "s3"})
+	if kvs, err := st.Scan(context.Background(), prefixSession, "", 0, false); err != nil || len(kvs) != 0 {
+		t.Fatalf("choices of a session no longer bound are kept: %v %v", kvs, err)
+	}
+}
