@@ -25,6 +25,7 @@ type Manifest struct {
 	Provides          []string // method names
 	Requires          []string // "plugin.method"
 	Uses              []string // "plugin.method" or "*.method", called when loaded
+	OnDemand          bool     // the core may stop it when idle (Description.OnDemand)
 }
 
 // Manifest returns what d declares, without the handlers: exactly what the
@@ -55,6 +56,7 @@ func (d Description) Manifest() Manifest {
 		}
 	}
 	m.ObservesMessages = d.Observe != nil
+	m.OnDemand = d.OnDemand
 	m.Capabilities = d.Capabilities
 	for _, p := range d.Provides {
 		m.Provides = append(m.Provides, p.Name)

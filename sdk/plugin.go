@@ -101,6 +101,15 @@ type Description struct {
 	// starting the server or calling Configure. Without it the plugin's
 	// section is not checked before it starts.
 	Config func() any
+
+	// OnDemand says the plugin keeps nothing in its process that must
+	// outlive a quiet spell: no timers, goroutines or listeners of its
+	// own, no state but caches it can fill again. The core may then stop
+	// the process once it has had nothing to do for a while (the
+	// operator's memory.stop_idle_plugins) and start it again, Configure
+	// included, when the next stanza, call or event for it comes; that
+	// one waits for the start. A plugin that sets Observe cannot be.
+	OnDemand bool
 }
 
 // The capabilities a plugin can ask for.

@@ -8,6 +8,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/contract"
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 )
 
 // validate catches the mistakes a plugin author can make in a Description
@@ -52,6 +53,9 @@ func validate(d Description) error {
 		if p, m, ok := strings.Cut(r, "."); !ok || p == "" || m == "" {
 			return fmt.Errorf("uses %q: want plugin.method or *.method", r)
 		}
+	}
+	if err := contract.CheckOnDemand(&pluginv1.Manifest{OnDemand: d.OnDemand, ObservesMessages: d.Observe != nil}); err != nil {
+		return err
 	}
 	for i, f := range d.StreamFeatures {
 		if err := validateFeature(f); err != nil {

@@ -31,6 +31,7 @@ func TestValidateNamesTheMistake(t *testing.T) {
 		{"uses without method", Description{Name: "x", Uses: []string{"*"}}, "plugin.method or *.method"},
 		{"feature without namespace", Description{Name: "x", StreamFeatures: []StreamFeature{{XML: "<register/>", Stage: StagePreAuth}}}, "no namespace"},
 		{"feature without stage", Description{Name: "x", StreamFeatures: []StreamFeature{{XML: "<r xmlns='n'/>"}}}, "unknown stage"},
+		{"archive on demand", Description{Name: "x", OnDemand: true, Observe: func(context.Context, ObservedBatch) error { return nil }}, "cannot be on demand"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,6 +22,7 @@ func manifestToProto(m Manifest) *pluginv1.Manifest {
 		Subscribes:       m.Subscribes,
 		ObservesMessages: m.ObservesMessages,
 		Capabilities:     m.Capabilities,
+		OnDemand:         m.OnDemand,
 	}
 	for _, r := range m.Routes {
 		p.Routes = append(p.Routes, &pluginv1.Route{
@@ -69,6 +70,7 @@ func manifestFromProto(p *pluginv1.Manifest) Manifest {
 		Subscribes:       p.GetSubscribes(),
 		ObservesMessages: p.GetObservesMessages(),
 		Capabilities:     p.GetCapabilities(),
+		OnDemand:         p.GetOnDemand(),
 	}
 	for _, r := range p.GetRoutes() {
 		m.Routes = append(m.Routes, Route{

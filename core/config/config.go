@@ -296,6 +296,10 @@ type Memory struct {
 	// operating system instead of waiting for the next collection; 0
 	// leaves it to Go.
 	ReleaseAfter time.Duration `koanf:"release_after"`
+	// StopIdlePlugins: a plugin that declares itself on demand and has had
+	// no stanza, call or event for this long is stopped, and started again
+	// by the next one; 0 keeps every plugin process running.
+	StopIdlePlugins time.Duration `koanf:"stop_idle_plugins"`
 }
 
 // Log configures the root logger.

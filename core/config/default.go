@@ -102,7 +102,7 @@ func Default() *Config {
 			Batch:      256,
 			Queue:      10000,
 		},
-		Memory:  Memory{ReleaseAfter: 2 * time.Second},
+		Memory:  Memory{ReleaseAfter: 2 * time.Second, StopIdlePlugins: 5 * time.Minute},
 		Admin:   Admin{MaxBodyBytes: 64 << 10, RequestTimeout: 30 * time.Second},
 		Log:     Log{Level: "info", Format: "text"},
 		Plugins: map[string]Plugin{},

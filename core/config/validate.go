@@ -84,6 +84,9 @@ func (c *Config) validateServer(p *problems) {
 	if r := c.Memory.ReleaseAfter; r != 0 && r < 100*time.Millisecond {
 		p.addf("memory.release_after", "must be 0 (leave it to Go) or at least 100ms, got %s", r)
 	}
+	if r := c.Memory.StopIdlePlugins; r != 0 && r < 100*time.Millisecond {
+		p.addf("memory.stop_idle_plugins", "must be 0 (keep every plugin running) or at least 100ms, got %s", r)
+	}
 	oneOf(p, "log.level", c.Log.Level, "trace", "debug", "info", "warn", "error")
 	oneOf(p, "log.format", c.Log.Format, "text", "json")
 }

@@ -163,12 +163,10 @@ var errDeclined = errors.New("declined")
 
 // handle calls the plugin and sorts out its answer.
 func (in *instance) handle(ctx context.Context, env *pluginv1.Envelope) ([][]byte, error) {
-	switch in.state() {
-	case stateRestarting, stateStarting:
-		return nil, &stanza.Error{Type: stanza.Wait, Condition: stanza.ServiceUnavailable, Text: "the service is restarting, try again shortly"}
-	case stateFailed, stateStopped:
-		return nil, stanza.Errorf(stanza.ServiceUnavailable, "the service is not available")
+	if err := in.acquire(ctx); err != nil {
+		return nil, err
 	}
+	defer in.release()
 	if err := in.takeTurn(ctx); err != nil {
 		return nil, err
 	}

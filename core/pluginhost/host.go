@@ -6,7 +6,8 @@
 //
 // Its jobs, each in files or a package of its own:
 //   - process supervision: host.go (start, stop, reload), startorder.go,
-//     instance.go, launch.go, supervise.go, events.go and package
+//     instance.go, launch.go, supervise.go, ondemand.go (plugins stopped
+//     when idle and started again by a call), events.go and package
 //     eventqueue (event delivery), and package handlestream (the stream a
 //     process's stanzas travel on);
 //   - the route table and dispatch: snapshot.go (the tables built from
@@ -50,6 +51,10 @@ type Config struct {
 	Executable  string        // the switchboard binary, re-executed for built-ins
 	Env         []string      // added to every plugin's environment
 	CallTimeout time.Duration // for Handle, Invoke and Event calls
+	// IdleStop is how long an on-demand plugin may have nothing to do
+	// before its process is stopped, to be started again by the next
+	// stanza, call or event for it; 0 keeps every plugin running.
+	IdleStop time.Duration
 	// ObserveWait is how long recording a message may wait for room in
 	// an observer's full queue before the copy is dropped: the sender's
 	// stream is read no faster than the archive keeps up. 0 never waits.
@@ -205,6 +210,7 @@ func (h *Host) startSet(ctx context.Context, specs []Spec, keep []*instance) ([]
 			stopAll(started)
 			return nil, err
 		}
+		in.lastUsed.Store(time.Now().UnixNano())
 		in.setState(stateRunning)
 		in.log.Info("plugin started", "version", in.manifestOf().GetVersion(), "pid", in.pid())
 	}
@@ -298,9 +304,13 @@ func (h *Host) Reload(ctx context.Context, specs []Spec) error {
 	}
 	var errs []error
 	for _, in := range reconfigure {
+		if !in.tryAcquire() {
+			continue // idle: it reads the new section when it starts again
+		}
 		if err := in.configure(ctx); err != nil {
 			errs = append(errs, err)
 		}
+		in.release()
 	}
 	h.rebuild()
 	if len(reconfigure) > 0 && len(start) == 0 && len(stop) == 0 {

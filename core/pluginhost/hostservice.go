@@ -325,11 +325,12 @@ func (s *hostServer) Call(ctx context.Context, req *pluginv1.CallRequest) (*plug
 	if p == nil || !slices.Contains(p.manifestOf().GetProvides(), req.GetMethod()) {
 		return nil, status.Errorf(codes.NotFound, "no loaded plugin provides %s", want)
 	}
-	if st := p.state(); st != stateRunning {
-		return nil, status.Errorf(codes.Unavailable, "plugin %s is %s", req.GetPlugin(), st)
-	}
 	ctx, cancel := context.WithTimeout(ctx, s.h.cfg.CallTimeout)
 	defer cancel()
+	if err := p.acquire(ctx); err != nil {
+		return nil, status.Errorf(codes.Unavailable, "plugin %s: %v", req.GetPlugin(), err)
+	}
+	defer p.release()
 	resp, err := p.remoteOf().client.Invoke(ctx, &pluginv1.InvokeRequest{Method: req.GetMethod(), Payload: req.GetPayload(), Caller: s.ns()})
 	if err != nil {
 		return nil, err // the provider's status, typed detail included, passes through

@@ -55,7 +55,7 @@ func RouteLabels(m *pluginv1.Manifest) []string {
 type Status struct {
 	Name     string
 	Path     string // "" for a built-in
-	State    string // starting, running, restarting, failed, stopped
+	State    string // starting, running, restarting, failed, stopped, idle (on demand, stopped when quiet), waking
 	PID      int
 	Restarts int
 	InFlight int // requests the plugin is handling now

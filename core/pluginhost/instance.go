@@ -29,10 +29,12 @@ const (
 	stateRestarting       // died; a new process is on its way
 	stateFailed           // crashed too often; waits for a reload
 	stateStopped          // stopped on purpose
+	stateIdle             // on demand, stopped after a quiet spell; the next call starts it
+	stateWaking           // on demand, starting again for a call
 )
 
 func (s state) String() string {
-	return [...]string{"starting", "running", "restarting", "failed", "stopped"}[s]
+	return [...]string{"starting", "running", "restarting", "failed", "stopped", "idle", "waking"}[s]
 }
 
 // instance is one configured plugin across its process restarts.
@@ -54,6 +56,15 @@ type instance struct {
 	// eventCount counts the events queued, by kind.
 	eventCount *metrics.PluginEvents
 	inflight   atomic.Int64
+	// busy counts the calls and event deliveries under way (acquire), so
+	// that an on-demand plugin is never stopped under one; lastUsed is
+	// when the last began (Unix nanoseconds).
+	busy     atomic.Int64
+	lastUsed atomic.Int64
+	// woken is closed when a start out of stateIdle ends, either way;
+	// wakeAfter is when the next may begin after one failed.
+	woken     chan struct{}
+	wakeAfter time.Time
 	// turns bounds the stanzas handed to the plugin at once.
 	turns chan struct{}
 	// dynamic are the stream features set through SetStreamFeatures.
@@ -103,6 +114,10 @@ func (in *instance) launch(ctx context.Context) error {
 	if err := in.checkCapabilities(m); err != nil {
 		client.Kill()
 		return err
+	}
+	if err := contract.CheckOnDemand(m); err != nil {
+		client.Kill()
+		return fmt.Errorf("plugin %s: %w", in.spec.Name, err)
 	}
 	if err := contract.CheckMetrics(m.GetMetrics()); err != nil {
 		client.Kill()
@@ -192,7 +207,7 @@ func (in *instance) manifestOf() *pluginv1.Manifest {
 func (in *instance) pid() int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.client == nil {
+	if in.client == nil || in.st == stateIdle {
 		return 0
 	}
 	if rc := in.client.ReattachConfig(); rc != nil {

@@ -24,7 +24,7 @@ func (h *Host) Metrics(ctx context.Context) []PluginMetrics {
 	h.mu.Lock()
 	var ins []*instance
 	for _, in := range h.live() {
-		if in.state() == stateRunning && len(in.manifestOf().GetMetrics()) > 0 {
+		if len(in.manifestOf().GetMetrics()) > 0 && in.tryAcquire() {
 			ins = append(ins, in)
 		}
 	}
@@ -35,6 +35,7 @@ func (h *Host) Metrics(ctx context.Context) []PluginMetrics {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer in.release()
 			out[i] = in.metrics(ctx)
 		}()
 	}

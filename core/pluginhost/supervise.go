@@ -28,7 +28,9 @@ func (in *instance) supervise() {
 		in.mu.Unlock()
 		if died {
 			in.recover()
+			continue
 		}
+		in.sleepIfIdle(time.Now())
 	}
 }
 
@@ -101,6 +103,7 @@ func (in *instance) restart() error {
 		return nil // stopped meanwhile
 	}
 	in.st = stateRunning
+	in.lastUsed.Store(time.Now().UnixNano())
 	in.restarts++
 	in.mu.Unlock()
 	in.h.rebuildLocked()
@@ -137,12 +140,13 @@ func (in *instance) deliverEvents() {
 }
 
 func (in *instance) sendEvents(batch []*pluginv1.EventRequest) {
-	if in.state() != stateRunning {
-		in.log.Debug("events dropped: plugin not running", "events", len(batch))
-		return
-	}
 	ctx, cancel := context.WithTimeout(in.h.ctx, in.h.cfg.CallTimeout)
 	defer cancel()
+	if err := in.acquire(ctx); err != nil {
+		in.log.Debug("events dropped: plugin not running", "events", len(batch), "error", err)
+		return
+	}
+	defer in.release()
 	if _, err := in.remoteOf().client.Events(ctx, &pluginv1.EventBatch{Events: batch}); err != nil {
 		in.log.Warn("events not handled", "events", len(batch), "first", batch[0].GetKind().String(), "error", describeErr(err))
 	}

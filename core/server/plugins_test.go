@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -795,4 +796,53 @@ func TestThirdPartyCapabilities(t *testing.T) {
 			t.Fatalf("a forged message got through: %s %v", rawxmpp.Describe(el), err)
 		}
 	})
+}
+
+// An on-demand plugin is stopped once it has had nothing to do for
+// memory.stop_idle_plugins, and the next stanza or event for it starts it
+// again: the client sees an answer either way.
+func TestOnDemandPluginStopsWhenIdleAndStartsAgain(t *testing.T) {
+	s := startWith(t, func(c *config.Config) { c.Memory.StopIdlePlugins = 2 * time.Second }, withPlugins("lazy"))
+	alice, aliceJID := s.login(t, "alice", "a")
+	lazyIQ := func(id string) (pid string, bound []string) {
+		t.Helper()
+		alice.Sendf("<iq type='get' to='localhost' id='%s'><q xmlns='%s'/></iq>", id, nsLazy)
+		el, err := alice.Expect(rawxmpp.ID(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := el.FindElement("q")
+		if el.SelectAttrValue("type", "") != "result" || q == nil {
+			t.Fatalf("reply to %s: %s", id, rawxmpp.Describe(el))
+		}
+		for _, b := range q.SelectElements("b") {
+			bound = append(bound, b.Text())
+		}
+		return q.SelectAttrValue("pid", ""), bound
+	}
+	first, bound := lazyIQ("first")
+	if !slices.Contains(bound, aliceJID) {
+		t.Fatalf("the plugin missed alice's session: %v", bound)
+	}
+	waitFor(t, "the idle plugin to be stopped", func() bool {
+		st := s.Plugins().Status()[0]
+		return st.State == "idle" && st.PID == 0
+	})
+	old, _ := strconv.Atoi(first)
+	waitFor(t, "its process to end", func() bool { return syscall.Kill(old, 0) != nil })
+
+	// An event starts it: it sees bob's session, and only that one.
+	_, bobJID := s.login(t, "bob", "b")
+	waitFor(t, "the event to start the plugin", func() bool { return s.Plugins().Status()[0].State == "running" })
+	second, bound := lazyIQ("second")
+	if second == first || !slices.Equal(bound, []string{bobJID}) {
+		t.Fatalf("after the event: process %s (was %s), sessions %v, want a new process that saw %s", second, first, bound, bobJID)
+	}
+
+	// Idle again, a stanza starts it and is answered.
+	waitFor(t, "the plugin to be stopped again", func() bool { return s.Plugins().Status()[0].State == "idle" })
+	third, bound := lazyIQ("third")
+	if third == second || len(bound) != 0 {
+		t.Fatalf("after the stanza: process %s (was %s), sessions %v", third, second, bound)
+	}
 }

@@ -207,6 +207,7 @@ func (s *Server) build() error {
 		Domains:      cfg.Hosted(),
 		Executable:   s.opts.Executable,
 		CallTimeout:  cfg.Limits.PluginTimeout,
+		IdleStop:     cfg.Memory.StopIdlePlugins,
 		ObserveQueue: cfg.Limits.ArchiveQueue,
 		ObserveWait:  cfg.Limits.ArchiveWait,
 		StartTimeout: time.Minute,

@@ -35,8 +35,46 @@ func testPlugins() map[string]func() sdk.Plugin {
 		"greeter":  func() sdk.Plugin { return greeter{} },
 		"refuser":  func() sdk.Plugin { return refuser{} },
 		"featurer": func() sdk.Plugin { return &featurer{} },
+		"lazy":     func() sdk.Plugin { return &lazy{} },
 	}
 }
+
+const nsLazy = "urn:test:lazy"
+
+// lazy is on demand: it keeps the sessions bound since its process
+// started, and answers urn:test:lazy with one <b>JID</b> per session and
+// its process id.
+type lazy struct {
+	mu    sync.Mutex
+	bound []string
+}
+
+func (l *lazy) Describe() sdk.Description {
+	return sdk.Description{
+		Name:     "lazy",
+		Version:  "1",
+		OnDemand: true,
+		Events: []sdk.EventHandler{{Kind: sdk.SessionBound, Handle: func(_ context.Context, ev sdk.Event) error {
+			l.mu.Lock()
+			l.bound = append(l.bound, ev.JID)
+			l.mu.Unlock()
+			return nil
+		}}},
+		Routes: []sdk.Route{{Kind: sdk.IQ, Namespace: nsLazy, To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
+			out := etree.NewElement("q")
+			out.CreateAttr("xmlns", nsLazy)
+			out.CreateAttr("pid", strconv.Itoa(os.Getpid()))
+			l.mu.Lock()
+			for _, j := range l.bound {
+				out.CreateElement("b").SetText(j)
+			}
+			l.mu.Unlock()
+			return out, nil
+		}}},
+	}
+}
+
+func (l *lazy) Configure(context.Context, sdk.Config) error { return nil }
 
 // featurer is run as a third-party plugin that asks for stream_features
 // only: it offers a post-auth feature, and on request tries to offer the

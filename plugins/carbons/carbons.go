@@ -31,6 +31,7 @@ func (c *Carbons) Describe() sdk.Description {
 	return sdk.Description{
 		Config:   func() any { return &Config{} },
 		Name:     "carbons",
+		OnDemand: true, // holds nothing but caches between calls
 		Version:  sdk.BuildVersion(),
 		Routes:   []sdk.Route{{Kind: sdk.IQ, Namespace: NS, Types: []string{"set"}, To: sdk.ToBare, Handle: c.handle}},
 		Features: []string{NS},

@@ -47,9 +47,10 @@ func New() *Disco { return &Disco{} }
 // commands it lists.
 func (d *Disco) Describe() sdk.Description {
 	return sdk.Description{
-		Config:  func() any { c := defaultConfig(); return &c },
-		Name:    "disco",
-		Version: sdk.BuildVersion(),
+		Config:   func() any { c := defaultConfig(); return &c },
+		Name:     "disco",
+		OnDemand: true, // holds nothing but caches between calls
+		Version:  sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NSInfo, Types: []string{"get"}, To: sdk.ToServer, Handle: d.serverInfo},
 			{Kind: sdk.IQ, Namespace: NSItems, Types: []string{"get"}, To: sdk.ToServer, Handle: d.serverItems},

@@ -34,9 +34,10 @@ func New() *EntityTime { return &EntityTime{now: time.Now, loc: time.Local} }
 // Describe declares the one route and the disco feature.
 func (e *EntityTime) Describe() sdk.Description {
 	return sdk.Description{
-		Config:  func() any { return &Config{Timezone: "Local"} },
-		Name:    "entitytime",
-		Version: sdk.BuildVersion(),
+		Config:   func() any { return &Config{Timezone: "Local"} },
+		Name:     "entitytime",
+		OnDemand: true, // holds nothing but caches between calls
+		Version:  sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: e.handle},
 		},

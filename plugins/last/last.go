@@ -33,9 +33,10 @@ func New() *Last { return &Last{now: time.Now} }
 // roster.
 func (l *Last) Describe() sdk.Description {
 	return sdk.Description{
-		Config:  func() any { return &Config{} },
-		Name:    "last",
-		Version: sdk.BuildVersion(),
+		Config:   func() any { return &Config{} },
+		Name:     "last",
+		OnDemand: true, // holds nothing but caches between calls
+		Version:  sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: l.uptime},
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToBare, Handle: l.account},

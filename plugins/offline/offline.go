@@ -62,9 +62,10 @@ func New() *Offline {
 // delivers them and the disco feature.
 func (o *Offline) Describe() sdk.Description {
 	return sdk.Description{
-		Config:  func() any { c := defaultConfig(); return &c },
-		Name:    "offline",
-		Version: sdk.BuildVersion(),
+		Config:   func() any { c := defaultConfig(); return &c },
+		Name:     "offline",
+		OnDemand: true, // holds nothing but caches between calls
+		Version:  sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			// The core offers a message addressed to a bare JID to this
 			// route only when no resource can take it (RFC 6121 §8.5.2.2).

@@ -31,9 +31,10 @@ func New() *Ping { return &Ping{} }
 // account, and the disco feature.
 func (p *Ping) Describe() sdk.Description {
 	return sdk.Description{
-		Config:  func() any { return &Config{} },
-		Name:    "ping",
-		Version: sdk.BuildVersion(),
+		Config:   func() any { return &Config{} },
+		Name:     "ping",
+		OnDemand: true, // holds nothing but caches between calls
+		Version:  sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: p.handlePing},
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToBare, Handle: p.handleOwnPing},

@@ -42,9 +42,10 @@ func New() *Private { return &Private{} }
 // methods that keep bookmarks when pep is loaded.
 func (p *Private) Describe() sdk.Description {
 	return sdk.Description{
-		Config:  func() any { c := defaultConfig(); return &c },
-		Name:    "private",
-		Version: sdk.BuildVersion(),
+		Config:   func() any { c := defaultConfig(); return &c },
+		Name:     "private",
+		OnDemand: true, // holds nothing but caches between calls
+		Version:  sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: p.handle},
 		},

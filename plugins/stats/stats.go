@@ -37,9 +37,10 @@ func New() *Stats { return &Stats{} }
 // Describe declares the one route and the disco feature.
 func (s *Stats) Describe() sdk.Description {
 	return sdk.Description{
-		Config:  func() any { return &Config{} },
-		Name:    "stats",
-		Version: sdk.BuildVersion(),
+		Config:   func() any { return &Config{} },
+		Name:     "stats",
+		OnDemand: true, // holds nothing but caches between calls
+		Version:  sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: s.handle},
 		},

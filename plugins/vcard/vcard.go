@@ -33,9 +33,10 @@ func New() *VCard { return &VCard{} }
 // method (avatar.go).
 func (v *VCard) Describe() sdk.Description {
 	return sdk.Description{
-		Config:  func() any { c := defaultConfig(); return &c },
-		Name:    "vcard",
-		Version: sdk.BuildVersion(),
+		Config:   func() any { c := defaultConfig(); return &c },
+		Name:     "vcard",
+		OnDemand: true, // holds nothing but caches between calls
+		Version:  sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToBare, Handle: v.get},
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"set"}, To: sdk.ToBare, Handle: v.set},

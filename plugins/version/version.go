@@ -30,9 +30,10 @@ func New() *Version { return &Version{cfg: defaultConfig()} }
 // Describe declares the one route and the disco feature.
 func (v *Version) Describe() sdk.Description {
 	return sdk.Description{
-		Config:  func() any { c := defaultConfig(); return &c },
-		Name:    "version",
-		Version: sdk.BuildVersion(),
+		Config:   func() any { c := defaultConfig(); return &c },
+		Name:     "version",
+		OnDemand: true, // holds nothing but caches between calls
+		Version:  sdk.BuildVersion(),
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: v.handle},
 		},

@@ -65,3 +65,10 @@ func (q *Queue) Take() ([]*pluginv1.EventRequest, uint64) {
 	q.dropped = 0
 	return batch, dropped
 }
+
+// Pending reports whether events wait to be taken.
+func (q *Queue) Pending() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) > 0
+}

@@ -771,7 +771,14 @@ type Manifest struct {
 	Metrics []*MetricDesc `protobuf:"bytes,18,rep,name=metrics,proto3" json:"metrics,omitempty"`
 	// The plugin can check a config section (CheckConfig); without it,
 	// `config check` says the plugin's section was not checked.
-	ChecksConfig  bool `protobuf:"varint,19,opt,name=checks_config,json=checksConfig,proto3" json:"checks_config,omitempty"`
+	ChecksConfig bool `protobuf:"varint,19,opt,name=checks_config,json=checksConfig,proto3" json:"checks_config,omitempty"`
+	// The plugin keeps nothing in its process that must outlive a quiet
+	// spell: no timers, listeners or state but caches. The core may then
+	// stop the process once it has had nothing to do for a while
+	// (memory.stop_idle_plugins) and start it again, configured as before,
+	// for the next stanza, call or event it takes; that one waits for the
+	// start. A plugin that observes messages cannot be on demand.
+	OnDemand      bool `protobuf:"varint,20,opt,name=on_demand,json=onDemand,proto3" json:"on_demand,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -935,6 +942,13 @@ func (x *Manifest) GetMetrics() []*MetricDesc {
 func (x *Manifest) GetChecksConfig() bool {
 	if x != nil {
 		return x.ChecksConfig
+	}
+	return false
+}
+
+func (x *Manifest) GetOnDemand() bool {
+	if x != nil {
+		return x.OnDemand
 	}
 	return false
 }
@@ -4457,7 +4471,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x04name\x18\x03 \x01(\tR\x04name\"U\n" +
 	"\rStreamFeature\x12\x10\n" +
 	"\x03xml\x18\x01 \x01(\tR\x03xml\x122\n" +
-	"\x05stage\x18\x02 \x01(\x0e2\x1c.switchboard.plugin.v1.StageR\x05stage\"\xd3\x06\n" +
+	"\x05stage\x18\x02 \x01(\x0e2\x1c.switchboard.plugin.v1.StageR\x05stage\"\xf0\x06\n" +
 	"\bManifest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
@@ -4482,7 +4496,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\x04uses\x18\x10 \x03(\tR\x04uses\x128\n" +
 	"\aservice\x18\x11 \x01(\v2\x1e.switchboard.plugin.v1.ServiceR\aservice\x12;\n" +
 	"\ametrics\x18\x12 \x03(\v2!.switchboard.plugin.v1.MetricDescR\ametrics\x12#\n" +
-	"\rchecks_config\x18\x13 \x01(\bR\fchecksConfig\"\x85\x01\n" +
+	"\rchecks_config\x18\x13 \x01(\bR\fchecksConfig\x12\x1b\n" +
+	"\ton_demand\x18\x14 \x01(\bR\bonDemand\"\x85\x01\n" +
 	"\n" +
 	"MetricDesc\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
