@@ -30,21 +30,28 @@ type KeyBound struct {
 
 // ScanBounds turns Store.Scan's prefix and after into the conditions on
 // the key that make the scan a range on the primary key, the same for
-// every driver; each writes them in its own SQL.
+// every driver; each writes them in its own SQL. There is at most one
+// bound on each side: of two, a planner may take either for the range and
+// check the other on every row, and SQLite takes the prefix's, so that a
+// scan resumed after a key deep in a prefix read every row between the
+// prefix's edge and it.
 func ScanBounds(prefix, after string, reverse bool) []KeyBound {
-	var bs []KeyBound
-	if prefix != "" {
-		bs = append(bs, KeyBound{">=", prefix})
-	}
-	if end, ok := PrefixEnd(prefix); ok {
-		bs = append(bs, KeyBound{"<", end})
-	}
+	lower := KeyBound{">=", prefix}
+	end, bounded := PrefixEnd(prefix)
+	upper := KeyBound{"<", end}
 	switch {
 	case after == "":
-	case reverse:
-		bs = append(bs, KeyBound{"<", after})
-	default:
-		bs = append(bs, KeyBound{">", after})
+	case reverse && (!bounded || after < end):
+		upper, bounded = KeyBound{"<", after}, true
+	case !reverse && after >= prefix:
+		lower = KeyBound{">", after}
+	}
+	var bs []KeyBound
+	if lower.Key != "" || lower.Op == ">" {
+		bs = append(bs, lower)
+	}
+	if bounded {
+		bs = append(bs, upper)
 	}
 	return bs
 }

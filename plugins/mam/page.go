@@ -151,17 +151,20 @@ type indexReader struct {
 	a        archive
 	s        *scope
 	backward bool
-	chunk    int    // records per Scan
+	chunk    int    // records per Scan, at most
 	cursor   string // the last record read
-	queue    []item // read, in scope, not yet taken
-	started  bool
-	done     bool // nothing in scope past the queue
+	// records and entries count what the Scans of the index by peer
+	// returned: records, and the messages they named.
+	records, entries int
+	queue            []item // read, in scope, not yet taken
+	started          bool
+	done             bool // nothing in scope past the queue
 }
 
 // next takes up to k messages; none when the scope has no more.
 func (r *indexReader) next(ctx context.Context, k int) ([]item, error) {
 	for len(r.queue) == 0 && !r.done {
-		if err := r.fill(ctx); err != nil {
+		if err := r.fill(ctx, k); err != nil {
 			return nil, err
 		}
 	}
@@ -171,8 +174,29 @@ func (r *indexReader) next(ctx context.Context, k int) ([]item, error) {
 	return out, nil
 }
 
-// fill reads the next chunk of records into the queue.
-func (r *indexReader) fill(ctx context.Context) error {
+// firstGroups is how many records of the index by peer the first Scan of
+// a page reads: a record names up to groupMax messages, so a page of a
+// busy conversation is in one or two, and reading a whole page's worth of
+// records would read up to groupMax times the messages wanted.
+const firstGroups = 3
+
+// groupsFor is how many records of the index by peer should hold k more
+// messages, judged by those read so far: one more than the average says,
+// at most chunk.
+func (r *indexReader) groupsFor(k int) int {
+	if r.records == 0 || r.entries == 0 {
+		return min(r.chunk, firstGroups)
+	}
+	return min(r.chunk, (k*r.records+r.entries-1)/r.entries+1)
+}
+
+// fill reads the records that should hold the next k messages into the
+// queue.
+func (r *indexReader) fill(ctx context.Context, k int) error {
+	n := r.chunk
+	if r.s.prefix != msgPrefix {
+		n = r.groupsFor(k)
+	}
 	var kvs []sdk.KV
 	if !r.started && !r.backward && r.s.prefix != msgPrefix && r.s.lo != r.s.prefix {
 		// The group holding the first messages after lo (when the scope
@@ -187,16 +211,19 @@ func (r *indexReader) fill(ctx context.Context) error {
 		kvs = prev
 	}
 	r.started = true
-	more, err := r.a.st.Scan(ctx, r.s.prefix, r.cursor, r.chunk, r.backward)
+	more, err := r.a.st.Scan(ctx, r.s.prefix, r.cursor, n, r.backward)
 	if err != nil {
 		return fmt.Errorf("reading the archive: %w", err)
 	}
-	r.done = len(more) < r.chunk
+	r.done = len(more) < n
 	if len(more) > 0 {
 		r.cursor = more[len(more)-1].Key
 	}
 	for _, kv := range append(kvs, more...) {
-		for _, it := range r.itemsOf(kv) {
+		items := r.itemsOf(kv)
+		r.records++
+		r.entries += len(items)
+		for _, it := range items {
 			switch k := r.s.keyOf(it.e); {
 			case k <= r.s.lo:
 				if r.backward {
