@@ -44,6 +44,12 @@ func (d *dispatcher) Metrics(context.Context) (*pluginv1.MetricsResponse, error)
 	return &pluginv1.MetricsResponse{Values: metricValuesToProto(d.desc.Metrics)}, nil
 }
 
+// Quiet runs the plugin's Description.Quiet; without one a plugin is
+// always quiet.
+func (d *dispatcher) Quiet(context.Context) bool {
+	return d.desc.Quiet == nil || d.desc.Quiet()
+}
+
 // CheckConfig decodes a config section into a new value of the plugin's
 // config type, as Configure would, and runs nothing else.
 func (d *dispatcher) CheckConfig(_ context.Context, req *pluginv1.CheckConfigRequest) error {

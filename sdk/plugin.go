@@ -110,6 +110,11 @@ type Description struct {
 	// included, when the next stanza, call or event for it comes; that
 	// one waits for the start. A plugin that sets Observe cannot be.
 	OnDemand bool
+	// Quiet, for a plugin on demand whose process holds state at times
+	// (the sessions it tracks, commands under way), reports whether it
+	// holds none now: the core asks before it stops an idle plugin, and
+	// leaves it running while Quiet says no. Nil is always quiet.
+	Quiet func() bool
 }
 
 // The capabilities a plugin can ask for.

@@ -61,6 +61,7 @@ type instance struct {
 	// when the last began (Unix nanoseconds).
 	busy     atomic.Int64
 	lastUsed atomic.Int64
+	uses     atomic.Int64 // calls begun, ever: a stop decided on a count that moved is off
 	// woken is closed when a start out of stateIdle ends, either way;
 	// wakeAfter is when the next may begin after one failed.
 	woken     chan struct{}

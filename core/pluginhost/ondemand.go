@@ -4,6 +4,10 @@ import (
 	"context"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
 )
 
@@ -31,6 +35,7 @@ func (in *instance) acquire(ctx context.Context) error {
 		st := in.st
 		if st == stateRunning {
 			in.mu.Unlock()
+			in.uses.Add(1)
 			in.lastUsed.Store(time.Now().UnixNano())
 			return nil
 		}
@@ -133,14 +138,23 @@ func (in *instance) wake(done chan struct{}) {
 }
 
 // sleepIfIdle stops an on-demand plugin that has had nothing to do for
-// the host's IdleStop. The supervisor calls it on every tick.
+// the host's IdleStop and says it is quiet (holds nothing its process
+// would lose). The supervisor calls it on every tick; a plugin that is not
+// quiet is asked again after another IdleStop.
 func (in *instance) sleepIfIdle(now time.Time) {
 	idle := in.h.cfg.IdleStop
-	if idle <= 0 || now.UnixNano()-in.lastUsed.Load() < int64(idle) {
+	if idle <= 0 || now.UnixNano()-in.lastUsed.Load() < int64(idle) || in.state() != stateRunning || !in.manifestOf().GetOnDemand() {
+		return
+	}
+	uses := in.uses.Load()
+	if !in.quiet() {
+		in.lastUsed.Store(now.UnixNano())
 		return
 	}
 	in.mu.Lock()
-	if in.st != stateRunning || !in.manifest.GetOnDemand() || in.busy.Load() != 0 || in.events.Pending() {
+	// A call that began meanwhile may have given the plugin something
+	// to hold: it stays.
+	if in.st != stateRunning || in.busy.Load() != 0 || in.uses.Load() != uses || in.events.Pending() {
 		in.mu.Unlock()
 		return
 	}
@@ -149,4 +163,20 @@ func (in *instance) sleepIfIdle(now time.Time) {
 	in.mu.Unlock()
 	in.log.Debug("plugin stopped after a quiet spell; the next stanza, call or event for it starts it again", "idle", idle)
 	client.Kill()
+}
+
+// quiet asks the plugin whether stopping it would lose anything; one that
+// does not know the question is quiet, one that does not answer is not.
+func (in *instance) quiet() bool {
+	ctx, cancel := context.WithTimeout(in.h.ctx, in.h.cfg.CallTimeout)
+	defer cancel()
+	resp, err := in.remoteOf().client.Quiet(ctx, &pluginv1.QuietRequest{})
+	if status.Code(err) == codes.Unimplemented {
+		return true
+	}
+	if err != nil {
+		in.log.Warn("asking an idle plugin whether it may be stopped", "error", describeErr(err))
+		return false
+	}
+	return resp.GetQuiet()
 }

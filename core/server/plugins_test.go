@@ -804,9 +804,9 @@ func TestThirdPartyCapabilities(t *testing.T) {
 func TestOnDemandPluginStopsWhenIdleAndStartsAgain(t *testing.T) {
 	s := startWith(t, func(c *config.Config) { c.Memory.StopIdlePlugins = 2 * time.Second }, withPlugins("lazy"))
 	alice, aliceJID := s.login(t, "alice", "a")
-	lazyIQ := func(id string) (pid string, bound []string) {
+	lazyIQ := func(id string, attrs ...string) (pid string, bound []string) {
 		t.Helper()
-		alice.Sendf("<iq type='get' to='localhost' id='%s'><q xmlns='%s'/></iq>", id, nsLazy)
+		alice.Sendf("<iq type='get' to='localhost' id='%s'><q xmlns='%s' %s/></iq>", id, nsLazy, strings.Join(attrs, " "))
 		el, err := alice.Expect(rawxmpp.ID(id))
 		if err != nil {
 			t.Fatal(err)
@@ -820,10 +820,18 @@ func TestOnDemandPluginStopsWhenIdleAndStartsAgain(t *testing.T) {
 		}
 		return q.SelectAttrValue("pid", ""), bound
 	}
-	first, bound := lazyIQ("first")
-	if !slices.Contains(bound, aliceJID) {
-		t.Fatalf("the plugin missed alice's session: %v", bound)
+	// Events and stanzas travel apart: ask until the event has come.
+	n := 0
+	until := func(what string, cond func(pid string, bound []string) bool) (pid string, bound []string) {
+		t.Helper()
+		waitFor(t, what, func() bool {
+			n++
+			pid, bound = lazyIQ(fmt.Sprintf("q%d", n))
+			return cond(pid, bound)
+		})
+		return pid, bound
 	}
+	first, _ := until("alice's session to reach the plugin", func(_ string, bound []string) bool { return slices.Contains(bound, aliceJID) })
 	waitFor(t, "the idle plugin to be stopped", func() bool {
 		st := s.Plugins().Status()[0]
 		return st.State == "idle" && st.PID == 0
@@ -834,15 +842,25 @@ func TestOnDemandPluginStopsWhenIdleAndStartsAgain(t *testing.T) {
 	// An event starts it: it sees bob's session, and only that one.
 	_, bobJID := s.login(t, "bob", "b")
 	waitFor(t, "the event to start the plugin", func() bool { return s.Plugins().Status()[0].State == "running" })
-	second, bound := lazyIQ("second")
+	second, bound := until("bob's session to reach the plugin", func(_ string, bound []string) bool { return len(bound) > 0 })
 	if second == first || !slices.Equal(bound, []string{bobJID}) {
 		t.Fatalf("after the event: process %s (was %s), sessions %v, want a new process that saw %s", second, first, bound, bobJID)
 	}
 
 	// Idle again, a stanza starts it and is answered.
 	waitFor(t, "the plugin to be stopped again", func() bool { return s.Plugins().Status()[0].State == "idle" })
-	third, bound := lazyIQ("third")
+	third, bound := lazyIQ("third", "hold='true'")
 	if third == second || len(bound) != 0 {
 		t.Fatalf("after the stanza: process %s (was %s), sessions %v", third, second, bound)
 	}
+
+	// A plugin that says it holds something is left running.
+	if _, err := alice.Expect(rawxmpp.ID("not-quiet")); err != nil {
+		t.Fatalf("the core did not ask the idle plugin whether it is quiet: %v", err)
+	}
+	if st := s.Plugins().Status()[0]; st.State != "running" || strconv.Itoa(st.PID) != third {
+		t.Fatalf("a plugin that is not quiet was stopped: %+v", st)
+	}
+	lazyIQ("release", "hold='false'")
+	waitFor(t, "the released plugin to be stopped", func() bool { return s.Plugins().Status()[0].State == "idle" })
 }

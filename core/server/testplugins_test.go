@@ -42,11 +42,16 @@ func testPlugins() map[string]func() sdk.Plugin {
 const nsLazy = "urn:test:lazy"
 
 // lazy is on demand: it keeps the sessions bound since its process
-// started, and answers urn:test:lazy with one <b>JID</b> per session and
-// its process id.
+// started, and answers urn:test:lazy with one <b>JID</b> per session, its
+// process id and how often the core asked whether it is quiet. While a
+// request with hold='true' is the last word it is not quiet, and tells the
+// requester each time it is asked (<message id='not-quiet'/>).
 type lazy struct {
 	mu    sync.Mutex
+	host  sdk.Host
 	bound []string
+	hold  string // the full JID that asked it to hold; "" for none
+	asked int
 }
 
 func (l *lazy) Describe() sdk.Description {
@@ -54,17 +59,36 @@ func (l *lazy) Describe() sdk.Description {
 		Name:     "lazy",
 		Version:  "1",
 		OnDemand: true,
+		Quiet: func() bool {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.asked++
+			if l.hold != "" {
+				msg := sdk.NewElement("", "message")
+				msg.CreateAttr("to", l.hold)
+				msg.CreateAttr("id", "not-quiet")
+				go func() { _ = l.host.Send(context.Background(), msg) }() // the test waits for it
+			}
+			return l.hold == ""
+		},
 		Events: []sdk.EventHandler{{Kind: sdk.SessionBound, Handle: func(_ context.Context, ev sdk.Event) error {
 			l.mu.Lock()
 			l.bound = append(l.bound, ev.JID)
 			l.mu.Unlock()
 			return nil
 		}}},
-		Routes: []sdk.Route{{Kind: sdk.IQ, Namespace: nsLazy, To: sdk.ToServer, Handle: func(context.Context, *sdk.Request) (*etree.Element, error) {
+		Routes: []sdk.Route{{Kind: sdk.IQ, Namespace: nsLazy, To: sdk.ToServer, Handle: func(_ context.Context, req *sdk.Request) (*etree.Element, error) {
 			out := etree.NewElement("q")
 			out.CreateAttr("xmlns", nsLazy)
 			out.CreateAttr("pid", strconv.Itoa(os.Getpid()))
 			l.mu.Lock()
+			if h := req.Stanza.ChildElements()[0].SelectAttr("hold"); h != nil {
+				l.hold = ""
+				if h.Value == "true" {
+					l.hold = req.From
+				}
+			}
+			out.CreateAttr("asked", strconv.Itoa(l.asked))
 			for _, j := range l.bound {
 				out.CreateElement("b").SetText(j)
 			}
@@ -74,7 +98,12 @@ func (l *lazy) Describe() sdk.Description {
 	}
 }
 
-func (l *lazy) Configure(context.Context, sdk.Config) error { return nil }
+func (l *lazy) Configure(_ context.Context, c sdk.Config) error {
+	l.mu.Lock()
+	l.host = c.Host
+	l.mu.Unlock()
+	return nil
+}
 
 // featurer is run as a third-party plugin that asks for stream_features
 // only: it offers a post-auth feature, and on request tries to offer the

@@ -52,6 +52,9 @@ func (a *AdHoc) Describe() sdk.Description {
 		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "adhoc",
 		Version: sdk.BuildVersion(),
+		// Its process holds state only while sessions use it: Quiet.
+		OnDemand: true,
+		Quiet:    a.quiet,
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"set"}, To: sdk.ToServer, Handle: a.handleCommand},
 		},
@@ -119,4 +122,18 @@ func (a *AdHoc) state() (sdk.Host, map[string]bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.host, a.admins
+}
+
+// quiet reports whether no command waits for its form: the process may
+// then be stopped when idle (Description.Quiet).
+func (a *AdHoc) quiet() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := time.Now()
+	for _, s := range a.sessions {
+		if now.Before(s.expires) {
+			return false
+		}
+	}
+	return true
 }

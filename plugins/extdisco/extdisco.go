@@ -63,6 +63,9 @@ func (e *ExtDisco) Describe() sdk.Description {
 		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "extdisco",
 		Version: sdk.BuildVersion(),
+		// Its process holds state only while sessions use it: Quiet.
+		OnDemand: true,
+		Quiet:    e.quiet,
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get"}, To: sdk.ToServer, Handle: e.handle},
 		},
@@ -126,4 +129,12 @@ func (e *ExtDisco) sessionClosed(_ context.Context, ev sdk.Event) error {
 
 func (e *ExtDisco) pushID() string {
 	return e.pushPrefix + strconv.FormatUint(e.pushSeq.Add(1), 36)
+}
+
+// quiet reports whether no session waits for pushes of changed services:
+// the process may then be stopped when idle (Description.Quiet).
+func (e *ExtDisco) quiet() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.asked) == 0
 }

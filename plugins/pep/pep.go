@@ -120,6 +120,9 @@ func (p *PEP) Describe() sdk.Description {
 		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "pep",
 		Version: sdk.BuildVersion(),
+		// Its process holds state only while sessions use it: Quiet.
+		OnDemand: true,
+		Quiet:    p.quiet,
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: getSet, To: sdk.ToBare, Handle: p.handlePubsub},
 			{Kind: sdk.IQ, Namespace: NSOwner, Types: getSet, To: sdk.ToBare, Handle: p.handleOwner},
@@ -175,4 +178,13 @@ func (p *PEP) env() (sdk.Host, Config, hclog.Logger) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.host, p.cfg, p.log
+}
+
+// quiet reports whether pep tracks no account's sessions and runs no
+// capability query: the process may then be stopped when idle
+// (Description.Quiet).
+func (p *PEP) quiet() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.accounts) == 0 && len(p.resolving) == 0 && p.inflight.Load() == 0
 }

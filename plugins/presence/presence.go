@@ -58,6 +58,9 @@ func (p *Presence) Describe() sdk.Description {
 		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "presence",
 		Version: sdk.BuildVersion(),
+		// Its process holds state only while sessions use it: Quiet.
+		OnDemand: true,
+		Quiet:    p.quiet,
 		Routes: []sdk.Route{
 			{Kind: sdk.Presence, To: sdk.Broadcast, Types: []string{"available", "unavailable"}, Handle: p.handleBroadcast},
 			{Kind: sdk.Presence, To: sdk.ToBare, Types: subscriptionTypes, Handle: p.handleSubscription},
@@ -94,4 +97,12 @@ func (p *Presence) env() (sdk.Host, hclog.Logger) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.host, p.log
+}
+
+// quiet reports whether presence tracks no session, here or elsewhere in a
+// cluster: its process may then be stopped when idle (Description.Quiet).
+func (p *Presence) quiet() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.users) == 0
 }

@@ -63,3 +63,15 @@ func hostOf(addr string) string {
 	}
 	return addr
 }
+
+// empty reports whether no registration is still counted at now.
+func (l *limiter) empty(now time.Time, window time.Duration) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, ts := range l.seen {
+		if len(ts) > 0 && now.Sub(ts[len(ts)-1]) < window {
+			return false
+		}
+	}
+	return true
+}

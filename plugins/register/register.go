@@ -44,6 +44,9 @@ func (r *Register) Describe() sdk.Description {
 		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "register",
 		Version: sdk.BuildVersion(),
+		// Its process holds state only while sessions use it: Quiet.
+		OnDemand: true,
+		Quiet:    r.quiet,
 		Routes: []sdk.Route{
 			// To the server: registration before authentication; after
 			// it, what XEP-0077 addresses to the server.
@@ -135,4 +138,12 @@ func localOf(jid string) string {
 func domainOf(jid string) string {
 	_, domain, _ := strings.Cut(bareOf(jid), "@")
 	return domain
+}
+
+// quiet reports whether no registration from an address still counts
+// against its limit: the process may then be stopped when idle
+// (Description.Quiet) without forgetting one.
+func (r *Register) quiet() bool {
+	_, cfg := r.settings.Current()
+	return r.limiter.empty(r.now(), cfg.RegistrationWindow)
 }

@@ -72,6 +72,9 @@ func (r *Roster) Describe() sdk.Description {
 		Config:  func() any { c := defaultConfig(); return &c },
 		Name:    "roster",
 		Version: sdk.BuildVersion(),
+		// Its process holds state only while sessions use it: Quiet.
+		OnDemand: true,
+		Quiet:    r.quiet,
 		Routes: []sdk.Route{
 			{Kind: sdk.IQ, Namespace: NS, Types: []string{"get", "set"}, To: sdk.ToBare, Handle: r.handleIQ},
 		},
@@ -109,4 +112,12 @@ func (r *Roster) env() (sdk.Host, hclog.Logger, Config) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.host, r.log, r.cfg
+}
+
+// quiet reports whether no session waits for roster pushes: the process
+// may then be stopped when idle (Description.Quiet).
+func (r *Roster) quiet() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.interested) == 0
 }

@@ -30,6 +30,9 @@ type Impl interface {
 	Invoke(ctx context.Context, req *pluginv1.InvokeRequest) ([]byte, error)
 	Observe(ctx context.Context, req *pluginv1.ObserveRequest) error
 	Metrics(ctx context.Context) (*pluginv1.MetricsResponse, error)
+	// Quiet reports whether the process holds nothing that stopping it
+	// would lose (an on-demand plugin's Description.Quiet).
+	Quiet(ctx context.Context) bool
 	// CheckConfig's error is the operator's: it names the key or value.
 	CheckConfig(ctx context.Context, req *pluginv1.CheckConfigRequest) error
 	Cleanup() error
@@ -155,6 +158,11 @@ func (s *Server) CheckConfig(ctx context.Context, req *pluginv1.CheckConfigReque
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	return &pluginv1.CheckConfigResponse{}, nil
+}
+
+func (s *Server) Quiet(ctx context.Context, _ *pluginv1.QuietRequest) (_ *pluginv1.QuietResponse, err error) {
+	defer s.recoverInto(&err, "quiet")
+	return &pluginv1.QuietResponse{Quiet: s.impl.Quiet(ctx)}, nil
 }
 
 func (s *Server) Observe(ctx context.Context, req *pluginv1.ObserveRequest) (_ *pluginv1.ObserveResponse, err error) {

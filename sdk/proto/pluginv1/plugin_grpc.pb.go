@@ -54,6 +54,7 @@ const (
 	Plugin_Observe_FullMethodName      = "/switchboard.plugin.v1.Plugin/Observe"
 	Plugin_Metrics_FullMethodName      = "/switchboard.plugin.v1.Plugin/Metrics"
 	Plugin_CheckConfig_FullMethodName  = "/switchboard.plugin.v1.Plugin/CheckConfig"
+	Plugin_Quiet_FullMethodName        = "/switchboard.plugin.v1.Plugin/Quiet"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -92,6 +93,12 @@ type PluginClient interface {
 	// A section the plugin refuses is an INVALID_ARGUMENT status naming the
 	// problem (the key, the value).
 	CheckConfig(ctx context.Context, in *CheckConfigRequest, opts ...grpc.CallOption) (*CheckConfigResponse, error)
+	// Quiet asks a plugin on demand (Manifest.on_demand) whether its process
+	// holds anything now that stopping it would lose: a session it tracks,
+	// a command under way. The core asks before it stops one that has had
+	// nothing to do for a while, and leaves a plugin that says no running.
+	// A plugin without the method is taken as quiet.
+	Quiet(ctx context.Context, in *QuietRequest, opts ...grpc.CallOption) (*QuietResponse, error)
 }
 
 type pluginClient struct {
@@ -185,6 +192,16 @@ func (c *pluginClient) CheckConfig(ctx context.Context, in *CheckConfigRequest, 
 	return out, nil
 }
 
+func (c *pluginClient) Quiet(ctx context.Context, in *QuietRequest, opts ...grpc.CallOption) (*QuietResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QuietResponse)
+	err := c.cc.Invoke(ctx, Plugin_Quiet_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PluginServer is the server API for Plugin service.
 // All implementations must embed UnimplementedPluginServer
 // for forward compatibility.
@@ -221,6 +238,12 @@ type PluginServer interface {
 	// A section the plugin refuses is an INVALID_ARGUMENT status naming the
 	// problem (the key, the value).
 	CheckConfig(context.Context, *CheckConfigRequest) (*CheckConfigResponse, error)
+	// Quiet asks a plugin on demand (Manifest.on_demand) whether its process
+	// holds anything now that stopping it would lose: a session it tracks,
+	// a command under way. The core asks before it stops one that has had
+	// nothing to do for a while, and leaves a plugin that says no running.
+	// A plugin without the method is taken as quiet.
+	Quiet(context.Context, *QuietRequest) (*QuietResponse, error)
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -254,6 +277,9 @@ func (UnimplementedPluginServer) Metrics(context.Context, *MetricsRequest) (*Met
 }
 func (UnimplementedPluginServer) CheckConfig(context.Context, *CheckConfigRequest) (*CheckConfigResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckConfig not implemented")
+}
+func (UnimplementedPluginServer) Quiet(context.Context, *QuietRequest) (*QuietResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Quiet not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -409,6 +435,24 @@ func _Plugin_CheckConfig_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_Quiet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QuietRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).Quiet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_Quiet_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).Quiet(ctx, req.(*QuietRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -443,6 +487,10 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckConfig",
 			Handler:    _Plugin_CheckConfig_Handler,
+		},
+		{
+			MethodName: "Quiet",
+			Handler:    _Plugin_Quiet_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

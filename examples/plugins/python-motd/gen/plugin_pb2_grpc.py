@@ -56,6 +56,11 @@ class PluginStub(object):
         request_serializer=plugin__pb2.CheckConfigRequest.SerializeToString,
         response_deserializer=plugin__pb2.CheckConfigResponse.FromString,
         )
+    self.Quiet = channel.unary_unary(
+        '/switchboard.plugin.v1.Plugin/Quiet',
+        request_serializer=plugin__pb2.QuietRequest.SerializeToString,
+        response_deserializer=plugin__pb2.QuietResponse.FromString,
+        )
 
 
 class PluginServicer(object):
@@ -136,6 +141,17 @@ class PluginServicer(object):
     context.set_details('Method not implemented!')
     raise NotImplementedError('Method not implemented!')
 
+  def Quiet(self, request, context):
+    """Quiet asks a plugin on demand (Manifest.on_demand) whether its process
+    holds anything now that stopping it would lose: a session it tracks,
+    a command under way. The core asks before it stops one that has had
+    nothing to do for a while, and leaves a plugin that says no running.
+    A plugin without the method is taken as quiet.
+    """
+    context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+    context.set_details('Method not implemented!')
+    raise NotImplementedError('Method not implemented!')
+
 
 def add_PluginServicer_to_server(servicer, server):
   rpc_method_handlers = {
@@ -178,6 +194,11 @@ def add_PluginServicer_to_server(servicer, server):
           servicer.CheckConfig,
           request_deserializer=plugin__pb2.CheckConfigRequest.FromString,
           response_serializer=plugin__pb2.CheckConfigResponse.SerializeToString,
+      ),
+      'Quiet': grpc.unary_unary_rpc_method_handler(
+          servicer.Quiet,
+          request_deserializer=plugin__pb2.QuietRequest.FromString,
+          response_serializer=plugin__pb2.QuietResponse.SerializeToString,
       ),
   }
   generic_handler = grpc.method_handlers_generic_handler(
