@@ -74,6 +74,10 @@ func (m *MUC) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    "muc",
 		Version: "1.0.0",
+		// Rooms, occupants and history are in the store; the process
+		// holds nothing else while no room has an occupant: Quiet.
+		OnDemand: true,
+		Quiet:    m.quiet,
 		Service: &sdk.Service{
 			Subdomain:  "conference",
 			Name:       "Chatrooms",
@@ -214,4 +218,25 @@ func child(el *etree.Element, ns, name string) *etree.Element {
 		}
 	}
 	return nil
+}
+
+// quiet reports whether no room has an occupant: the process may then be
+// stopped when idle (Description.Quiet), the rooms read again when it
+// starts.
+func (m *MUC) quiet() bool {
+	m.mu.Lock()
+	rooms := make([]*room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		rooms = append(rooms, r)
+	}
+	m.mu.Unlock()
+	for _, r := range rooms {
+		r.mu.Lock()
+		n := len(r.sessions)
+		r.mu.Unlock()
+		if n > 0 {
+			return false
+		}
+	}
+	return true
 }
