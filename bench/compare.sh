@@ -26,6 +26,9 @@
 #   CONCURRENCY=50
 #   PAIRS=200 COUNT=500 messages: pairs × messages each way, SIZE bytes,
 #   SIZE=128 WINDOW=10    at most WINDOW in flight per sender
+#   PACED_RATE=10000    paced: the same pairs sending PACED_RATE messages/s
+#   PACED_SECONDS=10      in all, evenly, for PACED_SECONDS: the latency at a
+#                         rate every server can take, not at its limit
 #   IDLE=2000           idle: sessions held; SETTLE before measuring RSS
 #   SETTLE=5s
 #   PRESENCE=500        presence: users with CONTACTS contacts each
@@ -54,11 +57,12 @@ HERE=$ROOT/bench
 
 if [[ -n ${QUICK:-} ]]; then
 	: "${REPS:=1}" "${LOGIN_USERS:=100}" "${COLD_USERS:=100}" "${ROUNDS:=1}" "${PAIRS:=20}" "${COUNT:=200}"
+	: "${PACED_RATE:=2000}" "${PACED_SECONDS:=3}"
 	: "${IDLE:=200}" "${SETTLE:=2s}" "${PRESENCE:=100}" "${CONTACTS:=10}"
 	: "${IQ_COUNT:=500}" "${IQ50_COUNT:=50}" "${ROOMS:=4}" "${OCCUPANTS:=10}" "${ROOM_COUNT:=30}" "${OUT:=-}"
 fi
 : "${REPS:=3}" "${LOGIN_USERS:=500}" "${COLD_USERS:=500}" "${ROUNDS:=3}" "${CONCURRENCY:=50}"
-: "${PAIRS:=200}" "${COUNT:=500}" "${SIZE:=128}" "${WINDOW:=10}"
+: "${PAIRS:=200}" "${COUNT:=500}" "${SIZE:=128}" "${WINDOW:=10}" "${PACED_RATE:=10000}" "${PACED_SECONDS:=10}"
 : "${IDLE:=2000}" "${SETTLE:=5s}" "${PRESENCE:=500}" "${CONTACTS:=20}"
 : "${IQ_COUNT:=3000}" "${IQ50_COUNT:=200}" "${ROOMS:=10}" "${OCCUPANTS:=20}" "${ROOM_COUNT:=20}"
 : "${SERVER_CPU:=0}" "${TOOL_CPU:=1}" "${BASE_PORT:=25200}" "${NICE:=}" "${SETUP_GRACE:=600s}"
@@ -294,12 +298,13 @@ declare -A SCEN=(
 	[cold]="login --users $COLD_USERS --first-user $COLD_FIRST --rounds 1 --concurrency $CONCURRENCY --mech SCRAM-SHA-256 --addr ADDR"
 	[login]="login --users $LOGIN_USERS --rounds $ROUNDS --concurrency $CONCURRENCY --mech SCRAM-SHA-256 --addr ADDR"
 	[messages]="messages --users $((2 * PAIRS)) --pairs $PAIRS --count $COUNT --size $SIZE --window $WINDOW --tls --addr TLSADDR"
+	[paced]="messages --users $((2 * PAIRS)) --pairs $PAIRS --count $((PACED_RATE * PACED_SECONDS / (2 * PAIRS))) --rate $PACED_RATE --size $SIZE --window 100 --grace 60s --tls --addr TLSADDR"
 	[presence]="presence --users $PRESENCE --contacts $CONTACTS --user-prefix puser --password-prefix ppw --tls --addr TLSADDR"
 	[ping1]="iq --iq ping --users 50 --concurrency 1 --count $IQ_COUNT --tls --addr TLSADDR"
 	[ping50]="iq --iq ping --users 50 --concurrency 50 --count $IQ50_COUNT --tls --addr TLSADDR"
 	[rooms]="rooms --users $((ROOMS * OCCUPANTS)) --rooms $ROOMS --occupants $OCCUPANTS --count $ROOM_COUNT --size $SIZE --window $WINDOW --grace 60s --tls --addr TLSADDR"
 )
-ORDER=(idle cold login messages presence ping1 ping50 rooms)
+ORDER=(idle cold login messages paced presence ping1 ping50 rooms)
 TOOL=(taskset -c "$TOOL_CPU" "$SB" bench --workers 1 --timeout 10m)
 
 addr_args() { # SERVER SCENARIO-STRING
@@ -495,6 +500,7 @@ row() {
 		target="≥ 2 × ejabberd: $(verdict ge "$rej" 2); ≥ ½ relay ($(fmt ratio "$r")): $(verdict ge "$r" 0.5)"
 		;;
 	messages/p99) target="below ejabberd's: $(verdict le "$rej" 0.999)" ;;
+	paced/p99) target="issue 23: below ejabberd's: $(verdict le "$rej" 0.999)" ;;
 	idle/kib) target="≤ 24 KiB: $(verdict le "$sw" 24)" ;;
 	presence/elapsed) target="≤ ½ ejabberd's time: $(verdict le "$rej" 0.5)" ;;
 	ping1/p50us) target="< 150 µs: $(verdict le "$sw" 149.999)" ;;
@@ -570,6 +576,9 @@ $(row messages rate "messages: delivered/s ↑ ($PAIRS pairs × $COUNT each way,
 $(row messages p50 "messages: latency p50, ms ↓")
 $(row messages p99 "messages: latency p99, ms ↓")
 $(row messages cpu_us "messages: server CPU per message, µs ↓")
+$(row paced rate "paced messages: delivered/s (the same pairs sending $PACED_RATE messages/s in all, evenly, for $PACED_SECONDS s; window 100)")
+$(row paced p50 "paced messages: latency p50, ms ↓ (from when each was due)")
+$(row paced p99 "paced messages: latency p99, ms ↓")
 $(row idle kib "idle: RSS per authenticated TLS session, KiB ↓ ($IDLE sessions)")
 $(row presence elapsed "presence: s until every presence arrived ↓ ($PRESENCE users × $CONTACTS contacts)")
 $(row ping1 p50us "iq ping, one session: p50, µs ↓ (Switchboard: through its ping plugin process)")
@@ -593,6 +602,7 @@ $(cpu_row idle idle)
 $(cpu_row cold "cold login")
 $(cpu_row login login)
 $(cpu_row messages messages)
+$(cpu_row paced "paced messages")
 $(cpu_row presence presence)
 $(cpu_row ping1 "iq ping, one session")
 $(cpu_row ping50 "iq ping, 50 sessions")

@@ -37,6 +37,7 @@ type Config struct {
 	Count          int           // --count: messages each user sends its peer; iq: round trips per session
 	Window         int           // --window: messages a sender has in flight at most
 	Size           int           // --size: message body bytes
+	Rate           float64       // --rate: messages: the messages per second all senders together aim at, paced; 0 as fast as the window allows
 	Grace          time.Duration // --grace: how long a missing message is waited for before it counts as lost
 	Contacts       int           // --contacts: presence: contacts per user (even)
 	IQ             string        // --iq: ping (XEP-0199, to the server), roster (roster get), mam-peer, mam-range or mam-page (XEP-0313)
@@ -117,6 +118,9 @@ func (c *Config) Validate(scenario string) error {
 		}
 		if c.Size < minBodySize {
 			return fmt.Errorf("--size must be at least %d bytes (the body carries a run id, a sequence number and a timestamp)", minBodySize)
+		}
+		if c.Rate < 0 {
+			return fmt.Errorf("--rate must not be negative")
 		}
 	case "presence":
 		if c.Contacts < 2 || c.Contacts%2 != 0 || c.Contacts >= c.Users {

@@ -32,7 +32,7 @@ func (s *run) messages(ctx context.Context) *Result {
 	cfg := &s.cfg
 	pairs := cfg.pairs()
 	res := &Result{Unit: "messages"}
-	res.Params.Pairs, res.Params.Count, res.Params.Window, res.Params.Size = pairs, cfg.Count, cfg.Window, cfg.Size
+	res.Params.Pairs, res.Params.Count, res.Params.Window, res.Params.Size, res.Params.Rate = pairs, cfg.Count, cfg.Window, cfg.Size, cfg.Rate
 	runID := rand.Uint32()
 	epoch := time.Now()
 	conns := s.connectPairs(ctx, pairs, runID)
@@ -127,13 +127,37 @@ var errStalled = errors.New("stalled: no message delivered to the peer within --
 
 // send writes e's messages, as many at a time as the window allows, each
 // batch in one write. It stops when a window stays shut for --grace.
+// With --rate each sender has its share of the rate, messages due at
+// even intervals from a random start within the first, and a message
+// carries the time it was due, not the time it went: a server that makes
+// the senders wait shows it in the latency (no coordinated omission).
 func (s *run) send(ctx context.Context, e *endpoint, epoch time.Time, start <-chan struct{}) {
 	<-start
 	count, grace := s.cfg.Count, s.cfg.Grace
+	var interval time.Duration
+	var begin time.Time
+	if s.cfg.Rate > 0 {
+		interval = time.Duration(float64(time.Second) * float64(2*s.cfg.pairs()) / s.cfg.Rate)
+		begin = time.Now().Add(rand.N(interval))
+	}
 	buf := make([]byte, 0, s.cfg.Window*len(e.tmpl.raw))
 	timer := time.NewTimer(grace)
 	timer.Stop()
 	for e.sent < count {
+		due := count - e.sent // messages due now
+		if interval > 0 {
+			at := begin.Add(time.Duration(e.sent) * interval)
+			if d := time.Until(at); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return
+				}
+			}
+			due = min(due, int(time.Since(begin)/interval)+1-e.sent)
+		}
 		select {
 		case <-e.credits:
 		default:
@@ -150,7 +174,7 @@ func (s *run) send(ctx context.Context, e *endpoint, epoch time.Time, start <-ch
 		}
 		n := 1
 	more:
-		for n < count-e.sent {
+		for n < due {
 			select {
 			case <-e.credits:
 				n++
@@ -160,6 +184,9 @@ func (s *run) send(ctx context.Context, e *endpoint, epoch time.Time, start <-ch
 		}
 		buf = buf[:0]
 		ts := int64(time.Since(epoch))
+		if interval > 0 {
+			ts = int64(begin.Add(time.Duration(e.sent) * interval).Sub(epoch))
+		}
 		for k := range n {
 			e.tmpl.stamp(uint32(e.seqBase+e.sent+k), ts)
 			buf = append(buf, e.tmpl.raw...)

@@ -36,20 +36,21 @@ type Result struct {
 
 // Params echo the settings that shaped the run.
 type Params struct {
-	Users       int    `json:"users"`
-	Concurrency int    `json:"concurrency,omitempty"`
-	Rounds      int    `json:"rounds,omitempty"`
-	Pairs       int    `json:"pairs,omitempty"`
-	Count       int    `json:"count,omitempty"`
-	Window      int    `json:"window,omitempty"`
-	Size        int    `json:"size,omitempty"`
-	Contacts    int    `json:"contacts,omitempty"`
-	IQ          string `json:"iq,omitempty"`
-	Page        int    `json:"page,omitempty"` // iq mam-*
-	Rooms       int    `json:"rooms,omitempty"`
-	Occupants   int    `json:"occupants,omitempty"`
-	TLS         string `json:"tls"` // starttls or direct
-	Mechanism   string `json:"mechanism,omitempty"`
+	Users       int     `json:"users"`
+	Concurrency int     `json:"concurrency,omitempty"`
+	Rounds      int     `json:"rounds,omitempty"`
+	Pairs       int     `json:"pairs,omitempty"`
+	Count       int     `json:"count,omitempty"`
+	Window      int     `json:"window,omitempty"`
+	Size        int     `json:"size,omitempty"`
+	Rate        float64 `json:"rate,omitempty"` // messages: the paced rate aimed at
+	Contacts    int     `json:"contacts,omitempty"`
+	IQ          string  `json:"iq,omitempty"`
+	Page        int     `json:"page,omitempty"` // iq mam-*
+	Rooms       int     `json:"rooms,omitempty"`
+	Occupants   int     `json:"occupants,omitempty"`
+	TLS         string  `json:"tls"` // starttls or direct
+	Mechanism   string  `json:"mechanism,omitempty"`
 }
 
 // NodeSplit is a messages run against a cluster, by pair: both users on

@@ -114,6 +114,7 @@ func parseBench(args []string, help io.Writer) (*benchCmd, error) {
 	fs.IntVar(&c.Size, "size", c.Size, "messages, rooms: body size in bytes")
 	fs.DurationVar(&c.Grace, "grace", c.Grace, "messages: wait this long for a missing message before counting it lost")
 	fs.IntVar(&c.Contacts, "contacts", c.Contacts, "presence: contacts per user (even)")
+	fs.Float64Var(&c.Rate, "rate", c.Rate, "messages: messages per second all senders together aim at, paced evenly (0: as fast as --window allows); latency counts from when each was due")
 	fs.StringVar(&c.IQ, "iq", c.IQ, "iq: "+strings.Join(loadgen.IQKinds, ", "))
 	fs.IntVar(&c.Page, "page", c.Page, "iq mam-*: messages a query asks for (RSM max)")
 	fs.DurationVar(&c.Since, "since", c.Since, "iq mam-range: the range queried is the last this long")
