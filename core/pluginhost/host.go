@@ -304,8 +304,12 @@ func (h *Host) Reload(ctx context.Context, specs []Spec) error {
 	}
 	var errs []error
 	for _, in := range reconfigure {
-		if !in.tryAcquire() {
-			continue // idle: it reads the new section when it starts again
+		in.busy.Add(1) // first: it is not stopped for idleness after the look at its state
+		if st := in.state(); st == stateIdle || st == stateWaking {
+			in.release()
+			// Starting it here would wait on h.mu, which a start takes.
+			in.log.Info("plugin stopped while idle: its new configuration is applied when it starts again")
+			continue
 		}
 		if err := in.configure(ctx); err != nil {
 			errs = append(errs, err)
