@@ -32,9 +32,9 @@ else
 	work=$(mktemp -d)
 fi
 sb=$work/switchboard
-server=
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; [[ -n ${WORK:-} ]] || rm -rf "$work"' EXIT
-go build -o "$sb" ./cmd/switchboard
+source bench/server.bash
+trap 'stop_switchboard; [[ -n ${WORK:-} ]] || rm -rf "$work"' EXIT
+build_switchboard "$sb"
 cat > "$work/sb.yaml" <<YAML
 domain: localhost
 data_dir: $work/data
@@ -43,12 +43,7 @@ log: {level: warn}
 limits: {rate_bytes_per_second: 0}
 storage: {driver: $driver}
 YAML
-taskset -c "$SERVER_CPU" "$sb" serve --config "$work/sb.yaml" 2>"$work/server.log" &
-server=$!
-for _ in $(seq 100); do
-	(exec 3<>"/dev/tcp/$ADDR/15222") 2>/dev/null && break
-	sleep 0.2
-done
+start_switchboard "$sb" "$work/sb.yaml" "$work/server.log" "$SERVER_CPU" "$ADDR" 15222
 bench() { taskset -c "$TOOL_CPU" "$sb" bench --workers 1 --json --pid "$server" --addr "$ADDR:15223" --tls "$@"; }
 size() {
 	local bytes
@@ -79,6 +74,6 @@ measure filled "$archived"
 size end "$((archived + per_run))"
 # The archive keeps up or slows the senders down; past limits.archive_wait
 # it drops copies and says so in the log: their sum belongs to the figures.
-dropped=$(grep -o 'messages dropped: dropped=[0-9]*' "$work/server.log" | awk -F= '{s += $2} END {print s + 0}')
+dropped=$({ grep -o 'messages dropped: dropped=[0-9]*' "$work/server.log" || true; } | awk -F= '{s += $2} END {print s + 0}')
 echo "{\"scenario\":\"archive\",\"driver\":\"$driver\",\"copies_dropped\":$dropped}"
 grep -i 'error' "$work/server.log" | head -5 >&2 || true

@@ -17,9 +17,9 @@ cd "$(dirname "$0")/.."
 : "${USERS:=500}" "${ADDR:=127.0.0.63}" "${SERVER_CPU:=0}" "${TOOL_CPU:=1}"
 work=$(mktemp -d)
 sb=$work/switchboard
-server=
-trap '[[ -n $server ]] && kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-go build -o "$sb" ./cmd/switchboard
+source bench/server.bash
+trap 'stop_switchboard; rm -rf "$work"' EXIT
+build_switchboard "$sb"
 cat > "$work/sb.yaml" <<YAML
 domain: localhost
 data_dir: $work/data
@@ -28,20 +28,10 @@ log: {level: warn}
 limits: {rate_bytes_per_second: 0, trusted_networks: [127.0.0.0/8]}
 debug: {pprof: "$ADDR:16060"}
 YAML
-start() {
-	taskset -c "$SERVER_CPU" "$sb" serve --config "$work/sb.yaml" 2>>"$work/server.log" &
-	server=$!
-	for _ in $(seq 150); do
-		(exec 3<>"/dev/tcp/$ADDR/15222") 2>/dev/null && return
-		sleep 0.2
-	done
-	echo "the server did not start: $(tail -3 "$work/server.log")" >&2
-	exit 1
-}
+start() { start_switchboard "$sb" "$work/sb.yaml" "$work/server.log" "$SERVER_CPU" "$ADDR" 15222; }
 start
 "$sb" bench login --users "$USERS" --create --config "$work/sb.yaml" --addr "$ADDR:15222" >/dev/null
-kill "$server"
-wait "$server" || true
+stop_switchboard
 start
 # cpu: "NAME TICKS" for the server process (core) and each plugin process.
 cpu() {

@@ -24,8 +24,9 @@ driver=${1:?usage: bench/storage.sh sqlite|postgres}
 
 work=$(mktemp -d)
 sb=$work/switchboard
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-go build -o "$sb" ./cmd/switchboard
+source bench/server.bash
+trap 'stop_switchboard; rm -rf "$work"' EXIT
+build_switchboard "$sb"
 cat > "$work/sb.yaml" <<YAML
 domain: localhost
 data_dir: $work/data
@@ -34,12 +35,7 @@ log: {level: warn}
 limits: {rate_bytes_per_second: 0}
 storage: {driver: $driver}
 YAML
-taskset -c "$SERVER_CPU" "$sb" serve --config "$work/sb.yaml" 2>"$work/server.log" &
-server=$!
-for _ in $(seq 100); do
-	(exec 3<>"/dev/tcp/$ADDR/15222") 2>/dev/null && break
-	sleep 0.2
-done
+start_switchboard "$sb" "$work/sb.yaml" "$work/server.log" "$SERVER_CPU" "$ADDR" 15222
 bench() { taskset -c "$TOOL_CPU" "$sb" bench --workers 1 --json --pid "$server" --addr "$ADDR:15222" "$@"; }
 "$sb" bench login --users "$USERS" --create --config "$work/sb.yaml" --addr "$ADDR:15222" >/dev/null
 bench login --users "$USERS" --rounds "$ROUNDS" --concurrency "$CONCURRENCY"
@@ -49,6 +45,6 @@ bench messages --users "$USERS" --pairs "$((USERS / 2))" --count "$COUNT"
 # The archive keeps up or slows the senders down; past limits.archive_wait
 # (1s) it drops copies, and says so in the log: their sum is part of the
 # figure.
-dropped=$(grep -o 'messages dropped: dropped=[0-9]*' "$work/server.log" | awk -F= '{s += $2} END {print s + 0}')
+dropped=$({ grep -o 'messages dropped: dropped=[0-9]*' "$work/server.log" || true; } | awk -F= '{s += $2} END {print s + 0}')
 echo "{\"scenario\":\"archive\",\"driver\":\"$driver\",\"copies_dropped\":$dropped}"
 grep -i 'error' "$work/server.log" | head -5 >&2 || true
