@@ -14,7 +14,7 @@ import (
 // (STYLE habit 10): a reader finds the same thing in the same place.
 var readmeSections = []string{
 	"Name", "Description", "Namespaces and specs", "Disco", "Configuration",
-	"Data stored", "Events", "Services", "Examples",
+	"Data stored", "Events", "Services", "Process", "Examples",
 }
 
 func TestPluginREADMEs(t *testing.T) {
@@ -46,6 +46,15 @@ func TestPluginREADMEs(t *testing.T) {
 					t.Fatalf("plugins/%s is not built in: add it to builtins.All", d.Name())
 				}
 				desc := newPlugin().Describe()
+				// Process says whether the core may stop the plugin when
+				// idle, as its Description does.
+				process := bodies["Process"]
+				if strings.HasPrefix(strings.TrimSpace(process), "On demand") != desc.OnDemand {
+					t.Errorf("Process must begin with \"On demand\" exactly when the plugin sets OnDemand (%v):\n%s", desc.OnDemand, process)
+				}
+				if strings.Contains(process, "when quiet") != (desc.Quiet != nil) {
+					t.Errorf("Process must say \"when quiet\" exactly when the plugin sets Quiet (%v):\n%s", desc.Quiet != nil, process)
+				}
 				specs := bodies["Namespaces and specs"]
 				for _, ns := range slices.Concat(desc.Features, desc.AccountFeatures) {
 					if !strings.Contains(specs, "`"+ns+"`") {
