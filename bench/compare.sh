@@ -27,8 +27,9 @@
 #   PAIRS=200 COUNT=500 messages: pairs × messages each way, SIZE bytes,
 #   SIZE=128 WINDOW=10    at most WINDOW in flight per sender
 #   PACED_RATE=10000    paced: the same pairs sending PACED_RATE messages/s
-#   PACED_SECONDS=10      in all, evenly, for PACED_SECONDS: the latency at a
-#                         rate every server can take, not at its limit
+#   PACED_SECONDS=10      in all, evenly, for PACED_SECONDS: every server's
+#                         latency at one rate, below Switchboard's and
+#                         ejabberd's closed-loop limits (not Prosody's)
 #   IDLE=2000           idle: sessions held; SETTLE before measuring RSS
 #   SETTLE=5s
 #   PRESENCE=500        presence: users with CONTACTS contacts each
