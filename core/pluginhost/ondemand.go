@@ -22,7 +22,9 @@ import (
 // counts the call in busy before it looks at the state, and sleepIfIdle
 // looks at busy under the same lock after which it changes the state, so
 // either the call sees the plugin idle and wakes it, or the plugin is not
-// stopped under it.
+// stopped under it. sleepIfIdle also compares the calls begun (uses)
+// with their number before it asked the plugin whether it is quiet: a
+// call in between may have given it something to hold.
 
 // acquire readies the plugin for one call: an idle plugin is started
 // again, the caller waiting for it within ctx. The error is the stanza
@@ -64,9 +66,8 @@ func (in *instance) acquire(ctx context.Context) error {
 	}
 }
 
-// tryAcquire is acquire for a running plugin only: what an idle plugin
-// would be woken for is not worth it (metrics, a new config it reads when
-// it starts).
+// tryAcquire is acquire for a running plugin only, for what an idle
+// plugin is not worth waking for: its metrics.
 func (in *instance) tryAcquire() bool {
 	in.busy.Add(1)
 	if in.state() == stateRunning {
