@@ -45,6 +45,12 @@
 #                       Erlang distribution), +42/43 Prosody, +99 the relay
 #   NICE=               e.g. -5: run servers and tool at this niceness, above
 #                       other work on a shared machine (off by default)
+#   SCENARIOS="cold login"  run only these (of idle cold login messages paced
+#                       presence ping1 ping50 rooms); the section is then
+#                       printed (OUT=-) unless OUT names a file
+#   EJABBERD_MAM=1      ejabberd with mod_mam (default: always, Mnesia), the
+#                       archive Switchboard has on: for the login scenarios
+#                       (it fails the message runs, see issue 23)
 #   OUT=docs/PERFORMANCE.md   where the section goes; OUT=- prints it
 #   RESULTS=FILE        keep the raw results (one JSON object per run)
 #   SETUP_GRACE=600s    presence set-up: how long to wait for approvals to move
@@ -67,7 +73,8 @@ fi
 : "${IDLE:=2000}" "${SETTLE:=5s}" "${PRESENCE:=500}" "${CONTACTS:=20}"
 : "${IQ_COUNT:=3000}" "${IQ50_COUNT:=200}" "${ROOMS:=10}" "${OCCUPANTS:=20}" "${ROOM_COUNT:=20}"
 : "${SERVER_CPU:=0}" "${TOOL_CPU:=1}" "${BASE_PORT:=25200}" "${NICE:=}" "${SETUP_GRACE:=600s}"
-: "${OUT:=$ROOT/docs/PERFORMANCE.md}" "${RESULTS:=}" "${KEEP:=}"
+if [[ -n ${SCENARIOS:-} ]]; then : "${OUT:=-}"; fi
+: "${OUT:=$ROOT/docs/PERFORMANCE.md}" "${RESULTS:=}" "${KEEP:=}" "${EJABBERD_MAM:=}"
 
 SERVERS=(switchboard ejabberd prosody)
 declare -A NAME=([switchboard]=Switchboard [ejabberd]=ejabberd [prosody]=Prosody [relay]="bare relay")
@@ -191,6 +198,10 @@ mkdir -p "$EJ/etc" "$EJ/spool" "$EJ/logs"
 cat "$TMP/cert.pem" "$TMP/key.pem" >"$EJ/etc/ejabberd.pem"
 [[ -f /etc/ejabberd/inetrc ]] && cp /etc/ejabberd/inetrc "$EJ/etc/"
 fill ejabberd.yml.tmpl "$EJ/etc/ejabberd.yml" "$EJ" ejabberd
+if [[ -n $EJABBERD_MAM ]]; then
+	# modules: is the template's last key
+	printf '  mod_mam:\n    default: always\n' >>"$EJ/etc/ejabberd.yml"
+fi
 EJ_NODE=sbcompare$$@localhost
 cat >"$EJ/etc/ejabberdctl.cfg" <<EOF
 ERLANG_NODE=$EJ_NODE
@@ -306,6 +317,16 @@ declare -A SCEN=(
 	[rooms]="rooms --users $((ROOMS * OCCUPANTS)) --rooms $ROOMS --occupants $OCCUPANTS --count $ROOM_COUNT --size $SIZE --window $WINDOW --grace 60s --tls --addr TLSADDR"
 )
 ORDER=(idle cold login messages paced presence ping1 ping50 rooms)
+if [[ -n ${SCENARIOS:-} ]]; then
+	for want in $SCENARIOS; do
+		[[ -n ${SCEN[$want]:-} ]] || die "SCENARIOS: no scenario $want (${ORDER[*]})"
+	done
+	keep=()
+	for tag in "${ORDER[@]}"; do
+		[[ " $SCENARIOS " == *" $tag "* ]] && keep+=("$tag")
+	done
+	ORDER=("${keep[@]}")
+fi
 TOOL=(taskset -c "$TOOL_CPU" "$SB" bench --workers 1 --timeout 10m)
 
 addr_args() { # SERVER SCENARIO-STRING
@@ -403,17 +424,20 @@ done
 # all 10 000 requests sent at once the first approval comes back only
 # after a minute or two.
 log "setting up $PRESENCE users × $CONTACTS contacts of mutual subscriptions"
-t0=$SECONDS
-declare -A SETUP=()
-for s in "${SERVERS[@]}"; do
-	# shellcheck disable=SC2046
-	tool $(addr_args "$s" "${SCEN[presence]}") --grace "$SETUP_GRACE" >"$RES/setup.presence.$s.log" 2>&1 &
-	SETUP[$s]=$!
-done
-for s in "${SERVERS[@]}"; do
-	wait "${SETUP[$s]}" || log "  presence set-up on $s failed: $(tail -3 "$RES/setup.presence.$s.log")"
-done
-SETUP_PRESENCE=$((SECONDS - t0))
+SETUP_PRESENCE=0
+if [[ " ${ORDER[*]} " == *" presence "* ]]; then
+	t0=$SECONDS
+	declare -A SETUP=()
+	for s in "${SERVERS[@]}"; do
+		# shellcheck disable=SC2046
+		tool $(addr_args "$s" "${SCEN[presence]}") --grace "$SETUP_GRACE" >"$RES/setup.presence.$s.log" 2>&1 &
+		SETUP[$s]=$!
+	done
+	for s in "${SERVERS[@]}"; do
+		wait "${SETUP[$s]}" || log "  presence set-up on $s failed: $(tail -3 "$RES/setup.presence.$s.log")"
+	done
+	SETUP_PRESENCE=$((SECONDS - t0))
+fi
 
 # ---------------------------------------------------------------- the runs
 
@@ -635,7 +659,7 @@ too, on the tool's core). Configurations: \`bench/*.tmpl\`.
   switches with su, whose PAM session cuts the open-files limit to 1024); its own node
   name and cookie, Erlang distribution on a fixed loopback port without epmd
   (\`ERL_DIST_PORT\`). Debian's default configuration and module set (Mnesia storage, no
-  message archive) with: only the two c2s listeners, without their \`shaper\` option and
+  message archive)$([[ -n $EJABBERD_MAM ]] && echo ", and for this run **mod_mam** (\`default: always\`, Mnesia)") with: only the two c2s listeners, without their \`shaper\` option and
   with \`c2s_shaper: none\` (Debian limits clients to 3000 B/s), and \`backlog: 1024\` (the
   default listen backlog, 5, drops SYNs when 50 clients connect at once, which costs them
   a one-second retransmit); \`auth_password_format:
