@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/switchboard-xmpp/switchboard/sdk/proto/pluginv1"
 	"github.com/switchboard-xmpp/switchboard/sdk/stanza"
@@ -96,13 +97,21 @@ func (in *instance) wake(done chan struct{}) {
 	t0 := time.Now()
 	in.mu.Lock()
 	dynamic := in.dynamic // what it set through SetStreamFeatures stays offered
+	before := in.manifest
 	in.mu.Unlock()
 	err := in.launch(in.h.ctx)
 	if err == nil {
 		in.mu.Lock()
 		in.dynamic = dynamic
+		changed := !proto.Equal(before, in.manifest)
 		in.mu.Unlock()
-		if err = in.h.checkRoutes(in); err == nil {
+		// Only a manifest that changed needs the route check, which
+		// takes the host's lock: a reload holds it while it configures
+		// plugins, and one of those may be calling this plugin.
+		if changed {
+			err = in.h.checkRoutes(in)
+		}
+		if err == nil {
 			err = in.configure(in.h.ctx)
 		}
 	}
@@ -132,7 +141,7 @@ func (in *instance) wake(done chan struct{}) {
 	in.mu.Unlock()
 	if failed {
 		in.log.Error("plugin fails to start again; its routes answer service-unavailable until the configuration is reloaded", "error", err)
-		in.h.rebuildLocked()
+		in.h.requestRebuild() // not under the host's lock, for the reason above
 		return
 	}
 	in.log.Error("starting an idle plugin again failed", "error", err, "retry_after", delay)
