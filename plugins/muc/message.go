@@ -105,12 +105,11 @@ func (m *MUC) groupchat(ctx context.Context, r *room, req *sdk.Request) error {
 		c.CreateAttr("to", full)
 		out = append(out, c)
 	}
-	host, _, _ := m.state()
-	if err := host.SendBatch(ctx, out); err != nil {
-		return err
-	}
+	// Counted before it goes out: a scrape after an occupant has the
+	// message must see it.
 	m.messages.Inc()
-	return nil
+	host, _, _ := m.state()
+	return host.SendBatch(ctx, out)
 }
 
 // stripServiceElements removes what only the room may say: a stanza-id in
