@@ -40,15 +40,16 @@ func (s *Server) registerMetrics() error {
 // pluginCollector reports each plugin's state from the host's status,
 // and its process's CPU time and memory from /proc.
 type pluginCollector struct {
-	s                      *Server
-	up, restarts, inFlight *prometheus.Desc
-	cpu, memory            *prometheus.Desc
+	s                     *Server
+	up, idle, restarts    *prometheus.Desc
+	inFlight, cpu, memory *prometheus.Desc
 }
 
 func newPluginCollector(s *Server) pluginCollector {
 	return pluginCollector{
 		s:        s,
-		up:       prometheus.NewDesc("switchboard_plugin_up", "1 when the plugin's process is running, else 0.", []string{"plugin"}, nil),
+		up:       prometheus.NewDesc("switchboard_plugin_up", "1 when the plugin serves: its process runs, or it is on demand and stopped while idle (the next call starts it); 0 while it restarts, has failed or is stopped.", []string{"plugin"}, nil),
+		idle:     prometheus.NewDesc("switchboard_plugin_idle", "1 while an on-demand plugin's process is stopped for idleness (memory.stop_idle_plugins), else 0.", []string{"plugin"}, nil),
 		restarts: prometheus.NewDesc("switchboard_plugin_restarts_total", "Times the plugin's process was restarted after it ended.", []string{"plugin"}, nil),
 		inFlight: prometheus.NewDesc("switchboard_plugin_requests_in_flight", "Requests the plugin is handling now.", []string{"plugin"}, nil),
 		cpu:      prometheus.NewDesc("switchboard_plugin_cpu_seconds_total", "CPU time (user and system) the plugin's current process has used.", []string{"plugin"}, nil),
@@ -58,6 +59,7 @@ func newPluginCollector(s *Server) pluginCollector {
 
 func (c pluginCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.up
+	ch <- c.idle
 	ch <- c.restarts
 	ch <- c.inFlight
 	ch <- c.cpu
@@ -66,11 +68,15 @@ func (c pluginCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c pluginCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range c.s.plugins.Status() {
-		up := 0.0
-		if st.State == "running" {
+		up, idle := 0.0, 0.0
+		switch st.State {
+		case "running":
 			up = 1
+		case "idle", "waking":
+			up, idle = 1, 1
 		}
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, st.Name)
+		ch <- prometheus.MustNewConstMetric(c.idle, prometheus.GaugeValue, idle, st.Name)
 		ch <- prometheus.MustNewConstMetric(c.restarts, prometheus.CounterValue, float64(st.Restarts), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.inFlight, prometheus.GaugeValue, float64(st.InFlight), st.Name)
 		// No /proc (not Linux), or the process just ended: no sample,

@@ -16,6 +16,8 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/switchboard-xmpp/switchboard/core/c2s"
 	"github.com/switchboard-xmpp/switchboard/core/config"
@@ -836,6 +838,10 @@ func TestOnDemandPluginStopsWhenIdleAndStartsAgain(t *testing.T) {
 		st := s.Plugins().Status()[0]
 		return st.State == "idle" && st.PID == 0
 	})
+	// Stopped while idle, it still serves: no "plugin down" alert.
+	if up, idle := pluginGauges(t, s.Server, "lazy"); up != 1 || idle != 1 {
+		t.Errorf("while idle: switchboard_plugin_up = %v, switchboard_plugin_idle = %v, want 1 and 1", up, idle)
+	}
 	old, _ := strconv.Atoi(first)
 	waitFor(t, "its process to end", func() bool { return syscall.Kill(old, 0) != nil })
 
@@ -863,4 +869,29 @@ func TestOnDemandPluginStopsWhenIdleAndStartsAgain(t *testing.T) {
 	}
 	lazyIQ("release", "hold='false'")
 	waitFor(t, "the released plugin to be stopped", func() bool { return s.Plugins().Status()[0].State == "idle" })
+}
+
+// pluginGauges reads switchboard_plugin_up and switchboard_plugin_idle of
+// one plugin from the collector a scrape would use.
+func pluginGauges(t *testing.T, s *Server, plugin string) (up, idle float64) {
+	t.Helper()
+	ch := make(chan prometheus.Metric, 64)
+	newPluginCollector(s).Collect(ch)
+	close(ch)
+	for m := range ch {
+		var d dto.Metric
+		if err := m.Write(&d); err != nil {
+			t.Fatal(err)
+		}
+		if len(d.GetLabel()) != 1 || d.GetLabel()[0].GetValue() != plugin || d.GetGauge() == nil {
+			continue
+		}
+		switch desc := m.Desc().String(); {
+		case strings.Contains(desc, `"switchboard_plugin_up"`):
+			up = d.GetGauge().GetValue()
+		case strings.Contains(desc, `"switchboard_plugin_idle"`):
+			idle = d.GetGauge().GetValue()
+		}
+	}
+	return up, idle
 }
