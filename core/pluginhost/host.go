@@ -304,9 +304,8 @@ func (h *Host) Reload(ctx context.Context, specs []Spec) error {
 	}
 	var errs []error
 	for _, in := range reconfigure {
-		in.busy.Add(1) // first: it is not stopped for idleness after the look at its state
-		if st := in.state(); st == stateIdle || st == stateWaking {
-			in.release()
+		running := in.tryAcquire() // not stopped for idleness while it is configured
+		if !running && in.state().idle() {
 			// Starting it here would wait on h.mu, which a start takes.
 			in.log.Info("plugin stopped while idle: its new configuration is applied when it starts again")
 			continue
@@ -314,7 +313,9 @@ func (h *Host) Reload(ctx context.Context, specs []Spec) error {
 		if err := in.configure(ctx); err != nil {
 			errs = append(errs, err)
 		}
-		in.release()
+		if running {
+			in.release()
+		}
 	}
 	h.rebuild()
 	if len(reconfigure) > 0 && len(start) == 0 && len(stop) == 0 {

@@ -53,9 +53,12 @@ func RouteLabels(m *pluginv1.Manifest) []string {
 
 // Status is what the host knows of one plugin.
 type Status struct {
-	Name     string
-	Path     string // "" for a built-in
-	State    string // starting, running, restarting, failed, stopped, idle (on demand, stopped when quiet), waking
+	Name  string
+	Path  string // "" for a built-in
+	State string // starting, running, restarting, failed, stopped, idle (on demand, stopped when quiet), waking
+	// Up: the plugin serves, its process running or, on demand, stopped
+	// while idle (the next call starts it). Idle: the latter.
+	Up, Idle bool
 	PID      int
 	Restarts int
 	InFlight int // requests the plugin is handling now
@@ -68,7 +71,9 @@ func (h *Host) Status() []Status {
 	h.mu.Unlock()
 	out := make([]Status, len(ins))
 	for i, in := range ins {
-		out[i] = Status{Name: in.spec.Name, Path: in.spec.Path, State: in.state().String(), PID: in.pid(), Restarts: in.restartCount(), InFlight: int(in.inflight.Load())}
+		st := in.state()
+		out[i] = Status{Name: in.spec.Name, Path: in.spec.Path, State: st.String(), Up: st == stateRunning || st.idle(), Idle: st.idle(),
+			PID: in.pid(), Restarts: in.restartCount(), InFlight: int(in.inflight.Load())}
 	}
 	return out
 }

@@ -33,6 +33,10 @@ const (
 	stateWaking           // on demand, starting again for a call
 )
 
+// idle reports whether an on-demand plugin is stopped for idleness, or on
+// its way back from it: it serves, through a start, whatever comes.
+func (s state) idle() bool { return s == stateIdle || s == stateWaking }
+
 func (s state) String() string {
 	return [...]string{"starting", "running", "restarting", "failed", "stopped", "idle", "waking"}[s]
 }
@@ -136,7 +140,7 @@ func (in *instance) launch(ctx context.Context) error {
 	}
 	rem.calls = in.h.cfg.Metrics.PluginRoutes(in.spec.Name, RouteLabels(m))
 	in.mu.Lock()
-	in.client, in.remote, in.manifest, in.dynamic = client, rem, m, nil
+	in.client, in.remote, in.manifest = client, rem, m
 	if m.GetObservesMessages() {
 		in.observe()
 	}

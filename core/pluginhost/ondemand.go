@@ -43,7 +43,7 @@ func (in *instance) acquire(ctx context.Context) error {
 			return nil
 		}
 		in.busy.Add(-1)
-		if tried || (st != stateIdle && st != stateWaking) {
+		if tried || !st.idle() {
 			in.mu.Unlock()
 			return unavailable(st)
 		}
@@ -68,7 +68,8 @@ func (in *instance) acquire(ctx context.Context) error {
 }
 
 // tryAcquire is acquire for a running plugin only, for what an idle
-// plugin is not worth waking for: its metrics.
+// plugin is not worth waking for: its metrics, a new config section it
+// reads when it starts.
 func (in *instance) tryAcquire() bool {
 	in.busy.Add(1)
 	if in.state() == stateRunning {
@@ -95,14 +96,10 @@ func unavailable(st state) *stanza.Error {
 func (in *instance) wake(done chan struct{}) {
 	defer close(done)
 	t0 := time.Now()
-	in.mu.Lock()
-	dynamic := in.dynamic // what it set through SetStreamFeatures stays offered
-	before := in.manifest
-	in.mu.Unlock()
-	err := in.launch(in.h.ctx)
+	before := in.manifestOf()
+	err := in.launch(in.h.ctx) // what it set through SetStreamFeatures stays offered
 	if err == nil {
 		in.mu.Lock()
-		in.dynamic = dynamic
 		changed := !proto.Equal(before, in.manifest)
 		in.mu.Unlock()
 		// Only a manifest that changed needs the route check, which

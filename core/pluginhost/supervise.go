@@ -88,6 +88,11 @@ func (in *instance) recordCrash() (time.Duration, bool) {
 }
 
 func (in *instance) restart() error {
+	// A crashed process's stream features go with it; the new one sets
+	// its own. (A plugin started again after a quiet spell keeps them.)
+	in.mu.Lock()
+	in.dynamic = nil
+	in.mu.Unlock()
 	if err := in.launch(in.h.ctx); err != nil {
 		return err
 	}

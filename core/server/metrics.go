@@ -68,15 +68,8 @@ func (c pluginCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c pluginCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range c.s.plugins.Status() {
-		up, idle := 0.0, 0.0
-		switch st.State {
-		case "running":
-			up = 1
-		case "idle", "waking":
-			up, idle = 1, 1
-		}
-		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, st.Name)
-		ch <- prometheus.MustNewConstMetric(c.idle, prometheus.GaugeValue, idle, st.Name)
+		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, gauge(st.Up), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.idle, prometheus.GaugeValue, gauge(st.Idle), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.restarts, prometheus.CounterValue, float64(st.Restarts), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.inFlight, prometheus.GaugeValue, float64(st.InFlight), st.Name)
 		// No /proc (not Linux), or the process just ended: no sample,
@@ -158,3 +151,10 @@ func (s *Server) startMetrics() error {
 
 // MetricsAddr is the address of the metrics listener, or nil.
 func (s *Server) MetricsAddr() net.Addr { return s.metricsAddr }
+
+func gauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
